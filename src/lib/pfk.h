@@ -83,7 +83,13 @@ enum pfk_ipproto {		/* protocol of an ipsecrequest */
 	PFK_IPPROTO_IPCOMP,
 };
 
-/* An endpoint or selector: address, prefix, port and upper protocol. */
+/*
+ * An endpoint or selector: address, prefix, port and upper protocol.
+ * Builders write: proto 0 as 255 (IPSEC_ULPROTO_ANY); prefixlen 0 as the
+ * full length (32/128) unless the address is all zeros (0.0.0.0/0, ::/0 stay
+ * /0, which is what a selector "any address" means). The parser stores the
+ * wire values unchanged.
+ */
 struct pfk_addr {
 	uint8_t family;		/* AF_INET, AF_INET6, 0 = unset */
 	uint8_t prefixlen;
@@ -253,6 +259,8 @@ int pfk_satype_to_sadb(enum pfk_satype t);
 enum pfk_satype pfk_satype_from_sadb(unsigned int v);
 int pfk_mode_to_wire(enum pfk_mode m);
 enum pfk_mode pfk_mode_from_wire(unsigned int v);
+int pfk_state_to_wire(enum pfk_state s);
+enum pfk_state pfk_state_from_wire(unsigned int v);
 int pfk_dir_to_wire(enum pfk_dir d);
 enum pfk_dir pfk_dir_from_wire(unsigned int v);
 int pfk_action_to_wire(enum pfk_action a);
@@ -273,6 +281,16 @@ const char *pfk_dir_name(enum pfk_dir d);	/* "in", "out", "fwd" */
 const char *pfk_action_name(enum pfk_action a);	/* "discard", "none", "ipsec" */
 const char *pfk_level_name(enum pfk_level l);	/* "default", "use", ... */
 const char *pfk_ipproto_name(enum pfk_ipproto p);	/* "esp", "ah", "ipcomp" */
+/* Upper-layer protocol (selector) names as /etc/protocols spells them, 255 =
+ * "any"; NULL when the number has no built-in name (print the number). */
+const char *pfk_ulproto_name(unsigned int proto);
+/* Inverse (also accepts "icmp6"); -ENOENT when unknown. */
+int pfk_ulproto_from_name(const char *name);
+
+/* Policy priorities (wire values) behind setkey's "prio low|def|high". */
+#define PFK_PRIO_HIGH 0x40000000u
+#define PFK_PRIO_DEFAULT 0x80000000u
+#define PFK_PRIO_LOW 0xC0000000u
 
 /* ---- algorithms: see kmod/core/alg.h (pfkm_alg_*) -------------------- */
 /* Key length in bytes for alg, or the first allowed size when several. */
@@ -364,7 +382,12 @@ void pfk_render_json(FILE *f, const struct pfk_msg *m, unsigned int flags);
  * always written (a script without keys cannot restore). */
 void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa);
 void pfk_render_script_policy(FILE *f, const struct pfk_policy *p);
-/* Address text: "10.0.0.1", "10.0.0.0/24[any]" as setkey prints. */
+/*
+ * Address text: "10.0.0.1", "10.0.0.0/24", "10.0.0.1[4500]", "fe80::1":
+ * "/plen" only when the prefix is shorter than the family's width (prefix 0
+ * on an all-zero address prints "/0"), "[port]" only when port != 0.
+ * Returns the length (as snprintf), -EINVAL for an unknown family.
+ */
 int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a);
 
 #endif /* PFK_H */
