@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * diffcmp.c: host-side comparer for two diffclient recordings (af_key's and
+ * pfkeyv2's). Per case, the sequence of send results and received messages
+ * must be byte-identical after masking what legitimately differs:
+ *   - sadb_msg_pid equal to the recording client's own pid,
+ *   - addtime/usetime of LIFETIME_CURRENT (wall clock at ADD/first use),
+ *   - SPIs inside SA extensions in cases tagged mask:spi (kernel-chosen).
+ * A case that still differs is EXPLAINED when diffclient tagged it with a
+ * documented improvement (improvement:aead, improvement:replay,
+ * improvement:rfc4868-icv; see man/pfkeyv2.4), else UNEXPLAINED.
+ * Every difference is printed, decoded per extension.
+ * Last line: "N same, N explained, N unexplained"; exit 1 if any unexplained.
+ *
+ *   diffcmp AFKEY.txt PFKEYV2.txt
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/pfkeyv2.h>
+
+struct ev {
+	char kind;		/* 'S' send result, 'R' message, 'F' note */
+	int sock;
+	char *text;		/* S/F: rest of the line */
+	uint8_t *msg;		/* R: bytes, masked */
+	size_t len;
+};
+
+struct dcase {
+	char *name, *tags;
+	struct ev *ev;
+	size_t nev;
+};
+
+struct rec {
+	unsigned pid;
+	struct dcase *c;
+	size_t nc;
+	int done;		/* the client reached its end marker */
+};
+
+static int unhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void mask(const struct rec *r, const struct dcase *c, uint8_t *m, size_t n)
+{
+	struct sadb_msg *h = (struct sadb_msg *)m;
+	size_t off = sizeof(*h);
+
+	if (n < sizeof(*h))
+		return;
+	if (h->sadb_msg_pid == r->pid)
+		h->sadb_msg_pid = 0xfffffffe;
+	while (off + sizeof(struct sadb_ext) <= n) {
+		struct sadb_ext *e = (struct sadb_ext *)(m + off);
+		size_t el = (size_t)e->sadb_ext_len * 8;
+
+		if (el == 0 || off + el > n)
+			break;
+		if (e->sadb_ext_type == SADB_EXT_LIFETIME_CURRENT && el >= sizeof(struct sadb_lifetime)) {
+			struct sadb_lifetime *l = (struct sadb_lifetime *)e;
+
+			l->sadb_lifetime_addtime = 0;
+			l->sadb_lifetime_usetime = l->sadb_lifetime_usetime ? 1 : 0;
+		}
+		if (e->sadb_ext_type == SADB_EXT_SA && el >= sizeof(struct sadb_sa) &&
+		    strstr(c->tags, "mask:spi"))
+			((struct sadb_sa *)e)->sadb_sa_spi = 0;
+		off += el;
+	}
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p) {
+		perror("realloc");
+		exit(2);
+	}
+	return p;
+}
+
+static int load(const char *path, struct rec *r)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	struct dcase *c = NULL;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	memset(r, 0, sizeof(*r));
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct ev *e;
+
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		if (n < 1)
+			continue;
+		switch (line[0]) {
+		case 'P':
+			r->pid = (unsigned)strtoul(line + 2, NULL, 10);
+			continue;
+		case 'D':
+			r->done = 1;
+			continue;
+		case 'C': {
+			char *name = strdup(line + 2), *sp = strchr(name, ' ');
+
+			r->c = xrealloc(r->c, (r->nc + 1) * sizeof(*r->c));
+			c = &r->c[r->nc++];
+			memset(c, 0, sizeof(*c));
+			c->tags = sp ? sp + 1 : (char *)"";
+			if (sp)
+				*sp = 0;
+			c->name = name;
+			continue;
+		}
+		case 'E':
+			c = NULL;
+			continue;
+		case 'S':
+		case 'R':
+		case 'F':
+			break;
+		default:
+			continue;
+		}
+		if (!c)
+			continue;
+		c->ev = xrealloc(c->ev, (c->nev + 1) * sizeof(*c->ev));
+		e = &c->ev[c->nev++];
+		memset(e, 0, sizeof(*e));
+		e->kind = line[0];
+		if (e->kind != 'R') {
+			e->text = strdup(line + 2);
+			continue;
+		}
+		{
+			char *hx = strchr(line + 2, ' ');
+			size_t hl;
+
+			e->sock = atoi(line + 2);
+			hx = hx ? hx + 1 : line + n;
+			hl = strlen(hx) / 2;
+			e->msg = malloc(hl + 1);
+			for (size_t i = 0; i < hl; i++)
+				e->msg[i] = (uint8_t)(unhex(hx[2 * i]) << 4 | unhex(hx[2 * i + 1]));
+			e->len = hl;
+			mask(r, c, e->msg, hl);
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static int ev_eq(const struct ev *a, const struct ev *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind != 'R')
+		return !strcmp(a->text, b->text);
+	return a->sock == b->sock && a->len == b->len && !memcmp(a->msg, b->msg, a->len);
+}
+
+static void show(const char *who, const struct ev *e)
+{
+	if (!e) {
+		printf("    %s: (nothing)\n", who);
+		return;
+	}
+	if (e->kind != 'R') {
+		printf("    %s: %c %s\n", who, e->kind, e->text);
+		return;
+	}
+	printf("    %s: R sock %d len %zu", who, e->sock, e->len);
+	if (e->len >= sizeof(struct sadb_msg)) {
+		const struct sadb_msg *h = (const void *)e->msg;
+		size_t off = sizeof(*h);
+
+		printf(" type %u errno %u satype %u len %u res %u seq %u\n", h->sadb_msg_type,
+		       h->sadb_msg_errno, h->sadb_msg_satype, h->sadb_msg_len,
+		       h->sadb_msg_reserved, h->sadb_msg_seq);
+		while (off + 4 <= e->len) {
+			const struct sadb_ext *x = (const void *)(e->msg + off);
+			size_t el = (size_t)x->sadb_ext_len * 8;
+
+			if (el == 0 || off + el > e->len)
+				el = e->len - off;
+			printf("      ext %2u: ", x->sadb_ext_type);
+			for (size_t i = 0; i < el; i++)
+				printf("%02x%s", e->msg[off + i], (i % 8 == 7) ? " " : "");
+			printf("\n");
+			off += el;
+		}
+	} else {
+		printf("\n");
+	}
+}
+
+static const struct dcase *find(const struct rec *r, const char *name)
+{
+	for (size_t i = 0; i < r->nc; i++)
+		if (!strcmp(r->c[i].name, name))
+			return &r->c[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct rec a, b;
+	unsigned same = 0, explained = 0, unexplained = 0;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: diffcmp AFKEY.txt PFKEYV2.txt\n");
+		return 2;
+	}
+	if (load(argv[1], &a) || load(argv[2], &b))
+		return 2;
+	if (!a.done || !b.done) {
+		printf("UNEXPLAINED recording incomplete (%s%s)\n", a.done ? "" : argv[1],
+		       b.done ? "" : argv[2]);
+		unexplained++;
+	}
+	if (a.nc == 0) {
+		printf("UNEXPLAINED no cases recorded in %s\n", argv[1]);
+		unexplained++;
+	}
+	for (size_t i = 0; i < a.nc; i++) {
+		const struct dcase *ca = &a.c[i], *cb = find(&b, ca->name);
+		size_t n;
+		int diff = 0;
+
+		if (!cb) {
+			printf("UNEXPLAINED %s: missing from %s\n", ca->name, argv[2]);
+			unexplained++;
+			continue;
+		}
+		n = ca->nev > cb->nev ? ca->nev : cb->nev;
+		for (size_t k = 0; k < n; k++) {
+			const struct ev *x = k < ca->nev ? &ca->ev[k] : NULL;
+			const struct ev *y = k < cb->nev ? &cb->ev[k] : NULL;
+
+			if (x && y && ev_eq(x, y))
+				continue;
+			if (!diff)
+				printf("--- %s [%s]\n", ca->name, ca->tags);
+			diff = 1;
+			printf("  event %zu differs:\n", k);
+			show("af_key ", x);
+			show("pfkeyv2", y);
+		}
+		if (!diff) {
+			printf("SAME %s\n", ca->name);
+			same++;
+		} else if (strstr(ca->tags, "improvement:")) {
+			printf("EXPLAINED %s (%s)\n", ca->name, ca->tags);
+			explained++;
+		} else {
+			printf("UNEXPLAINED %s\n", ca->name);
+			unexplained++;
+		}
+	}
+	printf("%u same, %u explained, %u unexplained\n", same, explained, unexplained);
+	return unexplained ? 1 : 0;
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# suite.sh: the tests run inside the VM (called by /init with the mode).
+#   afkey    Linux af_key.ko owns PF_KEY: record the differential corpus.
+#   pfkeyv2  our module: load (self-tests), refuse-while-af_key, corpus,
+#            driver suite, live-state unload/reload, stress.
+# Each test prints "VMTEST ok NAME" or "VMTEST FAIL NAME" on the console
+# (tests/vm/run.sh counts them); corpus output goes to /dev/ttyS2, which is
+# a file on the host. Exit status 0 only when every test passed.
+mode=$1
+pass=0 fail=0
+ko=/lib/modules/extra
+
+t() { # name command...
+	n=$1
+	shift
+	echo "VMTEST run $n"
+	if "$@"; then
+		echo "VMTEST ok $n"
+		pass=$((pass + 1))
+	else
+		echo "VMTEST FAIL $n"
+		fail=$((fail + 1))
+	fi
+}
+
+kmsg_clean() { # no kernel warning, oops or leak report so far
+	! dmesg | grep -E 'WARNING:|BUG:|Oops|leak|refcount_t|general protection' 
+}
+
+corpus() { # record the differential corpus on the data port
+	echo "=== corpus $1" > /dev/ttyS2
+	/bin/diffclient > /tmp/corpus.$1 && cat /tmp/corpus.$1 > /dev/ttyS2 &&
+		grep -q '^D$' /tmp/corpus.$1
+}
+
+proc_has() { # /proc/net/pfkeyv2 field value
+	grep -q "^$1: *$2\$" /proc/net/pfkeyv2
+}
+
+live_state() { # leave SAs and policies behind with no socket open
+	/bin/diffclient -s 200 && proc_has sas 200 && proc_has policies 200
+}
+
+reload() {
+	rmmod pfkeyv2 && ! grep -q pfkeyv2 /proc/modules && insmod $ko/pfkeyv2.ko &&
+		proc_has sas 0 && proc_has policies 0
+}
+
+af_key_refused() { # pfkeyv2 must not load while af_key owns PF_KEY
+	insmod $ko/af_key.ko || return 1
+	if insmod $ko/pfkeyv2.ko 2>/dev/null; then
+		rmmod pfkeyv2
+		rmmod af_key
+		return 1
+	fi
+	dmesg | grep -q 'pfkeyv2: .*af_key' || { rmmod af_key; return 1; }
+	rmmod af_key
+}
+
+selftests() { # every "self-tests:" line printed at load says pass
+	dmesg | grep 'self-tests' | tee /tmp/st
+	[ -s /tmp/st ] && ! grep -v 'self-tests: pass' /tmp/st
+}
+
+case "$mode" in
+afkey)
+	t insmod-af_key insmod $ko/af_key.ko
+	t corpus-afkey corpus afkey
+	;;
+pfkeyv2)
+	t af_key-refused af_key_refused
+	t insmod-pfkeyv2 insmod $ko/pfkeyv2.ko
+	t selftests selftests
+	t proc-net-pfkeyv2 test -r /proc/net/pfkeyv2
+	t corpus-pfkeyv2 corpus pfkeyv2
+	if [ -x /bin/driver ]; then
+		t driver /bin/driver --kernel
+	fi
+	t live-state live_state
+	t unload-reload reload
+	t corpus-after-reload corpus pfkeyv2-reload
+	t live-state-final live_state
+	t unload-final rmmod pfkeyv2
+	;;
+*)
+	echo "suite: unknown mode '$mode'"
+	fail=1
+	;;
+esac
+t kernel-log-clean kmsg_clean
+dmesg | tail -n 30
+echo "VMTEST summary $mode: $pass passed, $fail failed"
+[ "$fail" = 0 ]
