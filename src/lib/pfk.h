@@ -374,7 +374,12 @@ enum {
 void pfk_render_sa_setkey(FILE *f, const struct pfk_msg *m, unsigned int flags, uint64_t now);
 /* setkey -DP block for one policy. */
 void pfk_render_policy_setkey(FILE *f, const struct pfk_msg *m, unsigned int flags, uint64_t now);
-/* setkey -x/-v kdebug_sadb blocks for any raw message. */
+/* One policy request as setkey writes it: "esp/tunnel/A-B/require:5". */
+void pfk_render_request(FILE *f, const struct pfk_ipsecreq *r, bool ports);
+/* " prio def + 5" (leading blank) for a wire priority; nothing for 0. */
+void pfk_render_priority(FILE *f, uint32_t prio);
+/* setkey -x/-v kdebug_sadb blocks for any raw message. A message the walker
+ * rejects prints its header (when there is one) and a "malformed" line. */
 void pfk_render_debug(FILE *f, const void *buf, size_t len, unsigned int flags);
 /* One JSON object (single line, no trailing newline) for any parsed msg. */
 void pfk_render_json(FILE *f, const struct pfk_msg *m, unsigned int flags);
