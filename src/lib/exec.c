@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * exec.c: runs parsed statements against a pfk_conn. Each request gets a
+ * fresh seq; the reply is the first message with our seq, pid and type
+ * (broadcasts from other sockets are skipped). `spi auto` is GETSPI then
+ * UPDATE, deleteall is DUMP then one DELETE per SA (Linux rejects DELETE
+ * without an SPI), dumps are collected and sorted by dst, proto, SPI.
+ * With x->journal set (--atomic) every successful change records how to undo
+ * it, using a GET/SPDDUMP snapshot taken before the change; pfk_exec_rollback
+ * replays the journal backwards. Snapshots hold keys: wiped when dropped.
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "stmt.h"
+
+#define EXEC_TIMEOUT_MS 5000
+
+int pfk_exec_init(struct pfk_exec *x, struct pfk_conn *c)
+{
+	memset(x, 0, sizeof(*x));
+	x->conn = c;
+	x->timeout_ms = EXEC_TIMEOUT_MS;
+	x->buf = malloc(PFKM_MSG_MAX);
+	x->sbuf = malloc(PFKM_MSG_MAX);
+	if (!x->buf || !x->sbuf) {
+		free(x->buf);
+		free(x->sbuf);
+		x->buf = x->sbuf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void pfk_exec_fini(struct pfk_exec *x)
+{
+	pfk_exec_journal_clear(x);
+	free(x->undo);
+	x->undo = NULL;
+	x->capundo = 0;
+	if (x->buf)
+		explicit_bzero(x->buf, PFKM_MSG_MAX);
+	if (x->sbuf)
+		explicit_bzero(x->sbuf, PFKM_MSG_MAX);
+	free(x->buf);
+	free(x->sbuf);
+	x->buf = x->sbuf = NULL;
+}
+
+static struct pfk_buf sendbuf(struct pfk_exec *x)
+{
+	struct pfk_buf b = { .p = x->sbuf, .cap = PFKM_MSG_MAX, .len = 0 };
+
+	return b;
+}
+
+static uint32_t nextseq(struct pfk_exec *x)
+{
+	uint32_t s = x->conn->seq++;
+
+	if (!x->conn->seq)
+		x->conn->seq = 1;
+	return s ? s : nextseq(x);
+}
+
+int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply)
+{
+	const struct sadb_msg *out = (const void *)x->sbuf;
+	uint8_t type = out->sadb_msg_type;
+	uint32_t seq = out->sadb_msg_seq, pid = out->sadb_msg_pid;
+	int ret, n;
+
+	if (x->trace)
+		x->trace(x->ctx, true, x->sbuf, len);
+	ret = pfk_conn_send(x->conn, x->sbuf, len);
+	explicit_bzero(x->sbuf, len);
+	if (ret)
+		return ret;
+	for (;;) {
+		const struct sadb_msg *h = (const void *)x->buf;
+
+		n = pfk_conn_recv(x->conn, x->buf, PFKM_MSG_MAX, x->timeout_ms);
+		if (n < 0)
+			return n;
+		if ((size_t)n < sizeof(*h))
+			continue;
+		if (h->sadb_msg_type != type || h->sadb_msg_seq != seq || h->sadb_msg_pid != pid)
+			continue;
+		if (x->trace)
+			x->trace(x->ctx, false, x->buf, (size_t)n);
+		if (h->sadb_msg_errno)
+			return -(int)h->sadb_msg_errno;
+		if (reply) {
+			ret = pfk_parse(x->buf, (size_t)n, reply);
+			if (ret)
+				return ret;
+		}
+		return n;
+	}
+}
+
+/* ---- dumps ---------------------------------------------------------- */
+
+static int addr_cmp(const struct pfk_addr *a, const struct pfk_addr *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->a.bytes, b->a.bytes, a->family == AF_INET ? 4 : 16);
+	if (c)
+		return c;
+	if (a->prefixlen != b->prefixlen)
+		return a->prefixlen < b->prefixlen ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return 0;
+}
+
+static int entry_cmp_sa(const void *pa, const void *pb)
+{
+	const struct pfk_dump_entry *a = pa, *b = pb;
+	int c = addr_cmp(&a->dst, &b->dst);
+
+	if (c)
+		return c;
+	if (a->satype != b->satype)
+		return a->satype < b->satype ? -1 : 1;
+	if (a->spi != b->spi)
+		return a->spi < b->spi ? -1 : 1;
+	return 0;
+}
+
+static int entry_cmp_pol(const void *pa, const void *pb)
+{
+	const struct pfk_dump_entry *a = pa, *b = pb;
+
+	if (a->dir != b->dir)
+		return a->dir < b->dir ? -1 : 1;
+	if (a->polid != b->polid)
+		return a->polid < b->polid ? -1 : 1;
+	return 0;
+}
+
+void pfk_dump_free(struct pfk_dump *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		explicit_bzero(d->v[i].raw, d->v[i].len);
+		free(d->v[i].raw);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+static int dump_push(struct pfk_dump *d, const void *raw, size_t len, const struct pfk_msg *m,
+		     bool spd)
+{
+	struct pfk_dump_entry *e;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct pfk_dump_entry *nv = realloc(d->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		d->v = nv;
+		d->cap = cap;
+	}
+	e = &d->v[d->n];
+	memset(e, 0, sizeof(*e));
+	e->raw = malloc(len);
+	if (!e->raw)
+		return -ENOMEM;
+	memcpy(e->raw, raw, len);
+	e->len = len;
+	if (spd) {
+		e->dst = m->pol.dst;
+		e->polid = m->pol.id;
+		e->dir = (uint8_t)m->pol.dir;
+	} else {
+		e->dst = m->sa.dst;
+		e->satype = (uint8_t)m->sa.satype;
+		e->spi = m->sa.spi;
+	}
+	d->n++;
+	return 0;
+}
+
+int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_dump *out)
+{
+	struct pfk_buf b = sendbuf(x);
+	struct pfk_msg *m;
+	uint32_t seq = nextseq(x), pid = x->conn->pid;
+	uint8_t type;
+	int ret, n;
+
+	memset(out, 0, sizeof(*out));
+	ret = spd ? pfk_build_spddump(&b, seq, pid) : pfk_build_dump(&b, t, seq, pid);
+	if (ret < 0)
+		return ret;
+	type = ((const struct sadb_msg *)x->sbuf)->sadb_msg_type;
+	if (x->trace)
+		x->trace(x->ctx, true, x->sbuf, (size_t)ret);
+	ret = pfk_conn_send(x->conn, x->sbuf, (size_t)ret);
+	if (ret)
+		return ret;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	for (;;) {
+		const struct sadb_msg *h = (const void *)x->buf;
+
+		n = pfk_conn_recv(x->conn, x->buf, PFKM_MSG_MAX, x->timeout_ms);
+		if (n < 0) {
+			ret = n;
+			goto err;
+		}
+		if ((size_t)n < sizeof(*h) || h->sadb_msg_type != type || h->sadb_msg_pid != pid)
+			continue;
+		if (x->trace)
+			x->trace(x->ctx, false, x->buf, (size_t)n);
+		if (h->sadb_msg_errno) {
+			/* ENOENT: empty table. */
+			ret = h->sadb_msg_errno == ENOENT ? 0 : -(int)h->sadb_msg_errno;
+			if (ret)
+				goto err;
+			break;
+		}
+		ret = pfk_parse(x->buf, (size_t)n, m);
+		if (ret)
+			goto err;
+		ret = dump_push(out, x->buf, (size_t)n, m, spd);
+		pfk_msg_wipe(m);
+		if (ret)
+			goto err;
+		if (h->sadb_msg_seq == 0)
+			break;
+	}
+	free(m);
+	qsort(out->v, out->n, sizeof(out->v[0]), spd ? entry_cmp_pol : entry_cmp_sa);
+	return 0;
+
+err:
+	free(m);
+	pfk_dump_free(out);
+	return ret;
+}
+
+/* ---- journal -------------------------------------------------------- */
+
+static int journal(struct pfk_exec *x, int kind, const struct pfk_sa *sa,
+		   const struct pfk_policy *pol)
+{
+	struct pfk_undo *u;
+
+	if (!x->journal)
+		return 0;
+	if (x->nundo == x->capundo) {
+		size_t cap = x->capundo ? x->capundo * 2 : 16;
+		struct pfk_undo *nv = realloc(x->undo, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		x->undo = nv;
+		x->capundo = cap;
+	}
+	u = &x->undo[x->nundo++];
+	memset(u, 0, sizeof(*u));
+	u->kind = kind;
+	if (sa)
+		u->sa = *sa;
+	if (pol)
+		u->pol = *pol;
+	return 0;
+}
+
+void pfk_exec_journal_clear(struct pfk_exec *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nundo; i++)
+		pfk_sa_wipe(&x->undo[i].sa);
+	x->nundo = 0;
+}
+
+/* A GET / DUMP reply made fit to be sent back as ADD. */
+static void restorable_sa(struct pfk_sa *sa)
+{
+	sa->has &= ~(PFK_SA_HAS_CUR | PFK_SA_HAS_SPIRANGE);
+	sa->state = PFK_STATE_UNKNOWN;
+}
+
+static void restorable_pol(struct pfk_policy *p)
+{
+	p->has &= ~PFK_POL_HAS_CUR;
+}
+
+static int sa_request(struct pfk_exec *x, int (*build)(struct pfk_buf *, const struct pfk_sa *,
+						       uint32_t, uint32_t),
+		      const struct pfk_sa *sa, struct pfk_msg *reply)
+{
+	struct pfk_buf b = sendbuf(x);
+	int ret = build(&b, sa, nextseq(x), x->conn->pid);
+
+	if (ret < 0)
+		return ret;
+	return pfk_exec_request(x, (size_t)ret, reply);
+}
+
+static int pol_request(struct pfk_exec *x,
+		       int (*build)(struct pfk_buf *, const struct pfk_policy *, uint32_t, uint32_t),
+		       const struct pfk_policy *p, struct pfk_msg *reply)
+{
+	struct pfk_buf b = sendbuf(x);
+	int ret = build(&b, p, nextseq(x), x->conn->pid);
+
+	if (ret < 0)
+		return ret;
+	return pfk_exec_request(x, (size_t)ret, reply);
+}
+
+/* Snapshot of one SA by GET; 1 if found, 0 if not, -errno. */
+static int sa_snapshot(struct pfk_exec *x, const struct pfk_sa *key, struct pfk_msg *m)
+{
+	int ret = sa_request(x, pfk_build_get, key, m);
+
+	if (ret == -ENOENT || ret == -ESRCH)
+		return 0;
+	if (ret < 0)
+		return ret;
+	restorable_sa(&m->sa);
+	return 1;
+}
+
+static bool same_addr(const struct pfk_addr *a, const struct pfk_addr *b, bool exact)
+{
+	if (a->family != b->family ||
+	    memcmp(a->a.bytes, b->a.bytes, a->family == AF_INET ? 4 : 16))
+		return false;
+	if (!exact)
+		return true;
+	return a->prefixlen == b->prefixlen && a->port == b->port;
+}
+
+static bool same_selector(const struct pfk_policy *a, const struct pfk_policy *b)
+{
+	uint8_t pa = a->src.proto ? a->src.proto : IPSEC_ULPROTO_ANY;
+	uint8_t pb = b->src.proto ? b->src.proto : IPSEC_ULPROTO_ANY;
+
+	return a->dir == b->dir && pa == pb && same_addr(&a->src, &b->src, true) &&
+	       same_addr(&a->dst, &b->dst, true);
+}
+
+/* The policy with p's selector and direction, from an SPDDUMP. */
+static int pol_snapshot(struct pfk_exec *x, const struct pfk_policy *p, struct pfk_policy *out)
+{
+	struct pfk_dump d;
+	struct pfk_msg *m = malloc(sizeof(*m));
+	size_t i;
+	int ret, found = 0;
+
+	if (!m)
+		return -ENOMEM;
+	ret = pfk_exec_dump(x, true, PFK_SATYPE_UNSPEC, &d);
+	if (ret)
+		goto out;
+	for (i = 0; i < d.n && !found; i++) {
+		if (pfk_parse(d.v[i].raw, d.v[i].len, m))
+			continue;
+		if (same_selector(&m->pol, p)) {
+			*out = m->pol;
+			restorable_pol(out);
+			found = 1;
+		}
+	}
+	pfk_dump_free(&d);
+	ret = found;
+out:
+	free(m);
+	return ret;
+}
+
+/* Journal every SA (or policy) of a dump as "add it back". */
+static int journal_dump(struct pfk_exec *x, bool spd, enum pfk_satype t,
+			const struct pfk_addr *src, const struct pfk_addr *dst)
+{
+	struct pfk_dump d;
+	struct pfk_msg *m;
+	size_t i;
+	int ret;
+
+	if (!x->journal)
+		return 0;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	ret = pfk_exec_dump(x, spd, t, &d);
+	for (i = 0; !ret && i < d.n; i++) {
+		ret = pfk_parse(d.v[i].raw, d.v[i].len, m);
+		if (ret)
+			break;
+		if (spd) {
+			restorable_pol(&m->pol);
+			ret = journal(x, PFK_UNDO_ADD_POL, NULL, &m->pol);
+		} else if (m->sa.state != PFK_STATE_LARVAL &&
+			   (!src || (same_addr(&m->sa.src, src, false) &&
+				     same_addr(&m->sa.dst, dst, false)))) {
+			restorable_sa(&m->sa);
+			ret = journal(x, PFK_UNDO_ADD_SA, &m->sa, NULL);
+		}
+		pfk_msg_wipe(m);
+	}
+	pfk_dump_free(&d);
+	free(m);
+	return ret;
+}
+
+static int bare_request(struct pfk_exec *x, int (*build)(struct pfk_buf *, enum pfk_satype,
+							 uint32_t, uint32_t),
+			enum pfk_satype t, struct pfk_msg *reply)
+{
+	struct pfk_buf b = sendbuf(x);
+	int ret = build(&b, t, nextseq(x), x->conn->pid);
+
+	if (ret < 0)
+		return ret;
+	return pfk_exec_request(x, (size_t)ret, reply);
+}
+
+static int run_getspi(struct pfk_exec *x, const struct pfk_sa *sa, struct pfk_msg *m)
+{
+	int ret = sa_request(x, pfk_build_getspi, sa, m);
+
+	if (ret < 0)
+		return ret;
+	x->last_spi = m->sa.spi;
+	m->sa.satype = sa->satype;
+	return journal(x, PFK_UNDO_DEL_SA, &m->sa, NULL);
+}
+
+static int run_deleteall(struct pfk_exec *x, const struct pfk_stmt *st, struct pfk_msg *m)
+{
+	struct pfk_dump d;
+	struct pfk_sa key;
+	size_t i;
+	int ret, first = 0;
+
+	ret = pfk_exec_dump(x, false, st->sa.satype, &d);
+	if (ret)
+		return ret;
+	for (i = 0; i < d.n; i++) {
+		ret = pfk_parse(d.v[i].raw, d.v[i].len, m);
+		if (ret)
+			break;
+		if (!same_addr(&m->sa.src, &st->sa.src, false) ||
+		    !same_addr(&m->sa.dst, &st->sa.dst, false)) {
+			pfk_msg_wipe(m);
+			continue;
+		}
+		restorable_sa(&m->sa);
+		key = m->sa;
+		ret = sa_request(x, pfk_build_delete, &key, NULL);
+		if (ret >= 0 && m->sa.state != PFK_STATE_LARVAL)
+			ret = journal(x, PFK_UNDO_ADD_SA, &key, NULL);
+		pfk_sa_wipe(&key);
+		pfk_msg_wipe(m);
+		if (ret < 0 && !first)
+			first = ret;
+	}
+	pfk_dump_free(&d);
+	return first ? first : ret < 0 ? ret : 0;
+}
+
+static int run_pol_change(struct pfk_exec *x, const struct pfk_stmt *st, struct pfk_msg *m)
+{
+	struct pfk_policy old;
+	int found = 0, ret;
+
+	if (x->journal && st->cmd != PFK_CMD_SPDADD) {
+		found = pol_snapshot(x, &st->pol, &old);
+		if (found < 0)
+			return found;
+	}
+	switch (st->cmd) {
+	case PFK_CMD_SPDADD:
+		ret = pol_request(x, pfk_build_spdadd, &st->pol, m);
+		if (ret >= 0)
+			ret = journal(x, PFK_UNDO_DEL_POL, NULL, &st->pol);
+		break;
+	case PFK_CMD_SPDUPDATE:
+		ret = pol_request(x, pfk_build_spdupdate, &st->pol, m);
+		if (ret >= 0)
+			ret = found ? journal(x, PFK_UNDO_UPD_POL, NULL, &old) :
+			      journal(x, PFK_UNDO_DEL_POL, NULL, &st->pol);
+		break;
+	default:
+		ret = pol_request(x, pfk_build_spddelete, &st->pol, m);
+		if (ret >= 0 && found)
+			ret = journal(x, PFK_UNDO_ADD_POL, NULL, &old);
+		break;
+	}
+	return ret < 0 ? ret : 0;
+}
+
+static int emit_dump(struct pfk_exec *x, const struct pfk_stmt *st, bool spd, struct pfk_msg *m)
+{
+	struct pfk_dump d;
+	size_t i;
+	int ret = pfk_exec_dump(x, spd, st->satype, &d);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < d.n; i++) {
+		ret = pfk_parse(d.v[i].raw, d.v[i].len, m);
+		if (ret)
+			break;
+		if (x->on_result)
+			x->on_result(x->ctx, st, m, d.v[i].raw, d.v[i].len);
+		pfk_msg_wipe(m);
+	}
+	pfk_dump_free(&d);
+	return ret;
+}
+
+static int run(struct pfk_exec *x, const struct pfk_stmt *st, struct pfk_msg *m)
+{
+	struct pfk_sa sa = st->sa;
+	int ret, had;
+
+	switch (st->cmd) {
+	case PFK_CMD_ADD:
+	case PFK_CMD_UPDATE:
+		if (st->opts & PFK_STMT_SPI_AUTO) {
+			struct pfk_sa g = sa;
+
+			g.has = PFK_SA_HAS_SRC | PFK_SA_HAS_DST | PFK_SA_HAS_SA2 |
+				PFK_SA_HAS_SPIRANGE;
+			g.spi_min = 0x100;
+			g.spi_max = sa.satype == PFK_SATYPE_IPCOMP ? 0xffff : 0x0fffffff;
+			ret = run_getspi(x, &g, m);
+			pfk_sa_wipe(&g);
+			if (ret)
+				break;
+			sa.spi = x->last_spi;
+			ret = sa_request(x, pfk_build_update, &sa, m);
+			if (ret >= 0 && x->on_result)
+				x->on_result(x->ctx, st, m, x->buf, (size_t)ret);
+			break;
+		}
+		had = 0;
+		if (st->cmd == PFK_CMD_UPDATE && x->journal) {
+			had = sa_snapshot(x, &sa, m);
+			if (had < 0) {
+				ret = had;
+				break;
+			}
+		}
+		ret = sa_request(x, st->cmd == PFK_CMD_ADD ? pfk_build_add : pfk_build_update,
+				 &sa, NULL);
+		if (ret >= 0)
+			ret = had ? journal(x, PFK_UNDO_ADD_SA, &m->sa, NULL) :
+			      journal(x, PFK_UNDO_DEL_SA, &sa, NULL);
+		break;
+	case PFK_CMD_GET:
+		ret = sa_request(x, pfk_build_get, &sa, m);
+		if (ret >= 0 && x->on_result)
+			x->on_result(x->ctx, st, m, x->buf, (size_t)ret);
+		break;
+	case PFK_CMD_DELETE:
+		had = x->journal ? sa_snapshot(x, &sa, m) : 0;
+		if (had < 0) {
+			ret = had;
+			break;
+		}
+		ret = sa_request(x, pfk_build_delete, &sa, NULL);
+		if (ret >= 0 && had)
+			ret = journal(x, PFK_UNDO_ADD_SA, &m->sa, NULL);
+		break;
+	case PFK_CMD_DELETEALL:
+		ret = run_deleteall(x, st, m);
+		break;
+	case PFK_CMD_GETSPI:
+		ret = run_getspi(x, &sa, m);
+		if (!ret && x->on_result)
+			x->on_result(x->ctx, st, m, x->buf, 0);
+		break;
+	case PFK_CMD_FLUSH:
+		ret = journal_dump(x, false, st->satype, NULL, NULL);
+		if (!ret)
+			ret = bare_request(x, pfk_build_flush, st->satype, NULL);
+		break;
+	case PFK_CMD_DUMP:
+		ret = emit_dump(x, st, false, m);
+		break;
+	case PFK_CMD_SPDADD:
+	case PFK_CMD_SPDUPDATE:
+	case PFK_CMD_SPDDELETE:
+		ret = run_pol_change(x, st, m);
+		break;
+	case PFK_CMD_SPDFLUSH: {
+		struct pfk_buf b = sendbuf(x);
+
+		ret = journal_dump(x, true, PFK_SATYPE_UNSPEC, NULL, NULL);
+		if (!ret)
+			ret = pfk_build_spdflush(&b, nextseq(x), x->conn->pid);
+		if (ret >= 0)
+			ret = pfk_exec_request(x, (size_t)ret, NULL);
+		break;
+	}
+	case PFK_CMD_SPDDUMP:
+		ret = emit_dump(x, st, true, m);
+		break;
+	case PFK_CMD_REGISTER:
+		ret = bare_request(x, pfk_build_register, st->satype, m);
+		if (ret >= 0 && x->on_result)
+			x->on_result(x->ctx, st, m, x->buf, (size_t)ret);
+		break;
+	default:
+		ret = -EOPNOTSUPP;
+		break;
+	}
+	pfk_sa_wipe(&sa);
+	return ret < 0 ? ret : 0;
+}
+
+int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st)
+{
+	struct pfk_msg *m = malloc(sizeof(*m));
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	memset(m, 0, sizeof(*m));
+	ret = run(x, st, m);
+	pfk_msg_wipe(m);
+	free(m);
+	return ret;
+}
+
+int pfk_exec_rollback(struct pfk_exec *x)
+{
+	bool was = x->journal;
+	int first = 0, ret;
+	size_t i;
+
+	x->journal = false;
+	for (i = x->nundo; i-- > 0; ) {
+		struct pfk_undo *u = &x->undo[i];
+
+		switch (u->kind) {
+		case PFK_UNDO_DEL_SA:
+			ret = sa_request(x, pfk_build_delete, &u->sa, NULL);
+			if (ret == -ENOENT || ret == -ESRCH)
+				ret = 0;
+			break;
+		case PFK_UNDO_ADD_SA:
+			/* Update undone as delete + add: the SA ends up with the
+			 * snapshot's keys and parameters whatever state it is in. */
+			ret = sa_request(x, pfk_build_delete, &u->sa, NULL);
+			ret = sa_request(x, pfk_build_add, &u->sa, NULL);
+			break;
+		case PFK_UNDO_DEL_POL:
+			ret = pol_request(x, pfk_build_spddelete, &u->pol, NULL);
+			if (ret == -ENOENT || ret == -ESRCH)
+				ret = 0;
+			break;
+		case PFK_UNDO_ADD_POL:
+			ret = pol_request(x, pfk_build_spdadd, &u->pol, NULL);
+			break;
+		default:
+			ret = pol_request(x, pfk_build_spdupdate, &u->pol, NULL);
+			break;
+		}
+		if (ret < 0 && !first)
+			first = ret;
+	}
+	pfk_exec_journal_clear(x);
+	x->journal = was;
+	return first;
+}

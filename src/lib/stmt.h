@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * stmt.h: the setkey language as a library. lex.c cuts text into tokens,
+ * stmt.c turns one `;`-terminated statement into a struct pfk_stmt (holding
+ * the pfk_sa / pfk_policy models of pfk.h), the field validators below are
+ * usable alone (the TUI calls them per input field), suggest.c proposes
+ * near-miss spellings and exec.c runs statements against a pfk_conn.
+ * keysh and keytui both go through here, so the TUI never accepts what the
+ * shell rejects. Nothing here prints; errors come back in struct pfk_err.
+ */
+#ifndef PFK_STMT_H
+#define PFK_STMT_H
+
+#include "pfk.h"
+
+/* ---- errors ---------------------------------------------------------- */
+struct pfk_err {
+	int code;		/* -errno (-EINVAL for syntax) */
+	int line, col;		/* 1-based; col of the offending token */
+	char token[64];		/* the token quoted in the message, may be "" */
+	char msg[256];		/* "unknown algorithm 'aes-cbcx'; did you mean 'aes-cbc'?" */
+};
+
+/* ---- lexer (lex.c) ---------------------------------------------------- */
+enum pfk_tok_kind {
+	PFK_TOK_EOF = 0,
+	PFK_TOK_WORD,		/* anything up to space, ';' or '"' */
+	PFK_TOK_STRING,		/* "..." (quotes removed, \" and \\ unescaped) */
+	PFK_TOK_SEMI,		/* ; */
+};
+
+#define PFK_TOK_MAX 1024
+struct pfk_tok {
+	enum pfk_tok_kind kind;
+	int line, col;
+	const char *src;	/* where the token starts in the input */
+	size_t srclen;		/* its length there, quotes included */
+	size_t len;
+	char text[PFK_TOK_MAX];
+};
+
+struct pfk_lex {
+	const char *p, *end;
+	int line, col;
+	struct pfk_tok peeked;
+	bool has_peek;
+};
+
+void pfk_lex_init(struct pfk_lex *lx, const char *text, size_t len, int first_line);
+/* Next token; -EINVAL (err filled) on an unterminated string / overlong token. */
+int pfk_lex_next(struct pfk_lex *lx, struct pfk_tok *t, struct pfk_err *err);
+int pfk_lex_peek(struct pfk_lex *lx, const struct pfk_tok **t, struct pfk_err *err);
+/* True when text holds at least one complete statement (a ';' outside a
+ * string and a comment), for the interactive multi-line reader. */
+bool pfk_lex_complete(const char *text);
+/* Copy text with key material replaced by "(hidden)" (for history files). */
+void pfk_lex_redact(const char *text, char *out, size_t cap);
+
+/* ---- statements (stmt.c) ---------------------------------------------- */
+enum pfk_cmd {
+	PFK_CMD_NONE = 0,
+	PFK_CMD_ADD, PFK_CMD_UPDATE, PFK_CMD_GET, PFK_CMD_DELETE, PFK_CMD_DELETEALL,
+	PFK_CMD_FLUSH, PFK_CMD_DUMP, PFK_CMD_GETSPI,
+	PFK_CMD_SPDADD, PFK_CMD_SPDUPDATE, PFK_CMD_SPDDELETE, PFK_CMD_SPDFLUSH,
+	PFK_CMD_SPDDUMP,
+	/* keysh additions */
+	PFK_CMD_REGISTER, PFK_CMD_MONITOR, PFK_CMD_SAVE, PFK_CMD_LOAD, PFK_CMD_HELP,
+	PFK_CMD_SET, PFK_CMD_EXIT,
+};
+
+/* Statement-level options that are not part of the SA/policy model. */
+enum {
+	PFK_STMT_SPI_AUTO = 1u << 0,	/* `spi auto`: GETSPI then UPDATE */
+	PFK_STMT_RANDOM_ENC = 1u << 1,	/* enc key was `random` */
+	PFK_STMT_RANDOM_AUTH = 1u << 2,
+	PFK_STMT_ESPUDP = 1u << 3,	/* esp-udp */
+	PFK_STMT_TCP = 1u << 4,		/* tcp (TCP-MD5): no satype on Linux */
+	PFK_STMT_NO_DNS = 1u << 5,	/* -n */
+	PFK_STMT_RAWCPI = 1u << 6,	/* -C ... -R */
+	PFK_STMT_ON = 1u << 7,		/* set ... on */
+};
+
+struct pfk_stmt {
+	enum pfk_cmd cmd;
+	int line, col;			/* of the command word */
+	uint32_t opts;			/* PFK_STMT_* */
+	int family;			/* -4 / -6: AF_INET / AF_INET6, 0 = any */
+	enum pfk_satype satype;		/* flush/dump/register: UNSPEC = all */
+	struct pfk_sa sa;		/* add/update/get/delete/deleteall/getspi */
+	struct pfk_policy pol;		/* spd* */
+	char arg[256];			/* save/load FILE, help topic, set name */
+};
+
+/* The names of the statements, for completion and help. */
+const char *pfk_stmt_cmd_name(enum pfk_cmd c);
+enum pfk_cmd pfk_stmt_cmd_lookup(const char *word);
+
+/*
+ * Parse the next statement from lx. Returns 1 with *st filled, 0 at end of
+ * input, or -EINVAL with err filled (the lexer is then advanced past the
+ * next ';' so the caller may continue). `random` keys are generated here
+ * (OpenSSL RAND_bytes). pfk_stmt_wipe wipes key material.
+ */
+int pfk_stmt_parse(struct pfk_lex *lx, struct pfk_stmt *st, struct pfk_err *err);
+void pfk_stmt_wipe(struct pfk_stmt *st);
+/* Parse a whole text into an array (caller frees with pfk_stmt_free_all).
+ * Stops at max_errs errors; returns the number of errors, *out / *n get the
+ * statements that parsed. -ENOMEM on allocation failure. */
+int pfk_stmt_parse_all(const char *text, size_t len, struct pfk_stmt **out, size_t *n,
+		       struct pfk_err *errs, size_t max_errs);
+void pfk_stmt_free_all(struct pfk_stmt *v, size_t n);
+
+/* ---- validators, usable one field at a time (stmt.c) ------------------ */
+/* "10.0.0.1", "10.0.0.0/24", "10.0.0.0/24[500]", "fe80::1[any]". range:
+ * whether /plen is allowed. family: 0 or required AF_*. */
+int pfk_stmt_addr(const char *s, bool range, int family, struct pfk_addr *out,
+		  struct pfk_err *err);
+/* SPI: decimal or 0x..., 256..0xffffffff (0-255 reserved); ipcomp CPI < 0x10000. */
+int pfk_stmt_spi(const char *s, enum pfk_satype t, uint32_t *out, struct pfk_err *err);
+/* esp, ah, ipcomp, esp-udp, tcp (+ esp-old / ah-old). opts gets ESPUDP/TCP. */
+int pfk_stmt_proto(const char *s, enum pfk_satype *out, uint32_t *opts, struct pfk_err *err);
+/* Upper-layer spec: any, name (tcp, udp, icmp, icmp6, ...), number, ip4. */
+int pfk_stmt_upper(const char *s, uint8_t *proto, struct pfk_err *err);
+/* Algorithm name (setkey spelling or alias) of kind; near misses suggested. */
+int pfk_stmt_alg(const char *s, enum pfkm_alg_kind kind, const struct pfkm_alg **out,
+		 struct pfk_err *err);
+/* Key: "string", 0xhex or random (generated); exact length for alg. */
+int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
+		 struct pfk_key *out, struct pfk_err *err);
+/* Decimal seconds / bytes, 0 .. UINT64_MAX. */
+int pfk_stmt_u64(const char *s, uint64_t *out, struct pfk_err *err);
+/* Policy after -P: "out prio 10 ipsec esp/transport//require" (words). */
+int pfk_stmt_policy(const char *text, struct pfk_policy *out, struct pfk_err *err);
+
+/* ---- near-miss suggestions (suggest.c) -------------------------------- */
+/* The closest of cands to word (Damerau-Levenshtein <= 2 or prefix), or NULL. */
+const char *pfk_suggest_pick(const char *word, const char *const *cands, size_t n);
+/* Edit distance, for tests. */
+unsigned int pfk_suggest_distance(const char *a, const char *b);
+
+/* ---- executor (exec.c) ------------------------------------------------ */
+/* One SADB or SPD entry kept from a dump: the raw message and a sort key. */
+struct pfk_dump_entry {
+	uint8_t *raw;
+	size_t len;
+	struct pfk_addr dst;
+	uint8_t satype;
+	uint32_t spi;
+	uint32_t polid;
+	uint8_t dir;
+};
+struct pfk_dump {
+	struct pfk_dump_entry *v;
+	size_t n, cap;
+};
+void pfk_dump_free(struct pfk_dump *d);	/* wipes the raw messages */
+
+/* One undo step for --atomic, recorded when a statement succeeded. */
+struct pfk_undo {
+	enum { PFK_UNDO_DEL_SA, PFK_UNDO_ADD_SA, PFK_UNDO_DEL_POL, PFK_UNDO_ADD_POL,
+	       PFK_UNDO_UPD_POL } kind;
+	struct pfk_sa sa;
+	struct pfk_policy pol;
+};
+
+struct pfk_exec {
+	struct pfk_conn *conn;
+	int timeout_ms;			/* per reply; default 5000 */
+	/* Each result entry (GET reply, GETSPI reply). raw is the message. */
+	void (*on_result)(void *ctx, const struct pfk_stmt *st, const struct pfk_msg *m,
+			  const void *raw, size_t len);
+	/* -v: every message sent (out = true) and every reply received. */
+	void (*trace)(void *ctx, bool out, const void *raw, size_t len);
+	void *ctx;
+	/* --atomic: when set, successful statements append undo steps. */
+	bool journal;
+	struct pfk_undo *undo;
+	size_t nundo, capundo;
+	/* Last SPI allocated by getspi / spi auto. */
+	uint32_t last_spi;
+	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
+	uint8_t *sbuf;			/* send buffer */
+};
+
+int pfk_exec_init(struct pfk_exec *x, struct pfk_conn *c);
+void pfk_exec_fini(struct pfk_exec *x);
+/* Run one statement (SADB/SPD commands, register). 0, or -errno from the
+ * backend reply / transport (-ETIMEDOUT, -EOPNOTSUPP for shell commands). */
+int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st);
+/* Collect a dump (SADB when !spd, satype filter) sorted by dst, proto, SPI
+ * (SPD: by direction and id). */
+int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_dump *out);
+/* Undo every journaled step in reverse; returns the first error (continues). */
+int pfk_exec_rollback(struct pfk_exec *x);
+void pfk_exec_journal_clear(struct pfk_exec *x);
+/* Send one built message and wait for the reply with our seq and type.
+ * reply gets the parsed message when non-NULL. */
+int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply);
+
+#endif /* PFK_STMT_H */
