@@ -2,6 +2,7 @@
 /* test_walker.c: header and extension rules of kmod/core/walker.c, each with
  * the errno Linux af_key gives. */
 #include "unit.h"
+#include <arpa/inet.h>
 #include "walker.h"
 
 static size_t put_hdr(uint8_t *b, uint8_t type, size_t len)
@@ -36,4 +37,294 @@ TEST(walker_header_rules)
 	CHECK_EQ(pfkm_walker_request(b, 16, &e), -EINVAL);
 	put_hdr(b, SADB_MAX + 1, 16);
 	CHECK_EQ(pfkm_walker_request(b, 16, &e), -EINVAL);
+}
+
+/* ---- extension rules ------------------------------------------------- */
+
+/* A message under construction: header + appended raw extensions. */
+struct wmsg {
+	uint64_t u[512];	/* 4 KiB, 8-byte aligned */
+	size_t len;
+};
+
+static void wm_init(struct wmsg *w, uint8_t type)
+{
+	memset(w, 0, sizeof(*w));
+	w->len = put_hdr((uint8_t *)w->u, type, 16);
+}
+
+/* Append an extension of n bytes (n multiple of 8) with the given units in
+ * sadb_ext_len; returns it for the caller to fill. */
+static void *wm_ext(struct wmsg *w, uint16_t type, size_t n, uint16_t units)
+{
+	uint8_t *p = (uint8_t *)w->u + w->len;
+	struct sadb_ext *e = (void *)p;
+
+	e->sadb_ext_len = units;
+	e->sadb_ext_type = type;
+	w->len += n;
+	struct sadb_msg *m = (void *)(uint8_t *)w->u;
+
+	m->sadb_msg_len = (uint16_t)(w->len / 8);
+	return p;
+}
+
+static struct sadb_address *wm_addr4(struct wmsg *w, uint16_t type, uint8_t plen)
+{
+	struct sadb_address *a = wm_ext(w, type, 24, 3);
+	struct sockaddr_in *s = (void *)(a + 1);
+
+	a->sadb_address_proto = 255;
+	a->sadb_address_prefixlen = plen;
+	s->sin_family = AF_INET;
+	s->sin_addr.s_addr = htonl(0x0a000001);
+	return a;
+}
+
+static struct sadb_address *wm_addr6(struct wmsg *w, uint16_t type, uint8_t plen)
+{
+	struct sadb_address *a = wm_ext(w, type, 40, 5);
+	struct sockaddr_in6 *s = (void *)(a + 1);
+
+	a->sadb_address_prefixlen = plen;
+	s->sin6_family = AF_INET6;
+	s->sin6_addr.s6_addr[15] = 1;
+	return a;
+}
+
+static int wm_walk(struct wmsg *w, struct pfkm_exts *e)
+{
+	return pfkm_walker_request(w->u, w->len, e);
+}
+
+TEST(walker_ext_basic_rules)
+{
+	struct wmsg w;
+	struct pfkm_exts e;
+
+	/* ext len 0 */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_SA, 16, 0);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* overrun: claims 3 units, 2 present */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_SA, 16, 3);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* type 0 */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_RESERVED, 16, 2);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* below minimum for SA (16 bytes) */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_SA, 8, 1);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* lifetime minimum 32 */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_LIFETIME_HARD, 24, 3);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_LIFETIME_HARD, 32, 4);
+	CHECK_EQ(wm_walk(&w, &e), 0);
+	CHECK(e.ext[SADB_EXT_LIFETIME_HARD] != NULL);
+	/* duplicate */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_SA, 16, 2);
+	wm_ext(&w, SADB_EXT_SA, 16, 2);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	CHECK(e.ext[SADB_EXT_SA] == NULL);
+	/* unknown type above SADB_EXT_MAX is skipped */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_MAX + 1, 16, 2);
+	wm_ext(&w, SADB_EXT_SA, 16, 2);
+	CHECK_EQ(wm_walk(&w, &e), 0);
+	CHECK(e.ext[SADB_EXT_SA] != NULL);
+	/* trailing bytes shorter than an extension header cannot happen with
+	 * 8-byte units, but a truncated buffer is EMSGSIZE at the header */
+	CHECK_EQ(pfkm_walker_request(w.u, w.len - 4, &e), -EMSGSIZE);
+	/* every fixed-size extension below its minimum is refused */
+	{
+		static const uint16_t t[] = { SADB_EXT_SPIRANGE, SADB_X_EXT_POLICY,
+			SADB_X_EXT_SA2, SADB_EXT_IDENTITY_SRC, SADB_EXT_SENSITIVITY,
+			SADB_X_EXT_FILTER };
+		size_t i;
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			wm_init(&w, SADB_ADD);
+			wm_ext(&w, t[i], 8, 1);
+			CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+		}
+	}
+}
+
+TEST(walker_ext_address_rules)
+{
+	struct wmsg w;
+	struct pfkm_exts e;
+	struct sadb_address *a;
+
+	wm_init(&w, SADB_ADD);
+	wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 32);
+	wm_addr6(&w, SADB_EXT_ADDRESS_DST, 128);
+	CHECK_EQ(wm_walk(&w, &e), 0);
+	/* prefix beyond family width */
+	wm_init(&w, SADB_ADD);
+	wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 33);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	wm_init(&w, SADB_ADD);
+	wm_addr6(&w, SADB_EXT_ADDRESS_DST, 129);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* unknown family */
+	wm_init(&w, SADB_ADD);
+	a = wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 32);
+	((struct sockaddr *)(a + 1))->sa_family = AF_UNIX;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* sockaddr_in in an IPv6-sized extension: length must be exact */
+	wm_init(&w, SADB_ADD);
+	a = wm_addr6(&w, SADB_EXT_ADDRESS_SRC, 32);
+	((struct sockaddr *)(a + 1))->sa_family = AF_INET;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* sockaddr_in6 in an IPv4-sized extension */
+	wm_init(&w, SADB_ADD);
+	a = wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 32);
+	((struct sockaddr *)(a + 1))->sa_family = AF_INET6;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* address extension with no room for a family */
+	wm_init(&w, SADB_ADD);
+	wm_ext(&w, SADB_EXT_ADDRESS_SRC, 8, 1);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	/* NAT-T OA and PROXY follow the same rules */
+	wm_init(&w, SADB_ADD);
+	wm_addr4(&w, SADB_X_EXT_NAT_T_OA, 40);
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	wm_init(&w, SADB_ADD);
+	wm_addr4(&w, SADB_EXT_ADDRESS_PROXY, 24);
+	CHECK_EQ(wm_walk(&w, &e), 0);
+}
+
+TEST(walker_ext_key_and_ctx_rules)
+{
+	struct wmsg w;
+	struct pfkm_exts e;
+	struct sadb_key *k;
+	struct sadb_x_sec_ctx *c;
+
+	/* 128-bit key needs 8 + 16 = 24 bytes = 3 units */
+	wm_init(&w, SADB_ADD);
+	k = wm_ext(&w, SADB_EXT_KEY_ENCRYPT, 24, 3);
+	k->sadb_key_bits = 128;
+	CHECK_EQ(wm_walk(&w, &e), 0);
+	k->sadb_key_bits = 129;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	wm_init(&w, SADB_ADD);
+	k = wm_ext(&w, SADB_EXT_KEY_AUTH, 16, 2);
+	k->sadb_key_bits = 65;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	k->sadb_key_bits = 64;
+	CHECK_EQ(wm_walk(&w, &e), 0);
+	/* sec ctx: exact length in units */
+	wm_init(&w, SADB_X_SPDADD);
+	c = wm_ext(&w, SADB_X_EXT_SEC_CTX, 16, 2);
+	c->sadb_x_ctx_len = 8;
+	CHECK_EQ(wm_walk(&w, &e), 0);
+	c->sadb_x_ctx_len = 9;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	c->sadb_x_ctx_len = 0;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+	c->sadb_x_ctx_len = 4097;
+	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
+}
+
+TEST(walker_ipsecrequest_rules)
+{
+	struct wmsg w;
+	struct pfkm_exts e;
+	struct sadb_x_policy *x;
+	struct sadb_x_ipsecrequest *rq;
+	const struct sadb_x_ipsecrequest *got;
+	struct pfkm_req_iter it;
+
+	/* policy with one 16-byte request and one 48-byte tunnel request */
+	wm_init(&w, SADB_X_SPDADD);
+	x = wm_ext(&w, SADB_X_EXT_POLICY, 16 + 16 + 48, 10);
+	rq = (void *)(x + 1);
+	rq->sadb_x_ipsecrequest_len = 16;
+	rq = (void *)((uint8_t *)rq + 16);
+	rq->sadb_x_ipsecrequest_len = 48;
+	CHECK_EQ(wm_walk(&w, &e), 0);
+	pfkm_walker_request_begin(&it, x);
+	CHECK_EQ(pfkm_walker_request_next(&it, &got), 1);
+	CHECK_EQ(got->sadb_x_ipsecrequest_len, 16);
+	CHECK_EQ(pfkm_walker_request_next(&it, &got), 1);
+	CHECK_EQ(got->sadb_x_ipsecrequest_len, 48);
+	CHECK_EQ(pfkm_walker_request_next(&it, &got), 0);
+	/* len < 16 */
+	rq->sadb_x_ipsecrequest_len = 8;
+	pfkm_walker_request_begin(&it, x);
+	CHECK_EQ(pfkm_walker_request_next(&it, &got), 1);
+	CHECK_EQ(pfkm_walker_request_next(&it, &got), -EINVAL);
+	/* overrun of the policy extension */
+	rq->sadb_x_ipsecrequest_len = 56;
+	pfkm_walker_request_begin(&it, x);
+	CHECK_EQ(pfkm_walker_request_next(&it, &got), 1);
+	CHECK_EQ(pfkm_walker_request_next(&it, &got), -EINVAL);
+}
+
+TEST(walker_sockaddr_pair_rules)
+{
+	uint64_t u[16] = { 0 };
+	struct sockaddr_in *a = (void *)u, *b = a + 1;
+	struct sockaddr_in6 *a6 = (void *)u, *b6 = a6 + 1;
+	const struct sockaddr *x, *y;
+
+	a->sin_family = AF_INET;
+	b->sin_family = AF_INET;
+	CHECK_EQ(pfkm_walker_sockaddr_pair(u, 32, &x, &y), AF_INET);
+	CHECK(x == (void *)a && y == (void *)b);
+	CHECK_EQ(pfkm_walker_sockaddr_pair(u, 31, &x, &y), -EINVAL);
+	b->sin_family = AF_INET6;
+	CHECK_EQ(pfkm_walker_sockaddr_pair(u, 32, &x, &y), -EINVAL);
+	memset(u, 0, sizeof(u));
+	a6->sin6_family = AF_INET6;
+	b6->sin6_family = AF_INET6;
+	CHECK_EQ(pfkm_walker_sockaddr_pair(u, 56, &x, &y), AF_INET6);
+	CHECK_EQ(pfkm_walker_sockaddr_pair(u, 48, &x, &y), -EINVAL);
+	a6->sin6_family = AF_UNIX;
+	CHECK_EQ(pfkm_walker_sockaddr_pair(u, 56, &x, &y), -EINVAL);
+	CHECK_EQ(pfkm_walker_sockaddr_pair(u, 1, &x, &y), -EINVAL);
+	CHECK_EQ(pfkm_walker_sockaddr_len(AF_INET), 16);
+	CHECK_EQ(pfkm_walker_sockaddr_len(AF_INET6), 28);
+	CHECK_EQ(pfkm_walker_sockaddr_len(AF_UNIX), 0);
+}
+
+TEST(walker_filter_rules)
+{
+	struct sadb_x_filter f = { 0 };
+
+	f.sadb_x_filter_splen = 127;
+	f.sadb_x_filter_dplen = 0;
+	CHECK_EQ(pfkm_walker_filter_check(&f), 0);
+	f.sadb_x_filter_splen = 128;
+	CHECK_EQ(pfkm_walker_filter_check(&f), -EINVAL);
+	f.sadb_x_filter_splen = 0;
+	f.sadb_x_filter_dplen = 200;
+	CHECK_EQ(pfkm_walker_filter_check(&f), -EINVAL);
+}
+
+TEST(walker_header_len_rules)
+{
+	uint64_t buf[8] = { 0 };
+	struct sadb_msg *m = (void *)buf;
+	struct pfkm_exts e;
+
+	/* sadb_msg_len below 2 units */
+	put_hdr((uint8_t *)buf, SADB_FLUSH, 16);
+	m->sadb_msg_len = 1;
+	CHECK_EQ(pfkm_walker_request(buf, 8, &e), -EMSGSIZE);
+	CHECK_EQ(pfkm_walker_request(buf, 16, &e), -EMSGSIZE);
+	/* every type 1..SADB_MAX passes the header */
+	for (unsigned int t = 1; t <= SADB_MAX; t++) {
+		put_hdr((uint8_t *)buf, (uint8_t)t, 16);
+		CHECK_EQ(pfkm_walker_header(buf, 16), 0);
+	}
+	CHECK_EQ(pfkm_walker_request(buf, 0, &e), -EMSGSIZE);
 }
