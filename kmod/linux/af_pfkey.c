@@ -241,9 +241,10 @@ static const struct net_proto_family pfkm_family = {
 
 static int pfkm_proc_show(struct seq_file *m, void *v)
 {
+	struct net *net = m->private;	/* single_open_net() passes the net */
 	struct pfkm_net_stats st;
 
-	pfkm_net_stats_get(pfkm_core_net(seq_file_net(m)), &st);
+	pfkm_net_stats_get(pfkm_core_net(net), &st);
 	seq_printf(m, "sockets: %llu\n", (unsigned long long)st.sockets);
 	seq_printf(m, "sas: %llu\n", (unsigned long long)st.sas);
 	seq_printf(m, "policies: %llu\n", (unsigned long long)st.policies);
