@@ -31,6 +31,8 @@ static int run_selftests(void)
 {
 	unsigned int i, failed = 0;
 
+	if (!ARRAY_SIZE(selftests))
+		pr_info("no self-tests in kmod/core/selftest\n");
 	for (i = 0; i < ARRAY_SIZE(selftests); i++) {
 		if (selftests[i].run()) {
 			pr_err("%s self-tests: FAIL\n", selftests[i].name);

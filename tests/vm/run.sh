@@ -90,7 +90,7 @@ boot() { # mode
 		-serial "file:$out/console.$1" -serial "file:$out/result.$1" \
 		-serial "file:$out/data.$1" > "$out/qemu.$1" 2>&1
 	rc=$?
-	tr -d '\r' < "$out/console.$1" | sed -n 's/^VMTEST \(ok\|FAIL\) /\1 /p' |
+	tr -d '\r' < "$out/console.$1" | sed -n 's/^VMTEST \(ok\|FAIL\|skip\) /\1 /p' |
 		while read -r st name; do echo "#   $1: $st $name"; done
 	if grep -q success "$out/result.$1"; then
 		ok "boot $1: suite passed (success channel)"
