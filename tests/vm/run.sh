@@ -50,8 +50,9 @@ else
 fi
 CC=${CC:-cc}
 if $CC -static -O2 -Wall -Wextra -o "$out/diffclient" tests/vm/diffclient.c &&
+	$CC -static -O2 -Wall -Wextra -o "$out/stress" tests/vm/stress.c &&
 	$CC -O2 -Wall -Wextra -o "$out/diffcmp" tests/vm/diffcmp.c; then
-	ok "diffclient and diffcmp build"
+	ok "diffclient, stress and diffcmp build"
 else
 	bad "diffclient and diffcmp build"
 	finish
@@ -65,7 +66,7 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
 	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
-files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh $out/diffclient $afkey"
+files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh $out/diffclient $out/stress $afkey"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
@@ -79,14 +80,14 @@ else
 fi
 
 # 3. boots
-boot() { # mode
+boot() { # mode [extra kernel arguments]
 	rm -f "$out/result.$1" "$out/data.$1"
 	: > "$out/result.$1"
 	: > "$out/data.$1"
 	timeout --foreground "${VM_TIMEOUT:-240}" qemu-system-x86_64 -accel tcg -cpu max \
 		-smp 2 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
 		-kernel "$kimg" -initrd "$out/initramfs.gz" \
-		-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=$1" \
+		-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=$1 ${2:-}" \
 		-serial "file:$out/console.$1" -serial "file:$out/result.$1" \
 		-serial "file:$out/data.$1" > "$out/qemu.$1" 2>&1
 	rc=$?
@@ -101,8 +102,10 @@ boot() { # mode
 	fi
 }
 t0=$(date +%s)
-boot afkey
-[ "$have_ko" = 1 ] && boot pfkeyv2
+# Stress size: the issue asks for 100k SAs in pfkeyv2; af_key runs a small
+# one to keep the stress tool itself honest.
+boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000}"
+[ "$have_ko" = 1 ] && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-100000}"
 echo "# boots took $(($(date +%s) - t0)) s"
 
 # 4. differential comparison

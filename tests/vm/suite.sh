@@ -9,6 +9,10 @@
 # a file on the host. Exit status 0 only when every test passed.
 mode=$1
 pass=0 fail=0
+stress_n=1000
+for a in $(cat /proc/cmdline); do
+	case "$a" in keysh.stress=*) stress_n=${a#keysh.stress=} ;; esac
+done
 ko=/lib/modules/extra
 
 t() { # name command...  (command exit 77: skipped, counted neither way)
@@ -73,10 +77,19 @@ driver() { # the message-level driver, pointed at the kernel's PF_KEY
 	/bin/driver --kernel
 }
 
+stress() { # N SAs from 4 writers with a concurrent dumper and monitor
+	s0=$(date +%s)
+	/bin/stress "$stress_n" 4
+	rc=$?
+	echo "stress: $stress_n SAs in $(($(date +%s) - s0)) s"
+	return $rc
+}
+
 case "$mode" in
 afkey)
 	t insmod-af_key insmod $ko/af_key.ko
 	t corpus-afkey corpus afkey
+	t stress-afkey stress
 	;;
 pfkeyv2)
 	t af_key-refused af_key_refused
@@ -89,6 +102,11 @@ pfkeyv2)
 	t unload-reload reload
 	t corpus-after-reload corpus pfkeyv2-reload
 	t live-state-final live_state
+	t unload-reload-2 reload
+	t stress stress
+	t unload-with-stress-state rmmod pfkeyv2
+	t reload-after-stress insmod $ko/pfkeyv2.ko
+	t empty-after-reload proc_has sas 0
 	t unload-final rmmod pfkeyv2
 	;;
 *)

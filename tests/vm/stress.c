@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * stress.c: concurrency stress for a kernel PF_KEY implementation.
+ *   stress N WRITERS
+ * Forks WRITERS processes that ADD N ESP SAs in total (disjoint SPIs), a
+ * dumper that runs SADB_DUMP in a loop while they write, and a monitor that
+ * reads every broadcast. Then checks:
+ *   - every ADD was accepted (each writer reads its own replies: a writer's
+ *     socket gets its reply as one of the ALL broadcasts, and it drains it);
+ *   - each concurrent dump was well formed: seq counting up and ending at 0,
+ *     no SPI twice, never more SAs than were added;
+ *   - a final dump returns exactly the N SPIs, each once;
+ *   - the monitor either received each ADD broadcast or the kernel counted
+ *     a drop (with af_key semantics a slow reader loses messages, but the
+ *     loss must be visible in /proc/net/pfkeyv2 when that file exists).
+ * Prints "stress: ..." lines and exits 0 when every check held.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/pfkeyv2.h>
+#include <linux/ipsec.h>
+
+#define MSGMAX 65536
+#define SPI0 0x100000u
+
+static uint8_t rb[MSGMAX];
+
+static int pfkey(void)
+{
+	int s = socket(PF_KEY, SOCK_RAW, PF_KEY_V2);
+	int sz = 4 << 20;
+
+	if (s < 0) {
+		perror("stress: socket");
+		exit(2);
+	}
+	/* As large as the admin allows: the dumper and monitor must keep up. */
+	setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
+	return s;
+}
+
+static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq)
+{
+	struct sadb_msg *m = (struct sadb_msg *)b;
+	struct sadb_sa *sa;
+	struct sadb_address *a;
+	struct sockaddr_in *in;
+	struct sadb_key *k;
+	size_t off = sizeof(*m);
+
+	memset(b, 0, 256);
+	m->sadb_msg_version = PF_KEY_V2;
+	m->sadb_msg_type = SADB_ADD;
+	m->sadb_msg_satype = SADB_SATYPE_ESP;
+	m->sadb_msg_seq = seq;
+	m->sadb_msg_pid = getpid();
+	sa = (struct sadb_sa *)(b + off);
+	sa->sadb_sa_len = 2;
+	sa->sadb_sa_exttype = SADB_EXT_SA;
+	sa->sadb_sa_spi = htonl(spi);
+	sa->sadb_sa_replay = 32;
+	sa->sadb_sa_auth = SADB_AALG_SHA1HMAC;
+	sa->sadb_sa_encrypt = SADB_X_EALG_AESCBC;
+	off += 16;
+	for (int i = 0; i < 2; i++) {
+		a = (struct sadb_address *)(b + off);
+		a->sadb_address_len = 3;
+		a->sadb_address_exttype = i ? SADB_EXT_ADDRESS_DST : SADB_EXT_ADDRESS_SRC;
+		a->sadb_address_proto = IPSEC_PROTO_ANY;
+		a->sadb_address_prefixlen = 32;
+		in = (struct sockaddr_in *)(a + 1);
+		in->sin_family = AF_INET;
+		in->sin_addr.s_addr = htonl(0x0a000001 + i);
+		off += 24;
+	}
+	k = (struct sadb_key *)(b + off);
+	k->sadb_key_len = 4;
+	k->sadb_key_exttype = SADB_EXT_KEY_AUTH;
+	k->sadb_key_bits = 160;
+	memset(k + 1, 0x5a, 20);
+	off += 32;
+	k = (struct sadb_key *)(b + off);
+	k->sadb_key_len = 3;
+	k->sadb_key_exttype = SADB_EXT_KEY_ENCRYPT;
+	k->sadb_key_bits = 128;
+	memset(k + 1, 0xa5, 16);
+	off += 24;
+	m->sadb_msg_len = off / 8;
+	return off;
+}
+
+/* Writer w adds SPIs SPI0 + i for i = w, w + nw, ... < n. */
+static int writer(unsigned w, unsigned nw, unsigned n)
+{
+	int s = pfkey(), bad = 0;
+	unsigned pending = 0, acked = 0;
+	uint8_t b[256];
+	pid_t me = getpid();
+
+	for (unsigned i = w; i < n; i += nw) {
+		size_t l = build_add(b, SPI0 + i, i + 1);
+
+		if (send(s, b, l, 0) != (ssize_t)l) {
+			bad++;
+			continue;
+		}
+		pending++;
+		/* Drain everything queued: others' broadcasts and our reply. */
+		while (recv(s, rb, sizeof(rb), MSG_DONTWAIT) > 0) {
+			struct sadb_msg *m = (struct sadb_msg *)rb;
+
+			if (m->sadb_msg_pid == (uint32_t)me && m->sadb_msg_type == SADB_ADD) {
+				acked++;
+				if (m->sadb_msg_errno)
+					bad++;
+			}
+		}
+	}
+	close(s);
+	if (bad)
+		fprintf(stderr, "stress: writer %u: %d failed ADDs\n", w, bad);
+	printf("stress: writer %u sent %u, saw %u replies\n", w, pending, acked);
+	return bad ? 1 : 0;
+}
+
+/* One DUMP; returns the number of SAs or -1 when malformed. */
+static long dump_once(int s, uint8_t *seen, unsigned n)
+{
+	struct sadb_msg q = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_DUMP,
+			      .sadb_msg_satype = SADB_SATYPE_ESP, .sadb_msg_len = 2 };
+	long count = 0;
+	uint32_t expect_seq = 1;
+
+	memset(seen, 0, n);
+	if (send(s, &q, sizeof(q), 0) != sizeof(q))
+		return -1;
+	for (;;) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		struct sadb_msg *m = (struct sadb_msg *)rb;
+		ssize_t r;
+		size_t off;
+
+		if (poll(&p, 1, 20000) <= 0)
+			return -1;
+		r = recv(s, rb, sizeof(rb), 0);
+		if (r < (ssize_t)sizeof(*m))
+			return -1;
+		if (m->sadb_msg_type != SADB_DUMP)
+			continue;	/* a broadcast interleaved with the dump */
+		if (m->sadb_msg_errno)
+			return m->sadb_msg_errno == ENOENT ? 0 : -1;
+		for (off = sizeof(*m); off + 16 <= (size_t)r;) {
+			struct sadb_ext *e = (struct sadb_ext *)(rb + off);
+
+			if (!e->sadb_ext_len)
+				return -1;
+			if (e->sadb_ext_type == SADB_EXT_SA) {
+				uint32_t spi = ntohl(((struct sadb_sa *)e)->sadb_sa_spi);
+
+				if (spi < SPI0 || spi - SPI0 >= n || seen[spi - SPI0]++)
+					return -1;
+			}
+			off += e->sadb_ext_len * 8u;
+		}
+		count++;
+		if (m->sadb_msg_seq == 0)
+			return count;
+		if (m->sadb_msg_seq != expect_seq++)
+			return -1;
+	}
+}
+
+static uint64_t proc_value(const char *key)
+{
+	char line[128];
+	size_t kl = strlen(key);
+	uint64_t v = UINT64_MAX;
+	FILE *f = fopen("/proc/net/pfkeyv2", "r");
+
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':')
+			v = strtoull(line + kl + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned n, nw, i;
+	int fail = 0, st, mon, dumper_pipe[2];
+	uint8_t *seen;
+	pid_t pids[64], dpid;
+	long got, monitor_adds = 0;
+	uint64_t drops0;
+
+	if (argc != 3 || (n = (unsigned)atoi(argv[1])) == 0 || (nw = (unsigned)atoi(argv[2])) == 0 ||
+	    nw > 64) {
+		fprintf(stderr, "usage: stress N WRITERS(1..64)\n");
+		return 2;
+	}
+	seen = calloc(n, 1);
+	drops0 = proc_value("drops");
+	mon = pfkey();
+	if (pipe(dumper_pipe))
+		return 2;
+	dpid = fork();
+	if (dpid == 0) {	/* dumper: until the parent closes the pipe */
+		int s = pfkey(), dumps = 0;
+		long last = 0;
+		char c;
+
+		close(dumper_pipe[1]);
+		for (;;) {
+			struct pollfd p = { .fd = dumper_pipe[0], .events = POLLIN };
+			long c2 = dump_once(s, seen, n);
+
+			if (c2 < 0) {
+				fprintf(stderr, "stress: malformed concurrent dump\n");
+				_exit(1);
+			}
+			if (c2 < last) {
+				fprintf(stderr, "stress: dump shrank %ld -> %ld\n", last, c2);
+				_exit(1);
+			}
+			last = c2;
+			dumps++;
+			if (poll(&p, 1, 0) > 0 && read(dumper_pipe[0], &c, 1) <= 0)
+				break;
+		}
+		printf("stress: dumper ran %d dumps, last saw %ld SAs\n", dumps, last);
+		_exit(0);
+	}
+	close(dumper_pipe[0]);
+	for (i = 0; i < nw; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			_exit(writer(i, nw, n));
+	}
+	/* Monitor in the parent until every writer is done. */
+	for (unsigned done = 0; done < nw;) {
+		struct pollfd p = { .fd = mon, .events = POLLIN };
+
+		if (poll(&p, 1, 50) > 0) {
+			while (recv(mon, rb, sizeof(rb), MSG_DONTWAIT) > 0)
+				if (((struct sadb_msg *)rb)->sadb_msg_type == SADB_ADD)
+					monitor_adds++;
+		}
+		while (waitpid(-1, &st, WNOHANG) > 0) {
+			if (!WIFEXITED(st) || WEXITSTATUS(st))
+				fail = 1;
+			done++;
+		}
+	}
+	while (recv(mon, rb, sizeof(rb), MSG_DONTWAIT) > 0)
+		if (((struct sadb_msg *)rb)->sadb_msg_type == SADB_ADD)
+			monitor_adds++;
+	close(dumper_pipe[1]);
+	if (waitpid(dpid, &st, 0) != dpid || !WIFEXITED(st) || WEXITSTATUS(st))
+		fail = 1;
+	printf("stress: monitor saw %ld of %u ADD broadcasts\n", monitor_adds, n);
+	got = dump_once(mon, seen, n);
+	printf("stress: final dump %ld SAs (want %u)\n", got, n);
+	if (got != (long)n)
+		fail = 1;
+	if (drops0 != UINT64_MAX) {
+		uint64_t d = proc_value("drops") - drops0;
+
+		printf("stress: /proc/net/pfkeyv2 sas %llu, drops %llu\n",
+		       (unsigned long long)proc_value("sas"), (unsigned long long)d);
+		if (proc_value("sas") != n)
+			fail = 1;
+		if (monitor_adds < (long)n && d == 0) {
+			fprintf(stderr, "stress: monitor lost broadcasts but no drop was counted\n");
+			fail = 1;
+		}
+	}
+	close(mon);
+	printf("stress: %s\n", fail ? "FAIL" : "pass");
+	return fail;
+}
