@@ -171,7 +171,7 @@ void pfk_lex_redact(const char *text, char *out, size_t cap)
 {
 	struct pfk_lex lx;
 	struct pfk_tok t;
-	const char *copied = text;
+	const char *copied = text, *last_end = text;
 	size_t o = 0;
 	int state = 0;	/* 0 none, 1 saw -E/-A, 2 saw alg: next is the key */
 
@@ -181,6 +181,7 @@ void pfk_lex_redact(const char *text, char *out, size_t cap)
 #define PUT(s, n) do { size_t _n = (n); if (o + _n >= cap) _n = cap - 1 - o; \
 		memcpy(out + o, (s), _n); o += _n; } while (0)
 	while (pfk_lex_next(&lx, &t, NULL) == 0 && t.kind != PFK_TOK_EOF) {
+		last_end = t.src + t.srclen;
 		if (state == 2 && (t.kind == PFK_TOK_STRING ||
 				   (t.kind == PFK_TOK_WORD && strncmp(t.text, "0x", 2) == 0))) {
 			PUT(copied, (size_t)(t.src - copied));
@@ -199,7 +200,7 @@ void pfk_lex_redact(const char *text, char *out, size_t cap)
 	/* Whatever is left (including an unterminated string) is copied as is,
 	 * unless we were about to redact it. */
 	if (state == 2) {
-		const char *q = copied;
+		const char *q = last_end > copied ? last_end : copied;
 
 		while (*q && isspace((unsigned char)*q))
 			q++;

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dump.c: SADB/SPD listings in the three output forms (setkey -D/-DP text,
+ * --json lines, --script statements that read back with -f), setkey's -l
+ * loop, and `save FILE` (a restorable script, created 0600). Entries come
+ * sorted from pfk_exec_dump: by dst, proto, SPI (SPD: direction, id).
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <time.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+
+#include "ksh.h"
+
+static uint64_t now_secs(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+void ksh_dump_print(struct ksh *k, const struct pfk_msg *m, bool spd)
+{
+	unsigned int flags = ksh_render_flags(k);
+
+	switch (k->out) {
+	case KSH_OUT_JSON:
+		pfk_render_json(stdout, m, flags);
+		fputc('\n', stdout);
+		break;
+	case KSH_OUT_SCRIPT:
+		if (spd)
+			pfk_render_script_policy(stdout, &m->pol);
+		else if (m->sa.state != PFK_STATE_LARVAL)
+			pfk_render_script_sa(stdout, &m->sa);
+		break;
+	default:
+		if (spd)
+			pfk_render_policy_setkey(stdout, m, flags, now_secs());
+		else
+			pfk_render_sa_setkey(stdout, m, flags, now_secs());
+		break;
+	}
+}
+
+int ksh_dump(struct ksh *k, bool spd, enum pfk_satype t)
+{
+	struct pfk_dump d;
+	struct pfk_msg *m;
+	size_t i, shown = 0;
+	int ret;
+
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	ret = pfk_exec_dump(&k->exec, spd, t, &d);
+	if (ret)
+		goto out;
+	for (i = 0; i < d.n; i++) {
+		ret = pfk_parse(d.v[i].raw, d.v[i].len, m);
+		if (ret)
+			break;
+		if (!spd && !k->all && m->sa.state == PFK_STATE_DEAD) {
+			pfk_msg_wipe(m);
+			continue;
+		}
+		ksh_dump_print(k, m, spd);
+		pfk_msg_wipe(m);
+		shown++;
+	}
+	pfk_dump_free(&d);
+	if (!ret && !shown && k->out == KSH_OUT_TEXT)
+		printf("%s\n", spd ? "No SPD entries." : "No SAD entries.");
+out:
+	free(m);
+	fflush(stdout);
+	return ret;
+}
+
+static volatile sig_atomic_t loop_stop;
+
+static void on_int(int sig)
+{
+	(void)sig;
+	loop_stop = 1;
+}
+
+/* setkey -l: the short listing every second until interrupted. */
+int ksh_dump_loop(struct ksh *k, enum pfk_satype t)
+{
+	struct sigaction sa = { .sa_handler = on_int };
+	struct pfk_msg *m = malloc(sizeof(*m));
+	struct pfk_dump d;
+	size_t i;
+	int ret = 0;
+
+	if (!m)
+		return -ENOMEM;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!loop_stop) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		ret = pfk_exec_dump(&k->exec, false, t, &d);
+		if (ret)
+			break;
+		localtime_r(&now, &tm);
+		printf("time p   s spi      ltime   src -> dst\n");
+		for (i = 0; i < d.n; i++) {
+			char s[64], dd[64], st;
+			const struct pfk_sa *a;
+			uint64_t age;
+
+			if (pfk_parse(d.v[i].raw, d.v[i].len, m))
+				continue;
+			a = &m->sa;
+			if (!inet_ntop(a->src.family, a->src.a.bytes, s, sizeof(s)))
+				snprintf(s, sizeof(s), "?");
+			if (!inet_ntop(a->dst.family, a->dst.a.bytes, dd, sizeof(dd)))
+				snprintf(dd, sizeof(dd), "?");
+			st = a->state == PFK_STATE_LARVAL ? 'L' : a->state == PFK_STATE_MATURE ? 'M' :
+			     a->state == PFK_STATE_DYING ? 'D' : 'd';
+			age = (a->has & PFK_SA_HAS_CUR) && a->cur.addtime &&
+			      (uint64_t)now > a->cur.addtime ? (uint64_t)now - a->cur.addtime : 0;
+			printf("%02d%02d %-3s %c %08x %3llu/%-3llu %s -> %s\n", tm.tm_min, tm.tm_sec,
+			       pfk_satype_name(a->satype), st, a->spi, (unsigned long long)age,
+			       (unsigned long long)(a->has & PFK_SA_HAS_HARD ? a->hard.addtime : 0),
+			       s, dd);
+			pfk_msg_wipe(m);
+		}
+		pfk_dump_free(&d);
+		fflush(stdout);
+		if (!loop_stop)
+			sleep(1);
+	}
+	free(m);
+	return ret;
+}
+
+int ksh_save(struct ksh *k, const char *path)
+{
+	enum ksh_out saved = k->out;
+	int fd, ret, out_fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	/* An existing file keeps its mode on O_CREAT: force 0600, keys go in. */
+	if (fchmod(fd, 0600) < 0) {
+		ret = -errno;
+		close(fd);
+		goto err;
+	}
+	fflush(stdout);
+	out_fd = dup(1);
+	if (out_fd < 0 || dup2(fd, 1) < 0) {
+		ret = -errno;
+		close(fd);
+		if (out_fd >= 0)
+			close(out_fd);
+		goto err;
+	}
+	close(fd);
+	printf("# keysh save: restore with keysh -f %s (into an empty SADB/SPD)\n", path);
+	k->out = KSH_OUT_SCRIPT;
+	ret = ksh_dump(k, false, PFK_SATYPE_UNSPEC);
+	if (!ret)
+		ret = ksh_dump(k, true, PFK_SATYPE_UNSPEC);
+	k->out = saved;
+	fflush(stdout);
+	if (fsync(1) < 0 && !ret)
+		ret = -errno;
+	dup2(out_fd, 1);
+	close(out_fd);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	fprintf(stderr, "%s: save %s: %s (%s)\n", k->file ? k->file : "keysh", path, strerror(-ret),
+		strerrorname_np(-ret) ? strerrorname_np(-ret) : "?");
+	return ret;
+}

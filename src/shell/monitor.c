@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * monitor.c: `keysh -x` / `monitor`. Registers for every SA type (so
+ * ACQUIRE/EXPIRE/REGISTER broadcasts arrive), optionally turns on
+ * X_PROMISC, then prints each message: setkey -x blocks (timestamp, -H hex
+ * dump, kdebug layout) or one JSON object per line with a "time" member.
+ * stdout is line-buffered so pipes see events at once. Receive-buffer
+ * overflows (the transport counts ENOBUFS) are printed as they are noticed
+ * and in a final summary: losses are never silent. Keys stay (hidden)
+ * unless -K, including in ADD/UPDATE broadcasts.
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/time.h>
+
+#include "ksh.h"
+
+static volatile sig_atomic_t mon_stop;
+
+static void on_sig(int sig)
+{
+	(void)sig;
+	mon_stop = 1;
+}
+
+int ksh_monitor_filter_type(const char *s, enum pfk_msgtype *out)
+{
+	unsigned int t;
+
+	for (t = PFK_T_GETSPI; t <= PFK_T_MIGRATE; t++) {
+		const char *n = pfk_msgtype_name((enum pfk_msgtype)t);
+
+		if (!n)
+			continue;
+		if (!strcasecmp(n, s) || (!strncasecmp(n, "X_", 2) && !strcasecmp(n + 2, s))) {
+			*out = (enum pfk_msgtype)t;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The words after `monitor` in a script: same options as the command line. */
+int ksh_monitor_args(struct ksh *k, const char *args, struct pfk_err *err)
+{
+	char buf[256], *save = NULL, *w;
+	struct ksh_monitor_opts *m = &k->mon;
+
+	snprintf(buf, sizeof(buf), "%s", args);
+	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		char *v = NULL;
+
+		if (!strcmp(w, "--promisc")) {
+			m->promisc = true;
+			continue;
+		}
+		if (!strcmp(w, "--json")) {
+			k->out = KSH_OUT_JSON;
+			continue;
+		}
+		if (!strcmp(w, "--hex")) {
+			m->hex = true;
+			continue;
+		}
+		if (!strcmp(w, "--type") || !strcmp(w, "--satype") || !strcmp(w, "--spi") ||
+		    !strcmp(w, "--addr") || !strcmp(w, "--count")) {
+			v = strtok_r(NULL, " ", &save);
+			if (!v) {
+				snprintf(err->msg, sizeof(err->msg), "monitor: %s needs a value", w);
+				return -EINVAL;
+			}
+		} else {
+			snprintf(err->msg, sizeof(err->msg), "monitor: unknown option '%.64s'", w);
+			return -EINVAL;
+		}
+		if (!strcmp(w, "--type")) {
+			if (ksh_monitor_filter_type(v, &m->type)) {
+				snprintf(err->msg, sizeof(err->msg), "monitor: unknown message type '%.64s'", v);
+				return -EINVAL;
+			}
+		} else if (!strcmp(w, "--satype")) {
+			uint32_t o = 0;
+
+			if (pfk_stmt_proto(v, &m->satype, &o, err))
+				return -EINVAL;
+		} else if (!strcmp(w, "--spi")) {
+			if (pfk_stmt_spi(v, PFK_SATYPE_UNKNOWN, &m->spi, err))
+				return -EINVAL;
+			m->has_spi = true;
+		} else if (!strcmp(w, "--addr")) {
+			if (pfk_stmt_addr(v, false, 0, &m->addr, err))
+				return -EINVAL;
+			m->has_addr = true;
+		} else {
+			char *end;
+
+			m->count = strtol(v, &end, 10);
+			if (*end || m->count < 0) {
+				snprintf(err->msg, sizeof(err->msg), "monitor: invalid count '%.64s'", v);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool addr_is(const struct pfk_addr *a, const struct pfk_addr *want)
+{
+	return a->family == want->family &&
+	       !memcmp(a->a.bytes, want->a.bytes, a->family == AF_INET ? 4 : 16);
+}
+
+static bool wanted(const struct ksh_monitor_opts *o, const struct pfk_msg *m)
+{
+	if (o->type && m->type != o->type)
+		return false;
+	if (o->satype && m->satype != o->satype)
+		return false;
+	if (o->has_spi && (!(m->sa.has & PFK_SA_HAS_SA) || m->sa.spi != o->spi))
+		return false;
+	if (o->has_addr && !addr_is(&m->sa.src, &o->addr) && !addr_is(&m->sa.dst, &o->addr) &&
+	    !addr_is(&m->pol.src, &o->addr) && !addr_is(&m->pol.dst, &o->addr))
+		return false;
+	return true;
+}
+
+static void hexdump(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i % 16 == 0)
+			printf("%s%08zx:", i ? "\n" : "", i);
+		printf(" %02x", p[i]);
+	}
+	printf("\n");
+}
+
+static void report_lost(struct ksh *k, uint64_t n)
+{
+	if (k->out == KSH_OUT_JSON)
+		printf("{\"type\":\"LOST\",\"count\":%llu}\n", (unsigned long long)n);
+	fprintf(stderr, "keysh: monitor: %llu message%s lost (receive buffer overflow)\n",
+		(unsigned long long)n, n == 1 ? "" : "s");
+}
+
+static void show(struct ksh *k, const struct pfk_msg *m, const uint8_t *raw, size_t len)
+{
+	struct timeval tv;
+	unsigned int flags = ksh_render_flags(k);
+
+	gettimeofday(&tv, NULL);
+	if (k->out == KSH_OUT_JSON) {
+		char *buf = NULL;
+		size_t blen = 0;
+		FILE *mf = open_memstream(&buf, &blen);
+
+		if (!mf)
+			return;
+		pfk_render_json(mf, m, flags);
+		fclose(mf);
+		/* Merge the timestamp into the message object. */
+		printf("{\"time\":%lld.%06ld,%s\n", (long long)tv.tv_sec, (long)tv.tv_usec,
+		       buf && buf[0] == '{' ? buf + 1 : "}");
+		if (buf)
+			explicit_bzero(buf, blen);
+		free(buf);
+		return;
+	}
+	if (k->mon.ts == 2) {
+		printf("%lld.%06ld\n", (long long)tv.tv_sec, (long)tv.tv_usec);
+	} else {
+		struct tm tm;
+		time_t t = tv.tv_sec;
+
+		localtime_r(&t, &tm);
+		printf("%02d:%02d:%02d.%06ld\n", tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
+	}
+	if (k->mon.hex) {
+		if (k->show_keys || (m->sa.has & (PFK_SA_HAS_AUTH_KEY | PFK_SA_HAS_ENC_KEY)) == 0)
+			hexdump(raw, len);
+		else
+			printf("(hex dump hidden: the message carries keys; use -K)\n");
+	}
+	pfk_render_debug(stdout, raw, len, flags);
+	printf("\n");
+}
+
+static int setup(struct ksh *k)
+{
+	static const enum pfk_satype types[] = { PFK_SATYPE_ESP, PFK_SATYPE_AH, PFK_SATYPE_IPCOMP };
+	struct pfk_buf b = { .p = k->exec.sbuf, .cap = PFKM_MSG_MAX };
+	void (*saved)(void *, const struct pfk_stmt *, const struct pfk_msg *, const void *, size_t);
+	size_t i;
+	int ret;
+
+	saved = k->exec.on_result;
+	k->exec.on_result = NULL;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		ret = pfk_build_register(&b, types[i], k->conn.seq++, k->conn.pid);
+		if (ret < 0)
+			return ret;
+		ret = pfk_exec_request(&k->exec, (size_t)ret, NULL);
+		if (ret < 0 && ret != -EEXIST)
+			return ret;
+	}
+	if (k->mon.promisc) {
+		ret = pfk_build_promisc(&b, true, k->conn.seq++, k->conn.pid);
+		if (ret < 0)
+			return ret;
+		ret = pfk_exec_request(&k->exec, (size_t)ret, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	k->exec.on_result = saved;
+	return 0;
+}
+
+int ksh_monitor(struct ksh *k)
+{
+	struct sigaction sa = { .sa_handler = on_sig };
+	struct pfk_msg *m = malloc(sizeof(*m));
+	uint64_t lost_seen;
+	long shown = 0;
+	int ret, n;
+
+	if (!m)
+		return -ENOMEM;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = setup(k);
+	if (ret) {
+		fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-ret), strerrorname_np(-ret));
+		free(m);
+		return ret;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	mon_stop = 0;
+	lost_seen = k->conn.lost;
+	while (!mon_stop) {
+		n = pfk_conn_recv(&k->conn, k->exec.buf, PFKM_MSG_MAX, 500);
+		if (k->conn.lost != lost_seen) {
+			report_lost(k, k->conn.lost - lost_seen);
+			lost_seen = k->conn.lost;
+		}
+		if (n == -ETIMEDOUT || n == -EINTR)
+			continue;
+		if (n < 0) {
+			ret = n;
+			fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-n), strerrorname_np(-n));
+			break;
+		}
+		if (pfk_parse(k->exec.buf, (size_t)n, m)) {
+			memset(m, 0, sizeof(*m));
+			if (k->mon.type || k->mon.satype || k->mon.has_spi || k->mon.has_addr)
+				continue;
+		} else if (!wanted(&k->mon, m)) {
+			pfk_msg_wipe(m);
+			continue;
+		}
+		show(k, m, k->exec.buf, (size_t)n);
+		pfk_msg_wipe(m);
+		explicit_bzero(k->exec.buf, (size_t)n);
+		if (k->mon.count && ++shown >= k->mon.count)
+			break;
+	}
+	if (k->conn.lost)
+		fprintf(stderr, "keysh: monitor: %llu message%s lost in total\n",
+			(unsigned long long)k->conn.lost, k->conn.lost == 1 ? "" : "s");
+	fflush(stdout);
+	free(m);
+	return ret;
+}
