@@ -328,3 +328,51 @@ TEST(walker_header_len_rules)
 	}
 	CHECK_EQ(pfkm_walker_request(buf, 0, &e), -EMSGSIZE);
 }
+
+/* af_key's sadb_ext_min_len for every extension type, in bytes. */
+static const uint8_t min_len[SADB_EXT_MAX + 1] = {
+	[SADB_EXT_SA] = 16, [SADB_EXT_LIFETIME_CURRENT] = 32,
+	[SADB_EXT_LIFETIME_HARD] = 32, [SADB_EXT_LIFETIME_SOFT] = 32,
+	[SADB_EXT_ADDRESS_SRC] = 8, [SADB_EXT_ADDRESS_DST] = 8,
+	[SADB_EXT_ADDRESS_PROXY] = 8, [SADB_EXT_KEY_AUTH] = 8,
+	[SADB_EXT_KEY_ENCRYPT] = 8, [SADB_EXT_IDENTITY_SRC] = 16,
+	[SADB_EXT_IDENTITY_DST] = 16, [SADB_EXT_SENSITIVITY] = 16,
+	[SADB_EXT_PROPOSAL] = 8, [SADB_EXT_SUPPORTED_AUTH] = 8,
+	[SADB_EXT_SUPPORTED_ENCRYPT] = 8, [SADB_EXT_SPIRANGE] = 16,
+	[SADB_X_EXT_KMPRIVATE] = 8, [SADB_X_EXT_POLICY] = 16,
+	[SADB_X_EXT_SA2] = 16, [SADB_X_EXT_NAT_T_TYPE] = 8,
+	[SADB_X_EXT_NAT_T_SPORT] = 8, [SADB_X_EXT_NAT_T_DPORT] = 8,
+	[SADB_X_EXT_NAT_T_OA] = 8, [SADB_X_EXT_SEC_CTX] = 8,
+	[SADB_X_EXT_KMADDRESS] = 8, [SADB_X_EXT_FILTER] = 40,
+};
+
+static bool is_address(unsigned int t)
+{
+	return t == SADB_EXT_ADDRESS_SRC || t == SADB_EXT_ADDRESS_DST ||
+	       t == SADB_EXT_ADDRESS_PROXY || t == SADB_X_EXT_NAT_T_OA;
+}
+
+TEST(walker_ext_min_len_every_type)
+{
+	struct wmsg w;
+	struct pfkm_exts e;
+	unsigned int t;
+
+	for (t = 1; t <= SADB_EXT_MAX; t++) {
+		size_t min = min_len[t];
+
+		REQUIRE(min != 0);
+		if (min > 8) {
+			wm_init(&w, SADB_ADD);
+			wm_ext(&w, (uint16_t)t, min - 8, (uint16_t)((min - 8) / 8));
+			if (wm_walk(&w, &e) != -EINVAL)
+				unit_failf(__FILE__, __LINE__, "ext %u: %zu bytes accepted", t, min - 8);
+		}
+		if (is_address(t))
+			continue;	/* needs a sockaddr: walker_ext_address_rules */
+		wm_init(&w, SADB_ADD);
+		wm_ext(&w, (uint16_t)t, min, (uint16_t)(min / 8));
+		if (wm_walk(&w, &e) != 0 || e.ext[t] == NULL)
+			unit_failf(__FILE__, __LINE__, "ext %u: %zu bytes refused", t, min);
+	}
+}
