@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# keyd.sh: ADD throughput and DUMP time of keyd. Starts a private keyd,
+# streams N (default 100000) pre-built ADD messages through one raw client
+# connection (the ceiling keysh's batch install is measured against), then
+# DUMPs them. Usage: sh tests/bench/keyd.sh [N] [WINDOW]
+set -eu
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+N=${1:-100000}
+W=${2:-64}
+[ -x "$B/keyd" ] || { echo "keyd.sh: $B/keyd missing (make B=$B userspace)" >&2; exit 1; }
+[ -f "$B/libpfkey.a" ] || make -s B="$B" "$B/libpfkey.a"
+tmp=$(mktemp -d)
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c "$B/libpfkey.a"
+"$B/keyd" --foreground --socket "$tmp/keyd.sock" 2>"$tmp/keyd.log" &
+pid=$!
+i=0
+while [ ! -S "$tmp/keyd.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+"$tmp/keyd_bench" "$tmp/keyd.sock" "$N" "$W"
+rss=$(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status 2>/dev/null || echo "?")
+echo "keyd peak RSS with $N SAs: $rss"

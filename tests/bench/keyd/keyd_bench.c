@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * keyd_bench.c: raw-client load for keyd. Pre-builds N ADD messages (ESP,
+ * AES-CBC-128 + HMAC-SHA1, distinct SPIs), streams them through one
+ * connection keeping WINDOW requests in flight, and counts the ADD echoes
+ * (ALL broadcast, so the sender gets one per SA). Then DUMPs the SADB and
+ * times it until the final seq-0 message. Prints SAs/s and msgs/s.
+ *   keyd_bench SOCKET [N] [WINDOW]
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <linux/pfkeyv2.h>
+#include <linux/ipsec.h>
+
+/* hdr 16 + SA 16 + SRC 24 + DST 24 + KEY_AUTH 32 + KEY_ENCRYPT 24 */
+#define MSG_BYTES 136
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq)
+{
+	struct sadb_msg *h = (void *)b;
+	struct sadb_sa *sa = (void *)(h + 1);
+	struct sadb_address *src = (void *)(sa + 1), *dst;
+	struct sockaddr_in *sin;
+	struct sadb_key *ka, *ke;
+	size_t off;
+
+	memset(b, 0, MSG_BYTES);
+	h->sadb_msg_version = PF_KEY_V2;
+	h->sadb_msg_type = SADB_ADD;
+	h->sadb_msg_satype = SADB_SATYPE_ESP;
+	h->sadb_msg_len = MSG_BYTES / 8;
+	h->sadb_msg_seq = seq;
+	h->sadb_msg_pid = (uint32_t)getpid();
+	sa->sadb_sa_len = 2;
+	sa->sadb_sa_exttype = SADB_EXT_SA;
+	sa->sadb_sa_spi = htonl(spi);
+	sa->sadb_sa_auth = SADB_AALG_SHA1HMAC;
+	sa->sadb_sa_encrypt = SADB_X_EALG_AESCBC;
+	src->sadb_address_len = 3;
+	src->sadb_address_exttype = SADB_EXT_ADDRESS_SRC;
+	src->sadb_address_proto = IPSEC_PROTO_ANY;
+	src->sadb_address_prefixlen = 32;
+	sin = (void *)(src + 1);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0x0a000001);
+	dst = (void *)((uint8_t *)src + 24);
+	memcpy(dst, src, 24);
+	dst->sadb_address_exttype = SADB_EXT_ADDRESS_DST;
+	sin = (void *)(dst + 1);
+	sin->sin_addr.s_addr = htonl(0x0a000002);
+	off = 16 + 16 + 48;
+	ka = (void *)(b + off);
+	ka->sadb_key_len = 4;			/* 8 + 20 bytes -> 32 */
+	ka->sadb_key_exttype = SADB_EXT_KEY_AUTH;
+	ka->sadb_key_bits = 160;
+	memset(ka + 1, 0xa5, 20);
+	off += 32;
+	ke = (void *)(b + off);
+	ke->sadb_key_len = 3;			/* 8 + 16 bytes */
+	ke->sadb_key_exttype = SADB_EXT_KEY_ENCRYPT;
+	ke->sadb_key_bits = 128;
+	memset(ke + 1, 0x5a, 16);
+	off += 24;
+	h->sadb_msg_len = (uint16_t)(off / 8);
+	return off;
+}
+
+static int recv_one(int fd, uint8_t *buf, size_t cap)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, 10000) <= 0)
+		return -ETIMEDOUT;
+	return (int)recv(fd, buf, cap, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 0) : 100000;
+	unsigned long window = argc > 3 ? strtoul(argv[3], NULL, 0) : 64;
+	unsigned long sent = 0, got = 0, errs = 0, dumped = 0;
+	static uint8_t rx[65536];
+	uint8_t *msgs;
+	size_t mlen = 0;
+	double t0, t1, t2;
+	int fd;
+
+	if (argc < 2 || strlen(argv[1]) >= sizeof(sa.sun_path) || !n || !window) {
+		fprintf(stderr, "usage: keyd_bench SOCKET [N] [WINDOW]\n");
+		return 2;
+	}
+	strcpy(sa.sun_path, argv[1]);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	msgs = malloc(n * MSG_BYTES);
+	if (!msgs)
+		return 1;
+	for (unsigned long i = 0; i < n; i++)
+		mlen = build_add(msgs + i * MSG_BYTES, 0x1000 + (uint32_t)i, (uint32_t)i + 1);
+
+	t0 = now();
+	while (got < n) {
+		while (sent < n && sent - got < window) {
+			if (send(fd, msgs + sent * MSG_BYTES, mlen, 0) != (ssize_t)mlen) {
+				perror("send");
+				return 1;
+			}
+			sent++;
+		}
+		if (recv_one(fd, rx, sizeof(rx)) <= 0) {
+			fprintf(stderr, "ADD: reply %lu missing\n", got);
+			return 1;
+		}
+		if (((struct sadb_msg *)rx)->sadb_msg_errno)
+			errs++;
+		got++;
+	}
+	t1 = now();
+	printf("keyd ADD: %lu SAs in %.3f s = %.0f SAs/s (window %lu, %lu errors)\n",
+	       n, t1 - t0, (double)n / (t1 - t0), window, errs);
+
+	{
+		struct sadb_msg d = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_DUMP,
+				      .sadb_msg_satype = SADB_SATYPE_UNSPEC, .sadb_msg_len = 2,
+				      .sadb_msg_seq = 1 };
+
+		t1 = now();
+		if (send(fd, &d, sizeof(d), 0) != sizeof(d)) {
+			perror("send");
+			return 1;
+		}
+		for (;;) {
+			int len = recv_one(fd, rx, sizeof(rx));
+			struct sadb_msg *h = (void *)rx;
+
+			if (len <= 0 || h->sadb_msg_errno) {
+				fprintf(stderr, "DUMP: failed after %lu messages\n", dumped);
+				return 1;
+			}
+			dumped++;
+			if (!h->sadb_msg_seq)
+				break;
+		}
+		t2 = now();
+	}
+	printf("keyd DUMP: %lu SAs in %.3f s = %.0f msgs/s\n", dumped, t2 - t1,
+	       (double)dumped / (t2 - t1));
+	free(msgs);
+	close(fd);
+	return errs || dumped != n ? 1 : 0;
+}
