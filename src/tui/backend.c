@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * backend.c: opening the engine (with keyd autostart), the asynchronous
+ * dump that refreshes the model, and the event pump. See backend.h for which
+ * socket carries what. Nothing here blocks: receives use a zero timeout and
+ * are only attempted when poll() said the socket is readable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "backend.h"
+
+static void kernel_desc(struct tui_backend *be)
+{
+	struct stat st;
+
+	if (!stat("/sys/module/pfkeyv2", &st))
+		snprintf(be->desc, sizeof(be->desc), "pfkeyv2.ko");
+	else
+		snprintf(be->desc, sizeof(be->desc), "kernel PF_KEY");
+}
+
+/* keyd next to our own executable, else whatever $PATH finds. */
+static void keyd_exe(char *out, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(out, cap, "%s/keyd", self);
+			if (!access(out, X_OK))
+				return;
+		}
+	}
+	snprintf(out, cap, "keyd");
+}
+
+static int keyd_spawn(struct tui_backend *be, const char *path)
+{
+	char exe[PATH_MAX + 8];
+	pid_t pid;
+	int i, fd;
+
+	keyd_exe(exe, sizeof(exe));
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		/* keyd outlives us: it holds the SAs the operator installed */
+		setsid();
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp(exe, "keyd", "--socket", path, (char *)NULL);
+		_exit(127);
+	}
+	be->keyd_pid = pid;
+	for (i = 0; i < 200; i++) {	/* up to 2 s for the socket */
+		struct pfk_conn c;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		int st;
+
+		if (!pfk_conn_open(&c, PFK_BACKEND_KEYD, path)) {
+			pfk_conn_close(&c);
+			return 0;
+		}
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			be->keyd_pid = 0;
+			/* a daemonising keyd exits 0 after forking: keep waiting */
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				return -ECHILD;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+static int open_pair(struct tui_backend *be)
+{
+	int ret, i;
+	static const enum pfk_satype reg[] = {
+		PFK_SATYPE_ESP, PFK_SATYPE_AH, PFK_SATYPE_IPCOMP,
+	};
+
+	ret = pfk_conn_open(&be->evt, be->kind, be->path);
+	if (ret)
+		goto err_evt;
+	be->evt_open = true;
+	ret = pfk_conn_open(&be->ctl, be->kind, be->path);
+	if (ret)
+		goto err_ctl;
+	be->ctl_open = true;
+	/* Registering makes EXPIRE, ACQUIRE and REGISTER reach the Events view. */
+	for (i = 0; i < 3; i++) {
+		struct pfk_buf b = { be->buf, PFKM_MSG_MAX, 0 };
+		int len = pfk_build_register(&b, reg[i], ++be->evt.seq, be->evt.pid);
+
+		if (len > 0)
+			pfk_conn_send(&be->evt, be->buf, len);
+	}
+	return 0;
+
+err_ctl:
+	pfk_conn_close(&be->evt);
+	be->evt_open = false;
+err_evt:
+	return ret;
+}
+
+int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *sock,
+		     bool autostart, const char *argv0, char *err, size_t errcap)
+{
+	int ret;
+	(void)argv0;
+
+	memset(be, 0, sizeof(*be));
+	tui_model_init(&be->pending);
+	be->buf = malloc(PFKM_MSG_MAX);
+	be->msg = calloc(1, sizeof(*be->msg));
+	if (!be->buf || !be->msg) {
+		ret = -ENOMEM;
+		snprintf(err, errcap, "out of memory");
+		goto err_alloc;
+	}
+	if (sock)
+		snprintf(be->path, sizeof(be->path), "%s", sock);
+	else
+		pfk_keyd_default_path(be->path, sizeof(be->path));
+
+	if (want != PFK_BACKEND_KEYD) {
+		be->kind = PFK_BACKEND_KERNEL;
+		ret = open_pair(be);
+		if (!ret) {
+			kernel_desc(be);
+			return 0;
+		}
+		if (want == PFK_BACKEND_KERNEL || ret != -EAFNOSUPPORT) {
+			snprintf(err, errcap, "PF_KEY socket: %s", strerror(-ret));
+			goto err_open;
+		}
+	}
+	be->kind = PFK_BACKEND_KEYD;
+	ret = open_pair(be);
+	if ((ret == -ENOENT || ret == -ECONNREFUSED) && autostart) {
+		ret = keyd_spawn(be, be->path);
+		if (ret) {
+			snprintf(err, errcap, "cannot start keyd on %s: %s", be->path,
+				 ret == -ECHILD ? "keyd exited" : strerror(-ret));
+			goto err_open;
+		}
+		ret = open_pair(be);
+	}
+	if (ret) {
+		snprintf(err, errcap, "keyd socket %s: %s", be->path, strerror(-ret));
+		goto err_open;
+	}
+	snprintf(be->desc, sizeof(be->desc), "keyd %s%s", be->path,
+		 be->keyd_pid ? " (started)" : "");
+	return 0;
+
+err_open:
+err_alloc:
+	free(be->buf);
+	free(be->msg);
+	be->buf = NULL;
+	be->msg = NULL;
+	return ret;
+}
+
+void tui_backend_close(struct tui_backend *be)
+{
+	if (be->evt_open)
+		pfk_conn_close(&be->evt);
+	if (be->ctl_open)
+		pfk_conn_close(&be->ctl);
+	be->evt_open = be->ctl_open = false;
+	tui_model_free(&be->pending);
+	if (be->msg) {
+		pfk_msg_wipe(be->msg);
+		free(be->msg);
+	}
+	if (be->buf) {
+		explicit_bzero(be->buf, PFKM_MSG_MAX);
+		free(be->buf);
+	}
+	be->msg = NULL;
+	be->buf = NULL;
+}
+
+int tui_backend_conn(struct tui_backend *be, struct pfk_conn *c)
+{
+	return pfk_conn_open(c, be->kind, be->path);
+}
+
+static int send_dump(struct tui_backend *be, bool spd)
+{
+	struct pfk_buf b = { be->buf, PFKM_MSG_MAX, 0 };
+	int len;
+
+	if (spd)
+		len = pfk_build_spddump(&b, ++be->ctl.seq, be->ctl.pid);
+	else
+		len = pfk_build_dump(&b, PFK_SATYPE_UNSPEC, ++be->ctl.seq, be->ctl.pid);
+	if (len < 0)
+		return len;
+	return pfk_conn_send(&be->ctl, be->buf, len) < 0 ? -EIO : 0;
+}
+
+int tui_backend_refresh(struct tui_backend *be)
+{
+	int ret;
+
+	if (!be->ctl_open)
+		return -ENOTCONN;
+	if (be->phase != TUI_DUMP_IDLE)
+		return 0;	/* one already running: its result is as fresh */
+	tui_model_free(&be->pending);
+	tui_model_init(&be->pending);
+	ret = send_dump(be, false);
+	if (ret)
+		return ret;
+	be->phase = TUI_DUMP_SAD;
+	return 0;
+}
+
+static uint64_t now_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned int budget)
+{
+	struct pfk_msg *msg = be->msg;
+	int changed = 0, n, ret;
+
+	while (budget--) {
+		n = pfk_conn_recv(&be->ctl, be->buf, PFKM_MSG_MAX, 0);
+		if (n == -ETIMEDOUT || n == -EAGAIN)
+			break;
+		if (n <= 0)
+			return n ? n : -EPIPE;
+		ret = pfk_parse(be->buf, n, msg);
+		explicit_bzero(be->buf, n);
+		if (ret)
+			continue;
+		/* Broadcasts reach every socket; only our dump replies matter. */
+		if (be->phase == TUI_DUMP_SAD && msg->type == PFK_T_DUMP) {
+			if (!msg->errno_)
+				tui_model_sa_upsert(&be->pending, &msg->sa, now_s());
+			if (msg->errno_ || msg->seq == 0) {
+				ret = send_dump(be, true);
+				be->phase = ret ? TUI_DUMP_IDLE : TUI_DUMP_SPD;
+			}
+		} else if (be->phase == TUI_DUMP_SPD && msg->type == PFK_T_SPDDUMP) {
+			if (!msg->errno_)
+				tui_model_pol_upsert(&be->pending, &msg->pol);
+			if (msg->errno_ || msg->seq == 0) {
+				tui_model_take_tables(m, &be->pending, true, true);
+				be->phase = TUI_DUMP_IDLE;
+				changed = 1;
+			}
+		}
+		pfk_msg_wipe(msg);
+	}
+	be->lost = be->evt.lost;
+	return changed;
+}
+
+int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned int budget)
+{
+	struct pfk_msg *msg = be->msg;
+	int taken = 0, n, ret;
+	struct timespec ts;
+
+	while (budget--) {
+		n = pfk_conn_recv(&be->evt, be->buf, PFKM_MSG_MAX, 0);
+		if (n == -ETIMEDOUT || n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			be->lost = be->evt.lost;
+			return n ? n : -EPIPE;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ret = pfk_parse(be->buf, n, msg);
+		tui_model_event_add(m, be->buf, n, ret ? NULL : msg,
+				    (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		if (!ret) {
+			tui_model_apply(m, msg, (uint64_t)ts.tv_sec);
+			/* keep the dump in flight consistent with what happened */
+			if (be->phase != TUI_DUMP_IDLE)
+				tui_model_apply(&be->pending, msg, (uint64_t)ts.tv_sec);
+			pfk_msg_wipe(msg);
+		}
+		explicit_bzero(be->buf, n);
+		taken++;
+	}
+	be->lost = be->evt.lost;
+	return taken;
+}

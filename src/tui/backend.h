@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * backend.h: keytui's connections to the PF_KEY engine (kernel af_key,
+ * pfkeyv2.ko or keyd). Two long-lived sockets are polled by the loop and
+ * never waited on: `evt` receives the broadcasts (ADD/DELETE/... to all,
+ * REGISTER/EXPIRE/ACQUIRE because it registers for ah, esp and ipcomp) and
+ * `ctl` carries the asynchronous DUMP/SPDDUMP used to refresh the model.
+ * Statements (add, delete, the wizard's script) run through keysh's
+ * executor on a fresh short-lived connection (tui_backend_exec), so their
+ * replies never mix with the dump or the event stream.
+ */
+#ifndef TUI_BACKEND_H
+#define TUI_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "pfk.h"
+#include "model.h"
+
+enum tui_dump_phase { TUI_DUMP_IDLE = 0, TUI_DUMP_SAD, TUI_DUMP_SPD };
+
+struct tui_backend {
+	enum pfk_backend kind;		/* resolved: KERNEL or KEYD */
+	char path[108];			/* keyd socket */
+	char desc[160];			/* status bar text */
+	struct pfk_conn ctl, evt;
+	bool ctl_open, evt_open;
+	pid_t keyd_pid;			/* keyd we started, 0 if none */
+	enum tui_dump_phase phase;
+	struct tui_model pending;	/* tables being filled by the dump */
+	uint64_t lost;			/* broadcasts the socket dropped */
+	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
+	struct pfk_msg *msg;		/* parse scratch (wiped after use) */
+};
+
+/* Open per --backend / --socket; autostart keyd when asked and needed.
+ * err gets one line for the user on failure. */
+int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *sock,
+		     bool autostart, const char *argv0, char *err, size_t errcap);
+void tui_backend_close(struct tui_backend *be);
+/* Start a DUMP + SPDDUMP; results arrive through tui_backend_ctl_ready. */
+int tui_backend_refresh(struct tui_backend *be);
+/* Drain up to budget messages from ctl; when the dump completes the model's
+ * tables are replaced. Returns >0 when the model changed, 0, or -errno. */
+int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned int budget);
+/* Drain up to budget broadcasts from evt into the Events ring and apply them
+ * to the model. Returns the number of messages taken, or -errno. */
+int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned int budget);
+/* Open a fresh connection of the same kind for one statement run. */
+int tui_backend_conn(struct tui_backend *be, struct pfk_conn *c);
+
+#endif /* TUI_BACKEND_H */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * main.c: keytui's entry point: options, backend (as keysh: --backend,
+ * --socket, keyd autostart), curses setup and teardown around the loop.
+ */
+#include <curses.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "loop.h"
+#include "tui.h"
+#include "view.h"
+#include "form.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: keytui [--backend auto|kernel|keyd] [--socket PATH] [--no-autostart]\n"
+		"              [--iterations N] [--keys FILE] [--stats FILE]\n"
+		"       keytui --help | --version\n"
+		"\n"
+		"  -b, --backend B     auto (default: PF_KEY, else keyd), kernel, keyd\n"
+		"  -s, --socket PATH   keyd socket (default $XDG_RUNTIME_DIR/keyd.sock,\n"
+		"                      /run/keyd.sock for root, else /tmp/keyd-UID.sock)\n"
+		"      --no-autostart  do not start keyd when nothing listens on the socket\n"
+		"  -n, --iterations N  exit after N loop iterations (tests, sanitizers)\n"
+		"      --keys FILE     scripted input: text as typed, <Enter> <Esc> <Tab> <Up>\n"
+		"                      <Down> <PgDn> <C-g> <Wait=MS> <Idle> <Resize=COLSxROWS>\n"
+		"                      <Click=X,Y> ... (see keytui(8))\n"
+		"      --stats FILE    write frame time, memory and event counts on exit\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       version\n"
+		"\n"
+		"Keys: press ? inside keytui, or see keytui(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-autostart", no_argument, NULL, 'A' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "stats", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tui_loop_opts lopt = { 0 };
+	enum pfk_backend want = PFK_BACKEND_AUTO;
+	const char *sock = NULL;
+	bool autostart = true;
+	struct tui *t;
+	SCREEN *scr;
+	char err[512], *end;
+	int c, ret;
+
+	setlocale(LC_ALL, "");
+	while ((c = getopt_long(argc, argv, "b:s:n:hV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (!strcmp(optarg, "auto"))
+				want = PFK_BACKEND_AUTO;
+			else if (!strcmp(optarg, "kernel"))
+				want = PFK_BACKEND_KERNEL;
+			else if (!strcmp(optarg, "keyd"))
+				want = PFK_BACKEND_KEYD;
+			else {
+				fprintf(stderr, "keytui: invalid backend: `%s' (auto, kernel or keyd)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			if (strlen(optarg) >= sizeof(((struct pfk_conn *)0)->path)) {
+				fprintf(stderr, "keytui: socket path too long: `%s'\n", optarg);
+				return 2;
+			}
+			sock = optarg;
+			break;
+		case 'A':
+			autostart = false;
+			break;
+		case 'n':
+			lopt.iterations = strtol(optarg, &end, 10);
+			if (*end || lopt.iterations <= 0) {
+				fprintf(stderr, "keytui: invalid iteration count: `%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'k':
+			lopt.keys_file = optarg;
+			break;
+		case 'S':
+			lopt.stats_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("keytui %s\n", KEYSH_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "keytui: unexpected argument: `%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		fprintf(stderr, "keytui: out of memory\n");
+		return 1;
+	}
+	tui_model_init(&t->m);
+	t->follow = true;
+	t->list[TUI_VIEW_SAD].sort_col = 2;	/* SPI, then address */
+	t->list[TUI_VIEW_SPD].sort_col = 5;	/* id */
+	ret = tui_backend_open(&t->be, want, sock, autostart, argv[0], err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "keytui: %s\n", err);
+		free(t);
+		return 1;
+	}
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr)
+		scr = newterm("xterm", stdout, stdin);
+	if (!scr) {
+		fprintf(stderr, "keytui: cannot initialise the terminal (TERM=%s)\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		tui_backend_close(&t->be);
+		free(t);
+		return 1;
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+		  | BUTTON5_PRESSED
+#endif
+		  , NULL);
+	mouseinterval(0);
+	tui_screen_init(t);
+	getmaxyx(stdscr, t->rows, t->cols);
+
+	ret = tui_loop_run(t, &lopt);
+
+	endwin();
+	delscreen(scr);
+	tui_form_free(t->form);
+	tui_backend_close(&t->be);
+	tui_model_free(&t->m);
+	for (c = 0; c < TUI_VIEW_N; c++)
+		free(t->list[c].idx.ix);
+	explicit_bzero(t, sizeof(*t));
+	free(t);
+	return ret ? 1 : 0;
+}

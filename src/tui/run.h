@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * run.h: running keysh statement text from the TUI. Everything the TUI
+ * changes goes through keysh's parser (stmt.h) and executor, so the TUI
+ * accepts exactly what keysh accepts and reports the same messages.
+ */
+#ifndef TUI_RUN_H
+#define TUI_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "tui.h"
+
+/* Parse only: 0, or -EINVAL with keysh's message for the first error. */
+int tui_run_check(const char *text, char *err, size_t cap);
+/* Parse and execute every statement on a fresh connection. atomic: on the
+ * first failure undo what already succeeded (pfk_exec_rollback).
+ * Returns 0 or -errno; err gets one line. */
+int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t cap);
+/* "10.0.0.1" for an SA endpoint (no prefix, no port). */
+void tui_run_host(char *buf, size_t cap, const struct pfk_addr *a);
+/* Write an SA's keys as 0x hex; wipe buf after use. */
+void tui_run_hex(char *buf, size_t cap, const struct pfk_key *k);
+
+#endif /* TUI_RUN_H */

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * view_sad.c: the SAD view: one row per SA (src -> dst, proto, SPI, mode,
+ * reqid, algorithms, state, age, lifetime use as a bar), its row index
+ * (filter + sort, SPI then address by default) and the filter words.
+ */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "view.h"
+
+enum { C_ADDR, C_PROTO, C_SPI, C_MODE, C_REQID, C_ALGS, C_STATE, C_AGE, C_LIFE, C_N };
+
+static const struct tui_col cols[C_N] = {
+	[C_ADDR] = { "SRC -> DST", 0, 100, false },
+	[C_PROTO] = { "PROTO", 5, 80, false },
+	[C_SPI] = { "SPI", 10, 90, false },
+	[C_MODE] = { "MODE", 9, 2, false },
+	[C_REQID] = { "REQID", 5, 1, true },
+	[C_ALGS] = { "ALGS", 18, 60, false },
+	[C_STATE] = { "STATE", 6, 50, false },
+	[C_AGE] = { "AGE", 5, 40, true },
+	[C_LIFE] = { "LIFE", 6, 30, false },
+};
+
+static uint64_t sa_age(const struct tui_sa *r, uint64_t now)
+{
+	uint64_t born = (r->sa.has & PFK_SA_HAS_CUR) && r->sa.cur.addtime ?
+			r->sa.cur.addtime : r->seen;
+
+	return now > born ? now - born : 0;
+}
+
+static double sa_life(const struct tui_sa *r, uint64_t now)
+{
+	const struct pfk_sa *sa = &r->sa;
+	uint64_t age = sa_age(r, now);
+
+	if ((sa->has & PFK_SA_HAS_HARD) && sa->hard.addtime)
+		return (double)age / sa->hard.addtime;
+	if ((sa->has & PFK_SA_HAS_HARD) && sa->hard.bytes)
+		return (double)sa->cur.bytes / sa->hard.bytes;
+	if ((sa->has & PFK_SA_HAS_SOFT) && sa->soft.addtime)
+		return (double)age / sa->soft.addtime;
+	return -1;
+}
+
+static const char *alg_name(enum pfkm_alg_kind k, unsigned int id)
+{
+	const struct pfkm_alg *a = pfkm_alg_by_id(k, id);
+
+	return a ? a->name : "?";
+}
+
+static void algs_text(const struct pfk_sa *sa, char *buf, size_t cap)
+{
+	switch (sa->satype) {
+	case PFK_SATYPE_AH:
+		snprintf(buf, cap, "%s", alg_name(PFKM_ALG_AUTH, sa->auth_alg));
+		break;
+	case PFK_SATYPE_IPCOMP:
+		snprintf(buf, cap, "%s", alg_name(PFKM_ALG_COMP, sa->enc_alg));
+		break;
+	default:
+		if (sa->auth_alg)
+			snprintf(buf, cap, "%s/%s", alg_name(PFKM_ALG_ENC, sa->enc_alg),
+				 alg_name(PFKM_ALG_AUTH, sa->auth_alg));
+		else
+			snprintf(buf, cap, "%s", alg_name(PFKM_ALG_ENC, sa->enc_alg));
+	}
+}
+
+static void age_text(uint64_t s, char *buf, size_t cap)
+{
+	if (s < 100)
+		snprintf(buf, cap, "%llus", (unsigned long long)s);
+	else if (s < 6000)
+		snprintf(buf, cap, "%llum", (unsigned long long)s / 60);
+	else if (s < 360000)
+		snprintf(buf, cap, "%lluh", (unsigned long long)s / 3600);
+	else
+		snprintf(buf, cap, "%llud", (unsigned long long)s / 86400);
+}
+
+static const struct tui_sa *row_sa(const struct tui *t, size_t i)
+{
+	return tui_model_sa(&t->m, t->list[TUI_VIEW_SAD].idx.ix[i]);
+}
+
+static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
+{
+	const struct tui_sa *r = row_sa(t, i);
+	const struct pfk_sa *sa = &r->sa;
+	uint64_t now = (uint64_t)time(NULL);
+
+	switch (col) {
+	case C_ADDR: snprintf(buf, cap, "%s %s %s", r->src, tui_arrow(), r->dst); break;
+	case C_PROTO: snprintf(buf, cap, "%s", pfk_satype_name(sa->satype)); break;
+	case C_SPI: snprintf(buf, cap, "0x%08x", sa->spi); break;
+	case C_MODE: snprintf(buf, cap, "%s", pfk_mode_name(sa->mode)); break;
+	case C_REQID: snprintf(buf, cap, "%u", sa->reqid); break;
+	case C_ALGS: algs_text(sa, buf, cap); break;
+	case C_STATE: snprintf(buf, cap, "%s", pfk_state_name(sa->state)); break;
+	case C_AGE: age_text(sa_age(r, now), buf, cap); break;
+	case C_LIFE: tui_bar_text(buf, cap, 6, sa_life(r, now)); break;
+	default: buf[0] = 0;
+	}
+}
+
+static int row_attr(const struct tui *t, size_t i)
+{
+	const struct tui_sa *r = row_sa(t, i);
+
+	if (r->sa.state == PFK_STATE_DYING || r->sa.state == PFK_STATE_DEAD)
+		return tui_screen_attr(t, TUI_A_DIM);
+	return 0;
+}
+
+static const struct tui_table_spec spec = { cols, C_N, cell, row_attr };
+
+static int addr_cmp(const struct pfk_addr *a, const struct pfk_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->a.bytes, b->a.bytes, a->family == AF_INET6 ? 16 : 4);
+}
+
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
+
+static int sa_cmp(const void *pa, const void *pb, void *ctx)
+{
+	struct tui *t = ctx;
+	const struct tui_sa *a = tui_model_sa(&t->m, *(const size_t *)pa);
+	const struct tui_sa *b = tui_model_sa(&t->m, *(const size_t *)pb);
+	struct tui_list *l = &t->list[TUI_VIEW_SAD];
+	uint64_t now = (uint64_t)time(NULL);
+	int c = 0;
+
+	switch (l->sort_col) {
+	case C_ADDR:
+		c = addr_cmp(&a->sa.src, &b->sa.src);
+		if (!c)
+			c = addr_cmp(&a->sa.dst, &b->sa.dst);
+		break;
+	case C_PROTO: c = CMP(a->sa.satype, b->sa.satype); break;
+	case C_MODE: c = CMP(a->sa.mode, b->sa.mode); break;
+	case C_REQID: c = CMP(a->sa.reqid, b->sa.reqid); break;
+	case C_ALGS: c = CMP(a->sa.enc_alg * 256 + a->sa.auth_alg, b->sa.enc_alg * 256 + b->sa.auth_alg); break;
+	case C_STATE: c = CMP(a->sa.state, b->sa.state); break;
+	case C_AGE: c = CMP(sa_age(a, now), sa_age(b, now)); break;
+	case C_LIFE: c = CMP(sa_life(a, now), sa_life(b, now)); break;
+	default: break;
+	}
+	/* house rule: SPI, then address */
+	if (!c)
+		c = CMP(a->sa.spi, b->sa.spi);
+	if (!c)
+		c = addr_cmp(&a->sa.dst, &b->sa.dst);
+	if (!c)
+		c = addr_cmp(&a->sa.src, &b->sa.src);
+	return l->sort_rev ? -c : c;
+}
+
+static bool word_match(const void *obj, const char *w)
+{
+	const struct tui_sa *r = obj;
+	const struct pfk_sa *sa = &r->sa;
+	char *end;
+	unsigned long v;
+	char alg[64];
+
+	if (strstr(r->src, w) || strstr(r->dst, w))
+		return true;
+	if (!strcmp(w, pfk_satype_name(sa->satype)) || !strcmp(w, pfk_mode_name(sa->mode)) ||
+	    !strcmp(w, pfk_state_name(sa->state)))
+		return true;
+	v = strtoul(w, &end, 0);
+	if (*w && !*end && v == sa->spi)
+		return true;
+	if (!strncmp(w, "0x", 2) && w[2]) {
+		char hex[16];
+
+		snprintf(hex, sizeof(hex), "0x%08x", sa->spi);
+		if (strstr(hex, w))
+			return true;
+	}
+	algs_text(sa, alg, sizeof(alg));
+	return strstr(alg, w) != NULL;
+}
+
+static int index_reserve(struct tui_index *x, size_t n)
+{
+	size_t *p;
+
+	if (n <= x->cap)
+		return 0;
+	p = realloc(x->ix, n * sizeof(*p));
+	if (!p)
+		return -1;
+	x->ix = p;
+	x->cap = n;
+	return 0;
+}
+
+static bool same_sa(const struct pfk_sa *a, const struct pfk_sa *b)
+{
+	return a->satype == b->satype && a->spi == b->spi && !addr_cmp(&a->dst, &b->dst);
+}
+
+void tui_view_sad_index(struct tui *t)
+{
+	struct tui_list *l = &t->list[TUI_VIEW_SAD];
+	struct tui_index *x = &l->idx;
+	size_t i;
+
+	if (x->valid && x->gen == t->m.sad.gen && x->filter_gen == t->filter_gen)
+		return;
+	if (index_reserve(x, t->m.sad.n))
+		return;
+	x->n = 0;
+	for (i = 0; i < t->m.sad.n; i++)
+		if (!t->filter[0] || tui_filter_words_match(t->filter, word_match, tui_model_sa(&t->m, i)))
+			x->ix[x->n++] = i;
+	qsort_r(x->ix, x->n, sizeof(*x->ix), sa_cmp, t);
+	x->gen = t->m.sad.gen;
+	x->filter_gen = t->filter_gen;
+	x->valid = true;
+	if (l->have_key) {
+		for (i = 0; i < x->n; i++)
+			if (same_sa(&tui_model_sa(&t->m, x->ix[i])->sa, &l->key_sa)) {
+				l->sel = i;
+				break;
+			}
+	}
+	if (l->sel >= x->n)
+		l->sel = x->n ? x->n - 1 : 0;
+}
+
+const struct tui_sa *tui_view_sad_selected(struct tui *t)
+{
+	struct tui_list *l = &t->list[TUI_VIEW_SAD];
+
+	tui_view_sad_index(t);
+	if (l->sel >= l->idx.n)
+		return NULL;
+	return tui_model_sa(&t->m, l->idx.ix[l->sel]);
+}
+
+void tui_view_sad_draw(struct tui *t, int y, int h)
+{
+	struct tui_list *l = &t->list[TUI_VIEW_SAD];
+	const struct tui_sa *s;
+
+	tui_view_sad_index(t);
+	tui_table_draw(t, &spec, l, y, h);
+	if (!l->idx.n && h > 3) {
+		attrset(tui_screen_attr(t, TUI_A_DIM));
+		mvaddnstr(y + 2, 2, t->m.sad.n ? "No SA matches the filter" :
+			  "No SAD entries (a: add an SA, w: pair wizard)", t->cols - 2);
+		attrset(A_NORMAL);
+	}
+	/* remember the selection's identity for the next rebuild */
+	s = l->sel < l->idx.n ? tui_model_sa(&t->m, l->idx.ix[l->sel]) : NULL;
+	l->have_key = s != NULL;
+	if (s) {
+		memset(&l->key_sa, 0, sizeof(l->key_sa));
+		l->key_sa.satype = s->sa.satype;
+		l->key_sa.spi = s->sa.spi;
+		l->key_sa.dst = s->sa.dst;
+	}
+}
+
+const char *tui_view_sad_col(int col)
+{
+	return col >= 0 && col < C_N ? cols[col].name : NULL;
+}
+
+int tui_view_ncols(enum tui_view v)
+{
+	int n = 0;
+
+	while ((v == TUI_VIEW_SAD ? tui_view_sad_col(n) : v == TUI_VIEW_SPD ?
+		tui_view_spd_col(n) : tui_view_events_col(n)))
+		n++;
+	return n;
+}
+
+const char *tui_view_col_name(enum tui_view v, int col)
+{
+	return v == TUI_VIEW_SAD ? tui_view_sad_col(col) : v == TUI_VIEW_SPD ?
+	       tui_view_spd_col(col) : tui_view_events_col(col);
+}
+
+size_t tui_view_rows(struct tui *t, enum tui_view v)
+{
+	switch (v) {
+	case TUI_VIEW_SAD: tui_view_sad_index(t); break;
+	case TUI_VIEW_SPD: tui_view_spd_index(t); break;
+	default: tui_view_events_index(t); break;
+	}
+	return t->list[v].idx.n;
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * wizard.c: the pair wizard. Two hosts (transport) or two gateways
+ * (tunnel), one algorithm choice -> both SAs and the out/in(/fwd) policies
+ * as one keysh script, previewed (keys hidden unless K) and applied
+ * atomically through keysh's executor: on any failure what was already
+ * installed is rolled back.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+#include "form.h"
+#include "run.h"
+#include "view.h"
+
+enum { W_KIND, W_LOCAL, W_REMOTE, W_LNET, W_RNET, W_PROTO, W_ALGS, W_SPI_OUT, W_SPI_IN, W_N };
+
+static const char *const kinds[] = { "hosts (transport)", "gateways (tunnel)" };
+static const char *const wprotos[] = { "esp", "ah" };
+
+struct combo {
+	const char *label, *enc, *auth;
+};
+static const struct combo esp_combos[] = {
+	{ "aes-cbc + hmac-sha256", "aes-cbc", "hmac-sha256" },
+	{ "aes-gcm-16", "aes-gcm-16", NULL },
+	{ "chacha20-poly1305", "chacha20-poly1305", NULL },
+	{ "aes-cbc + hmac-sha512", "aes-cbc", "hmac-sha512" },
+	{ "aes-ctr + hmac-sha256", "aes-ctr", "hmac-sha256" },
+	{ "3des-cbc + hmac-sha1", "3des-cbc", "hmac-sha1" },
+};
+static const struct combo ah_combos[] = {
+	{ "hmac-sha256", NULL, "hmac-sha256" },
+	{ "hmac-sha512", NULL, "hmac-sha512" },
+	{ "hmac-sha1", NULL, "hmac-sha1" },
+};
+
+static bool is_ah(const struct tui_form *f)
+{
+	return f->f[W_PROTO].choice == 1;
+}
+
+static const struct combo *combo_of(const struct tui_form *f)
+{
+	const char *label = f->f[W_ALGS].choices[f->f[W_ALGS].choice];
+	const struct combo *c = is_ah(f) ? ah_combos : esp_combos;
+	size_t n = is_ah(f) ? sizeof(ah_combos) / sizeof(ah_combos[0]) :
+		   sizeof(esp_combos) / sizeof(esp_combos[0]);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(c[i].label, label))
+			return &c[i];
+	return &c[0];
+}
+
+/* Offer only combinations the algorithm registry knows. */
+static void combos(struct tui_form *f)
+{
+	struct tui_field *fd = &f->f[W_ALGS];
+	const struct combo *c = is_ah(f) ? ah_combos : esp_combos;
+	size_t n = is_ah(f) ? sizeof(ah_combos) / sizeof(ah_combos[0]) :
+		   sizeof(esp_combos) / sizeof(esp_combos[0]);
+	const char *keep = fd->nchoices ? fd->choices[fd->choice] : NULL;
+	size_t i;
+	int k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].enc && !pfkm_alg_by_name(PFKM_ALG_ENC, c[i].enc))
+			continue;
+		if (c[i].auth && !pfkm_alg_by_name(PFKM_ALG_AUTH, c[i].auth))
+			continue;
+		fd->choices[k++] = c[i].label;
+	}
+	fd->nchoices = k;
+	fd->choice = 0;
+	for (k = 0; keep && k < fd->nchoices; k++)
+		if (!strcmp(fd->choices[k], keep))
+			fd->choice = k;
+}
+
+static void random_spi(char *buf, size_t cap)
+{
+	uint32_t v = 0;
+
+	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+		v = 0x1000;
+	v = (v & 0x0fffffffu) | 0x1000u;
+	snprintf(buf, cap, "0x%08x", v);
+}
+
+static void wfield(struct tui_form *f, int i, const char *label, const char *val, const char *hint)
+{
+	struct tui_field *fd = &f->f[i];
+
+	fd->label = label;
+	fd->type = TUI_F_TEXT;
+	fd->hint = hint;
+	snprintf(fd->val, sizeof(fd->val), "%s", val);
+	fd->len = strlen(fd->val);
+}
+
+static void wpick(struct tui_form *f, int i, const char *label, const char *const *c, int n)
+{
+	struct tui_field *fd = &f->f[i];
+	int k;
+
+	fd->label = label;
+	fd->type = TUI_F_PICK;
+	fd->hint = "Left/Right or Space to change";
+	for (k = 0; k < n; k++)
+		fd->choices[k] = c[k];
+	fd->nchoices = n;
+}
+
+struct tui_form *tui_wizard_new(struct tui *t)
+{
+	struct tui_form *f = calloc(1, sizeof(*f));
+	char spi[16];
+	(void)t;
+
+	if (!f)
+		return NULL;
+	f->kind = TUI_FORM_WIZARD;
+	f->title = "Pair wizard: both SAs and the policies, applied atomically";
+	f->nf = W_N;
+	wpick(f, W_KIND, "Pair of", kinds, 2);
+	wfield(f, W_LOCAL, "Local address", "", "this host (or this gateway's outer address)");
+	wfield(f, W_REMOTE, "Remote address", "", "the peer (or the peer gateway's outer address)");
+	wfield(f, W_LNET, "Local subnet", "", "network behind this gateway, e.g. 10.1.0.0/16");
+	wfield(f, W_RNET, "Remote subnet", "", "network behind the peer gateway");
+	wpick(f, W_PROTO, "Protocol", wprotos, 2);
+	wpick(f, W_ALGS, "Algorithms", NULL, 0);
+	random_spi(spi, sizeof(spi));
+	wfield(f, W_SPI_OUT, "SPI out", spi, "SPI of local -> remote (random; or auto = GETSPI)");
+	random_spi(spi, sizeof(spi));
+	wfield(f, W_SPI_IN, "SPI in", spi, "SPI of remote -> local (random; or auto = GETSPI)");
+	combos(f);
+	tui_form_check(f);
+	return f;
+}
+
+static const char *v(const struct tui_form *f, int i)
+{
+	return f->f[i].val;
+}
+
+/* keys: true = generated 0x hex (the script that will run), false = the
+ * word `random` (only for checking: keysh generates and discards them). */
+static char *script(struct tui_form *f, bool keys)
+{
+	const struct combo *c = combo_of(f);
+	bool tunnel = f->f[W_KIND].choice == 1;
+	const char *mode = tunnel ? "tunnel" : "transport";
+	const char *proto = is_ah(f) ? "ah" : "esp";
+	const struct pfkm_alg *ea = c->enc ? pfkm_alg_by_name(PFKM_ALG_ENC, c->enc) : NULL;
+	const struct pfkm_alg *aa = c->auth ? pfkm_alg_by_name(PFKM_ALG_AUTH, c->auth) : NULL;
+	size_t cap = 4096, n = 0;
+	char *s = calloc(1, cap);
+	char k1[2 * PFK_KEY_MAX + 4], k2[2 * PFK_KEY_MAX + 4];
+	const char *ln = tunnel ? v(f, W_LNET) : v(f, W_LOCAL);
+	const char *rn = tunnel ? v(f, W_RNET) : v(f, W_REMOTE);
+	char tout[2 * TUI_FVAL_MAX + 2] = "", tin[2 * TUI_FVAL_MAX + 2] = "";
+	int dir;
+
+	if (!s)
+		return NULL;
+	if (tunnel) {
+		snprintf(tout, sizeof(tout), "%s-%s", v(f, W_LOCAL), v(f, W_REMOTE));
+		snprintf(tin, sizeof(tin), "%s-%s", v(f, W_REMOTE), v(f, W_LOCAL));
+	}
+	n += (size_t)snprintf(s + n, cap - n, "# keytui pair wizard: %s, %s %s\n",
+			      kinds[f->f[W_KIND].choice], proto, c->label);
+	for (dir = 0; dir < 2; dir++) {
+		const char *a = dir ? v(f, W_REMOTE) : v(f, W_LOCAL);
+		const char *b = dir ? v(f, W_LOCAL) : v(f, W_REMOTE);
+
+		snprintf(k1, sizeof(k1), "random");
+		snprintf(k2, sizeof(k2), "random");
+		if (keys && ea)
+			tui_form_random_key(k1, sizeof(k1), pfk_alg_default_key_bytes(ea));
+		if (keys && aa)
+			tui_form_random_key(k2, sizeof(k2), pfk_alg_default_key_bytes(aa));
+		n += (size_t)snprintf(s + n, cap - n, "add %s %s %s %s -m %s", a, b, proto,
+				      dir ? v(f, W_SPI_IN) : v(f, W_SPI_OUT), mode);
+		if (ea && n < cap)
+			n += (size_t)snprintf(s + n, cap - n, " -E %s %s", ea->name, k1);
+		if (aa && n < cap)
+			n += (size_t)snprintf(s + n, cap - n, " -A %s %s", aa->name, k2);
+		if (n < cap)
+			n += (size_t)snprintf(s + n, cap - n, " ;\n");
+	}
+	explicit_bzero(k1, sizeof(k1));
+	explicit_bzero(k2, sizeof(k2));
+	if (n < cap)
+		n += (size_t)snprintf(s + n, cap - n,
+				      "spdadd %s %s any -P out ipsec %s/%s/%s/require ;\n"
+				      "spdadd %s %s any -P in ipsec %s/%s/%s/require ;\n",
+				      ln, rn, proto, mode, tout, rn, ln, proto, mode, tin);
+	if (tunnel && n < cap)
+		snprintf(s + n, cap - n, "spdadd %s %s any -P fwd ipsec %s/%s/%s/require ;\n",
+			 rn, ln, proto, mode, tin);
+	return s;
+}
+
+char *tui_wizard_script(struct tui_form *f)
+{
+	return script(f, true);
+}
+
+static void text_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+void tui_wizard_check(struct tui_form *f)
+{
+	struct pfk_err e;
+	struct pfk_addr a;
+	uint32_t spi;
+	bool tunnel = f->f[W_KIND].choice == 1;
+	enum pfk_satype st = is_ah(f) ? PFK_SATYPE_AH : PFK_SATYPE_ESP;
+	char *s;
+	int i, ret;
+
+	combos(f);
+	f->f[W_LNET].hidden = f->f[W_RNET].hidden = !tunnel;
+	for (i = 0; i < W_N; i++) {
+		struct tui_field *fd = &f->f[i];
+
+		fd->err[0] = 0;
+		memset(&e, 0, sizeof(e));
+		if (fd->hidden || fd->type == TUI_F_PICK)
+			continue;
+		if (!fd->len) {
+			snprintf(fd->err, sizeof(fd->err), "required");
+			continue;
+		}
+		ret = 0;
+		if (i == W_LOCAL || i == W_REMOTE)
+			ret = pfk_stmt_addr(fd->val, false, 0, &a, &e);
+		else if (i == W_LNET || i == W_RNET)
+			ret = pfk_stmt_addr(fd->val, true, 0, &a, &e);
+		else if ((i == W_SPI_OUT || i == W_SPI_IN) && strcmp(fd->val, "auto"))
+			ret = pfk_stmt_spi(fd->val, st, &spi, &e);
+		if (ret)
+			snprintf(fd->err, sizeof(fd->err), "%s", e.msg);
+	}
+	for (i = 0; i < W_N; i++)
+		if (!f->f[i].hidden && f->f[i].err[0])
+			return;
+	s = script(f, false);
+	if (s)
+		tui_run_check(s, f->err, sizeof(f->err));
+	text_free(s);
+}
+
+unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f)
+{
+	char err[512];
+	int i, ret, nsa = 2, npol;
+
+	if (!f->preview) {
+		tui_form_check(f);
+		for (i = 0; i < W_N; i++)
+			if (!f->f[i].hidden && f->f[i].err[0]) {
+				f->cur = i;
+				tui_msg(t, true, "%s: %s", f->f[i].label, f->f[i].err);
+				return TUI_R_HANDLED | TUI_R_REDRAW;
+			}
+		if (f->err[0]) {
+			tui_msg(t, true, "%s", f->err);
+			return TUI_R_HANDLED | TUI_R_REDRAW;
+		}
+		text_free(f->script);
+		f->script = script(f, true);
+		f->preview = f->script != NULL;
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	}
+	npol = f->f[W_KIND].choice == 1 ? 3 : 2;
+	ret = tui_run_text(t, f->script, true, err, sizeof(err));
+	if (ret) {
+		f->preview = false;
+		snprintf(f->err, sizeof(f->err), "%s", err);
+		tui_msg(t, true, "wizard: %s", err);
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	}
+	tui_msg(t, false, "pair installed: %d SAs and %d policies", nsa, npol);
+	t->st = TUI_ST_BROWSE;
+	t->form = NULL;
+	tui_form_free(f);
+	return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h)
+{
+	size_t cap = f->script ? strlen(f->script) * 2 + 64 : 64;
+	char *red = malloc(cap), *p, *nl;
+	const char *src;
+	int r = 0;
+
+	if (!red)
+		return;
+	if (t->show_keys) {
+		snprintf(red, cap, "%s", f->script ? f->script : "");
+	} else {
+		pfk_lex_redact(f->script ? f->script : "", red, cap);
+	}
+	attrset(tui_screen_attr(t, TUI_A_HEADER));
+	mvaddnstr(y + r++, x, "Equivalent keysh script (Enter: apply atomically, Esc: back, K: keys):",
+		  w);
+	attrset(A_NORMAL);
+	src = red;
+	for (p = (char *)src; *p && r < h; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		mvaddnstr(y + r++, x, p, (int)(nl - p) < w ? (int)(nl - p) : w);
+		if (!*nl)
+			break;
+	}
+	explicit_bzero(red, cap);
+	free(red);
+}
