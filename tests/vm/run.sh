@@ -11,7 +11,11 @@
 # A boot passes only if "success" appears on its second serial port, which
 # /init writes after a passing suite. The two corpus recordings (third serial
 # port) are compared by diffcmp. Last line: "N passed, N failed".
+#   run.sh          the suite above
+#   run.sh bench    one boot measuring keysh batch installs (af_key, xfrm,
+#                   pfkeyv2; sizes from VM_BENCH=10000,100000); prints BENCH lines
 set -u
+mode=${1:-check}
 cd "$(dirname "$0")/../.."
 B=${B:-build}
 out=$B/vm
@@ -51,6 +55,7 @@ fi
 CC=${CC:-cc}
 if $CC -static -O2 -Wall -Wextra -o "$out/diffclient" tests/vm/diffclient.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/stress" tests/vm/stress.c &&
+	$CC -static -O2 -Wall -Wextra -o "$out/timeit" tests/vm/timeit.c &&
 	$CC -O2 -Wall -Wextra -o "$out/diffcmp" tests/vm/diffcmp.c; then
 	ok "diffclient, stress and diffcmp build"
 else
@@ -64,13 +69,15 @@ fi
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv authenc authencesn
 	chacha_generic poly1305_generic chacha20poly1305 cmac xcbc rmd160
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
-	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel"
+	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
-files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh $out/diffclient $out/stress $afkey"
+files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh $out/diffclient $out/stress $out/timeit $afkey"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
 done
+ip=$(command -v ip || true)
+[ -n "$ip" ] && [ "$mode" = bench ] && files="$files $ip:/bin/iproute2-ip"
 # shellcheck disable=SC2086
 if sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files; then
 	ok "initramfs built ($(du -k "$out/initramfs.gz" | cut -f1) KiB)"
@@ -102,6 +109,11 @@ boot() { # mode [extra kernel arguments]
 	fi
 }
 t0=$(date +%s)
+if [ "$mode" = bench ]; then
+	VM_TIMEOUT=${VM_TIMEOUT:-1500} boot bench "keysh.bench=${VM_BENCH:-10000,100000}"
+	tr -d '\r' < "$out/console.bench" | grep '^BENCH '
+	finish
+fi
 # Stress size: the issue asks for 100k SAs in pfkeyv2; af_key runs a small
 # one to keep the stress tool itself honest.
 boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000}"

@@ -4,14 +4,18 @@
 #   afkey    Linux af_key.ko owns PF_KEY: record the differential corpus.
 #   pfkeyv2  our module: load (self-tests), refuse-while-af_key, corpus,
 #            driver suite, live-state unload/reload, stress.
+#   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm.
 # Each test prints "VMTEST ok NAME" or "VMTEST FAIL NAME" on the console
 # (tests/vm/run.sh counts them); corpus output goes to /dev/ttyS2, which is
 # a file on the host. Exit status 0 only when every test passed.
 mode=$1
 pass=0 fail=0
-stress_n=1000
+stress_n=1000 bench_sizes="10000 100000"
 for a in $(cat /proc/cmdline); do
-	case "$a" in keysh.stress=*) stress_n=${a#keysh.stress=} ;; esac
+	case "$a" in
+	keysh.stress=*) stress_n=${a#keysh.stress=} ;;
+	keysh.bench=*) bench_sizes=$(echo "${a#keysh.bench=}" | tr , ' ') ;;
+	esac
 done
 ko=/lib/modules/extra
 
@@ -85,7 +89,52 @@ stress() { # N SAs from 4 writers with a concurrent dumper and monitor
 	return $rc
 }
 
+gen_setkey() { # N: N ESP SAs as a setkey/keysh script
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+		printf "add 10.%d.%d.1 10.%d.%d.2 esp 0x%x -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha1 0x00112233445566778899aabbccddeeff00112233;\n",
+			i / 250 % 250, i % 250, i / 250 % 250, i % 250, 65536 + i }'
+}
+
+gen_ip() { # N: the same SAs as an `ip -batch` file
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+		printf "xfrm state add src 10.%d.%d.1 dst 10.%d.%d.2 proto esp spi 0x%x mode transport enc cbc(aes) 0x00112233445566778899aabbccddeeff auth-trunc hmac(sha1) 0x00112233445566778899aabbccddeeff00112233 96\n",
+			i / 250 % 250, i % 250, i / 250 % 250, i % 250, 65536 + i }'
+}
+
+xfrm_count() { # SAs in the XFRM SADB (af_key installs there)
+	/bin/iproute2-ip xfrm state count | sed -n 's/.*count \([0-9]*\).*/\1/p'
+}
+
+bench() { # keysh batch install into af_key, xfrm (ip -batch), pfkeyv2
+	for n in $bench_sizes; do
+		gen_setkey "$n" > /tmp/sa.$n
+		gen_ip "$n" > /tmp/ip.$n
+	done
+	insmod $ko/af_key.ko || return 1
+	for n in $bench_sizes; do
+		timeit afkey-keysh-$n keysh --backend kernel -f /tmp/sa.$n || return 1
+		[ "$(xfrm_count)" = "$n" ] || { echo "af_key holds $(xfrm_count) SAs"; return 1; }
+		keysh --backend kernel -F || return 1
+	done
+	rmmod af_key || return 1
+	for n in $bench_sizes; do
+		timeit xfrm-ip-batch-$n /bin/iproute2-ip -batch /tmp/ip.$n || return 1
+		[ "$(xfrm_count)" = "$n" ] || return 1
+		/bin/iproute2-ip xfrm state flush || return 1
+	done
+	insmod $ko/pfkeyv2.ko || return 1
+	for n in $bench_sizes; do
+		timeit pfkeyv2-keysh-$n keysh --backend kernel -f /tmp/sa.$n || return 1
+		proc_has sas "$n" || { cat /proc/net/pfkeyv2; return 1; }
+		keysh --backend kernel -F || return 1
+	done
+	rmmod pfkeyv2
+}
+
 case "$mode" in
+bench)
+	t bench bench
+	;;
 afkey)
 	t insmod-af_key insmod $ko/af_key.ko
 	t corpus-afkey corpus afkey
