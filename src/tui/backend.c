@@ -48,45 +48,45 @@ static void keyd_exe(char *out, size_t cap)
 	snprintf(out, cap, "keyd");
 }
 
+/* Double fork: keyd is reparented to init, outlives us (it holds the SAs
+ * the operator installed) and never becomes our zombie. */
 static int keyd_spawn(struct tui_backend *be, const char *path)
 {
 	char exe[PATH_MAX + 8];
 	pid_t pid;
-	int i, fd;
+	int i, fd, st;
 
 	keyd_exe(exe, sizeof(exe));
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		/* keyd outlives us: it holds the SAs the operator installed */
+		if (fork() != 0)
+			_exit(0);
 		setsid();
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
 			dup2(fd, 0);
 			dup2(fd, 1);
 			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
 		}
-		execlp(exe, "keyd", "--socket", path, (char *)NULL);
+		execlp(exe, exe, "--socket", path, "--foreground", (char *)NULL);
 		_exit(127);
 	}
-	be->keyd_pid = pid;
-	for (i = 0; i < 200; i++) {	/* up to 2 s for the socket */
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	be->keyd_pid = 1;
+	for (i = 0; i < 150; i++) {	/* up to 3 s for the socket */
 		struct pfk_conn c;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		int st;
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
 
+		nanosleep(&ts, NULL);
 		if (!pfk_conn_open(&c, PFK_BACKEND_KEYD, path)) {
 			pfk_conn_close(&c);
 			return 0;
 		}
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			be->keyd_pid = 0;
-			/* a daemonising keyd exits 0 after forking: keep waiting */
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-				return -ECHILD;
-		}
-		nanosleep(&ts, NULL);
 	}
 	return -ETIMEDOUT;
 }
@@ -150,7 +150,8 @@ int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *
 			kernel_desc(be);
 			return 0;
 		}
-		if (want == PFK_BACKEND_KERNEL || ret != -EAFNOSUPPORT) {
+		if (want == PFK_BACKEND_KERNEL ||
+		    (ret != -EAFNOSUPPORT && ret != -EPROTONOSUPPORT)) {
 			snprintf(err, errcap, "PF_KEY socket: %s", strerror(-ret));
 			goto err_open;
 		}
@@ -161,7 +162,7 @@ int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *
 		ret = keyd_spawn(be, be->path);
 		if (ret) {
 			snprintf(err, errcap, "cannot start keyd on %s: %s", be->path,
-				 ret == -ECHILD ? "keyd exited" : strerror(-ret));
+				 strerror(-ret));
 			goto err_open;
 		}
 		ret = open_pair(be);

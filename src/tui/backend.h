@@ -26,7 +26,7 @@ struct tui_backend {
 	char desc[160];			/* status bar text */
 	struct pfk_conn ctl, evt;
 	bool ctl_open, evt_open;
-	pid_t keyd_pid;			/* keyd we started, 0 if none */
+	pid_t keyd_pid;			/* non-zero when we started keyd */
 	enum tui_dump_phase phase;
 	struct tui_model pending;	/* tables being filled by the dump */
 	uint64_t lost;			/* broadcasts the socket dropped */
