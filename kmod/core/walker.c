@@ -222,20 +222,28 @@ int pfkm_walker_request_next(struct pfkm_req_iter *it, const struct sadb_x_ipsec
 int pfkm_walker_sockaddr_pair(const void *p, size_t len,
 			      const struct sockaddr **a, const struct sockaddr **b)
 {
-	const struct sockaddr *sa = p, *sb;
+	const uint8_t *pa = p, *pb;
+	sa_family_t fa, fb;
 	size_t salen;
 
-	if (len < sizeof(sa->sa_family) + offsetof(struct sockaddr, sa_family))
+	/*
+	 * ipsecrequest lengths count bytes, so a pair inside a policy may sit
+	 * at any address: read the families bytewise. Callers that touch the
+	 * returned sockaddrs must cope with misalignment (copy them first).
+	 */
+	if (len < sizeof(fa) + offsetof(struct sockaddr, sa_family))
 		return -EINVAL;
-	salen = pfkm_walker_sockaddr_len(sa->sa_family);
+	memcpy(&fa, pa + offsetof(struct sockaddr, sa_family), sizeof(fa));
+	salen = pfkm_walker_sockaddr_len(fa);
 	if (!salen || len < PFKM_ALIGN8(2 * salen))
 		return -EINVAL;
-	sb = (const void *)((const uint8_t *)p + salen);
-	if (sb->sa_family != sa->sa_family)
+	pb = pa + salen;
+	memcpy(&fb, pb + offsetof(struct sockaddr, sa_family), sizeof(fb));
+	if (fb != fa)
 		return -EINVAL;
-	*a = sa;
-	*b = sb;
-	return sa->sa_family;
+	*a = (const void *)pa;
+	*b = (const void *)pb;
+	return fa;
 }
 
 int pfkm_walker_filter_check(const struct sadb_x_filter *f)

@@ -84,6 +84,10 @@ static int req_decode(const struct sadb_x_ipsecrequest *rq, struct pfk_ipsecreq 
 {
 	const struct sockaddr *a, *b;
 	size_t extra = rq->sadb_x_ipsecrequest_len - sizeof(*rq);
+	union {
+		struct sockaddr_in6 s6[2];
+		uint64_t u[8];
+	} pair;
 	int fam;
 
 	memset(r, 0, sizeof(*r));
@@ -93,7 +97,16 @@ static int req_decode(const struct sadb_x_ipsecrequest *rq, struct pfk_ipsecreq 
 	r->reqid = rq->sadb_x_ipsecrequest_reqid;
 	if (!extra)
 		return 0;
-	fam = pfkm_walker_sockaddr_pair(rq + 1, extra, &a, &b);
+	/*
+	 * ipsecrequest lengths count bytes and need not be multiples of 8, so
+	 * the pair may sit at any address: decode an aligned copy. A pair
+	 * never needs more than 2 x 28 bytes, so the copy keeps the verdict.
+	 */
+	if (extra > sizeof(pair))
+		extra = sizeof(pair);
+	memset(&pair, 0, sizeof(pair));
+	memcpy(&pair, rq + 1, extra);
+	fam = pfkm_walker_sockaddr_pair(&pair, extra, &a, &b);
 	if (fam < 0)
 		return fam;
 	sockaddr_to_addr(a, &r->src);

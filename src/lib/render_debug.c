@@ -147,13 +147,23 @@ static void ext_policy(FILE *f, const struct sadb_x_policy *x)
 	while ((ret = pfkm_walker_request_next(&it, &rq)) > 0) {
 		size_t extra = rq->sadb_x_ipsecrequest_len - sizeof(*rq);
 		const struct sockaddr *a, *b;
+		union {
+			struct sockaddr_in6 s6[2];
+			uint64_t u[8];
+		} pair;
 
 		fprintf(f, " { len=%u proto=%u mode=%u level=%u reqid=%u\n",
 			rq->sadb_x_ipsecrequest_len, rq->sadb_x_ipsecrequest_proto,
 			rq->sadb_x_ipsecrequest_mode, rq->sadb_x_ipsecrequest_level,
 			rq->sadb_x_ipsecrequest_reqid);
 		if (extra) {
-			if (pfkm_walker_sockaddr_pair(rq + 1, extra, &a, &b) < 0) {
+			/* Requests need not be 8-byte multiples: use an aligned
+			 * copy of the pair (at most 2 x 28 bytes matter). */
+			if (extra > sizeof(pair))
+				extra = sizeof(pair);
+			memset(&pair, 0, sizeof(pair));
+			memcpy(&pair, rq + 1, extra);
+			if (pfkm_walker_sockaddr_pair(&pair, extra, &a, &b) < 0) {
 				fputs("kdebug_sadb_x_policy: wrong policy struct.\n", f);
 				return;
 			}

@@ -704,3 +704,65 @@ TEST(lib_wire_enum_maps)
 	CHECK_EQ(pfk_ulproto_from_name("icmp6"), 58);
 	CHECK_EQ(pfk_ulproto_from_name("nope"), -ENOENT);
 }
+
+/* ipsecrequest lengths count bytes: a 49-byte first request leaves the
+ * second one (and its sockaddr pair) at an odd address. af_key accepts
+ * that; the parser must decode it without unaligned accesses. */
+TEST(lib_parse_unaligned_ipsecrequest)
+{
+	uint8_t *raw = (uint8_t *)bufu;
+	struct sadb_msg *m = (void *)raw;
+	struct sadb_x_policy *x = (void *)(raw + 64);
+	struct sadb_x_ipsecrequest rq = { 0 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	size_t off = 64 + 16;
+
+	memset(bufu, 0, 512);
+	m->sadb_msg_version = PF_KEY_V2;
+	m->sadb_msg_type = SADB_X_SPDADD;
+	/* SRC and DST selectors */
+	for (int i = 0; i < 2; i++) {
+		struct sadb_address *a = (void *)(raw + 16 + 24 * i);
+
+		a->sadb_address_len = 3;
+		a->sadb_address_exttype = i ? SADB_EXT_ADDRESS_DST : SADB_EXT_ADDRESS_SRC;
+		a->sadb_address_prefixlen = 32;
+		sin.sin_addr.s_addr = htonl(0x0a000001 + (uint32_t)i);
+		memcpy(a + 1, &sin, sizeof(sin));
+	}
+	x->sadb_x_policy_exttype = SADB_X_EXT_POLICY;
+	x->sadb_x_policy_type = IPSEC_POLICY_IPSEC;
+	x->sadb_x_policy_dir = IPSEC_DIR_OUTBOUND;
+	/* request 1: 49 bytes, tunnel 192.0.2.1-192.0.2.2 plus one stray byte */
+	rq.sadb_x_ipsecrequest_len = 49;
+	rq.sadb_x_ipsecrequest_proto = IPPROTO_ESP;
+	rq.sadb_x_ipsecrequest_mode = IPSEC_MODE_TUNNEL;
+	rq.sadb_x_ipsecrequest_level = IPSEC_LEVEL_REQUIRE;
+	memcpy(raw + off, &rq, 16);
+	sin.sin_addr.s_addr = htonl(0xc0000201);
+	memcpy(raw + off + 16, &sin, 16);
+	sin.sin_addr.s_addr = htonl(0xc0000202);
+	memcpy(raw + off + 32, &sin, 16);
+	off += 49;
+	/* request 2 at an odd offset: tunnel 198.51.100.1-198.51.100.2 */
+	rq.sadb_x_ipsecrequest_len = 48;
+	rq.sadb_x_ipsecrequest_proto = IPPROTO_AH;
+	rq.sadb_x_ipsecrequest_reqid = 7;
+	memcpy(raw + off, &rq, 16);
+	sin.sin_addr.s_addr = htonl(0xc6336401);
+	memcpy(raw + off + 16, &sin, 16);
+	sin.sin_addr.s_addr = htonl(0xc6336402);
+	memcpy(raw + off + 32, &sin, 16);
+	off += 48;
+	off = (off + 7) & ~(size_t)7;
+	x->sadb_x_policy_len = (uint16_t)((off - 64) / 8);
+	m->sadb_msg_len = (uint16_t)(off / 8);
+	REQUIRE_EQ(pfk_parse(raw, off, &msg), 0);
+	REQUIRE_EQ(msg.pol.nreq, 2);
+	CHECK_EQ(msg.pol.req[1].proto, PFK_IPPROTO_AH);
+	CHECK_EQ(msg.pol.req[1].reqid, 7);
+	CHECK_EQ(msg.pol.req[1].src.a.bytes[3], 1);
+	CHECK_EQ(msg.pol.req[1].dst.a.bytes[0], 198);
+	CHECK_EQ(msg.pol.req[1].dst.a.bytes[3], 2);
+	CHECK_EQ(msg.pol.req[0].dst.a.bytes[3], 2);
+}
