@@ -1,0 +1,325 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# keytui.bats: keytui driven through tmux (send-keys / capture-pane) against a
+# private keyd per test. Each flow of issue 6: start, navigate, compose an SA
+# with a generated key and see it in SAD and its ADD in Events, the pair
+# wizard, delete, flush, filter, resize, export, and invalid input rejected
+# with the message keysh prints for the same statement.
+
+load lib/keysh.bash
+
+KT="${KEYTUI:-${KEYSH_BUILD:-$PWD/build}/keytui}"
+
+setup() {
+	command -v tmux >/dev/null || skip "tmux not installed"
+	keysh_start_keyd
+	TSOCK="$BATS_TEST_TMPDIR/tmux.sock"
+}
+
+teardown() {
+	tmux -S "$TSOCK" kill-server 2>/dev/null || true
+	keysh_stop_keyd
+}
+
+# kt_start [COLSxROWS] [keytui args...]: keytui in a detached tmux pane.
+kt_start() {
+	local size=100x30
+	case "${1:-}" in *x*) size=$1; shift ;; esac
+	printf '#!/bin/sh\n"$@" 2>"%s/stderr"\necho "EXIT=$?" >"%s/exit"\nsleep 600\n' \
+		"$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/run.sh"
+	tmux -S "$TSOCK" -f /dev/null new-session -d -s kt -x "${size%x*}" -y "${size#*x}" \
+		"env TERM=screen LANG=C.UTF-8 sh $BATS_TEST_TMPDIR/run.sh $KT --socket $KEYSH_SOCKET $*"
+	kt_wait "1 SAD"
+}
+
+kt_keys() { tmux -S "$TSOCK" send-keys -t kt "$@"; }
+kt_type() { tmux -S "$TSOCK" send-keys -t kt -l "$1"; }
+kt_screen() { tmux -S "$TSOCK" capture-pane -p -t kt; }
+
+# kt_wait TEXT [seconds]: until the screen shows TEXT (fixed string).
+kt_wait() {
+	local i
+	for i in $(seq 1 $((${2:-5} * 20))); do
+		kt_screen | grep -qF -- "$1" && return 0
+		sleep 0.05
+	done
+	echo "--- screen (waiting for: $1) ---" >&2
+	kt_screen >&2
+	return 1
+}
+
+# kt_gone TEXT: until the screen no longer shows TEXT.
+kt_gone() {
+	local i
+	for i in $(seq 1 100); do
+		kt_screen | grep -qF -- "$1" || return 0
+		sleep 0.05
+	done
+	echo "--- screen (still shows: $1) ---" >&2
+	kt_screen >&2
+	return 1
+}
+
+add_sa() { # src dst spi
+	keysh_cmd -c "add $1 $2 esp $3 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
+}
+
+@test "keytui: --help, --version, bad options" {
+	run "$KT" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--backend auto|kernel|keyd"* ]]
+	run "$KT" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "keytui "* ]]
+	run "$KT" --backend bogus
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"invalid backend: \`bogus'"* ]]
+	run "$KT" --socket "$BATS_TEST_TMPDIR/nothing.sock" --no-autostart --backend keyd
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"keyd socket $BATS_TEST_TMPDIR/nothing.sock"* ]]
+}
+
+@test "keytui: starts with tabs, status bar naming the keyd socket, empty SAD" {
+	kt_start
+	kt_wait "No SAD entries"
+	kt_screen | head -n1 | grep -F "1 SAD (0)" | grep -F "2 SPD (0)" | grep -qF "3 Events"
+	kt_screen | tail -n1 | grep -qF "keyd $KEYSH_SOCKET"
+	kt_keys q
+	for _ in $(seq 1 100); do [ -f "$BATS_TEST_TMPDIR/exit" ] && break; sleep 0.05; done
+	grep -qx "EXIT=0" "$BATS_TEST_TMPDIR/exit"
+}
+
+@test "keytui: SAs added elsewhere appear live; navigate, detail with hidden keys" {
+	kt_start
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	add_sa 10.0.0.1 10.0.0.3 0x1002
+	add_sa 10.0.0.1 10.0.0.4 0x1003
+	kt_wait "0x00001003"
+	kt_screen | grep -qF "1 SAD (3)"
+	kt_screen | grep -F "0x00001001" | grep -qF "aes-cbc/hmac-sha256"
+	kt_keys j j Enter
+	kt_wait "Detail: esp SA spi 0x00001003"
+	kt_screen | grep -qF "(hidden)"
+	! kt_screen | grep -qF "00112233"
+	kt_keys K
+	kt_wait "KEYS SHOWN"
+	kt_screen | grep -q "00112233"
+	kt_keys K k
+	kt_wait "Detail: esp SA spi 0x00001002"
+	! kt_screen | grep -qF "KEYS SHOWN"
+}
+
+@test "keytui: views switch by key and by mouse click on the tab bar" {
+	kt_start
+	keysh_cmd -c "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/10.0.0.1-10.0.0.2/require ;"
+	kt_keys 2
+	kt_wait "SELECTOR"
+	kt_screen | grep -F "10.1.0.0/24" | grep -F "out" | grep -qF "esp/tunnel/10.0.0.1-10.0.0.2/require"
+	kt_keys 3
+	kt_wait "X_SPDADD"
+	# xterm mouse report: press and release of button 1 on column 2 of row 0 (SAD tab)
+	tmux -S "$TSOCK" send-keys -t kt -l $'\e[M !!'
+	tmux -S "$TSOCK" send-keys -t kt -l $'\e[M#!!'
+	kt_wait "SRC -> DST"
+	kt_screen | grep -qF "PROTO"
+}
+
+@test "keytui: compose an SA with generated keys; it shows in SAD and its ADD in Events" {
+	kt_start 120x30
+	kt_keys a
+	kt_wait "Compose SA (add)"
+	kt_type 192.0.2.1; kt_keys Tab
+	kt_type 192.0.2.2; kt_keys Tab
+	kt_keys Tab                       # protocol: esp
+	kt_keys C-u; kt_type 0x2001; kt_keys Tab
+	kt_keys Tab Tab Tab               # mode, reqid, encryption aes-cbc
+	kt_keys C-g; kt_keys Tab          # generated enc key
+	kt_keys Tab                       # auth hmac-sha256
+	kt_keys C-g                       # generated auth key
+	kt_wait "(hidden, generated 256 bits)"
+	kt_keys Enter
+	kt_wait "0x00002001"
+	kt_screen | grep -F "192.0.2.1 -> 192.0.2.2" | grep -qF "aes-cbc/hmac-sha256"
+	assert_sa_exists 192.0.2.1 192.0.2.2 esp 0x2001 enc_key.bits=128 auth_key.bits=256
+	kt_keys 3
+	kt_wait "ADD"
+	kt_screen | grep -F "ADD" | grep -F "0x00002001" | grep -qF "192.0.2.1 -> 192.0.2.2"
+}
+
+@test "keytui: invalid input is rejected with keysh's own message" {
+	kt_start 160x30
+	run keysh_cmd -c "add 10.0.0.300 10.0.0.2 esp 0x1000 -E aes-cbc 0x00112233445566778899aabbccddeeff ;"
+	[ "$status" -ne 0 ]
+	msg=$(sed -n 's/^.*error: //p' <<<"$output" | head -n1)
+	[ -n "$msg" ]
+	kt_keys a
+	kt_wait "Compose SA (add)"
+	kt_type 10.0.0.300
+	kt_wait "Source: $msg"
+	# a wrong key length: keysh's message for the whole statement
+	run keysh_cmd -c "add 10.0.0.1 10.0.0.2 esp 0x1000 -m transport -E aes-cbc 0x0011 ;"
+	[ "$status" -ne 0 ]
+	msg=$(sed -n 's/^.*error: //p' <<<"$output" | head -n1)
+	[ -n "$msg" ]
+	kt_keys C-u; kt_type 10.0.0.1; kt_keys Tab
+	kt_type 10.0.0.2; kt_keys Tab Tab
+	kt_keys C-u; kt_type 0x1000; kt_keys Tab Tab Tab Tab
+	kt_type 0x0011
+	kt_wait "Enc key: $msg"
+	kt_keys Enter
+	kt_wait "Compose SA (add)"
+	[ "$(keysh_count_sa)" -eq 0 ]
+}
+
+@test "keytui: pair wizard installs both SAs and the policies atomically" {
+	kt_start 120x30
+	kt_keys w
+	kt_wait "Pair wizard"
+	kt_keys Tab
+	kt_type 198.51.100.1; kt_keys Tab
+	kt_type 198.51.100.2
+	kt_keys Enter
+	kt_wait "Equivalent keysh script"
+	kt_screen | grep -F "add 198.51.100.1 198.51.100.2 esp" | grep -qF "(hidden)"
+	kt_screen | grep -qF "spdadd 198.51.100.2 198.51.100.1 any -P in ipsec esp/transport//require"
+	kt_keys Enter
+	kt_wait "pair installed: 2 SAs and 2 policies"
+	[ "$(keysh_count_sa esp)" -eq 2 ]
+	[ "$(keysh_count_policies)" -eq 2 ]
+	assert_policy_exists 198.51.100.1 198.51.100.2 out action=ipsec
+	kt_wait "1 SAD (2)"
+	kt_wait "2 SPD (2)"
+}
+
+@test "keytui: pair wizard in tunnel mode adds fwd; a failure rolls everything back" {
+	# an SA that collides with the wizard's inbound SPI makes the 2nd add fail
+	add_sa 203.0.113.2 203.0.113.1 0x3002
+	kt_start 120x30
+	kt_keys w
+	kt_wait "Pair wizard"
+	kt_keys Right Tab
+	kt_type 203.0.113.1; kt_keys Tab
+	kt_type 203.0.113.2; kt_keys Tab
+	kt_type 10.1.0.0/16; kt_keys Tab
+	kt_type 10.2.0.0/16; kt_keys Tab Tab Tab
+	kt_keys C-u; kt_type 0x3001; kt_keys Tab
+	kt_keys C-u; kt_type 0x3002
+	kt_keys Enter
+	kt_wait "-P fwd ipsec esp/tunnel/203.0.113.2-203.0.113.1/require"
+	kt_keys Enter
+	kt_wait "rolled back"
+	[ "$(keysh_count_sa)" -eq 1 ]
+	[ "$(keysh_count_policies)" -eq 0 ]
+}
+
+@test "keytui: delete asks first, then removes the SA" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	add_sa 10.0.0.1 10.0.0.3 0x1002
+	kt_start
+	kt_wait "0x00001002"
+	kt_keys d
+	kt_wait "Delete esp SA 10.0.0.1 -> 10.0.0.2 spi 0x00001001? [y/N]"
+	kt_keys n
+	kt_wait "cancelled"
+	[ "$(keysh_count_sa)" -eq 2 ]
+	kt_keys d y
+	kt_gone "0x00001001"
+	kt_screen | grep -qF "0x00001002"
+	assert_sa_absent 10.0.0.1 10.0.0.2 esp 0x1001
+	kt_keys 3
+	kt_wait "DELETE"
+}
+
+@test "keytui: flush needs the typed word" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	kt_start
+	kt_wait "0x00001001"
+	kt_keys F
+	kt_wait "Type 'flush' to remove all 1 SAs:"
+	kt_type nope; kt_keys Enter
+	kt_wait "not flushed"
+	[ "$(keysh_count_sa)" -eq 1 ]
+	kt_keys F
+	kt_type flush; kt_keys Enter
+	kt_wait "SAD flushed"
+	kt_wait "No SAD entries"
+	[ "$(keysh_count_sa)" -eq 0 ]
+}
+
+@test "keytui: incremental filter by address, SPI and proto" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	add_sa 10.0.0.1 10.0.0.3 0x1002
+	keysh_cmd -c "add 10.0.0.1 10.0.0.4 ah 0x1003 -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
+	kt_start
+	kt_wait "0x00001003"
+	kt_keys /
+	kt_type 10.0.0.3
+	kt_gone "0x00001001"
+	kt_screen | grep -qF "0x00001002"
+	! kt_screen | grep -qF "0x00001003"
+	kt_keys Enter
+	kt_screen | tail -n1 | grep -qF "/10.0.0.3"
+	kt_keys Escape
+	kt_wait "0x00001001"
+	kt_keys /; kt_type ah; kt_keys Enter
+	kt_gone "0x00001002"
+	kt_screen | grep -qF "0x00001003"
+	kt_keys Escape /; kt_type 0x1001; kt_keys Enter
+	kt_gone "0x00001003"
+	kt_screen | grep -qF "0x00001001"
+}
+
+@test "keytui: works at 80x24 and adapts on resize" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	kt_start 80x24
+	kt_wait "0x00001001"
+	[ "$(kt_screen | wc -l)" -eq 24 ]
+	kt_screen | tail -n1 | grep -qF "SA 1 SP 0"
+	tmux -S "$TSOCK" resize-window -t kt -x 150 -y 40
+	kt_wait "REQID"
+	[ "$(kt_screen | wc -l)" -eq 40 ]
+	kt_screen | sed -n 40p | grep -qF "SA 1 SP 0"
+	tmux -S "$TSOCK" resize-window -t kt -x 80 -y 24
+	kt_gone "REQID"
+	kt_screen | sed -n 24p | grep -qF "SA 1 SP 0"
+}
+
+@test "keytui: help lists every key; export writes a 0600 keysh script that restores" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	keysh_cmd -c "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;"
+	kt_start 120x40
+	kt_keys '?'
+	kt_wait "keytui help"
+	kt_screen | grep -qF "pair wizard"
+	kt_keys q
+	kt_wait "1 SAD (1)"
+	kt_keys E
+	kt_wait "Export SAD and SPD to file (0600):"
+	kt_keys C-u 2>/dev/null || true
+	for _ in $(seq 1 20); do kt_keys BSpace; done
+	kt_type "$BATS_TEST_TMPDIR/out.keysh"; kt_keys Enter
+	kt_wait "exported"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/out.keysh")" = 600 ]
+	grep -q "^add 10.0.0.1 10.0.0.2 esp" "$BATS_TEST_TMPDIR/out.keysh"
+	grep -q "^spdadd" "$BATS_TEST_TMPDIR/out.keysh"
+	keysh_cmd -c "flush ; spdflush ;"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/out.keysh"
+	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1001 enc_key.bits=128
+	[ "$(keysh_count_policies out)" -eq 1 ]
+}
+
+@test "keytui: NO_COLOR gives a monochrome screen" {
+	kt_start
+	kt_keys q
+	tmux -S "$TSOCK" kill-server
+	tmux -S "$TSOCK" -f /dev/null new-session -d -s kt -x 100 -y 30 \
+		"env TERM=screen-256color NO_COLOR=1 $KT --socket $KEYSH_SOCKET; sleep 60"
+	kt_wait "1 SAD"
+	# capture with escapes: reverse video only, no colour SGR (3x/4x)
+	! tmux -S "$TSOCK" capture-pane -e -p -t kt | grep -qE $'\e\\[[0-9;]*(3[0-7]|4[0-7])m'
+	tmux -S "$TSOCK" kill-server
+	tmux -S "$TSOCK" -f /dev/null new-session -d -s kt -x 100 -y 30 \
+		"env TERM=screen-256color $KT --socket $KEYSH_SOCKET; sleep 60"
+	kt_wait "1 SAD"
+	tmux -S "$TSOCK" capture-pane -e -p -t kt | grep -qE $'\e\\[[0-9;]*(3[0-7]|4[0-7])m'
+}
