@@ -7,8 +7,9 @@
  * message any of the case's sockets received, as text:
  *
  *   P <pid>                  the client's pid (the comparer masks it)
- *   C <name> [<tag>...]      a case begins; tags: improvement:<what>,
- *                            mask:spi (the case's SPIs are kernel-chosen)
+ *   C <name> [<tag>...]      a case begins; tags: improvement:<what>
+ *                            (see diffcmp.c), mask:spi (the case's SPIs
+ *                            are kernel-chosen)
  *   S <sock> <ret> <errno>   result of socket()/send() (ret -1: errno set)
  *   R <sock> <hex>           one received message, raw bytes in hex
  *   E                        end of case
@@ -190,7 +191,14 @@ static void ext_pol_req(size_t poff, uint16_t proto, uint8_t mode, uint8_t level
 	r->sadb_x_ipsecrequest_mode = mode;
 	r->sadb_x_ipsecrequest_level = level;
 	r->sadb_x_ipsecrequest_reqid = reqid;
-	if (tsrc) {
+	if (tsrc && strchr(tsrc, ':')) {
+		struct sockaddr_in6 *a = put(sizeof(*a)), *b = put(sizeof(*b));
+
+		a->sin6_family = b->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, tsrc, &a->sin6_addr);
+		inet_pton(AF_INET6, tdst, &b->sin6_addr);
+		n += 2 * sizeof(*a);	/* 72: a multiple of 8 */
+	} else if (tsrc) {
 		struct sockaddr_in *a = put(sizeof(*a)), *b = put(sizeof(*b));
 
 		a->sin_family = b->sin_family = AF_INET;
@@ -866,6 +874,41 @@ static void c_cve_2026_31515_migrate(void)
 	tx(0);
 }
 
+static void c_cve_2026_43088_migrate_v6(void)
+{
+	/* A successful IPv6 MIGRATE: af_key broadcasts SADB_X_MIGRATE with
+	 * sockaddr_in6 in 32-byte slots; the 4 tail bytes must be zero. */
+	size_t poff;
+
+	hdr(SADB_X_SPDADD, 0);
+	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
+	ext_addr(SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
+	poff = len;
+	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
+		    "2001:db8::1", "2001:db8::2");
+	tx(0);
+	hdr(SADB_ADD, SADB_SATYPE_ESP);
+	ext_sa(0xd000, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
+	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8::1", 0xff, IPSEC_PROTO_ANY, 0);
+	ext_addr(SADB_EXT_ADDRESS_DST, "2001:db8::2", 0xff, IPSEC_PROTO_ANY, 0);
+	ext_key(SADB_EXT_KEY_AUTH, 160);
+	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	ext_sa2(IPSEC_MODE_TUNNEL, 0);
+	tx(0);
+	hdr(SADB_X_MIGRATE, 0);
+	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
+	ext_addr(SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
+	poff = len;
+	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
+		    "2001:db8::1", "2001:db8::2");
+	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
+		    "2001:db8::3", "2001:db8::4");
+	tx(0);
+	simple(SADB_DUMP, SADB_SATYPE_ESP, 0);
+}
+
 static void c_big_message(void)
 {
 	/* Larger than the socket's send buffer is EMSGSIZE in af_key. */
@@ -913,11 +956,11 @@ struct dcase {
 };
 
 static const struct dcase cases[] = {
-	{ "register", "", c_register },
+	{ "register", "improvement:aead-supported", c_register },
 	{ "add_get_delete", "", c_add_get_delete },
 	{ "add_v6", "", c_add_v6 },
 	{ "update", "", c_update },
-	{ "add_ah_algs", "improvement:rfc4868-icv", c_add_ah },
+	{ "add_ah_algs", "", c_add_ah },	/* RFC 4868 ICVs: not on the wire */
 	{ "add_esp_ciphers", "", c_add_esp_ciphers },
 	{ "lifetimes", "", c_lifetimes },
 	{ "dump_flush", "", c_dump_flush },
@@ -936,9 +979,11 @@ static const struct dcase cases[] = {
 	{ "cve_2013_2234_flush_notify", "", c_cve_2013_2234_flush_notify },
 	{ "cve_2013_2237_spdflush_notify", "", c_cve_2013_2237_spdflush_notify },
 	{ "cve_2021_0605_filter", "", c_cve_2021_0605_filter },
-	{ "cve_2022_1353_register", "improvement:aead", c_cve_2022_1353_register },
-	{ "cve_2022_3028_register_race", "", c_cve_2022_3028_register_race },
+	{ "cve_2022_1353_register", "improvement:aead-supported", c_cve_2022_1353_register },
+	{ "cve_2022_3028_register_race", "improvement:aead-supported",
+	  c_cve_2022_3028_register_race },
 	{ "cve_2026_31515_migrate", "", c_cve_2026_31515_migrate },
+	{ "cve_2026_43088_migrate_v6", "", c_cve_2026_43088_migrate_v6 },
 	{ "big_message", "", c_big_message },
 };
 
