@@ -5,7 +5,7 @@
  * One model (struct pfk_sa, pfk_policy, pfk_msg with PFK_*_HAS_* flags),
  * filled by the parser from any received message and consumed by the
  * builders. Internal enums start at *_UNKNOWN = 0 so a zeroed struct means
- * "unset"; only build.c and parse.c translate to and from SADB_* numbers.
+ * "unset"; only wire.c translates them to and from SADB_* numbers.
  * Every function returns 0 / a count, or -errno; nothing here prints to
  * stdout/stderr (renderers write to the FILE * they are given).
  */

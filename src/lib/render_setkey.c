@@ -124,7 +124,8 @@ void pfk_render_sa_setkey(FILE *f, const struct pfk_msg *m, unsigned int flags, 
 		fprintf(f, "\tcreated: %s", pfk_text_time(t1, c->addtime));
 		fprintf(f, "\tcurrent: %s\n", pfk_text_time(t2, now));
 		fprintf(f, "\tdiff: %llu(s)",
-			(unsigned long long)(c->addtime == 0 ? 0 : now - c->addtime));
+			(unsigned long long)(c->addtime == 0 || now < c->addtime ? 0 :
+					     now - c->addtime));
 		fprintf(f, "\thard: %llu(s)", (unsigned long long)(h ? h->addtime : 0));
 		fprintf(f, "\tsoft: %llu(s)\n", (unsigned long long)(s ? s->addtime : 0));
 		fprintf(f, "\tlast: %s", pfk_text_time(t1, c->usetime));
