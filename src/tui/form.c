@@ -509,7 +509,7 @@ void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, in
 
 void tui_form_draw(struct tui *t, struct tui_form *f)
 {
-	int w = t->cols - 4 < 76 ? t->cols - 4 : 76;
+	int w = f->preview ? t->cols - 2 : t->cols - 4 < 76 ? t->cols - 4 : 76;
 	int vis = 0, i, y, x0 = (t->cols - w) / 2, h, y0;
 	char buf[512];
 	const char *bottom;

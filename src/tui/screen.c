@@ -175,14 +175,18 @@ void tui_status_draw(struct tui *t, int y)
 		attrset(A_NORMAL);
 		return;
 	}
-	n = snprintf(buf, sizeof(buf), " %s | SA %zu SP %zu | %llu ev/s drop %llu%s%s",
-		     t->be.desc, t->m.sad.n, t->m.spd.n,
+	/* counts and rates first, then the warning and the last message, so
+	 * they survive 80 columns; the backend goes right-aligned if room is left */
+	n = snprintf(buf, sizeof(buf), " SA %zu SP %zu | %llu ev/s drop %llu%s%s",
+		     t->m.sad.n, t->m.spd.n,
 		     (unsigned long long)tui_model_event_rate(&t->m, now),
 		     (unsigned long long)(t->be.lost),
 		     t->be.phase != TUI_DUMP_IDLE ? " | loading" : "",
 		     t->paused ? " | PAUSED" : "");
 	if (t->filter[0] && n < (int)sizeof(buf))
 		n += snprintf(buf + n, sizeof(buf) - n, " | /%s", t->filter);
+	if (n < (int)sizeof(buf) - 3)
+		n += snprintf(buf + n, sizeof(buf) - n, " |");
 	mvaddnstr(y, 0, buf, t->cols);
 	x = n + 1;
 	if (t->show_keys && x < t->cols) {
@@ -193,6 +197,12 @@ void tui_status_draw(struct tui *t, int y)
 	if (t->msg[0] && x < t->cols) {
 		attrset(tui_screen_attr(t, t->msg_err ? TUI_A_ERR : TUI_A_STATUS));
 		mvaddnstr(y, x, t->msg, t->cols - x);
+		x += (int)strlen(t->msg) + 1;
+	}
+	n = (int)strlen(t->be.desc);
+	if (x + n + 1 < t->cols) {
+		attrset(tui_screen_attr(t, TUI_A_STATUS) | A_BOLD);
+		mvaddstr(y, t->cols - n - 1, t->be.desc);
 	}
 	attrset(A_NORMAL);
 }

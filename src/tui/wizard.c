@@ -317,10 +317,18 @@ void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, in
 	attrset(A_NORMAL);
 	src = red;
 	for (p = (char *)src; *p && r < h; p = nl + 1) {
+		int len, ind = 0;
+
 		nl = strchr(p, '\n');
 		if (!nl)
 			nl = p + strlen(p);
-		mvaddnstr(y + r++, x, p, (int)(nl - p) < w ? (int)(nl - p) : w);
+		/* wrap long statements: the whole script must be visible */
+		for (len = (int)(nl - p); len > 0 && r < h; ind = 4) {
+			int n = len < w - ind ? len : w - ind;
+
+			mvaddnstr(y + r++, x + ind, nl - len, n);
+			len -= n;
+		}
 		if (!*nl)
 			break;
 	}
