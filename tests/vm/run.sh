@@ -71,7 +71,7 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
 	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
-files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh $out/diffclient $out/stress $out/timeit $afkey"
+files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $afkey"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
@@ -125,8 +125,23 @@ split() { # mode tag -> file holding that corpus section
 	tr -d '\r' < "$out/data.$1" | awk -v want="=== corpus $2" \
 		'/^=== corpus /{on = ($0 == want); next} on' > "$out/corpus.$2"
 }
+keysh_dump() { # mode -> keysh -D/-DP output of that boot, times and pids masked
+	tr -d '\r' < "$out/data.$1" | sed -n "/^=== keysh $1\$/,/^=== end\$/p" | sed '1d;$d' |
+		sed -e 's/\(created\|current\|lastused\|last\): *[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* [0-9]*/\1: TIME/g' \
+		    -e 's/pid=[0-9]*/pid=PID/' -e 's/diff: [0-9]*(s)/diff: N(s)/' > "$out/keysh.$1"
+}
 split afkey afkey
 if [ "$have_ko" = 1 ]; then
+	keysh_dump afkey
+	keysh_dump pfkeyv2
+	if [ ! -s "$out/keysh.afkey" ]; then
+		echo "# keysh dump comparison not run (no keysh in $B)"
+	elif diff -u "$out/keysh.afkey" "$out/keysh.pfkeyv2" > "$out/keysh.diff"; then
+		ok "keysh -D/-DP: af_key and pfkeyv2 print the same"
+	else
+		bad "keysh -D/-DP: af_key and pfkeyv2 print the same" "see $out/keysh.diff"
+		head -n 30 "$out/keysh.diff" | sed 's/^/#   /'
+	fi
 	split pfkeyv2 pfkeyv2
 	if "$out/diffcmp" "$out/corpus.afkey" "$out/corpus.pfkeyv2" > "$out/diff.txt"; then
 		ok "differential: no unexplained difference ($(tail -n1 "$out/diff.txt"))"

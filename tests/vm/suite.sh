@@ -46,6 +46,20 @@ corpus() { # record the differential corpus on the data port
 		grep -q '^D$' /tmp/corpus.$1
 }
 
+keysh_smoke() { # setkey script through keysh; dumps to the data port
+	[ -x /bin/keysh ] || { echo "no keysh in the initramfs"; return 77; }
+	keysh --backend kernel -f /keysh-smoke.conf || return 1
+	{
+		echo "=== keysh $1"
+		keysh --backend kernel -D
+		echo "--- spd"
+		keysh --backend kernel -DP
+		echo "=== end"
+	} > /tmp/keysh.$1 || return 1
+	cat /tmp/keysh.$1 > /dev/ttyS2
+	keysh --backend kernel -F && keysh --backend kernel -FP
+}
+
 proc_has() { # /proc/net/pfkeyv2 field value
 	grep -q "^$1: *$2\$" /proc/net/pfkeyv2
 }
@@ -138,6 +152,7 @@ bench)
 afkey)
 	t insmod-af_key insmod $ko/af_key.ko
 	t corpus-afkey corpus afkey
+	t keysh-afkey keysh_smoke afkey
 	t stress-afkey stress
 	;;
 pfkeyv2)
@@ -146,6 +161,7 @@ pfkeyv2)
 	t selftests selftests
 	t proc-net-pfkeyv2 test -r /proc/net/pfkeyv2
 	t corpus-pfkeyv2 corpus pfkeyv2
+	t keysh-pfkeyv2 keysh_smoke pfkeyv2
 	[ -x /bin/driver ] && t driver driver
 	t live-state live_state
 	t unload-reload reload
