@@ -26,8 +26,28 @@ void tui_help_draw(struct tui *t)
 		mvaddnstr(y, 1, line, t->cols - 1);
 		attrset(A_NORMAL);
 		snprintf(line, sizeof(line), "%-8s %s", tui_keydefs[i].where, tui_keydefs[i].help);
-		if (t->cols > 24)
-			mvaddnstr(y, 24, line, t->cols - 24);
+		if (t->cols > 34) {
+			/* wrap at word boundaries under the description column */
+			const char *p = line;
+			int w = t->cols - 25, first = 1;
+
+			while (*p && y < h) {
+				int n = (int)strlen(p);
+
+				if (n > w - (first ? 0 : 9)) {
+					n = w - (first ? 0 : 9);
+					while (n > 10 && p[n] != ' ')
+						n--;
+				}
+				mvaddnstr(y, first ? 24 : 33, p, n);
+				p += n;
+				while (*p == ' ')
+					p++;
+				if (*p)
+					y++;
+				first = 0;
+			}
+		}
 		shown++;
 	}
 	(void)shown;

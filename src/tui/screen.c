@@ -220,7 +220,7 @@ void tui_table_draw(struct tui *t, const struct tui_table_spec *s, struct tui_li
 	/* choose columns: drop the lowest priority until the rest fit */
 	for (i = 0; i < s->ncols; i++) {
 		on[i] = true;
-		w[i] = s->cols[i].w ? s->cols[i].w : 12;
+		w[i] = s->cols[i].w ? s->cols[i].w : 20;	/* room for two addresses */
 	}
 	for (;;) {
 		int low = -1;

@@ -18,9 +18,9 @@ static const struct tui_col cols[C_N] = {
 	[C_SPI] = { "SPI", 10, 90, false },
 	[C_MODE] = { "MODE", 9, 2, false },
 	[C_REQID] = { "REQID", 5, 1, true },
-	[C_ALGS] = { "ALGS", 18, 60, false },
+	[C_ALGS] = { "ALGS", 17, 60, false },
 	[C_STATE] = { "STATE", 6, 50, false },
-	[C_AGE] = { "AGE", 5, 40, true },
+	[C_AGE] = { "AGE", 4, 40, true },
 	[C_LIFE] = { "LIFE", 6, 30, false },
 };
 
@@ -53,11 +53,20 @@ static const char *alg_name(enum pfkm_alg_kind k, unsigned int id)
 	return a ? a->name : "?";
 }
 
+/* "hmac-sha256" -> "sha256": the column is narrow, the detail pane has
+ * the full name. */
+static const char *auth_short(unsigned int id)
+{
+	const char *n = alg_name(PFKM_ALG_AUTH, id);
+
+	return strncmp(n, "hmac-", 5) ? n : n + 5;
+}
+
 static void algs_text(const struct pfk_sa *sa, char *buf, size_t cap)
 {
 	switch (sa->satype) {
 	case PFK_SATYPE_AH:
-		snprintf(buf, cap, "%s", alg_name(PFKM_ALG_AUTH, sa->auth_alg));
+		snprintf(buf, cap, "%s", auth_short(sa->auth_alg));
 		break;
 	case PFK_SATYPE_IPCOMP:
 		snprintf(buf, cap, "%s", alg_name(PFKM_ALG_COMP, sa->enc_alg));
@@ -65,7 +74,7 @@ static void algs_text(const struct pfk_sa *sa, char *buf, size_t cap)
 	default:
 		if (sa->auth_alg)
 			snprintf(buf, cap, "%s/%s", alg_name(PFKM_ALG_ENC, sa->enc_alg),
-				 alg_name(PFKM_ALG_AUTH, sa->auth_alg));
+				 auth_short(sa->auth_alg));
 		else
 			snprintf(buf, cap, "%s", alg_name(PFKM_ALG_ENC, sa->enc_alg));
 	}
@@ -186,7 +195,9 @@ static bool word_match(const void *obj, const char *w)
 			return true;
 	}
 	algs_text(sa, alg, sizeof(alg));
-	return strstr(alg, w) != NULL;
+	if (strstr(alg, w))
+		return true;
+	return sa->auth_alg && strstr(alg_name(PFKM_ALG_AUTH, sa->auth_alg), w);
 }
 
 static int index_reserve(struct tui_index *x, size_t n)

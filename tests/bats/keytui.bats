@@ -96,7 +96,7 @@ add_sa() { # src dst spi
 	add_sa 10.0.0.1 10.0.0.4 0x1003
 	kt_wait "0x00001003"
 	kt_screen | grep -qF "1 SAD (3)"
-	kt_screen | grep -F "0x00001001" | grep -qF "aes-cbc/hmac-sha256"
+	kt_screen | grep -F "0x00001001" | grep -qF "aes-cbc/sha256"
 	kt_keys j j Enter
 	kt_wait "Detail: esp SA spi 0x00001003"
 	kt_screen | grep -qF "(hidden)"
@@ -139,7 +139,7 @@ add_sa() { # src dst spi
 	kt_wait "(hidden, generated 256 bits)"
 	kt_keys Enter
 	kt_wait "0x00002001"
-	kt_screen | grep -F "192.0.2.1 -> 192.0.2.2" | grep -qF "aes-cbc/hmac-sha256"
+	kt_screen | grep -F "192.0.2.1 -> 192.0.2.2" | grep -qF "aes-cbc/sha256"
 	assert_sa_exists 192.0.2.1 192.0.2.2 esp 0x2001 enc_key.bits=128 auth_key.bits=256
 	kt_keys 3
 	kt_wait "ADD"
