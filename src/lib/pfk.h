@@ -304,6 +304,11 @@ size_t pfk_alg_names(enum pfk_satype t, enum pfkm_alg_kind kind,
  * Each builder writes one complete PF_KEY message into buf (cap bytes) and
  * returns its length in bytes, or -EMSGSIZE / -EINVAL. seq and pid go into
  * the header. Fields are taken from the model only where HAS_* says so.
+ * b->p must be 8-byte aligned (uint64_t storage); b->len is set to the
+ * message length. Defaults: SA state LARVAL (as KAME setkey; af_key ignores
+ * it), SA2 mode any, request mode transport / level require, policy action
+ * ipsec. HARD and SOFT lifetimes are sent together when either is given
+ * (af_key refuses one alone); the missing one goes out as zeros (no limit).
  */
 struct pfk_buf {
 	uint8_t *p;
@@ -334,7 +339,10 @@ int pfk_build_migrate(struct pfk_buf *b, const struct pfk_policy *sel,
 
 /* ---- parser (parse.c) ------------------------------------------------ */
 /* Walk (kmod/core/walker.c) and decode any received message. -errno on a
- * malformed one. Key bytes are copied into the model: pfk_msg_wipe after. */
+ * malformed one (-E2BIG: a key or context larger than the model holds,
+ * -ELOOP: more than PFK_MAX_REQ requests). buf must be 8-byte aligned, as
+ * pfk_conn_recv's caller buffer should be. Key bytes are copied into the
+ * model: pfk_msg_wipe after. */
 int pfk_parse(const void *buf, size_t len, struct pfk_msg *out);
 
 /* ---- transports (transport.c) ---------------------------------------- */
