@@ -29,7 +29,9 @@ for f in tests/fuzz/fuzz_*.c; do
 	done
 	srcs=$(printf '%s\n' $srcs | sort -u)
 	echo "fuzz: building $name"
-	$CC $FLAGS -o "$out/$name" "$f" $srcs -lcrypto
+	if ! $CC $FLAGS -o "$out/$name" "$f" $srcs -lcrypto -lpthread; then
+		echo "fuzz: $name does not build"; status=1; continue
+	fi
 	mkdir -p "tests/fuzz/corpus/$name" "$out/corpus-$name"
 	echo "fuzz: running $name for ${secs}s"
 	if ! "$out/$name" -max_total_time="$secs" -print_final_stats=0 \
