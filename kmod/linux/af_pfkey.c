@@ -100,8 +100,17 @@ static const struct pfkm_sock_ops ks_ops = {
 
 /* ---- proto_ops ------------------------------------------------------- */
 
+/* Queued messages may hold keys (GET replies, ADD broadcasts): wipe them
+ * before the memory goes back to the allocator. */
+static void wipe_free_skb(struct sk_buff *skb)
+{
+	memzero_explicit(skb->data, skb->len);
+	kfree_skb(skb);
+}
+
 static int pfkm_release(struct socket *sock)
 {
+	struct sk_buff *skb;
 	struct sock *sk = sock->sk;
 	struct pfkm_ksock *ks;
 
@@ -115,7 +124,8 @@ static int pfkm_release(struct socket *sock)
 	pfkm_sock_release(ks->core);
 	ks->core = NULL;
 	skb_queue_purge(&sk->sk_write_queue);
-	skb_queue_purge(&sk->sk_receive_queue);
+	while ((skb = skb_dequeue(&sk->sk_receive_queue)))
+		wipe_free_skb(skb);
 	sock_put(sk);
 	return 0;
 }
@@ -153,7 +163,7 @@ static int pfkm_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int
 	int err;
 
 	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_COMPAT))
-		return -EOPNOTSUPP;
+		return -EINVAL;
 	skb = pfkm_skb_recv_datagram(sk, flags, &err);
 	if (!skb)
 		return err;
@@ -173,6 +183,9 @@ static int pfkm_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int
 	if (3 * (size_t)atomic_read(&sk->sk_rmem_alloc) <= (size_t)READ_ONCE(sk->sk_rcvbuf))
 		pfkm_sock_dump_resume(ks->core);
 out:
+	/* Without MSG_PEEK the skb left the queue and is ours alone. */
+	if (!(flags & MSG_PEEK))
+		memzero_explicit(skb->data, skb->len);
 	skb_free_datagram(sk, skb);
 	return err;
 }
