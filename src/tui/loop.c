@@ -156,6 +156,7 @@ static void write_stats(struct tui *t, const char *path)
 
 	if (!f)
 		return;
+	fprintf(f, "load_ms %.1f\n", t->loaded_us ? (t->loaded_us - t->start_us) / 1e3 : -1.0);
 	fprintf(f, "frames %llu\navg_ms %.3f\nmax_ms %.3f\nrss_kb %ld\npeak_rss_kb %ld\n"
 		"events %llu\ndropped %llu\nsa %zu\nsp %zu\n",
 		(unsigned long long)t->frames,
@@ -219,6 +220,7 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 	char err[256];
 	int ret = 0;
 
+	t->start_us = tui_now_us();
 	if (o->keys_file) {
 		ret = tui_loop_script_load(o->keys_file, &script, &nscript, err, sizeof(err));
 		if (ret < 0) {
@@ -284,6 +286,8 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 		}
 		if (ictl >= 0 && pf[ictl].revents) {
 			ret = tui_backend_ctl_ready(&t->be, &t->m, CTL_BUDGET);
+			if (ret > 0 && !t->loaded_us)
+				t->loaded_us = tui_now_us();
 			if (ret < 0) {
 				ctl_ok = false;
 				tui_msg(t, true, "backend: %s", strerror(-ret));

@@ -104,6 +104,7 @@ struct tui {
 	int cur_y, cur_x;		/* where the text cursor goes, -1: hidden */
 	/* frame statistics for --stats and the benchmark */
 	uint64_t frames, frame_ns_total, frame_ns_max;
+	uint64_t start_us, loaded_us;	/* start, first complete dump (monotonic) */
 };
 
 void tui_msg(struct tui *t, bool err, const char *fmt, ...)
