@@ -105,6 +105,12 @@ static int scan(struct pfk_lex *lx, struct pfk_tok *t, struct pfk_err *err)
 		t->srclen = (size_t)(lx->p - t->src);
 		return 0;
 	}
+	if (*lx->p == '\0') {
+		/* Skip it so the caller's resynchronisation makes progress. */
+		adv(lx);
+		t->srclen = 1;
+		return lex_err(err, t->line, t->col, "", "NUL byte in input");
+	}
 	t->kind = PFK_TOK_WORD;
 	while (lx->p < lx->end && word_char(*lx->p)) {
 		if (t->len + 1 >= sizeof(t->text))

@@ -350,7 +350,7 @@ int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
 			int lo = hexval((unsigned char)s[3 + 2 * i]);
 
 			bad |= hi | lo;
-			out->data[i] = (uint8_t)((hi << 4) | (lo & 0xf));
+			out->data[i] = (uint8_t)(((unsigned int)hi << 4) | ((unsigned int)lo & 0xf));
 		}
 		if (bad < 0) {
 			explicit_bzero(out, sizeof(*out));

@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# keysh.bash: bats helpers for testing IPsec setups made with keysh.
+# Installed as $(DATADIR)/keysh/bats/keysh.bash; keysh's own suite uses it.
+#
+#   load /usr/local/share/keysh/bats/keysh.bash
+#   setup()    { keysh_start_keyd; }
+#   teardown() { keysh_stop_keyd; }
+#   @test "my tunnel" {
+#       keysh_cmd -f my-setup.conf
+#       assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1000 mode=tunnel enc_name=aes-gcm-16
+#       assert_policy_exists 10.1.0.0/24 10.2.0.0/24 out action=ipsec
+#       [ "$(keysh_count_sa esp)" -eq 2 ]
+#   }
+#
+# Binaries: $KEYSH / $KEYD when set, else $KEYSH_BUILD/{keysh,keyd} when
+# KEYSH_BUILD is set (keysh's own tree), else keysh / keyd from $PATH.
+# Needs jq for the assertions.
+
+keysh__bin() { # name
+	local up
+	up=$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')
+	if [ -n "${!up:-}" ]; then
+		printf '%s\n' "${!up}"
+	elif [ -n "${KEYSH_BUILD:-}" ]; then
+		printf '%s\n' "$KEYSH_BUILD/$1"
+	else
+		command -v "$1"
+	fi
+}
+
+keysh__fail() {
+	printf '%s\n' "$*" >&2
+	return 1
+}
+
+# Start a private keyd for this test; sets KEYSH_SOCKET and KEYD_PID.
+keysh_start_keyd() {
+	local dir=${BATS_TEST_TMPDIR:-$(mktemp -d)} keyd i
+	keyd=$(keysh__bin keyd) || keysh__fail "keyd not found" || return 1
+	export KEYSH_SOCKET="$dir/keyd.sock"
+	rm -f "$KEYSH_SOCKET"
+	"$keyd" --socket "$KEYSH_SOCKET" --foreground "$@" >"$dir/keyd.log" 2>&1 &
+	KEYD_PID=$!
+	for i in $(seq 1 200); do
+		[ -S "$KEYSH_SOCKET" ] && return 0
+		kill -0 "$KEYD_PID" 2>/dev/null || break
+		sleep 0.01
+	done
+	cat "$dir/keyd.log" >&2
+	keysh__fail "keyd did not start on $KEYSH_SOCKET"
+}
+
+keysh_stop_keyd() {
+	if [ -n "${KEYD_PID:-}" ]; then
+		kill "$KEYD_PID" 2>/dev/null
+		wait "$KEYD_PID" 2>/dev/null
+		KEYD_PID=
+	fi
+	return 0
+}
+
+# keysh against the private keyd.
+keysh_cmd() {
+	"$(keysh__bin keysh)" --socket "$KEYSH_SOCKET" "$@"
+}
+
+# The SADB / SPD as JSON lines.
+keysh_sa_json() { keysh_cmd --json -D; }
+keysh_policy_json() { keysh_cmd --json -D -P; }
+
+# Number of SAs (of one protocol) / policies (of one direction).
+keysh_count_sa() { # [proto]
+	keysh_sa_json | jq -s --arg p "${1:-}" '[.[] | select($p == "" or .satype == $p)] | length'
+}
+keysh_count_policies() { # [dir]
+	keysh_policy_json | jq -s --arg d "${1:-}" '[.[] | select($d == "" or .policy.dir == $d)] | length'
+}
+
+# Compare FIELD=VALUE pairs (jq paths below .sa / .policy) with one object.
+keysh__fields() { # json prefix field=value...
+	local json=$1 prefix=$2 kv k v got
+	shift 2
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		got=$(jq -r "$prefix.$k" <<<"$json")
+		[ "$got" = "$v" ] || keysh__fail "$prefix.$k is '$got', expected '$v'" || return 1
+	done
+}
+
+# assert_sa_exists SRC DST PROTO SPI [field=value...], e.g. mode=tunnel reqid=5
+# enc_name=aes-cbc auth_name=hmac-sha256 enc_key.bits=256 state=mature
+assert_sa_exists() {
+	local src=$1 dst=$2 proto=$3 spi=$(($4)) json
+	shift 4
+	json=$(keysh_sa_json | jq -c --arg s "$src" --arg d "$dst" --arg p "$proto" \
+		--argjson spi "$spi" \
+		'select(.satype == $p and .sa.src.addr == $s and .sa.dst.addr == $d and .sa.spi == $spi)')
+	[ -n "$json" ] || keysh__fail "no SA $src $dst $proto $(printf 0x%x "$spi")" || return 1
+	keysh__fields "$json" .sa "$@"
+}
+
+assert_sa_absent() {
+	local spi=$(($4))
+	[ -z "$(keysh_sa_json | jq -c --arg s "$1" --arg d "$2" --arg p "$3" --argjson spi "$spi" \
+		'select(.satype == $p and .sa.src.addr == $s and .sa.dst.addr == $d and .sa.spi == $spi)')" ] ||
+		keysh__fail "SA $1 $2 $3 $(printf 0x%x "$spi") exists"
+}
+
+# assert_policy_exists SRC[/PLEN] DST[/PLEN] DIR [field=value...], e.g.
+# action=ipsec 'requests[0].mode=tunnel' upper_name=tcp
+assert_policy_exists() {
+	local src=$1 dst=$2 dir=$3 json
+	shift 3
+	json=$(keysh_policy_json | jq -c --arg s "$src" --arg d "$dst" --arg dir "$dir" '
+		def sel(a): if (a.prefixlen == (if a.family == "inet" then 32 else 128 end))
+			then a.addr else "\(a.addr)/\(a.prefixlen)" end;
+		select(.policy.dir == $dir and
+		       (sel(.policy.src) == $s or "\(.policy.src.addr)/\(.policy.src.prefixlen)" == $s) and
+		       (sel(.policy.dst) == $d or "\(.policy.dst.addr)/\(.policy.dst.prefixlen)" == $d))')
+	[ -n "$json" ] || keysh__fail "no policy $src $dst $dir" || return 1
+	keysh__fields "$(head -n1 <<<"$json")" .policy "$@"
+}
