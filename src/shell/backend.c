@@ -119,7 +119,7 @@ int ksh_backend_connect(struct ksh *k)
 	default:
 		ret = pfk_conn_open(&k->conn, PFK_BACKEND_KERNEL, NULL);
 		if (ret == -EAFNOSUPPORT || ret == -EPROTONOSUPPORT)
-			ret = connect_keyd(k, path, true, true);
+			ret = connect_keyd(k, path, !k->no_spawn, true);
 		break;
 	}
 	if (ret)

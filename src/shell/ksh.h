@@ -52,6 +52,7 @@ struct ksh {
 	bool all;		/* -a: dead SAs too */
 	bool atomic;
 	bool interactive;
+	bool no_spawn;		/* never start keyd (completion) */
 	enum ksh_out out;
 	struct ksh_monitor_opts mon;
 	/* state */
