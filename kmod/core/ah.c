@@ -455,7 +455,7 @@ int pfkm_ah_decap(struct pfkm_ah *ah, struct pfkm_replay *rp, uint8_t *pkt, size
 		return -EINVAL;
 	if (get32(pkt + ah_off + 4) != ah->spi)
 		return -EINVAL;
-	if (ah->esn && !rp)
+	if ((ah->esn && !rp) || (rp && rp->esn != ah->esn))
 		return -EINVAL;
 	seq = rp ? pfkm_replay_infer(rp, get32(pkt + ah_off + 8)) : get32(pkt + ah_off + 8);
 	if (rp) {
@@ -488,3 +488,5 @@ int pfkm_ah_decap(struct pfkm_ah *ah, struct pfkm_replay *rp, uint8_t *pkt, size
 	rx->next_hdr = nh;
 	return 0;
 }
+
+#include "selftest/ah.c"

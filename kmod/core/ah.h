@@ -82,4 +82,8 @@ int pfkm_ah_encap(struct pfkm_ah *ah, uint64_t seq, uint8_t *pkt, size_t cap, si
 int pfkm_ah_decap(struct pfkm_ah *ah, struct pfkm_replay *rp, uint8_t *pkt, size_t len,
 		  struct pfkm_ah_rx *rx);
 
+/* Known-answer self-tests (selftest/ah.c): 0, or -ENOTRECOVERABLE after
+ * logging. Run by module init (debug) and the unit tests. */
+int pfkm_selftest_ah(void);
+
 #endif /* PFKM_AH_H */

@@ -199,7 +199,7 @@ int pfkm_esp_decap(struct pfkm_esp *esp, struct pfkm_replay *rp, uint8_t *buf, s
 		return -EINVAL;
 	if (get32(buf) != esp->spi)
 		return -EINVAL;
-	if (esp->esn && !rp)
+	if ((esp->esn && !rp) || (rp && rp->esn != esp->esn))
 		return -EINVAL;
 	seq = rp ? pfkm_replay_infer(rp, get32(buf + 4)) : get32(buf + 4);
 	if (rp) {
@@ -243,3 +243,5 @@ int pfkm_esp_decap(struct pfkm_esp *esp, struct pfkm_replay *rp, uint8_t *buf, s
 	rx->next_hdr = data[clen - 1];
 	return 0;
 }
+
+#include "selftest/esp.c"

@@ -85,4 +85,8 @@ int pfkm_esp_encap(struct pfkm_esp *esp, uint64_t seq, uint8_t next_hdr, const u
 int pfkm_esp_decap(struct pfkm_esp *esp, struct pfkm_replay *rp, uint8_t *buf, size_t len,
 		   struct pfkm_esp_rx *rx);
 
+/* Known-answer self-tests (selftest/esp.c): 0, or -ENOTRECOVERABLE after
+ * logging the first failure. Run by module init (debug) and the unit tests. */
+int pfkm_selftest_esp(void);
+
 #endif /* PFKM_ESP_H */

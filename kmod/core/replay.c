@@ -126,3 +126,5 @@ int pfkm_replay_seq_next(uint64_t *last, bool esn, uint64_t *seq)
 	*seq = ++*last;
 	return 0;
 }
+
+#include "selftest/replay.c"

@@ -58,4 +58,7 @@ int pfkm_replay_advance(struct pfkm_replay *r, uint64_t seq);
  */
 int pfkm_replay_seq_next(uint64_t *last, bool esn, uint64_t *seq);
 
+/* Self-tests (selftest/replay.c): 0, or -ENOTRECOVERABLE after logging. */
+int pfkm_selftest_replay(void);
+
 #endif /* PFKM_REPLAY_H */

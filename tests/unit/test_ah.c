@@ -427,3 +427,8 @@ TEST(ah_roundtrip_all_macs_esn)
 	CHECK_EQ(pfkm_ah_init(&ah, 1, false, pfkm_alg_by_id(PFKM_ALG_AUTH, SADB_X_AALG_NULL),
 			      NULL, 0), -EINVAL);
 }
+
+TEST(ah_core_selftest)
+{
+	CHECK_EQ(pfkm_selftest_ah(), 0);
+}

@@ -231,3 +231,9 @@ TEST(replay_seq_next_no_wrap)
 	CHECK_EQ(seq, UINT64_MAX);
 	CHECK_EQ(pfkm_replay_seq_next(&last, true, &seq), -EOVERFLOW);
 }
+
+/* The in-module self-test (selftest/replay.c) passes here too. */
+TEST(replay_core_selftest)
+{
+	CHECK_EQ(pfkm_selftest_replay(), 0);
+}
