@@ -82,4 +82,13 @@ struct pfkm_flow {
 };
 int pfkm_net_flow(struct pfkm_net *net, const struct pfkm_flow *flow);
 
+/*
+ * (keysh core addition) Count one packet of `bytes` on the SA a data path
+ * found itself by (dst address, SPI in network order, IPPROTO_*). Returns
+ * 0, -ESRCH when no such SA, -EKEYEXPIRED when a hard byte/packet limit was
+ * already reached (hard EXPIRE sent, SA removed). May send soft EXPIRE.
+ */
+int pfkm_net_sa_account(struct pfkm_net *net, const struct sockaddr *dst, uint32_t spi_be,
+			uint8_t proto, uint32_t bytes);
+
 #endif /* PFKM_PFKEY_H */

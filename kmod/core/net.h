@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0 */
+/*
+ * net.h: internals shared by the request-processing files of the core
+ * (sock.c, mbuf.c, sa_msg.c, sa_req.c, register.c, policy_msg.c,
+ * policy_req.c, migrate.c, acquire.c, expire.c). Not for hosts: they use
+ * pfkey.h only.
+ *
+ * Locking: one mutex per net (net->lock, af_key's xfrm_cfg_mutex +
+ * pfkey_mutex in one) covers the SADB, the SPD, the socket list, every
+ * socket's dump state and the expiry heap. pfkm_sock_send, dump resume, the
+ * expiry timer and pfkm_net_flow take it; everything named here expects it
+ * held.
+ */
+#ifndef PFKM_NET_H
+#define PFKM_NET_H
+
+#include "pfkey.h"
+#include "walker.h"
+#include "sadb.h"
+#include "spd.h"
+
+/* A message under construction: zeroed storage, so every byte nobody set
+ * (reserved fields, sockaddr tails, padding) goes out as zero. */
+struct pfkm_mbuf {
+	uint8_t *p;
+	size_t len, cap;
+	bool secret;		/* carries keys: wiped when freed */
+};
+
+enum pfkm_dump_kind { PFKM_DUMP_NONE = 0, PFKM_DUMP_SA, PFKM_DUMP_SP };
+
+struct pfkm_dump {
+	uint8_t kind;
+	uint8_t proto;			/* SA dump: IPPROTO or IPSEC_PROTO_ANY */
+	uint8_t version;
+	uint32_t pid;
+	uint32_t count;			/* entries composed so far */
+	struct pfkm_walk cursor;	/* marker in the SA or policy list */
+	bool filter;			/* SADB_X_EXT_FILTER given */
+	uint16_t f_family;
+	uint8_t f_splen, f_dplen;
+	struct pfkm_addr f_saddr, f_daddr;
+	struct pfkm_mbuf held;		/* last composed, sent when the next one is */
+};
+
+struct pfkm_sock {
+	struct pfkm_sock *next, *prev;	/* net->socks, newest first */
+	struct pfkm_net *net;
+	const struct pfkm_sock_ops *ops;
+	void *priv;
+	uint32_t registered;		/* bit per satype */
+	bool promisc;
+	struct pfkm_dump dump;
+};
+
+struct pfkm_net {
+	struct os_mutex lock;
+	struct pfkm_sadb sadb;
+	struct pfkm_spd spd;
+	struct pfkm_sock *socks;
+	struct pfkm_net_stats st;
+	uint32_t acq_seq;		/* ACQUIRE sequence, never 0 */
+	uint32_t reqid_gen;		/* auto reqids from 0x4000 */
+	/* Lifetime events: min-heap of SAs by deadline, one timer. */
+	struct pfkm_sa **heap;		/* 1-based */
+	uint32_t heap_n, heap_cap;
+	struct os_timer timer;
+	uint64_t timer_at;		/* mono ms the timer is armed for, 0 = idle */
+	bool closing;
+};
+
+/* One request being processed. */
+struct pfkm_req {
+	struct pfkm_sock *sk;
+	struct pfkm_net *net;
+	const struct sadb_msg *hdr;
+	const struct pfkm_exts *x;
+};
+
+#define PFKM_X(r, type, ctype) PFKM_EXT((r)->x, type, ctype)
+
+/* mbuf.c */
+int pfkm_mbuf_init(struct pfkm_mbuf *m, size_t cap, bool secret);
+void pfkm_mbuf_free(struct pfkm_mbuf *m);
+/* n zeroed bytes (n a multiple of 8), NULL when the buffer is too small. */
+void *pfkm_mbuf_put(struct pfkm_mbuf *m, size_t n);
+static inline struct sadb_msg *pfkm_mbuf_hdr(struct pfkm_mbuf *m)
+{
+	return (struct sadb_msg *)(void *)m->p;
+}
+/* Start a message: header with version 2, type, satype, seq, pid. */
+struct sadb_msg *pfkm_mbuf_put_hdr(struct pfkm_mbuf *m, uint8_t type, uint8_t satype,
+				   uint32_t seq, uint32_t pid);
+/* Set sadb_msg_len from the bytes put so far. */
+void pfkm_mbuf_finish(struct pfkm_mbuf *m);
+int pfkm_mbuf_put_addr(struct pfkm_mbuf *m, uint16_t exttype, unsigned int family,
+		       const struct pfkm_addr *a, uint16_t port_be, uint8_t proto, int plen);
+int pfkm_mbuf_put_lifetime(struct pfkm_mbuf *m, uint16_t exttype, const struct pfkm_lifetime *lt);
+/* Bytes of an address extension of a family. */
+size_t pfkm_mbuf_addr_size(unsigned int family);
+
+/* sock.c */
+/* af_key's pfkey_broadcast: flags PFKM_BCAST_*, one may be NULL. */
+int pfkm_sock_bcast(struct pfkm_net *net, const void *msg, size_t len, unsigned int flags,
+		    struct pfkm_sock *one);
+int pfkm_sock_bcast_mbuf(struct pfkm_net *net, struct pfkm_mbuf *m, unsigned int flags,
+			 struct pfkm_sock *one);
+/* Start a dump on the socket (kind and filter set by the caller). */
+int pfkm_sock_dump_start(struct pfkm_sock *sk);
+bool pfkm_net_has_registered(struct pfkm_net *net);
+
+/* sa_msg.c */
+/* Build an SA from an ADD/UPDATE request (af_key's pfkey_msg2xfrm_state). */
+int pfkm_sa_msg_parse(struct pfkm_req *r, struct pfkm_sa **out);
+/*
+ * Compose the SA as af_key's __pfkey_xfrm_state2msg: SA, [HARD], [SOFT],
+ * CURRENT, SRC, DST, [PROXY], [KEY_AUTH, KEY_ENCRYPT], SA2, [NAT-T].
+ * hsc: bit 1 hard, bit 0 soft. The header has type/satype set, seq=pid=0.
+ */
+int pfkm_sa_msg_compose(const struct pfkm_sa *sa, bool keys, unsigned int hsc,
+			uint8_t type, struct pfkm_mbuf *m);
+/* pfkey_mode_to_xfrm: sadb mode -> stored mode (ANY is transport), -1 bad. */
+int pfkm_sa_msg_mode(unsigned int mode);
+/* Both addresses present and of one supported family: the family, else 0. */
+unsigned int pfkm_sa_msg_addrs(const struct pfkm_req *r, struct pfkm_addr *s,
+			       struct pfkm_addr *d);
+
+/* sa_req.c, register.c, policy_req.c, migrate.c: request handlers. */
+int pfkm_sa_req_getspi(struct pfkm_req *r);
+int pfkm_sa_req_add(struct pfkm_req *r);
+int pfkm_sa_req_delete(struct pfkm_req *r);
+int pfkm_sa_req_get(struct pfkm_req *r);
+int pfkm_sa_req_acquire(struct pfkm_req *r);
+int pfkm_sa_req_flush(struct pfkm_req *r);
+/* unicast_flush_resp: request header, errno 0, len 2, to the sender. */
+int pfkm_sa_req_flush_resp(struct pfkm_req *r);
+int pfkm_sa_req_dump(struct pfkm_req *r);
+/*
+ * Dump entry callbacks for sock.c's resumable walk: with m == NULL only say
+ * whether the list entry w belongs in the socket's dump (0) or not (1);
+ * with m, compose it (header type/satype/pid set, seq set by the walker).
+ */
+int pfkm_sa_req_dump_one(struct pfkm_sock *sk, struct pfkm_walk *w, struct pfkm_mbuf *m);
+int pfkm_policy_req_dump_one(struct pfkm_sock *sk, struct pfkm_walk *w, struct pfkm_mbuf *m);
+/* Remove an SA from the tables and the expiry heap, then free it. */
+void pfkm_sa_req_destroy(struct pfkm_net *net, struct pfkm_sa *sa);
+/* Unique random SPI in [lo, hi] for proto (0 if none free). */
+uint32_t pfkm_sa_req_alloc_spi(struct pfkm_net *net, uint8_t proto, uint32_t lo, uint32_t hi);
+int pfkm_register_req(struct pfkm_req *r);
+int pfkm_register_req_promisc(struct pfkm_req *r);
+int pfkm_policy_req_add(struct pfkm_req *r);
+int pfkm_policy_req_delete(struct pfkm_req *r);
+int pfkm_policy_req_get(struct pfkm_req *r);
+int pfkm_policy_req_dump(struct pfkm_req *r);
+int pfkm_policy_req_flush(struct pfkm_req *r);
+int pfkm_migrate_req(struct pfkm_req *r);
+
+/* policy_msg.c */
+/* Selector from SRC/DST as af_key's pfkey_spdadd/spddelete. */
+int pfkm_policy_msg_sel(const struct pfkm_req *r, struct pfkm_sel *sel);
+/* Policy (type, dir, priority, lifetimes, templates) from a request. */
+int pfkm_policy_msg_parse(struct pfkm_req *r, struct pfkm_policy **out);
+/* af_key's pfkey_xfrm_policy2msg; header type/seq/pid set by the caller. */
+int pfkm_policy_msg_compose(const struct pfkm_policy *pol, struct pfkm_mbuf *m);
+
+/* expire.c */
+void pfkm_expire_init(struct pfkm_net *net);
+void pfkm_expire_fini(struct pfkm_net *net);
+/* (Re)compute the SA's next lifetime deadline and place it in the heap. */
+void pfkm_expire_sa_update(struct pfkm_net *net, struct pfkm_sa *sa);
+void pfkm_expire_sa_remove(struct pfkm_net *net, struct pfkm_sa *sa);
+/* Count one packet of `bytes` on a usable SA: 0, or -EKEYEXPIRED when a hard
+ * limit was already reached (the SA is then expired and removed). */
+int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes);
+
+/* acquire.c */
+/* Outbound (or in/fwd) template resolution for pfkm_net_flow. */
+int pfkm_acquire_flow(struct pfkm_net *net, struct pfkm_policy *pol,
+		      const struct pfkm_spd_flow *fl, uint8_t dir, uint32_t bytes);
+
+#endif /* PFKM_NET_H */

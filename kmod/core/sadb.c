@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * sadb.c: owns struct pfkm_sa objects and their indexes (see sadb.h).
+ * Callers hold the net mutex; nothing here sends messages.
+ */
+#include "sadb.h"
+
+#define HASH_MIN 64u
+#define HASH_MAX (1u << 26)
+#define NEXT(obj, off) (*(void **)(void *)((char *)(obj) + (off)))
+
+int pfkm_hash_init(struct pfkm_hash *h, uint32_t buckets)
+{
+	h->tab = os_zalloc(buckets * sizeof(void *));
+	if (!h->tab)
+		return -ENOMEM;
+	h->mask = buckets - 1;
+	h->count = 0;
+	return 0;
+}
+
+void pfkm_hash_free(struct pfkm_hash *h)
+{
+	os_free(h->tab);
+	h->tab = NULL;
+}
+
+bool pfkm_hash_grow(struct pfkm_hash *h, size_t next_off, uint32_t (*key)(const void *obj))
+{
+	uint32_t nb = (h->mask + 1) * 2, i;
+	void **nt;
+
+	if (h->count <= (size_t)h->mask + 1 || nb > HASH_MAX)
+		return false;
+	nt = os_zalloc(nb * sizeof(void *));
+	if (!nt)
+		return false;	/* keep the old table: longer chains, still correct */
+	for (i = 0; i <= h->mask; i++) {
+		void *obj = h->tab[i];
+
+		while (obj) {
+			void *next = NEXT(obj, next_off);
+			uint32_t b = key(obj) & (nb - 1);
+
+			NEXT(obj, next_off) = nt[b];
+			nt[b] = obj;
+			obj = next;
+		}
+	}
+	os_free(h->tab);
+	h->tab = nt;
+	h->mask = nb - 1;
+	return true;
+}
+
+static void hash_add(struct pfkm_hash *h, void *obj, size_t off, uint32_t hv)
+{
+	void **b = &h->tab[hv & h->mask];
+
+	NEXT(obj, off) = *b;
+	*b = obj;
+	h->count++;
+}
+
+static void hash_del(struct pfkm_hash *h, void *obj, size_t off, uint32_t hv)
+{
+	void **pp = &h->tab[hv & h->mask];
+
+	while (*pp) {
+		if (*pp == obj) {
+			*pp = NEXT(obj, off);
+			NEXT(obj, off) = NULL;
+			h->count--;
+			return;
+		}
+		pp = &NEXT(*pp, off);
+	}
+}
+
+static uint32_t spi_hash(uint32_t spi, uint8_t proto)
+{
+	return pfkm_hash_mix(pfkm_hash_mix(0x5a5a1234u, spi), proto);
+}
+
+static uint32_t sel_hash(const struct pfkm_sa_sel *k)
+{
+	uint32_t h = pfkm_hash_mix(0x1234abcdu, k->family | (uint32_t)k->proto << 8 |
+				   (uint32_t)k->mode << 16);
+
+	h = pfkm_hash_mix(h, k->reqid);
+	h = pfkm_addr_hash(h, &k->saddr);
+	return pfkm_addr_hash(h, &k->daddr);
+}
+
+static uint32_t seq_hash(uint32_t seq)
+{
+	return pfkm_hash_mix(0x77777777u, seq);
+}
+
+void pfkm_sadb_sa_sel(const struct pfkm_sa *sa, struct pfkm_sa_sel *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = sa->family;
+	k->proto = sa->proto;
+	k->mode = sa->mode;
+	k->reqid = sa->reqid;
+	k->saddr = sa->saddr;
+	k->daddr = sa->daddr;
+}
+
+static uint32_t key_spi(const void *obj)
+{
+	const struct pfkm_sa *sa = obj;
+
+	return spi_hash(sa->spi, sa->proto);
+}
+
+static uint32_t key_sel(const void *obj)
+{
+	struct pfkm_sa_sel k;
+
+	pfkm_sadb_sa_sel(obj, &k);
+	return sel_hash(&k);
+}
+
+static uint32_t key_seq(const void *obj)
+{
+	return seq_hash(((const struct pfkm_sa *)obj)->seq);
+}
+
+int pfkm_sadb_init(struct pfkm_sadb *db)
+{
+	int ret;
+
+	memset(db, 0, sizeof(*db));
+	pfkm_walk_init(&db->all);
+	ret = pfkm_hash_init(&db->spi, HASH_MIN);
+	if (ret)
+		goto err_spi;
+	ret = pfkm_hash_init(&db->sel, HASH_MIN);
+	if (ret)
+		goto err_sel;
+	ret = pfkm_hash_init(&db->seq, HASH_MIN);
+	if (ret)
+		goto err_seq;
+	return 0;
+
+err_seq:
+	pfkm_hash_free(&db->sel);
+err_sel:
+	pfkm_hash_free(&db->spi);
+err_spi:
+	return ret;
+}
+
+void pfkm_sadb_destroy(struct pfkm_sadb *db)
+{
+	struct pfkm_walk *w = db->all.next;
+
+	while (w != &db->all) {
+		struct pfkm_walk *next = w->next;
+
+		if (!w->marker) {
+			struct pfkm_sa *sa = os_container_of(w, struct pfkm_sa, all);
+
+			pfkm_sadb_unlink(db, sa);
+			pfkm_sadb_sa_free(sa);
+		}
+		w = next;
+	}
+	pfkm_hash_free(&db->spi);
+	pfkm_hash_free(&db->sel);
+	pfkm_hash_free(&db->seq);
+}
+
+struct pfkm_sa *pfkm_sadb_sa_alloc(void)
+{
+	struct pfkm_sa *sa = os_zalloc(sizeof(*sa));
+
+	if (sa) {
+		sa->all.next = sa->all.prev = &sa->all;
+		sa->all.marker = false;
+	}
+	return sa;
+}
+
+void pfkm_sadb_sa_free(struct pfkm_sa *sa)
+{
+	if (!sa)
+		return;
+	os_free_secret(sa->auth_key, ((size_t)sa->auth_bits + 7) / 8);
+	os_free_secret(sa->enc_key, ((size_t)sa->enc_bits + 7) / 8);
+	os_free_secret(sa, sizeof(*sa));
+}
+
+int pfkm_sadb_sa_set_key(struct pfkm_sa *sa, bool auth, const void *key, unsigned int bits)
+{
+	size_t n = ((size_t)bits + 7) / 8;
+	uint8_t **slot = auth ? &sa->auth_key : &sa->enc_key;
+	uint16_t *sbits = auth ? &sa->auth_bits : &sa->enc_bits;
+	uint8_t *k = NULL;
+
+	if (n) {
+		k = os_zalloc(n);
+		if (!k)
+			return -ENOMEM;
+		memcpy(k, key, n);
+	}
+	os_free_secret(*slot, ((size_t)*sbits + 7) / 8);
+	*slot = k;
+	*sbits = (uint16_t)bits;
+	return 0;
+}
+
+void pfkm_sadb_insert(struct pfkm_sadb *db, struct pfkm_sa *sa)
+{
+	struct pfkm_sa_sel k;
+
+	pfkm_walk_add_after(&db->all, &sa->all);
+	sa->linked = true;
+	db->count++;
+	pfkm_sadb_sa_sel(sa, &k);
+	hash_add(&db->sel, sa, offsetof(struct pfkm_sa, sel_next), sel_hash(&k));
+	pfkm_hash_grow(&db->sel, offsetof(struct pfkm_sa, sel_next), key_sel);
+	if (sa->spi) {
+		hash_add(&db->spi, sa, offsetof(struct pfkm_sa, spi_next), spi_hash(sa->spi, sa->proto));
+		pfkm_hash_grow(&db->spi, offsetof(struct pfkm_sa, spi_next), key_spi);
+		sa->indexed_spi = true;
+	}
+	if (sa->seq) {
+		hash_add(&db->seq, sa, offsetof(struct pfkm_sa, seq_next), seq_hash(sa->seq));
+		pfkm_hash_grow(&db->seq, offsetof(struct pfkm_sa, seq_next), key_seq);
+		sa->indexed_seq = true;
+	}
+}
+
+void pfkm_sadb_unlink(struct pfkm_sadb *db, struct pfkm_sa *sa)
+{
+	struct pfkm_sa_sel k;
+
+	if (!sa->linked)
+		return;
+	sa->linked = false;
+	pfkm_walk_del(&sa->all);
+	db->count--;
+	pfkm_sadb_sa_sel(sa, &k);
+	hash_del(&db->sel, sa, offsetof(struct pfkm_sa, sel_next), sel_hash(&k));
+	if (sa->indexed_spi)
+		hash_del(&db->spi, sa, offsetof(struct pfkm_sa, spi_next),
+			 spi_hash(sa->spi, sa->proto));
+	if (sa->indexed_seq)
+		hash_del(&db->seq, sa, offsetof(struct pfkm_sa, seq_next), seq_hash(sa->seq));
+	sa->indexed_spi = sa->indexed_seq = false;
+	if (sa->state != PFKM_SA_EXPIRED)
+		sa->state = PFKM_SA_DEAD;
+}
+
+void pfkm_sadb_set_spi(struct pfkm_sadb *db, struct pfkm_sa *sa, uint32_t spi_be)
+{
+	if (sa->indexed_spi)
+		hash_del(&db->spi, sa, offsetof(struct pfkm_sa, spi_next),
+			 spi_hash(sa->spi, sa->proto));
+	sa->indexed_spi = false;
+	sa->spi = spi_be;
+	if (spi_be && sa->linked) {
+		hash_add(&db->spi, sa, offsetof(struct pfkm_sa, spi_next), spi_hash(spi_be, sa->proto));
+		pfkm_hash_grow(&db->spi, offsetof(struct pfkm_sa, spi_next), key_spi);
+		sa->indexed_spi = true;
+	}
+}
+
+struct pfkm_sa *pfkm_sadb_lookup(struct pfkm_sadb *db, unsigned int family,
+				 const struct pfkm_addr *daddr, uint32_t spi_be, uint8_t proto)
+{
+	struct pfkm_sa *sa = db->spi.tab[spi_hash(spi_be, proto) & db->spi.mask];
+
+	for (; sa; sa = sa->spi_next)
+		if (sa->spi == spi_be && sa->proto == proto && sa->family == family &&
+		    pfkm_addr_equal(family, &sa->daddr, daddr))
+			return sa;
+	return NULL;
+}
+
+struct pfkm_sa *pfkm_sadb_lookup_spi(struct pfkm_sadb *db, uint32_t spi_be, uint8_t proto)
+{
+	struct pfkm_sa *sa = db->spi.tab[spi_hash(spi_be, proto) & db->spi.mask];
+
+	for (; sa; sa = sa->spi_next)
+		if (sa->spi == spi_be && sa->proto == proto)
+			return sa;
+	return NULL;
+}
+
+struct pfkm_sa *pfkm_sadb_lookup_seq(struct pfkm_sadb *db, uint32_t seq)
+{
+	struct pfkm_sa *sa = db->seq.tab[seq_hash(seq) & db->seq.mask];
+
+	for (; sa; sa = sa->seq_next)
+		if (sa->seq == seq && sa->state == PFKM_SA_LARVAL)
+			return sa;
+	return NULL;
+}
+
+static bool sel_equal(const struct pfkm_sa *sa, const struct pfkm_sa_sel *k)
+{
+	return sa->family == k->family && sa->proto == k->proto && sa->mode == k->mode &&
+	       sa->reqid == k->reqid && pfkm_addr_equal(k->family, &sa->saddr, &k->saddr) &&
+	       pfkm_addr_equal(k->family, &sa->daddr, &k->daddr);
+}
+
+struct pfkm_sa *pfkm_sadb_sel_next(struct pfkm_sadb *db, const struct pfkm_sa_sel *k,
+				   struct pfkm_sa *prev)
+{
+	struct pfkm_sa *sa = prev ? prev->sel_next : db->sel.tab[sel_hash(k) & db->sel.mask];
+
+	for (; sa; sa = sa->sel_next)
+		if (sel_equal(sa, k))
+			return sa;
+	return NULL;
+}
+
+struct pfkm_sa *pfkm_sadb_find_acq(struct pfkm_sadb *db, const struct pfkm_sa_sel *k)
+{
+	struct pfkm_sa *sa = NULL;
+
+	while ((sa = pfkm_sadb_sel_next(db, k, sa)))
+		if (sa->state == PFKM_SA_LARVAL && sa->spi == 0)
+			return sa;
+	return NULL;
+}
+
+uint8_t pfkm_sa_wire_state(const struct pfkm_sa *sa)
+{
+	switch (sa->state) {
+	case PFKM_SA_LARVAL:
+		return SADB_SASTATE_LARVAL;
+	case PFKM_SA_MATURE:
+		return sa->dying ? SADB_SASTATE_DYING : SADB_SASTATE_MATURE;
+	case PFKM_SA_EXPIRED:
+		return SADB_SASTATE_DEAD;
+	default:
+		return SADB_SASTATE_DYING;
+	}
+}
+
+uint8_t pfkm_sa_proto2satype(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_AH:
+		return SADB_SATYPE_AH;
+	case IPPROTO_ESP:
+		return SADB_SATYPE_ESP;
+	case IPPROTO_COMP:
+		return SADB_X_SATYPE_IPCOMP;
+	default:
+		return 0;
+	}
+}
+
+uint8_t pfkm_sa_satype2proto(uint8_t satype)
+{
+	switch (satype) {
+	case SADB_SATYPE_UNSPEC:
+		return IPSEC_PROTO_ANY;
+	case SADB_SATYPE_AH:
+		return IPPROTO_AH;
+	case SADB_SATYPE_ESP:
+		return IPPROTO_ESP;
+	case SADB_X_SATYPE_IPCOMP:
+		return IPPROTO_COMP;
+	default:
+		return 0;
+	}
+}
+
+#include "selftest/sadb.c"
