@@ -115,12 +115,14 @@ size_t pfkm_ah_hdr_len(const struct pfkm_ah *ah, int ipver)
 	return (n + a - 1) / a * a;
 }
 
+/* AH protects whole packets: fragments are reassembled before AH input
+ * and made after AH output, so a fragment here is refused. */
 static int ipv4_check(const uint8_t *pkt, size_t len, size_t *ihl)
 {
 	if (len < 20 || pkt[0] >> 4 != 4)
 		return -EINVAL;
 	*ihl = (pkt[0] & 0xf) * 4u;
-	if (*ihl < 20 || *ihl > len || get16(pkt + 2) != len)
+	if (*ihl < 20 || *ihl > len || get16(pkt + 2) != len || (get16(pkt + 6) & 0x3fff))
 		return -EINVAL;
 	return 0;
 }
@@ -145,7 +147,7 @@ static size_t ext_len(const uint8_t *pkt, size_t len, size_t off, uint8_t nh)
 
 int pfkm_ah_find(const uint8_t *pkt, size_t len, size_t *ah_off, size_t *nh_off)
 {
-	size_t off, ihl, n, i;
+	size_t off, ihl, n;
 	uint8_t nh;
 
 	if (len < 1)
@@ -164,7 +166,7 @@ int pfkm_ah_find(const uint8_t *pkt, size_t len, size_t *ah_off, size_t *nh_off)
 		nh = pkt[6];
 		off = 40;
 		/* Bounded: each step consumes at least 8 bytes. */
-		for (i = 0; nh != NH_AH; i++) {
+		while (nh != NH_AH) {
 			if (nh != NH_HOPOPTS && nh != NH_ROUTING && nh != NH_DSTOPTS)
 				return nh == NH_FRAGMENT ? -EINVAL : -ENOENT;
 			n = ext_len(pkt, len, off, nh);
@@ -378,9 +380,12 @@ static int insert_point(const uint8_t *pkt, size_t len, size_t *ins, size_t *nh_
 	*nh_off = 6;
 	nh = pkt[6];
 	off = 40;
-	/* RFC 4302 s3.1.1: after hop-by-hop, routing and fragment headers and
-	 * destination options meant for the routers of a routing header. */
+	/* RFC 4302 s3.1.1: after hop-by-hop and routing headers and destination
+	 * options meant for the routers of a routing header (a fragment header
+	 * would mean a fragment: refused as in ipv4_check). */
 	while (nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_FRAGMENT || nh == NH_DSTOPTS) {
+		if (nh == NH_FRAGMENT)
+			return -EINVAL;
 		n = ext_len(pkt, len, off, nh);
 		if (!n)
 			return -EINVAL;

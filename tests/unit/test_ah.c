@@ -244,6 +244,12 @@ TEST(ah_ipv4_options)
 	REQUIRE_EQ(pfkm_ah_encap(&ah, 2, pkt, sizeof(pkt), len, &n), 0);
 	pkt[19] = 200;
 	CHECK_EQ(pfkm_ah_decap(&ah, NULL, pkt, n, &rx), 0);
+	/* A fragment (more-fragments or an offset) is never protected. */
+	len = v4_packet(orig, NULL, 0, 10);
+	orig[6] = 0x20;
+	CHECK_EQ(pfkm_ah_encap(&ah, 3, orig, sizeof(orig), len, &n), -EINVAL);
+	orig[6] = 0x00; orig[7] = 0x01;
+	CHECK_EQ(pfkm_ah_encap(&ah, 3, orig, sizeof(orig), len, &n), -EINVAL);
 	/* Malformed option length. */
 	len = v4_packet(orig, (const uint8_t *)"\x94\x09\x00\x00", 4, 10);
 	CHECK_EQ(pfkm_ah_encap(&ah, 3, orig, sizeof(orig), len, &n), -EINVAL);
@@ -312,6 +318,9 @@ TEST(ah_ipv6_extension_headers)
 	v6_base(pkt, 44, 8 + 12 + 16);
 	memcpy(pkt + 40, "\x33\x00\x00\x00\x00\x00\x00\x01", 8);
 	CHECK_EQ(pfkm_ah_decap(&ah, NULL, pkt, 40 + 36, &rx), -EINVAL);
+	v6_base(pkt, 44, 8 + 16);
+	memcpy(pkt + 40, "\x11\x00\x00\x01\x00\x00\x00\x01", 8);
+	CHECK_EQ(pfkm_ah_encap(&ah, 2, pkt, sizeof(pkt), 40 + 24, &n), -EINVAL);
 	pfkm_ah_fini(&ah);
 }
 
