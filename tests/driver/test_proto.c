@@ -71,8 +71,12 @@ DTEST(proto_promisc)
 	/* X_PROMISC on: the request is broadcast to ALL (af_key). */
 	mb_simple(&m, SADB_X_PROMISC, 1, 1);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
+	/* fd[0] is promiscuous by then: the ALL broadcast reaches it twice
+	 * ("you receive it twice as promiscuous socket", af_key). */
+	CHECK(RX_EXPECT(fd[0], &r, SADB_X_PROMISC, 0));
 	CHECK(RX_EXPECT(fd[0], &r, SADB_X_PROMISC, 0));
 	CHECK(RX_EXPECT(fd[1], &r, SADB_X_PROMISC, 0));
+	CHECK(drv_quiet(fd[1], 50));
 	/* Another socket's request: the promiscuous one sees a copy of the
 	 * request, then the error reply that went to the requester. */
 	mb_hdr(&req, SADB_GET, SADB_SATYPE_ESP, 5);
@@ -91,8 +95,12 @@ DTEST(proto_promisc)
 	/* Off again: nothing more. */
 	mb_simple(&m, SADB_X_PROMISC, 0, 2);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
+	/* Still promiscuous when the request is copied, not any more when
+	 * the ALL broadcast goes out: two again. */
+	CHECK(RX_EXPECT(fd[0], &r, SADB_X_PROMISC, 0));
 	CHECK(RX_EXPECT(fd[0], &r, SADB_X_PROMISC, 0));
 	CHECK(RX_EXPECT(fd[1], &r, SADB_X_PROMISC, 0));
+	CHECK(drv_quiet(fd[0], 50));
 	CHECK_EQ(drv_send(fd[1], req.b, req.len), 0);
 	CHECK(RX_EXPECT(fd[1], &r, SADB_GET, ESRCH));
 	CHECK(drv_quiet(fd[0], 100));
@@ -142,7 +150,7 @@ DTEST(proto_header_faults)
 	mb_simple(&m, SADB_X_PROMISC, 1, 1);
 	CHECK_EQ(drv_send(fd[1], m.b, m.len), 0);
 	CHECK_EQ(drv_drain(fd[0], 100), 1);
-	CHECK_EQ(drv_drain(fd[1], 100), 1);
+	CHECK_EQ(drv_drain(fd[1], 100), 2);
 
 	mb_simple(&m, SADB_DUMP, SADB_SATYPE_UNSPEC, 41);
 	fault(fd[0], fd[1], m.b, 8, SADB_DUMP, EMSGSIZE);	/* short */
@@ -186,13 +194,13 @@ DTEST(proto_broadcast_targets)
 	drv_drain(fd[R], 100);
 	drv_drain(fd[M], 100);
 
-	/* ADD: ALL (M: request copy + broadcast). */
+	/* ADD: ALL (M: request copy + promiscuous copy + its own). */
 	mb_esp_sa(&m, SADB_ADD, 0x300, 2, "10.0.0.1", "10.0.0.2");
 	CHECK_EQ(drv_send(fd[S], m.b, m.len), 0);
 	CHECK(RX_EXPECT(fd[S], &r, SADB_ADD, 0));
 	CHECK(RX_EXPECT(fd[P], &r, SADB_ADD, 0));
 	CHECK(RX_EXPECT(fd[R], &r, SADB_ADD, 0));
-	CHECK_EQ(drv_drain(fd[M], 100), 2);
+	CHECK_EQ(drv_drain(fd[M], 100), 3);
 
 	/* GET: ONE (M sees the request and the reply). */
 	mb_hdr(&m, SADB_GET, SADB_SATYPE_ESP, 3);

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * server.c: keyd's listening sockets and its single-threaded poll loop.
+ *
+ * PATH (SOCK_SEQPACKET, mode 0600): each accepted connection becomes a
+ * keyd_conn (conn.c), i.e. one PF_KEY socket. PATH.ctl (SOCK_STREAM, 0600):
+ * line-based testing aid (ctl.c). Both check SO_PEERCRED: only keyd's own
+ * uid or root may connect; anybody else is closed at once.
+ *
+ * The loop sleeps in poll() until a socket is ready, a signal arrives
+ * (signalfd), the next core timer is due (os_user_timers_next_ms) or a
+ * debounced state save is due. Connections that died during a request are
+ * only closed between requests, never from inside a core callback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "keyd.h"
+
+#define CTL_LINE_MAX 256
+#define SAVE_MAX_DELAY_MS 2000u
+#define READ_BATCH 64
+
+struct ctl_client {
+	int fd;
+	size_t len;
+	char buf[CTL_LINE_MAX];
+};
+
+struct server {
+	const struct keyd_opts *o;
+	struct pfkm_net *net;
+	int lfd, cfd, sigfd;
+	char ctlpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct keyd_conn **conns;
+	size_t nconns, capconns;
+	struct ctl_client **ctls;
+	size_t nctls, capctls;
+	uint8_t *rx;
+	bool stop;
+	/* debounced state save: 0 = clean */
+	uint64_t dirty_since_ms, save_at_ms;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void mark_dirty(struct server *s)
+{
+	uint64_t now;
+
+	if (!s->o->state_file)
+		return;
+	now = now_ms();
+	if (!s->dirty_since_ms)
+		s->dirty_since_ms = now;
+	s->save_at_ms = now + s->o->save_delay_ms;
+	if (s->save_at_ms > s->dirty_since_ms + SAVE_MAX_DELAY_MS)
+		s->save_at_ms = s->dirty_since_ms + SAVE_MAX_DELAY_MS;
+}
+
+static void save_now(struct server *s)
+{
+	if (!s->o->state_file)
+		return;
+	s->dirty_since_ms = s->save_at_ms = 0;
+	keyd_state_save(s->net, s->o->state_file);
+}
+
+/* ---- listening sockets --------------------------------------------- */
+
+static int sun_fill(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+/*
+ * Bind path, replacing a stale socket file (nobody accepts on it) but never
+ * a live keyd or a file that is not a socket.
+ */
+static int listen_on(const char *path, int type)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	mode_t old;
+	int fd, ret;
+
+	ret = sun_fill(&sa, path);
+	if (ret)
+		return ret;
+	if (lstat(path, &st) == 0) {
+		int probe;
+
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+		if (probe < 0)
+			return -errno;
+		ret = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
+		close(probe);
+		if (ret == 0)
+			return -EADDRINUSE;
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* No window in which the socket exists with a wider mode. */
+	old = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (ret < 0 || chmod(path, 0600) < 0 || listen(fd, 128) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* SO_PEERCRED: keyd's own uid or root. Returns 0 or -EPERM. */
+static int peer_check(int fd, pid_t *pid, uid_t *uid)
+{
+	struct ucred cr;
+	socklen_t l = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0)
+		return -errno;
+	*pid = cr.pid;
+	*uid = cr.uid;
+	if (cr.uid != 0 && cr.uid != geteuid()) {
+		keyd_log(KEYD_LOG_WARN, "refused connection from uid %u pid %d",
+			 (unsigned int)cr.uid, (int)cr.pid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int grow(void *arrp, size_t *cap, size_t n, size_t elem)
+{
+	void **arr = arrp;
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static void accept_conns(struct server *s)
+{
+	for (;;) {
+		struct keyd_conn *c;
+		pid_t pid;
+		uid_t uid;
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				keyd_log(KEYD_LOG_WARN, "accept: %s", strerror(errno));
+			return;
+		}
+		if (peer_check(fd, &pid, &uid) || grow(&s->conns, &s->capconns, s->nconns,
+						      sizeof(*s->conns))) {
+			close(fd);
+			continue;
+		}
+		c = keyd_conn_create(s->net, fd, pid, uid);
+		if (!c) {
+			keyd_log(KEYD_LOG_ERR, "out of memory for a connection");
+			close(fd);
+			continue;
+		}
+		s->conns[s->nconns++] = c;
+		keyd_log(KEYD_LOG_DEBUG, "connection from pid %d uid %u", (int)pid,
+			 (unsigned int)uid);
+	}
+}
+
+static void accept_ctls(struct server *s)
+{
+	for (;;) {
+		struct ctl_client *cc;
+		pid_t pid;
+		uid_t uid;
+		int fd = accept4(s->cfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		if (peer_check(fd, &pid, &uid) ||
+		    grow(&s->ctls, &s->capctls, s->nctls, sizeof(*s->ctls)) ||
+		    !(cc = calloc(1, sizeof(*cc)))) {
+			close(fd);
+			continue;
+		}
+		cc->fd = fd;
+		s->ctls[s->nctls++] = cc;
+	}
+}
+
+/* Read what is there, execute complete lines. Returns false to close. */
+static bool ctl_read(struct server *s, struct ctl_client *cc)
+{
+	for (;;) {
+		ssize_t n = recv(cc->fd, cc->buf + cc->len, sizeof(cc->buf) - 1 - cc->len,
+				 MSG_DONTWAIT);
+		char *nl;
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+		if (n == 0)
+			return false;
+		cc->len += (size_t)n;
+		cc->buf[cc->len] = '\0';
+		while ((nl = memchr(cc->buf, '\n', cc->len))) {
+			char out[CTL_LINE_MAX + 64];
+			size_t used = (size_t)(nl - cc->buf) + 1;
+			int olen;
+
+			*nl = '\0';
+			if (keyd_ctl_exec(s->net, cc->buf, out, sizeof(out) - 1) > 0)
+				mark_dirty(s);
+			olen = (int)strlen(out);
+			out[olen++] = '\n';
+			/* Replies are short; a client that does not read is dropped. */
+			if (send(cc->fd, out, (size_t)olen, MSG_DONTWAIT | MSG_NOSIGNAL) != olen)
+				return false;
+			memmove(cc->buf, cc->buf + used, cc->len - used);
+			cc->len -= used;
+		}
+		if (cc->len >= sizeof(cc->buf) - 1) {
+			static const char tl[] = "err EMSGSIZE line too long\n";
+
+			send(cc->fd, tl, sizeof(tl) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			return false;
+		}
+	}
+}
+
+static int signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void signals_read(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			/* SIGHUP: write the state file now. */
+			keyd_log(KEYD_LOG_INFO, "SIGHUP: saving state");
+			save_now(s);
+			continue;
+		}
+		keyd_log(KEYD_LOG_INFO, "signal %u: shutting down", si.ssi_signo);
+		s->stop = true;
+	}
+}
+
+/* ---- the loop ------------------------------------------------------- */
+
+static int poll_timeout(struct server *s)
+{
+	int64_t t = os_user_timers_next_ms();
+
+	if (s->save_at_ms) {
+		uint64_t now = now_ms();
+		int64_t d = s->save_at_ms > now ? (int64_t)(s->save_at_ms - now) : 0;
+
+		if (t < 0 || d < t)
+			t = d;
+	}
+	if (t > 60000)
+		t = 60000;
+	return (int)t;
+}
+
+static void reap(struct server *s)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < s->nconns; i++) {
+		if (s->conns[i]->dead) {
+			keyd_log(KEYD_LOG_DEBUG, "pid %d disconnected", (int)s->conns[i]->pid);
+			keyd_conn_destroy(s->conns[i]);
+		} else {
+			s->conns[j++] = s->conns[i];
+		}
+	}
+	s->nconns = j;
+}
+
+static int loop(struct server *s)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
+
+	while (!s->stop) {
+		size_t n = 3 + s->nconns + s->nctls, i, k;
+		int r;
+
+		if (n > cap) {
+			struct pollfd *p = realloc(pfd, n * 2 * sizeof(*pfd));
+
+			if (!p) {
+				free(pfd);
+				return -ENOMEM;
+			}
+			pfd = p;
+			cap = n * 2;
+		}
+		pfd[0] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = s->cfd, .events = POLLIN };
+		for (i = 0; i < s->nconns; i++)
+			pfd[3 + i] = (struct pollfd){
+				.fd = s->conns[i]->fd,
+				.events = POLLIN | (s->conns[i]->want_resume ? POLLOUT : 0),
+			};
+		for (k = 0; k < s->nctls; k++)
+			pfd[3 + s->nconns + k] = (struct pollfd){ .fd = s->ctls[k]->fd,
+								  .events = POLLIN };
+
+		r = poll(pfd, n, poll_timeout(s));
+		if (r < 0 && errno != EINTR) {
+			free(pfd);
+			return -errno;
+		}
+		if (r > 0) {
+			size_t nc = s->nconns, nctl = s->nctls;
+
+			if (pfd[0].revents)
+				signals_read(s);
+			for (i = 0; i < nc; i++) {
+				struct keyd_conn *c = s->conns[i];
+				short re = pfd[3 + i].revents;
+
+				if (re & POLLOUT)
+					keyd_conn_writable(c);
+				if (re & (POLLIN | POLLHUP | POLLERR))
+					if (keyd_conn_read(c, s->rx, PFKM_MSG_MAX, READ_BATCH) > 0)
+						mark_dirty(s);
+			}
+			for (k = nctl; k-- > 0;) {
+				struct ctl_client *cc = s->ctls[k];
+
+				if (!pfd[3 + nc + k].revents || ctl_read(s, cc))
+					continue;
+				close(cc->fd);
+				free(cc);
+				s->ctls[k] = s->ctls[--s->nctls];
+			}
+			if (pfd[1].revents)
+				accept_conns(s);
+			if (pfd[2].revents)
+				accept_ctls(s);
+		}
+		if (os_user_timers_next_ms() == 0) {
+			struct pfkm_net_stats a, b;
+
+			pfkm_net_stats_get(s->net, &a);
+			os_user_timers_run();
+			pfkm_net_stats_get(s->net, &b);
+			/* Hard lifetimes delete SAs: the file must follow. */
+			if (a.sas != b.sas || a.policies != b.policies || a.expires != b.expires)
+				mark_dirty(s);
+		}
+		reap(s);
+		if (s->save_at_ms && now_ms() >= s->save_at_ms)
+			save_now(s);
+	}
+	free(pfd);
+	return 0;
+}
+
+int keyd_server_run(const struct keyd_opts *o, int ready_fd)
+{
+	struct server s;
+	size_t nsa = 0, npol = 0, i;
+	bool loaded = false;
+	int ret, status = KEYD_EXIT_FAIL;
+
+	memset(&s, 0, sizeof(s));
+	s.o = o;
+	s.lfd = s.cfd = s.sigfd = -1;
+	ret = keyd_path_ctl(o->socket_path, s.ctlpath, sizeof(s.ctlpath));
+	if (ret || strlen(o->socket_path) >= sizeof(s.ctlpath)) {
+		keyd_log(KEYD_LOG_ERR, "socket path too long: %s", o->socket_path);
+		return KEYD_EXIT_USAGE;
+	}
+	s.rx = malloc(PFKM_MSG_MAX);
+	if (!s.rx)
+		goto err_alloc;
+	ret = pfkm_net_create(&s.net);
+	if (ret) {
+		keyd_log(KEYD_LOG_ERR, "core: %s", strerror(-ret));
+		goto err_net;
+	}
+	if (o->state_file) {
+		ret = keyd_state_load(s.net, o->state_file, &loaded, &nsa, &npol);
+		if (ret) {
+			status = KEYD_EXIT_STATE;
+			goto err_state;
+		}
+		if (loaded)
+			keyd_log(KEYD_LOG_INFO, "state file %s: restored %zu SAs, %zu policies",
+				 o->state_file, nsa, npol);
+	}
+	s.sigfd = signals_open();
+	if (s.sigfd < 0) {
+		keyd_log(KEYD_LOG_ERR, "signalfd: %s", strerror(errno));
+		goto err_sig;
+	}
+	s.lfd = listen_on(o->socket_path, SOCK_SEQPACKET);
+	if (s.lfd < 0) {
+		keyd_log(KEYD_LOG_ERR, "%s: %s", o->socket_path,
+			 s.lfd == -EADDRINUSE ? "another keyd is listening there" :
+			 s.lfd == -EEXIST ? "exists and is not a socket" : strerror(-s.lfd));
+		goto err_listen;
+	}
+	s.cfd = listen_on(s.ctlpath, SOCK_STREAM);
+	if (s.cfd < 0) {
+		keyd_log(KEYD_LOG_ERR, "%s: %s", s.ctlpath, strerror(-s.cfd));
+		goto err_ctl;
+	}
+	keyd_log(KEYD_LOG_INFO, "listening on %s (control: %s)%s%s", o->socket_path,
+		 s.ctlpath, o->state_file ? ", state file " : "",
+		 o->state_file ? o->state_file : "");
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "1", 1) != 1)
+			keyd_log(KEYD_LOG_WARN, "readiness pipe: %s", strerror(errno));
+		close(ready_fd);
+	}
+
+	ret = loop(&s);
+	status = ret ? KEYD_EXIT_FAIL : KEYD_EXIT_OK;
+	if (ret)
+		keyd_log(KEYD_LOG_ERR, "poll loop: %s", strerror(-ret));
+
+	/* Clean shutdown: stop accepting, save, release every socket. */
+	unlink(s.ctlpath);
+	unlink(o->socket_path);
+	for (i = 0; i < s.nctls; i++) {
+		close(s.ctls[i]->fd);
+		free(s.ctls[i]);
+	}
+	free(s.ctls);
+	for (i = 0; i < s.nconns; i++)
+		keyd_conn_destroy(s.conns[i]);
+	free(s.conns);
+	if (o->state_file && keyd_state_save(s.net, o->state_file))
+		status = KEYD_EXIT_FAIL;
+	close(s.cfd);
+err_ctl:
+	close(s.lfd);
+	unlink(o->socket_path);
+err_listen:
+	close(s.sigfd);
+err_sig:
+err_state:
+	pfkm_net_destroy(s.net);
+err_net:
+	explicit_bzero(s.rx, PFKM_MSG_MAX);
+	free(s.rx);
+err_alloc:
+	return status;
+}
