@@ -386,6 +386,8 @@ struct parser {
 	struct pfk_err *err;
 	struct pfk_stmt *st;
 	bool at_end;		/* the last token consumed was ';' or EOF */
+	bool lexfail;		/* a peek hit a lexer error: it wins */
+	struct pfk_err lexerr;
 };
 
 static int next(struct parser *p, struct pfk_tok *t)
@@ -403,8 +405,10 @@ static const struct pfk_tok *peek(struct parser *p)
 	const struct pfk_tok *t;
 	static const struct pfk_tok eof = { .kind = PFK_TOK_EOF };
 
-	if (pfk_lex_peek(p->lx, &t, NULL))
+	if (pfk_lex_peek(p->lx, &t, &p->lexerr)) {
+		p->lexfail = true;
 		return &eof;
+	}
 	return t;
 }
 
@@ -1373,6 +1377,12 @@ int pfk_stmt_parse(struct pfk_lex *lx, struct pfk_stmt *st, struct pfk_err *err)
 
 	memset(st, 0, sizeof(*st));
 	ret = parse_one(&p);
+	if (p.lexfail) {
+		/* The statement went wrong because its text did: say that. */
+		if (err)
+			*err = p.lexerr;
+		ret = -EINVAL;
+	}
 	if (ret >= 0)
 		return ret;
 	pfk_stmt_wipe(st);

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# keysh command line: help, version, usage errors, exit codes, backends,
+# parse-only mode. Most need no backend at all.
+
+load fixtures/suite.bash
+
+@test "--help prints usage and the exit codes" {
+	run "$KEYSH_BIN" --help
+	assert_success
+	assert_line --index 0 "usage: keysh [options] [STATEMENT...]"
+	assert_line "exit status: 0 ok, 1 a statement failed, 2 usage or syntax error, 3 backend unavailable"
+	assert_line --partial "--atomic"
+	run "$KEYSH_BIN" -h
+	assert_success
+	assert_line --index 0 "usage: keysh [options] [STATEMENT...]"
+}
+
+@test "--version and -V" {
+	run "$KEYSH_BIN" --version
+	assert_success
+	assert_output --regexp '^keysh [0-9a-f.]+'
+	run "$KEYSH_BIN" -V
+	assert_output --regexp '^keysh '
+}
+
+@test "unknown option: exit 2" {
+	run "$KEYSH_BIN" --bogus
+	assert_failure 2
+	assert_line --partial "unrecognized option '--bogus'"
+	assert_line "(try keysh --help)"
+}
+
+@test "conflicting modes: exit 2" {
+	run "$KEYSH_BIN" -D -x
+	assert_failure 2
+	assert_output "keysh: choose one of -f, -c, -D, -F, -x or statements
+(try keysh --help)"
+	run "$KEYSH_BIN" -l
+	assert_failure 2
+	assert_output "keysh: -l needs -D
+(try keysh --help)"
+	run "$KEYSH_BIN" --backend nope -D
+	assert_failure 2
+	assert_output "keysh: --backend: 'nope' is not auto, kernel or keyd
+(try keysh --help)"
+}
+
+@test "bad monitor filter values: exit 2 with the validator's message" {
+	run "$KEYSH_BIN" -x --spi 0x10
+	assert_failure 2
+	assert_output "keysh: --spi: SPI '0x10' is reserved (0-255 are reserved, RFC 4303)"
+	run "$KEYSH_BIN" -x --satype espp
+	assert_failure 2
+	assert_output "keysh: --satype: unknown protocol 'espp'; did you mean 'esp'?"
+	run "$KEYSH_BIN" -x --type addd
+	assert_failure 2
+	run "$KEYSH_BIN" -x --count x
+	assert_failure 2
+	assert_output "keysh: --count: invalid number 'x'
+(try keysh --help)"
+}
+
+@test "no keyd on the socket: exit 3 with the reason" {
+	run "$KEYSH_BIN" --socket "$BATS_TEST_TMPDIR/none.sock" -D
+	assert_failure 3
+	assert_output "keysh: cannot connect to keyd on $BATS_TEST_TMPDIR/none.sock: No such file or directory (ENOENT)"
+	run "$KEYSH_BIN" --socket "$BATS_TEST_TMPDIR/none.sock" 'flush'
+	assert_failure 3
+}
+
+@test "--backend kernel without PF_KEY: exit 3" {
+	run "$KEYSH_BIN" --backend kernel -D
+	assert_failure 3
+	assert_output --partial "keysh: cannot open a PF_KEY socket: "
+}
+
+@test "-n validates without a backend: ok and syntax error" {
+	run "$KEYSH_BIN" -n --socket "$BATS_TEST_TMPDIR/none.sock" -f "$FIX/ipsec-tools.conf"
+	assert_success
+	assert_output ""
+	run "$KEYSH_BIN" -n 'add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbcx random'
+	assert_failure 2
+	assert_output "<args>:1:34: error: unknown algorithm 'aes-cbcx'; did you mean 'aes-cbc'?"
+}
+
+@test "-f missing file: exit 2" {
+	run "$KEYSH_BIN" -f "$BATS_TEST_TMPDIR/nope.conf"
+	assert_failure 2
+	assert_output "keysh: $BATS_TEST_TMPDIR/nope.conf: No such file or directory"
+}
+
+@test "help prints the grammar; help CMD one command; unknown: exit 1" {
+	run "$KEYSH_BIN" help spdadd
+	assert_success
+	assert_output "spdadd [-46n] SRC_RANGE DST_RANGE UPPERSPEC [-ctx DOI ALG CTX] POLICY ;"
+	run "$KEYSH_BIN" help quit
+	assert_output "exit ; | quit ; | bye ;"
+	run "$KEYSH_BIN" help nope
+	assert_failure 1
+	assert_output "<args>:1: help: no command 'nope' (try 'help')"
+	run "$KEYSH_BIN" help
+	assert_success
+	assert_line --index 0 "add [-46n] SRC DST PROTO SPI|auto [EXT...] ALGS ;"
+}
+
+@test "help output is the man page SYNOPSIS grammar, line for line" {
+	man_grammar=$(sed -n '/^\.\\" grammar-begin/,/^\.\\" grammar-end/p' \
+		"$BATS_TEST_DIRNAME/../../man/keysh.8" |
+		sed -e '1,2d' -e '$d' | sed -e '$d' -e 's/^\.sp$//' -e 's/\\-/-/g' -e 's/\\e/\\/g')
+	run "$KEYSH_BIN" help
+	assert_success
+	assert_output "$man_grammar"
+}
+
+@test "--complete: commands, algorithms for the protocol, policy levels" {
+	run "$KEYSH_BIN" --complete "spd"
+	assert_output "spdadd
+spdupdate
+spddelete
+spdflush
+spddump"
+	run "$KEYSH_BIN" --complete "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-g"
+	assert_output "aes-gcm-16
+aes-gcm-12
+aes-gcm-8"
+	run "$KEYSH_BIN" --complete "add 1.1.1.1 2.2.2.2 ah 0x300 -"
+	assert_output "-m
+-u
+-r
+-f
+-lh
+-ls
+-bh
+-bs
+-ctx
+-A"
+	run "$KEYSH_BIN" --complete "spdadd 10.0.0.0/24 10.0.1.0/24 any -P out ipsec esp/tunnel/1.1.1.1-2.2.2.2/re"
+	assert_output "esp/tunnel/1.1.1.1-2.2.2.2/require"
+	run "$KEYSH_BIN" --complete "set show-keys o"
+	assert_output "on
+off"
+}
