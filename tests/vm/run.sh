@@ -128,7 +128,7 @@ split() { # mode tag -> file holding that corpus section
 keysh_dump() { # mode -> keysh -D/-DP output of that boot, times and pids masked
 	tr -d '\r' < "$out/data.$1" | sed -n "/^=== keysh $1\$/,/^=== end\$/p" | sed '1d;$d' |
 		sed -e 's/\(created\|current\|lastused\|last\): *[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]* [0-9]*/\1: TIME/g' \
-		    -e 's/pid=[0-9]*/pid=PID/' -e 's/diff: [0-9]*(s)/diff: N(s)/' > "$out/keysh.$1"
+		    -e 's/ pid=[0-9]*/ pid=PID/' -e 's/diff: [0-9]*(s)/diff: N(s)/' > "$out/keysh.$1"
 }
 split afkey afkey
 if [ "$have_ko" = 1 ]; then
