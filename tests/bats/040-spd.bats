@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# Policy statements against a private keyd: spdadd (priorities, requests,
+# upper-layer specs), spdupdate, spddelete, spdflush, spddump, -DP, -FP.
+
+load fixtures/suite.bash
+
+setup() { keysh_start_keyd; }
+teardown() { keysh_stop_keyd; }
+
+@test "spdadd with a tunnel request; -DP prints the setkey block" {
+	run ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out ipsec esp/tunnel/192.168.0.1-192.168.1.2/unique:5'
+	assert_success
+	assert_output ""
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -DP | grep -v -e created: -e spid="
+	assert_output "10.0.0.0/24[any] 10.0.1.0/24[any] any
+	out prio def ipsec
+	esp/tunnel/192.168.0.1-192.168.1.2/unique:5
+	lifetime: 0(s) validtime: 0(s)
+	refcnt=1"
+	assert_policy_exists 10.0.0.0/24 10.0.1.0/24 out action=ipsec 'requests[0].mode=tunnel' \
+		'requests[0].level=unique' 'requests[0].reqid=5' 'requests[0].dst.addr=192.168.1.2'
+}
+
+@test "priorities: prio N, prio high + N, prio low - N; -P alone dumps the SPD" {
+	ks -c <<-'EOF'
+	spdadd 10.0.1.0/24 10.0.0.0/24 tcp -P in prio high + 10 ipsec esp/transport//require ah/transport//use;
+	spdadd 10.0.2.0/24 10.0.0.0/24 any -P in prio 100 none;
+	spdadd 10.0.3.0/24 10.0.0.0/24 any -P in prio low - 3 discard;
+	EOF
+	assert_policy_exists 10.0.1.0/24 10.0.0.0/24 in priority=$((0x40000000 - 10)) upper_name=tcp \
+		'requests[1].proto=ah' 'requests[1].level=use'
+	assert_policy_exists 10.0.2.0/24 10.0.0.0/24 in priority=$((0x80000000 - 100)) action=none
+	assert_policy_exists 10.0.3.0/24 10.0.0.0/24 in priority=$((0xC0000000 + 3)) action=discard
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -P | grep prio"
+	assert_output "	in prio high + 10 ipsec
+	in prio def + 100 none
+	in prio low - 3 discard"
+}
+
+@test "upper-layer specs: ports, icmp6 type,code" {
+	run ks -c <<-'EOF'
+	spdadd 10.0.2.0/24[80] 10.0.3.0/24[any] tcp -P fwd discard;
+	spdadd ::/0 ::/0 icmp6 135,0 -P out none;
+	EOF
+	assert_success
+	assert_policy_exists 10.0.2.0/24 10.0.3.0/24 fwd src.port=80 upper_name=tcp
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -DP | grep icmp"
+	assert_output "::/0 ::/0 ipv6-icmp 135,0"
+}
+
+@test "spdadd twice: EEXIST; spdupdate replaces; spddelete removes; again: ENOENT" {
+	ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard'
+	run ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard'
+	assert_failure 1
+	assert_output "<args>:1: spdadd 10.0.0.0/24 10.0.1.0/24 -P out: File exists (EEXIST)"
+	run ks 'spdupdate 10.0.0.0/24 10.0.1.0/24 any -P out ipsec esp/transport//require'
+	assert_success
+	assert_policy_exists 10.0.0.0/24 10.0.1.0/24 out action=ipsec
+	run ks 'spddelete 10.0.0.0/24 10.0.1.0/24 any -P out'
+	assert_success
+	run ks 'spddelete 10.0.0.0/24 10.0.1.0/24 any -P out'
+	assert_failure 1
+	assert_output "<args>:1: spddelete 10.0.0.0/24 10.0.1.0/24 -P out: No such file or directory (ENOENT)"
+}
+
+@test "spdflush, -FP and spddump" {
+	ks -c <<-'EOF'
+	spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard;
+	spdadd 10.0.1.0/24 10.0.0.0/24 any -P in discard;
+	EOF
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' spddump | grep -c spid="
+	assert_output 2
+	run ks spdflush
+	assert_success
+	[ "$(keysh_count_policies)" -eq 0 ]
+	ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard'
+	run ks -FP
+	assert_success
+	run ks -DP
+	assert_output "No SPD entries."
+}
+
+@test "policies sort by direction then id" {
+	ks -c <<-'EOF'
+	spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard;
+	spdadd 10.0.1.0/24 10.0.0.0/24 any -P fwd discard;
+	spdadd 10.0.1.0/24 10.0.0.0/24 any -P in discard;
+	spdadd 10.0.5.0/24 10.0.0.0/24 any -P in discard;
+	EOF
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' --json -DP | jq -r '.policy.dir + \" \" + .policy.src.addr'"
+	assert_output "in 10.0.1.0
+in 10.0.5.0
+out 10.0.0.0
+fwd 10.0.1.0"
+}
