@@ -398,7 +398,9 @@ static int journal_dump(struct pfk_exec *x, bool spd, enum pfk_satype t,
 	if (!m)
 		return -ENOMEM;
 	ret = pfk_exec_dump(x, spd, t, &d);
-	for (i = 0; !ret && i < d.n; i++) {
+	/* Journaled backwards: the rollback replays in reverse, so entries
+	 * come back in their original order (policy ids keep their order). */
+	for (i = d.n; !ret && i-- > 0; ) {
 		ret = pfk_parse(d.v[i].raw, d.v[i].len, m);
 		if (ret)
 			break;
