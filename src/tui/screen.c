@@ -261,8 +261,18 @@ void tui_table_draw(struct tui *t, const struct tui_table_spec *s, struct tui_li
 	for (i = 0, x = 0; i < s->ncols; i++) {
 		if (!on[i])
 			continue;
-		snprintf(cell, sizeof(cell), "%s%s", s->cols[i].name,
-			 l->sort_col == i ? (l->sort_rev ? "v" : "^") : "");
+		{
+			const char *arrow = strstr(s->cols[i].name, "->");
+
+			if (arrow)	/* "SRC -> DST" in the locale's arrow */
+				snprintf(cell, sizeof(cell), "%.*s%s%s%s",
+					 (int)(arrow - s->cols[i].name), s->cols[i].name,
+					 tui_arrow(), arrow + 2,
+					 l->sort_col == i ? (l->sort_rev ? "v" : "^") : "");
+			else
+				snprintf(cell, sizeof(cell), "%s%s", s->cols[i].name,
+					 l->sort_col == i ? (l->sort_rev ? "v" : "^") : "");
+		}
 		if (x < t->cols)
 			mvaddnstr(y, x, cell, w[i] < t->cols - x ? w[i] : t->cols - x);
 		x += w[i] + 1;

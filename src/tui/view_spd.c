@@ -15,8 +15,8 @@ static const struct tui_col cols[C_N] = {
 	[C_DIR] = { "DIR", 3, 90, false },
 	[C_ACTION] = { "ACTION", 7, 80, false },
 	[C_TMPL] = { "TEMPLATES", 0, 70, false },
-	[C_PRIO] = { "PRIO", 8, 10, false },
-	[C_ID] = { "ID", 6, 20, true },
+	[C_PRIO] = { "PRIO", 5, 10, false },
+	[C_ID] = { "ID", 5, 20, true },
 };
 
 static const char *upper_name(unsigned int p, char *buf, size_t cap)

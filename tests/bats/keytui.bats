@@ -8,6 +8,9 @@
 
 load lib/keysh.bash
 
+# ks STATEMENTS: run keysh statements against the private keyd.
+ks() { printf '%s\n' "$1" | keysh_cmd -c; }
+
 KT="${KEYTUI:-${KEYSH_BUILD:-$PWD/build}/keytui}"
 
 setup() {
@@ -61,7 +64,7 @@ kt_gone() {
 }
 
 add_sa() { # src dst spi
-	keysh_cmd -c "add $1 $2 esp $3 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
+	ks "add $1 $2 esp $3 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
 }
 
 @test "keytui: --help, --version, bad options" {
@@ -111,17 +114,18 @@ add_sa() { # src dst spi
 
 @test "keytui: views switch by key and by mouse click on the tab bar" {
 	kt_start
-	keysh_cmd -c "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/10.0.0.1-10.0.0.2/require ;"
+	ks "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/10.0.0.1-10.0.0.2/require ;"
 	kt_keys 2
 	kt_wait "SELECTOR"
 	kt_screen | grep -F "10.1.0.0/24" | grep -F "out" | grep -qF "esp/tunnel/10.0.0.1-10.0.0.2/require"
 	kt_keys 3
 	kt_wait "X_SPDADD"
 	# xterm mouse report: press and release of button 1 on column 2 of row 0 (SAD tab)
-	tmux -S "$TSOCK" send-keys -t kt -l $'\e[M !!'
-	tmux -S "$TSOCK" send-keys -t kt -l $'\e[M#!!'
-	kt_wait "SRC -> DST"
-	kt_screen | grep -qF "PROTO"
+	sleep 0.2
+	tmux -S "$TSOCK" send-keys -t kt -l "$(printf '\033[M !!')"
+	tmux -S "$TSOCK" send-keys -t kt -l "$(printf '\033[M#!!')"
+	kt_wait "PROTO"
+	kt_screen | grep -qF "SRC → DST"
 }
 
 @test "keytui: compose an SA with generated keys; it shows in SAD and its ADD in Events" {
@@ -139,16 +143,16 @@ add_sa() { # src dst spi
 	kt_wait "(hidden, generated 256 bits)"
 	kt_keys Enter
 	kt_wait "0x00002001"
-	kt_screen | grep -F "192.0.2.1 -> 192.0.2.2" | grep -qF "aes-cbc/sha256"
+	kt_screen | grep -F "192.0.2.1 → 192.0.2.2" | grep -qF "aes-cbc/sha256"
 	assert_sa_exists 192.0.2.1 192.0.2.2 esp 0x2001 enc_key.bits=128 auth_key.bits=256
 	kt_keys 3
 	kt_wait "ADD"
-	kt_screen | grep -F "ADD" | grep -F "0x00002001" | grep -qF "192.0.2.1 -> 192.0.2.2"
+	kt_screen | grep -F "ADD" | grep -F "0x00002001" | grep -qF "192.0.2.1 → 192.0.2.2"
 }
 
 @test "keytui: invalid input is rejected with keysh's own message" {
 	kt_start 160x30
-	run keysh_cmd -c "add 10.0.0.300 10.0.0.2 esp 0x1000 -E aes-cbc 0x00112233445566778899aabbccddeeff ;"
+	run ks "add 10.0.0.300 10.0.0.2 esp 0x1000 -E aes-cbc 0x00112233445566778899aabbccddeeff ;"
 	[ "$status" -ne 0 ]
 	msg=$(sed -n 's/^.*error: //p' <<<"$output" | head -n1)
 	[ -n "$msg" ]
@@ -157,7 +161,7 @@ add_sa() { # src dst spi
 	kt_type 10.0.0.300
 	kt_wait "Source: $msg"
 	# a wrong key length: keysh's message for the whole statement
-	run keysh_cmd -c "add 10.0.0.1 10.0.0.2 esp 0x1000 -m transport -E aes-cbc 0x0011 ;"
+	run ks "add 10.0.0.1 10.0.0.2 esp 0x1000 -m transport -E aes-cbc 0x0011 ;"
 	[ "$status" -ne 0 ]
 	msg=$(sed -n 's/^.*error: //p' <<<"$output" | head -n1)
 	[ -n "$msg" ]
@@ -218,7 +222,7 @@ add_sa() { # src dst spi
 	kt_start
 	kt_wait "0x00001002"
 	kt_keys d
-	kt_wait "Delete esp SA 10.0.0.1 -> 10.0.0.2 spi 0x00001001? [y/N]"
+	kt_wait "Delete esp SA 10.0.0.1 → 10.0.0.2 spi 0x00001001? [y/N]"
 	kt_keys n
 	kt_wait "cancelled"
 	[ "$(keysh_count_sa)" -eq 2 ]
@@ -249,7 +253,7 @@ add_sa() { # src dst spi
 @test "keytui: incremental filter by address, SPI and proto" {
 	add_sa 10.0.0.1 10.0.0.2 0x1001
 	add_sa 10.0.0.1 10.0.0.3 0x1002
-	keysh_cmd -c "add 10.0.0.1 10.0.0.4 ah 0x1003 -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
+	ks "add 10.0.0.1 10.0.0.4 ah 0x1003 -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
 	kt_start
 	kt_wait "0x00001003"
 	kt_keys /
@@ -286,7 +290,7 @@ add_sa() { # src dst spi
 
 @test "keytui: help lists every key; export writes a 0600 keysh script that restores" {
 	add_sa 10.0.0.1 10.0.0.2 0x1001
-	keysh_cmd -c "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;"
+	ks "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;"
 	kt_start 120x40
 	kt_keys '?'
 	kt_wait "keytui help"
@@ -302,7 +306,7 @@ add_sa() { # src dst spi
 	[ "$(stat -c %a "$BATS_TEST_TMPDIR/out.keysh")" = 600 ]
 	grep -q "^add 10.0.0.1 10.0.0.2 esp" "$BATS_TEST_TMPDIR/out.keysh"
 	grep -q "^spdadd" "$BATS_TEST_TMPDIR/out.keysh"
-	keysh_cmd -c "flush ; spdflush ;"
+	ks "flush ; spdflush ;"
 	keysh_cmd -f "$BATS_TEST_TMPDIR/out.keysh"
 	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1001 enc_key.bits=128
 	[ "$(keysh_count_policies out)" -eq 1 ]

@@ -8,6 +8,9 @@
 
 load lib/keysh.bash
 
+# ks STATEMENTS: run keysh statements against the private keyd.
+ks() { printf '%s\n' "$1" | keysh_cmd -c; }
+
 ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 ASAN_B="${KEYTUI_ASAN_BUILD:-build-asan}"
 
@@ -31,8 +34,8 @@ teardown() {
 }
 
 @test "keytui: ASan/UBSan scripted session is clean" {
-	keysh_cmd -c "add 10.0.0.1 10.0.0.2 esp 0x1001 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
-	keysh_cmd -c "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;"
+	ks "add 10.0.0.1 10.0.0.2 esp 0x1001 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
+	ks "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;"
 	cp "$ROOT/tests/bench/keytui/session.keys" "$BATS_TEST_TMPDIR/session.keys"
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
