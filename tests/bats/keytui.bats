@@ -313,17 +313,17 @@ add_sa() { # src dst spi
 }
 
 @test "keytui: NO_COLOR gives a monochrome screen" {
-	kt_start
-	kt_keys q
-	tmux -S "$TSOCK" kill-server
+	# capture with escapes: reverse video and bold only, no colour SGR (3x/4x)
 	tmux -S "$TSOCK" -f /dev/null new-session -d -s kt -x 100 -y 30 \
 		"env TERM=screen-256color NO_COLOR=1 $KT --socket $KEYSH_SOCKET; sleep 60"
 	kt_wait "1 SAD"
-	# capture with escapes: reverse video only, no colour SGR (3x/4x)
 	! tmux -S "$TSOCK" capture-pane -e -p -t kt | grep -qE $'\e\\[[0-9;]*(3[0-7]|4[0-7])m'
-	tmux -S "$TSOCK" kill-server
+	tmux -S "$TSOCK" capture-pane -e -p -t kt | grep -qE $'\e\\[[0-9;]*7m'
+	TSOCK="$BATS_TEST_TMPDIR/tmux2.sock"
 	tmux -S "$TSOCK" -f /dev/null new-session -d -s kt -x 100 -y 30 \
 		"env TERM=screen-256color $KT --socket $KEYSH_SOCKET; sleep 60"
 	kt_wait "1 SAD"
 	tmux -S "$TSOCK" capture-pane -e -p -t kt | grep -qE $'\e\\[[0-9;]*(3[0-7]|4[0-7])m'
+	tmux -S "$TSOCK" kill-server
+	TSOCK="$BATS_TEST_TMPDIR/tmux.sock"
 }
