@@ -233,7 +233,8 @@ void tui_view_sad_index(struct tui *t)
 	for (i = 0; i < t->m.sad.n; i++)
 		if (!t->filter[0] || tui_filter_words_match(t->filter, word_match, tui_model_sa(&t->m, i)))
 			x->ix[x->n++] = i;
-	qsort_r(x->ix, x->n, sizeof(*x->ix), sa_cmp, t);
+	if (x->n > 1)
+		qsort_r(x->ix, x->n, sizeof(*x->ix), sa_cmp, t);
 	x->gen = t->m.sad.gen;
 	x->filter_gen = t->filter_gen;
 	x->valid = true;

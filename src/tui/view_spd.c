@@ -166,7 +166,8 @@ void tui_view_spd_index(struct tui *t)
 	for (i = 0; i < t->m.spd.n; i++)
 		if (!t->filter[0] || tui_filter_words_match(t->filter, word_match, tui_model_pol(&t->m, i)))
 			x->ix[x->n++] = i;
-	qsort_r(x->ix, x->n, sizeof(*x->ix), pol_cmp, t);
+	if (x->n > 1)
+		qsort_r(x->ix, x->n, sizeof(*x->ix), pol_cmp, t);
 	x->gen = t->m.spd.gen;
 	x->filter_gen = t->filter_gen;
 	x->valid = true;
