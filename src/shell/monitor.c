@@ -6,7 +6,10 @@
  * dump, kdebug layout) or one JSON object per line with a "time" member.
  * stdout is line-buffered so pipes see events at once. Receive-buffer
  * overflows (the transport counts ENOBUFS) are printed as they are noticed
- * and in a final summary: losses are never silent. Keys stay (hidden)
+ * and in a final summary: losses are never silent. keyd drops a broadcast
+ * when our queue is full without telling the socket, so with keyd the
+ * monitor also asks keyd's control socket (PATH.ctl, "stats") for its drop
+ * counter whenever it is idle and reports any increase. Keys stay (hidden)
  * unless -K, including in ADD/UPDATE broadcasts.
  */
 #include <errno.h>
@@ -16,6 +19,10 @@
 #include <signal.h>
 #include <time.h>
 #include <sys/time.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <poll.h>
 
 #include "ksh.h"
 
@@ -148,6 +155,46 @@ static void report_lost(struct ksh *k, uint64_t n)
 		(unsigned long long)n, n == 1 ? "" : "s");
 }
 
+/* keyd's drop counter from PATH.ctl; -1 when unavailable. */
+static long long keyd_drops(const struct ksh *k)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct pollfd pfd;
+	char buf[256], *p;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if (k->conn.backend != PFK_BACKEND_KEYD ||
+	    (size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.ctl", k->conn.path) >=
+	    sizeof(sun.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    write(fd, "stats\n", 6) != 6) {
+		close(fd);
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (n < sizeof(buf) - 1 && poll(&pfd, 1, 1000) > 0) {
+		r = read(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (memchr(buf, '\n', n))
+			break;
+	}
+	close(fd);
+	buf[n] = '\0';
+	p = strstr(buf, " drops=");
+	if (strncmp(buf, "ok ", 3) != 0 || !p)
+		return -1;
+	return strtoll(p + 7, NULL, 10);
+}
+
 static void show(struct ksh *k, const struct pfk_msg *m, const uint8_t *raw, size_t len)
 {
 	struct timeval tv;
@@ -224,7 +271,9 @@ int ksh_monitor(struct ksh *k)
 {
 	struct sigaction sa = { .sa_handler = on_sig };
 	struct pfk_msg *m = malloc(sizeof(*m));
-	uint64_t lost_seen;
+	uint64_t lost_seen, total;
+	long long drops_base, drops_seen;
+	unsigned int since_poll = 0;
 	long shown = 0;
 	int ret, n;
 
@@ -241,14 +290,25 @@ int ksh_monitor(struct ksh *k)
 	sigaction(SIGTERM, &sa, NULL);
 	mon_stop = 0;
 	lost_seen = k->conn.lost;
+	drops_base = drops_seen = keyd_drops(k);
 	while (!mon_stop) {
-		n = pfk_conn_recv(&k->conn, k->exec.buf, PFKM_MSG_MAX, 500);
+		n = pfk_conn_recv(&k->conn, k->exec.buf, PFKM_MSG_MAX, 200);
 		if (k->conn.lost != lost_seen) {
 			report_lost(k, k->conn.lost - lost_seen);
 			lost_seen = k->conn.lost;
 		}
-		if (n == -ETIMEDOUT || n == -EINTR)
-			continue;
+		if (n == -ETIMEDOUT || n == -EINTR || (drops_seen >= 0 && ++since_poll >= 4096)) {
+			/* Idle (or busy for long): has keyd dropped anything? */
+			long long d = drops_seen >= 0 ? keyd_drops(k) : -1;
+
+			since_poll = 0;
+			if (d > drops_seen) {
+				report_lost(k, (uint64_t)(d - drops_seen));
+				drops_seen = d;
+			}
+			if (n == -ETIMEDOUT || n == -EINTR)
+				continue;
+		}
 		if (n < 0) {
 			ret = n;
 			fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-n), strerrorname_np(-n));
@@ -268,9 +328,18 @@ int ksh_monitor(struct ksh *k)
 		if (k->mon.count && ++shown >= k->mon.count)
 			break;
 	}
-	if (k->conn.lost)
+	if (drops_seen >= 0) {
+		long long d = keyd_drops(k);
+
+		if (d > drops_seen) {
+			report_lost(k, (uint64_t)(d - drops_seen));
+			drops_seen = d;
+		}
+	}
+	total = k->conn.lost + (uint64_t)(drops_seen > drops_base ? drops_seen - drops_base : 0);
+	if (total)
 		fprintf(stderr, "keysh: monitor: %llu message%s lost in total\n",
-			(unsigned long long)k->conn.lost, k->conn.lost == 1 ? "" : "s");
+			(unsigned long long)total, total == 1 ? "" : "s");
 	fflush(stdout);
 	free(m);
 	return ret;
