@@ -150,7 +150,7 @@ TEST(core_dump_release_while_paused)
 	REQUIRE_EQ(send_dump(&a, SADB_DUMP, SADB_SATYPE_UNSPEC), 0);
 	cap_close(&a);
 	/* the list still works (the cursor was unlinked) */
-	b.n = 0;
+	cap_clear(&b);
 	REQUIRE_EQ(send_dump(&b, SADB_DUMP, SADB_SATYPE_UNSPEC), 0);
 	CHECK_EQ(b.n, 10);
 	cap_close(&b);
