@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# The monitor: -x blocks with timestamps, -xx unix time, -H hex, --json
+# lines, filters, --promisc, keys hidden, lost events counted, `monitor`.
+
+load fixtures/suite.bash
+
+setup() { keysh_start_keyd; }
+teardown() {
+	[ -z "${MON:-}" ] || kill "$MON" 2>/dev/null || true
+	keysh_stop_keyd
+}
+
+# Start a monitor in the background writing to $BATS_TEST_TMPDIR/mon.{out,err};
+# returns once it has registered (its REGISTER is visible to keyd).
+mon() {
+	"$KEYSH_BIN" --socket "$KEYSH_SOCKET" "$@" > "$BATS_TEST_TMPDIR/mon.out" 2> "$BATS_TEST_TMPDIR/mon.err" &
+	MON=$!
+	sleep 0.3
+}
+
+mon_wait() { # wait for the monitor to exit by itself (--count)
+	local i
+	for i in $(seq 1 100); do
+		kill -0 "$MON" 2>/dev/null || { wait "$MON"; MON_STATUS=$?; MON=; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "-x prints a timestamp and setkey's kdebug blocks; keys hidden" {
+	mon -x --count 1
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f'
+	mon_wait
+	[ "$MON_STATUS" -eq 0 ]
+	run cat "$BATS_TEST_TMPDIR/mon.out"
+	assert_line --index 0 --regexp '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}$'
+	assert_line --index 1 "sadb_msg{ version=2 type=3 errno=0 satype=3"
+	assert_line "  key= (hidden) }"
+	refute_output --partial "00010203"
+}
+
+@test "-xx uses unix timestamps; -K shows keys; -H adds the hex dump" {
+	mon -xx -K -H --count 1
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f'
+	mon_wait
+	run cat "$BATS_TEST_TMPDIR/mon.out"
+	assert_line --index 0 --regexp '^[0-9]{10}\.[0-9]{6}$'
+	assert_line --index 1 --regexp '^00000000: 02 03 00 03 '
+	assert_output --partial "00010203"
+}
+
+@test "-H without -K does not dump messages that carry keys" {
+	mon -x -H --count 2
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc random'
+	ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard'
+	mon_wait
+	run cat "$BATS_TEST_TMPDIR/mon.out"
+	assert_line --index 1 "(hex dump hidden: the message carries keys; use -K)"
+	assert_line --regexp '^00000000: 02 0e 00 00 '
+}
+
+@test "--json lines with a time member, pipe-friendly" {
+	mon -x --json --count 2
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	ks 'delete 10.0.0.1 10.0.0.2 esp 0x1000'
+	mon_wait
+	run jq -r '"\(.type) \(.satype) \(.sa.spi_hex) \(.time | type)"' "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "ADD esp 0x00001000 number
+DELETE esp 0x00001000 number"
+}
+
+@test "filters: --type, --satype, --spi, --addr" {
+	mon -x --json --type delete --satype ah --count 1
+	ks 'add 10.0.0.1 10.0.0.2 ah 0x1000 -A hmac-sha1 random'
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	ks 'delete 10.0.0.1 10.0.0.2 esp 0x1000'
+	ks 'delete 10.0.0.1 10.0.0.2 ah 0x1000'
+	mon_wait
+	run jq -r '"\(.type) \(.satype)"' "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "DELETE ah"
+	mon -x --json --spi 0x2001 --addr 10.0.0.9 --count 1
+	ks 'add 10.0.0.1 10.0.0.3 esp 0x2001 -E null'
+	ks 'add 10.0.0.9 10.0.0.2 esp 0x2000 -E null'
+	ks 'add 10.0.0.9 10.0.0.2 esp 0x2001 -E null'
+	mon_wait
+	run jq -r '"\(.sa.src.addr) \(.sa.spi_hex)"' "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "10.0.0.9 0x00002001"
+}
+
+@test "policy events and the X_ prefix in --type" {
+	mon -x --json --type spdadd --count 1
+	ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard'
+	mon_wait
+	run jq -r '"\(.type) \(.policy.dir) \(.policy.action)"' "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "X_SPDADD out discard"
+}
+
+@test "--promisc also shows other sockets' requests (GET is not a broadcast)" {
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	mon -x --json --promisc --type get --count 1
+	ks 'get 10.0.0.1 10.0.0.2 esp 0x1000' > /dev/null
+	mon_wait
+	run jq -r '"\(.type) \(.sa.spi_hex)"' "$BATS_TEST_TMPDIR/mon.out"
+	assert_line --index 0 "GET 0x00001000"
+}
+
+@test "the monitor statement in a script takes the same options" {
+	printf 'monitor --json --type flush --count 1;\n' > "$BATS_TEST_TMPDIR/m.conf"
+	mon -f "$BATS_TEST_TMPDIR/m.conf"
+	# An empty table's flush is not broadcast (af_key): give it something.
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	ks flush
+	mon_wait
+	[ "$MON_STATUS" -eq 0 ]
+	run jq -r .type "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "FLUSH"
+	run ks 'monitor --bogus'
+	assert_failure 1
+	assert_output "<args>:1:1: error: monitor: unknown option '--bogus'"
+}
+
+@test "events lost to a full receive buffer are counted and printed" {
+	for i in $(seq 1 3000); do
+		printf 'add 10.1.0.1 10.1.0.2 esp %d -E null;\n' $((4096 + i))
+	done > "$BATS_TEST_TMPDIR/flood.conf"
+	mon -x --json
+	kill -STOP "$MON"
+	ks -f "$BATS_TEST_TMPDIR/flood.conf"
+	kill -CONT "$MON"
+	sleep 1
+	kill -INT "$MON"
+	wait "$MON" || true
+	MON=
+	lost=$(jq -r 'select(.type == "LOST") | .count' "$BATS_TEST_TMPDIR/mon.out" | paste -sd+ | bc)
+	shown=$(jq -r 'select(.type == "ADD") | .type' "$BATS_TEST_TMPDIR/mon.out" | wc -l)
+	[ "$lost" -gt 0 ]
+	[ $((lost + shown)) -eq 3000 ]
+	run cat "$BATS_TEST_TMPDIR/mon.err"
+	assert_line "keysh: monitor: $lost messages lost in total"
+}
