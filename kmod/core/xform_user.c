@@ -12,6 +12,7 @@
  */
 #include "xform.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
