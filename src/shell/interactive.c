@@ -305,6 +305,11 @@ int ksh_interactive(struct ksh *k)
 		explicit_bzero(s.pending, cut);
 		memmove(s.pending, s.pending + cut, s.plen - cut + 1);
 		s.plen -= cut;
+		/* A blank rest (the newline after ';') starts nothing. */
+		if (strspn(s.pending, " \t\n") == s.plen) {
+			s.plen = 0;
+			s.pending[0] = '\0';
+		}
 		snprintf(s.prompt, sizeof(s.prompt), "keysh(%s)> ", pfk_backend_name(k->conn.backend));
 		if (ret < 0)
 			break;
