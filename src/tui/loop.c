@@ -157,6 +157,7 @@ static void write_stats(struct tui *t, const char *path)
 	if (!f)
 		return;
 	fprintf(f, "load_ms %.1f\n", t->loaded_us ? (t->loaded_us - t->start_us) / 1e3 : -1.0);
+	fprintf(f, "frames_over_50ms %llu\n", (unsigned long long)t->frames_slow);
 	fprintf(f, "frames %llu\navg_ms %.3f\nmax_ms %.3f\nrss_kb %ld\npeak_rss_kb %ld\n"
 		"events %llu\ndropped %llu\nsa %zu\nsp %zu\n",
 		(unsigned long long)t->frames,
@@ -166,6 +167,9 @@ static void write_stats(struct tui *t, const char *path)
 		t->m.sad.n, t->m.spd.n);
 	fclose(f);
 }
+
+/* KEYTUI_FRAME_LOG=FILE: one line per frame, to find slow ones. */
+static FILE *frame_log;
 
 static void frame(struct tui *t)
 {
@@ -177,7 +181,12 @@ static void frame(struct tui *t)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)b.tv_nsec -
 	     (uint64_t)a.tv_nsec;
+	if (frame_log)
+		fprintf(frame_log, "%.3f ms view %d st %d filter '%s'\n", ns / 1e6, t->view, t->st,
+			t->filter);
 	t->frames++;
+	if (ns > 50000000)
+		t->frames_slow++;
 	t->frame_ns_total += ns;
 	if (ns > t->frame_ns_max)
 		t->frame_ns_max = ns;
@@ -221,6 +230,8 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 	int ret = 0;
 
 	t->start_us = tui_now_us();
+	if (getenv("KEYTUI_FRAME_LOG"))
+		frame_log = fopen(getenv("KEYTUI_FRAME_LOG"), "w");
 	if (o->keys_file) {
 		ret = tui_loop_script_load(o->keys_file, &script, &nscript, err, sizeof(err));
 		if (ret < 0) {
@@ -364,6 +375,9 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 		}
 	}
 	free(script);
+	if (frame_log)
+		fclose(frame_log);
+	frame_log = NULL;
 	if (o->stats_file)
 		write_stats(t, o->stats_file);
 	return 0;

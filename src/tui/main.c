@@ -162,8 +162,10 @@ int main(int argc, char **argv)
 	tui_form_free(t->form);
 	tui_backend_close(&t->be);
 	tui_model_free(&t->m);
-	for (c = 0; c < TUI_VIEW_N; c++)
+	for (c = 0; c < TUI_VIEW_N; c++) {
 		free(t->list[c].idx.ix);
+		free(t->list[c].idx.base);
+	}
 	explicit_bzero(t, sizeof(*t));
 	free(t);
 	return ret ? 1 : 0;

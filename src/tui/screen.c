@@ -90,27 +90,35 @@ void tui_bar_text(char *buf, size_t cap, int w, double frac)
 	buf[w] = 0;
 }
 
-bool tui_filter_words_match(const char *filter, bool (*word)(const void *obj, const char *w),
-			    const void *obj)
+void tui_filter_split(const char *filter, struct tui_words *out)
 {
-	char w[128];
 	const char *p = filter;
 	size_t n;
 
+	out->n = 0;
 	for (;;) {
 		while (*p == ' ')
 			p++;
-		if (!*p)
-			return true;
+		if (!*p || out->n == TUI_FILTER_WORDS)
+			return;
 		n = strcspn(p, " ");
-		if (n >= sizeof(w))
-			n = sizeof(w) - 1;
-		memcpy(w, p, n);
-		w[n] = 0;
+		if (n >= sizeof(out->w[0]))
+			n = sizeof(out->w[0]) - 1;
+		memcpy(out->w[out->n], p, n);
+		out->w[out->n++][n] = 0;
 		p += strcspn(p, " ");
-		if (!word(obj, w))
-			return false;
 	}
+}
+
+bool tui_filter_match(const struct tui_words *ws, bool (*word)(const void *obj, const char *w),
+		      const void *obj)
+{
+	int i;
+
+	for (i = 0; i < ws->n; i++)
+		if (!word(obj, ws->w[i]))
+			return false;
+	return true;
 }
 
 int tui_screen_tab_at(int x)

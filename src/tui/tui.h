@@ -48,6 +48,15 @@ struct tui_index {
 	size_t n, cap;
 	uint64_t gen, filter_gen;	/* what it was built from */
 	bool valid;
+	char filter[128];		/* the filter it was built with */
+	int sort_col;
+	bool sort_rev;
+	/* SAD: every row in sort order, rebuilt only when the table or the
+	 * sort changes; filtering scans it in order and never sorts */
+	size_t *base, nbase, capbase;
+	uint64_t base_gen;
+	int base_col;
+	bool base_rev, base_valid;
 };
 
 struct tui_list {
@@ -103,7 +112,7 @@ struct tui {
 	struct tui_form *form;		/* compose form or pair wizard */
 	int cur_y, cur_x;		/* where the text cursor goes, -1: hidden */
 	/* frame statistics for --stats and the benchmark */
-	uint64_t frames, frame_ns_total, frame_ns_max;
+	uint64_t frames, frame_ns_total, frame_ns_max, frames_slow;
 	uint64_t start_us, loaded_us;	/* start, first complete dump (monotonic) */
 };
 

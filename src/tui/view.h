@@ -69,8 +69,15 @@ const char *tui_view_events_col(int col);
 int tui_view_ncols(enum tui_view v);
 const char *tui_view_col_name(enum tui_view v, int col);
 
-/* Filter text matching: all whitespace-separated words must match. */
-bool tui_filter_words_match(const char *filter, bool (*word)(const void *obj, const char *w),
-			    const void *obj);
+/* Filter text matching: all whitespace-separated words must match. The
+ * filter is split once per index rebuild, not once per row. */
+#define TUI_FILTER_WORDS 8
+struct tui_words {
+	char w[TUI_FILTER_WORDS][128];
+	int n;
+};
+void tui_filter_split(const char *filter, struct tui_words *out);
+bool tui_filter_match(const struct tui_words *ws, bool (*word)(const void *obj, const char *w),
+		      const void *obj);
 
 #endif /* TUI_VIEW_H */

@@ -111,6 +111,7 @@ static bool word_match(const void *obj, const char *w)
 
 void tui_view_events_index(struct tui *t)
 {
+	struct tui_words ws;
 	struct tui_list *l = &t->list[TUI_VIEW_EVENTS];
 	struct tui_index *x = &l->idx;
 	uint64_t first = t->m.ev_total - t->m.nev;
@@ -118,6 +119,7 @@ void tui_view_events_index(struct tui *t)
 
 	if (x->valid && (t->paused || (x->gen == t->m.ev_gen && x->filter_gen == t->filter_gen)))
 		return;
+	tui_filter_split(t->filter, &ws);
 	if (x->cap < TUI_EVENTS_MAX) {
 		size_t *p = realloc(x->ix, TUI_EVENTS_MAX * sizeof(*p));
 
@@ -128,7 +130,7 @@ void tui_view_events_index(struct tui *t)
 	}
 	x->n = 0;
 	for (i = 0; i < t->m.nev; i++)
-		if (!t->filter[0] || tui_filter_words_match(t->filter, word_match, tui_model_event(&t->m, i)))
+		if (!t->filter[0] || tui_filter_match(&ws, word_match, tui_model_event(&t->m, i)))
 			x->ix[x->n++] = first + i;
 	x->gen = t->m.ev_gen;
 	x->filter_gen = t->filter_gen;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include "view.h"
 
 enum { C_ADDR, C_PROTO, C_SPI, C_MODE, C_REQID, C_ALGS, C_STATE, C_AGE, C_LIFE, C_N };
@@ -171,33 +172,41 @@ static int sa_cmp(const void *pa, const void *pb, void *ctx)
 	return l->sort_rev ? -c : c;
 }
 
+/* Every alternative is a substring test, so a longer filter only ever
+ * matches a subset: typing narrows the current index instead of scanning
+ * and sorting the whole table again. */
 static bool word_match(const void *obj, const char *w)
 {
 	const struct tui_sa *r = obj;
 	const struct pfk_sa *sa = &r->sa;
-	char *end;
-	unsigned long v;
-	char alg[64];
+	const char *h = w;
+	char num[16];
 
 	if (strstr(r->src, w) || strstr(r->dst, w))
 		return true;
-	if (!strcmp(w, pfk_satype_name(sa->satype)) || !strcmp(w, pfk_mode_name(sa->mode)) ||
-	    !strcmp(w, pfk_state_name(sa->state)))
+	if (strstr(pfk_satype_name(sa->satype), w) || strstr(pfk_mode_name(sa->mode), w) ||
+	    strstr(pfk_state_name(sa->state), w))
 		return true;
-	v = strtoul(w, &end, 0);
-	if (*w && !*end && v == sa->spi)
+	if (sa->enc_alg && strstr(alg_name(sa->satype == PFK_SATYPE_IPCOMP ? PFKM_ALG_COMP :
+					     PFKM_ALG_ENC, sa->enc_alg), w))
 		return true;
-	if (!strncmp(w, "0x", 2) && w[2]) {
-		char hex[16];
-
-		snprintf(hex, sizeof(hex), "0x%08x", sa->spi);
-		if (strstr(hex, w))
-			return true;
+	if (sa->auth_alg && strstr(alg_name(PFKM_ALG_AUTH, sa->auth_alg), w))
+		return true;
+	/* SPI: "0x1a" is a substring of the hex digits (no leading zeros),
+	 * "4097" of the decimal form */
+	if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X')) {
+		for (h += 2; *h == '0'; h++)
+			;
+		if (strspn(h, "0123456789abcdefABCDEF") != strlen(h))
+			return false;
+		snprintf(num, sizeof(num), "%x", sa->spi);
+		return strcasestr(num, h) != NULL;
 	}
-	algs_text(sa, alg, sizeof(alg));
-	if (strstr(alg, w))
-		return true;
-	return sa->auth_alg && strstr(alg_name(PFKM_ALG_AUTH, sa->auth_alg), w);
+	if (strspn(w, "0123456789") == strlen(w)) {
+		snprintf(num, sizeof(num), "%u", sa->spi);
+		return strstr(num, w) != NULL;
+	}
+	return false;
 }
 
 static int index_reserve(struct tui_index *x, size_t n)
@@ -219,24 +228,124 @@ static bool same_sa(const struct pfk_sa *a, const struct pfk_sa *b)
 	return a->satype == b->satype && a->spi == b->spi && !addr_cmp(&a->dst, &b->dst);
 }
 
+/* Sort through a compact (key, row) array: the primary key compares
+ * without touching the 800-byte rows, so 100k rows sort within a frame. */
+struct kv {
+	uint64_t k;
+	size_t i;
+};
+
+static uint64_t be32(const struct pfk_addr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a->a.bytes, 4);
+	return ntohl(v);
+}
+
+static uint64_t sort_key(const struct tui_sa *r, int col, uint64_t now)
+{
+	const struct pfk_sa *sa = &r->sa;
+	double life;
+
+	switch (col) {
+	case C_ADDR: return (uint64_t)sa->src.family << 56 | be32(&sa->src) << 24 | be32(&sa->dst) >> 8;
+	case C_PROTO: return (uint64_t)sa->satype << 32 | sa->spi;
+	case C_SPI: return (uint64_t)sa->spi << 32 | be32(&sa->dst);
+	case C_MODE: return (uint64_t)sa->mode << 32 | sa->spi;
+	case C_REQID: return (uint64_t)sa->reqid << 32 | sa->spi;
+	case C_ALGS: return ((uint64_t)sa->enc_alg << 8 | sa->auth_alg) << 32 | sa->spi;
+	case C_STATE: return (uint64_t)sa->state << 32 | sa->spi;
+	case C_AGE: return (sa_age(r, now) & 0xffffffffu) << 32 | sa->spi;
+	case C_LIFE:
+		life = sa_life(r, now);
+		return (life < 0 ? 0 : (uint64_t)(life * 1e6) + 1) << 32 | sa->spi;
+	default: return 0;
+	}
+}
+
+static int kv_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct kv *a = pa, *b = pb;
+	struct tui *t = ctx;
+
+	if (a->k != b->k)
+		return (a->k < b->k ? -1 : 1) * (t->list[TUI_VIEW_SAD].sort_rev ? -1 : 1);
+	return sa_cmp(&a->i, &b->i, ctx);
+}
+
+static void sort_index(struct tui *t, size_t *ix, size_t n, int col)
+{
+	struct kv *v = malloc(n * sizeof(*v));
+	uint64_t now = (uint64_t)time(NULL);
+	size_t i;
+
+	if (!v) {
+		qsort_r(ix, n, sizeof(*ix), sa_cmp, t);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		v[i].i = ix[i];
+		v[i].k = sort_key(tui_model_sa(&t->m, ix[i]), col, now);
+	}
+	qsort_r(v, n, sizeof(*v), kv_cmp, t);
+	for (i = 0; i < n; i++)
+		ix[i] = v[i].i;
+	free(v);
+}
+
 void tui_view_sad_index(struct tui *t)
 {
+	struct tui_words ws;
 	struct tui_list *l = &t->list[TUI_VIEW_SAD];
 	struct tui_index *x = &l->idx;
-	size_t i;
+	size_t i, n;
 
 	if (x->valid && x->gen == t->m.sad.gen && x->filter_gen == t->filter_gen)
 		return;
-	if (index_reserve(x, t->m.sad.n))
-		return;
-	x->n = 0;
-	for (i = 0; i < t->m.sad.n; i++)
-		if (!t->filter[0] || tui_filter_words_match(t->filter, word_match, tui_model_sa(&t->m, i)))
-			x->ix[x->n++] = i;
-	if (x->n > 1)
-		qsort_r(x->ix, x->n, sizeof(*x->ix), sa_cmp, t);
+	tui_filter_split(t->filter, &ws);
+	if (!x->base_valid || x->base_gen != t->m.sad.gen || x->base_col != l->sort_col ||
+	    x->base_rev != l->sort_rev) {
+		if (t->m.sad.n > x->capbase) {
+			size_t *p = realloc(x->base, t->m.sad.n * sizeof(*p));
+
+			if (!p)
+				return;
+			x->base = p;
+			x->capbase = t->m.sad.n;
+		}
+		for (i = 0; i < t->m.sad.n; i++)
+			x->base[i] = i;
+		x->nbase = t->m.sad.n;
+		if (x->nbase > 1)
+			sort_index(t, x->base, x->nbase, l->sort_col);
+		x->base_gen = t->m.sad.gen;
+		x->base_col = l->sort_col;
+		x->base_rev = l->sort_rev;
+		x->base_valid = true;
+		x->valid = false;	/* the rows moved: no narrowing */
+	}
+	if (x->valid && x->gen == t->m.sad.gen && x->sort_col == l->sort_col &&
+	    x->sort_rev == l->sort_rev && !strncmp(t->filter, x->filter, strlen(x->filter))) {
+		/* the filter grew: keep the order, drop what no longer matches */
+		for (i = n = 0; i < x->n; i++)
+			if (tui_filter_match(&ws, word_match, tui_model_sa(&t->m, x->ix[i])))
+				x->ix[n++] = x->ix[i];
+		x->n = n;
+	} else {
+		if (index_reserve(x, t->m.sad.n))
+			return;
+		x->n = 0;
+		for (i = 0; i < x->nbase; i++)
+			if (!t->filter[0] ||
+			    tui_filter_match(&ws, word_match, tui_model_sa(&t->m, x->base[i])))
+				x->ix[x->n++] = x->base[i];
+	}
 	x->gen = t->m.sad.gen;
 	x->filter_gen = t->filter_gen;
+	snprintf(x->filter, sizeof(x->filter), "%s", t->filter);
+	x->sort_col = l->sort_col;
+	x->sort_rev = l->sort_rev;
 	x->valid = true;
 	if (l->have_key) {
 		for (i = 0; i < x->n; i++)

@@ -148,12 +148,14 @@ static bool word_match(const void *obj, const char *w)
 
 void tui_view_spd_index(struct tui *t)
 {
+	struct tui_words ws;
 	struct tui_list *l = &t->list[TUI_VIEW_SPD];
 	struct tui_index *x = &l->idx;
 	size_t i;
 
 	if (x->valid && x->gen == t->m.spd.gen && x->filter_gen == t->filter_gen)
 		return;
+	tui_filter_split(t->filter, &ws);
 	if (t->m.spd.n > x->cap) {
 		size_t *p = realloc(x->ix, t->m.spd.n * sizeof(*p));
 
@@ -164,7 +166,7 @@ void tui_view_spd_index(struct tui *t)
 	}
 	x->n = 0;
 	for (i = 0; i < t->m.spd.n; i++)
-		if (!t->filter[0] || tui_filter_words_match(t->filter, word_match, tui_model_pol(&t->m, i)))
+		if (!t->filter[0] || tui_filter_match(&ws, word_match, tui_model_pol(&t->m, i)))
 			x->ix[x->n++] = i;
 	if (x->n > 1)
 		qsort_r(x->ix, x->n, sizeof(*x->ix), pol_cmp, t);

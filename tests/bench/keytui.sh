@@ -36,7 +36,7 @@ while [ ! -S "$tmp/keyd.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); 
 run_tui() {
 	rm -f "$tmp/done"
 	tmux -S "$tmp/tmux.sock" -f /dev/null new-session -d -s "$1" -x 132 -y 43 \
-		"env TERM=screen $PWD/$B/keytui --socket $tmp/keyd.sock --keys $2 --stats $tmp/$1.stats; touch $tmp/done"
+		"env TERM=screen KEYTUI_FRAME_LOG=${KEYTUI_FRAME_LOG:+$KEYTUI_FRAME_LOG.$1} $PWD/$B/keytui --socket $tmp/keyd.sock --keys $2 --stats $tmp/$1.stats; touch $tmp/done"
 	i=0
 	while [ ! -f "$tmp/done" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -f "$tmp/done" ] || { echo "keytui.sh: $1 did not finish" >&2; exit 1; }
@@ -55,10 +55,14 @@ run_tui scroll "$tmp/scroll.keys"
 echo "keytui open+scroll+filter with $N SAs (tmux 132x43):"
 sed 's/^/  /' "$tmp/scroll.stats"
 
-# 2: scroll while events pour in
+# 2: scroll while events pour in: the SAD (100k rows changing underneath)
+# for the first half, the Events view for the second
 {
-	printf '<Idle>3'
-	i=0; while [ $i -lt $((SECS * 20)) ]; do printf 'k<Wait=25>j<Wait=25>'; i=$((i + 1)); done
+	printf '<Idle>1'
+	half=$((SECS * 10 + 30))
+	i=0; while [ $i -lt $half ]; do printf 'k<Wait=25>j<Wait=25>'; i=$((i + 1)); done
+	printf '3'
+	i=0; while [ $i -lt $half ]; do printf 'k<Wait=25>j<Wait=25>'; i=$((i + 1)); done
 	printf '1<Wait=100>q'
 } >"$tmp/churn.keys"
 run_tui churn "$tmp/churn.keys" &
