@@ -230,6 +230,8 @@ int tui_model_sa_upsert(struct tui_model *m, const struct pfk_sa *sa, uint64_t n
 	memset(row, 0, sizeof(*row));
 	row->sa = *sa;
 	row->seen = now;
+	snprintf(row->spihex, sizeof(row->spihex), "%x", sa->spi);
+	snprintf(row->spidec, sizeof(row->spidec), "%u", sa->spi);
 	addr_text(row->src, &sa->src);
 	addr_text(row->dst, &sa->dst);
 	chain_link(t, t->n);

@@ -22,6 +22,7 @@
 struct tui_sa {
 	struct pfk_sa sa;
 	char src[TUI_ADDR_TXT], dst[TUI_ADDR_TXT];	/* formatted once */
+	char spihex[12], spidec[12];	/* "1a2b" (no leading zeros), "6699": filter */
 	uint64_t seen;			/* wall clock when first seen, if no addtime */
 };
 

@@ -180,7 +180,6 @@ static bool word_match(const void *obj, const char *w)
 	const struct tui_sa *r = obj;
 	const struct pfk_sa *sa = &r->sa;
 	const char *h = w;
-	char num[16];
 
 	if (strstr(r->src, w) || strstr(r->dst, w))
 		return true;
@@ -199,13 +198,10 @@ static bool word_match(const void *obj, const char *w)
 			;
 		if (strspn(h, "0123456789abcdefABCDEF") != strlen(h))
 			return false;
-		snprintf(num, sizeof(num), "%x", sa->spi);
-		return strcasestr(num, h) != NULL;
+		return strcasestr(r->spihex, h) != NULL;
 	}
-	if (strspn(w, "0123456789") == strlen(w)) {
-		snprintf(num, sizeof(num), "%u", sa->spi);
-		return strstr(num, w) != NULL;
-	}
+	if (strspn(w, "0123456789") == strlen(w))
+		return strstr(r->spidec, w) != NULL;
 	return false;
 }
 
