@@ -82,7 +82,7 @@ void tui_view_detail_draw(struct tui *t, int y, int h)
 			scratch.type = PFK_T_DUMP;
 			scratch.satype = s->sa.satype;
 			scratch.sa = s->sa;
-			pfk_render_sa_setkey(f, &scratch, flags | PFK_R_PORTS, now);
+			pfk_render_sa_setkey(f, &scratch, flags, now);
 			snprintf(title, sizeof(title), " Detail: %s SA spi 0x%08x  (K keys, Enter close) ",
 				 pfk_satype_name(s->sa.satype), s->sa.spi);
 		}

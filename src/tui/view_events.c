@@ -55,7 +55,9 @@ static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
 		snprintf(buf, cap, "%s", e->type ? pfk_msgtype_name(e->type) : "(bad)");
 		break;
 	case C_SATYPE:
-		snprintf(buf, cap, "%s", e->satype ? pfk_satype_name(e->satype) : "");
+		/* policy messages carry satype 0 (unspec): nothing to say */
+		snprintf(buf, cap, "%s", e->satype && e->satype != PFK_SATYPE_UNSPEC ?
+			 pfk_satype_name(e->satype) : "");
 		break;
 	case C_SPI:
 		if (e->has_spi)
