@@ -3,12 +3,15 @@
 # keyd.sh: ADD throughput and DUMP time of keyd. Starts a private keyd,
 # streams N (default 100000) pre-built ADD messages through one raw client
 # connection (the ceiling keysh's batch install is measured against), then
-# DUMPs them. Usage: sh tests/bench/keyd.sh [N] [WINDOW]
+# DUMPs them. PAIRS=distinct (default: one destination per SA) or same
+# (every SA between one address pair, the core's worst case).
+# Usage: sh tests/bench/keyd.sh [N] [WINDOW]
 set -eu
 cd "$(dirname "$0")/../.."
 B=${B:-build}
 N=${1:-100000}
 W=${2:-64}
+PAIRS=${PAIRS:-distinct}
 [ -x "$B/keyd" ] || { echo "keyd.sh: $B/keyd missing (make B=$B userspace)" >&2; exit 1; }
 [ -f "$B/libpfkey.a" ] || make -s B="$B" "$B/libpfkey.a"
 tmp=$(mktemp -d)
@@ -19,6 +22,6 @@ cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd
 pid=$!
 i=0
 while [ ! -S "$tmp/keyd.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-"$tmp/keyd_bench" "$tmp/keyd.sock" "$N" "$W"
+"$tmp/keyd_bench" "$tmp/keyd.sock" "$N" "$W" "$PAIRS"
 rss=$(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status 2>/dev/null || echo "?")
 echo "keyd peak RSS with $N SAs: $rss"

@@ -77,7 +77,10 @@ void drv_down(struct keyd *k, int *fds, int n);
 /* REGISTER fd for satype and read its own reply; false on failure. */
 bool drv_register_fd(int fd, uint8_t satype);
 /* Send msg on fd and require a reply of (type, err) on fd; false otherwise. */
-bool drv_roundtrip(int fd, const struct mb *m, uint8_t type, uint8_t err);
+bool drv_roundtrip_at(int fd, const struct mb *m, uint8_t type, uint8_t err,
+		      const char *file, int line);
+#define drv_roundtrip(fd, m, type, err) \
+	drv_roundtrip_at((fd), (m), (type), (err), __FILE__, __LINE__)
 /* Connect a client (SOCK_SEQPACKET). -errno on failure. */
 int drv_connect(const struct keyd *k);
 /* One control-socket line; answer without newline in out. 0 or -errno. */

@@ -313,16 +313,17 @@ void drv_down(struct keyd *k, int *fds, int n)
 	drv_keyd_stop(k);
 }
 
-bool drv_roundtrip(int fd, const struct mb *m, uint8_t type, uint8_t err)
+bool drv_roundtrip_at(int fd, const struct mb *m, uint8_t type, uint8_t err,
+		      const char *file, int line)
 {
 	static struct rx r;
 	int ret = drv_send(fd, m->b, m->len);
 
 	if (ret) {
-		drv_fail(__FILE__, __LINE__, "send: %s", strerror(-ret));
+		drv_fail(file, line, "send: %s", strerror(-ret));
 		return false;
 	}
-	return rx_expect(fd, &r, type, err, __FILE__, __LINE__);
+	return rx_expect(fd, &r, type, err, file, line);
 }
 
 bool drv_register_fd(int fd, uint8_t satype)

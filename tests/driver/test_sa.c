@@ -4,6 +4,7 @@
  * FLUSH, DUMP, error ACQUIRE): success and error replies and who gets them.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "drv.h"
@@ -320,5 +321,57 @@ DTEST(sa_acquire_error)
 	CHECK(drv_quiet(fd[1], 100));
 	mb_simple(&m, SADB_DUMP, SADB_SATYPE_UNSPEC, 1);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_DUMP, ENOENT));
+	drv_down(&k, fd, 2);
+}
+
+/*
+ * A dump larger than the connection's buffer: keyd pauses it at 2/3 of
+ * SO_SNDBUF and resumes on POLLOUT, so a slow reader still gets every SA
+ * exactly once, numbered 1, 2, ... and the last one 0.
+ */
+DTEST(sa_dump_pause_resume)
+{
+	static bool seen[4000];
+	struct keyd k;
+	int fd[2], i, n = 4000, got = 0, dup = 0, badseq = 0;
+	struct mb m;
+
+	if (!drv_up(&k, fd, 2))
+		return;
+	close(fd[1]);	/* no ALL copies to a reader that never reads */
+	fd[1] = -1;
+	for (i = 0; i < n; i++) {
+		mb_esp_sa(&m, SADB_ADD, 0x20000 + (uint32_t)i, 1, "10.0.0.1", "10.0.0.2");
+		if (!drv_roundtrip(fd[0], &m, SADB_ADD, 0))
+			break;
+	}
+	REQUIRE_EQ(i, n);
+	memset(seen, 0, sizeof(seen));
+	mb_simple(&m, SADB_DUMP, SADB_SATYPE_ESP, 5);
+	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
+	usleep(200000);		/* let the queue fill and the dump pause */
+	while (rx_get(fd[0], &r, 2000) == 0) {
+		const struct sadb_sa *sa = rx_ext(&r, SADB_EXT_SA);
+		uint32_t spi;
+
+		if (r.h->sadb_msg_type != SADB_DUMP || r.h->sadb_msg_errno || !sa)
+			break;
+		got++;
+		spi = ntohl(sa->sadb_sa_spi) - 0x20000;
+		if (spi < 4000u && seen[spi])
+			dup++;
+		else if (spi < 4000u)
+			seen[spi] = true;
+		if (r.h->sadb_msg_seq != (got == n ? 0u : (uint32_t)got))
+			badseq++;
+		if (r.h->sadb_msg_seq == 0)
+			break;
+		if (got % 500 == 0)
+			usleep(20000);	/* a slow reader */
+	}
+	CHECK_EQ(got, n);
+	CHECK_EQ(dup, 0);
+	CHECK_EQ(badseq, 0);
+	CHECK(drv_quiet(fd[0], 100));
 	drv_down(&k, fd, 2);
 }

@@ -5,9 +5,10 @@
  * connection keeping WINDOW requests in flight, and counts the ADD echoes
  * (ALL broadcast, so the sender gets one per SA). Then DUMPs the SADB and
  * times it until the final seq-0 message. Prints SAs/s and msgs/s.
- *   keyd_bench SOCKET [N] [WINDOW]
+ *   keyd_bench SOCKET [N] [WINDOW] [distinct|same]
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq)
+static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq, uint32_t daddr)
 {
 	struct sadb_msg *h = (void *)b;
 	struct sadb_sa *sa = (void *)(h + 1);
@@ -63,7 +64,7 @@ static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq)
 	memcpy(dst, src, 24);
 	dst->sadb_address_exttype = SADB_EXT_ADDRESS_DST;
 	sin = (void *)(dst + 1);
-	sin->sin_addr.s_addr = htonl(0x0a000002);
+	sin->sin_addr.s_addr = htonl(daddr);
 	off = 16 + 16 + 48;
 	ka = (void *)(b + off);
 	ka->sadb_key_len = 4;			/* 8 + 20 bytes -> 32 */
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 0) : 100000;
 	unsigned long window = argc > 3 ? strtoul(argv[3], NULL, 0) : 64;
+	bool same = argc > 4 && !strcmp(argv[4], "same");
 	unsigned long sent = 0, got = 0, errs = 0, dumped = 0;
 	static uint8_t rx[65536];
 	uint8_t *msgs;
@@ -116,7 +118,8 @@ int main(int argc, char **argv)
 	if (!msgs)
 		return 1;
 	for (unsigned long i = 0; i < n; i++)
-		mlen = build_add(msgs + i * MSG_BYTES, 0x1000 + (uint32_t)i, (uint32_t)i + 1);
+		mlen = build_add(msgs + i * MSG_BYTES, 0x1000 + (uint32_t)i, (uint32_t)i + 1,
+				 same ? 0x0a000002 : 0x0b000000 + (uint32_t)i);
 
 	t0 = now();
 	while (got < n) {
@@ -136,7 +139,8 @@ int main(int argc, char **argv)
 		got++;
 	}
 	t1 = now();
-	printf("keyd ADD: %lu SAs in %.3f s = %.0f SAs/s (window %lu, %lu errors)\n",
+	printf("keyd ADD (%s address pairs): %lu SAs in %.3f s = %.0f SAs/s "
+	       "(window %lu, %lu errors)\n", same ? "one" : "distinct",
 	       n, t1 - t0, (double)n / (t1 - t0), window, errs);
 
 	{
