@@ -102,9 +102,10 @@ void tui_view_detail_draw(struct tui *t, int y, int h)
 		const struct tui_event *e = tui_view_events_selected(t);
 
 		if (e) {
-			pfk_render_debug(f, e->raw, e->len, flags);
+			/* asked for, the hex view comes first: the pane is short */
 			if (t->hex)
 				hex_dump(f, e->raw, e->len, t->show_keys);
+			pfk_render_debug(f, e->raw, e->len, flags);
 			snprintf(title, sizeof(title), " Detail: %s, %zu bytes  (x hex, K keys) ",
 				 e->type ? pfk_msgtype_name(e->type) : "malformed", e->len);
 		}

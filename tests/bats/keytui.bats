@@ -327,3 +327,55 @@ add_sa() { # src dst spi
 	tmux -S "$TSOCK" kill-server
 	TSOCK="$BATS_TEST_TMPDIR/tmux.sock"
 }
+
+@test "keytui: compose a policy; update an SA's lifetimes; copy a row as a keysh statement" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	kt_start 120x30
+	tmux -S "$TSOCK" set -g set-clipboard on
+	kt_wait "0x00001001"
+	kt_keys p
+	kt_wait "Compose policy (spdadd)"
+	kt_type 10.5.0.0/24; kt_keys Tab
+	kt_type 10.6.0.0/24; kt_keys Tab
+	kt_keys C-u; kt_type tcp; kt_keys Tab
+	kt_keys Right                     # direction: in
+	kt_keys Enter
+	kt_wait "ok: spdadd 10.5.0.0/24 10.6.0.0/24 tcp -P in ipsec esp/transport//require ;"
+	assert_policy_exists 10.5.0.0/24 10.6.0.0/24 in action=ipsec
+	kt_keys 2
+	kt_wait "10.5.0.0/24 → 10.6.0.0/24 tcp"
+	kt_keys 1 l
+	kt_wait "Update SA lifetimes (update)"
+	kt_keys C-u; kt_type 100; kt_keys Tab
+	kt_keys C-u; kt_type 200
+	kt_keys Enter
+	kt_wait "ok: update 10.0.0.1 10.0.0.2 esp 0x1001"
+	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1001 lifetime_soft.addtime=100 lifetime_hard.addtime=200 \
+		enc_key.bits=128
+	kt_keys y
+	kt_wait "copied: add 10.0.0.1 10.0.0.2 esp"
+	kt_screen | tail -n1 | grep -qF "(hidden)"
+	for _ in $(seq 1 50); do tmux -S "$TSOCK" show-buffer 2>/dev/null | grep -q "^add 10.0.0.1" && break; sleep 0.05; done
+	tmux -S "$TSOCK" show-buffer | grep -q "^add 10.0.0.1 10.0.0.2 esp .*0x00112233445566778899aabbccddeeff"
+}
+
+@test "keytui: Events follow, pause, hex view with key bytes blanked until K" {
+	kt_start 120x40
+	kt_keys 3
+	kt_wait "REGISTER"
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	kt_wait "0x00001001"
+	kt_keys Space
+	kt_wait "PAUSED"
+	add_sa 10.0.0.1 10.0.0.3 0x1002
+	kt_wait "SA 2 SP 0"
+	! kt_screen | grep -qF "0x00001002"
+	kt_keys Space
+	kt_wait "0x00001002"
+	kt_keys k x
+	kt_wait "hex (key bytes blanked; K shows keys):"
+	! kt_screen | grep -q "00112233"
+	kt_keys K
+	kt_wait "KEYS SHOWN"
+	kt_screen | grep -q "00112233"
+}
