@@ -441,6 +441,12 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 		if (loaded)
 			keyd_log(KEYD_LOG_INFO, "state file %s: restored %zu SAs, %zu policies",
 				 o->state_file, nsa, npol);
+		/* Write it once now: an unwritable location fails at start,
+		 * not silently at the first change. */
+		if (keyd_state_save(s.net, o->state_file)) {
+			status = KEYD_EXIT_STATE;
+			goto err_state;
+		}
 	}
 	s.sigfd = signals_open();
 	if (s.sigfd < 0) {

@@ -209,3 +209,55 @@ DTEST(flow_inject_client)
 	CHECK(strstr(out, "sockets=1 ") != NULL);
 	drv_down(&k, fd, 1);
 }
+
+/*
+ * A key manager's whole cycle: flow -> ACQUIRE (seq N) to the registered
+ * KM -> GETSPI with seq N (takes over the larval SA) -> UPDATE with keys ->
+ * the same flow now goes out under IPsec. An error ACQUIRE for an unknown
+ * sequence is ignored silently.
+ */
+DTEST(flow_km_acquire_getspi_update)
+{
+	struct keyd k;
+	int fd[2];
+	struct mb m;
+	const struct sadb_sa *sa;
+	uint32_t seq, spi;
+
+	if (!drv_up(&k, fd, 2))
+		return;
+	REQUIRE(drv_register_fd(fd[1], SADB_SATYPE_ESP));
+	mb_esp_policy(&m, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.0.0.1", "10.0.0.2", 1);
+	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, 0));
+	drv_drain(fd[1], 100);
+	CTL_IS(&k, "flow out 10.0.0.1 10.0.0.2 tcp 4000 22 60", "ok acquire");
+	REQUIRE(RX_EXPECT(fd[1], &r, SADB_ACQUIRE, 0));
+	seq = r.h->sadb_msg_seq;
+
+	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, seq);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_spirange(&m, 0x3000, 0x3fff);
+	mb_done(&m);
+	CHECK_EQ(drv_send(fd[1], m.b, m.len), 0);
+	REQUIRE(RX_EXPECT(fd[1], &r, SADB_GETSPI, 0));
+	CHECK_EQ(r.h->sadb_msg_seq, seq);
+	sa = rx_ext(&r, SADB_EXT_SA);
+	REQUIRE(sa);
+	spi = ntohl(sa->sadb_sa_spi);
+	CHECK(spi >= 0x3000 && spi <= 0x3fff);
+
+	mb_esp_sa(&m, SADB_UPDATE, spi, seq, "10.0.0.1", "10.0.0.2");
+	CHECK_EQ(drv_send(fd[1], m.b, m.len), 0);
+	CHECK(RX_EXPECT(fd[1], &r, SADB_UPDATE, 0));
+	CHECK(RX_EXPECT(fd[0], &r, SADB_UPDATE, 0));
+	CTL_IS(&k, "flow out 10.0.0.1 10.0.0.2 tcp 4000 22 60", "ok ipsec");
+	CHECK(drv_quiet(fd[1], 100));	/* no second ACQUIRE */
+
+	/* Error ACQUIRE for a sequence nobody knows: no answer at all. */
+	mb_simple(&m, SADB_ACQUIRE, SADB_SATYPE_ESP, seq + 1000);
+	((struct sadb_msg *)(void *)m.b)->sadb_msg_errno = ENOENT;
+	CHECK_EQ(drv_send(fd[1], m.b, m.len), 0);
+	CHECK(drv_quiet(fd[1], 200));
+	drv_down(&k, fd, 2);
+}

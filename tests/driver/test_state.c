@@ -294,3 +294,16 @@ DTEST(state_corrupt_file_refused)
 	close(fd);
 	drv_keyd_stop(&k);
 }
+
+/* A state file keyd cannot write is refused at start, not at shutdown. */
+DTEST(state_unwritable_refused)
+{
+	char cmd[512];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s --foreground --socket /tmp/keyd-drv-unw.sock "
+		 "--state /nonexistent-dir/state 2>/dev/null", drv_keyd_bin);
+	st = system(cmd);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	CHECK(access("/tmp/keyd-drv-unw.sock", F_OK) != 0);
+}
