@@ -102,6 +102,13 @@ static int open_pair(struct tui_backend *be)
 	if (ret)
 		goto err_evt;
 	be->evt_open = true;
+	/* room for bursts: broadcasts that do not fit are lost for us */
+	{
+		int sz = 8 << 20;
+
+		if (setsockopt(be->evt.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+			setsockopt(be->evt.fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	ret = pfk_conn_open(&be->ctl, be->kind, be->path);
 	if (ret)
 		goto err_ctl;

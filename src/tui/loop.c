@@ -362,7 +362,7 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 			if (ret)
 				tui_msg(t, true, "refresh: %s", strerror(-ret));
 		}
-		if (r)
+		if (r || t->stale)
 			dirty = true;
 		if (now / 1000000 != last_sec) {	/* ages, rate */
 			last_sec = now / 1000000;

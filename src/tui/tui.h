@@ -37,6 +37,10 @@ enum {
 	TUI_R_REINDEX = 1u << 4,	/* filter/sort changed: rebuild row index */
 };
 
+/* Big tables re-sort at most this often while they change (view_sad.c). */
+#define TUI_RESORT_MIN 20000
+#define TUI_RESORT_US 250000
+
 /* Synthetic key codes (one input path for mouse and script). */
 #define TUI_KEY_TAB_CLICK(v) (0x10000 + (v))	/* click on tab v */
 #define TUI_KEY_ROW_CLICK(r) (0x20000 + (r))	/* click on screen row r */
@@ -54,7 +58,7 @@ struct tui_index {
 	/* SAD: every row in sort order, rebuilt only when the table or the
 	 * sort changes; filtering scans it in order and never sorts */
 	size_t *base, nbase, capbase;
-	uint64_t base_gen;
+	uint64_t base_gen, base_us;
 	int base_col;
 	bool base_rev, base_valid;
 };
@@ -98,6 +102,7 @@ struct tui {
 	size_t help_top;
 	char filter[128];
 	uint64_t filter_gen;
+	bool stale;		/* SAD shown in an old order: draw again soon */
 	/* status line: last error (sticky until next action) or info */
 	char msg[512];
 	bool msg_err;

@@ -299,6 +299,24 @@ void tui_view_sad_index(struct tui *t)
 
 	if (x->valid && x->gen == t->m.sad.gen && x->filter_gen == t->filter_gen)
 		return;
+	/*
+	 * Under a storm of changes (10k events/s) re-sorting 100k rows every
+	 * frame would starve the event socket. Only the table changed, and a
+	 * big one: re-sort at most every TUI_RESORT_US and meanwhile keep the
+	 * old order, dropping indices past the end so every row drawn exists
+	 * (a row may show its new occupant until the next re-sort).
+	 */
+	if (x->valid && x->base_valid && x->filter_gen == t->filter_gen &&
+	    x->base_col == l->sort_col && x->base_rev == l->sort_rev &&
+	    t->m.sad.n > TUI_RESORT_MIN && tui_now_us() - x->base_us < TUI_RESORT_US) {
+		for (i = n = 0; i < x->n; i++)
+			if (x->ix[i] < t->m.sad.n)
+				x->ix[n++] = x->ix[i];
+		x->n = n;
+		t->stale = true;
+		return;
+	}
+	t->stale = false;
 	tui_filter_split(t->filter, &ws);
 	if (!x->base_valid || x->base_gen != t->m.sad.gen || x->base_col != l->sort_col ||
 	    x->base_rev != l->sort_rev) {
@@ -316,6 +334,7 @@ void tui_view_sad_index(struct tui *t)
 		if (x->nbase > 1)
 			sort_index(t, x->base, x->nbase, l->sort_col);
 		x->base_gen = t->m.sad.gen;
+		x->base_us = tui_now_us();
 		x->base_col = l->sort_col;
 		x->base_rev = l->sort_rev;
 		x->base_valid = true;

@@ -68,7 +68,11 @@ sed 's/^/  /' "$tmp/scroll.stats"
 run_tui churn "$tmp/churn.keys" &
 tuipid=$!
 sleep 1.5	# keytui has loaded the dump by now (see load_ms above)
-"$tmp/keytui_load" "$tmp/keyd.sock" churn "$RATE" "$SECS" || true
+"$tmp/keytui_load" "$tmp/keyd.sock" churn "$RATE" "$SECS" | tee "$tmp/churn.out" || true
 wait $tuipid
 echo "keytui scrolling while $RATE broadcasts/s arrive for ${SECS}s:"
 sed 's/^/  /' "$tmp/churn.stats"
+sent=$(sed -n 's/^keytui_load: churn \([0-9]*\) requests.*/\1/p' "$tmp/churn.out")
+got=$(awk '/^events / {print $2}' "$tmp/churn.stats")
+# 3 of the events are the REGISTER replies keytui asked for at start
+echo "  broadcasts received $((got - 3)) of $sent (the rest were dropped by keyd for a full client queue)"
