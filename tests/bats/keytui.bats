@@ -379,3 +379,51 @@ add_sa() { # src dst spi
 	kt_wait "KEYS SHOWN"
 	kt_screen | grep -q "00112233"
 }
+
+@test "keytui: SPI auto (GETSPI then UPDATE) from the compose form" {
+	kt_start 120x30
+	kt_keys a
+	kt_wait "Compose SA (add)"
+	kt_type 192.0.2.5; kt_keys Tab
+	kt_type 192.0.2.6; kt_keys Tab Tab
+	kt_wait "auto"
+	kt_keys Tab Tab Tab Tab C-g Tab Tab C-g Enter
+	kt_wait "ok: add 192.0.2.5 192.0.2.6 esp auto"
+	kt_wait "1 SAD (1)"
+	[ "$(keysh_count_sa esp)" -eq 1 ]
+	spi=$(keysh_sa_json | jq -r .sa.spi)
+	[ "$spi" -ge 256 ]
+	kt_screen | grep -F "192.0.2.5 → 192.0.2.6" | grep -qF "$(printf 0x%08x "$spi")"
+	# GETSPI's reply is unicast (af_key: BROADCAST_ONE); the UPDATE is broadcast
+	kt_keys 3
+	kt_wait "UPDATE"
+	kt_screen | grep -F "UPDATE" | grep -qF "$(printf 0x%08x "$spi")"
+}
+
+@test "keytui: sort by column and reverse; refresh keeps the rows" {
+	add_sa 10.0.0.9 10.0.0.2 0x1001
+	add_sa 10.0.0.1 10.0.0.3 0x1003
+	add_sa 10.0.0.5 10.0.0.4 0x1002
+	kt_start 120x30
+	kt_wait "0x00001003"
+	# default: SPI ascending
+	[ "$(kt_screen | grep -o '0x0000100[123]' | tr '\n' ' ')" = "0x00001001 0x00001002 0x00001003 " ]
+	kt_keys S
+	kt_wait "sorted by SPI (reversed)"
+	[ "$(kt_screen | grep -o '0x0000100[123]' | tr '\n' ' ')" = "0x00001003 0x00001002 0x00001001 " ]
+	kt_keys S s s s s s s s
+	kt_wait "sorted by SRC -> DST"
+	! kt_screen | grep -qF "(reversed)"
+	[ "$(kt_screen | grep -o '0x0000100[123]' | tr '\n' ' ')" = "0x00001003 0x00001002 0x00001001 " ]
+	kt_keys r
+	kt_wait "1 SAD (3)"
+}
+
+@test "keytui: --backend kernel without PF_KEY in the kernel fails with the reason" {
+	if python3 -c 'import socket; socket.socket(15, socket.SOCK_RAW, 2)' 2>/dev/null; then
+		skip "this kernel has PF_KEY"
+	fi
+	run "$KT" --backend kernel
+	[ "$status" -eq 1 ]
+	[[ "$output" == "keytui: PF_KEY socket: Address family not supported by protocol" ]]
+}
