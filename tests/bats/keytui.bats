@@ -427,3 +427,19 @@ add_sa() { # src dst spi
 	[ "$status" -eq 1 ]
 	[[ "$output" == "keytui: PF_KEY socket: Address family not supported by protocol" ]]
 }
+
+@test "keytui: starts keyd itself when nothing listens (auto backend, no PF_KEY)" {
+	if python3 -c 'import socket; socket.socket(15, socket.SOCK_RAW, 2)' 2>/dev/null; then
+		skip "this kernel has PF_KEY: auto uses it"
+	fi
+	sock="$BATS_TEST_TMPDIR/auto.sock"
+	tmux -S "$TSOCK" -f /dev/null new-session -d -s kt -x 120 -y 30 \
+		"env TERM=screen LANG=C.UTF-8 $KT --socket $sock; sleep 60"
+	kt_wait "keyd $sock (started)"
+	printf 'add 10.9.0.1 10.9.0.2 esp 0x4001 -E aes-cbc random ;\n' | "$(keysh__bin keysh)" --socket "$sock" -c
+	kt_wait "0x00004001"
+	# the keyd keytui started is detached and outlives it: stop it by its socket
+	kpid=$(pgrep -f -- "--socket $sock --foreground")
+	[ -n "$kpid" ]
+	kill $kpid
+}
