@@ -261,3 +261,37 @@ DTEST(flow_km_acquire_getspi_update)
 	CHECK(drv_quiet(fd[1], 200));
 	drv_down(&k, fd, 2);
 }
+
+/* Time lifetimes run on the core's timers, driven by keyd's poll loop. */
+DTEST(timer_addtime_expire)
+{
+	struct keyd k;
+	int fd[2];
+	struct mb m;
+
+	if (!drv_up(&k, fd, 2))
+		return;
+	REQUIRE(drv_register_fd(fd[1], SADB_SATYPE_ESP));
+	mb_esp_sa(&m, SADB_ADD, 0x6000, 1, "10.0.0.1", "10.0.0.2");
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 2, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, 0, 1, 0);
+	mb_done(&m);
+	CHECK(drv_roundtrip(fd[0], &m, SADB_ADD, 0));
+	CHECK(RX_EXPECT(fd[1], &r, SADB_ADD, 0));
+	if (rx_get(fd[1], &r, 3000) == 0 && r.h->sadb_msg_type == SADB_EXPIRE)
+		CHECK(rx_ext(&r, SADB_EXT_LIFETIME_SOFT) && !rx_ext(&r, SADB_EXT_LIFETIME_HARD));
+	else
+		drv_fail(__FILE__, __LINE__, "no soft EXPIRE within 3 s");
+	if (rx_get(fd[1], &r, 3000) == 0 && r.h->sadb_msg_type == SADB_EXPIRE)
+		CHECK(rx_ext(&r, SADB_EXT_LIFETIME_HARD) && !rx_ext(&r, SADB_EXT_LIFETIME_SOFT));
+	else
+		drv_fail(__FILE__, __LINE__, "no hard EXPIRE within 3 s");
+	mb_hdr(&m, SADB_GET, SADB_SATYPE_ESP, 2);
+	mb_sa(&m, 0x6000, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_done(&m);
+	drv_drain(fd[0], 50);
+	CHECK(drv_roundtrip(fd[0], &m, SADB_GET, ESRCH));
+	drv_down(&k, fd, 2);
+}

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
 
 #include "drv.h"
 
@@ -306,4 +307,38 @@ DTEST(state_unwritable_refused)
 	st = system(cmd);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
 	CHECK(access("/tmp/keyd-drv-unw.sock", F_OK) != 0);
+}
+
+/* An SA removed by its hard lifetime (a core timer) leaves the file too. */
+DTEST(state_follows_timer_expiry)
+{
+	struct keyd k;
+	struct mb m;
+	int fd;
+
+	REQUIRE_EQ(drv_keyd_start(&k, true, NULL), 0);
+	fd = drv_connect(&k);
+	REQUIRE(fd >= 0);
+	mb_esp_sa(&m, SADB_ADD, 0x3001, 1, "10.0.0.1", "10.0.0.2");
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 1, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, 0, 1, 0);
+	mb_done(&m);
+	CHECK(drv_roundtrip(fd, &m, SADB_ADD, 0));
+	mb_esp_sa(&m, SADB_ADD, 0x3002, 2, "10.0.0.1", "10.0.0.2");
+	CHECK(drv_roundtrip(fd, &m, SADB_ADD, 0));
+	close(fd);
+	usleep(getenv("KEYSH_VALGRIND") ? 5000000 : 2000000);
+	kill(k.pid, SIGKILL);	/* no shutdown save: only the debounced one */
+	waitpid(k.pid, NULL, 0);
+	k.pid = -1;
+	REQUIRE_EQ(drv_keyd_restart(&k), 0);
+	fd = drv_connect(&k);
+	REQUIRE(fd >= 0);
+	snapshot(fd, SADB_DUMP, &sa1);
+	CHECK_EQ(sa1.n, 1);
+	if (sa1.n == 1)
+		CHECK_EQ(ntohl(((const struct sadb_sa *)(const void *)(sa1.msg[0] + 16))->sadb_sa_spi),
+			 0x3002);
+	close(fd);
+	drv_keyd_stop(&k);
 }
