@@ -440,9 +440,6 @@ static void text_free(char *s)
 	}
 }
 
-/* The wizard's own field checks live in wizard.c. */
-void tui_wizard_check(struct tui_form *f);
-
 void tui_form_check(struct tui_form *f)
 {
 	char *text;
@@ -504,8 +501,6 @@ static void field_display(const struct tui *t, const struct tui_form *f, int i, 
 	}
 	snprintf(buf, cap, "%s", fd->val);
 }
-
-void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h);
 
 void tui_form_draw(struct tui *t, struct tui_form *f)
 {
@@ -624,8 +619,6 @@ static void generate(struct tui_form *f)
 		fd->generated = true;
 	}
 }
-
-unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f);
 
 static unsigned int apply(struct tui *t, struct tui_form *f)
 {

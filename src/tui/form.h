@@ -56,6 +56,10 @@ unsigned int tui_form_key(struct tui *t, struct tui_form *f, int ch);
 char *tui_form_text(struct tui_form *f);
 /* Wizard: the script for both SAs and the policies (caller wipes, frees). */
 char *tui_wizard_script(struct tui_form *f);
+/* The wizard's parts of the form engine (wizard.c). */
+void tui_wizard_check(struct tui_form *f);
+unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f);
+void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h);
 /* Revalidate every field (after a pick-list change). */
 void tui_form_check(struct tui_form *f);
 
