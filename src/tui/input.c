@@ -42,6 +42,7 @@ const struct tui_keydef tui_keydefs[] = {
 	{ "Tab, Down / S-Tab, Up", "next / previous field", "form" },
 	{ "Left Right, Space", "change a pick-list choice", "form" },
 	{ "C-g", "generate: random key of the exact length, or SPI auto (GETSPI)", "form" },
+	{ "C-u, Backspace", "clear the field / delete the last character", "form" },
 	{ "Enter", "apply (the wizard shows the keysh script first; Enter again applies)", "form" },
 };
 const size_t tui_nkeydefs = sizeof(tui_keydefs) / sizeof(tui_keydefs[0]);

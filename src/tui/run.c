@@ -94,6 +94,8 @@ int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t
 		goto err_init;
 	}
 	x.journal = atomic;
+	/* the operator waits on this: fail a stuck backend well before 5 s */
+	x.timeout_ms = 2000;
 	for (i = 0; i < n; i++) {
 		ret = pfk_exec_run(&x, &v[i]);
 		if (ret) {
