@@ -8,6 +8,8 @@
  * With x->journal set (--atomic) every successful change records how to undo
  * it, using a GET/SPDDUMP snapshot taken before the change; pfk_exec_rollback
  * replays the journal backwards. Snapshots hold keys: wiped when dropped.
+ * Batches may be pipelined (pfk_exec_submit): a window of requests in
+ * flight, results matched back by seq, in order.
  */
 #include <errno.h>
 #include <string.h>
@@ -682,4 +684,110 @@ int pfk_exec_rollback(struct pfk_exec *x)
 	pfk_exec_journal_clear(x);
 	x->journal = was;
 	return first;
+}
+
+/* ---- pipelining ------------------------------------------------------ */
+
+bool pfk_exec_pipelinable(const struct pfk_exec *x, const struct pfk_stmt *st)
+{
+	if (x->journal || x->trace)
+		return false;
+	switch (st->cmd) {
+	case PFK_CMD_ADD: case PFK_CMD_UPDATE:
+		return !(st->opts & PFK_STMT_SPI_AUTO);
+	case PFK_CMD_DELETE: case PFK_CMD_SPDADD: case PFK_CMD_SPDUPDATE: case PFK_CMD_SPDDELETE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void finish_pend(struct pfk_exec *x, unsigned int i, int err)
+{
+	size_t tag = x->pend[i].tag;
+
+	memmove(&x->pend[i], &x->pend[i + 1], (x->npend - i - 1) * sizeof(x->pend[0]));
+	x->npend--;
+	if (x->on_done)
+		x->on_done(x->ctx, tag, err);
+}
+
+/* Wait for one reply to any pending request. On a transport error every
+ * pending request fails with it. */
+static int reap_one(struct pfk_exec *x)
+{
+	unsigned int i;
+	int n;
+
+	for (;;) {
+		const struct sadb_msg *h = (const void *)x->buf;
+
+		n = pfk_conn_recv(x->conn, x->buf, PFKM_MSG_MAX, x->timeout_ms);
+		if (n < 0) {
+			while (x->npend)
+				finish_pend(x, 0, n);
+			return n;
+		}
+		if ((size_t)n < sizeof(*h) || h->sadb_msg_pid != x->conn->pid)
+			continue;
+		for (i = 0; i < x->npend; i++)
+			if (x->pend[i].seq == h->sadb_msg_seq && x->pend[i].type == h->sadb_msg_type)
+				break;
+		if (i == x->npend)
+			continue;
+		{
+			int err = h->sadb_msg_errno ? -(int)h->sadb_msg_errno : 0;
+
+			/* Replies may echo keys (ADD broadcasts): do not keep them. */
+			explicit_bzero(x->buf, (size_t)n);
+			finish_pend(x, i, err);
+		}
+		return 0;
+	}
+}
+
+int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag)
+{
+	struct pfk_buf b = sendbuf(x);
+	uint32_t seq;
+	int ret;
+
+	while (x->npend >= PFK_EXEC_WINDOW) {
+		ret = reap_one(x);
+		if (ret)
+			return ret;
+	}
+	seq = nextseq(x);
+	switch (st->cmd) {
+	case PFK_CMD_ADD: ret = pfk_build_add(&b, &st->sa, seq, x->conn->pid); break;
+	case PFK_CMD_UPDATE: ret = pfk_build_update(&b, &st->sa, seq, x->conn->pid); break;
+	case PFK_CMD_DELETE: ret = pfk_build_delete(&b, &st->sa, seq, x->conn->pid); break;
+	case PFK_CMD_SPDADD: ret = pfk_build_spdadd(&b, &st->pol, seq, x->conn->pid); break;
+	case PFK_CMD_SPDUPDATE: ret = pfk_build_spdupdate(&b, &st->pol, seq, x->conn->pid); break;
+	case PFK_CMD_SPDDELETE: ret = pfk_build_spddelete(&b, &st->pol, seq, x->conn->pid); break;
+	default: return -EINVAL;
+	}
+	if (ret < 0)
+		return ret;
+	x->pend[x->npend].seq = seq;
+	x->pend[x->npend].type = ((const struct sadb_msg *)x->sbuf)->sadb_msg_type;
+	x->pend[x->npend].tag = tag;
+	ret = pfk_conn_send(x->conn, x->sbuf, (size_t)ret);
+	explicit_bzero(x->sbuf, b.len);
+	if (ret)
+		return ret;
+	x->npend++;
+	return 0;
+}
+
+int pfk_exec_drain(struct pfk_exec *x)
+{
+	int ret;
+
+	while (x->npend) {
+		ret = reap_one(x);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

@@ -313,17 +313,24 @@ int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
 	unsigned int bits;
 
 	memset(out, 0, sizeof(*out));
-	if (alg->salt_bits)
-		snprintf(salt, sizeof(salt), " (key + %u-bit salt)", alg->salt_bits);
-	sizes_text(alg, sizes, sizeof(sizes));
+	/* The "needs N bits" text is for errors only: built lazily (batches of
+	 * 100k statements check every key). */
+#define SIZES() do {							\
+		if (alg->salt_bits)					\
+			snprintf(salt, sizeof(salt), " (key + %u-bit salt)", \
+				 alg->salt_bits);			\
+		sizes_text(alg, sizes, sizeof(sizes));			\
+	} while (0)
 	if (!quoted && (!strcmp(s, "random") || !strncmp(s, "random:", 7))) {
 		unsigned long long want = alg->key_max;
 
 		if (s[6] == ':' && parse_ulong(s + 7, 4096, &want))
 			return FERR(err, s, "invalid key size in '%s' (random:BITS)", s);
-		if (pfkm_alg_key_check(alg, (unsigned int)want) || want % 8)
+		if (pfkm_alg_key_check(alg, (unsigned int)want) || want % 8) {
+			SIZES();
 			return FERR(err, s, "%s keys are %s%s; '%s' asks for %llu", alg->name,
 				    sizes, salt, s, want);
+		}
 		out->bits = (uint16_t)want;
 		if (want && RAND_bytes(out->data, (int)(want / 8)) != 1)
 			return seterr(err, -EIO, 0, 0, s, "random key: RAND_bytes failed");
@@ -331,9 +338,11 @@ int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
 	}
 	if (quoted) {
 		n = strlen(s);
-		if (n > PFK_KEY_MAX)
+		if (n > PFK_KEY_MAX) {
+			SIZES();
 			return FERR(err, "(hidden)", "%s key is %zu bits; it needs %s%s",
 				    alg->name, n * 8, sizes, salt);
+		}
 		memcpy(out->data, s, n);
 	} else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		size_t hl = strlen(s + 2);
@@ -342,9 +351,11 @@ int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
 		if (hl % 2)
 			return FERR(err, "(hidden)", "hex key has an odd number of digits");
 		n = hl / 2;
-		if (n > PFK_KEY_MAX)
+		if (n > PFK_KEY_MAX) {
+			SIZES();
 			return FERR(err, "(hidden)", "%s key is %zu bits; it needs %s%s",
 				    alg->name, n * 8, sizes, salt);
+		}
 		for (i = 0; i < n; i++) {
 			int hi = hexval((unsigned char)s[2 + 2 * i]);
 			int lo = hexval((unsigned char)s[3 + 2 * i]);
@@ -362,11 +373,13 @@ int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
 	bits = (unsigned int)(n * 8);
 	if (pfkm_alg_key_check(alg, bits)) {
 		explicit_bzero(out, sizeof(*out));
+		SIZES();
 		return FERR(err, "(hidden)", "%s key is %u bits; it needs %s%s", alg->name, bits,
 			    sizes, salt);
 	}
 	out->bits = (uint16_t)bits;
 	return 0;
+#undef SIZES
 }
 
 int pfk_stmt_u64(const char *s, uint64_t *out, struct pfk_err *err)

@@ -163,6 +163,9 @@ struct pfk_undo {
 	struct pfk_policy pol;
 };
 
+/* Requests in flight at most, for pipelined batches (pfk_exec_submit). */
+#define PFK_EXEC_WINDOW 64
+
 struct pfk_exec {
 	struct pfk_conn *conn;
 	int timeout_ms;			/* per reply; default 5000 */
@@ -180,6 +183,15 @@ struct pfk_exec {
 	uint32_t last_spi;
 	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
 	uint8_t *sbuf;			/* send buffer */
+	/* Pipelining: submitted, unanswered requests in send order, and the
+	 * callback that gets each one's result (0 or -errno) by its tag. */
+	void (*on_done)(void *ctx, size_t tag, int err);
+	struct {
+		uint32_t seq;
+		uint8_t type;
+		size_t tag;
+	} pend[PFK_EXEC_WINDOW];
+	unsigned int npend;
 };
 
 int pfk_exec_init(struct pfk_exec *x, struct pfk_conn *c);
@@ -187,6 +199,18 @@ void pfk_exec_fini(struct pfk_exec *x);
 /* Run one statement (SADB/SPD commands, register). 0, or -errno from the
  * backend reply / transport (-ETIMEDOUT, -EOPNOTSUPP for shell commands). */
 int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st);
+/*
+ * Pipelined execution for batches: statements that need no earlier reply
+ * (add/update/delete without `spi auto`, spdadd/spdupdate/spddelete) are
+ * sent without waiting, up to PFK_EXEC_WINDOW in flight; each result comes
+ * to on_done with its tag, in submission order. The backend processes one
+ * socket's requests in order, so the effect is that of running them one by
+ * one. pfk_exec_pipelinable says which statements qualify (never with a
+ * journal). pfk_exec_drain waits for all; 0 or the first transport error.
+ */
+bool pfk_exec_pipelinable(const struct pfk_exec *x, const struct pfk_stmt *st);
+int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag);
+int pfk_exec_drain(struct pfk_exec *x);
 /* Collect a dump (SADB when !spd, satype filter) sorted by dst, proto, SPI
  * (SPD: by direction and id). */
 int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_dump *out);

@@ -61,6 +61,9 @@ struct ksh {
 	struct pfk_exec exec;
 	const char *file;	/* name used in error messages */
 	int load_depth;
+	/* Pipelined batch statements, by tag (run.c). */
+	struct pfk_stmt *ring;
+	bool ring_failed;
 };
 
 /* backend.c: connect (auto-detection, keyd start). Returns KSH_EXIT_*. */

@@ -319,54 +319,122 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 	return 0;
 }
 
-int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
+#define RING 128	/* > PFK_EXEC_WINDOW + 1: a slot is never reused in flight */
+
+static void on_done(void *ctx, size_t tag, int err)
+{
+	struct ksh *k = ctx;
+
+	if (err) {
+		backend_err(k, &k->ring[tag], err);
+		k->ring_failed = true;
+	}
+	pfk_stmt_wipe(&k->ring[tag]);
+}
+
+/* Pass 1: every statement parses and validates, or nothing runs. Parsing
+ * twice keeps memory flat for 100k-statement scripts. */
+static int validate(struct ksh *k, const char *text, size_t len)
 {
 	struct pfk_err errs[MAX_SYNTAX_ERRS];
-	struct pfk_stmt *v = NULL;
-	size_t n = 0, i;
-	int nerr, ret, failed = 0;
+	struct pfk_stmt st;
+	struct pfk_lex lx;
+	int ret, nerr = 0, i;
+
+	pfk_lex_init(&lx, text, len, 1);
+	for (;;) {
+		memset(&errs[nerr < MAX_SYNTAX_ERRS ? nerr : 0], 0, sizeof(errs[0]));
+		ret = pfk_stmt_parse(&lx, &st, &errs[nerr < MAX_SYNTAX_ERRS ? nerr : 0]);
+		if (ret == 0)
+			break;
+		if (ret > 0) {
+			pfk_stmt_wipe(&st);
+			continue;
+		}
+		if (++nerr >= MAX_SYNTAX_ERRS)
+			break;
+	}
+	for (i = 0; i < nerr; i++)
+		ksh_print_err(k, &errs[i], NULL);
+	return nerr;
+}
+
+int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
+{
+	struct pfk_stmt st;
+	struct pfk_lex lx;
+	struct pfk_err e;
+	size_t n = 0;
+	int ret, failed = 0;
+	bool pipe_ok = !k->verbose && !k->atomic;
 
 	k->file = file;
-	memset(errs, 0, sizeof(errs));
-	nerr = pfk_stmt_parse_all(text, len, &v, &n, errs, MAX_SYNTAX_ERRS);
-	if (nerr < 0) {
-		fprintf(stderr, "keysh: %s\n", strerror(-nerr));
-		return KSH_EXIT_FAILED;
-	}
-	if (nerr > 0) {
-		for (i = 0; i < (size_t)nerr; i++)
-			ksh_print_err(k, &errs[i], NULL);
-		pfk_stmt_free_all(v, n);
+	if (validate(k, text, len))
 		return KSH_EXIT_USAGE;
-	}
-	if (k->dry_run) {
-		pfk_stmt_free_all(v, n);
+	if (k->dry_run)
 		return KSH_EXIT_OK;
-	}
 	if (k->atomic) {
 		ret = need_backend(k);
-		if (ret) {
-			pfk_stmt_free_all(v, n);
+		if (ret)
 			return ret;
-		}
 		k->exec.journal = true;
 		pfk_exec_journal_clear(&k->exec);
 	}
-	for (i = 0; i < n; i++) {
-		ret = ksh_run_stmt(k, &v[i]);
+	pfk_lex_init(&lx, text, len, 1);
+	for (;;) {
+		ret = pfk_stmt_parse(&lx, &st, &e);
+		if (ret <= 0)
+			break;	/* validated: only the end can stop us here */
+		if (pipe_ok && k->load_depth == 0 && pfk_exec_pipelinable(&k->exec, &st)) {
+			size_t slot;
+
+			if (need_backend(k)) {
+				pfk_stmt_wipe(&st);
+				return KSH_EXIT_BACKEND;
+			}
+			if (!k->ring) {
+				k->ring = calloc(RING, sizeof(*k->ring));
+				if (!k->ring) {
+					pfk_stmt_wipe(&st);
+					return KSH_EXIT_FAILED;
+				}
+			}
+			k->exec.on_done = on_done;
+			slot = n++ % RING;
+			k->ring[slot] = st;
+			pfk_stmt_wipe(&st);
+			k->file = file;
+			ret = pfk_exec_submit(&k->exec, &k->ring[slot], slot);
+			if (ret) {
+				backend_err(k, &k->ring[slot], ret);
+				pfk_stmt_wipe(&k->ring[slot]);
+				failed = 1;
+			}
+			continue;
+		}
+		/* Anything else waits for the batch so far (order of effects and
+		 * of messages is the script's). */
+		if (k->connected && k->exec.npend)
+			pfk_exec_drain(&k->exec);
+		k->file = file;
+		ret = ksh_run_stmt(k, &st);
+		pfk_stmt_wipe(&st);
 		if (ret < 0)
 			break;
 		if (ret > 0) {
 			failed = 1;
-			if (!k->connected && !k->atomic && v[i].cmd != PFK_CMD_HELP &&
-			    v[i].cmd != PFK_CMD_LOAD) {
-				/* No backend: nothing further can succeed. */
-				pfk_stmt_free_all(v, n);
+			if (!k->connected && st.cmd != PFK_CMD_HELP && st.cmd != PFK_CMD_LOAD &&
+			    st.cmd != PFK_CMD_SET && !k->atomic)
 				return KSH_EXIT_BACKEND;
-			}
 			if (k->atomic)
 				break;
 		}
+	}
+	if (k->connected && k->exec.npend)
+		pfk_exec_drain(&k->exec);
+	if (k->ring_failed) {
+		failed = 1;
+		k->ring_failed = false;
 	}
 	if (k->atomic) {
 		if (failed) {
@@ -383,7 +451,6 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		pfk_exec_journal_clear(&k->exec);
 		k->exec.journal = false;
 	}
-	pfk_stmt_free_all(v, n);
 	fflush(stdout);
 	return failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 }
