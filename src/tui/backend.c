@@ -14,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include "backend.h"
 
@@ -109,10 +111,8 @@ static int open_pair(struct tui_backend *be)
 		if (setsockopt(be->evt.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 			setsockopt(be->evt.fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
-	ret = pfk_conn_open(&be->ctl, be->kind, be->path);
-	if (ret)
-		goto err_ctl;
-	be->ctl_open = true;
+	/* ctl is opened per refresh (tui_backend_refresh) and closed when the
+	 * dump is complete: an idle one would only collect broadcasts */
 	/* Registering makes EXPIRE, ACQUIRE and REGISTER reach the Events view. */
 	for (i = 0; i < 3; i++) {
 		struct pfk_buf b = { be->buf, PFKM_MSG_MAX, 0 };
@@ -123,11 +123,61 @@ static int open_pair(struct tui_backend *be)
 	}
 	return 0;
 
-err_ctl:
-	pfk_conn_close(&be->evt);
-	be->evt_open = false;
 err_evt:
 	return ret;
+}
+
+/* keyd's PATH.ctl (SOCK_STREAM, lines). Best effort: without it the drop
+ * counter shows only what the socket reports. */
+static void stats_open(struct tui_backend *be)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.ctl", be->path) >=
+	    sizeof(sun.sun_path))
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		close(fd);
+		return;
+	}
+	be->statfd = fd;
+	tui_backend_stats_poll(be);
+}
+
+void tui_backend_stats_poll(struct tui_backend *be)
+{
+	char buf[512], *p;
+	ssize_t n;
+
+	if (be->statfd < 0)
+		return;
+	/* the answer to the previous question, if it came */
+	n = recv(be->statfd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	if (n > 0) {
+		buf[n] = 0;
+		p = strstr(buf, "drops=");
+		if (p) {
+			uint64_t d = strtoull(p + 6, NULL, 10);
+
+			if (!be->have_drops0) {
+				be->keyd_drops0 = d;
+				be->have_drops0 = true;
+			}
+			be->keyd_drops = d - be->keyd_drops0;
+		}
+	} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		close(be->statfd);
+		be->statfd = -1;
+		return;
+	}
+	if (send(be->statfd, "stats\n", 6, MSG_DONTWAIT | MSG_NOSIGNAL) != 6) {
+		close(be->statfd);
+		be->statfd = -1;
+	}
 }
 
 int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *sock,
@@ -137,6 +187,7 @@ int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *
 	(void)argv0;
 
 	memset(be, 0, sizeof(*be));
+	be->statfd = -1;
 	tui_model_init(&be->pending);
 	be->buf = malloc(PFKM_MSG_MAX);
 	be->msg = calloc(1, sizeof(*be->msg));
@@ -180,6 +231,7 @@ int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *
 	}
 	snprintf(be->desc, sizeof(be->desc), "keyd %s%s", be->path,
 		 be->keyd_pid ? " (started)" : "");
+	stats_open(be);
 	return 0;
 
 err_open:
@@ -198,6 +250,9 @@ void tui_backend_close(struct tui_backend *be)
 	if (be->ctl_open)
 		pfk_conn_close(&be->ctl);
 	be->evt_open = be->ctl_open = false;
+	if (be->statfd >= 0)
+		close(be->statfd);
+	be->statfd = -1;
 	tui_model_free(&be->pending);
 	if (be->msg) {
 		pfk_msg_wipe(be->msg);
@@ -234,10 +289,14 @@ int tui_backend_refresh(struct tui_backend *be)
 {
 	int ret;
 
-	if (!be->ctl_open)
-		return -ENOTCONN;
 	if (be->phase != TUI_DUMP_IDLE)
 		return 0;	/* one already running: its result is as fresh */
+	if (!be->ctl_open) {
+		ret = pfk_conn_open(&be->ctl, be->kind, be->path);
+		if (ret)
+			return ret;
+		be->ctl_open = true;
+	}
 	tui_model_free(&be->pending);
 	tui_model_init(&be->pending);
 	ret = send_dump(be, false);
@@ -282,11 +341,15 @@ int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 				tui_model_take_tables(m, &be->pending, true, true);
 				be->phase = TUI_DUMP_IDLE;
 				changed = 1;
+				pfk_msg_wipe(msg);
+				pfk_conn_close(&be->ctl);
+				be->ctl_open = false;
+				break;
 			}
 		}
 		pfk_msg_wipe(msg);
 	}
-	be->lost = be->evt.lost;
+	be->lost = be->evt.lost + be->keyd_drops;
 	return changed;
 }
 
@@ -301,7 +364,7 @@ int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 		if (n == -ETIMEDOUT || n == -EAGAIN)
 			break;
 		if (n <= 0) {
-			be->lost = be->evt.lost;
+			be->lost = be->evt.lost + be->keyd_drops;
 			return n ? n : -EPIPE;
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -318,6 +381,6 @@ int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 		explicit_bzero(be->buf, n);
 		taken++;
 	}
-	be->lost = be->evt.lost;
+	be->lost = be->evt.lost + be->keyd_drops;
 	return taken;
 }

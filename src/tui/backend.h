@@ -29,7 +29,12 @@ struct tui_backend {
 	pid_t keyd_pid;			/* non-zero when we started keyd */
 	enum tui_dump_phase phase;
 	struct tui_model pending;	/* tables being filled by the dump */
-	uint64_t lost;			/* broadcasts the socket dropped */
+	uint64_t lost;			/* broadcasts lost: socket + keyd's count */
+	/* keyd only: PATH.ctl "stats" gives the broadcasts keyd dropped for
+	 * full client queues (a Unix socket cannot tell the receiver) */
+	int statfd;			/* -1 when not available */
+	uint64_t keyd_drops0, keyd_drops;
+	bool have_drops0;
 	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
 	struct pfk_msg *msg;		/* parse scratch (wiped after use) */
 };
@@ -47,6 +52,8 @@ int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 /* Drain up to budget broadcasts from evt into the Events ring and apply them
  * to the model. Returns the number of messages taken, or -errno. */
 int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned int budget);
+/* Once a second: ask keyd for its drop count (non-blocking). */
+void tui_backend_stats_poll(struct tui_backend *be);
 /* Open a fresh connection of the same kind for one statement run. */
 int tui_backend_conn(struct tui_backend *be, struct pfk_conn *c);
 

@@ -361,11 +361,14 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 			ret = tui_backend_refresh(&t->be);
 			if (ret)
 				tui_msg(t, true, "refresh: %s", strerror(-ret));
+			ctl_ok = true;
 		}
 		if (r || t->stale)
 			dirty = true;
-		if (now / 1000000 != last_sec) {	/* ages, rate */
+		if (now / 1000000 != last_sec) {	/* ages, rate, drops */
 			last_sec = now / 1000000;
+			tui_backend_stats_poll(&t->be);
+			t->be.lost = t->be.evt.lost + t->be.keyd_drops;
 			dirty = true;
 		}
 		if (dirty && now - last_draw >= FRAME_US) {
