@@ -443,3 +443,17 @@ add_sa() { # src dst spi
 	[ -n "$kpid" ]
 	kill $kpid
 }
+
+@test "keytui: soft then hard EXPIRE: the SA turns dying, then leaves the SAD" {
+	kt_start 120x30
+	ks "add 10.7.0.1 10.7.0.2 esp 0x5001 -m transport -ls 1 -lh 3 -E aes-cbc random -A hmac-sha256 random ;"
+	kt_wait "0x00005001"
+	kt_screen | grep -F "0x00005001" | grep -qF "mature"
+	kt_wait "dying" 5
+	kt_screen | grep -F "0x00005001" | grep -qF "dying"
+	kt_gone "0x00005001"
+	kt_wait "1 SAD (0)"
+	kt_keys 3
+	kt_wait "EXPIRE"
+	[ "$(kt_screen | grep -F EXPIRE | grep -cF 0x00005001)" -eq 2 ]
+}
