@@ -2,9 +2,9 @@
 /*
  * stress.c: concurrency stress for a kernel PF_KEY implementation.
  *   stress N WRITERS
- * Forks WRITERS processes that ADD N ESP SAs in total (disjoint SPIs), a
- * dumper that runs SADB_DUMP once a second while they write, and a monitor
- * that reads every broadcast. Then checks:
+ * Forks WRITERS processes that ADD N ESP SAs in total (disjoint SPIs, one
+ * address pair each), a dumper that runs SADB_DUMP once a second while they
+ * write, and a monitor that reads every broadcast. Then checks:
  *   - every ADD was accepted (each writer reads its own replies: a writer's
  *     socket gets its reply as one of the ALL broadcasts, and it drains it);
  *   - each concurrent dump was well formed: seq counting up and ending at 0,
@@ -78,7 +78,9 @@ static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq)
 		a->sadb_address_prefixlen = 32;
 		in = (struct sockaddr_in *)(a + 1);
 		in->sin_family = AF_INET;
-		in->sin_addr.s_addr = htonl(0x0a000001 + i);
+		/* One host pair per SA (10.x.y.z -> 11.x.y.z), as a gateway
+		 * with many peers has. */
+		in->sin_addr.s_addr = htonl(((i ? 11u : 10u) << 24) | ((spi - SPI0) & 0xffffff));
 		off += 24;
 	}
 	k = (struct sadb_key *)(b + off);
