@@ -6,6 +6,7 @@
  * Events views share.
  */
 #include <curses.h>
+#include <wchar.h>
 #include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,7 @@ void tui_table_draw(struct tui *t, const struct tui_table_spec *s, struct tui_li
 	int w[32];
 	int i, total, flex, nflex, x, r;
 	char cell[512];
+	wchar_t wcell[512];
 
 	if (h < 2)
 		return;
@@ -317,12 +319,21 @@ void tui_table_draw(struct tui *t, const struct tui_table_spec *s, struct tui_li
 			if (!on[i])
 				continue;
 			s->cell(t, row, i, cell, sizeof(cell));
-			len = (int)strlen(cell);
 			if (x < t->cols) {
 				int cw = w[i] < t->cols - x ? w[i] : t->cols - x;
-				int off = s->cols[i].right && len < cw ? cw - len : 0;
+				int off;
 
-				mvaddnstr(y + r, x + off, cell, cw - off);
+				/* columns count characters, not bytes: the arrow is 3 */
+				len = (int)mbstowcs(wcell, cell, sizeof(wcell) / sizeof(wcell[0]) - 1);
+				if (len < 0) {
+					len = (int)strlen(cell);
+					off = s->cols[i].right && len < cw ? cw - len : 0;
+					mvaddnstr(y + r, x + off, cell, cw - off);
+				} else {
+					wcell[len] = 0;
+					off = s->cols[i].right && len < cw ? cw - len : 0;
+					mvaddnwstr(y + r, x + off, wcell, cw - off);
+				}
 			}
 			x += w[i] + 1;
 		}
