@@ -77,9 +77,98 @@ static void hash_del(struct pfkm_hash *h, void *obj, size_t off, uint32_t hv)
 	}
 }
 
+/* murmur3's finalizer: every input bit reaches the low bits the linear
+ * probing mask keeps, so small tables do not cluster. */
 static uint32_t spi_hash(uint32_t spi, uint8_t proto)
 {
-	return pfkm_hash_mix(pfkm_hash_mix(0x5a5a1234u, spi), proto);
+	uint32_t h = spi ^ ((uint32_t)proto << 24) ^ 0x5a5a1234u;
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static int spi_tab_init(struct pfkm_spi_tab *t, uint32_t slots)
+{
+	t->slots = os_zalloc(slots * sizeof(*t->slots));
+	if (!t->slots)
+		return -ENOMEM;
+	t->mask = slots - 1;
+	t->count = 0;
+	return 0;
+}
+
+static void spi_tab_place(struct pfkm_spi_tab *t, struct pfkm_sa *sa)
+{
+	uint32_t i = spi_hash(sa->spi, sa->proto) & t->mask;
+
+	while (t->slots[i].sa)
+		i = (i + 1) & t->mask;
+	t->slots[i].spi = sa->spi;
+	t->slots[i].proto = sa->proto;
+	t->slots[i].sa = sa;
+}
+
+/* Double when more than half full; a failed allocation keeps the table
+ * (it still has room: growth is attempted from load 1/2 on). */
+static void spi_tab_grow(struct pfkm_spi_tab *t)
+{
+	struct pfkm_spi_tab n;
+	uint32_t i;
+
+	if (2 * t->count <= (size_t)t->mask + 1 || (t->mask + 1) * 2 > HASH_MAX)
+		return;
+	if (spi_tab_init(&n, (t->mask + 1) * 2))
+		return;
+	for (i = 0; i <= t->mask; i++)
+		if (t->slots[i].sa)
+			spi_tab_place(&n, t->slots[i].sa);
+	n.count = t->count;
+	os_free(t->slots);
+	*t = n;
+}
+
+static void spi_tab_add(struct pfkm_spi_tab *t, struct pfkm_sa *sa)
+{
+	/* never let the table fill up, even when it could not grow */
+	if (t->count + 1 > t->mask)
+		return;
+	spi_tab_place(t, sa);
+	t->count++;
+	sa->indexed_spi = true;
+	spi_tab_grow(t);
+}
+
+/* Linear probing deletion with backward shift. */
+static void spi_tab_del(struct pfkm_spi_tab *t, struct pfkm_sa *sa)
+{
+	uint32_t i = spi_hash(sa->spi, sa->proto) & t->mask, j, k;
+
+	while (t->slots[i].sa != sa) {
+		if (!t->slots[i].sa)
+			return;
+		i = (i + 1) & t->mask;
+	}
+	t->count--;
+	sa->indexed_spi = false;
+	for (j = i;;) {
+		t->slots[i].sa = NULL;
+		for (;;) {
+			j = (j + 1) & t->mask;
+			if (!t->slots[j].sa)
+				return;
+			k = spi_hash(t->slots[j].spi, t->slots[j].proto) & t->mask;
+			/* stays if its home k lies cyclically in (i, j] */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
 }
 
 static uint32_t sel_hash(const struct pfkm_sa_sel *k)
@@ -108,13 +197,6 @@ void pfkm_sadb_sa_sel(const struct pfkm_sa *sa, struct pfkm_sa_sel *k)
 	k->daddr = sa->daddr;
 }
 
-static uint32_t key_spi(const void *obj)
-{
-	const struct pfkm_sa *sa = obj;
-
-	return spi_hash(sa->spi, sa->proto);
-}
-
 static uint32_t key_sel(const void *obj)
 {
 	struct pfkm_sa_sel k;
@@ -134,7 +216,7 @@ int pfkm_sadb_init(struct pfkm_sadb *db)
 
 	memset(db, 0, sizeof(*db));
 	pfkm_walk_init(&db->all);
-	ret = pfkm_hash_init(&db->spi, HASH_MIN);
+	ret = spi_tab_init(&db->spi, 2 * HASH_MIN);
 	if (ret)
 		goto err_spi;
 	ret = pfkm_hash_init(&db->sel, HASH_MIN);
@@ -148,7 +230,7 @@ int pfkm_sadb_init(struct pfkm_sadb *db)
 err_seq:
 	pfkm_hash_free(&db->sel);
 err_sel:
-	pfkm_hash_free(&db->spi);
+	os_free(db->spi.slots);
 err_spi:
 	return ret;
 }
@@ -168,7 +250,7 @@ void pfkm_sadb_destroy(struct pfkm_sadb *db)
 		}
 		w = next;
 	}
-	pfkm_hash_free(&db->spi);
+	os_free(db->spi.slots);
 	pfkm_hash_free(&db->sel);
 	pfkm_hash_free(&db->seq);
 }
@@ -222,11 +304,8 @@ void pfkm_sadb_insert(struct pfkm_sadb *db, struct pfkm_sa *sa)
 	pfkm_sadb_sa_sel(sa, &k);
 	hash_add(&db->sel, sa, offsetof(struct pfkm_sa, sel_next), sel_hash(&k));
 	pfkm_hash_grow(&db->sel, offsetof(struct pfkm_sa, sel_next), key_sel);
-	if (sa->spi) {
-		hash_add(&db->spi, sa, offsetof(struct pfkm_sa, spi_next), spi_hash(sa->spi, sa->proto));
-		pfkm_hash_grow(&db->spi, offsetof(struct pfkm_sa, spi_next), key_spi);
-		sa->indexed_spi = true;
-	}
+	if (sa->spi)
+		spi_tab_add(&db->spi, sa);
 	if (sa->seq) {
 		hash_add(&db->seq, sa, offsetof(struct pfkm_sa, seq_next), seq_hash(sa->seq));
 		pfkm_hash_grow(&db->seq, offsetof(struct pfkm_sa, seq_next), key_seq);
@@ -246,8 +325,7 @@ void pfkm_sadb_unlink(struct pfkm_sadb *db, struct pfkm_sa *sa)
 	pfkm_sadb_sa_sel(sa, &k);
 	hash_del(&db->sel, sa, offsetof(struct pfkm_sa, sel_next), sel_hash(&k));
 	if (sa->indexed_spi)
-		hash_del(&db->spi, sa, offsetof(struct pfkm_sa, spi_next),
-			 spi_hash(sa->spi, sa->proto));
+		spi_tab_del(&db->spi, sa);
 	if (sa->indexed_seq)
 		hash_del(&db->seq, sa, offsetof(struct pfkm_sa, seq_next), seq_hash(sa->seq));
 	sa->indexed_spi = sa->indexed_seq = false;
@@ -258,36 +336,36 @@ void pfkm_sadb_unlink(struct pfkm_sadb *db, struct pfkm_sa *sa)
 void pfkm_sadb_set_spi(struct pfkm_sadb *db, struct pfkm_sa *sa, uint32_t spi_be)
 {
 	if (sa->indexed_spi)
-		hash_del(&db->spi, sa, offsetof(struct pfkm_sa, spi_next),
-			 spi_hash(sa->spi, sa->proto));
-	sa->indexed_spi = false;
+		spi_tab_del(&db->spi, sa);
 	sa->spi = spi_be;
-	if (spi_be && sa->linked) {
-		hash_add(&db->spi, sa, offsetof(struct pfkm_sa, spi_next), spi_hash(spi_be, sa->proto));
-		pfkm_hash_grow(&db->spi, offsetof(struct pfkm_sa, spi_next), key_spi);
-		sa->indexed_spi = true;
-	}
+	if (spi_be && sa->linked)
+		spi_tab_add(&db->spi, sa);
 }
 
 struct pfkm_sa *pfkm_sadb_lookup(struct pfkm_sadb *db, unsigned int family,
 				 const struct pfkm_addr *daddr, uint32_t spi_be, uint8_t proto)
 {
-	struct pfkm_sa *sa = db->spi.tab[spi_hash(spi_be, proto) & db->spi.mask];
+	const struct pfkm_spi_tab *t = &db->spi;
+	uint32_t i = spi_hash(spi_be, proto) & t->mask;
 
-	for (; sa; sa = sa->spi_next)
-		if (sa->spi == spi_be && sa->proto == proto && sa->family == family &&
-		    pfkm_addr_equal(family, &sa->daddr, daddr))
+	for (; t->slots[i].sa; i = (i + 1) & t->mask) {
+		struct pfkm_sa *sa = t->slots[i].sa;
+
+		if (t->slots[i].spi == spi_be && t->slots[i].proto == proto &&
+		    sa->family == family && pfkm_addr_equal(family, &sa->daddr, daddr))
 			return sa;
+	}
 	return NULL;
 }
 
 struct pfkm_sa *pfkm_sadb_lookup_spi(struct pfkm_sadb *db, uint32_t spi_be, uint8_t proto)
 {
-	struct pfkm_sa *sa = db->spi.tab[spi_hash(spi_be, proto) & db->spi.mask];
+	const struct pfkm_spi_tab *t = &db->spi;
+	uint32_t i = spi_hash(spi_be, proto) & t->mask;
 
-	for (; sa; sa = sa->spi_next)
-		if (sa->spi == spi_be && sa->proto == proto)
-			return sa;
+	for (; t->slots[i].sa; i = (i + 1) & t->mask)
+		if (t->slots[i].spi == spi_be && t->slots[i].proto == proto)
+			return t->slots[i].sa;
 	return NULL;
 }
 

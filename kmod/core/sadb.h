@@ -3,11 +3,12 @@
  * sadb.h: the security association database of one pfkm_net. It owns the
  * SA object (struct pfkm_sa) and three growing hash indexes:
  *   - by (spi, proto), compared with daddr too: inbound lookup, SPI
- *     uniqueness (only SAs with an SPI are indexed);
+ *     uniqueness (only SAs with an SPI are indexed; open addressing, see
+ *     struct pfkm_spi_tab);
  *   - by (family, saddr, daddr, proto, mode, reqid): outbound selection and
  *     finding larval SAs created by ACQUIRE/GETSPI;
  *   - by seq (sadb_msg_seq / ACQUIRE sequence; only seq != 0).
- * Each index doubles when its load passes 1, so lookups stay O(1) from a
+ * Each index doubles when its load passes 1 (1/2 for the SPI index), so lookups stay O(1) from a
  * handful to millions of SAs. A net-wide list keeps every SA newest first
  * (Linux's state_all order, used by DUMP and FLUSH); dump cursors are marker
  * entries in that list (struct pfkm_walk), so SAs may come and go while a
@@ -68,21 +69,22 @@ struct pfkm_lifetime {
 };
 
 struct pfkm_sa {
-	struct pfkm_sa *spi_next, *sel_next, *seq_next;
+	/* Inbound lookup reads only this first cache line. */
+	uint32_t spi;			/* network order, 0 = none yet */
+	uint8_t proto;			/* IPPROTO_ESP / AH / COMP */
+	uint8_t family;			/* AF_INET / AF_INET6 */
+	uint8_t mode;			/* IPSEC_MODE_TRANSPORT/TUNNEL/BEET */
+	uint8_t state;			/* enum pfkm_sa_state */
+	struct pfkm_addr daddr, saddr;
+	uint32_t reqid;
+	uint32_t seq;			/* sadb_msg_seq (km.seq), 0 = none */
+
+	struct pfkm_sa *sel_next, *seq_next;
 	struct pfkm_walk all;
 	uint32_t heap_idx;		/* position in the expiry heap, 0 = none */
 	uint64_t deadline_ms;		/* next lifetime event (mono), 0 = none */
-
-	uint8_t family;			/* AF_INET / AF_INET6 */
-	uint8_t proto;			/* IPPROTO_ESP / AH / COMP */
-	uint8_t mode;			/* IPSEC_MODE_TRANSPORT/TUNNEL/BEET */
-	uint8_t state;			/* enum pfkm_sa_state */
 	bool dying;			/* soft limit passed (MATURE only) */
 	bool linked, indexed_spi, indexed_seq;
-	uint32_t spi;			/* network order, 0 = none yet */
-	uint32_t reqid;
-	uint32_t seq;			/* sadb_msg_seq (km.seq), 0 = none */
-	struct pfkm_addr saddr, daddr;
 
 	uint8_t replay;			/* window in packets (up to 255) */
 	uint8_t auth_id, enc_id;	/* SADB ids; enc_id is the CALG for IPComp */
@@ -118,8 +120,28 @@ struct pfkm_hash {
 	size_t count;
 };
 
+/*
+ * The (spi, proto) index is open addressing with linear probing: a slot
+ * holds the SPI and protocol next to the SA pointer, so a lookup touches
+ * only the SA it returns, never the other SAs of a chain (which, in a table
+ * of a million SAs, would each be a cache miss). Load stays at most 1/2;
+ * deletion shifts the probe run back (no tombstones).
+ */
+struct pfkm_spi_slot {
+	uint32_t spi;
+	uint8_t proto;
+	struct pfkm_sa *sa;	/* NULL: empty */
+};
+
+struct pfkm_spi_tab {
+	struct pfkm_spi_slot *slots;
+	uint32_t mask;
+	size_t count;
+};
+
 struct pfkm_sadb {
-	struct pfkm_hash spi, sel, seq;
+	struct pfkm_spi_tab spi;
+	struct pfkm_hash sel, seq;
 	struct pfkm_walk all;	/* newest first */
 	size_t count;
 };

@@ -8,17 +8,34 @@
 
 #define SPD_HASH_MIN 64u
 
+/* Hash of the first plen bits of a, a word at a time (family's words only). */
+static uint32_t prefix_hash(uint32_t h, const struct pfkm_addr *a, unsigned int plen,
+			    unsigned int words)
+{
+	unsigned int i;
+
+	for (i = 0; i < words; i++) {
+		uint32_t w = 0;
+
+		if (plen >= 32)
+			w = a->w[i];
+		else if (plen)
+			w = a->w[i] & os_htonl(~0u << (32 - plen));
+		h = pfkm_hash_mix(h, w);
+		plen = plen > 32 ? plen - 32 : 0;
+	}
+	return h;
+}
+
 static uint32_t tuple_hash(uint8_t family, uint8_t splen, uint8_t dplen,
 			   const struct pfkm_addr *s, const struct pfkm_addr *d)
 {
-	struct pfkm_addr ms, md;
+	unsigned int words = family == AF_INET ? 1 : 4;
 	uint32_t h = pfkm_hash_mix(0xc0ffee11u, family | (uint32_t)splen << 8 |
 				   (uint32_t)dplen << 16);
 
-	pfkm_addr_mask(&ms, s, splen);
-	pfkm_addr_mask(&md, d, dplen);
-	h = pfkm_addr_hash(h, &ms);
-	return pfkm_addr_hash(h, &md);
+	h = prefix_hash(h, s, splen, words);
+	return prefix_hash(h, d, dplen, words);
 }
 
 static uint32_t key_pol(const void *obj)
