@@ -190,6 +190,11 @@ static void tmpl_key(const struct pfkm_tmpl *t, const struct pfkm_spd_flow *fl,
 	}
 }
 
+/*
+ * Resolve every template of pol to a usable SA. Outbound, a missing SA
+ * triggers an ACQUIRE; inbound and forward flows only check (a receiver
+ * does not negotiate), so they get -EAGAIN without one.
+ */
 int pfkm_acquire_flow(struct pfkm_net *net, struct pfkm_policy *pol,
 		      const struct pfkm_spd_flow *fl, uint8_t dir, uint32_t bytes)
 {
@@ -261,6 +266,7 @@ int pfkm_net_flow(struct pfkm_net *net, const struct pfkm_flow *flow)
 		ret = -ENOENT;
 	} else {
 		pol->cur.usetime = os_time_real();
+		pol->use_ms = os_time_mono_ms();
 		if (pol->block)
 			ret = IPSEC_POLICY_DISCARD;
 		else if (!pol->ntmpl)

@@ -11,6 +11,12 @@
  * the first use. Larval SAs carry a 30 s hard addtime and expire the same
  * way (state DEAD in the message when they never got an SPI).
  *
+ * Policies: a hard add/use time limit removes the policy silently when it
+ * passes (Linux's xfrm_policy_timer; af_key's key_notify_policy_expire
+ * sends nothing); the use time counts from the last use. Soft limits have
+ * no effect. Policies with limits are rare, so the timer scans the SPD
+ * only while some exist.
+ *
  * One timer per net instead of one per SA: os_timer_cancel must not be
  * called under a mutex its callback takes, and SAs die under net->lock.
  * The callback takes net->lock; pfkm_expire_fini cancels it without.
@@ -123,11 +129,16 @@ static uint64_t deadline(const struct pfkm_sa *sa)
 
 static void rearm(struct pfkm_net *net)
 {
-	uint64_t at, now;
+	uint64_t at = 0, now;
 
-	if (!net->heap_n || net->closing)
+	if (net->closing)
 		return;
-	at = net->heap[1]->deadline_ms;
+	if (net->heap_n)
+		at = net->heap[1]->deadline_ms;
+	if (net->pol_next_ms && (!at || net->pol_next_ms < at))
+		at = net->pol_next_ms;
+	if (!at)
+		return;
 	if (net->timer_at && net->timer_at <= at)
 		return;
 	now = os_time_mono_ms();
@@ -195,6 +206,57 @@ static void check_time(struct pfkm_net *net, struct pfkm_sa *sa, uint64_t now)
 	pfkm_expire_sa_update(net, sa);
 }
 
+static uint64_t pol_deadline(const struct pfkm_policy *p)
+{
+	uint64_t d = 0;
+
+	consider(&d, p->add_ms, p->hard.addtime);
+	consider(&d, p->use_ms ? p->use_ms : p->add_ms, p->hard.usetime);
+	return d;
+}
+
+void pfkm_expire_policy_added(struct pfkm_net *net, struct pfkm_policy *pol)
+{
+	uint64_t d = pol_deadline(pol);
+
+	if (!d)
+		return;
+	net->pol_timed++;
+	if (!net->pol_next_ms || d < net->pol_next_ms) {
+		net->pol_next_ms = d;
+		rearm(net);
+	}
+}
+
+/* Remove policies past a hard limit; recount the others. */
+static void policy_scan(struct pfkm_net *net, uint64_t now)
+{
+	struct pfkm_walk *w, *next;
+
+	net->pol_timed = 0;
+	net->pol_next_ms = 0;
+	for (w = net->spd.all.next; w != &net->spd.all; w = next) {
+		struct pfkm_policy *p;
+		uint64_t d;
+
+		next = w->next;
+		if (w->marker)
+			continue;
+		p = os_container_of(w, struct pfkm_policy, all);
+		d = pol_deadline(p);
+		if (!d)
+			continue;
+		if (d <= now) {
+			pfkm_spd_remove(&net->spd, p);
+			pfkm_spd_policy_put(p);
+			continue;
+		}
+		net->pol_timed++;
+		if (!net->pol_next_ms || d < net->pol_next_ms)
+			net->pol_next_ms = d;
+	}
+}
+
 static void expire_timer(struct os_timer *t)
 {
 	struct pfkm_net *net = os_container_of(t, struct pfkm_net, timer);
@@ -213,6 +275,8 @@ static void expire_timer(struct os_timer *t)
 		heap_del(net, sa);
 		check_time(net, sa, now);
 	}
+	if (net->pol_timed && net->pol_next_ms && net->pol_next_ms <= now)
+		policy_scan(net, now);
 	rearm(net);
 	os_mutex_unlock(&net->lock);
 }

@@ -66,6 +66,8 @@ struct pfkm_net {
 	uint32_t heap_n, heap_cap;
 	struct os_timer timer;
 	uint64_t timer_at;		/* mono ms the timer is armed for, 0 = idle */
+	uint32_t pol_timed;		/* policies with hard time limits (upper bound) */
+	uint64_t pol_next_ms;		/* earliest policy deadline, 0 = none */
 	bool closing;
 };
 
@@ -169,6 +171,8 @@ void pfkm_expire_fini(struct pfkm_net *net);
 /* (Re)compute the SA's next lifetime deadline and place it in the heap. */
 void pfkm_expire_sa_update(struct pfkm_net *net, struct pfkm_sa *sa);
 void pfkm_expire_sa_remove(struct pfkm_net *net, struct pfkm_sa *sa);
+/* A policy was inserted: watch its hard add/use time, if any. */
+void pfkm_expire_policy_added(struct pfkm_net *net, struct pfkm_policy *pol);
 /* Count one packet of `bytes` on a usable SA: 0, or -EKEYEXPIRED when a hard
  * limit was already reached (the SA is then expired and removed). */
 int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes);

@@ -175,6 +175,7 @@ int pfkm_policy_msg_parse(struct pfkm_req *r, struct pfkm_policy **out)
 		}
 	}
 	p->cur.addtime = os_time_real();
+	p->add_ms = os_time_mono_ms();
 	*out = p;
 	return 0;
 }

@@ -42,6 +42,7 @@ int pfkm_policy_req_add(struct pfkm_req *r)
 		pfkm_spd_policy_put(p);
 		return ret;
 	}
+	pfkm_expire_policy_added(r->net, p);
 	/* SETIDX is an exclusive add and notifies as SPDADD, as af_key. */
 	pol_send(r, p, update ? SADB_X_SPDUPDATE : SADB_X_SPDADD, PF_KEY_V2, PFKM_BCAST_ALL, NULL);
 	pfkm_spd_policy_put(old);

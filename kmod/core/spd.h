@@ -57,6 +57,7 @@ struct pfkm_policy {
 	uint8_t ntmpl;
 	struct pfkm_tmpl tmpl[PFKM_MAX_TEMPLATES];
 	uint64_t acq_ms;		/* last ACQUIRE sent for it (rate limit) */
+	uint64_t add_ms, use_ms;	/* monotonic add / last use, for lifetimes */
 };
 
 struct pfkm_spd_tuple {

@@ -323,3 +323,41 @@ TEST(core_event_optional_template_and_no_km)
 	CHECK_EQ(e.km.n, 0);
 	ev_close(&e);
 }
+
+TEST(core_event_policy_hard_lifetime_silent)
+{
+	struct ev e;
+	struct pfkm_net_stats st;
+	struct mb m;
+
+	ev_open(&e);
+	mb_hdr(&m, SADB_X_SPDADD, 0, 1);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", -1, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", -1, IPSEC_PROTO_ANY, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 0, 10);	/* 10 s idle */
+	mb_policy(&m, IPSEC_POLICY_NONE, IPSEC_DIR_OUTBOUND, 0, 0);
+	REQUIRE_EQ(mb_send(&e.plain, &m), 0);
+	mb_hdr(&m, SADB_X_SPDADD, 0, 1);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.3", -1, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.4", -1, IPSEC_PROTO_ANY, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 20, 0);	/* 20 s after add */
+	mb_policy(&m, IPSEC_POLICY_NONE, IPSEC_DIR_OUTBOUND, 0, 0);
+	REQUIRE_EQ(mb_send(&e.plain, &m), 0);
+	cap_clear(&e.plain);
+	cap_clear(&e.km);
+	os_user_clock_advance(8000);
+	os_user_timers_run();
+	CHECK_EQ(flow(e.net, IPSEC_DIR_OUTBOUND, 1), IPSEC_POLICY_NONE);	/* used at 8 s */
+	os_user_clock_advance(8000);
+	os_user_timers_run();
+	pfkm_net_stats_get(e.net, &st);
+	CHECK_EQ(st.policies, 2);	/* idle limit counts from the last use */
+	os_user_clock_advance(4000);
+	os_user_timers_run();
+	pfkm_net_stats_get(e.net, &st);
+	CHECK_EQ(st.policies, 0);	/* 18 s idle and 20 s old: both gone */
+	CHECK_EQ(flow(e.net, IPSEC_DIR_OUTBOUND, 1), -ENOENT);
+	CHECK_EQ(e.plain.n, 0);	/* silently, as af_key */
+	CHECK_EQ(e.km.n, 0);
+	ev_close(&e);
+}
