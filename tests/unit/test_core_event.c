@@ -361,3 +361,36 @@ TEST(core_event_policy_hard_lifetime_silent)
 	CHECK_EQ(e.km.n, 0);
 	ev_close(&e);
 }
+
+TEST(core_event_acquire_rate_limit_per_policy)
+{
+	struct ev e;
+	struct mb m;
+	struct sadb_x_policy *p;
+	struct sockaddr_in s = { .sin_family = AF_INET }, d = { .sin_family = AF_INET };
+	struct pfkm_flow f = { (void *)&s, (void *)&d, 0, 0, 0, IPSEC_DIR_OUTBOUND, 1 };
+
+	ev_open(&e);
+	mb_hdr(&m, SADB_X_SPDADD, 0, 1);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.0", 24, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.1.0", 24, IPSEC_PROTO_ANY, 0);
+	p = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, p, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	REQUIRE_EQ(mb_send(&e.plain, &m), 0);
+	cap_clear(&e.km);
+	inet_pton(AF_INET, "10.0.0.1", &s.sin_addr);
+	inet_pton(AF_INET, "10.0.1.1", &d.sin_addr);
+	CHECK_EQ(pfkm_net_flow(e.net, &f), -EAGAIN);
+	CHECK_EQ(e.km.n, 1);
+	/* another host pair under the same policy: a different SA, but the
+	 * policy already triggered within the last second */
+	inet_pton(AF_INET, "10.0.1.2", &d.sin_addr);
+	os_user_clock_advance(500);
+	CHECK_EQ(pfkm_net_flow(e.net, &f), -EAGAIN);
+	CHECK_EQ(e.km.n, 1);
+	os_user_clock_advance(500);
+	CHECK_EQ(pfkm_net_flow(e.net, &f), -EAGAIN);
+	REQUIRE_EQ(e.km.n, 2);
+	CHECK(cap_hdr(&e.km, 1)->sadb_msg_seq == cap_hdr(&e.km, 0)->sadb_msg_seq + 1);
+	ev_close(&e);
+}
