@@ -144,12 +144,13 @@ int pfkm_sa_req_getspi(struct pfkm_req *r)
 	if (!x)
 		return -ENOBUFS;
 	if (range) {
-		ret = spi_range_check(x->proto, range->sadb_spirange_min, range->sadb_spirange_max);
-		if (ret)
-			return ret;
 		min = range->sadb_spirange_min;
 		max = range->sadb_spirange_max;
 	}
+	/* checked with the default range too: IPComp needs a SPIRANGE */
+	ret = spi_range_check(x->proto, min, max);
+	if (ret)
+		return ret;
 	if (!x->spi) {
 		spi = pfkm_sa_req_alloc_spi(r->net, x->proto, min, max);
 		if (!spi)
@@ -288,16 +289,16 @@ int pfkm_sa_req_get(struct pfkm_req *r)
 }
 
 /*
- * From a KM, ACQUIRE only reports failure: header only, seq and errno set;
- * the larval SA of that sequence turns into an error state (it then lives
- * out its 30 s). Nothing is sent back, whatever the message was.
+ * From a KM, ACQUIRE only reports failure: header only (else EOPNOTSUPP),
+ * seq and errno set; the larval SA of that sequence turns into an error
+ * state (it then lives out its 30 s). Nothing is sent back on success.
  */
 int pfkm_sa_req_acquire(struct pfkm_req *r)
 {
 	struct pfkm_sa *x;
 
 	if (r->hdr->sadb_msg_len != sizeof(struct sadb_msg) / PFKM_UNIT)
-		return 0;
+		return -EOPNOTSUPP;
 	if (r->hdr->sadb_msg_seq == 0 || r->hdr->sadb_msg_errno == 0)
 		return 0;
 	x = pfkm_sadb_lookup_seq(&r->net->sadb, r->hdr->sadb_msg_seq);

@@ -367,6 +367,12 @@ TEST(core_sa_getspi_update_larval)
 	mb_spirange(&m, 0x100, 0x10000);
 	REQUIRE_EQ(mb_send(&e.a, &m), 0);
 	CHECK_EQ(cap_errno(&e.a), EINVAL);
+	/* IPComp without SPIRANGE: the default range is too wide (EINVAL) */
+	mb_hdr(&m, SADB_GETSPI, SADB_X_SATYPE_IPCOMP, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.3", -1, 0, 0);
+	REQUIRE_EQ(mb_send(&e.a, &m), 0);
+	CHECK_EQ(cap_errno(&e.a), EINVAL);
 	/* a single-value range already taken for ESP: ENOENT */
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 0);
 	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", -1, 0, 0);
@@ -512,5 +518,10 @@ TEST(core_sa_error_acquire_marks_larval)
 	REQUIRE_EQ(send_sa_op(&e.a, SADB_GET, SADB_SATYPE_ESP, spi, "10.0.0.1", "10.0.0.2"), 0);
 	REQUIRE_EQ(cap_exts(&e.a, 0, &x), 0);
 	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_state, SADB_SASTATE_LARVAL);
+	/* an ACQUIRE with extensions from user space: EOPNOTSUPP */
+	mb_hdr(&m, SADB_ACQUIRE, SADB_SATYPE_ESP, 31);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", -1, 0, 0);
+	REQUIRE_EQ(mb_send(&e.a, &m), 0);
+	CHECK_EQ(cap_errno(&e.a), EOPNOTSUPP);
 	env_close(&e);
 }
