@@ -306,7 +306,13 @@ void pfkm_sadb_insert(struct pfkm_sadb *db, struct pfkm_sa *sa)
 	pfkm_hash_grow(&db->sel, offsetof(struct pfkm_sa, sel_next), key_sel);
 	if (sa->spi)
 		spi_tab_add(&db->spi, sa);
-	if (sa->seq) {
+	if (!sa->spi && sa->state == PFKM_SA_LARVAL) {
+		sa->counted_acq = true;
+		db->acq_count++;
+	}
+	/* Only larval SAs are found by sequence; indexing mature ones too
+	 * would let a KM that numbers every ADD alike build one long chain. */
+	if (sa->seq && sa->state == PFKM_SA_LARVAL) {
 		hash_add(&db->seq, sa, offsetof(struct pfkm_sa, seq_next), seq_hash(sa->seq));
 		pfkm_hash_grow(&db->seq, offsetof(struct pfkm_sa, seq_next), key_seq);
 		sa->indexed_seq = true;
@@ -326,6 +332,10 @@ void pfkm_sadb_unlink(struct pfkm_sadb *db, struct pfkm_sa *sa)
 	hash_del(&db->sel, sa, offsetof(struct pfkm_sa, sel_next), sel_hash(&k));
 	if (sa->indexed_spi)
 		spi_tab_del(&db->spi, sa);
+	if (sa->counted_acq) {
+		sa->counted_acq = false;
+		db->acq_count--;
+	}
 	if (sa->indexed_seq)
 		hash_del(&db->seq, sa, offsetof(struct pfkm_sa, seq_next), seq_hash(sa->seq));
 	sa->indexed_spi = sa->indexed_seq = false;
@@ -340,6 +350,10 @@ void pfkm_sadb_set_spi(struct pfkm_sadb *db, struct pfkm_sa *sa, uint32_t spi_be
 	sa->spi = spi_be;
 	if (spi_be && sa->linked)
 		spi_tab_add(&db->spi, sa);
+	if (spi_be && sa->counted_acq) {
+		sa->counted_acq = false;
+		db->acq_count--;
+	}
 }
 
 struct pfkm_sa *pfkm_sadb_lookup(struct pfkm_sadb *db, unsigned int family,
@@ -401,6 +415,10 @@ struct pfkm_sa *pfkm_sadb_find_acq(struct pfkm_sadb *db, const struct pfkm_sa_se
 {
 	struct pfkm_sa *sa = NULL;
 
+	/* ADD asks this for every SA: skip the chain walk (all SAs of the
+	 * address pair) when no larval SA without SPI exists at all */
+	if (!db->acq_count)
+		return NULL;
 	while ((sa = pfkm_sadb_sel_next(db, k, sa)))
 		if (sa->state == PFKM_SA_LARVAL && sa->spi == 0)
 			return sa;

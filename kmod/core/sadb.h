@@ -7,7 +7,7 @@
  *     struct pfkm_spi_tab);
  *   - by (family, saddr, daddr, proto, mode, reqid): outbound selection and
  *     finding larval SAs created by ACQUIRE/GETSPI;
- *   - by seq (sadb_msg_seq / ACQUIRE sequence; only seq != 0).
+ *   - by seq (ACQUIRE sequence / sadb_msg_seq; larval SAs with seq != 0).
  * Each index doubles when its load passes 1 (1/2 for the SPI index), so lookups stay O(1) from a
  * handful to millions of SAs. A net-wide list keeps every SA newest first
  * (Linux's state_all order, used by DUMP and FLUSH); dump cursors are marker
@@ -84,7 +84,7 @@ struct pfkm_sa {
 	uint32_t heap_idx;		/* position in the expiry heap, 0 = none */
 	uint64_t deadline_ms;		/* next lifetime event (mono), 0 = none */
 	bool dying;			/* soft limit passed (MATURE only) */
-	bool linked, indexed_spi, indexed_seq;
+	bool linked, indexed_spi, indexed_seq, counted_acq;
 
 	uint8_t replay;			/* window in packets (up to 255) */
 	uint8_t auth_id, enc_id;	/* SADB ids; enc_id is the CALG for IPComp */
@@ -144,6 +144,7 @@ struct pfkm_sadb {
 	struct pfkm_hash sel, seq;
 	struct pfkm_walk all;	/* newest first */
 	size_t count;
+	size_t acq_count;	/* larval SAs without SPI: find_acq skips when 0 */
 };
 
 int pfkm_sadb_init(struct pfkm_sadb *db);

@@ -28,7 +28,8 @@ TEST(core_sadb_growth_and_lookups)
 		sa->family = AF_INET;
 		sa->proto = IPPROTO_ESP;
 		sa->mode = IPSEC_MODE_TRANSPORT;
-		sa->state = PFKM_SA_MATURE;
+		/* odd ones larval: only those are indexed by sequence */
+		sa->state = i % 2 ? PFKM_SA_LARVAL : PFKM_SA_MATURE;
 		sa->spi = htonl(0x100 + i);
 		sa->reqid = i % 7;
 		sa->seq = i + 1;
@@ -41,7 +42,8 @@ TEST(core_sadb_growth_and_lookups)
 	CHECK(db.spi.mask + 1 >= 2 * n);
 	CHECK_EQ(db.spi.count, n);
 	CHECK(db.sel.mask + 1 >= 1000);
-	CHECK(db.seq.mask + 1 >= n);
+	CHECK(db.seq.mask + 1 >= n / 2);
+	CHECK_EQ(db.seq.count, n / 2);
 	for (i = 0; i < n; i += 97) {
 		struct pfkm_addr d = { 0 };
 		struct pfkm_sa *sa;
@@ -52,11 +54,7 @@ TEST(core_sadb_growth_and_lookups)
 		CHECK_EQ(sa->seq, i + 1);
 		CHECK(!pfkm_sadb_lookup(&db, AF_INET, &d, htonl(0x100 + i), IPPROTO_AH));
 		CHECK(!pfkm_sadb_lookup(&db, AF_INET6, &d, htonl(0x100 + i), IPPROTO_ESP));
-		/* larval-only seq lookup: these are mature */
-		CHECK(!pfkm_sadb_lookup_seq(&db, i + 1));
-		sa->state = PFKM_SA_LARVAL;
-		CHECK(pfkm_sadb_lookup_seq(&db, i + 1) == sa);
-		sa->state = PFKM_SA_MATURE;
+		CHECK(pfkm_sadb_lookup_seq(&db, i + 1) == (i % 2 ? sa : NULL));
 	}
 	/* selection: daddr 0x0b000005, reqid 5 -> i = 5, 1005, 2005, ... with i%7 == 5 */
 	memset(&k, 0, sizeof(k));
@@ -157,4 +155,38 @@ TEST(core_os_user_timers)
 	CHECK_EQ(os_user_timers_next_ms(), -1);
 	CHECK_EQ(os_time_real(), 101);
 	os_user_clock_release();
+}
+
+/* find_acq must not walk every SA of an address pair when no larval SA
+ * without SPI exists (bulk ADDs between two hosts). */
+TEST(core_sadb_acq_count)
+{
+	struct pfkm_sadb db;
+	struct pfkm_sa *l1, *l2, *m;
+	struct pfkm_sa_sel k;
+
+	REQUIRE_EQ(pfkm_sadb_init(&db), 0);
+	m = pfkm_sadb_sa_alloc();
+	l1 = pfkm_sadb_sa_alloc();
+	l2 = pfkm_sadb_sa_alloc();
+	REQUIRE(m && l1 && l2);
+	m->family = l1->family = l2->family = AF_INET;
+	m->proto = l1->proto = l2->proto = IPPROTO_ESP;
+	m->state = PFKM_SA_MATURE;
+	m->spi = htonl(0x1000);
+	l1->state = l2->state = PFKM_SA_LARVAL;
+	pfkm_sadb_insert(&db, m);
+	CHECK_EQ(db.acq_count, 0);
+	pfkm_sadb_insert(&db, l1);
+	pfkm_sadb_insert(&db, l2);
+	CHECK_EQ(db.acq_count, 2);
+	pfkm_sadb_sa_sel(l1, &k);
+	CHECK(pfkm_sadb_find_acq(&db, &k) != NULL);
+	pfkm_sadb_set_spi(&db, l1, htonl(0x2000));
+	CHECK_EQ(db.acq_count, 1);
+	pfkm_sadb_unlink(&db, l2);
+	pfkm_sadb_sa_free(l2);
+	CHECK_EQ(db.acq_count, 0);
+	CHECK(pfkm_sadb_find_acq(&db, &k) == NULL);
+	pfkm_sadb_destroy(&db);
 }
