@@ -95,6 +95,23 @@ driver() { # the message-level driver, pointed at the kernel's PF_KEY
 	/bin/driver --kernel
 }
 
+netns_isolation() { # each network namespace has its own SADB/SPD
+	/bin/diffclient -s 10 && proc_has sas 10 || return 1
+	# A new namespace starts empty, takes its own SAs, and dies with them
+	# installed (pernet exit destroys a non-empty SADB).
+	unshare -n sh -c 'grep -q "^sas: 0$" /proc/net/pfkeyv2 && /bin/diffclient -s 3 &&
+		grep -q "^sas: 3$" /proc/net/pfkeyv2 && grep -q "^policies: 3$" /proc/net/pfkeyv2' ||
+		return 1
+	proc_has sas 10 && proc_has policies 10
+}
+
+lifecycle_paired() { # every pfkm_net created (pr_debug, DEBUG build) was destroyed
+	c=$(dmesg | grep -c 'pfkeyv2: net .* created')
+	d=$(dmesg | grep -c 'pfkeyv2: net .* destroyed')
+	echo "pfkm_net: $c created, $d destroyed"
+	[ "$c" -gt 0 ] && [ "$c" = "$d" ]
+}
+
 stress() { # N SAs from 4 writers with a concurrent dumper and monitor
 	s0=$(date +%s)
 	/bin/stress "$stress_n" 4
@@ -172,7 +189,10 @@ pfkeyv2)
 	t unload-with-stress-state rmmod pfkeyv2
 	t reload-after-stress insmod $ko/pfkeyv2.ko
 	t empty-after-reload proc_has sas 0
+	t netns-isolation netns_isolation
 	t unload-final rmmod pfkeyv2
+	sleep 1	# namespaces are torn down by a kernel worker
+	t lifecycle-paired lifecycle_paired
 	;;
 *)
 	echo "suite: unknown mode '$mode'"
