@@ -909,6 +909,40 @@ static void c_cve_2026_43088_migrate_v6(void)
 	simple(SADB_DUMP, SADB_SATYPE_ESP, 0);
 }
 
+static void c_expire(void)
+{
+	/* Soft add-time expiry after 1 s, hard after 2 s: registered socket 3
+	 * gets SADB_EXPIRE (soft, then hard) and the SA is gone. Exercises
+	 * the host's timers (delayed work in pfkeyv2, xfrm's hrtimer in af_key). */
+	hdr(SADB_ADD, SADB_SATYPE_ESP);
+	ext_sa(0xe000, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
+	ext_life(SADB_EXT_LIFETIME_HARD, 0, 0, 2, 0);
+	ext_life(SADB_EXT_LIFETIME_SOFT, 0, 0, 1, 0);
+	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
+	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
+	ext_key(SADB_EXT_KEY_AUTH, 160);
+	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	tx(0);
+	usleep(1500 * 1000);
+	drain();
+	usleep(1500 * 1000);
+	drain();
+	said(SADB_GET, SADB_SATYPE_ESP, 0xe000, "10.0.0.1", "10.0.0.2");
+}
+
+static void c_dump_resume(void)
+{
+	/* A dump far larger than the reader's buffer arrives completely:
+	 * generation pauses above 2/3 of SO_RCVBUF and resumes in recv(). */
+	int small = 2048;
+
+	for (uint32_t i = 0; i < 64; i++)
+		add_esp(SADB_ADD, 0xf000 + i, "10.0.0.1", "10.0.0.2");
+	setsockopt(sk[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	simple(SADB_DUMP, SADB_SATYPE_ESP, 1);
+	simple(SADB_FLUSH, SADB_SATYPE_ESP, 0);
+}
+
 static void c_big_message(void)
 {
 	/* Larger than the socket's send buffer is EMSGSIZE in af_key. */
@@ -984,6 +1018,8 @@ static const struct dcase cases[] = {
 	  c_cve_2022_3028_register_race },
 	{ "cve_2026_31515_migrate", "", c_cve_2026_31515_migrate },
 	{ "cve_2026_43088_migrate_v6", "", c_cve_2026_43088_migrate_v6 },
+	{ "expire", "", c_expire },
+	{ "dump_resume", "", c_dump_resume },
 	{ "big_message", "", c_big_message },
 };
 
