@@ -109,6 +109,8 @@ static void spi_tab_place(struct pfkm_spi_tab *t, struct pfkm_sa *sa)
 		i = (i + 1) & t->mask;
 	t->slots[i].spi = sa->spi;
 	t->slots[i].proto = sa->proto;
+	t->slots[i].family = sa->family;
+	t->slots[i].daddr = sa->daddr;
 	t->slots[i].sa = sa;
 }
 
@@ -363,11 +365,11 @@ struct pfkm_sa *pfkm_sadb_lookup(struct pfkm_sadb *db, unsigned int family,
 	uint32_t i = spi_hash(spi_be, proto) & t->mask;
 
 	for (; t->slots[i].sa; i = (i + 1) & t->mask) {
-		struct pfkm_sa *sa = t->slots[i].sa;
+		const struct pfkm_spi_slot *sl = &t->slots[i];
 
-		if (t->slots[i].spi == spi_be && t->slots[i].proto == proto &&
-		    sa->family == family && pfkm_addr_equal(family, &sa->daddr, daddr))
-			return sa;
+		if (sl->spi == spi_be && sl->proto == proto && sl->family == family &&
+		    pfkm_addr_equal(family, &sl->daddr, daddr))
+			return sl->sa;
 	}
 	return NULL;
 }

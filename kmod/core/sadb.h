@@ -122,14 +122,15 @@ struct pfkm_hash {
 
 /*
  * The (spi, proto) index is open addressing with linear probing: a slot
- * holds the SPI and protocol next to the SA pointer, so a lookup touches
- * only the SA it returns, never the other SAs of a chain (which, in a table
- * of a million SAs, would each be a cache miss). Load stays at most 1/2;
+ * (32 bytes) holds the whole inbound key (SPI, protocol, family, daddr)
+ * next to the SA pointer, so a lookup reads slots only and never another
+ * SA (in a table of a million SAs each would be a cache and TLB miss). Load stays at most 1/2;
  * deletion shifts the probe run back (no tombstones).
  */
 struct pfkm_spi_slot {
 	uint32_t spi;
-	uint8_t proto;
+	uint8_t proto, family;
+	struct pfkm_addr daddr;
 	struct pfkm_sa *sa;	/* NULL: empty */
 };
 

@@ -3,9 +3,11 @@
  * lookup.c: kmod/core lookup benchmark (tests/bench/core.sh). Measures, in
  * one run:
  *   - SADB inbound lookup (daddr, spi, proto) at 1k and 1M SAs, twice:
- *     "hot": the same 1k SAs are looked up in both tables (the algorithmic
- *     cost: hashing, chain length), and "cold": keys spread over the whole
- *     table (adds the cache and TLB misses a big table costs any design);
+ *     "hot": a working set of 1k SAs (the algorithmic cost: hashing, probe
+ *     length), picked evenly over the insertion order so that it has the
+ *     table's own probe lengths (keys inserted while a table is nearly empty
+ *     sit in their home slot), and "cold": keys spread over the whole table
+ *     (adds the cache and TLB misses a big table costs any design);
  *   - SPD lookup at 10 and 10k policies (host /32 policies plus a fixed
  *     set of prefix policies; flows hit host policies), hot and cold alike.
  * Both sides of a ratio are measured alternately, round after round, and
@@ -52,13 +54,14 @@ struct sab {
 	double best_hot, best_cold;
 };
 
-static uint32_t *make_order(uint32_t seed, size_t working)
+/* LOOKUPS random picks among `working` keys spaced `stride` apart. */
+static uint32_t *make_order(uint32_t seed, size_t working, size_t stride)
 {
 	uint32_t *o = malloc(LOOKUPS * sizeof(*o));
 	size_t i;
 
 	for (i = 0; i < LOOKUPS; i++)
-		o[i] = rnd(&seed) % working;
+		o[i] = (uint32_t)((rnd(&seed) % working) * stride);
 	return o;
 }
 
@@ -82,8 +85,8 @@ static void sab_init(struct sab *b, size_t n)
 		b->keys[i].d = sa->daddr;
 		b->keys[i].spi = sa->spi;
 	}
-	b->hot = make_order(12345, 1000);
-	b->cold = make_order(12345, n);
+	b->hot = make_order(12345, 1000, n / 1000);
+	b->cold = make_order(12345, n, 1);
 	b->best_hot = b->best_cold = 1e18;
 }
 
@@ -153,8 +156,8 @@ static void spb_init(struct spb *b, size_t n)
 		}
 		pfkm_spd_policy_put(p);
 	}
-	b->hot = make_order(777, 10);
-	b->cold = make_order(777, n);
+	b->hot = make_order(777, 10, n / 10);
+	b->cold = make_order(777, n, 1);
 	b->best_hot = b->best_cold = 1e18;
 }
 
