@@ -56,6 +56,7 @@ CC=${CC:-cc}
 if $CC -static -O2 -Wall -Wextra -o "$out/diffclient" tests/vm/diffclient.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/stress" tests/vm/stress.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/timeit" tests/vm/timeit.c &&
+	$CC -static -O2 -Wall -Wextra -o "$out/kfuzz" tests/vm/kfuzz.c &&
 	$CC -O2 -Wall -Wextra -o "$out/diffcmp" tests/vm/diffcmp.c; then
 	ok "diffclient, stress and diffcmp build"
 else
@@ -71,7 +72,7 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
 	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
-files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $afkey"
+files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $out/kfuzz $afkey"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
@@ -116,8 +117,8 @@ if [ "$mode" = bench ]; then
 fi
 # Stress size: the issue asks for 100k SAs in pfkeyv2; af_key runs a small
 # one to keep the stress tool itself honest.
-boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000}"
-[ "$have_ko" = 1 ] && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-100000}"
+boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000} keysh.fuzz=${VM_FUZZ_AFKEY:-10}"
+[ "$have_ko" = 1 ] && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-100000} keysh.fuzz=${VM_FUZZ:-60}"
 echo "# boots took $(($(date +%s) - t0)) s"
 
 # 4. differential comparison

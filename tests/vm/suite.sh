@@ -10,10 +10,11 @@
 # a file on the host. Exit status 0 only when every test passed.
 mode=$1
 pass=0 fail=0
-stress_n=1000 bench_sizes="10000 100000"
+stress_n=1000 bench_sizes="10000 100000" fuzz_s=20
 for a in $(cat /proc/cmdline); do
 	case "$a" in
 	keysh.stress=*) stress_n=${a#keysh.stress=} ;;
+	keysh.fuzz=*) fuzz_s=${a#keysh.fuzz=} ;;
 	keysh.bench=*) bench_sizes=$(echo "${a#keysh.bench=}" | tr , ' ') ;;
 	esac
 done
@@ -105,6 +106,12 @@ netns_isolation() { # each network namespace has its own SADB/SPD
 	proc_has sas 10 && proc_has policies 10
 }
 
+kfuzz() { # mutated corpus messages for keysh.fuzz seconds; a bug kills the VM
+	/bin/kfuzz "$fuzz_s" "$(date +%s)" /tmp/corpus.* || return 1
+	[ -r /proc/net/pfkeyv2 ] && ! proc_has sas 0 && { cat /proc/net/pfkeyv2; return 1; }
+	return 0
+}
+
 lifecycle_paired() { # every pfkm_net created (pr_debug, DEBUG build) was destroyed
 	c=$(dmesg | grep -c 'pfkeyv2: net .* created')
 	d=$(dmesg | grep -c 'pfkeyv2: net .* destroyed')
@@ -171,6 +178,7 @@ afkey)
 	t corpus-afkey corpus afkey
 	t keysh-afkey keysh_smoke afkey
 	t stress-afkey stress
+	t kfuzz-afkey kfuzz
 	;;
 pfkeyv2)
 	t af_key-refused af_key_refused
@@ -190,6 +198,9 @@ pfkeyv2)
 	t reload-after-stress insmod $ko/pfkeyv2.ko
 	t empty-after-reload proc_has sas 0
 	t netns-isolation netns_isolation
+	t kfuzz kfuzz
+	t unload-after-fuzz rmmod pfkeyv2
+	t reload-after-fuzz insmod $ko/pfkeyv2.ko
 	t unload-final rmmod pfkeyv2
 	sleep 1	# namespaces are torn down by a kernel worker
 	t lifecycle-paired lifecycle_paired
