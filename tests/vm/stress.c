@@ -10,6 +10,9 @@
  *   - each concurrent dump was well formed: seq counting up and ending at 0,
  *     no SPI twice, never more SAs than were added;
  *   - a final dump returns exactly the N SPIs, each once;
+ *   - a registrar process, looping socket/REGISTER/close meanwhile (the
+ *     CVE-2022-3028 race: REGISTER replies composed while the table is busy),
+ *     always got a well-formed REGISTER reply with both SUPPORTED lists;
  *   - the monitor either received each ADD broadcast or the kernel counted
  *     a drop (with af_key semantics a slow reader loses messages, but the
  *     loss must be visible in /proc/net/pfkeyv2 when that file exists).
@@ -180,6 +183,55 @@ static long dump_once(int s, uint8_t *seen, unsigned n)
 	}
 }
 
+/* Until the pipe closes: fresh socket, REGISTER (ESP or AH), check the reply. */
+static int registrar(int stop_fd)
+{
+	unsigned n = 0, bad = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = stop_fd, .events = POLLIN };
+		struct sadb_msg q = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_REGISTER,
+				      .sadb_msg_satype = n % 2 ? SADB_SATYPE_AH : SADB_SATYPE_ESP,
+				      .sadb_msg_len = 2, .sadb_msg_seq = n + 1 };
+		int s = pfkey(), lists = 0;
+		ssize_t r = -1;
+		char c;
+
+		if (s < 0)
+			return 1;
+		if (send(s, &q, sizeof(q), 0) == sizeof(q)) {
+			/* Skip broadcasts until our own reply. */
+			do {
+				struct pollfd ps = { .fd = s, .events = POLLIN };
+
+				r = poll(&ps, 1, 10000) > 0 ? recv(s, rb, sizeof(rb), 0) : -1;
+			} while (r >= 16 && (((struct sadb_msg *)rb)->sadb_msg_type != SADB_REGISTER ||
+					     ((struct sadb_msg *)rb)->sadb_msg_seq != n + 1));
+		}
+		if (r >= 16 && ((struct sadb_msg *)rb)->sadb_msg_len * 8 == r &&
+		    !((struct sadb_msg *)rb)->sadb_msg_errno) {
+			for (size_t off = 16; off + 8 <= (size_t)r;) {
+				struct sadb_ext *e = (struct sadb_ext *)(rb + off);
+
+				if (!e->sadb_ext_len || off + e->sadb_ext_len * 8u > (size_t)r)
+					break;
+				if (e->sadb_ext_type == SADB_EXT_SUPPORTED_AUTH ||
+				    e->sadb_ext_type == SADB_EXT_SUPPORTED_ENCRYPT)
+					lists++;
+				off += e->sadb_ext_len * 8u;
+			}
+		}
+		if (lists != 2)
+			bad++;
+		close(s);
+		n++;
+		if (poll(&p, 1, 0) > 0 && read(stop_fd, &c, 1) <= 0)
+			break;
+	}
+	printf("stress: registrar did %u REGISTERs, %u bad replies\n", n, bad);
+	return bad ? 1 : 0;
+}
+
 static uint64_t proc_value(const char *key)
 {
 	char line[128];
@@ -199,9 +251,9 @@ static uint64_t proc_value(const char *key)
 int main(int argc, char **argv)
 {
 	unsigned n, nw, i;
-	int fail = 0, st, mon, dumper_pipe[2];
+	int fail = 0, st, mon, dumper_pipe[2], reg_pipe[2];
 	uint8_t *seen;
-	pid_t pids[64], dpid;
+	pid_t pids[64], dpid, rpid;
 	long got, monitor_adds = 0;
 	uint64_t drops0;
 
@@ -246,6 +298,14 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	close(dumper_pipe[0]);
+	if (pipe(reg_pipe))
+		return 2;
+	rpid = fork();
+	if (rpid == 0) {
+		close(reg_pipe[1]);
+		_exit(registrar(reg_pipe[0]));
+	}
+	close(reg_pipe[0]);
 	for (i = 0; i < nw; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0)
@@ -260,17 +320,23 @@ int main(int argc, char **argv)
 				if (((struct sadb_msg *)rb)->sadb_msg_type == SADB_ADD)
 					monitor_adds++;
 		}
-		while (waitpid(-1, &st, WNOHANG) > 0) {
-			if (!WIFEXITED(st) || WEXITSTATUS(st))
-				fail = 1;
-			done++;
+		for (i = 0; i < nw; i++) {
+			if (pids[i] > 0 && waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+				if (!WIFEXITED(st) || WEXITSTATUS(st))
+					fail = 1;
+				pids[i] = 0;
+				done++;
+			}
 		}
 	}
 	while (recv(mon, rb, sizeof(rb), MSG_DONTWAIT) > 0)
 		if (((struct sadb_msg *)rb)->sadb_msg_type == SADB_ADD)
 			monitor_adds++;
 	close(dumper_pipe[1]);
+	close(reg_pipe[1]);
 	if (waitpid(dpid, &st, 0) != dpid || !WIFEXITED(st) || WEXITSTATUS(st))
+		fail = 1;
+	if (waitpid(rpid, &st, 0) != rpid || !WIFEXITED(st) || WEXITSTATUS(st))
 		fail = 1;
 	printf("stress: monitor saw %ld of %u ADD broadcasts\n", monitor_adds, n);
 	got = dump_once(mon, seen, n);
