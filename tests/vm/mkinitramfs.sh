@@ -6,7 +6,8 @@
 #   with `modprobe -S KVER --show-depends` into its dependency chain, the .ko
 #   (.xz/.zst decompressed here: busybox insmod takes plain ELF) copied to
 #   /lib/modules/NAME.ko and its name appended to /lib/modules/order once.
-# FILE: SRC[:DST]; executables also get their shared libraries (ldd) copied.
+# FILE: SRC[:DST]; executables also get their shared libraries (ldd) copied;
+#   a directory is copied whole.
 #   DST defaults to /bin/$(basename SRC); a *.ko[.xz|.zst] FILE goes to
 #   /lib/modules/extra/NAME.ko (decompressed) and is not inserted by /init:
 #   /suite.sh inserts those itself (pfkeyv2.ko, af_key.ko).
@@ -63,6 +64,10 @@ for f in "$@"; do
 		esac
 	fi
 	mkdir -p "$root$(dirname "$dst")"
+	if [ -d "$src" ]; then	# a directory tree (bats, its libraries, tests)
+		cp -a "$src" "$root$dst"
+		continue
+	fi
 	case "$src" in
 	*.ko.xz) dst=${dst%.xz}; xz -dc "$src" > "$root$dst"; continue ;;
 	*.ko.zst) dst=${dst%.zst}; zstd -qdc "$src" > "$root$dst"; continue ;;

@@ -112,6 +112,13 @@ kfuzz() { # mutated corpus messages for keysh.fuzz seconds; a bug kills the VM
 	return 0
 }
 
+bats_kernel() { # keysh's bats suite against the kernel's PF_KEY
+	[ -x /usr/bin/bats ] || { echo "bats not in the initramfs"; return 77; }
+	grep -q 'KEYSH_BACKEND' /tests/bats/fixtures/suite.bash ||
+		{ echo "tests/bats has no KEYSH_BACKEND=kernel mode yet"; return 77; }
+	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap /tests/bats/[0-9]*.bats
+}
+
 lifecycle_paired() { # every pfkm_net created (pr_debug, DEBUG build) was destroyed
 	c=$(dmesg | grep -c 'pfkeyv2: net .* created')
 	d=$(dmesg | grep -c 'pfkeyv2: net .* destroyed')
@@ -188,6 +195,7 @@ pfkeyv2)
 	t corpus-pfkeyv2 corpus pfkeyv2
 	t keysh-pfkeyv2 keysh_smoke pfkeyv2
 	[ -x /bin/driver ] && t driver driver
+	t bats-keysh bats_kernel
 	t live-state live_state
 	t unload-reload reload
 	t corpus-after-reload corpus pfkeyv2-reload
