@@ -100,7 +100,7 @@ boot() { # mode [extra kernel arguments]
 	rm -f "$out/result.$1" "$out/data.$1"
 	: > "$out/result.$1"
 	: > "$out/data.$1"
-	timeout --foreground "${VM_TIMEOUT:-240}" qemu-system-x86_64 -accel tcg -cpu max \
+	timeout --foreground "${VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max \
 		-smp 2 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
 		-kernel "$kimg" -initrd "$out/initramfs.gz" \
 		-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=$1 ${2:-}" \
