@@ -189,6 +189,7 @@ int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *
 	memset(be, 0, sizeof(*be));
 	be->statfd = -1;
 	tui_model_init(&be->pending);
+	tui_model_init(&be->tomb);
 	be->buf = malloc(PFKM_MSG_MAX);
 	be->msg = calloc(1, sizeof(*be->msg));
 	if (!be->buf || !be->msg) {
@@ -254,6 +255,7 @@ void tui_backend_close(struct tui_backend *be)
 		close(be->statfd);
 	be->statfd = -1;
 	tui_model_free(&be->pending);
+	tui_model_free(&be->tomb);
 	if (be->msg) {
 		pfk_msg_wipe(be->msg);
 		free(be->msg);
@@ -299,6 +301,9 @@ int tui_backend_refresh(struct tui_backend *be)
 	}
 	tui_model_free(&be->pending);
 	tui_model_init(&be->pending);
+	tui_model_free(&be->tomb);
+	tui_model_init(&be->tomb);
+	be->redump = false;
 	ret = send_dump(be, false);
 	if (ret)
 		return ret;
@@ -328,20 +333,24 @@ int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 			continue;
 		/* Broadcasts reach every socket; only our dump replies matter. */
 		if (be->phase == TUI_DUMP_SAD && msg->type == PFK_T_DUMP) {
-			if (!msg->errno_)
+			if (!msg->errno_ && !tui_model_sa_has(&be->tomb, &msg->sa))
 				tui_model_sa_upsert(&be->pending, &msg->sa, now_s());
 			if (msg->errno_ || msg->seq == 0) {
 				ret = send_dump(be, true);
 				be->phase = ret ? TUI_DUMP_IDLE : TUI_DUMP_SPD;
 			}
 		} else if (be->phase == TUI_DUMP_SPD && msg->type == PFK_T_SPDDUMP) {
-			if (!msg->errno_)
+			if (!msg->errno_ && !tui_model_pol_has(&be->tomb, msg->pol.id))
 				tui_model_pol_upsert(&be->pending, &msg->pol);
 			if (msg->errno_ || msg->seq == 0) {
 				tui_model_take_tables(m, &be->pending, true, true);
 				be->phase = TUI_DUMP_IDLE;
 				changed = 1;
 				pfk_msg_wipe(msg);
+				if (be->redump) {	/* a FLUSH raced the dump */
+					tui_backend_refresh(be);
+					break;
+				}
 				pfk_conn_close(&be->ctl);
 				be->ctl_open = false;
 				break;
@@ -351,6 +360,27 @@ int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 	}
 	be->lost = be->evt.lost + be->keyd_drops;
 	return changed;
+}
+
+/* An event that arrives while a dump runs: apply it to the dump's tables
+ * too, and remember deletions of entries the dump has not delivered yet. */
+static void dump_race(struct tui_backend *be, const struct pfk_msg *msg, uint64_t now)
+{
+	bool gone = msg->type == PFK_T_DELETE ||
+		    (msg->type == PFK_T_EXPIRE && (msg->sa.has & PFK_SA_HAS_HARD));
+
+	if (msg->errno_)
+		return;
+	if (gone && !tui_model_sa_has(&be->pending, &msg->sa))
+		tui_model_sa_upsert(&be->tomb, &msg->sa, now);
+	else if (msg->type == PFK_T_ADD || msg->type == PFK_T_UPDATE)
+		tui_model_sa_remove(&be->tomb, &msg->sa);
+	if ((msg->type == PFK_T_SPDDELETE || msg->type == PFK_T_SPDDELETE2 ||
+	     msg->type == PFK_T_SPDEXPIRE) && !tui_model_pol_has(&be->pending, msg->pol.id))
+		tui_model_pol_upsert(&be->tomb, &msg->pol);
+	if (msg->type == PFK_T_FLUSH || msg->type == PFK_T_SPDFLUSH)
+		be->redump = true;
+	tui_model_apply(&be->pending, msg, now);
 }
 
 int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned int budget)
@@ -375,7 +405,7 @@ int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 			tui_model_apply(m, msg, (uint64_t)ts.tv_sec);
 			/* keep the dump in flight consistent with what happened */
 			if (be->phase != TUI_DUMP_IDLE)
-				tui_model_apply(&be->pending, msg, (uint64_t)ts.tv_sec);
+				dump_race(be, msg, (uint64_t)ts.tv_sec);
 			pfk_msg_wipe(msg);
 		}
 		explicit_bzero(be->buf, n);

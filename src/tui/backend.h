@@ -29,6 +29,11 @@ struct tui_backend {
 	pid_t keyd_pid;			/* non-zero when we started keyd */
 	enum tui_dump_phase phase;
 	struct tui_model pending;	/* tables being filled by the dump */
+	/* Deleted while the dump runs but not yet dumped: the dump socket may
+	 * still deliver them after the DELETE arrived on the event socket, so
+	 * they are skipped. A FLUSH meanwhile makes the dump run again. */
+	struct tui_model tomb;
+	bool redump;
 	uint64_t lost;			/* broadcasts lost: socket + keyd's count */
 	/* keyd only: PATH.ctl "stats" gives the broadcasts keyd dropped for
 	 * full client queues (a Unix socket cannot tell the receiver) */

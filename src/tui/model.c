@@ -165,6 +165,16 @@ static long pol_find(const struct tui_table *t, uint32_t id)
 	return -1;
 }
 
+bool tui_model_sa_has(const struct tui_model *m, const struct pfk_sa *sa)
+{
+	return sa_find(&m->sad, sa) >= 0;
+}
+
+bool tui_model_pol_has(const struct tui_model *m, uint32_t id)
+{
+	return pol_find(&m->spd, id) >= 0;
+}
+
 void tui_model_init(struct tui_model *m)
 {
 	memset(m, 0, sizeof(*m));

@@ -82,6 +82,9 @@ static inline const struct tui_event *tui_model_event(const struct tui_model *m,
 	return &m->ev[(m->head + i) % TUI_EVENTS_MAX];
 }
 
+/* Whether the table holds this SA (satype, spi, dst) / policy id. */
+bool tui_model_sa_has(const struct tui_model *m, const struct pfk_sa *sa);
+bool tui_model_pol_has(const struct tui_model *m, uint32_t id);
 int tui_model_sa_upsert(struct tui_model *m, const struct pfk_sa *sa, uint64_t now);
 int tui_model_sa_remove(struct tui_model *m, const struct pfk_sa *sa);
 void tui_model_sa_flush(struct tui_model *m, enum pfk_satype t);

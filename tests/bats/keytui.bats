@@ -457,3 +457,23 @@ add_sa() { # src dst spi
 	kt_wait "EXPIRE"
 	[ "$(kt_screen | grep -F EXPIRE | grep -cF 0x00005001)" -eq 2 ]
 }
+
+@test "keytui: deletes racing the initial dump leave the SAD equal to keyd's" {
+	key=0x00112233445566778899aabbccddeeff
+	for i in $(seq 1 3000); do
+		printf 'add 10.8.%d.%d 10.9.0.1 esp %d -m transport -E aes-cbc %s ;\n' \
+			$((i / 250)) $((i % 250 + 1)) $((0x10000 + i)) "$key"
+	done >"$BATS_TEST_TMPDIR/add.keysh"
+	for i in $(seq 1 2 3000); do
+		printf 'delete 10.8.%d.%d 10.9.0.1 esp %d ;\n' $((i / 250)) $((i % 250 + 1)) $((0x10000 + i))
+	done >"$BATS_TEST_TMPDIR/del.keysh"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/add.keysh"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/del.keysh" &
+	delpid=$!
+	kt_start 120x30
+	wait "$delpid"
+	[ "$(keysh_count_sa)" -eq 1500 ]
+	kt_wait "1 SAD (1500)" 10
+	kt_keys r
+	kt_wait "1 SAD (1500)" 10
+}
