@@ -119,6 +119,56 @@ bats_kernel() { # keysh's bats suite against the kernel's PF_KEY
 	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap /tests/bats/[0-9]*.bats
 }
 
+keysh_stress() { # 4 keysh writers x N/4 SAs, keysh -D loop and keysh -x meanwhile
+	[ -x /bin/keysh ] || { echo "no keysh in the initramfs"; return 77; }
+	q=$((stress_n / 4))
+	for w in 0 1 2 3; do gen_setkey "$q" $((w * q)) > /tmp/ks.$w; done
+	rm -f /tmp/ks.done /tmp/ks.err
+	keysh --backend kernel -x > /tmp/ks.mon 2>&1 &
+	mon=$!
+	( while [ ! -e /tmp/ks.done ]; do
+		keysh --backend kernel -D > /dev/null 2>> /tmp/ks.err || echo "dump failed" >> /tmp/ks.err
+		sleep 1
+	done ) &
+	dl=$!
+	s0=$(date +%s)
+	pids=
+	for w in 0 1 2 3; do
+		keysh --backend kernel -f /tmp/ks.$w > /tmp/ks.out.$w 2>&1 &
+		pids="$pids $!"
+	done
+	rc=0
+	for p in $pids; do wait "$p" || rc=1; done
+	touch /tmp/ks.done
+	wait "$dl"
+	kill "$mon"
+	echo "keysh stress: $((q * 4)) SAs by 4 keysh writers in $(($(date +%s) - s0)) s," \
+		"monitor printed $(wc -l < /tmp/ks.mon) lines"
+	cat /proc/net/pfkeyv2
+	[ "$rc" = 0 ] || { grep -h -c . /tmp/ks.out.*; tail -n 2 /tmp/ks.out.*; ks_missing; ks_clean; return 1; }
+	[ -s /tmp/ks.err ] && { cat /tmp/ks.err; ks_clean; return 1; }
+	proc_has sas $((q * 4)) || { ks_clean; return 1; }
+	n=$(keysh --backend kernel -D | grep -c '^	esp mode=')
+	echo "keysh -D lists $n SAs"
+	[ "$n" = $((q * 4)) ] && ks_clean
+}
+
+ks_missing() { # which SPIs of the keysh stress are not in the SADB, and what keysh said
+	keysh --backend kernel -D | sed -n 's/.*spi=\([0-9]*\)(.*/\1/p' | sort -n > /tmp/ks.have
+	seq 65536 $((65536 + stress_n / 4 * 4 - 1)) > /tmp/ks.want
+	for spi in $(awk 'NR == FNR { h[$1] = 1; next } !($1 in h)' /tmp/ks.have /tmp/ks.want |
+			head -n 8); do
+		hex=$(printf '0x%x' "$spi")
+		echo "missing SPI $hex:"
+		grep -h "esp $hex:" /tmp/ks.out.* | head -n 2
+		dmesg | grep -i pfkeyv2 | tail -n 3
+	done
+}
+
+ks_clean() { # leave the SADB empty for the next test
+	keysh --backend kernel -F && proc_has sas 0
+}
+
 lifecycle_paired() { # every pfkm_net created (pr_debug, DEBUG build) was destroyed
 	c=$(dmesg | grep -c 'pfkeyv2: net .* created')
 	d=$(dmesg | grep -c 'pfkeyv2: net .* destroyed')
@@ -134,8 +184,8 @@ stress() { # N SAs from 4 writers with a concurrent dumper and monitor
 	return $rc
 }
 
-gen_setkey() { # N: N ESP SAs as a setkey/keysh script
-	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+gen_setkey() { # N [FIRST]: N ESP SAs (numbered from FIRST) as a setkey/keysh script
+	awk -v n="$1" -v f="${2:-0}" 'BEGIN { for (i = f; i < f + n; i++)
 		printf "add 10.%d.%d.1 10.%d.%d.2 esp 0x%x -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha1 0x00112233445566778899aabbccddeeff00112233;\n",
 			i / 250 % 250, i % 250, i / 250 % 250, i % 250, 65536 + i }'
 }
@@ -205,6 +255,7 @@ pfkeyv2)
 	t unload-with-stress-state rmmod pfkeyv2
 	t reload-after-stress insmod $ko/pfkeyv2.ko
 	t empty-after-reload proc_has sas 0
+	t keysh-stress keysh_stress
 	t netns-isolation netns_isolation
 	t kfuzz kfuzz
 	t unload-after-fuzz rmmod pfkeyv2
