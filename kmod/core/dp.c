@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * dp.c: owns the portable IPv4 data path of a pfkm_net (see dp.h): the
+ * per-SA side table (transforms, replay windows, counters) and the
+ * outbound/inbound packet decisions. Policy lookup, template resolution,
+ * ACQUIRE and byte/packet lifetimes go through the core (pfkm_spd_lookup,
+ * pfkm_acquire_flow, pfkm_expire_account) under net->lock.
+ */
+#include "net.h"
+#include "dp.h"
+#include "esp.h"
+#include "ah.h"
+
+#define IP4_HDR 20u
+#define MAX_DEPTH 4		/* nested decapsulations per packet */
+
+struct dp_sa {
+	struct pfkm_sa *sa;		/* identity only: validated before use */
+	uint32_t spi;
+	uint8_t proto;
+	uint64_t add_ms;
+	bool ready;
+	struct pfkm_esp esp;
+	struct pfkm_ah ah;
+	struct pfkm_replay rp;
+	uint64_t last_seq;		/* outbound: last sequence number sent */
+	struct pfkm_dp_sa_stats st;
+};
+
+struct pfkm_dp {
+	struct pfkm_net *net;
+	struct dp_sa **tab;
+	size_t n, cap;
+	struct pfkm_dp_stats st;
+};
+
+static uint16_t ip4_csum(const uint8_t *h, size_t n)
+{
+	uint32_t s = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)h[i] << 8 | h[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static void ip4_fix(uint8_t *p, size_t len, uint8_t proto)
+{
+	size_t ihl = (size_t)(p[0] & 15) * 4;
+	uint16_t c;
+
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	p[9] = proto;
+	p[10] = p[11] = 0;
+	c = ip4_csum(p, ihl);
+	p[10] = (uint8_t)(c >> 8);
+	p[11] = (uint8_t)c;
+}
+
+/* Header sanity: version 4, ihl, total length within len. Returns ihl. */
+static int ip4_check(const uint8_t *p, size_t len)
+{
+	size_t ihl, tot;
+
+	if (len < IP4_HDR || p[0] >> 4 != 4)
+		return -EINVAL;
+	ihl = (size_t)(p[0] & 15) * 4;
+	tot = (size_t)p[2] << 8 | p[3];
+	if (ihl < IP4_HDR || tot < ihl || tot > len)
+		return -EINVAL;
+	return (int)ihl;
+}
+
+static void ip4_flow(const uint8_t *p, size_t ihl, size_t len, struct pfkm_spd_flow *fl)
+{
+	bool frag = ((p[6] & 0x3f) | p[7]) != 0;
+
+	memset(fl, 0, sizeof(*fl));
+	fl->family = AF_INET;
+	fl->proto = p[9];
+	memcpy(fl->saddr.b, p + 12, 4);
+	memcpy(fl->daddr.b, p + 16, 4);
+	if (!frag && (fl->proto == 6 || fl->proto == 17 || fl->proto == 132) && len >= ihl + 4) {
+		memcpy(&fl->sport, p + ihl, 2);
+		memcpy(&fl->dport, p + ihl + 2, 2);
+	}
+}
+
+static void dp_sa_free(struct dp_sa *d)
+{
+	pfkm_esp_fini(&d->esp);
+	pfkm_ah_fini(&d->ah);
+	pfkm_replay_fini(&d->rp);
+	os_free_secret(d, sizeof(*d));
+}
+
+static bool dp_sa_valid(const struct dp_sa *d, const struct pfkm_sa *sa)
+{
+	return d->sa == sa && d->spi == sa->spi && d->proto == sa->proto && d->add_ms == sa->add_ms;
+}
+
+/* The side-table entry of a usable SA, created (keyed) on first use. */
+static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
+{
+	struct dp_sa *d = NULL;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < dp->n; i++) {
+		if (dp->tab[i]->sa != sa)
+			continue;
+		if (dp_sa_valid(dp->tab[i], sa))
+			return dp->tab[i];
+		/* same address, another SA: the old one was freed */
+		dp_sa_free(dp->tab[i]);
+		dp->tab[i] = dp->tab[--dp->n];
+		break;
+	}
+	if (dp->n == dp->cap) {
+		size_t cap = dp->cap ? dp->cap * 2 : 16;
+		struct dp_sa **t = os_zalloc(cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		if (dp->n)
+			memcpy(t, dp->tab, dp->n * sizeof(*t));
+		os_free(dp->tab);
+		dp->tab = t;
+		dp->cap = cap;
+	}
+	d = os_zalloc(sizeof(*d));
+	if (!d)
+		return NULL;
+	d->sa = sa;
+	d->spi = sa->spi;
+	d->proto = sa->proto;
+	d->add_ms = sa->add_ms;
+	if (sa->proto == IPPROTO_ESP)
+		ret = pfkm_esp_init(&d->esp, os_ntohl(sa->spi), false, sa->enc, sa->enc_key,
+				    (sa->enc_bits + 7) / 8, sa->auth_id ? sa->auth : NULL,
+				    sa->auth_key, (sa->auth_bits + 7) / 8);
+	else if (sa->proto == IPPROTO_AH)
+		ret = pfkm_ah_init(&d->ah, os_ntohl(sa->spi), false, sa->auth, sa->auth_key,
+				   (sa->auth_bits + 7) / 8);
+	else
+		ret = -EOPNOTSUPP;
+	if (!ret)
+		ret = pfkm_replay_init(&d->rp, sa->replay, false);
+	if (ret) {
+		dp_sa_free(d);
+		return NULL;
+	}
+	d->ready = true;
+	dp->tab[dp->n++] = d;
+	return d;
+}
+
+int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out)
+{
+	struct pfkm_dp *dp = os_zalloc(sizeof(*dp));
+
+	if (!dp)
+		return -ENOMEM;
+	dp->net = net;
+	*out = dp;
+	return 0;
+}
+
+void pfkm_dp_destroy(struct pfkm_dp *dp)
+{
+	size_t i;
+
+	if (!dp)
+		return;
+	for (i = 0; i < dp->n; i++)
+		dp_sa_free(dp->tab[i]);
+	os_free(dp->tab);
+	os_free(dp);
+}
+
+void pfkm_dp_gc(struct pfkm_dp *dp)
+{
+	struct pfkm_net *net = dp->net;
+	size_t i = 0;
+
+	os_mutex_lock(&net->lock);
+	while (i < dp->n) {
+		struct dp_sa *d = dp->tab[i];
+		struct pfkm_sa *sa = pfkm_sadb_lookup_spi(&net->sadb, d->spi, d->proto);
+
+		/* compare the SA found by key, never read d->sa's memory */
+		if (sa && sa == d->sa && sa->add_ms == d->add_ms && sa->state == PFKM_SA_MATURE) {
+			i++;
+			continue;
+		}
+		dp_sa_free(d);
+		dp->tab[i] = dp->tab[--dp->n];
+	}
+	os_mutex_unlock(&net->lock);
+}
+
+bool pfkm_dp_active(struct pfkm_dp *dp)
+{
+	return dp->net->spd.count != 0;
+}
+
+/* The SA pfkm_acquire_flow would pick for a template (same rule). */
+static struct pfkm_sa *tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
+			       const struct pfkm_spd_flow *fl)
+{
+	struct pfkm_sa *x = NULL, *best = NULL;
+	struct pfkm_sa_sel k;
+
+	memset(&k, 0, sizeof(k));
+	k.proto = t->proto;
+	k.mode = t->mode;
+	k.reqid = t->reqid;
+	if (t->mode == IPSEC_MODE_TUNNEL) {
+		k.family = t->family;
+		k.saddr = pfkm_addr_any(t->family, &t->saddr) && t->family == fl->family ?
+			  fl->saddr : t->saddr;
+		k.daddr = t->daddr;
+	} else {
+		k.family = fl->family;
+		k.saddr = fl->saddr;
+		k.daddr = fl->daddr;
+	}
+	while ((x = pfkm_sadb_sel_next(&net->sadb, &k, x))) {
+		if (x->state != PFKM_SA_MATURE)
+			continue;
+		if (!best || (best->dying && !x->dying) ||
+		    (best->dying == x->dying && x->add_ms > best->add_ms))
+			best = x;
+	}
+	return best;
+}
+
+/* Apply one SA to the IPv4 packet buf[0 .. *len). */
+static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
+{
+	size_t ihl = (size_t)(buf[0] & 15) * 4, out, hl = 0, pl;
+	uint64_t seq;
+	int ret;
+
+	ret = pfkm_replay_seq_next(&d->last_seq, false, &seq);
+	if (ret)
+		return ret;
+	if (sa->mode == IPSEC_MODE_TUNNEL) {
+		/* new outer header, the whole packet is the payload */
+		if (sa->family != AF_INET)
+			return -EAFNOSUPPORT;
+		if (cap < IP4_HDR)
+			return -EMSGSIZE;
+		if (sa->proto == IPPROTO_AH) {
+			if (cap < *len + IP4_HDR)
+				return -EMSGSIZE;
+			memmove(buf + IP4_HDR, buf, *len);
+		} else {
+			hl = pfkm_esp_hdr_len(&d->esp);
+			if (cap < IP4_HDR + pfkm_esp_encap_len(&d->esp, *len))
+				return -EMSGSIZE;
+			memmove(buf + IP4_HDR + hl, buf, *len);
+		}
+		pl = *len;
+		/* outer: TOS and DF copied (RFC 4301 5.1.2.1), fresh TTL */
+		buf[0] = 0x45;
+		buf[1] = buf[IP4_HDR + (sa->proto == IPPROTO_AH ? 0 : hl) + 1];
+		buf[4] = buf[5] = 0;
+		buf[6] = buf[IP4_HDR + (sa->proto == IPPROTO_AH ? 0 : hl) + 6] & 0x40;
+		buf[7] = 0;
+		buf[8] = 64;
+		memcpy(buf + 12, sa->saddr.b, 4);
+		memcpy(buf + 16, sa->daddr.b, 4);
+		ihl = IP4_HDR;
+		if (sa->proto == IPPROTO_AH) {
+			ip4_fix(buf, IP4_HDR + pl, IPPROTO_IPIP);
+			ret = pfkm_ah_encap(&d->ah, seq, buf, cap, IP4_HDR + pl, &out);
+			if (!ret)
+				*len = out;
+			return ret;
+		}
+		ret = pfkm_esp_encap(&d->esp, seq, IPPROTO_IPIP, NULL, buf + ihl, cap - ihl, pl,
+				     &out);
+		if (ret)
+			return ret;
+		*len = ihl + out;
+		ip4_fix(buf, *len, IPPROTO_ESP);
+		return 0;
+	}
+	if (sa->proto == IPPROTO_AH) {
+		ret = pfkm_ah_encap(&d->ah, seq, buf, cap, *len, &out);
+		if (!ret)
+			*len = out;
+		return ret;
+	}
+	hl = pfkm_esp_hdr_len(&d->esp);
+	pl = *len - ihl;
+	if (cap < ihl + pfkm_esp_encap_len(&d->esp, pl))
+		return -EMSGSIZE;
+	memmove(buf + ihl + hl, buf + ihl, pl);
+	ret = pfkm_esp_encap(&d->esp, seq, buf[9], NULL, buf + ihl, cap - ihl, pl, &out);
+	if (ret)
+		return ret;
+	*len = ihl + out;
+	ip4_fix(buf, *len, IPPROTO_ESP);
+	return 0;
+}
+
+int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct pfkm_net *net = dp->net;
+	struct pfkm_spd_flow fl;
+	struct pfkm_policy *pol;
+	unsigned int i;
+	int ihl, ret;
+
+	ihl = ip4_check(buf, *len);
+	if (ihl < 0)
+		return ihl;
+	*len = (size_t)buf[2] << 8 | buf[3];
+	ip4_flow(buf, (size_t)ihl, *len, &fl);
+	os_mutex_lock(&net->lock);
+	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, &fl);
+	if (!pol) {
+		ret = PFKM_DP_PASS;
+		goto out;
+	}
+	pol->cur.usetime = os_time_real();
+	pol->use_ms = os_time_mono_ms();
+	if (pol->block) {
+		dp->st.discard++;
+		ret = -EPERM;
+		goto out;
+	}
+	if (!pol->ntmpl) {
+		ret = PFKM_DP_PASS;
+		goto out;
+	}
+	/* SA selection, ACQUIRE and lifetimes accounted by the core */
+	ret = pfkm_acquire_flow(net, pol, &fl, IPSEC_DIR_OUTBOUND, (uint32_t)*len);
+	if (ret < 0) {
+		dp->st.no_sa++;
+		goto out;
+	}
+	ret = PFKM_DP_PASS;
+	/* tmpl[0] is innermost (Linux xfrm bundle order) */
+	for (i = 0; i < pol->ntmpl; i++) {
+		struct pfkm_sa *sa = tmpl_sa(net, &pol->tmpl[i], &fl);
+		struct dp_sa *d;
+		size_t before = *len;
+		int r;
+
+		if (!sa)
+			continue;	/* optional (level use) without SA */
+		d = dp_sa_get(dp, sa);
+		if (!d) {
+			dp->st.no_state++;
+			ret = -EOPNOTSUPP;
+			goto out;
+		}
+		r = encap_one(d, sa, buf, cap, len);
+		if (r) {
+			d->st.other_drop++;
+			dp->st.errors++;
+			ret = r;
+			goto out;
+		}
+		d->st.packets++;
+		d->st.bytes += before;
+		ret = PFKM_DP_XFORM;
+	}
+	if (ret == PFKM_DP_XFORM)
+		dp->st.out_xform++;
+out:
+	os_mutex_unlock(&net->lock);
+	return ret;
+}
+
+/* Remove one ESP/AH layer. *sa_out is the SA used. */
+static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_sa **sa_out)
+{
+	struct pfkm_net *net = dp->net;
+	size_t ihl = (size_t)(buf[0] & 15) * 4;
+	uint8_t proto = buf[9];
+	struct pfkm_addr dst;
+	struct pfkm_sa *sa;
+	struct dp_sa *d;
+	uint32_t spi;
+	uint8_t nh;
+	int ret;
+
+	memset(&dst, 0, sizeof(dst));
+	memcpy(dst.b, buf + 16, 4);
+	if (proto == IPPROTO_ESP) {
+		if (*len < ihl + 8)
+			return -EINVAL;
+		memcpy(&spi, buf + ihl, 4);
+	} else {
+		if (*len < ihl + 12)
+			return -EINVAL;
+		memcpy(&spi, buf + ihl + 4, 4);
+	}
+	sa = pfkm_sadb_lookup(&net->sadb, AF_INET, &dst, spi, proto);
+	if (!sa || sa->state != PFKM_SA_MATURE)
+		return -ESRCH;
+	d = dp_sa_get(dp, sa);
+	if (!d) {
+		dp->st.no_state++;
+		return -EOPNOTSUPP;
+	}
+	if (proto == IPPROTO_ESP) {
+		struct pfkm_esp_rx rx;
+
+		ret = pfkm_esp_decap(&d->esp, sa->replay ? &d->rp : NULL, buf + ihl, *len - ihl,
+				     &rx);
+		if (!ret && rx.next_hdr == 59)
+			ret = -ENODATA;
+		if (ret)
+			goto err;
+		nh = rx.next_hdr;
+		if (nh == IPPROTO_IPIP) {
+			memmove(buf, buf + ihl + rx.payload_off, rx.payload_len);
+			*len = rx.payload_len;
+		} else {
+			memmove(buf + ihl, buf + ihl + rx.payload_off, rx.payload_len);
+			*len = ihl + rx.payload_len;
+			ip4_fix(buf, *len, nh);
+		}
+	} else {
+		struct pfkm_ah_rx rx;
+
+		ret = pfkm_ah_decap(&d->ah, sa->replay ? &d->rp : NULL, buf, *len, &rx);
+		if (ret)
+			goto err;
+		*len = rx.len;
+		if (rx.next_hdr == IPPROTO_IPIP) {
+			memmove(buf, buf + ihl, *len - ihl);
+			*len -= ihl;
+		}
+	}
+	d->st.packets++;
+	d->st.bytes += *len;
+	ret = pfkm_expire_account(net, sa, (uint32_t)*len);
+	if (ret)
+		return ret;
+	*sa_out = sa;
+	return 0;
+err:
+	if (ret == -EBADMSG)
+		d->st.auth_fail++;
+	else if (ret == -EEXIST || ret == -ESTALE)
+		d->st.replay_drop++;
+	else
+		d->st.other_drop++;
+	return ret;
+}
+
+/* Did the SAs used (innermost last) satisfy every required template? */
+static bool tmpls_ok(const struct pfkm_policy *pol, struct pfkm_sa **used, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < pol->ntmpl; i++) {
+		const struct pfkm_tmpl *t = &pol->tmpl[i];
+		bool hit = false;
+
+		for (j = 0; j < n && !hit; j++) {
+			const struct pfkm_sa *sa = used[j];
+
+			hit = sa->proto == t->proto && sa->mode == t->mode &&
+			      (!t->reqid || sa->reqid == t->reqid) &&
+			      (t->mode != IPSEC_MODE_TUNNEL ||
+			       (pfkm_addr_equal(t->family, &t->daddr, &sa->daddr) &&
+				(pfkm_addr_any(t->family, &t->saddr) ||
+				 pfkm_addr_equal(t->family, &t->saddr, &sa->saddr))));
+		}
+		if (!hit && !t->optional)
+			return false;
+	}
+	return true;
+}
+
+int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
+{
+	struct pfkm_net *net = dp->net;
+	struct pfkm_sa *used[MAX_DEPTH];
+	struct pfkm_spd_flow fl;
+	struct pfkm_policy *pol;
+	unsigned int n = 0;
+	int ihl, ret = 0;
+
+	ihl = ip4_check(buf, *len);
+	if (ihl < 0)
+		return ihl;
+	*len = (size_t)buf[2] << 8 | buf[3];
+	os_mutex_lock(&net->lock);
+	while (buf[9] == IPPROTO_ESP || buf[9] == IPPROTO_AH) {
+		if (n == MAX_DEPTH) {
+			ret = -ELOOP;
+			goto out;
+		}
+		ret = decap_one(dp, buf, len, &used[n]);
+		if (ret)
+			goto out;
+		n++;
+		ihl = ip4_check(buf, *len);
+		if (ihl < 0) {
+			ret = ihl;
+			goto out;
+		}
+	}
+	if (n)
+		dp->st.in_xform++;
+	ip4_flow(buf, (size_t)ihl, *len, &fl);
+	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_INBOUND, &fl);
+	ret = n ? PFKM_DP_XFORM : PFKM_DP_PASS;
+	if (!pol)
+		goto out;
+	pol->cur.usetime = os_time_real();
+	pol->use_ms = os_time_mono_ms();
+	if (pol->block || !tmpls_ok(pol, used, n)) {
+		dp->st.policy_drop++;
+		ret = -EPERM;
+	}
+out:
+	os_mutex_unlock(&net->lock);
+	return ret;
+}
+
+void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st)
+{
+	os_mutex_lock(&dp->net->lock);
+	*st = dp->st;
+	os_mutex_unlock(&dp->net->lock);
+}
+
+int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
+		     uint8_t proto, struct pfkm_dp_sa_stats *st)
+{
+	struct pfkm_addr a;
+	unsigned int fam;
+	struct pfkm_sa *sa;
+	int ret = -ENOENT;
+	size_t i;
+
+	fam = pfkm_addr_from_sockaddr(dst, &a, NULL);
+	if (!fam)
+		return -EINVAL;
+	os_mutex_lock(&dp->net->lock);
+	sa = pfkm_sadb_lookup(&dp->net->sadb, fam, &a, spi_be, proto);
+	for (i = 0; sa && i < dp->n; i++) {
+		if (dp_sa_valid(dp->tab[i], sa)) {
+			*st = dp->tab[i]->st;
+			ret = 0;
+			break;
+		}
+	}
+	os_mutex_unlock(&dp->net->lock);
+	return ret;
+}

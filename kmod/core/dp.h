@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0 */
+/*
+ * dp.h: packet decisions of one pfkm_net on flat IPv4 buffers (the portable
+ * data path of issue 7): outbound SPD match and template -> SA selection
+ * with ESP/AH transport or tunnel encapsulation; inbound (dst, SPI, proto)
+ * lookup, replay check, decapsulation and the inbound policy check.
+ *
+ * Per-SA data-path state (ESP/AH transform, replay window, sequence
+ * counter, packet counters) lives in a side table owned by struct pfkm_dp,
+ * keyed by the SA pointer and validated against (spi, proto, add_ms) on each
+ * use, because struct pfkm_sa (sadb.h) has no slot for it. The table is a
+ * linear array: O(SAs) per packet, fine for a few dozen SAs; a pointer in
+ * struct pfkm_sa is the future fix. pfkm_dp_gc drops entries of removed SAs.
+ *
+ * Locking: every call takes net->lock (a sleeping mutex): callers run in
+ * process context (the kernel glue queues packets to a work item).
+ */
+#ifndef PFKM_DP_H
+#define PFKM_DP_H
+
+#include "pfkey.h"
+
+struct pfkm_dp;
+
+/* Per-SA counters (also what pfkm_dp_sa_stats reports). */
+struct pfkm_dp_sa_stats {
+	uint64_t packets, bytes, auth_fail, replay_drop, other_drop;
+};
+
+/* Global counters. */
+struct pfkm_dp_stats {
+	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors;
+};
+
+int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out);
+void pfkm_dp_destroy(struct pfkm_dp *dp);
+/* Drop side-table entries whose SA is gone from the SADB. */
+void pfkm_dp_gc(struct pfkm_dp *dp);
+/* True when the net has any policy (hooks may skip work otherwise). */
+bool pfkm_dp_active(struct pfkm_dp *dp);
+
+#define PFKM_DP_PASS	0	/* packet untouched, let it go */
+#define PFKM_DP_XFORM	1	/* buf/len rewritten, send the result */
+
+/*
+ * Outbound: buf[0 .. *len) is an IPv4 packet, cap the room in buf. Returns
+ * PASS, XFORM, or a drop: -EPERM (policy discard), -EAGAIN (SA missing:
+ * ACQUIRE sent by the core, rate-limited), -EMSGSIZE (no room),
+ * -EOVERFLOW (sequence exhausted), other -errno.
+ */
+int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len);
+
+/*
+ * Inbound: buf[0 .. *len) is an IPv4 packet addressed to us. ESP/AH for
+ * our SAs is decapsulated (repeatedly: AH over ESP, tunnel in tunnel), then
+ * the result is checked against the `in` policy. Returns PASS, XFORM, or a
+ * drop: -EPERM (policy discard or IPsec required but missing: counted in
+ * policy_drop), -EBADMSG (auth failure), -EEXIST/-ESTALE (replay),
+ * -ESRCH (no SA for the SPI), -EINVAL (malformed).
+ */
+int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len);
+
+void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st);
+/* Counters of the SA (daddr network order in a sockaddr, spi network order);
+ * -ENOENT when the data path has not used it. */
+int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
+		     uint8_t proto, struct pfkm_dp_sa_stats *st);
+
+#endif /* PFKM_DP_H */
