@@ -503,6 +503,8 @@ int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
 			goto out;
 		}
 		ret = decap_one(dp, buf, len, &used[n]);
+		if (ret == -ESRCH && n)
+			ret = -ENOENT;	/* buffer already changed: not the host's */
 		if (ret)
 			goto out;
 		n++;

@@ -56,7 +56,9 @@ int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len);
  * the result is checked against the `in` policy. Returns PASS, XFORM, or a
  * drop: -EPERM (policy discard or IPsec required but missing: counted in
  * policy_drop), -EBADMSG (auth failure), -EEXIST/-ESTALE (replay),
- * -ESRCH (no SA for the SPI), -EINVAL (malformed).
+ * -ESRCH (outermost ESP/AH has no SA here; buf untouched, the host may
+ * hand it to another IPsec stack), -ENOENT (an inner one has none),
+ * -EINVAL (malformed).
  */
 int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len);
 

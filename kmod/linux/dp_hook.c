@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
+/*
+ * dp_hook.c: owns the IPv4 netfilter hooks of each network namespace and
+ * the work item that runs kmod/core/dp.c on their packets.
+ *
+ * Design (simplest correct one; cost below):
+ *   - Per namespace: three hooks at NF_IP_PRI_LAST (so conntrack, defrag and
+ *     the filter tables ran first): LOCAL_OUT (outbound policy + encap),
+ *     LOCAL_IN (ESP/AH for our SAs + the `in` policy check of everything
+ *     delivered locally). While the namespace's SPD is empty they return
+ *     NF_ACCEPT after one unlocked read.
+ *   - Otherwise the hook steals the packet (NF_STOLEN) onto a per-namespace
+ *     queue with its okfn; a work item (process context) takes the core's
+ *     sleeping net mutex through pfkm_dp_output/input, then re-injects:
+ *       out, transport: dst_output on the same route;
+ *       out, tunnel:    route to the outer destination, dst_output;
+ *       in, transport or clear text: okfn (ip_local_deliver_finish);
+ *       in, tunnel:     route the inner packet (ip_route_input_noref) and
+ *                       dst_input, with `reinject` set so our LOCAL_IN hook
+ *                       lets that one skb through (it was checked already).
+ *     Later hooks at the same point are skipped (we are last anyway).
+ *   - GSO packets are segmented in the worker; CHECKSUM_PARTIAL is resolved
+ *     (skb_checksum_help) before encryption; skbs are linearized and given
+ *     DP_TAILROOM bytes (the core grows packets at the tail).
+ *   - Coexistence with Linux xfrm (esp4/ah4 via xfrm4_protocol): in our
+ *     namespace xfrm has no states or policies; our LOCAL_IN hook consumes
+ *     ESP/AH for our SAs before ip_local_deliver_finish reaches xfrm. ESP/AH
+ *     without an SA of ours (-ESRCH) is handed on to the stack unchanged.
+ * Cost: one queue + work item hop and a mutex per packet, one CPU for the
+ *   namespace's crypto, ~2 copies (linearize, memmove in the core). An RCU
+ *   read path with per-SA spinlocks is future work.
+ */
+#include <linux/module.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/skbuff.h>
+#include <linux/netdevice.h>
+#include <linux/ip.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/dst.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "os.h"
+#include "net.h"
+#include "dp.h"
+#include "../core/dp.h"
+#include "af_pfkey.h"
+
+#ifdef PFKM_AF_CORE_NET
+
+#define DP_TAILROOM 384		/* tunnel hdr + ESP hdr/IV + pad + ICV, AH */
+#define DP_QLEN 4096		/* per namespace; beyond: drop */
+
+struct dp_pkt {
+	struct list_head node;
+	struct sk_buff *skb;
+	int (*okfn)(struct net *, struct sock *, struct sk_buff *);
+	unsigned int hook;
+};
+
+struct dp_knet {
+	struct net *net;
+	struct pfkm_net *core;
+	struct pfkm_dp *dp;
+	spinlock_t lock;		/* q, qlen */
+	struct list_head q;
+	unsigned int qlen;
+	struct work_struct work;
+	struct sk_buff *reinject;	/* set by the worker around dst_input */
+	bool hooked;
+	atomic64_t qdrops;
+};
+
+static unsigned int dp_net_id __read_mostly;
+
+static struct dp_knet *dkn(struct net *net)
+{
+	return net_generic(net, dp_net_id);
+}
+
+static unsigned int dp_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
+{
+	struct dp_knet *kn = dkn(st->net);
+	struct dp_pkt *p;
+
+	if (!kn->dp || !pfkm_dp_active(kn->dp) || READ_ONCE(kn->reinject) == skb)
+		return NF_ACCEPT;
+	p = kmalloc(sizeof(*p), GFP_ATOMIC);
+	if (!p)
+		goto drop;
+	p->skb = skb;
+	p->okfn = st->okfn;
+	p->hook = st->hook;
+	spin_lock_bh(&kn->lock);
+	if (kn->qlen >= DP_QLEN) {
+		spin_unlock_bh(&kn->lock);
+		kfree(p);
+		goto drop;
+	}
+	list_add_tail(&p->node, &kn->q);
+	kn->qlen++;
+	spin_unlock_bh(&kn->lock);
+	queue_work(system_unbound_wq, &kn->work);
+	return NF_STOLEN;
+drop:
+	atomic64_inc(&kn->qdrops);
+	kfree_skb(skb);
+	return NF_STOLEN;
+}
+
+/* Make skb one writable flat buffer with room to grow. */
+static int dp_flat(struct sk_buff *skb)
+{
+	int ret;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		ret = skb_checksum_help(skb);
+		if (ret)
+			return ret;
+	}
+	ret = skb_linearize(skb);
+	if (ret)
+		return ret;
+	if (skb_cloned(skb) || skb_tailroom(skb) < DP_TAILROOM)
+		return pskb_expand_head(skb, 0, DP_TAILROOM, GFP_KERNEL);
+	return 0;
+}
+
+static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb)
+{
+	struct iphdr *ih;
+	size_t len = skb->len;
+	__be32 old_daddr = ip_hdr(skb)->daddr;
+	int ret;
+
+	ret = dp_flat(skb);
+	if (ret)
+		goto drop;
+	ret = pfkm_dp_output(kn->dp, skb->data, skb->len + skb_tailroom(skb), &len);
+	if (ret < 0)
+		goto drop;
+	if (ret == PFKM_DP_XFORM) {
+		if (len > skb->len)
+			skb_put(skb, len - skb->len);
+		else
+			skb_trim(skb, len);
+		skb->ip_summed = CHECKSUM_NONE;
+		ih = ip_hdr(skb);
+		if (ih->daddr != old_daddr) {
+			/* tunnel: route the outer packet */
+			struct flowi4 fl4 = { .daddr = ih->daddr, .saddr = ih->saddr,
+					      .flowi4_proto = ih->protocol };
+			struct rtable *rt = ip_route_output_key(kn->net, &fl4);
+
+			if (IS_ERR(rt))
+				goto drop;
+			skb_dst_drop(skb);
+			skb_dst_set(skb, &rt->dst);
+		}
+		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
+	}
+	local_bh_disable();
+	dst_output(kn->net, skb->sk, skb);
+	local_bh_enable();
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
+{
+	struct sk_buff *skb = p->skb;
+	size_t len = skb->len;
+	__be32 old_daddr = ip_hdr(skb)->daddr;
+	struct iphdr *ih;
+	bool reroute = false;
+	int ret;
+
+	ret = dp_flat(skb);
+	if (ret)
+		goto drop;
+	ret = pfkm_dp_input(kn->dp, skb->data, &len);
+	if (ret == -ESRCH)	/* ESP/AH not for one of our SAs: xfrm's, maybe */
+		ret = PFKM_DP_PASS;
+	if (ret < 0)
+		goto drop;
+	ih = ip_hdr(skb);
+	if (ret == PFKM_DP_XFORM) {
+		skb_trim(skb, len);
+		skb->ip_summed = CHECKSUM_NONE;
+		skb_reset_network_header(skb);
+		ih = ip_hdr(skb);
+		skb_set_transport_header(skb, ih->ihl * 4);
+		/* out of a tunnel towards another address: route it again */
+		reroute = ih->daddr != old_daddr;
+	}
+	local_bh_disable();
+	if (reroute) {
+		skb_dst_drop(skb);
+		ret = ip_route_input_noref(skb, ih->daddr, ih->saddr, ih->tos, skb->dev);
+		if (ret) {
+			local_bh_enable();
+			goto drop;
+		}
+		WRITE_ONCE(kn->reinject, skb);
+		dst_input(skb);
+		WRITE_ONCE(kn->reinject, NULL);
+	} else {
+		/* ip_local_deliver_finish pulls the IP header itself */
+		p->okfn(kn->net, NULL, skb);
+	}
+	local_bh_enable();
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+static void dp_work(struct work_struct *w)
+{
+	struct dp_knet *kn = container_of(w, struct dp_knet, work);
+	struct dp_pkt *p;
+
+	for (;;) {
+		spin_lock_bh(&kn->lock);
+		p = list_first_entry_or_null(&kn->q, struct dp_pkt, node);
+		if (p) {
+			list_del(&p->node);
+			kn->qlen--;
+		}
+		spin_unlock_bh(&kn->lock);
+		if (!p)
+			break;
+		if (p->hook == NF_INET_LOCAL_OUT) {
+			struct sk_buff *skb = p->skb, *segs, *next;
+
+			if (skb_is_gso(skb)) {
+				segs = skb_gso_segment(skb, 0);
+				if (IS_ERR_OR_NULL(segs)) {
+					kfree_skb(skb);
+				} else {
+					consume_skb(skb);
+					skb_list_walk_safe(segs, skb, next) {
+						skb_mark_not_on_list(skb);
+						dp_out_one(kn, skb);
+					}
+				}
+			} else {
+				dp_out_one(kn, skb);
+			}
+		} else {
+			dp_in_one(kn, p);
+		}
+		kfree(p);
+		cond_resched();
+	}
+}
+
+static const struct nf_hook_ops dp_ops[] = {
+	{ .hook = dp_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = dp_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP_PRI_LAST },
+};
+
+static int __net_init dp_net_init(struct net *net)
+{
+	struct dp_knet *kn = dkn(net);
+	int ret;
+
+	kn->net = net;
+	spin_lock_init(&kn->lock);
+	INIT_LIST_HEAD(&kn->q);
+	INIT_WORK(&kn->work, dp_work);
+	kn->core = pfkm_af_core_net(net);
+	if (!kn->core)
+		return -ENODEV;
+	ret = pfkm_dp_create(kn->core, &kn->dp);
+	if (ret)
+		goto err_dp;
+	ret = nf_register_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
+	if (ret)
+		goto err_hooks;
+	kn->hooked = true;
+	return 0;
+
+err_hooks:
+	pfkm_dp_destroy(kn->dp);
+	kn->dp = NULL;
+err_dp:
+	return ret;
+}
+
+static void __net_exit dp_net_exit(struct net *net)
+{
+	struct dp_knet *kn = dkn(net);
+	struct dp_pkt *p, *t;
+
+	if (kn->hooked)
+		nf_unregister_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
+	cancel_work_sync(&kn->work);
+	list_for_each_entry_safe(p, t, &kn->q, node) {
+		kfree_skb(p->skb);
+		kfree(p);
+	}
+	pfkm_dp_destroy(kn->dp);
+	kn->dp = NULL;
+}
+
+static struct pernet_operations dp_net_ops = {
+	.init = dp_net_init,
+	.exit = dp_net_exit,
+	.id = &dp_net_id,
+	.size = sizeof(struct dp_knet),
+};
+
+int pfkm_dp_kinit(void)
+{
+	return register_pernet_subsys(&dp_net_ops);
+}
+
+void pfkm_dp_kexit(void)
+{
+	unregister_pernet_subsys(&dp_net_ops);
+}
+
+#endif /* PFKM_AF_CORE_NET */
