@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# dp-run.sh: one qemu TCG boot (never KVM) running tests/vm/dp.sh as the
+# suite, for data-path iterations without the whole VM suite.
+#   dp-run.sh [KO]   KO: a pfkeyv2.ko with the data path wired (default kmod/pfkeyv2.ko)
+# Needs $B/keysh (B=build by default). Result: "success" on the second serial port.
+set -u
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+out=$B/vm-dp
+mkdir -p "$out"
+ko=${1:-kmod/pfkeyv2.ko}
+kimg=$(ls /boot/vmlinuz-*-amd64 | sort -V | tail -n1)
+kver=${kimg#/boot/vmlinuz-}
+mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm seqiv echainiv
+	authenc esp4 xfrm_user veth"
+files="tests/vm/init:/init tests/vm/dp.sh:/suite.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
+# shellcheck disable=SC2086
+sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1
+: > "$out/result"
+timeout --foreground "${VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max \
+	-smp 2 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
+	-kernel "$kimg" -initrd "$out/initramfs.gz" \
+	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=dp" \
+	-serial "file:$out/console" -serial "file:$out/result" -serial null > "$out/qemu.log" 2>&1
+tr -d '\r' < "$out/console" | grep -E '^(VMTEST|dp:)|BUG|WARN|Oops|panic' 
+grep -q success "$out/result"
