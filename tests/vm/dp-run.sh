@@ -13,7 +13,7 @@ ko=${1:-kmod/pfkeyv2.ko}
 kimg=$(ls /boot/vmlinuz-*-amd64 | sort -V | tail -n1)
 kver=${kimg#/boot/vmlinuz-}
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm seqiv echainiv
-	authenc esp4 xfrm_user veth"
+	authenc esp4 ah4 xfrm_user veth"
 files="tests/vm/init:/init tests/vm/dp.sh:/suite.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
 # shellcheck disable=SC2086
 sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1
