@@ -61,10 +61,22 @@ EOC
 	B $IP xfrm policy add src 10.0.0.2/32 dst 10.0.0.1/32 dir out tmpl $xtout proto $proto mode $mode &&
 	B $IP xfrm policy add src 10.0.0.1/32 dst 10.0.0.2/32 dir in tmpl $xtin proto $proto mode $mode ||
 		bad "$name-xfrm-keys-b"
+	cap=
+	if [ -x /bin/dpcap ]; then
+		A dpcap va 10 > /tmp/cap.b & cap=$!	# a side: Linux re-taps decapsulated tunnel packets on vb
+		sleep 1
+	fi
 	if A ping -c 3 -W 3 10.0.0.2 > /tmp/ping.ab 2>&1; then ok "$name-ping-a-to-b"
 	else bad "$name-ping-a-to-b" "$(tail -n 2 /tmp/ping.ab | tr '\n' ' ')"; fi
 	if B ping -c 3 -W 3 10.0.0.1 > /tmp/ping.ba 2>&1; then ok "$name-ping-b-to-a"
 	else bad "$name-ping-b-to-a" "$(tail -n 2 /tmp/ping.ba | tr '\n' ' ')"; fi
+	if [ -n "$cap" ]; then
+		wait "$cap"
+		# shellcheck disable=SC2046
+		set -- $(cat /tmp/cap.b)	# icmp N esp N ah N other N
+		if [ "${2:-1}" = 0 ] && [ $(($4 + $6)) -ge 12 ]; then ok "$name-veth-no-clear-text ($*)"
+		else bad "$name-veth-no-clear-text" "$*"; fi
+	fi
 	B $IP -s xfrm state > /tmp/xs.b
 	# 3 requests from a + 3 replies to b's pings on b's inbound SA
 	n=$(inpk 10.0.0.1 10.0.0.2)
@@ -92,6 +104,13 @@ keys esp-gcm16-transport esp transport "-E aes-gcm-16 $KO" "aead rfc4106(gcm(aes
 B $IP xfrm policy delete src 10.0.0.2/32 dst 10.0.0.1/32 dir out
 if B ping -c 2 -W 2 10.0.0.1 >/dev/null 2>&1; then bad "clear-text-required-dropped"
 else ok "clear-text-required-dropped"; fi
+# policy discard in a: its pings must not leave
+cat > /tmp/a.conf <<EOC
+spdflush;
+spdadd 10.0.0.1 10.0.0.2 icmp -P out discard;
+EOC
+A keysh --backend kernel -f /tmp/a.conf || bad "discard-keysh"
+if A ping -c 2 -W 2 10.0.0.2 >/dev/null 2>&1; then bad "policy-discard"; else ok "policy-discard"; fi
 cat /proc/net/pfkeyv2 2>/dev/null | sed 's/^/dp: proc: /'
 $IP netns del a; $IP netns del b
 [ "$fails" = 0 ]
