@@ -71,6 +71,7 @@ struct dp_knet {
 	struct sk_buff *reinject;	/* set by the worker around dst_input */
 	bool hooked;
 	atomic64_t qdrops;
+	unsigned long gc_at;		/* jiffies of the last pfkm_dp_gc (worker only) */
 };
 
 static unsigned int dp_net_id __read_mostly;
@@ -254,6 +255,11 @@ static void dp_work(struct work_struct *w)
 		}
 		kfree(p);
 		cond_resched();
+	}
+	/* forget transforms of deleted SAs now and then */
+	if (time_after(jiffies, kn->gc_at + 5 * HZ)) {
+		kn->gc_at = jiffies;
+		pfkm_dp_gc(kn->dp);
 	}
 }
 
