@@ -12,12 +12,16 @@ teardown() { keysh_stop_keyd; }
 	run ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out ipsec esp/tunnel/192.168.0.1-192.168.1.2/unique:5'
 	assert_success
 	assert_output ""
-	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -DP | grep -v -e created: -e spid="
+	# refcnt is the engine's own count: keyd's 1; a kernel counts its
+	# internal references too (Linux af_key: 2), so there only a number.
+	rc=1 norm=cat
+	if keysh_kernel; then rc=N norm="sed -E 's/refcnt=[0-9]+/refcnt=N/'"; fi
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -DP | grep -v -e created: -e spid= | $norm"
 	assert_output "10.0.0.0/24[any] 10.0.1.0/24[any] any
 	out prio def ipsec
 	esp/tunnel/192.168.0.1-192.168.1.2/unique:5
 	lifetime: 0(s) validtime: 0(s)
-	refcnt=1"
+	refcnt=$rc"
 	assert_policy_exists 10.0.0.0/24 10.0.1.0/24 out action=ipsec 'requests[0].mode=tunnel' \
 		'requests[0].level=unique' 'requests[0].reqid=5' 'requests[0].dst.addr=192.168.1.2'
 }

@@ -112,11 +112,30 @@ kfuzz() { # mutated corpus messages for keysh.fuzz seconds; a bug kills the VM
 	return 0
 }
 
-bats_kernel() { # keysh's bats suite against the kernel's PF_KEY
+# Tests of keyd-only behaviour whose files (owned elsewhere) do not skip in
+# kernel mode yet: left out of the kernel runs by name, each with the reason.
+bats_kernel_out='events lost to a full receive buffer are counted and printed|the count comes from keyd stats; kernel PF_KEY (af_key and pfkeyv2) reports no drops to the reader'
+
+bats_kernel() { # keysh's bats suite (tests/bats) against the kernel's PF_KEY
 	[ -x /usr/bin/bats ] || { echo "bats not in the initramfs"; return 77; }
-	grep -q 'KEYSH_BACKEND' /tests/bats/fixtures/suite.bash ||
-		{ echo "tests/bats has no KEYSH_BACKEND=kernel mode yet"; return 77; }
-	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap /tests/bats/[0-9]*.bats
+	[ -x /bin/keysh ] || { echo "no keysh in the initramfs"; return 77; }
+	echo "$bats_kernel_out" | while IFS='|' read -r name why; do
+		echo "not run: \"$name\": $why"
+	done
+	# bats --filter takes a regex: every test name but those, escaped.
+	re=$(sed -n 's/^@test "\(.*\)" {$/\1/p' /tests/bats/[0-9]*.bats |
+		grep -vxF "$(echo "$bats_kernel_out" | cut -d'|' -f1)" |
+		sed 's/[][\.*^$(){}?+|/]/\\&/g' | paste -sd'|')
+	s0=$(date +%s)
+	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap --filter "^($re)\$" /tests/bats/[0-9]*.bats \
+		> /tmp/bats.tap 2>&1
+	rc=$?
+	# Only failures and skips in full; the count of the rest.
+	grep -v '^ok [0-9]* [^#]*$' /tmp/bats.tap
+	echo "bats: $(grep -c '^ok' /tmp/bats.tap) ok ($(grep -c '^ok .* # skip' /tmp/bats.tap)" \
+		"skipped), $(grep -c '^not ok' /tmp/bats.tap) not ok in $(($(date +%s) - s0)) s"
+	keysh --backend kernel 'flush; spdflush;' || return 1
+	[ "$rc" = 0 ] && grep -q '^ok' /tmp/bats.tap
 }
 
 keysh_stress() { # 4 keysh writers x N/4 SAs, keysh -D loop and keysh -x meanwhile
@@ -234,6 +253,7 @@ afkey)
 	t insmod-af_key insmod $ko/af_key.ko
 	t corpus-afkey corpus afkey
 	t keysh-afkey keysh_smoke afkey
+	t bats-keysh-afkey bats_kernel
 	t stress-afkey stress
 	t kfuzz-afkey kfuzz
 	;;
