@@ -125,17 +125,40 @@ bats_kernel() { # keysh's bats suite (tests/bats) against the kernel's PF_KEY
 	# bats --filter takes a regex: every test name but those, escaped.
 	re=$(sed -n 's/^@test "\(.*\)" {$/\1/p' /tests/bats/[0-9]*.bats |
 		grep -vxF "$(echo "$bats_kernel_out" | cut -d'|' -f1)" |
-		sed 's/[][\.*^$(){}?+|/]/\\&/g' | paste -sd'|')
+		sed 's/[][\.*^$(){}?+|]/\\&/g' | paste -sd'|')
+	# Two halves at once, the second in a network namespace of its own
+	# (its own SADB/SPD in af_key and pfkeyv2 alike): bats, bash and jq
+	# are slow under TCG and the VM has two CPUs.
+	set -- /tests/bats/[0-9]*.bats
+	a= b=
+	for f; do
+		case "$f" in
+		*/0[13]*|*/06*|*/08*) a="$a $f" ;;
+		*) b="$b $f" ;;
+		esac
+	done
+	echo "$re" > /tmp/bats.re
+	cat > /tmp/bats-group.sh <<-'EOF'
+	out=$1
+	shift
+	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap --filter "^($(cat /tmp/bats.re))\$" "$@" \
+		> "$out" 2>&1
+	echo $? > "$out.rc"
+	EOF
 	s0=$(date +%s)
-	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap --filter "^($re)\$" /tests/bats/[0-9]*.bats \
-		> /tmp/bats.tap 2>&1
-	rc=$?
+	# shellcheck disable=SC2086
+	sh /tmp/bats-group.sh /tmp/bats.a.tap $a &
+	# shellcheck disable=SC2086
+	unshare -n sh /tmp/bats-group.sh /tmp/bats.b.tap $b
+	wait
+	cat /tmp/bats.a.tap /tmp/bats.b.tap > /tmp/bats.tap
 	# Only failures and skips in full; the count of the rest.
 	grep -v '^ok [0-9]* [^#]*$' /tmp/bats.tap
 	echo "bats: $(grep -c '^ok' /tmp/bats.tap) ok ($(grep -c '^ok .* # skip' /tmp/bats.tap)" \
 		"skipped), $(grep -c '^not ok' /tmp/bats.tap) not ok in $(($(date +%s) - s0)) s"
 	keysh --backend kernel 'flush; spdflush;' || return 1
-	[ "$rc" = 0 ] && grep -q '^ok' /tmp/bats.tap
+	[ "$(cat /tmp/bats.a.tap.rc /tmp/bats.b.tap.rc)" = "0
+0" ] && ! grep -q '^not ok' /tmp/bats.tap && grep -q '^ok' /tmp/bats.tap
 }
 
 keysh_stress() { # 4 keysh writers x N/4 SAs, keysh -D loop and keysh -x meanwhile
