@@ -130,7 +130,7 @@ stable() { grep -v -e 'created:' -e 'diff:' -e 'last:' -e 'sadb_seq='; }
 	# Linux af_key has no AEAD: spi auto with AES-CBC there.
 	enc='aes-gcm-16 random' name=aes-gcm-16 bits=288
 	if keysh_kernel && [ "$(keysh_kernel_impl)" = afkey ]; then
-		enc='aes-cbc random -A hmac-sha256 random' name=aes-cbc bits=128
+		enc='aes-cbc random -A hmac-sha256 random' name=aes-cbc bits=256
 	fi
 	run ks "add 10.0.0.1 10.0.0.2 esp auto -m tunnel -E $enc"
 	assert_success
