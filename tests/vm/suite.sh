@@ -190,9 +190,9 @@ keysh_stress() { # 4 keysh writers x N/4 SAs, keysh -D loop and keysh -x meanwhi
 	[ "$rc" = 0 ] || { grep -h -c . /tmp/ks.out.*; tail -n 2 /tmp/ks.out.*; ks_missing; ks_clean; return 1; }
 	[ -s /tmp/ks.err ] && { cat /tmp/ks.err; ks_clean; return 1; }
 	proc_has sas $((q * 4)) || { ks_clean; return 1; }
-	n=$(keysh --backend kernel -D | grep -c '^	esp mode=')
-	echo "keysh -D lists $n SAs"
-	[ "$n" = $((q * 4)) ] && ks_clean
+	listed=$(keysh --backend kernel -D | grep -c '^	esp mode=')
+	echo "keysh -D lists $listed SAs"
+	[ "$listed" = $((q * 4)) ] && ks_clean
 }
 
 ks_missing() { # which SPIs of the keysh stress are not in the SADB, and what keysh said
