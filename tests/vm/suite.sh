@@ -1,9 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # suite.sh: the tests run inside the VM (called by /init with the mode).
-#   afkey    Linux af_key.ko owns PF_KEY: record the differential corpus.
+#   afkey    Linux af_key.ko owns PF_KEY: record the differential corpus;
+#            keysh's bats suite in kernel mode (KEYSH_BACKEND=kernel).
 #   pfkeyv2  our module: load (self-tests), refuse-while-af_key, corpus,
-#            driver suite, live-state unload/reload, stress.
+#            driver suite (driver --kernel), keysh's bats suite in kernel
+#            mode, live-state unload/reload, stress (tests/vm/stress.c and
+#            4 keysh writers with a keysh dumper and monitor).
 #   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm.
 # Each test prints "VMTEST ok NAME" or "VMTEST FAIL NAME" on the console
 # (tests/vm/run.sh counts them); corpus output goes to /dev/ttyS2, which is
