@@ -168,10 +168,12 @@ int pfkm_sa_msg_parse(struct pfkm_req *r, struct pfkm_sa **out)
 	if (ls)
 		lifetime_in(&x->soft, ls);
 
+	/* Unknown, or unavailable on this host (xfrm_*_get_byid probes the
+	 * crypto API): ENOSYS, as af_key. */
 	ret = -ENOSYS;
 	if (sa->sadb_sa_auth) {
 		x->auth = pfkm_alg_by_id(PFKM_ALG_AUTH, sa->sadb_sa_auth);
-		if (!x->auth)
+		if (!x->auth || !pfkm_register_alg_usable(r->net, x->auth))
 			goto err;
 		x->auth_id = sa->sadb_sa_auth;
 		x->icv_bits = x->auth->icv_bits;	/* improvement: RFC 4868 */
@@ -179,7 +181,7 @@ int pfkm_sa_msg_parse(struct pfkm_req *r, struct pfkm_sa **out)
 	if (sa->sadb_sa_encrypt) {
 		x->enc = pfkm_alg_by_id(satype == SADB_X_SATYPE_IPCOMP ? PFKM_ALG_COMP :
 					PFKM_ALG_ENC, sa->sadb_sa_encrypt);
-		if (!x->enc)
+		if (!x->enc || !pfkm_register_alg_usable(r->net, x->enc))
 			goto err;
 		x->enc_id = sa->sadb_sa_encrypt;
 		if (x->enc->aead)
