@@ -6,14 +6,21 @@
  * The SUPPORTED lists are composed under the net mutex into a zeroed
  * buffer sized from the same table it is filled from, so neither the
  * CVE-2022-1353 leak nor the CVE-2022-3028 sizing race can happen.
- * Like af_key (xfrm_probe_algs), every REGISTER first asks the host which
+ * Like af_key (xfrm_probe_algs), REGISTER first asks the host which
  * algorithms it can provide (pfkm_xform_available) and lists only those;
  * the answers are cached per net for ACQUIRE proposals and ADD.
+ * Unlike af_key, which probes on every REGISTER, the host is asked again
+ * only when the answers are PROBE_INTERVAL_MS old: in the kernel each
+ * missing algorithm costs a module-load attempt (a usermode helper), and
+ * under the net mutex a REGISTER loop would stall every other request
+ * (measured: 250 ms per REGISTER under TCG).
  * Improvement over af_key: SUPPORTED_ENCRYPT also lists the available AEADs
  * (alg.c rows with afkey = false), after Linux's own entries.
  */
 #include "net.h"
 #include "xform.h"
+
+#define PROBE_INTERVAL_MS 10000u
 
 static uint32_t *avail_word(const struct pfkm_net *net, const struct pfkm_alg *a,
 			    uint32_t *bit)
@@ -41,20 +48,37 @@ bool pfkm_register_alg_known(const struct pfkm_net *net, const struct pfkm_alg *
 	return (*avail_word(net, alg, &bit) & bit) != 0;
 }
 
-bool pfkm_register_alg_usable(struct pfkm_net *net, const struct pfkm_alg *alg)
+/* xfrm_probe_algs, when the last answers are stale (see top comment). */
+static void probe_all(struct pfkm_net *net)
 {
-	return pfkm_register_alg_known(net, alg) || probe(net, alg);
+	static const enum pfkm_alg_kind kinds[] = { PFKM_ALG_AUTH, PFKM_ALG_ENC, PFKM_ALG_COMP };
+	uint64_t now = os_time_mono_ms();
+	const struct pfkm_alg *a;
+	unsigned int k, i;
+
+	if (net->alg_probed && now - net->alg_probe_ms < PROBE_INTERVAL_MS)
+		return;
+	for (k = 0; k < OS_ARRAY_SIZE(kinds); k++)
+		for (i = 0; (a = pfkm_alg_at(kinds[k], i)); i++)
+			probe(net, a);
+	net->alg_probed = true;
+	net->alg_probe_ms = now;
 }
 
-/* xfrm_probe_algs: refresh every entry of a kind; returns how many are
- * available. */
-static unsigned int probe_kind(struct pfkm_net *net, enum pfkm_alg_kind kind)
+bool pfkm_register_alg_usable(struct pfkm_net *net, const struct pfkm_alg *alg)
+{
+	probe_all(net);
+	return pfkm_register_alg_known(net, alg);
+}
+
+/* Available entries of a kind, as last probed. */
+static unsigned int count_kind(const struct pfkm_net *net, enum pfkm_alg_kind kind)
 {
 	const struct pfkm_alg *a;
 	unsigned int i, n = 0;
 
 	for (i = 0; (a = pfkm_alg_at(kind, i)); i++)
-		n += probe(net, a);
+		n += pfkm_register_alg_known(net, a);
 	return n;
 }
 
@@ -107,9 +131,9 @@ int pfkm_register_req(struct pfkm_req *r)
 			return -EEXIST;
 		sk->registered |= 1u << satype;
 	}
-	na = probe_kind(r->net, PFKM_ALG_AUTH);
-	ne = probe_kind(r->net, PFKM_ALG_ENC);
-	probe_kind(r->net, PFKM_ALG_COMP);
+	probe_all(r->net);
+	na = count_kind(r->net, PFKM_ALG_AUTH);
+	ne = count_kind(r->net, PFKM_ALG_ENC);
 	ret = pfkm_mbuf_init(&m, sizeof(*h) + 2 * sizeof(struct sadb_supported) +
 			     (na + ne) * sizeof(struct sadb_alg), false);
 	if (ret)
