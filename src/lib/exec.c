@@ -14,8 +14,10 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 
 #include "stmt.h"
+#include "walker.h"
 
 #define EXEC_TIMEOUT_MS 5000
 
@@ -157,11 +159,42 @@ void pfk_dump_free(struct pfk_dump *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int dump_push(struct pfk_dump *d, const void *raw, size_t len, const struct pfk_msg *m,
-		     bool spd)
+/* pfk_addr from a sadb_address the walker has bounded (as pfk_parse). */
+static void wire_addr(const struct sadb_address *e, struct pfk_addr *a)
+{
+	const struct sockaddr *s = pfkm_walker_addr(e);
+
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)s->sa_family;
+	if (s->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)s;
+
+		a->port = ntohs(in->sin_port);
+		memcpy(a->a.bytes, &in->sin_addr, 4);
+	} else if (s->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)s;
+
+		a->port = ntohs(in6->sin6_port);
+		memcpy(a->a.bytes, &in6->sin6_addr, 16);
+	}
+	a->prefixlen = e->sadb_address_prefixlen;
+	a->proto = e->sadb_address_proto;
+}
+
+/*
+ * Keep one dump message with its sort key. The key is read straight off
+ * the wire (the walker bounds every extension): a full pfk_parse here
+ * would be repeated by whoever renders the entry, and for 100k entries
+ * that second parse is a visible share of a dump.
+ */
+static int dump_push(struct pfk_dump *d, const void *raw, size_t len, bool spd)
 {
 	struct pfk_dump_entry *e;
+	struct pfkm_exts x;
+	int ret = pfkm_walker_reply(raw, len, &x);
 
+	if (ret)
+		return ret;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 64;
 		struct pfk_dump_entry *nv = realloc(d->v, cap * sizeof(*nv));
@@ -173,20 +206,28 @@ static int dump_push(struct pfk_dump *d, const void *raw, size_t len, const stru
 	}
 	e = &d->v[d->n];
 	memset(e, 0, sizeof(*e));
+	if (x.ext[SADB_EXT_ADDRESS_DST])
+		wire_addr(PFKM_EXT(&x, SADB_EXT_ADDRESS_DST, struct sadb_address), &e->dst);
+	if (spd) {
+		const struct sadb_x_policy *p = PFKM_EXT(&x, SADB_X_EXT_POLICY,
+							 struct sadb_x_policy);
+
+		if (p) {
+			e->polid = p->sadb_x_policy_id;
+			e->dir = (uint8_t)pfk_dir_from_wire(p->sadb_x_policy_dir);
+		}
+	} else {
+		const struct sadb_sa *sa = PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa);
+
+		e->satype = (uint8_t)pfk_satype_from_sadb(x.msg->sadb_msg_satype);
+		if (sa)
+			e->spi = ntohl(sa->sadb_sa_spi);
+	}
 	e->raw = malloc(len);
 	if (!e->raw)
 		return -ENOMEM;
 	memcpy(e->raw, raw, len);
 	e->len = len;
-	if (spd) {
-		e->dst = m->pol.dst;
-		e->polid = m->pol.id;
-		e->dir = (uint8_t)m->pol.dir;
-	} else {
-		e->dst = m->sa.dst;
-		e->satype = (uint8_t)m->sa.satype;
-		e->spi = m->sa.spi;
-	}
 	d->n++;
 	return 0;
 }
@@ -194,9 +235,9 @@ static int dump_push(struct pfk_dump *d, const void *raw, size_t len, const stru
 int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_dump *out)
 {
 	struct pfk_buf b = sendbuf(x);
-	struct pfk_msg *m;
 	uint32_t seq = nextseq(x), pid = x->conn->pid;
 	uint8_t type;
+	bool last;
 	int ret, n;
 
 	memset(out, 0, sizeof(*out));
@@ -209,9 +250,6 @@ int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_du
 	ret = pfk_conn_send(x->conn, x->sbuf, (size_t)ret);
 	if (ret)
 		return ret;
-	m = malloc(sizeof(*m));
-	if (!m)
-		return -ENOMEM;
 	for (;;) {
 		const struct sadb_msg *h = (const void *)x->buf;
 
@@ -231,22 +269,18 @@ int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_du
 				goto err;
 			break;
 		}
-		ret = pfk_parse(x->buf, (size_t)n, m);
+		last = h->sadb_msg_seq == 0;
+		ret = dump_push(out, x->buf, (size_t)n, spd);
+		explicit_bzero(x->buf, (size_t)n);
 		if (ret)
 			goto err;
-		ret = dump_push(out, x->buf, (size_t)n, m, spd);
-		pfk_msg_wipe(m);
-		if (ret)
-			goto err;
-		if (h->sadb_msg_seq == 0)
+		if (last)
 			break;
 	}
-	free(m);
 	qsort(out->v, out->n, sizeof(out->v[0]), spd ? entry_cmp_pol : entry_cmp_sa);
 	return 0;
 
 err:
-	free(m);
 	pfk_dump_free(out);
 	return ret;
 }
