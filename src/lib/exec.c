@@ -15,6 +15,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "stmt.h"
 #include "walker.h"
@@ -746,11 +747,69 @@ static void finish_pend(struct pfk_exec *x, unsigned int i, int err)
 		x->on_done(x->ctx, tag, err);
 }
 
-/* Wait for one reply to any pending request. On a transport error every
+/* Fail every request still pending (sent or queued) with err. */
+static void fail_all(struct pfk_exec *x, int err)
+{
+	x->nq = 0;
+	while (x->npend)
+		finish_pend(x, 0, err);
+}
+
+/*
+ * Send the queued tail of pend[] (x->nq messages) with as few sendmmsg()
+ * calls as the socket allows: one wakeup of the backend per batch instead
+ * of one per message. A message the socket refuses (a kernel PF_KEY socket
+ * fails sendmsg for a malformed header) fails alone with that errno; the
+ * rest are still sent, in order. Returns 0 or a transport error (-EPIPE,
+ * ...), after which every pending request has failed with it.
+ */
+static int flush_queue(struct pfk_exec *x)
+{
+	struct mmsghdr mv[PFK_EXEC_WINDOW];
+	struct iovec iov[PFK_EXEC_WINDOW];
+	unsigned int first, i, n;
+	int r;
+
+	while (x->nq) {
+		first = x->npend - x->nq;
+		n = x->nq;
+		for (i = 0; i < n; i++) {
+			iov[i].iov_base = x->pend[first + i].msg;
+			iov[i].iov_len = x->pend[first + i].len;
+			memset(&mv[i], 0, sizeof(mv[i]));
+			mv[i].msg_hdr.msg_iov = &iov[i];
+			mv[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = sendmmsg(x->conn->fd, mv, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+
+			if (err == -EPIPE || err == -ECONNRESET || err == -EBADF || err == -ENOTCONN) {
+				fail_all(x, err);
+				return err;
+			}
+			/* This one message was refused: it alone fails. */
+			x->nq--;
+			finish_pend(x, first, err);
+			continue;
+		}
+		for (i = 0; i < (unsigned int)r; i++)
+			if (mv[i].msg_len != iov[i].iov_len) {
+				fail_all(x, -EMSGSIZE);
+				return -EMSGSIZE;
+			}
+		x->nq -= (unsigned int)r;
+	}
+	return 0;
+}
+
+/* Wait for one reply to any sent request. On a transport error every
  * pending request fails with it. */
 static int reap_one(struct pfk_exec *x)
 {
-	unsigned int i;
+	unsigned int i, nsent = x->npend - x->nq;
 	int n;
 
 	for (;;) {
@@ -758,16 +817,16 @@ static int reap_one(struct pfk_exec *x)
 
 		n = pfk_conn_recv(x->conn, x->buf, PFKM_MSG_MAX, x->timeout_ms);
 		if (n < 0) {
-			while (x->npend)
-				finish_pend(x, 0, n);
+			fail_all(x, n);
 			return n;
 		}
 		if ((size_t)n < sizeof(*h) || h->sadb_msg_pid != x->conn->pid)
 			continue;
-		for (i = 0; i < x->npend; i++)
+		/* Replies come in order, so the match is nearly always pend[0]. */
+		for (i = 0; i < nsent; i++)
 			if (x->pend[i].seq == h->sadb_msg_seq && x->pend[i].type == h->sadb_msg_type)
 				break;
-		if (i == x->npend)
+		if (i == nsent)
 			continue;
 		{
 			int err = h->sadb_msg_errno ? -(int)h->sadb_msg_errno : 0;
@@ -780,32 +839,86 @@ static int reap_one(struct pfk_exec *x)
 	}
 }
 
+/* Room for one more request: with the window full, send what is queued and
+ * take replies until a batch fits again (the backend keeps working on the
+ * rest of the window meanwhile). */
+static int make_room(struct pfk_exec *x)
+{
+	int ret;
+
+	if (x->npend < PFK_EXEC_WINDOW)
+		return 0;
+	ret = flush_queue(x);
+	if (ret)
+		return ret;
+	while (x->npend > PFK_EXEC_WINDOW - PFK_EXEC_BATCH) {
+		ret = reap_one(x);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pfk_exec_build(const struct pfk_stmt *st, struct pfk_buf *b, uint32_t seq, uint32_t pid)
+{
+	switch (st->cmd) {
+	case PFK_CMD_ADD: return pfk_build_add(b, &st->sa, seq, pid);
+	case PFK_CMD_UPDATE: return pfk_build_update(b, &st->sa, seq, pid);
+	case PFK_CMD_DELETE: return pfk_build_delete(b, &st->sa, seq, pid);
+	case PFK_CMD_SPDADD: return pfk_build_spdadd(b, &st->pol, seq, pid);
+	case PFK_CMD_SPDUPDATE: return pfk_build_spdupdate(b, &st->pol, seq, pid);
+	case PFK_CMD_SPDDELETE: return pfk_build_spddelete(b, &st->pol, seq, pid);
+	default: return -EINVAL;
+	}
+}
+
+int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag)
+{
+	struct sadb_msg *h = msg;
+	unsigned int i;
+	int ret;
+
+	if (len < sizeof(*h))
+		return -EINVAL;
+	ret = make_room(x);
+	if (ret)
+		return ret;
+	h->sadb_msg_seq = nextseq(x);
+	h->sadb_msg_pid = x->conn->pid;
+	i = x->npend++;
+	x->pend[i].seq = h->sadb_msg_seq;
+	x->pend[i].type = h->sadb_msg_type;
+	x->pend[i].tag = tag;
+	x->pend[i].msg = msg;
+	x->pend[i].len = len;
+	x->nq++;
+	/* Accepted: a transport error from here on reaches this request
+	 * through on_done like every other pending one. */
+	if (x->nq >= PFK_EXEC_BATCH)
+		(void)flush_queue(x);
+	return 0;
+}
+
 int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag)
 {
 	struct pfk_buf b = sendbuf(x);
 	uint32_t seq;
 	int ret;
 
-	while (x->npend >= PFK_EXEC_WINDOW) {
-		ret = reap_one(x);
-		if (ret)
-			return ret;
-	}
+	ret = make_room(x);
+	if (!ret)
+		ret = flush_queue(x);	/* sbuf is reused: send in order, now */
+	if (ret)
+		return ret;
 	seq = nextseq(x);
-	switch (st->cmd) {
-	case PFK_CMD_ADD: ret = pfk_build_add(&b, &st->sa, seq, x->conn->pid); break;
-	case PFK_CMD_UPDATE: ret = pfk_build_update(&b, &st->sa, seq, x->conn->pid); break;
-	case PFK_CMD_DELETE: ret = pfk_build_delete(&b, &st->sa, seq, x->conn->pid); break;
-	case PFK_CMD_SPDADD: ret = pfk_build_spdadd(&b, &st->pol, seq, x->conn->pid); break;
-	case PFK_CMD_SPDUPDATE: ret = pfk_build_spdupdate(&b, &st->pol, seq, x->conn->pid); break;
-	case PFK_CMD_SPDDELETE: ret = pfk_build_spddelete(&b, &st->pol, seq, x->conn->pid); break;
-	default: return -EINVAL;
-	}
+	ret = pfk_exec_build(st, &b, seq, x->conn->pid);
 	if (ret < 0)
 		return ret;
 	x->pend[x->npend].seq = seq;
 	x->pend[x->npend].type = ((const struct sadb_msg *)x->sbuf)->sadb_msg_type;
 	x->pend[x->npend].tag = tag;
+	x->pend[x->npend].msg = NULL;
+	x->pend[x->npend].len = 0;
 	ret = pfk_conn_send(x->conn, x->sbuf, (size_t)ret);
 	explicit_bzero(x->sbuf, b.len);
 	if (ret)
@@ -816,12 +929,9 @@ int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag)
 
 int pfk_exec_drain(struct pfk_exec *x)
 {
-	int ret;
+	int ret = flush_queue(x);
 
-	while (x->npend) {
+	while (!ret && x->npend)
 		ret = reap_one(x);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return ret;
 }
