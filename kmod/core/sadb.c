@@ -390,31 +390,47 @@ struct pfkm_sa *pfkm_sadb_sa_alloc(void)
 	return sa;
 }
 
+/* Both keys live in one allocation (auth bytes, then enc bytes): one heap
+ * object less per SA. Its start is auth_key, or enc_key without auth key. */
+static size_t key_bytes(unsigned int bits)
+{
+	return ((size_t)bits + 7) / 8;
+}
+
+static void keys_free(struct pfkm_sa *sa)
+{
+	os_free_secret(sa->auth_key ? sa->auth_key : sa->enc_key,
+		       key_bytes(sa->auth_bits) + key_bytes(sa->enc_bits));
+}
+
 void pfkm_sadb_sa_free(struct pfkm_sa *sa)
 {
 	if (!sa)
 		return;
-	os_free_secret(sa->auth_key, ((size_t)sa->auth_bits + 7) / 8);
-	os_free_secret(sa->enc_key, ((size_t)sa->enc_bits + 7) / 8);
+	keys_free(sa);
 	os_free_secret(sa, sizeof(*sa));
 }
 
 int pfkm_sadb_sa_set_key(struct pfkm_sa *sa, bool auth, const void *key, unsigned int bits)
 {
-	size_t n = ((size_t)bits + 7) / 8;
-	uint8_t **slot = auth ? &sa->auth_key : &sa->enc_key;
-	uint16_t *sbits = auth ? &sa->auth_bits : &sa->enc_bits;
+	unsigned int abits = auth ? bits : sa->auth_bits, ebits = auth ? sa->enc_bits : bits;
+	size_t na = key_bytes(abits), ne = key_bytes(ebits);
 	uint8_t *k = NULL;
 
-	if (n) {
-		k = os_zalloc(n);
+	if (na + ne) {
+		k = os_zalloc(na + ne);
 		if (!k)
 			return -ENOMEM;
-		memcpy(k, key, n);
+		if (na)
+			memcpy(k, auth ? key : sa->auth_key, na);
+		if (ne)
+			memcpy(k + na, auth ? sa->enc_key : key, ne);
 	}
-	os_free_secret(*slot, ((size_t)*sbits + 7) / 8);
-	*slot = k;
-	*sbits = (uint16_t)bits;
+	keys_free(sa);
+	sa->auth_key = na ? k : NULL;
+	sa->enc_key = ne ? k + na : NULL;
+	sa->auth_bits = (uint16_t)abits;
+	sa->enc_bits = (uint16_t)ebits;
 	return 0;
 }
 

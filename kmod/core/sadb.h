@@ -86,7 +86,6 @@ struct pfkm_sa {
 	struct pfkm_sa *sel_next, **sel_pprev;	/* pprev: the pointer to this SA */
 	struct pfkm_sa *seq_next, *acq_next;
 	struct pfkm_walk all;
-	uint32_t heap_idx;		/* position in the expiry heap, 0 = none */
 	uint64_t deadline_ms;		/* next lifetime event (mono), 0 = none */
 	bool dying;			/* soft limit passed (MATURE only) */
 	bool linked, indexed_spi, indexed_seq, indexed_acq;
@@ -94,10 +93,11 @@ struct pfkm_sa {
 	uint8_t replay;			/* window in packets (up to 255) */
 	uint8_t auth_id, enc_id;	/* SADB ids; enc_id is the CALG for IPComp */
 	uint32_t flags;			/* SADB_SAFLAGS_* Linux keeps */
+	uint32_t heap_idx;		/* position in the expiry heap, 0 = none */
 	const struct pfkm_alg *auth, *enc;
 	uint16_t icv_bits;		/* ICV the data path uses (RFC 4868) */
 	uint16_t auth_bits, enc_bits;
-	uint8_t *auth_key, *enc_key;	/* os_zalloc'd, wiped on free */
+	uint8_t *auth_key, *enc_key;	/* one os_zalloc'd block, wiped on free */
 
 	struct pfkm_lifetime hard, soft, cur;
 	uint64_t add_ms, use_ms;	/* monotonic twins of cur.addtime/usetime */

@@ -5,7 +5,7 @@
 #   lookup:  SADB inbound lookup ns/op at 1k vs 1M SAs and SPD lookup at 10
 #            vs 10k policies, with the ratios;
 #   onepair: ADD/GET/DELETE/FLUSH cost per SA when all SAs share one address
-#            pair, at 10k vs 100k SAs (ONEPAIR="N_SMALL N_LARGE" to change).
+#            pair, at 100k vs 1M SAs (ONEPAIR="N_SMALL N_LARGE" to change).
 # Usage: sh tests/bench/core.sh [lookup|onepair]   (default: both)
 set -eu
 cd "$(dirname "$0")/../.."

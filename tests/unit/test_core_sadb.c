@@ -119,6 +119,22 @@ TEST(core_sadb_keys_replace)
 	CHECK_MEM(sa->auth_key, k2, 32);
 	REQUIRE_EQ(pfkm_sadb_sa_set_key(sa, false, NULL, 0), 0);
 	CHECK(sa->enc_key == NULL);
+	/* both keys share one block: replacing one keeps the other */
+	REQUIRE_EQ(pfkm_sadb_sa_set_key(sa, false, k1, 128), 0);
+	CHECK_EQ(sa->enc_bits, 128);
+	CHECK_MEM(sa->enc_key, k1, 16);
+	CHECK_MEM(sa->auth_key, k2, 32);
+	CHECK(sa->enc_key == sa->auth_key + 32);
+	REQUIRE_EQ(pfkm_sadb_sa_set_key(sa, true, k1, 160), 0);
+	CHECK_EQ(sa->auth_bits, 160);
+	CHECK_MEM(sa->auth_key, k1, 20);
+	CHECK_MEM(sa->enc_key, k1, 16);
+	CHECK(sa->enc_key == sa->auth_key + 20);
+	/* without an auth key the block starts at the enc key */
+	REQUIRE_EQ(pfkm_sadb_sa_set_key(sa, true, NULL, 0), 0);
+	CHECK(sa->auth_key == NULL);
+	CHECK_EQ(sa->auth_bits, 0);
+	CHECK_MEM(sa->enc_key, k1, 16);
 	pfkm_sadb_sa_free(sa);
 }
 
