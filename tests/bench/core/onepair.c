@@ -4,10 +4,11 @@
  * hard expiry when every SA lies between ONE address pair
  * (tests/bench/core.sh). The requests go through the whole core
  * (pfkm_sock_send, parse, SADB, expiry heap, timers, replies) with a socket
- * that counts and checks the replies, at a small and a large N; linear work per request shows up as a per-request
- * ratio near N_large / N_small, O(1) work as a ratio near 1 (both sizes
- * far larger than the caches, so that the ratio measures the algorithm:
- * at 10k the SADB still fits in L2/L3 and FLUSH alone then shows ~3x).
+ * that counts and checks the replies, at a small and a large N. Linear
+ * work per request shows up as a per-request ratio near N_large / N_small,
+ * O(1) work as a ratio near 1 (both sizes far larger than the caches, so
+ * that the ratio measures the algorithm: at 10k the SADB still fits in
+ * L2/L3 and FLUSH alone then shows ~3x).
  *
  * A pending larval SA without SPI exists on another pair throughout (the
  * state a key manager negotiating one peer leaves while another is bulk
