@@ -48,8 +48,6 @@
 #include "../core/dp.h"
 #include "af_pfkey.h"
 
-#ifdef PFKM_AF_CORE_NET
-
 #define DP_TAILROOM 384		/* tunnel hdr + ESP hdr/IV + pad + ICV, AH */
 #define DP_QLEN 4096		/* per namespace; beyond: drop */
 
@@ -330,5 +328,3 @@ void pfkm_dp_kexit(void)
 {
 	unregister_pernet_subsys(&dp_net_ops);
 }
-
-#endif /* PFKM_AF_CORE_NET */

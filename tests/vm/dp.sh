@@ -3,13 +3,14 @@
 # dp.sh: pfkeyv2.ko's data path against Linux xfrm inside the VM (issue 7).
 # Namespace a is protected by pfkeyv2.ko (keyed with keysh --backend kernel),
 # namespace b by Linux xfrm (keyed with iproute2 `ip xfrm`), joined by veth
-# 10.0.0.1 <-> 10.0.0.2. Cases: ESP AES-GCM-16 transport ping both ways (b's
-# xfrm counters prove the packets were ESP: b requires ESP inbound, so a
-# clear-text echo could not be answered), then clear text from b where a's
-# policy requires ESP (dropped). Needs /bin/iproute2-ip, /bin/keysh and
-# pfkeyv2.ko with the data path wired (pfkm_dp_kinit). Prints VMTEST lines;
-# exit status 0 only if every case passed. Usable as /suite.sh (its mode
-# argument is ignored) or called from suite.sh.
+# 10.0.0.1 <-> 10.0.0.2. Cases (keys): ESP AES-CBC+HMAC-SHA256 transport, AH
+# HMAC-SHA256 transport, ESP AES-GCM-16 tunnel and transport, each: ping both
+# ways, b's xfrm inbound counter (b requires it, so clear text could not be
+# answered), a raw capture on the veth (only ESP/AH crossed). Then clear text
+# from b where a requires ESP (dropped), `discard` policy, unload/reload with
+# live state, clean kernel log. Needs /bin/iproute2-ip, /bin/keysh and
+# pfkeyv2.ko. Prints VMTEST lines; exit status 0 only if every case passed.
+# /init runs it as the suite of keysh.mode=dp (its argument is ignored).
 IP=${IP:-/bin/iproute2-ip}
 fails=0
 ok() { echo "VMTEST ok dp-$1"; }
@@ -17,8 +18,9 @@ bad() { echo "VMTEST FAIL dp-$1${2:+: $2}"; fails=$((fails + 1)); }
 A() { $IP netns exec a "$@"; }
 B() { $IP netns exec b "$@"; }
 
-[ -x "$IP" ] || { echo "VMTEST skip dp: no iproute2 ip"; exit 0; }
-[ -x /bin/keysh ] || { echo "VMTEST skip dp: no keysh"; exit 0; }
+# Missing tools fail the boot (a data-path boot that tests nothing is no pass).
+[ -x "$IP" ] || { bad tools "no iproute2 ip in the initramfs"; exit 1; }
+[ -x /bin/keysh ] || { bad tools "no keysh in the initramfs"; exit 1; }
 grep -q '^pfkeyv2 ' /proc/modules || insmod /lib/modules/extra/pfkeyv2.ko || { bad load; exit 1; }
 mkdir -p /run/netns
 $IP netns add a && $IP netns add b || { bad netns; exit 1; }
@@ -111,6 +113,15 @@ spdadd 10.0.0.1 10.0.0.2 icmp -P out discard;
 EOC
 A keysh --backend kernel -f /tmp/a.conf || bad "discard-keysh"
 if A ping -c 2 -W 2 10.0.0.2 >/dev/null 2>&1; then bad "policy-discard"; else ok "policy-discard"; fi
-cat /proc/net/pfkeyv2 2>/dev/null | sed 's/^/dp: proc: /'
+A cat /proc/net/pfkeyv2 2>/dev/null | sed 's/^/dp: proc a: /'
+# Unload while namespace a still holds SAs, policies and data-path state
+# (pernet exit of the hooks, then of the core), then reload.
+if rmmod pfkeyv2 && insmod /lib/modules/extra/pfkeyv2.ko; then ok unload-reload
+else bad unload-reload; fi
 $IP netns del a; $IP netns del b
+if dmesg | grep -E 'WARNING:|BUG:|Oops|leak|refcount_t|general protection'; then
+	bad kernel-log-clean
+else
+	ok kernel-log-clean
+fi
 [ "$fails" = 0 ]
