@@ -19,6 +19,8 @@ struct dp_sa {
 	uint32_t spi;
 	uint8_t proto;
 	uint64_t add_ms;
+	unsigned int family;		/* copies for pfkm_dp_sa_each */
+	struct pfkm_addr daddr;
 	bool ready;
 	struct pfkm_esp esp;
 	struct pfkm_ah ah;
@@ -138,6 +140,8 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	d->spi = sa->spi;
 	d->proto = sa->proto;
 	d->add_ms = sa->add_ms;
+	d->family = sa->family;
+	d->daddr = sa->daddr;
 	if (sa->proto == IPPROTO_ESP)
 		ret = pfkm_esp_init(&d->esp, os_ntohl(sa->spi), false, sa->enc, sa->enc_key,
 				    (sa->enc_bits + 7) / 8, sa->auth_id ? sa->auth : NULL,
@@ -181,6 +185,15 @@ void pfkm_dp_destroy(struct pfkm_dp *dp)
 	os_free(dp);
 }
 
+/* Is d's SA still the one in the SADB? Found by key, d->sa's memory is
+ * never read (the SA may be freed). */
+static bool dp_sa_live(struct pfkm_net *net, const struct dp_sa *d)
+{
+	struct pfkm_sa *sa = pfkm_sadb_lookup_spi(&net->sadb, d->spi, d->proto);
+
+	return sa && sa == d->sa && sa->add_ms == d->add_ms && sa->state == PFKM_SA_MATURE;
+}
+
 void pfkm_dp_gc(struct pfkm_dp *dp)
 {
 	struct pfkm_net *net = dp->net;
@@ -189,10 +202,8 @@ void pfkm_dp_gc(struct pfkm_dp *dp)
 	os_mutex_lock(&net->lock);
 	while (i < dp->n) {
 		struct dp_sa *d = dp->tab[i];
-		struct pfkm_sa *sa = pfkm_sadb_lookup_spi(&net->sadb, d->spi, d->proto);
 
-		/* compare the SA found by key, never read d->sa's memory */
-		if (sa && sa == d->sa && sa->add_ms == d->add_ms && sa->state == PFKM_SA_MATURE) {
+		if (dp_sa_live(net, d)) {
 			i++;
 			continue;
 		}
@@ -505,6 +516,8 @@ int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
 		ret = decap_one(dp, buf, len, &used[n]);
 		if (ret == -ESRCH && n)
 			ret = -ENOENT;	/* buffer already changed: not the host's */
+		else if (ret == -ESRCH)
+			dp->st.unknown_spi++;
 		if (ret)
 			goto out;
 		n++;
@@ -562,4 +575,27 @@ int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t sp
 	}
 	os_mutex_unlock(&dp->net->lock);
 	return ret;
+}
+
+void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm_dp_sa_info *),
+		     void *arg)
+{
+	struct pfkm_dp_sa_info info;
+	size_t i;
+
+	os_mutex_lock(&dp->net->lock);
+	for (i = 0; i < dp->n; i++) {
+		const struct dp_sa *d = dp->tab[i];
+
+		if (!dp_sa_live(dp->net, d))
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.family = d->family;
+		memcpy(info.daddr, d->daddr.b, d->family == AF_INET ? 4 : 16);
+		info.spi_be = d->spi;
+		info.proto = d->proto;
+		info.st = d->st;
+		fn(arg, &info);
+	}
+	os_mutex_unlock(&dp->net->lock);
 }

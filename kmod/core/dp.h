@@ -27,9 +27,19 @@ struct pfkm_dp_sa_stats {
 	uint64_t packets, bytes, auth_fail, replay_drop, other_drop;
 };
 
-/* Global counters. */
+/* Global counters. unknown_spi: inbound ESP/AH with no SA here (handed
+ * back to the host stack, which drops it unless it has a state of its own). */
 struct pfkm_dp_stats {
-	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors;
+	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
+};
+
+/* One SA the data path has used, as pfkm_dp_sa_each reports it. */
+struct pfkm_dp_sa_info {
+	unsigned int family;		/* AF_INET / AF_INET6 */
+	uint8_t daddr[16];		/* network order, 4 bytes for AF_INET */
+	uint32_t spi_be;
+	uint8_t proto;			/* IPPROTO_ESP / IPPROTO_AH */
+	struct pfkm_dp_sa_stats st;
 };
 
 int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out);
@@ -67,5 +77,10 @@ void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st);
  * -ENOENT when the data path has not used it. */
 int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
 		     uint8_t proto, struct pfkm_dp_sa_stats *st);
+
+/* Call fn for every SA still in the SADB that the data path has state for,
+ * under net->lock (fn must not call back into the core). */
+void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm_dp_sa_info *),
+		     void *arg);
 
 #endif /* PFKM_DP_H */

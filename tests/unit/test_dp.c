@@ -148,6 +148,23 @@ static bool has_text(const uint8_t *p, size_t n)
 	return false;
 }
 
+/* pfkm_dp_sa_each callback: counts the SA with spi_be, keeps its info. */
+struct sa_seen {
+	uint32_t spi_be;
+	unsigned int n;
+	struct pfkm_dp_sa_info info;
+};
+
+static void sa_seen_fn(void *arg, const struct pfkm_dp_sa_info *i)
+{
+	struct sa_seen *s = arg;
+
+	if (i->spi_be != s->spi_be)
+		return;
+	s->n++;
+	s->info = *i;
+}
+
 static void ping(const struct algs *a, uint8_t mode)
 {
 	struct host A, B;
@@ -208,6 +225,25 @@ static void ping(const struct algs *a, uint8_t mode)
 	CHECK_EQ(ss.packets, 2);
 	CHECK_EQ(ss.replay_drop, 1);
 	CHECK_EQ(ss.auth_fail, 1);
+	/* the same SA through the walker behind /proc/net/pfkeyv2_dp */
+	{
+		struct sa_seen seen = { .spi_be = htonl(0x1001) };
+
+		pfkm_dp_sa_each(B.dp, sa_seen_fn, &seen);
+		CHECK_EQ(seen.n, 1);
+		CHECK_EQ(seen.info.family, AF_INET);
+		CHECK_MEM(seen.info.daddr, &d.sin_addr, 4);
+		CHECK_EQ(seen.info.st.packets, 2);
+		CHECK_EQ(seen.info.st.auth_fail, 1);
+		CHECK_EQ(seen.info.st.replay_drop, 1);
+	}
+	/* another SPI: not ours, buffer untouched, counted */
+	memcpy(pkt, copy, clen);
+	pkt[a->satype == SADB_SATYPE_AH ? 24 : 20] ^= 0x40;
+	memcpy(copy + 256, pkt, clen);
+	len = clen;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ESRCH);
+	CHECK_MEM(pkt, copy + 256, clen);
 
 	/* B -> A, answer */
 	olen = icmp_pkt(orig, "10.0.0.2", "10.0.0.1", 2);
@@ -226,6 +262,7 @@ static void ping(const struct algs *a, uint8_t mode)
 	CHECK_EQ(st.policy_drop, 1);
 	CHECK_EQ(st.in_xform, 2);
 	CHECK_EQ(st.out_xform, 1);
+	CHECK_EQ(st.unknown_spi, 1);
 
 	/* unrelated traffic passes untouched */
 	olen = icmp_pkt(pkt, "10.0.0.1", "10.9.9.9", 4);
