@@ -6,11 +6,11 @@
  * lookup, replay check, decapsulation and the inbound policy check.
  *
  * Per-SA data-path state (ESP/AH transform, replay window, sequence
- * counter, packet counters) lives in a side table owned by struct pfkm_dp,
- * keyed by the SA pointer and validated against (spi, proto, add_ms) on each
- * use, because struct pfkm_sa (sadb.h) has no slot for it. The table is a
- * linear array: O(SAs) per packet, fine for a few dozen SAs; a pointer in
- * struct pfkm_sa is the future fix. pfkm_dp_gc drops entries of removed SAs.
+ * counter, packet counters) is reached from the SA in O(1) (sa->dp) and
+ * validated against (spi, proto, add_ms) on each use. dp.c owns and frees
+ * it: the SADB never reads sa->dp, so a removed SA's state stays in the
+ * table of struct pfkm_dp until pfkm_dp_gc (the kernel glue calls it every
+ * few seconds) finds the SA gone by its exact key and frees it.
  *
  * Locking: every call takes net->lock (a sleeping mutex): callers run in
  * process context (the kernel glue queues packets to a work item).

@@ -161,6 +161,13 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb)
 			skb_dst_drop(skb);
 			skb_dst_set(skb, &rt->dst);
 		}
+		/* Bigger than the MTU after encapsulation: let IP fragment it
+		 * (DF is mutable for AH and outside ESP's ICV). The sender is not
+		 * told a smaller PMTU (Linux XFRM lowers the bundle's MTU). */
+		if (skb->len > dst_mtu(skb_dst(skb)) && (ih->frag_off & htons(IP_DF))) {
+			ih->frag_off &= ~htons(IP_DF);
+			ip_send_check(ih);
+		}
 		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
 	}
 	local_bh_disable();

@@ -16,7 +16,11 @@
 #              GETSPI (larval) + UPDATE and traffic flows; byte lifetimes
 #              soft/hard reached by traffic: two EXPIREs, the SA gone
 #   then       `discard` policy, unload/reload with live state, kernel log.
-# Needs /bin/iproute2-ip, /bin/keysh, /bin/dpcap, /bin/dpinj and pfkeyv2.ko.
+#   tcp        2 MiB a->b and 1 MiB b->a over ESP GCM transport (dptcp sums)
+#   algorithms one ping each way for AES-GCM-8, AES-CCM-16, ChaCha20-Poly1305,
+#              NULL-AES-GMAC, AES-CTR+SHA1, 3DES+MD5, AES-256-CBC+SHA512
+#              (tunnel), AES-CBC+XCBC, AES-CBC+RIPEMD160
+# Needs /bin/iproute2-ip, /bin/keysh, /bin/dpcap, /bin/dpinj, /bin/dptcp, pfkeyv2.ko.
 # Prints VMTEST lines; exit status 0 only if every case passed. /init runs it
 # as the suite of keysh.mode=dp (its argument is ignored).
 IP=${IP:-/bin/iproute2-ip}
@@ -28,7 +32,7 @@ B() { $IP netns exec b "$@"; }
 KA() { A keysh --backend kernel "$@"; }
 
 # Missing tools fail the boot (a data-path boot that tests nothing is no pass).
-for t in "$IP" /bin/keysh /bin/dpcap /bin/dpinj; do
+for t in "$IP" /bin/keysh /bin/dpcap /bin/dpinj /bin/dptcp; do
 	[ -x "$t" ] || { bad tools "no $t in the initramfs"; exit 1; }
 done
 grep -q '^pfkeyv2 ' /proc/modules || insmod /lib/modules/extra/pfkeyv2.ko || { bad load; exit 1; }
@@ -79,10 +83,9 @@ a_policies() {
 	echo "spdadd 10.0.0.2 10.0.0.1 any -P in ipsec $1/$2/$rtun/require;"
 }
 
-# keys NAME PROTO MODE KEYSH-ALGS XFRM-ALGS: fresh SAs 0x1001 (a->b) and
-# 0x2002 (b->a) and require-policies on both sides, then pings both ways,
-# the veth capture and b's inbound SA counter (a really sent PROTO).
-keys() {
+# sas NAME PROTO MODE KEYSH-ALGS XFRM-ALGS: fresh SAs 0x1001 (a->b) and
+# 0x2002 (b->a) and require-policies on both sides.
+sas() {
 	name=$1 proto=$2 mode=$3 ka=$4 xa=$5
 	{
 		echo "flush;"
@@ -92,6 +95,25 @@ keys() {
 	} > /tmp/a.conf
 	KA -f /tmp/a.conf || bad "$name-keysh-keys-a"
 	xfrm_b "$proto" "$mode" 0x1001 0x2002 "$xa" || bad "$name-xfrm-keys-b"
+}
+
+# alg NAME MODE KEYSH-ALGS XFRM-ALGS: one ESP algorithm set; one ping each
+# way (both sides require ESP, so an answer means both directions decrypted)
+# and a's inbound SA counter.
+alg() {
+	sas "$1" esp "$2" "$3" "$4"
+	if A ping -c 1 -W 3 10.0.0.2 > /tmp/ping.ab 2>&1 && B ping -c 1 -W 3 10.0.0.1 > /tmp/ping.ba 2>&1
+	then ok "$1-ping-both-ways"
+	else bad "$1-ping-both-ways" "$(tail -n 2 /tmp/ping.ab /tmp/ping.ba | tr '\n' ' ')"; fi
+	n=$(dpsa 0x00002002 packets)
+	if [ "${n:-0}" -ge 2 ]; then ok "$1-pfkeyv2-decapsulated-$n"
+	else bad "$1-pfkeyv2-decapsulated" "packets=${n:-none}"; fi
+}
+
+# keys NAME PROTO MODE KEYSH-ALGS XFRM-ALGS: sas, then pings both ways,
+# the veth capture and b's inbound SA counter (a really sent PROTO).
+keys() {
+	sas "$@"
 	# not through A(): $! must be dpcap itself (ip netns exec execs it)
 	$IP netns exec a dpcap va 30 > /tmp/cap.b & cap=$!
 	sleep 1
@@ -131,8 +153,58 @@ keys esp-cbc-sha256-transport esp transport "-E aes-cbc $EK -A hmac-sha256 $AK" 
 keys ah-sha256-transport ah transport "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128"
 keys ah-sha384-transport ah transport "-A hmac-sha384 $AK384" "auth-trunc hmac(sha384) $AK384 192"
 keys esp-gcm16-tunnel esp tunnel "$GCM_K" "$GCM_X"
-# last: GCM transport, the negative cases below run on these keys
+# last: GCM transport, the TCP transfers and negative cases run on these keys
 keys esp-gcm16-transport esp transport "$GCM_K" "$GCM_X"
+
+# ---- TCP --------------------------------------------------------------------
+# tcp NAME FROM TO TO-IP BYTES: dptcp from namespace FROM to TO, both ends'
+# byte count and checksum equal; a's counters moved by at least a packet
+# per 1500 bytes (locally generated TCP is GSO: segmented by the worker,
+# then fragmented by IP after encapsulation).
+tcp() {
+	o0=$(dpstat out_xform) i0=$(dpstat in_xform)
+	$IP netns exec "$3" dptcp recv 5001 60 > /tmp/tcp.rx 2>&1 & rx=$!
+	sleep 1
+	$IP netns exec "$2" dptcp send "$4" 5001 "$5" > /tmp/tcp.tx 2>&1
+	wait "$rx"
+	o1=$(dpstat out_xform) i1=$(dpstat in_xform)
+	if [ -s /tmp/tcp.tx ] && cmp -s /tmp/tcp.tx /tmp/tcp.rx; then
+		ok "$1 ($(cat /tmp/tcp.rx))"
+	else
+		bad "$1" "sent: $(cat /tmp/tcp.tx) received: $(cat /tmp/tcp.rx)"
+	fi
+	[ "$2" = a ] && d=$((${o1:-0} - ${o0:-0})) || d=$((${i1:-0} - ${i0:-0}))
+	if [ "$d" -ge $(($5 / 1500)) ]; then ok "$1-protected-$d"
+	else bad "$1-protected" "$d packets through pfkeyv2"; fi
+}
+tcp tcp-2MiB-a-to-b a b 10.0.0.2 2097152
+tcp tcp-1MiB-b-to-a b a 10.0.0.1 1048576
+
+# ---- algorithms ---------------------------------------------------------
+K19=0x0102030405060708090a0b0c0d0e0f10111213		# AES-128 + 3-byte CCM salt
+K20=0x0102030405060708090a0b0c0d0e0f1011121314		# HMAC-SHA1, HMAC-RIPEMD160
+K24=0x0102030405060708090a0b0c0d0e0f101112131415161718	# 3DES
+K32=0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
+K36=0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324
+K64=$K32$(echo "$K32" | cut -c3-)
+alg esp-aes-gcm8 transport "-E aes-gcm-8 $KO" "aead rfc4106(gcm(aes)) $KO 64"
+alg esp-aes-ccm16 transport "-E aes-ccm-16 $K19" "aead rfc4309(ccm(aes)) $K19 128"
+alg esp-chacha20-poly1305 transport "-E chacha20-poly1305 $K36" \
+	"aead rfc7539esp(chacha20,poly1305) $K36 128"
+alg esp-null-aes-gmac transport "-E null-aes-gmac $KO" "aead rfc4543(gcm(aes)) $KO 128"
+alg esp-aes-ctr-sha1 transport "-E aes-ctr $KO -A hmac-sha1 $K20" \
+	"enc rfc3686(ctr(aes)) $KO auth-trunc hmac(sha1) $K20 96"
+alg esp-3des-md5 transport "-E 3des-cbc $K24 -A hmac-md5 $EK" \
+	"enc cbc(des3_ede) $K24 auth-trunc hmac(md5) $EK 96"
+alg esp-aes256-cbc-sha512-tunnel tunnel "-E aes-cbc $K32 -A hmac-sha512 $K64" \
+	"enc cbc(aes) $K32 auth-trunc hmac(sha512) $K64 256"
+alg esp-aes-cbc-xcbc transport "-E aes-cbc $EK -A aes-xcbc-mac $EK" \
+	"enc cbc(aes) $EK auth-trunc xcbc(aes) $EK 96"
+alg esp-aes-cbc-ripemd160 transport "-E aes-cbc $EK -A hmac-ripemd160 $K20" \
+	"enc cbc(aes) $EK auth-trunc hmac(rmd160) $K20 96"
+# back to the GCM transport keys for the negative cases
+sas esp-gcm16-transport-again esp transport "$GCM_K" "$GCM_X"
+B ping -c 1 -W 3 10.0.0.1 > /dev/null 2>&1 || bad "esp-gcm16-transport-again-ping"
 
 # ---- negative -------------------------------------------------------------
 # inject NAME MODE: dpinj in b re-sends a MODE copy of b's next ESP packet
