@@ -7,6 +7,7 @@
 
 #define HASH_MIN 64u
 #define HASH_MAX (1u << 26)
+#define ACQ_MIN 16u
 #define NEXT(obj, off) (*(void **)(void *)((char *)(obj) + (off)))
 
 int pfkm_hash_init(struct pfkm_hash *h, uint32_t buckets)
@@ -212,6 +213,121 @@ static uint32_t key_seq(const void *obj)
 	return seq_hash(((const struct pfkm_sa *)obj)->seq);
 }
 
+/*
+ * The selection index (sel) and the larval index (acq) are chained tables
+ * of SAs under the same key. sel chains are doubly linked through
+ * sel_pprev: one address pair may hold a million SAs, and DELETE, expiry
+ * and FLUSH must not walk them to unlink one. acq chains hold only larval
+ * SAs without SPI (a handful: at most one per key in practice), singly
+ * linked through acq_next.
+ */
+static int sa_tab_init(struct pfkm_sa_tab *t, uint32_t buckets)
+{
+	t->tab = os_zalloc(buckets * sizeof(*t->tab));
+	if (!t->tab)
+		return -ENOMEM;
+	t->mask = buckets - 1;
+	t->count = 0;
+	return 0;
+}
+
+static void sa_tab_free(struct pfkm_sa_tab *t)
+{
+	os_free(t->tab);
+	t->tab = NULL;
+}
+
+static struct pfkm_sa **tab_next(struct pfkm_sa *sa, bool sel)
+{
+	return sel ? &sa->sel_next : &sa->acq_next;
+}
+
+/*
+ * Double when count > buckets. Old bucket i splits into new buckets i and
+ * i + old size, each filled in the old order, so chains stay newest first
+ * (find_acq and outbound selection return the same SA before and after).
+ * A failed allocation keeps the old table: longer chains, still correct.
+ */
+static void sa_tab_grow(struct pfkm_sa_tab *t, bool sel)
+{
+	uint32_t ob = t->mask + 1, i;
+	struct pfkm_sa **nt;
+
+	if (t->count <= ob || 2 * ob > HASH_MAX)
+		return;
+	nt = os_zalloc(2 * (size_t)ob * sizeof(*nt));
+	if (!nt)
+		return;
+	for (i = 0; i < ob; i++) {
+		struct pfkm_sa **tail[2] = { &nt[i], &nt[i + ob] };
+		struct pfkm_sa *sa = t->tab[i];
+
+		while (sa) {
+			struct pfkm_sa *next = *tab_next(sa, sel);
+			unsigned int hi = (key_sel(sa) & ob) != 0;
+
+			*tail[hi] = sa;
+			if (sel)
+				sa->sel_pprev = tail[hi];
+			tail[hi] = tab_next(sa, sel);
+			sa = next;
+		}
+		*tail[0] = NULL;
+		*tail[1] = NULL;
+	}
+	os_free(t->tab);
+	t->tab = nt;
+	t->mask = 2 * ob - 1;
+}
+
+static void sel_add(struct pfkm_sa_tab *t, struct pfkm_sa *sa, uint32_t hv)
+{
+	struct pfkm_sa **b = &t->tab[hv & t->mask];
+
+	sa->sel_next = *b;
+	if (*b)
+		(*b)->sel_pprev = &sa->sel_next;
+	*b = sa;
+	sa->sel_pprev = b;
+	t->count++;
+}
+
+static void sel_del(struct pfkm_sa_tab *t, struct pfkm_sa *sa)
+{
+	*sa->sel_pprev = sa->sel_next;
+	if (sa->sel_next)
+		sa->sel_next->sel_pprev = sa->sel_pprev;
+	sa->sel_next = NULL;
+	sa->sel_pprev = NULL;
+	t->count--;
+}
+
+static void acq_add(struct pfkm_sadb *db, struct pfkm_sa *sa, uint32_t hv)
+{
+	struct pfkm_sa **b = &db->acq.tab[hv & db->acq.mask];
+
+	sa->acq_next = *b;
+	*b = sa;
+	db->acq.count++;
+	sa->indexed_acq = true;
+	sa_tab_grow(&db->acq, false);
+}
+
+static void acq_del(struct pfkm_sadb *db, struct pfkm_sa *sa)
+{
+	struct pfkm_sa **pp = &db->acq.tab[key_sel(sa) & db->acq.mask];
+
+	for (; *pp; pp = &(*pp)->acq_next) {
+		if (*pp == sa) {
+			*pp = sa->acq_next;
+			sa->acq_next = NULL;
+			db->acq.count--;
+			break;
+		}
+	}
+	sa->indexed_acq = false;
+}
+
 int pfkm_sadb_init(struct pfkm_sadb *db)
 {
 	int ret;
@@ -221,16 +337,21 @@ int pfkm_sadb_init(struct pfkm_sadb *db)
 	ret = spi_tab_init(&db->spi, 2 * HASH_MIN);
 	if (ret)
 		goto err_spi;
-	ret = pfkm_hash_init(&db->sel, HASH_MIN);
+	ret = sa_tab_init(&db->sel, HASH_MIN);
 	if (ret)
 		goto err_sel;
+	ret = sa_tab_init(&db->acq, ACQ_MIN);
+	if (ret)
+		goto err_acq;
 	ret = pfkm_hash_init(&db->seq, HASH_MIN);
 	if (ret)
 		goto err_seq;
 	return 0;
 
 err_seq:
-	pfkm_hash_free(&db->sel);
+	sa_tab_free(&db->acq);
+err_acq:
+	sa_tab_free(&db->sel);
 err_sel:
 	os_free(db->spi.slots);
 err_spi:
@@ -253,7 +374,8 @@ void pfkm_sadb_destroy(struct pfkm_sadb *db)
 		w = next;
 	}
 	os_free(db->spi.slots);
-	pfkm_hash_free(&db->sel);
+	sa_tab_free(&db->sel);
+	sa_tab_free(&db->acq);
 	pfkm_hash_free(&db->seq);
 }
 
@@ -268,50 +390,65 @@ struct pfkm_sa *pfkm_sadb_sa_alloc(void)
 	return sa;
 }
 
+/* Both keys live in one allocation (auth bytes, then enc bytes): one heap
+ * object less per SA. Its start is auth_key, or enc_key without auth key. */
+static size_t key_bytes(unsigned int bits)
+{
+	return ((size_t)bits + 7) / 8;
+}
+
+static void keys_free(struct pfkm_sa *sa)
+{
+	os_free_secret(sa->auth_key ? sa->auth_key : sa->enc_key,
+		       key_bytes(sa->auth_bits) + key_bytes(sa->enc_bits));
+}
+
 void pfkm_sadb_sa_free(struct pfkm_sa *sa)
 {
 	if (!sa)
 		return;
-	os_free_secret(sa->auth_key, ((size_t)sa->auth_bits + 7) / 8);
-	os_free_secret(sa->enc_key, ((size_t)sa->enc_bits + 7) / 8);
+	keys_free(sa);
 	os_free_secret(sa, sizeof(*sa));
 }
 
 int pfkm_sadb_sa_set_key(struct pfkm_sa *sa, bool auth, const void *key, unsigned int bits)
 {
-	size_t n = ((size_t)bits + 7) / 8;
-	uint8_t **slot = auth ? &sa->auth_key : &sa->enc_key;
-	uint16_t *sbits = auth ? &sa->auth_bits : &sa->enc_bits;
+	unsigned int abits = auth ? bits : sa->auth_bits, ebits = auth ? sa->enc_bits : bits;
+	size_t na = key_bytes(abits), ne = key_bytes(ebits);
 	uint8_t *k = NULL;
 
-	if (n) {
-		k = os_zalloc(n);
+	if (na + ne) {
+		k = os_zalloc(na + ne);
 		if (!k)
 			return -ENOMEM;
-		memcpy(k, key, n);
+		if (na)
+			memcpy(k, auth ? key : sa->auth_key, na);
+		if (ne)
+			memcpy(k + na, auth ? sa->enc_key : key, ne);
 	}
-	os_free_secret(*slot, ((size_t)*sbits + 7) / 8);
-	*slot = k;
-	*sbits = (uint16_t)bits;
+	keys_free(sa);
+	sa->auth_key = na ? k : NULL;
+	sa->enc_key = ne ? k + na : NULL;
+	sa->auth_bits = (uint16_t)abits;
+	sa->enc_bits = (uint16_t)ebits;
 	return 0;
 }
 
 void pfkm_sadb_insert(struct pfkm_sadb *db, struct pfkm_sa *sa)
 {
-	struct pfkm_sa_sel k;
+	uint32_t hv = key_sel(sa);
 
 	pfkm_walk_add_after(&db->all, &sa->all);
 	sa->linked = true;
 	db->count++;
-	pfkm_sadb_sa_sel(sa, &k);
-	hash_add(&db->sel, sa, offsetof(struct pfkm_sa, sel_next), sel_hash(&k));
-	pfkm_hash_grow(&db->sel, offsetof(struct pfkm_sa, sel_next), key_sel);
+	sel_add(&db->sel, sa, hv);
+	sa_tab_grow(&db->sel, true);
 	if (sa->spi)
 		spi_tab_add(&db->spi, sa);
-	if (!sa->spi && sa->state == PFKM_SA_LARVAL) {
-		sa->counted_acq = true;
-		db->acq_count++;
-	}
+	/* Stays indexed when a KM's error ACQUIRE turns it into ERROR (find_acq
+	 * checks the state), leaves when it gets an SPI or is unlinked. */
+	if (!sa->spi && sa->state == PFKM_SA_LARVAL)
+		acq_add(db, sa, hv);
 	/* Only larval SAs are found by sequence; indexing mature ones too
 	 * would let a KM that numbers every ADD alike build one long chain. */
 	if (sa->seq && sa->state == PFKM_SA_LARVAL) {
@@ -323,21 +460,16 @@ void pfkm_sadb_insert(struct pfkm_sadb *db, struct pfkm_sa *sa)
 
 void pfkm_sadb_unlink(struct pfkm_sadb *db, struct pfkm_sa *sa)
 {
-	struct pfkm_sa_sel k;
-
 	if (!sa->linked)
 		return;
 	sa->linked = false;
 	pfkm_walk_del(&sa->all);
 	db->count--;
-	pfkm_sadb_sa_sel(sa, &k);
-	hash_del(&db->sel, sa, offsetof(struct pfkm_sa, sel_next), sel_hash(&k));
+	sel_del(&db->sel, sa);
 	if (sa->indexed_spi)
 		spi_tab_del(&db->spi, sa);
-	if (sa->counted_acq) {
-		sa->counted_acq = false;
-		db->acq_count--;
-	}
+	if (sa->indexed_acq)
+		acq_del(db, sa);
 	if (sa->indexed_seq)
 		hash_del(&db->seq, sa, offsetof(struct pfkm_sa, seq_next), seq_hash(sa->seq));
 	sa->indexed_spi = sa->indexed_seq = false;
@@ -352,10 +484,8 @@ void pfkm_sadb_set_spi(struct pfkm_sadb *db, struct pfkm_sa *sa, uint32_t spi_be
 	sa->spi = spi_be;
 	if (spi_be && sa->linked)
 		spi_tab_add(&db->spi, sa);
-	if (spi_be && sa->counted_acq) {
-		sa->counted_acq = false;
-		db->acq_count--;
-	}
+	if (spi_be && sa->indexed_acq)
+		acq_del(db, sa);
 }
 
 struct pfkm_sa *pfkm_sadb_lookup(struct pfkm_sadb *db, unsigned int family,
@@ -415,14 +545,13 @@ struct pfkm_sa *pfkm_sadb_sel_next(struct pfkm_sadb *db, const struct pfkm_sa_se
 
 struct pfkm_sa *pfkm_sadb_find_acq(struct pfkm_sadb *db, const struct pfkm_sa_sel *k)
 {
-	struct pfkm_sa *sa = NULL;
+	struct pfkm_sa *sa;
 
-	/* ADD asks this for every SA: skip the chain walk (all SAs of the
-	 * address pair) when no larval SA without SPI exists at all */
-	if (!db->acq_count)
+	/* ADD asks this for every SA; most of the time there is no larval SA */
+	if (!db->acq.count)
 		return NULL;
-	while ((sa = pfkm_sadb_sel_next(db, k, sa)))
-		if (sa->state == PFKM_SA_LARVAL && sa->spi == 0)
+	for (sa = db->acq.tab[sel_hash(k) & db->acq.mask]; sa; sa = sa->acq_next)
+		if (sa->state == PFKM_SA_LARVAL && sa->spi == 0 && sel_equal(sa, k))
 			return sa;
 	return NULL;
 }

@@ -5,11 +5,15 @@
  *   - by (spi, proto), compared with daddr too: inbound lookup, SPI
  *     uniqueness (only SAs with an SPI are indexed; open addressing, see
  *     struct pfkm_spi_tab);
- *   - by (family, saddr, daddr, proto, mode, reqid): outbound selection and
- *     finding larval SAs created by ACQUIRE/GETSPI;
+ *   - by (family, saddr, daddr, proto, mode, reqid): outbound selection;
+ *     doubly linked, so removing one of many SAs of an address pair is O(1);
+ *   - by the same key, larval SAs without SPI only (ACQUIRE/GETSPI
+ *     placeholders an ADD or GETSPI supersedes): find_acq never walks the
+ *     mature SAs of a pair, however many there are;
  *   - by seq (ACQUIRE sequence / sadb_msg_seq; larval SAs with seq != 0).
  * Each index doubles when its load passes 1 (1/2 for the SPI index), so lookups stay O(1) from a
- * handful to millions of SAs. A net-wide list keeps every SA newest first
+ * handful to millions of SAs. The sel and acq chains keep insertion order
+ * (newest first) across growth too. A net-wide list keeps every SA newest first
  * (Linux's state_all order, used by DUMP and FLUSH); dump cursors are marker
  * entries in that list (struct pfkm_walk), so SAs may come and go while a
  * dump is paused.
@@ -79,20 +83,21 @@ struct pfkm_sa {
 	uint32_t reqid;
 	uint32_t seq;			/* sadb_msg_seq (km.seq), 0 = none */
 
-	struct pfkm_sa *sel_next, *seq_next;
+	struct pfkm_sa *sel_next, **sel_pprev;	/* pprev: the pointer to this SA */
+	struct pfkm_sa *seq_next, *acq_next;
 	struct pfkm_walk all;
-	uint32_t heap_idx;		/* position in the expiry heap, 0 = none */
 	uint64_t deadline_ms;		/* next lifetime event (mono), 0 = none */
 	bool dying;			/* soft limit passed (MATURE only) */
-	bool linked, indexed_spi, indexed_seq, counted_acq;
+	bool linked, indexed_spi, indexed_seq, indexed_acq;
 
 	uint8_t replay;			/* window in packets (up to 255) */
 	uint8_t auth_id, enc_id;	/* SADB ids; enc_id is the CALG for IPComp */
 	uint32_t flags;			/* SADB_SAFLAGS_* Linux keeps */
+	uint32_t heap_idx;		/* position in the expiry heap, 0 = none */
 	const struct pfkm_alg *auth, *enc;
 	uint16_t icv_bits;		/* ICV the data path uses (RFC 4868) */
 	uint16_t auth_bits, enc_bits;
-	uint8_t *auth_key, *enc_key;	/* os_zalloc'd, wiped on free */
+	uint8_t *auth_key, *enc_key;	/* one os_zalloc'd block, wiped on free */
 
 	struct pfkm_lifetime hard, soft, cur;
 	uint64_t add_ms, use_ms;	/* monotonic twins of cur.addtime/usetime */
@@ -142,12 +147,20 @@ struct pfkm_spi_tab {
 	size_t count;
 };
 
+/* Chained hash of SAs by selection key (sel_next/sel_pprev or acq_next). */
+struct pfkm_sa_tab {
+	struct pfkm_sa **tab;
+	uint32_t mask;		/* buckets - 1 */
+	size_t count;
+};
+
 struct pfkm_sadb {
 	struct pfkm_spi_tab spi;
-	struct pfkm_hash sel, seq;
+	struct pfkm_sa_tab sel;
+	struct pfkm_sa_tab acq;	/* SAs inserted LARVAL without SPI, until they get one */
+	struct pfkm_hash seq;
 	struct pfkm_walk all;	/* newest first */
 	size_t count;
-	size_t acq_count;	/* larval SAs without SPI: find_acq skips when 0 */
 };
 
 int pfkm_sadb_init(struct pfkm_sadb *db);
@@ -181,7 +194,8 @@ struct pfkm_sa *pfkm_sadb_lookup_seq(struct pfkm_sadb *db, uint32_t seq);
  */
 struct pfkm_sa *pfkm_sadb_sel_next(struct pfkm_sadb *db, const struct pfkm_sa_sel *k,
 				   struct pfkm_sa *prev);
-/* Larval SA without SPI for key k (af_key's __find_acq_core). */
+/* Larval SA without SPI for key k (af_key's __find_acq_core), the newest
+ * if several: O(1) expected, reads larval SAs only. */
 struct pfkm_sa *pfkm_sadb_find_acq(struct pfkm_sadb *db, const struct pfkm_sa_sel *k);
 void pfkm_sadb_sa_sel(const struct pfkm_sa *sa, struct pfkm_sa_sel *k);
 

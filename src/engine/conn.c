@@ -8,7 +8,9 @@
  * blocking, so the client's unread data is charged to this socket's send
  * buffer. That is what the core sees as "rmem" (SIOCOUTQ) against "rcvbuf"
  * (SO_SNDBUF): a full buffer makes deliver() return -ENOBUFS (the broadcast is
- * lost and counted, as in af_key), and dumps pause at 2/3 of it. When the
+ * lost and counted, as in af_key; also per connection in c->drops, which
+ * the control socket's "stats PID" reports so a client can learn what *it*
+ * lost), and dumps pause at 2/3 of it. When the
  * core has seen the queue above 1/3 we poll for POLLOUT (the kernel reports
  * it once the queue is below 1/4) and then let the core resume its dump.
  *
@@ -34,18 +36,20 @@ static int conn_deliver(struct pfkm_sock *sk, const void *msg, size_t len)
 	ssize_t n;
 
 	if (c->dead)
-		return -ENOBUFS;
+		return -ENOBUFS;	/* nobody left to tell: not this socket's loss */
 	n = send(c->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == (ssize_t)len)
 		return 0;
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
 		c->want_resume = true;
+		c->drops++;
 		return -ENOBUFS;
 	}
 	if (n < 0 && errno == EMSGSIZE) {
 		/* Larger than the socket can ever carry: lost like a full queue. */
 		keyd_log(KEYD_LOG_WARN, "pid %d: %zu-byte message exceeds the socket buffer",
 			 (int)c->pid, len);
+		c->drops++;
 		return -ENOBUFS;
 	}
 	/* EPIPE/ECONNRESET: the peer is gone; the loop closes it later. */

@@ -4,6 +4,7 @@
  * see man/keyd.8). A line is
  *   flow out|in|fwd SRC DST PROTO SPORT DPORT BYTES
  *   stats
+ *   stats PID
  * and the answer is one line, "ok RESULT" or "err ERRNAME text". A flow is
  * handed to pfkm_net_flow() as if a packet of BYTES bytes had been seen, so
  * ACQUIRE and byte/packet lifetime EXPIREs can be exercised without a kernel.
@@ -145,7 +146,31 @@ static int exec_flow(struct pfkm_net *net, char **tok, int ntok, char *out, size
 	return 1;
 }
 
-int keyd_ctl_exec(struct pfkm_net *net, const char *line, char *out, size_t cap)
+/* "stats PID": the connections of one client process and what keyd could
+ * not queue to them (a monitor asks this to count its own losses; the
+ * global drops count every socket's). */
+static int exec_stats_pid(struct keyd_conn *const *conns, size_t nconns, const char *arg,
+			  char *out, size_t cap)
+{
+	unsigned long pid, socks = 0;
+	unsigned long long drops = 0;
+	size_t i;
+
+	if (parse_ulong(arg, INT32_MAX, &pid)) {
+		snprintf(out, cap, "err EINVAL bad pid `%s'", arg);
+		return 0;
+	}
+	for (i = 0; i < nconns; i++)
+		if ((unsigned long)conns[i]->pid == pid && !conns[i]->dead) {
+			socks++;
+			drops += conns[i]->drops;
+		}
+	snprintf(out, cap, "ok sockets=%lu drops=%llu", socks, drops);
+	return 0;
+}
+
+int keyd_ctl_exec(struct pfkm_net *net, struct keyd_conn *const *conns, size_t nconns,
+		  const char *line, char *out, size_t cap)
 {
 	char buf[256], *tok[10], *save = NULL, *t;
 	int ntok = 0;
@@ -175,6 +200,8 @@ int keyd_ctl_exec(struct pfkm_net *net, const char *line, char *out, size_t cap)
 			 (unsigned long long)st.acquires, (unsigned long long)st.expires);
 		return 0;
 	}
+	if (!strcmp(tok[0], "stats") && ntok == 2)
+		return exec_stats_pid(conns, nconns, tok[1], out, cap);
 	snprintf(out, cap, "err EINVAL unknown command `%s' (flow, stats)", tok[0]);
 	return 0;
 }

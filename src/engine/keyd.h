@@ -44,6 +44,7 @@ struct keyd_conn {
 	bool want_resume;	/* a dump may be paused: poll for POLLOUT */
 	pid_t pid;
 	uid_t uid;
+	uint64_t drops;		/* messages lost to a full queue (not after hangup) */
 };
 struct keyd_conn *keyd_conn_create(struct pfkm_net *net, int fd, pid_t pid, uid_t uid);
 void keyd_conn_destroy(struct keyd_conn *c);
@@ -60,10 +61,12 @@ bool keyd_conn_type_changes_state(unsigned int sadb_type);
 /* ---- ctl.c: the PATH.ctl text control socket ------------------------ */
 /*
  * Execute one control line ("flow out SRC DST PROTO SPORT DPORT BYTES",
- * "stats") against net; writes "ok ..." or "err ..." (no newline) to out.
- * Returns 1 when the line may have changed SA state, else 0.
+ * "stats", "stats PID") against net and the open connections; writes
+ * "ok ..." or "err ..." (no newline) to out. Returns 1 when the line may
+ * have changed SA state, else 0.
  */
-int keyd_ctl_exec(struct pfkm_net *net, const char *line, char *out, size_t cap);
+int keyd_ctl_exec(struct pfkm_net *net, struct keyd_conn *const *conns, size_t nconns,
+		  const char *line, char *out, size_t cap);
 
 /* ---- inject.c: client mode `keyd inject ...` / `keyd ctl ...` -------- */
 int keyd_inject_run(const char *sockpath, int argc, char **argv);

@@ -101,7 +101,7 @@ static int sun_fill(struct sockaddr_un *sa, const char *path)
  */
 static int listen_on(const char *path, int type)
 {
-	struct sockaddr_un sa;
+	struct sockaddr_un sa, tmp = { .sun_family = AF_UNIX };
 	struct stat st;
 	mode_t old;
 	int fd, ret;
@@ -123,15 +123,27 @@ static int listen_on(const char *path, int type)
 			return -EADDRINUSE;
 		unlink(path);
 	}
+	/* Bound under a temporary name, listening, then renamed into place:
+	 * whoever sees PATH can connect (a client that raced bind() and
+	 * listen() got ECONNREFUSED). Falls back to PATH itself when the
+	 * temporary name does not fit in sun_path. */
+	if (snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d~", path, (int)getpid()) >=
+	    (int)sizeof(tmp.sun_path))
+		tmp = sa;
+	tmp.sun_family = AF_UNIX;
+	unlink(tmp.sun_path);
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	/* No window in which the socket exists with a wider mode. */
 	old = umask(0177);
-	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	ret = bind(fd, (struct sockaddr *)&tmp, sizeof(tmp));
 	umask(old);
-	if (ret < 0 || chmod(path, 0600) < 0 || listen(fd, 128) < 0) {
+	if (ret < 0 || chmod(tmp.sun_path, 0600) < 0 || listen(fd, 128) < 0 ||
+	    (strcmp(tmp.sun_path, path) && rename(tmp.sun_path, path) < 0)) {
 		ret = -errno;
+		if (strcmp(tmp.sun_path, path))
+			unlink(tmp.sun_path);
 		close(fd);
 		return ret;
 	}
@@ -244,7 +256,7 @@ static bool ctl_read(struct server *s, struct ctl_client *cc)
 			int olen;
 
 			*nl = '\0';
-			if (keyd_ctl_exec(s->net, cc->buf, out, sizeof(out) - 1) > 0)
+			if (keyd_ctl_exec(s->net, s->conns, s->nconns, cc->buf, out, sizeof(out) - 1) > 0)
 				mark_dirty(s);
 			olen = (int)strlen(out);
 			out[olen++] = '\n';
@@ -453,17 +465,21 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 		keyd_log(KEYD_LOG_ERR, "signalfd: %s", strerror(errno));
 		goto err_sig;
 	}
+	/* The control socket first: once PATH appears, PATH.ctl answers too
+	 * (a monitor asks it for its drop count as soon as it connects). */
+	s.cfd = listen_on(s.ctlpath, SOCK_STREAM);
+	if (s.cfd < 0) {
+		keyd_log(KEYD_LOG_ERR, "%s: %s", s.ctlpath,
+			 s.cfd == -EADDRINUSE ? "another keyd is listening there" :
+			 s.cfd == -EEXIST ? "exists and is not a socket" : strerror(-s.cfd));
+		goto err_ctl;
+	}
 	s.lfd = listen_on(o->socket_path, SOCK_SEQPACKET);
 	if (s.lfd < 0) {
 		keyd_log(KEYD_LOG_ERR, "%s: %s", o->socket_path,
 			 s.lfd == -EADDRINUSE ? "another keyd is listening there" :
 			 s.lfd == -EEXIST ? "exists and is not a socket" : strerror(-s.lfd));
 		goto err_listen;
-	}
-	s.cfd = listen_on(s.ctlpath, SOCK_STREAM);
-	if (s.cfd < 0) {
-		keyd_log(KEYD_LOG_ERR, "%s: %s", s.ctlpath, strerror(-s.cfd));
-		goto err_ctl;
 	}
 	keyd_log(KEYD_LOG_INFO, "listening on %s (control: %s)%s%s", o->socket_path,
 		 s.ctlpath, o->state_file ? ", state file " : "",
@@ -492,11 +508,11 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	free(s.conns);
 	if (o->state_file && keyd_state_save(s.net, o->state_file))
 		status = KEYD_EXIT_FAIL;
-	close(s.cfd);
-err_ctl:
 	close(s.lfd);
-	unlink(o->socket_path);
 err_listen:
+	close(s.cfd);
+	unlink(s.ctlpath);
+err_ctl:
 	close(s.sigfd);
 err_sig:
 err_state:

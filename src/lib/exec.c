@@ -14,8 +14,11 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "stmt.h"
+#include "walker.h"
 
 #define EXEC_TIMEOUT_MS 5000
 
@@ -157,11 +160,42 @@ void pfk_dump_free(struct pfk_dump *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int dump_push(struct pfk_dump *d, const void *raw, size_t len, const struct pfk_msg *m,
-		     bool spd)
+/* pfk_addr from a sadb_address the walker has bounded (as pfk_parse). */
+static void wire_addr(const struct sadb_address *e, struct pfk_addr *a)
+{
+	const struct sockaddr *s = pfkm_walker_addr(e);
+
+	memset(a, 0, sizeof(*a));
+	a->family = (uint8_t)s->sa_family;
+	if (s->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)s;
+
+		a->port = ntohs(in->sin_port);
+		memcpy(a->a.bytes, &in->sin_addr, 4);
+	} else if (s->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)s;
+
+		a->port = ntohs(in6->sin6_port);
+		memcpy(a->a.bytes, &in6->sin6_addr, 16);
+	}
+	a->prefixlen = e->sadb_address_prefixlen;
+	a->proto = e->sadb_address_proto;
+}
+
+/*
+ * Keep one dump message with its sort key. The key is read straight off
+ * the wire (the walker bounds every extension): a full pfk_parse here
+ * would be repeated by whoever renders the entry, and for 100k entries
+ * that second parse is a visible share of a dump.
+ */
+static int dump_push(struct pfk_dump *d, const void *raw, size_t len, bool spd)
 {
 	struct pfk_dump_entry *e;
+	struct pfkm_exts x;
+	int ret = pfkm_walker_reply(raw, len, &x);
 
+	if (ret)
+		return ret;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 64;
 		struct pfk_dump_entry *nv = realloc(d->v, cap * sizeof(*nv));
@@ -173,20 +207,28 @@ static int dump_push(struct pfk_dump *d, const void *raw, size_t len, const stru
 	}
 	e = &d->v[d->n];
 	memset(e, 0, sizeof(*e));
+	if (x.ext[SADB_EXT_ADDRESS_DST])
+		wire_addr(PFKM_EXT(&x, SADB_EXT_ADDRESS_DST, struct sadb_address), &e->dst);
+	if (spd) {
+		const struct sadb_x_policy *p = PFKM_EXT(&x, SADB_X_EXT_POLICY,
+							 struct sadb_x_policy);
+
+		if (p) {
+			e->polid = p->sadb_x_policy_id;
+			e->dir = (uint8_t)pfk_dir_from_wire(p->sadb_x_policy_dir);
+		}
+	} else {
+		const struct sadb_sa *sa = PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa);
+
+		e->satype = (uint8_t)pfk_satype_from_sadb(x.msg->sadb_msg_satype);
+		if (sa)
+			e->spi = ntohl(sa->sadb_sa_spi);
+	}
 	e->raw = malloc(len);
 	if (!e->raw)
 		return -ENOMEM;
 	memcpy(e->raw, raw, len);
 	e->len = len;
-	if (spd) {
-		e->dst = m->pol.dst;
-		e->polid = m->pol.id;
-		e->dir = (uint8_t)m->pol.dir;
-	} else {
-		e->dst = m->sa.dst;
-		e->satype = (uint8_t)m->sa.satype;
-		e->spi = m->sa.spi;
-	}
 	d->n++;
 	return 0;
 }
@@ -194,9 +236,9 @@ static int dump_push(struct pfk_dump *d, const void *raw, size_t len, const stru
 int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_dump *out)
 {
 	struct pfk_buf b = sendbuf(x);
-	struct pfk_msg *m;
 	uint32_t seq = nextseq(x), pid = x->conn->pid;
 	uint8_t type;
+	bool last;
 	int ret, n;
 
 	memset(out, 0, sizeof(*out));
@@ -209,9 +251,6 @@ int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_du
 	ret = pfk_conn_send(x->conn, x->sbuf, (size_t)ret);
 	if (ret)
 		return ret;
-	m = malloc(sizeof(*m));
-	if (!m)
-		return -ENOMEM;
 	for (;;) {
 		const struct sadb_msg *h = (const void *)x->buf;
 
@@ -231,22 +270,18 @@ int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_du
 				goto err;
 			break;
 		}
-		ret = pfk_parse(x->buf, (size_t)n, m);
+		last = h->sadb_msg_seq == 0;
+		ret = dump_push(out, x->buf, (size_t)n, spd);
+		explicit_bzero(x->buf, (size_t)n);
 		if (ret)
 			goto err;
-		ret = dump_push(out, x->buf, (size_t)n, m, spd);
-		pfk_msg_wipe(m);
-		if (ret)
-			goto err;
-		if (h->sadb_msg_seq == 0)
+		if (last)
 			break;
 	}
-	free(m);
 	qsort(out->v, out->n, sizeof(out->v[0]), spd ? entry_cmp_pol : entry_cmp_sa);
 	return 0;
 
 err:
-	free(m);
 	pfk_dump_free(out);
 	return ret;
 }
@@ -712,11 +747,69 @@ static void finish_pend(struct pfk_exec *x, unsigned int i, int err)
 		x->on_done(x->ctx, tag, err);
 }
 
-/* Wait for one reply to any pending request. On a transport error every
+/* Fail every request still pending (sent or queued) with err. */
+static void fail_all(struct pfk_exec *x, int err)
+{
+	x->nq = 0;
+	while (x->npend)
+		finish_pend(x, 0, err);
+}
+
+/*
+ * Send the queued tail of pend[] (x->nq messages) with as few sendmmsg()
+ * calls as the socket allows: one wakeup of the backend per batch instead
+ * of one per message. A message the socket refuses (a kernel PF_KEY socket
+ * fails sendmsg for a malformed header) fails alone with that errno; the
+ * rest are still sent, in order. Returns 0 or a transport error (-EPIPE,
+ * ...), after which every pending request has failed with it.
+ */
+static int flush_queue(struct pfk_exec *x)
+{
+	struct mmsghdr mv[PFK_EXEC_WINDOW];
+	struct iovec iov[PFK_EXEC_WINDOW];
+	unsigned int first, i, n;
+	int r;
+
+	while (x->nq) {
+		first = x->npend - x->nq;
+		n = x->nq;
+		for (i = 0; i < n; i++) {
+			iov[i].iov_base = x->pend[first + i].msg;
+			iov[i].iov_len = x->pend[first + i].len;
+			memset(&mv[i], 0, sizeof(mv[i]));
+			mv[i].msg_hdr.msg_iov = &iov[i];
+			mv[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = sendmmsg(x->conn->fd, mv, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+
+			if (err == -EPIPE || err == -ECONNRESET || err == -EBADF || err == -ENOTCONN) {
+				fail_all(x, err);
+				return err;
+			}
+			/* This one message was refused: it alone fails. */
+			x->nq--;
+			finish_pend(x, first, err);
+			continue;
+		}
+		for (i = 0; i < (unsigned int)r; i++)
+			if (mv[i].msg_len != iov[i].iov_len) {
+				fail_all(x, -EMSGSIZE);
+				return -EMSGSIZE;
+			}
+		x->nq -= (unsigned int)r;
+	}
+	return 0;
+}
+
+/* Wait for one reply to any sent request. On a transport error every
  * pending request fails with it. */
 static int reap_one(struct pfk_exec *x)
 {
-	unsigned int i;
+	unsigned int i, nsent = x->npend - x->nq;
 	int n;
 
 	for (;;) {
@@ -724,16 +817,16 @@ static int reap_one(struct pfk_exec *x)
 
 		n = pfk_conn_recv(x->conn, x->buf, PFKM_MSG_MAX, x->timeout_ms);
 		if (n < 0) {
-			while (x->npend)
-				finish_pend(x, 0, n);
+			fail_all(x, n);
 			return n;
 		}
 		if ((size_t)n < sizeof(*h) || h->sadb_msg_pid != x->conn->pid)
 			continue;
-		for (i = 0; i < x->npend; i++)
+		/* Replies come in order, so the match is nearly always pend[0]. */
+		for (i = 0; i < nsent; i++)
 			if (x->pend[i].seq == h->sadb_msg_seq && x->pend[i].type == h->sadb_msg_type)
 				break;
-		if (i == x->npend)
+		if (i == nsent)
 			continue;
 		{
 			int err = h->sadb_msg_errno ? -(int)h->sadb_msg_errno : 0;
@@ -746,32 +839,86 @@ static int reap_one(struct pfk_exec *x)
 	}
 }
 
+/* Room for one more request: with the window full, send what is queued and
+ * take replies until a batch fits again (the backend keeps working on the
+ * rest of the window meanwhile). */
+static int make_room(struct pfk_exec *x)
+{
+	int ret;
+
+	if (x->npend < PFK_EXEC_WINDOW)
+		return 0;
+	ret = flush_queue(x);
+	if (ret)
+		return ret;
+	while (x->npend > PFK_EXEC_WINDOW - PFK_EXEC_BATCH) {
+		ret = reap_one(x);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pfk_exec_build(const struct pfk_stmt *st, struct pfk_buf *b, uint32_t seq, uint32_t pid)
+{
+	switch (st->cmd) {
+	case PFK_CMD_ADD: return pfk_build_add(b, &st->sa, seq, pid);
+	case PFK_CMD_UPDATE: return pfk_build_update(b, &st->sa, seq, pid);
+	case PFK_CMD_DELETE: return pfk_build_delete(b, &st->sa, seq, pid);
+	case PFK_CMD_SPDADD: return pfk_build_spdadd(b, &st->pol, seq, pid);
+	case PFK_CMD_SPDUPDATE: return pfk_build_spdupdate(b, &st->pol, seq, pid);
+	case PFK_CMD_SPDDELETE: return pfk_build_spddelete(b, &st->pol, seq, pid);
+	default: return -EINVAL;
+	}
+}
+
+int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag)
+{
+	struct sadb_msg *h = msg;
+	unsigned int i;
+	int ret;
+
+	if (len < sizeof(*h))
+		return -EINVAL;
+	ret = make_room(x);
+	if (ret)
+		return ret;
+	h->sadb_msg_seq = nextseq(x);
+	h->sadb_msg_pid = x->conn->pid;
+	i = x->npend++;
+	x->pend[i].seq = h->sadb_msg_seq;
+	x->pend[i].type = h->sadb_msg_type;
+	x->pend[i].tag = tag;
+	x->pend[i].msg = msg;
+	x->pend[i].len = len;
+	x->nq++;
+	/* Accepted: a transport error from here on reaches this request
+	 * through on_done like every other pending one. */
+	if (x->nq >= PFK_EXEC_BATCH)
+		(void)flush_queue(x);
+	return 0;
+}
+
 int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag)
 {
 	struct pfk_buf b = sendbuf(x);
 	uint32_t seq;
 	int ret;
 
-	while (x->npend >= PFK_EXEC_WINDOW) {
-		ret = reap_one(x);
-		if (ret)
-			return ret;
-	}
+	ret = make_room(x);
+	if (!ret)
+		ret = flush_queue(x);	/* sbuf is reused: send in order, now */
+	if (ret)
+		return ret;
 	seq = nextseq(x);
-	switch (st->cmd) {
-	case PFK_CMD_ADD: ret = pfk_build_add(&b, &st->sa, seq, x->conn->pid); break;
-	case PFK_CMD_UPDATE: ret = pfk_build_update(&b, &st->sa, seq, x->conn->pid); break;
-	case PFK_CMD_DELETE: ret = pfk_build_delete(&b, &st->sa, seq, x->conn->pid); break;
-	case PFK_CMD_SPDADD: ret = pfk_build_spdadd(&b, &st->pol, seq, x->conn->pid); break;
-	case PFK_CMD_SPDUPDATE: ret = pfk_build_spdupdate(&b, &st->pol, seq, x->conn->pid); break;
-	case PFK_CMD_SPDDELETE: ret = pfk_build_spddelete(&b, &st->pol, seq, x->conn->pid); break;
-	default: return -EINVAL;
-	}
+	ret = pfk_exec_build(st, &b, seq, x->conn->pid);
 	if (ret < 0)
 		return ret;
 	x->pend[x->npend].seq = seq;
 	x->pend[x->npend].type = ((const struct sadb_msg *)x->sbuf)->sadb_msg_type;
 	x->pend[x->npend].tag = tag;
+	x->pend[x->npend].msg = NULL;
+	x->pend[x->npend].len = 0;
 	ret = pfk_conn_send(x->conn, x->sbuf, (size_t)ret);
 	explicit_bzero(x->sbuf, b.len);
 	if (ret)
@@ -782,12 +929,9 @@ int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag)
 
 int pfk_exec_drain(struct pfk_exec *x)
 {
-	int ret;
+	int ret = flush_queue(x);
 
-	while (x->npend) {
+	while (!ret && x->npend)
 		ret = reap_one(x);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return ret;
 }

@@ -11,27 +11,33 @@
 #include <netinet/in.h>
 #include "text.h"
 
-static void addr_sa(FILE *f, const struct pfk_addr *a, bool ports)
+static void addr_sa(struct pfk_ob *o, const struct pfk_addr *a, bool ports)
 {
 	char host[64];
 
 	if (pfk_text_host(host, sizeof(host), a) < 0)
 		snprintf(host, sizeof(host), "(unknown-af %u)", a->family);
-	if (ports)
-		fprintf(f, "%s[%u]", host, a->port);
-	else
-		fputs(host, f);
+	pfk_ob_str(o, host);
+	if (ports) {
+		pfk_ob_chr(o, '[');
+		pfk_ob_u64(o, a->port);
+		pfk_ob_chr(o, ']');
+	}
 }
 
-static void key_line(FILE *f, const char *tag, const char *alg, const struct pfk_key *k,
-		     unsigned int flags)
+static void key_line(struct pfk_ob *o, const char *tag, const char *alg,
+		     const struct pfk_key *k, unsigned int flags)
 {
-	fprintf(f, "\t%s: %s ", tag, alg);
+	pfk_ob_chr(o, '\t');
+	pfk_ob_str(o, tag);
+	pfk_ob_mem(o, ": ", 2);
+	pfk_ob_str(o, alg);
+	pfk_ob_chr(o, ' ');
 	if (flags & PFK_R_SHOW_KEYS)
-		pfk_text_hex(f, k->data, k->bits / 8);
+		pfk_ob_hexdump(o, k->data, k->bits / 8);
 	else
-		fputs(" (hidden)", f);
-	fputc('\n', f);
+		pfk_ob_str(o, " (hidden)");
+	pfk_ob_chr(o, '\n');
 }
 
 static const char *alg_name(enum pfkm_alg_kind kind, unsigned int id, char *num, size_t cap)
@@ -46,9 +52,23 @@ static const char *alg_name(enum pfkm_alg_kind kind, unsigned int id, char *num,
 	return num;
 }
 
-static void lifetime_bytes(FILE *f, const char *tag, const struct pfk_lifetime *l)
+/* "\tTAG: N(UNIT)" */
+static void tagged(struct pfk_ob *o, const char *tag, uint64_t v, const char *unit)
 {
-	fprintf(f, "\t%s: %llu(bytes)", tag, l ? (unsigned long long)l->bytes : 0ull);
+	pfk_ob_chr(o, '\t');
+	pfk_ob_str(o, tag);
+	pfk_ob_mem(o, ": ", 2);
+	pfk_ob_u64(o, v);
+	pfk_ob_str(o, unit);
+}
+
+/* "N(0x%08x)" */
+static void num_hex(struct pfk_ob *o, uint32_t v)
+{
+	pfk_ob_u64(o, v);
+	pfk_ob_mem(o, "(0x", 3);
+	pfk_ob_hex32(o, v);
+	pfk_ob_chr(o, ')');
 }
 
 static void secctx_lines(FILE *f, const struct pfk_secctx *c)
@@ -59,6 +79,8 @@ static void secctx_lines(FILE *f, const struct pfk_secctx *c)
 	fprintf(f, "\tsecurity context: %s\n", c->str);
 }
 
+/* One block per SA, built in a pfk_ob (one fwrite): dumps of 100k SAs are
+ * dominated by this function, so no printf per field. */
 void pfk_render_sa_setkey(FILE *f, const struct pfk_msg *m, unsigned int flags, uint64_t now)
 {
 	const struct pfk_sa *sa = &m->sa;
@@ -66,83 +88,122 @@ void pfk_render_sa_setkey(FILE *f, const struct pfk_msg *m, unsigned int flags, 
 	bool natt = (sa->has & PFK_SA_HAS_NATT) && sa->natt_type;
 	const struct pfk_lifetime *h = sa->has & PFK_SA_HAS_HARD ? &sa->hard : NULL;
 	const struct pfk_lifetime *s = sa->has & PFK_SA_HAS_SOFT ? &sa->soft : NULL;
-	char num[16], t1[21], t2[21];
+	char num[16], t1[21];
+	struct pfk_ob o;
 
+	pfk_ob_init(&o, f);
 	if (!(sa->has & PFK_SA_HAS_SRC)) {
-		fputs("no ADDRESS_SRC extension.\n", f);
-		return;
+		pfk_ob_str(&o, "no ADDRESS_SRC extension.\n");
+		goto out;
 	}
-	addr_sa(f, &sa->src, ports);
-	if (natt && sa->natt_sport)
-		fprintf(f, "[%u]", sa->natt_sport);
-	fputc(' ', f);
+	addr_sa(&o, &sa->src, ports);
+	if (natt && sa->natt_sport) {
+		pfk_ob_chr(&o, '[');
+		pfk_ob_u64(&o, sa->natt_sport);
+		pfk_ob_chr(&o, ']');
+	}
+	pfk_ob_chr(&o, ' ');
 	if (!(sa->has & PFK_SA_HAS_DST)) {
-		fputs(" no ADDRESS_DST extension.\n", f);
-		return;
+		pfk_ob_str(&o, " no ADDRESS_DST extension.\n");
+		goto out;
 	}
-	addr_sa(f, &sa->dst, ports);
-	if (natt && sa->natt_dport)
-		fprintf(f, "[%u]", sa->natt_dport);
-	fputc(' ', f);
+	addr_sa(&o, &sa->dst, ports);
+	if (natt && sa->natt_dport) {
+		pfk_ob_chr(&o, '[');
+		pfk_ob_u64(&o, sa->natt_dport);
+		pfk_ob_chr(&o, ']');
+	}
+	pfk_ob_chr(&o, ' ');
 	if (!(sa->has & PFK_SA_HAS_SA)) {
-		fputs("no SA extension.\n", f);
-		return;
+		pfk_ob_str(&o, "no SA extension.\n");
+		goto out;
 	}
 	if (!(sa->has & PFK_SA_HAS_SA2)) {
-		fputs("no SA2 extension.\n", f);
-		return;
+		pfk_ob_str(&o, "no SA2 extension.\n");
+		goto out;
 	}
-	fputs("\n\t", f);
-	if (natt && m->satype == PFK_SATYPE_ESP)
-		fputs("esp-udp ", f);
-	else
-		fprintf(f, "%s%s ", natt ? "natt+" : "", pfk_satype_name(m->satype));
-	fprintf(f, "mode=%s ", pfk_mode_name(sa->mode));
-	fprintf(f, "spi=%u(0x%08x) reqid=%u(0x%08x)\n", sa->spi, sa->spi, sa->reqid, sa->reqid);
+	pfk_ob_mem(&o, "\n\t", 2);
+	if (natt && m->satype == PFK_SATYPE_ESP) {
+		pfk_ob_str(&o, "esp-udp ");
+	} else {
+		if (natt)
+			pfk_ob_str(&o, "natt+");
+		pfk_ob_str(&o, pfk_satype_name(m->satype));
+		pfk_ob_chr(&o, ' ');
+	}
+	pfk_ob_str(&o, "mode=");
+	pfk_ob_str(&o, pfk_mode_name(sa->mode));
+	pfk_ob_str(&o, " spi=");
+	num_hex(&o, sa->spi);
+	pfk_ob_str(&o, " reqid=");
+	num_hex(&o, sa->reqid);
+	pfk_ob_chr(&o, '\n');
 	if (natt && (sa->has & PFK_SA_HAS_NATT_OA)) {
 		char oa[64];
 
 		if (pfk_text_host(oa, sizeof(oa), &sa->natt_oa) < 0)
 			oa[0] = '\0';
-		fprintf(f, "\tNAT OA=%s\n", oa);
+		pfk_ob_str(&o, "\tNAT OA=");
+		pfk_ob_str(&o, oa);
+		pfk_ob_chr(&o, '\n');
 	}
 	if (m->satype == PFK_SATYPE_IPCOMP) {
-		fprintf(f, "\tC: %s \n", alg_name(PFKM_ALG_COMP, sa->enc_alg, num, sizeof(num)));
+		pfk_ob_str(&o, "\tC: ");
+		pfk_ob_str(&o, alg_name(PFKM_ALG_COMP, sa->enc_alg, num, sizeof(num)));
+		pfk_ob_mem(&o, " \n", 2);
 	} else if (m->satype == PFK_SATYPE_ESP && (sa->has & PFK_SA_HAS_ENC_KEY)) {
-		key_line(f, "E", alg_name(PFKM_ALG_ENC, sa->enc_alg, num, sizeof(num)),
+		key_line(&o, "E", alg_name(PFKM_ALG_ENC, sa->enc_alg, num, sizeof(num)),
 			 &sa->enc_key, flags);
 	}
 	if (sa->has & PFK_SA_HAS_AUTH_KEY)
-		key_line(f, "A", alg_name(PFKM_ALG_AUTH, sa->auth_alg, num, sizeof(num)),
+		key_line(&o, "A", alg_name(PFKM_ALG_AUTH, sa->auth_alg, num, sizeof(num)),
 			 &sa->auth_key, flags);
-	fprintf(f, "\tseq=0x%08x replay=%u flags=0x%08x state=%s \n",
-		sa->sa2_seq, sa->replay, sa->flags, pfk_state_name(sa->state));
+	pfk_ob_str(&o, "\tseq=0x");
+	pfk_ob_hex32(&o, sa->sa2_seq);
+	pfk_ob_str(&o, " replay=");
+	pfk_ob_u64(&o, sa->replay);
+	pfk_ob_str(&o, " flags=0x");
+	pfk_ob_hex32(&o, sa->flags);
+	pfk_ob_str(&o, " state=");
+	pfk_ob_str(&o, pfk_state_name(sa->state));
+	pfk_ob_mem(&o, " \n", 2);
 
 	if (sa->has & PFK_SA_HAS_CUR) {
 		const struct pfk_lifetime *c = &sa->cur;
 
-		fprintf(f, "\tcreated: %s", pfk_text_time(t1, c->addtime));
-		fprintf(f, "\tcurrent: %s\n", pfk_text_time(t2, now));
-		fprintf(f, "\tdiff: %llu(s)",
-			(unsigned long long)(c->addtime == 0 || now < c->addtime ? 0 :
-					     now - c->addtime));
-		fprintf(f, "\thard: %llu(s)", (unsigned long long)(h ? h->addtime : 0));
-		fprintf(f, "\tsoft: %llu(s)\n", (unsigned long long)(s ? s->addtime : 0));
-		fprintf(f, "\tlast: %s", pfk_text_time(t1, c->usetime));
-		fprintf(f, "\thard: %llu(s)", (unsigned long long)(h ? h->usetime : 0));
-		fprintf(f, "\tsoft: %llu(s)\n", (unsigned long long)(s ? s->usetime : 0));
-		lifetime_bytes(f, "current", c);
-		lifetime_bytes(f, "hard", h);
-		lifetime_bytes(f, "soft", s);
-		fputc('\n', f);
-		fprintf(f, "\tallocated: %u", c->allocations);
-		fprintf(f, "\thard: %u", h ? h->allocations : 0);
-		fprintf(f, "\tsoft: %u\n", s ? s->allocations : 0);
+		pfk_ob_str(&o, "\tcreated: ");
+		pfk_ob_str(&o, pfk_text_time(t1, c->addtime));
+		pfk_ob_str(&o, "\tcurrent: ");
+		pfk_ob_str(&o, pfk_text_time(t1, now));
+		pfk_ob_chr(&o, '\n');
+		tagged(&o, "diff", c->addtime == 0 || now < c->addtime ? 0 : now - c->addtime,
+		       "(s)");
+		tagged(&o, "hard", h ? h->addtime : 0, "(s)");
+		tagged(&o, "soft", s ? s->addtime : 0, "(s)\n");
+		pfk_ob_str(&o, "\tlast: ");
+		pfk_ob_str(&o, pfk_text_time(t1, c->usetime));
+		tagged(&o, "hard", h ? h->usetime : 0, "(s)");
+		tagged(&o, "soft", s ? s->usetime : 0, "(s)\n");
+		tagged(&o, "current", c->bytes, "(bytes)");
+		tagged(&o, "hard", h ? h->bytes : 0, "(bytes)");
+		tagged(&o, "soft", s ? s->bytes : 0, "(bytes)\n");
+		tagged(&o, "allocated", c->allocations, "");
+		tagged(&o, "hard", h ? h->allocations : 0, "");
+		tagged(&o, "soft", s ? s->allocations : 0, "\n");
 	}
-	if (sa->has & PFK_SA_HAS_SECCTX)
+	if (sa->has & PFK_SA_HAS_SECCTX) {
+		pfk_ob_flush(&o);
 		secctx_lines(f, &sa->ctx);
-	fprintf(f, "\tsadb_seq=%u pid=%u ", m->seq, m->pid);
-	fprintf(f, "refcnt=%u\n", m->reserved);
+	}
+	pfk_ob_str(&o, "\tsadb_seq=");
+	pfk_ob_u64(&o, m->seq);
+	pfk_ob_str(&o, " pid=");
+	pfk_ob_u64(&o, m->pid);
+	pfk_ob_str(&o, " refcnt=");
+	pfk_ob_u64(&o, m->reserved);
+	pfk_ob_chr(&o, '\n');
+out:
+	pfk_ob_flush(&o);
 }
 
 /* "/plen" unless full length, then "[port]"/"[any]" unless the upper

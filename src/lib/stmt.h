@@ -163,8 +163,10 @@ struct pfk_undo {
 	struct pfk_policy pol;
 };
 
-/* Requests in flight at most, for pipelined batches (pfk_exec_submit). */
+/* Requests in flight at most, for pipelined batches (pfk_exec_submit), and
+ * how many are sent per sendmmsg() / taken back before sending more. */
 #define PFK_EXEC_WINDOW 64
+#define PFK_EXEC_BATCH 16
 
 struct pfk_exec {
 	struct pfk_conn *conn;
@@ -183,15 +185,18 @@ struct pfk_exec {
 	uint32_t last_spi;
 	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
 	uint8_t *sbuf;			/* send buffer */
-	/* Pipelining: submitted, unanswered requests in send order, and the
-	 * callback that gets each one's result (0 or -errno) by its tag. */
+	/* Pipelining: unanswered requests in send order, and the callback
+	 * that gets each one's result (0 or -errno) by its tag. The last nq
+	 * of them are queued (pfk_exec_submit_msg), not sent yet. */
 	void (*on_done)(void *ctx, size_t tag, int err);
 	struct {
 		uint32_t seq;
 		uint8_t type;
 		size_t tag;
+		void *msg;		/* queued message (caller's memory) */
+		size_t len;
 	} pend[PFK_EXEC_WINDOW];
-	unsigned int npend;
+	unsigned int npend, nq;
 };
 
 int pfk_exec_init(struct pfk_exec *x, struct pfk_conn *c);
@@ -203,13 +208,25 @@ int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st);
  * Pipelined execution for batches: statements that need no earlier reply
  * (add/update/delete without `spi auto`, spdadd/spdupdate/spddelete) are
  * sent without waiting, up to PFK_EXEC_WINDOW in flight; each result comes
- * to on_done with its tag, in submission order. The backend processes one
- * socket's requests in order, so the effect is that of running them one by
- * one. pfk_exec_pipelinable says which statements qualify (never with a
- * journal). pfk_exec_drain waits for all; 0 or the first transport error.
+ * to on_done with its tag, in submission order (a message the socket
+ * refuses outright fails at once). The backend processes one socket's
+ * requests in order, so the effect is that of running them one by one.
+ * pfk_exec_pipelinable says which statements qualify (never with a
+ * journal or a trace).
+ *   pfk_exec_build: the request of such a statement (seq/pid may be 0).
+ *   pfk_exec_submit: build and send one statement now.
+ *   pfk_exec_submit_msg: queue a built request; seq and pid are written
+ *     into its header and it is sent with others in one sendmmsg(). msg
+ *     must stay valid and unchanged until pfk_exec_drain returns.
+ *   pfk_exec_drain: send what is queued and wait for every reply; 0 or
+ *     the first transport error.
+ * Functions return 0 or a transport error (then every pending request has
+ * already failed through on_done).
  */
 bool pfk_exec_pipelinable(const struct pfk_exec *x, const struct pfk_stmt *st);
+int pfk_exec_build(const struct pfk_stmt *st, struct pfk_buf *b, uint32_t seq, uint32_t pid);
 int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag);
+int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag);
 int pfk_exec_drain(struct pfk_exec *x);
 /* Collect a dump (SADB when !spd, satype filter) sorted by dst, proto, SPI
  * (SPD: by direction and id). */

@@ -9,11 +9,38 @@
 #include <arpa/inet.h>
 #include "text.h"
 
+/* Dotted quad without inet_ntop's sprintf (dumps print two per SA). */
+static int host4(char *buf, size_t cap, const uint8_t *b)
+{
+	char t[16];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int v = b[i];
+
+		if (i)
+			t[n++] = '.';
+		if (v >= 100)
+			t[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			t[n++] = (char)('0' + v / 10 % 10);
+		t[n++] = (char)('0' + v % 10);
+	}
+	if (!cap)
+		return (int)n;
+	memcpy(buf, t, n < cap ? n : cap - 1);
+	buf[n < cap ? n : cap - 1] = '\0';
+	return (int)n;
+}
+
 int pfk_text_host(char *buf, size_t cap, const struct pfk_addr *a)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
-	if (a->family != AF_INET && a->family != AF_INET6)
+	if (a->family == AF_INET)
+		return host4(buf, cap, a->a.bytes);
+	if (a->family != AF_INET6)
 		return -EINVAL;
 	if (!inet_ntop(a->family, a->a.bytes, tmp, sizeof(tmp)))
 		return -EINVAL;
@@ -40,6 +67,53 @@ int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a)
 	return snprintf(buf, cap, "%s%s%s", host, plen, port);
 }
 
+void pfk_ob_flush(struct pfk_ob *o)
+{
+	if (!o->n)
+		return;
+	fwrite(o->b, 1, o->n, o->f);
+	explicit_bzero(o->b, o->n);
+	o->n = 0;
+}
+
+void pfk_ob_u64(struct pfk_ob *o, uint64_t v)
+{
+	char t[20];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	pfk_ob_mem(o, t + i, sizeof(t) - i);
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+void pfk_ob_hex32(struct pfk_ob *o, uint32_t v)
+{
+	char t[8];
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 4)
+		t[i] = hexdig[v & 15];
+	pfk_ob_mem(o, t, 8);
+}
+
+void pfk_ob_hexdump(struct pfk_ob *o, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i && i % 32 == 0)
+			pfk_ob_chr(o, '\n');
+		if (i % 4 == 0)
+			pfk_ob_chr(o, ' ');
+		pfk_ob_chr(o, hexdig[p[i] >> 4]);
+		pfk_ob_chr(o, hexdig[p[i] & 15]);
+	}
+}
+
 void pfk_text_hex(FILE *f, const uint8_t *p, size_t n)
 {
 	size_t i;
@@ -55,16 +129,27 @@ void pfk_text_hex(FILE *f, const uint8_t *p, size_t n)
 
 const char *pfk_text_time(char buf[21], uint64_t t)
 {
+	/* A dump's SAs mostly share a handful of seconds and every block
+	 * also prints "now": the last two conversions are kept (localtime_r
+	 * is the costly part of a block). */
+	static __thread uint64_t last_t[2];
+	static __thread char last[2][21];
+	static __thread unsigned int victim;
 	time_t tt = (time_t)t;
 	struct tm tm;
 	char tmp[32];
 
 	if (!t) {
 		memset(buf, ' ', 20);
+	} else if (t == last_t[0] || t == last_t[1]) {
+		memcpy(buf, last[t == last_t[1]], 20);
 	} else if (!localtime_r(&tt, &tm) || !asctime_r(&tm, tmp)) {
 		memset(buf, '?', 20);
 	} else {
 		memcpy(buf, tmp + 4, 20);
+		memcpy(last[victim], buf, 20);
+		last_t[victim] = t;
+		victim ^= 1;
 	}
 	buf[20] = '\0';
 	return buf;

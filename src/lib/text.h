@@ -8,8 +8,60 @@
 
 #include <stdio.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include "pfk.h"
+
+/*
+ * Output buffer for renderers that emit many small fields: appends go to a
+ * local buffer and reach the FILE in one fwrite per block (or when it fills)
+ * instead of one vfprintf per field. pfk_ob_flush writes what is there and
+ * wipes the buffer (it may hold key material); call it before returning and
+ * before writing to the FILE directly.
+ */
+struct pfk_ob {
+	FILE *f;
+	size_t n;
+	char b[2048];
+};
+
+void pfk_ob_flush(struct pfk_ob *o);
+void pfk_ob_u64(struct pfk_ob *o, uint64_t v);
+/* %08x */
+void pfk_ob_hex32(struct pfk_ob *o, uint32_t v);
+/* pfk_text_hex's layout, into the buffer. */
+void pfk_ob_hexdump(struct pfk_ob *o, const uint8_t *p, size_t n);
+
+static inline void pfk_ob_init(struct pfk_ob *o, FILE *f)
+{
+	o->f = f;
+	o->n = 0;
+}
+
+static inline void pfk_ob_mem(struct pfk_ob *o, const char *s, size_t n)
+{
+	if (n > sizeof(o->b) - o->n) {
+		pfk_ob_flush(o);
+		if (n > sizeof(o->b)) {
+			fwrite(s, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+}
+
+static inline void pfk_ob_str(struct pfk_ob *o, const char *s)
+{
+	pfk_ob_mem(o, s, strlen(s));
+}
+
+static inline void pfk_ob_chr(struct pfk_ob *o, char c)
+{
+	if (o->n == sizeof(o->b))
+		pfk_ob_flush(o);
+	o->b[o->n++] = c;
+}
 
 /* setkey's ipsec_hexdump: " xxxxxxxx" per 4 bytes, newline every 32. */
 void pfk_text_hex(FILE *f, const uint8_t *p, size_t n);

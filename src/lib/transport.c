@@ -3,8 +3,8 @@
  * transport.c: the two ways to reach a PF_KEY engine. The kernel backend is
  * socket(PF_KEY, SOCK_RAW, PF_KEY_V2); the keyd backend is a Unix
  * SOCK_SEQPACKET connection where one datagram carries exactly one message.
- * Both deliver whole messages, so receiving sizes the next datagram with
- * MSG_PEEK|MSG_TRUNC and never returns part of one.
+ * Both deliver whole messages; receiving uses MSG_TRUNC to learn a
+ * datagram's real length and never returns part of one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -166,14 +166,21 @@ int pfk_conn_recv(struct pfk_conn *c, void *buf, size_t cap, int timeout_ms)
 	if (c->fd < 0)
 		return -EBADF;
 	for (;;) {
-		ret = wait_readable(c->fd, timeout_ms);
-		if (ret)
-			return ret;
-		/* Size the next message without consuming it. */
-		n = recv(c->fd, buf, cap, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		/* One recv per message when one is queued (the common case in
+		 * batches and dumps); poll only when there is nothing yet.
+		 * MSG_TRUNC returns the datagram's real length, so a message
+		 * larger than cap is seen whole-or-not: it is consumed and
+		 * reported, never handed back truncated. */
+		n = recv(c->fd, buf, cap, MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				ret = wait_readable(c->fd, timeout_ms);
+				if (ret)
+					return ret;
+				continue;
+			}
 			if (errno == ENOBUFS) {
 				/* Broadcasts were dropped for us; keep reading. */
 				c->lost++;
@@ -187,16 +194,10 @@ int pfk_conn_recv(struct pfk_conn *c, void *buf, size_t cap, int timeout_ms)
 			return -ECONNRESET;
 		}
 		if ((size_t)n > cap) {
-			/* Too big for the caller: drop it whole rather than hand
-			 * back a truncated message. */
-			(void)recv(c->fd, buf, cap, MSG_DONTWAIT);
+			/* Too big for the caller: dropped whole rather than
+			 * handed back truncated. */
+			explicit_bzero(buf, cap);
 			return -EMSGSIZE;
-		}
-		n = recv(c->fd, buf, cap, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
 		}
 		return (int)n;
 	}

@@ -14,6 +14,8 @@
 #include "pfk.h"
 #include "stmt.h"
 
+struct batch;
+
 /* Documented exit codes. */
 enum {
 	KSH_EXIT_OK = 0,
@@ -61,9 +63,11 @@ struct ksh {
 	struct pfk_exec exec;
 	const char *file;	/* name used in error messages */
 	int load_depth;
-	/* Pipelined batch statements, by tag (run.c). */
+	/* The script being pipelined (run.c): resolves on_done tags. */
+	struct batch *batch;
+	/* Unused, always NULL: scripts keep prebuilt requests, not parsed
+	 * statements (ksh_backend_close still frees it if set). */
 	struct pfk_stmt *ring;
-	bool ring_failed;
 };
 
 /* backend.c: connect (auto-detection, keyd start). Returns KSH_EXIT_*. */

@@ -81,6 +81,10 @@ int main(int argc, char **argv)
 
 	memset(&k, 0, sizeof(k));
 	k.backend = PFK_BACKEND_AUTO;
+	/* Dumps of 100k SAs write tens of MB: 64 KiB writes, not st_blksize
+	 * ones. A tty stays line-buffered; the monitor switches to lines. */
+	if (!isatty(1))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	while ((c = getopt_long(argc, argv, "+cf:nvDPFalpxHjKVh", longopts, NULL)) != -1) {
 		memset(&e, 0, sizeof(e));
 		switch (c) {

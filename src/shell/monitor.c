@@ -8,9 +8,12 @@
  * overflows (the transport counts ENOBUFS) are printed as they are noticed
  * and in a final summary: losses are never silent. keyd drops a broadcast
  * when our queue is full without telling the socket, so with keyd the
- * monitor also asks keyd's control socket (PATH.ctl, "stats") for its drop
- * counter whenever it is idle and reports any increase. Keys stay (hidden)
- * unless -K, including in ADD/UPDATE broadcasts.
+ * monitor also asks keyd's control socket (PATH.ctl, "stats PID") how many
+ * messages keyd could not queue to *this process's* connection, whenever
+ * it is idle (and every 4096 messages), and reports any increase. (The
+ * global drop counter also counts other clients' losses, e.g. a broadcast
+ * to a client that has just exited: reporting those was a spurious LOST.)
+ * Keys stay (hidden) unless -K, including in ADD/UPDATE broadcasts.
  */
 #include <errno.h>
 #include <string.h>
@@ -155,15 +158,16 @@ static void report_lost(struct ksh *k, uint64_t n)
 		(unsigned long long)n, n == 1 ? "" : "s");
 }
 
-/* keyd's drop counter from PATH.ctl; -1 when unavailable. */
+/* What keyd could not queue to our connection, from PATH.ctl; -1 when
+ * unavailable (kernel backend, or a keyd without "stats PID"). */
 static long long keyd_drops(const struct ksh *k)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct pollfd pfd;
-	char buf[256], *p;
+	char buf[256], req[32], *p;
 	size_t n = 0;
 	ssize_t r;
-	int fd;
+	int fd, rl;
 
 	if (k->conn.backend != PFK_BACKEND_KEYD ||
 	    (size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.ctl", k->conn.path) >=
@@ -172,8 +176,9 @@ static long long keyd_drops(const struct ksh *k)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
+	rl = snprintf(req, sizeof(req), "stats %u\n", (unsigned int)getpid());
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    write(fd, "stats\n", 6) != 6) {
+	    write(fd, req, (size_t)rl) != rl) {
 		close(fd);
 		return -1;
 	}

@@ -319,35 +319,163 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 	return 0;
 }
 
-#define RING 128	/* > PFK_EXEC_WINDOW + 1: a slot is never reused in flight */
+/*
+ * Scripts are parsed once. Pass 1 parses every statement (a syntax error
+ * anywhere changes nothing and exits 2) and records where each one starts;
+ * for a statement that can be pipelined it also builds the request into an
+ * arena, so pass 2 of a 100k-line batch is only sending prebuilt requests
+ * (pfk_exec_submit_msg: windowed, sent in sendmmsg batches, replies matched
+ * by seq). Any other statement is parsed again from its recorded position
+ * when its turn comes, and so is a pipelined one whose request failed: its
+ * error line is then exact (FILE:LINE, the statement described) without
+ * keeping 100k parsed statements around. The arena holds keys: wiped before
+ * it is freed; past ARENA_MAX statements are simply built when sent.
+ */
+#define ARENA_MAX (64u << 20)
+
+struct pre {
+	size_t src;		/* offset where lexing the statement starts */
+	int line, col;
+	uint32_t off, len;	/* prebuilt request in the arena; len 0: none */
+};
+
+struct batch {
+	const char *text;
+	size_t len;
+	struct pre *v;
+	size_t n, cap;
+	uint8_t *arena;
+	size_t used, acap;
+	bool failed;
+};
+
+static void batch_free(struct batch *b)
+{
+	if (b->arena)
+		explicit_bzero(b->arena, b->used);
+	free(b->arena);
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Parse statement i again (it parsed in pass 1). */
+static int reparse(const struct batch *b, size_t i, struct pfk_stmt *st)
+{
+	struct pfk_lex lx;
+	struct pfk_err e;
+
+	pfk_lex_init(&lx, b->text + b->v[i].src, b->len - b->v[i].src, b->v[i].line);
+	lx.col = b->v[i].col;
+	return pfk_stmt_parse(&lx, st, &e) == 1 ? 0 : -EINVAL;
+}
 
 static void on_done(void *ctx, size_t tag, int err)
 {
 	struct ksh *k = ctx;
+	struct batch *b = k->batch;
+	struct pfk_stmt st;
 
-	if (err) {
-		backend_err(k, &k->ring[tag], err);
-		k->ring_failed = true;
+	if (!err)
+		return;
+	b->failed = true;
+	if (reparse(b, tag, &st)) {
+		fprintf(stderr, "%s:%d: %s (%s)\n", k->file ? k->file : "<stdin>",
+			b->v[tag].line, strerror(-err), strerrorname_np(-err));
+		return;
 	}
-	pfk_stmt_wipe(&k->ring[tag]);
+	backend_err(k, &st, err);
+	pfk_stmt_wipe(&st);
 }
 
-/* Pass 1: every statement parses and validates, or nothing runs. Parsing
- * twice keeps memory flat for 100k-statement scripts. */
-static int validate(struct ksh *k, const char *text, size_t len)
+static int pre_push(struct batch *b, const struct pfk_lex *lx)
+{
+	struct pre *p;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		struct pre *nv = realloc(b->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		b->v = nv;
+		b->cap = cap;
+	}
+	p = &b->v[b->n++];
+	/* Where the next statement's first token starts (a peeked token has
+	 * been scanned already: start from it). */
+	if (lx->has_peek) {
+		p->src = (size_t)(lx->peeked.src - b->text);
+		p->line = lx->peeked.line;
+		p->col = lx->peeked.col;
+	} else {
+		p->src = (size_t)(lx->p - b->text);
+		p->line = lx->line;
+		p->col = lx->col;
+	}
+	p->off = p->len = 0;
+	return 0;
+}
+
+/* The request of a pipelinable statement, appended to the arena. */
+static int prebuild(struct batch *b, const struct pfk_stmt *st, struct pre *p)
+{
+	struct pfk_buf pb;
+	int ret;
+
+	if (b->acap - b->used < PFKM_MSG_MAX) {
+		size_t cap = b->acap ? b->acap * 2 : 1u << 20;
+		uint8_t *na;
+
+		if (cap > ARENA_MAX)
+			return 0;
+		/* Not realloc: the old block holds keys and must be wiped. */
+		na = malloc(cap);
+		if (!na)
+			return 0;
+		if (b->arena) {
+			memcpy(na, b->arena, b->used);
+			explicit_bzero(b->arena, b->used);
+			free(b->arena);
+		}
+		b->arena = na;
+		b->acap = cap;
+	}
+	pb.p = b->arena + b->used;
+	pb.cap = PFKM_MSG_MAX;
+	pb.len = 0;
+	ret = pfk_exec_build(st, &pb, 0, 0);
+	if (ret <= 0)
+		return 0;	/* built again (and its error reported) when sent */
+	p->off = (uint32_t)b->used;
+	p->len = (uint32_t)ret;
+	b->used += ((size_t)ret + 7) & ~(size_t)7;
+	return 0;
+}
+
+/* Pass 1: parse everything; record statements (and prebuild requests when
+ * pipelining). Prints up to MAX_SYNTAX_ERRS errors; returns their number,
+ * or -ENOMEM. */
+static int prepare(struct ksh *k, struct batch *b, bool pipeline)
 {
 	struct pfk_err errs[MAX_SYNTAX_ERRS];
 	struct pfk_stmt st;
 	struct pfk_lex lx;
 	int ret, nerr = 0, i;
 
-	pfk_lex_init(&lx, text, len, 1);
+	pfk_lex_init(&lx, b->text, b->len, 1);
 	for (;;) {
+		if (!nerr && pre_push(b, &lx))
+			return -ENOMEM;
 		memset(&errs[nerr < MAX_SYNTAX_ERRS ? nerr : 0], 0, sizeof(errs[0]));
 		ret = pfk_stmt_parse(&lx, &st, &errs[nerr < MAX_SYNTAX_ERRS ? nerr : 0]);
-		if (ret == 0)
+		if (ret == 0) {
+			if (!nerr)
+				b->n--;		/* the end, not a statement */
 			break;
+		}
 		if (ret > 0) {
+			if (!nerr && pipeline && pfk_exec_pipelinable(&k->exec, &st))
+				prebuild(b, &st, &b->v[b->n - 1]);
 			pfk_stmt_wipe(&st);
 			continue;
 		}
@@ -361,60 +489,69 @@ static int validate(struct ksh *k, const char *text, size_t len)
 
 int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 {
+	struct batch b = { .text = text, .len = len };
+	struct batch *saved = k->batch;
 	struct pfk_stmt st;
-	struct pfk_lex lx;
-	struct pfk_err e;
-	size_t n = 0;
+	size_t i;
 	int ret, failed = 0;
-	bool pipe_ok = !k->verbose && !k->atomic;
+	/* Nested loads run one by one (the outer batch owns the window). */
+	bool pipeline = !k->verbose && !k->atomic && !k->dry_run && k->load_depth == 0;
 
 	k->file = file;
-	if (validate(k, text, len))
-		return KSH_EXIT_USAGE;
-	if (k->dry_run)
+	ret = prepare(k, &b, pipeline);
+	if (ret) {
+		batch_free(&b);
+		return ret < 0 ? KSH_EXIT_FAILED : KSH_EXIT_USAGE;
+	}
+	if (k->dry_run) {
+		batch_free(&b);
 		return KSH_EXIT_OK;
+	}
 	if (k->atomic) {
 		ret = need_backend(k);
-		if (ret)
+		if (ret) {
+			batch_free(&b);
 			return ret;
+		}
 		k->exec.journal = true;
 		pfk_exec_journal_clear(&k->exec);
 	}
-	pfk_lex_init(&lx, text, len, 1);
-	for (;;) {
-		ret = pfk_stmt_parse(&lx, &st, &e);
-		if (ret <= 0)
-			break;	/* validated: only the end can stop us here */
-		if (pipe_ok && k->load_depth == 0 && pfk_exec_pipelinable(&k->exec, &st)) {
-			size_t slot;
-
+	if (pipeline)
+		k->batch = &b;
+	for (i = 0; i < b.n; i++) {
+		if (b.v[i].len) {
+			/* Prebuilt: only pipelinable statements are. */
 			if (need_backend(k)) {
-				pfk_stmt_wipe(&st);
-				return KSH_EXIT_BACKEND;
-			}
-			if (!k->ring) {
-				k->ring = calloc(RING, sizeof(*k->ring));
-				if (!k->ring) {
-					pfk_stmt_wipe(&st);
-					return KSH_EXIT_FAILED;
-				}
+				ret = KSH_EXIT_BACKEND;
+				goto out;
 			}
 			k->exec.on_done = on_done;
-			slot = n++ % RING;
-			k->ring[slot] = st;
-			pfk_stmt_wipe(&st);
 			k->file = file;
-			ret = pfk_exec_submit(&k->exec, &k->ring[slot], slot);
-			if (ret) {
-				backend_err(k, &k->ring[slot], ret);
-				pfk_stmt_wipe(&k->ring[slot]);
-				failed = 1;
+			ret = pfk_exec_submit_msg(&k->exec, b.arena + b.v[i].off, b.v[i].len, i);
+			if (ret)
+				on_done(k, i, ret);
+			continue;
+		}
+		if (reparse(&b, i, &st))
+			break;	/* cannot happen: it parsed in pass 1 */
+		if (pipeline && pfk_exec_pipelinable(&k->exec, &st)) {
+			/* Past the arena's limit: built and sent now. */
+			if (need_backend(k)) {
+				pfk_stmt_wipe(&st);
+				ret = KSH_EXIT_BACKEND;
+				goto out;
 			}
+			k->exec.on_done = on_done;
+			k->file = file;
+			ret = pfk_exec_submit(&k->exec, &st, i);
+			pfk_stmt_wipe(&st);
+			if (ret)
+				on_done(k, i, ret);
 			continue;
 		}
 		/* Anything else waits for the batch so far (order of effects and
 		 * of messages is the script's). */
-		if (k->connected && k->exec.npend)
+		if (k->connected && (k->exec.npend || k->exec.nq))
 			pfk_exec_drain(&k->exec);
 		k->file = file;
 		ret = ksh_run_stmt(k, &st);
@@ -424,18 +561,18 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		if (ret > 0) {
 			failed = 1;
 			if (!k->connected && st.cmd != PFK_CMD_HELP && st.cmd != PFK_CMD_LOAD &&
-			    st.cmd != PFK_CMD_SET && !k->atomic)
-				return KSH_EXIT_BACKEND;
+			    st.cmd != PFK_CMD_SET && !k->atomic) {
+				ret = KSH_EXIT_BACKEND;
+				goto out;
+			}
 			if (k->atomic)
 				break;
 		}
 	}
 	if (k->connected && k->exec.npend)
 		pfk_exec_drain(&k->exec);
-	if (k->ring_failed) {
+	if (b.failed)
 		failed = 1;
-		k->ring_failed = false;
-	}
 	if (k->atomic) {
 		if (failed) {
 			size_t undo = k->exec.nundo;
@@ -451,6 +588,12 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		pfk_exec_journal_clear(&k->exec);
 		k->exec.journal = false;
 	}
+	ret = failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
+out:
+	if (k->connected && k->exec.npend)
+		pfk_exec_drain(&k->exec);
 	fflush(stdout);
-	return failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
+	k->batch = saved;
+	batch_free(&b);
+	return ret;
 }

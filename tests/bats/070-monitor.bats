@@ -8,6 +8,8 @@ load fixtures/suite.bash
 setup() { keysh_start_keyd; }
 teardown() {
 	[ -z "${MON:-}" ] || kill "$MON" 2>/dev/null || true
+	[ -z "${MON2:-}" ] || kill -CONT "$MON2" 2>/dev/null || true
+	[ -z "${MON2:-}" ] || kill "$MON2" 2>/dev/null || true
 	keysh_stop_keyd
 }
 
@@ -138,4 +140,41 @@ DELETE esp 0x00001000 number"
 	[ $((lost + shown)) -eq 3000 ]
 	run cat "$BATS_TEST_TMPDIR/mon.err"
 	assert_line "keysh: monitor: $lost messages lost in total"
+}
+
+@test "a monitor counts its own losses only, never another client's" {
+	# A second monitor that stops reading: keyd drops what does not fit in
+	# its queue. The first one keeps up and must not report those drops
+	# (keyd's global drop counter includes them; CI once saw a spurious
+	# LOST after a FLUSH this way, from a client that had just exited).
+	"$KEYSH_BIN" --socket "$KEYSH_SOCKET" -x --json > "$BATS_TEST_TMPDIR/m2.out" 2> "$BATS_TEST_TMPDIR/m2.err" &
+	MON2=$!
+	sleep 0.3
+	kill -STOP "$MON2" || { cat "$BATS_TEST_TMPDIR/m2.err"; return 1; }
+	mon -x --json
+	for r in $(seq 0 9); do
+		for i in $(seq 0 99); do
+			printf 'add 10.5.%d.1 10.5.%d.2 esp %d -E null;\n' "$r" "$i" $((4096 + 100 * r + i))
+		done > "$BATS_TEST_TMPDIR/r.conf"
+		ks -f "$BATS_TEST_TMPDIR/r.conf"
+		sleep 0.05
+	done
+	sleep 0.5
+	kill -INT "$MON"
+	wait "$MON" || true
+	MON=
+	kill -CONT "$MON2"
+	sleep 0.5
+	kill -INT "$MON2"
+	wait "$MON2" || true
+	MON2=
+	# The stopped monitor really lost messages, and says so.
+	run cat "$BATS_TEST_TMPDIR/m2.err"
+	assert_output --regexp 'keysh: monitor: [0-9]+ messages lost in total'
+	# The other one got every ADD and reports no loss.
+	[ "$(jq -r 'select(.type == "ADD") | .type' "$BATS_TEST_TMPDIR/mon.out" | wc -l)" -eq 1000 ]
+	run jq -r 'select(.type == "LOST") | .count' "$BATS_TEST_TMPDIR/mon.out"
+	assert_output ""
+	run cat "$BATS_TEST_TMPDIR/mon.err"
+	refute_output --partial "lost"
 }

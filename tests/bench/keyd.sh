@@ -3,8 +3,9 @@
 # keyd.sh: ADD throughput and DUMP time of keyd. Starts a private keyd,
 # streams N (default 100000) pre-built ADD messages through one raw client
 # connection (the ceiling keysh's batch install is measured against), then
-# DUMPs them. PAIRS=distinct (default: one destination per SA) or same
-# (every SA between one address pair, the core's worst case).
+# DUMPs and DELETEs them. PAIRS=distinct (default: one destination per SA)
+# or same (every SA between one address pair, the core's worst case);
+# LARVAL=1 keeps a larval SA without SPI pending on another pair meanwhile.
 # Usage: sh tests/bench/keyd.sh [N] [WINDOW]
 set -eu
 cd "$(dirname "$0")/../.."
@@ -22,6 +23,6 @@ cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd
 pid=$!
 i=0
 while [ ! -S "$tmp/keyd.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-"$tmp/keyd_bench" "$tmp/keyd.sock" "$N" "$W" "$PAIRS"
+"$tmp/keyd_bench" "$tmp/keyd.sock" "$N" "$W" "$PAIRS" "$([ "${LARVAL:-0}" = 1 ] && echo larval || echo none)"
 rss=$(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status 2>/dev/null || echo "?")
 echo "keyd peak RSS with $N SAs: $rss"

@@ -2,8 +2,10 @@
 /*
  * selftest/sadb.c: self-tests of sadb.c, #included at its end so they can
  * reach static helpers. A case table of lookups on a fixed set of SAs, then
- * a randomized run of inserts, SPI changes and removals checked after every
- * step against a plain array searched linearly.
+ * a randomized run of inserts (mature and larval SAs), SPI changes and
+ * removals checked after every step against a plain array searched
+ * linearly: inbound, SPI, find_acq (newest larval SA without SPI) and the
+ * selection chain (every SA of the key, newest first).
  */
 #include "../selftest.h"
 
@@ -140,21 +142,30 @@ static int st_random(void)
 		struct pfkm_sa *want = NULL, *got;
 
 		if ((r & 3) != 0 && n < ST_N) {
-			struct pfkm_sa *sa = st_sa(AF_INET, d, spi, proto, r & 3, 0, PFKM_SA_MATURE);
+			/* one in eight a larval SA without SPI (ACQUIRE placeholder) */
+			bool larval = ((r >> 8) & 7) == 0;
+			struct pfkm_sa *sa = st_sa(AF_INET, d, larval ? 0 : spi, proto, r & 3, 0,
+						   larval ? PFKM_SA_LARVAL : PFKM_SA_MATURE);
 
 			if (!sa)
 				ST_FAIL("alloc");
+			sa->add_ms = step + 1;	/* insertion order for the reference */
 			/* Keep (daddr, spi, proto) unique, as ADD does. */
-			for (i = 0; i < n; i++)
+			for (i = 0; i < n && !larval; i++)
 				if (ref[i]->spi == sa->spi && ref[i]->proto == proto &&
 				    ref[i]->daddr.w[0] == sa->daddr.w[0])
 					break;
-			if (i < n) {
+			if (!larval && i < n) {
 				pfkm_sadb_sa_free(sa);
 			} else {
 				pfkm_sadb_insert(&db, sa);
 				ref[n++] = sa;
 			}
+		} else if (n && ((r >> 12) & 3) == 0) {
+			/* a larval SA gets its SPI (GETSPI), unless that SPI is taken */
+			i = st_rand(&seed) % n;
+			if (!ref[i]->spi && !pfkm_sadb_lookup_spi(&db, os_htonl(spi), ref[i]->proto))
+				pfkm_sadb_set_spi(&db, ref[i], os_htonl(spi));
 		} else if (n) {
 			i = st_rand(&seed) % n;
 			pfkm_sadb_unlink(&db, ref[i]);
@@ -177,6 +188,37 @@ static int st_random(void)
 		if ((got == NULL) != (want == NULL) ||
 		    (got && (got->spi != os_htonl(spi) || got->proto != proto)))
 			ST_FAIL("random spi lookup");
+		/* find_acq: the newest larval SA without SPI of the key; sel_next:
+		 * every SA of the key, newest first */
+		{
+			struct pfkm_sa_sel k = { 0 };
+			size_t cnt = 0, seen = 0;
+			uint64_t last = ~0ull;
+
+			k.family = AF_INET;
+			k.proto = proto;
+			k.mode = IPSEC_MODE_TRANSPORT;
+			k.reqid = r & 3;
+			k.saddr.w[0] = os_htonl(0x0a000001);
+			k.daddr = da;
+			want = NULL;
+			for (i = 0; i < n; i++) {
+				if (!sel_equal(ref[i], &k))
+					continue;
+				cnt++;
+				if (!ref[i]->spi && (!want || ref[i]->add_ms > want->add_ms))
+					want = ref[i];
+			}
+			if (pfkm_sadb_find_acq(&db, &k) != want)
+				ST_FAIL("random find_acq");
+			for (got = NULL; (got = pfkm_sadb_sel_next(&db, &k, got)); seen++) {
+				if (got->add_ms >= last)
+					ST_FAIL("random sel order");
+				last = got->add_ms;
+			}
+			if (seen != cnt)
+				ST_FAIL("random sel count");
+		}
 	}
 out:
 	for (i = 0; i < n; i++) {

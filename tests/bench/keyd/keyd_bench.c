@@ -4,8 +4,14 @@
  * AES-CBC-128 + HMAC-SHA1, distinct SPIs), streams them through one
  * connection keeping WINDOW requests in flight, and counts the ADD echoes
  * (ALL broadcast, so the sender gets one per SA). Then DUMPs the SADB and
- * times it until the final seq-0 message. Prints SAs/s and msgs/s.
- *   keyd_bench SOCKET [N] [WINDOW] [distinct|same]
+ * times it until the final seq-0 message, then DELETEs every SA, oldest
+ * first. Prints SAs/s and msgs/s.
+ *   keyd_bench SOCKET [N] [WINDOW] [distinct|same] [larval]
+ * "larval": a larval SA without SPI stays pending on another address pair
+ * throughout (what a key manager negotiating one peer leaves while another
+ * is bulk keyed): a GETSPI with an empty SPIRANGE creates it and fails
+ * (EINVAL, as af_key); it is re-sent every 1024 ADDs because larval SAs
+ * expire after 30 s.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -82,6 +88,40 @@ static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq, uint32_t daddr)
 	return off;
 }
 
+/* GETSPI 10.0.0.1 -> 10.9.9.9 with SPIRANGE min > max. */
+static size_t build_getspi_fail(uint8_t *b)
+{
+	struct sadb_msg *h = (void *)b;
+	struct sadb_address *src = (void *)(h + 1), *dst;
+	struct sadb_spirange *r;
+	struct sockaddr_in *sin;
+
+	memset(b, 0, 80);
+	h->sadb_msg_version = PF_KEY_V2;
+	h->sadb_msg_type = SADB_GETSPI;
+	h->sadb_msg_satype = SADB_SATYPE_ESP;
+	h->sadb_msg_len = 80 / 8;
+	h->sadb_msg_pid = (uint32_t)getpid();
+	src->sadb_address_len = 3;
+	src->sadb_address_exttype = SADB_EXT_ADDRESS_SRC;
+	src->sadb_address_proto = IPSEC_PROTO_ANY;
+	src->sadb_address_prefixlen = 32;
+	sin = (void *)(src + 1);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0x0a000001);
+	dst = (void *)((uint8_t *)src + 24);
+	memcpy(dst, src, 24);
+	dst->sadb_address_exttype = SADB_EXT_ADDRESS_DST;
+	sin = (void *)(dst + 1);
+	sin->sin_addr.s_addr = htonl(0x0a090909);
+	r = (void *)((uint8_t *)dst + 24);
+	r->sadb_spirange_len = 2;
+	r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
+	r->sadb_spirange_min = 0x2000;
+	r->sadb_spirange_max = 0x1000;
+	return 80;
+}
+
 static int recv_one(int fd, uint8_t *buf, size_t cap)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -97,10 +137,11 @@ int main(int argc, char **argv)
 	unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 0) : 100000;
 	unsigned long window = argc > 3 ? strtoul(argv[3], NULL, 0) : 64;
 	bool same = argc > 4 && !strcmp(argv[4], "same");
-	unsigned long sent = 0, got = 0, errs = 0, dumped = 0;
+	bool larval = argc > 5 && !strcmp(argv[5], "larval");
+	unsigned long sent = 0, got = 0, errs = 0, dumped = 0, extra = 0, gsent = 0;
 	static uint8_t rx[65536];
-	uint8_t *msgs;
-	size_t mlen = 0;
+	uint8_t *msgs, gmsg[80];
+	size_t mlen = 0, glen = build_getspi_fail(gmsg);
 	double t0, t1, t2;
 	int fd;
 
@@ -122,8 +163,17 @@ int main(int argc, char **argv)
 				 same ? 0x0a000002 : 0x0b000000 + (uint32_t)i);
 
 	t0 = now();
+	/* sent/got count ADDs plus the GETSPIs in flight (gsent - extra) */
 	while (got < n) {
-		while (sent < n && sent - got < window) {
+		while (sent < n && sent + gsent - got - extra < window) {
+			if (larval && sent % 1024 == 0 && gsent <= sent / 1024) {
+				if (send(fd, gmsg, glen, 0) != (ssize_t)glen) {
+					perror("send");
+					return 1;
+				}
+				gsent++;
+				continue;
+			}
 			if (send(fd, msgs + sent * MSG_BYTES, mlen, 0) != (ssize_t)mlen) {
 				perror("send");
 				return 1;
@@ -134,14 +184,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ADD: reply %lu missing\n", got);
 			return 1;
 		}
+		if (((struct sadb_msg *)rx)->sadb_msg_type == SADB_GETSPI) {
+			if (((struct sadb_msg *)rx)->sadb_msg_errno != EINVAL)
+				errs++;
+			extra++;
+			continue;
+		}
 		if (((struct sadb_msg *)rx)->sadb_msg_errno)
 			errs++;
 		got++;
 	}
 	t1 = now();
-	printf("keyd ADD (%s address pairs): %lu SAs in %.3f s = %.0f SAs/s "
+	printf("keyd ADD (%s address pairs%s): %lu SAs in %.3f s = %.0f SAs/s "
 	       "(window %lu, %lu errors)\n", same ? "one" : "distinct",
-	       n, t1 - t0, (double)n / (t1 - t0), window, errs);
+	       larval ? ", larval SA pending" : "", n, t1 - t0, (double)n / (t1 - t0),
+	       window, errs);
 
 	{
 		struct sadb_msg d = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_DUMP,
@@ -169,6 +226,38 @@ int main(int argc, char **argv)
 	}
 	printf("keyd DUMP: %lu SAs in %.3f s = %.0f msgs/s\n", dumped, t2 - t1,
 	       (double)dumped / (t2 - t1));
+	/* the larval SA (if still there) is dumped too */
+	if (larval && dumped == n + 1)
+		dumped = n;
+
+	/* DELETE oldest first, same window; the echo is an ALL broadcast */
+	for (unsigned long i = 0; i < n; i++) {
+		struct sadb_msg *h = (void *)(msgs + i * MSG_BYTES);
+
+		h->sadb_msg_type = SADB_DELETE;
+		h->sadb_msg_len = (16 + 16 + 48) / 8;	/* drop the keys */
+	}
+	sent = got = 0;
+	t1 = now();
+	while (got < n) {
+		while (sent < n && sent - got < window) {
+			if (send(fd, msgs + sent * MSG_BYTES, 80, 0) != 80) {
+				perror("send");
+				return 1;
+			}
+			sent++;
+		}
+		if (recv_one(fd, rx, sizeof(rx)) <= 0) {
+			fprintf(stderr, "DELETE: reply %lu missing\n", got);
+			return 1;
+		}
+		if (((struct sadb_msg *)rx)->sadb_msg_errno)
+			errs++;
+		got++;
+	}
+	t2 = now();
+	printf("keyd DELETE (oldest first): %lu SAs in %.3f s = %.0f SAs/s (%lu errors)\n",
+	       n, t2 - t1, (double)n / (t2 - t1), errs);
 	free(msgs);
 	close(fd);
 	return errs || dumped != n ? 1 : 0;
