@@ -8,17 +8,45 @@
 #include <string.h>
 #include "text.h"
 
+/* Members go to a pfk_ob (one fwrite per object, no printf per field:
+ * `--json -D` of 100k SAs and the monitor render many of these). */
 struct out {
-	FILE *f;
+	struct pfk_ob ob;
 	bool first;	/* no comma before the next member */
 };
+
+/* A JSON string literal with escapes. */
+static void json_str(struct out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	pfk_ob_chr(&o->ob, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			pfk_ob_chr(&o->ob, '\\');
+			pfk_ob_chr(&o->ob, (char)c);
+		} else if (c < 0x20 || c >= 0x7f) {
+			pfk_ob_mem(&o->ob, "\\u00", 4);
+			pfk_ob_chr(&o->ob, hex[c >> 4]);
+			pfk_ob_chr(&o->ob, hex[c & 15]);
+		} else {
+			pfk_ob_chr(&o->ob, (char)c);
+		}
+	}
+	pfk_ob_chr(&o->ob, '"');
+}
 
 static void key(struct out *o, const char *k)
 {
 	if (!o->first)
-		fputc(',', o->f);
+		pfk_ob_chr(&o->ob, ',');
 	o->first = false;
-	fprintf(o->f, "\"%s\":", k);
+	pfk_ob_chr(&o->ob, '"');
+	pfk_ob_str(&o->ob, k);
+	pfk_ob_mem(&o->ob, "\":", 2);
 }
 
 static void open_obj(struct out *o, const char *k)
@@ -26,46 +54,46 @@ static void open_obj(struct out *o, const char *k)
 	if (k)
 		key(o, k);
 	else if (!o->first)
-		fputc(',', o->f);	/* next array element */
-	fputc('{', o->f);
+		pfk_ob_chr(&o->ob, ',');	/* next array element */
+	pfk_ob_chr(&o->ob, '{');
 	o->first = true;
 }
 
 static void close_obj(struct out *o)
 {
-	fputc('}', o->f);
+	pfk_ob_chr(&o->ob, '}');
 	o->first = false;
 }
 
 static void open_arr(struct out *o, const char *k)
 {
 	key(o, k);
-	fputc('[', o->f);
+	pfk_ob_chr(&o->ob, '[');
 	o->first = true;
 }
 
 static void close_arr(struct out *o)
 {
-	fputc(']', o->f);
+	pfk_ob_chr(&o->ob, ']');
 	o->first = false;
 }
 
 static void u64(struct out *o, const char *k, uint64_t v)
 {
 	key(o, k);
-	fprintf(o->f, "%llu", (unsigned long long)v);
+	pfk_ob_u64(&o->ob, v);
 }
 
 static void str(struct out *o, const char *k, const char *v)
 {
 	key(o, k);
-	pfk_text_json_str(o->f, v, strlen(v));
+	json_str(o, v, strlen(v));
 }
 
 static void boolean(struct out *o, const char *k, bool v)
 {
 	key(o, k);
-	fputs(v ? "true" : "false", o->f);
+	pfk_ob_str(&o->ob, v ? "true" : "false");
 }
 
 static void addr(struct out *o, const char *k, const struct pfk_addr *a)
@@ -89,11 +117,15 @@ static void keyobj(struct out *o, const char *k, const struct pfk_key *kk, unsig
 	open_obj(o, k);
 	u64(o, "bits", kk->bits);
 	if (flags & PFK_R_SHOW_KEYS) {
+		static const char hex[] = "0123456789abcdef";
+
 		key(o, "hex");
-		fputc('"', o->f);
-		for (i = 0; i < n && i < PFK_KEY_MAX; i++)
-			fprintf(o->f, "%02x", kk->data[i]);
-		fputc('"', o->f);
+		pfk_ob_chr(&o->ob, '"');
+		for (i = 0; i < n && i < PFK_KEY_MAX; i++) {
+			pfk_ob_chr(&o->ob, hex[kk->data[i] >> 4]);
+			pfk_ob_chr(&o->ob, hex[kk->data[i] & 15]);
+		}
+		pfk_ob_chr(&o->ob, '"');
 	} else {
 		boolean(o, "hidden", true);
 	}
@@ -117,7 +149,7 @@ static void secctx(struct out *o, const struct pfk_secctx *c)
 	u64(o, "alg", c->alg);
 	u64(o, "len", c->len);
 	key(o, "str");
-	pfk_text_json_str(o->f, c->str, strnlen(c->str, c->len));
+	json_str(o, c->str, strnlen(c->str, c->len));
 	close_obj(o);
 }
 
@@ -127,23 +159,25 @@ static void alg(struct out *o, const char *k, enum pfkm_alg_kind kind, unsigned 
 
 	u64(o, k, id);
 	if (a) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "%s_name", k);
-		str(o, name, a->name);
+		/* "K_name" without building the member name first */
+		pfk_ob_mem(&o->ob, ",\"", 2);
+		pfk_ob_str(&o->ob, k);
+		pfk_ob_mem(&o->ob, "_name\":", 7);
+		json_str(o, a->name, strlen(a->name));
 	}
 }
 
 static void sa_obj(struct out *o, const struct pfk_msg *m, unsigned int flags)
 {
 	const struct pfk_sa *sa = &m->sa;
-	char hex[16];
 
 	open_obj(o, "sa");
 	if (sa->has & PFK_SA_HAS_SA) {
 		u64(o, "spi", sa->spi);
-		snprintf(hex, sizeof(hex), "0x%08x", sa->spi);
-		str(o, "spi_hex", hex);
+		key(o, "spi_hex");
+		pfk_ob_mem(&o->ob, "\"0x", 3);
+		pfk_ob_hex32(&o->ob, sa->spi);
+		pfk_ob_chr(&o->ob, '"');
 		u64(o, "replay", sa->replay);
 		str(o, "state", pfk_state_name(sa->state));
 		alg(o, "auth", PFKM_ALG_AUTH, sa->auth_alg);
@@ -316,9 +350,10 @@ static const char *kind_name(enum pfk_msgkind k)
 
 void pfk_render_json(FILE *f, const struct pfk_msg *m, unsigned int flags)
 {
-	struct out o = { .f = f, .first = true };
+	struct out o = { .first = true };
 	unsigned int i;
 
+	pfk_ob_init(&o.ob, f);
 	open_obj(&o, NULL);
 	str(&o, "type", pfk_msgtype_name(m->type));
 	str(&o, "kind", kind_name(m->kind));
@@ -357,4 +392,5 @@ void pfk_render_json(FILE *f, const struct pfk_msg *m, unsigned int flags)
 		close_obj(&o);
 	}
 	close_obj(&o);
+	pfk_ob_flush(&o.ob);
 }

@@ -45,6 +45,57 @@ const char *pfk_stmt_cmd_name(enum pfk_cmd c)
 	return NULL;
 }
 
+static void describe_host(char *b, size_t cap, const struct pfk_addr *a)
+{
+	if (!inet_ntop(a->family, a->a.bytes, b, (socklen_t)cap))
+		snprintf(b, cap, "?");
+}
+
+int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
+{
+	const char *cmd = pfk_stmt_cmd_name(st->cmd);
+	const char *proto = st->opts & PFK_STMT_ESPUDP ? "esp-udp" : pfk_satype_name(st->sa.satype);
+	char s[64], d[64];
+	int n;
+
+	if (!cap)
+		return 0;
+	switch (st->cmd) {
+	case PFK_CMD_ADD: case PFK_CMD_UPDATE: case PFK_CMD_GET: case PFK_CMD_DELETE:
+		if (st->opts & PFK_STMT_SPI_AUTO)
+			n = snprintf(b, cap, "%s %s auto", cmd, proto);
+		else
+			n = snprintf(b, cap, "%s %s 0x%x", cmd, proto, st->sa.spi);
+		break;
+	case PFK_CMD_DELETEALL: case PFK_CMD_GETSPI:
+		describe_host(s, sizeof(s), &st->sa.src);
+		describe_host(d, sizeof(d), &st->sa.dst);
+		n = snprintf(b, cap, "%s %s %s %s", cmd, s, d, proto);
+		break;
+	case PFK_CMD_SPDADD: case PFK_CMD_SPDUPDATE: case PFK_CMD_SPDDELETE:
+		describe_host(s, sizeof(s), &st->pol.src);
+		describe_host(d, sizeof(d), &st->pol.dst);
+		n = snprintf(b, cap, "%s %s/%u %s/%u -P %s", cmd, s, st->pol.src.prefixlen, d,
+			     st->pol.dst.prefixlen, pfk_dir_name(st->pol.dir));
+		break;
+	case PFK_CMD_FLUSH: case PFK_CMD_DUMP: case PFK_CMD_REGISTER:
+		if (st->satype != PFK_SATYPE_UNSPEC)
+			n = snprintf(b, cap, "%s %s", cmd, pfk_satype_name(st->satype));
+		else
+			n = snprintf(b, cap, "%s", cmd);
+		break;
+	default:
+		n = snprintf(b, cap, "%s", cmd ? cmd : "?");
+		break;
+	}
+	if (err && n >= 0 && (size_t)n < cap) {
+		const char *name = strerrorname_np(-err);
+
+		n += snprintf(b + n, cap - (size_t)n, ": %s (%s)", strerror(-err), name ? name : "?");
+	}
+	return n;
+}
+
 enum pfk_cmd pfk_stmt_cmd_lookup(const char *word)
 {
 	size_t i;

@@ -94,6 +94,13 @@ struct pfk_stmt {
 /* The names of the statements, for completion and help. */
 const char *pfk_stmt_cmd_name(enum pfk_cmd c);
 enum pfk_cmd pfk_stmt_cmd_lookup(const char *word);
+/*
+ * What a statement is, for its error line: "add esp 0x1000",
+ * "spdadd 10.0.0.0/24 10.0.1.0/24 -P out", "deleteall 10.0.0.1 10.0.0.2 esp",
+ * followed by ": File exists (EEXIST)" when err (-errno) is not 0. The one
+ * place keysh and keytui format it. Returns snprintf's count.
+ */
+int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *buf, size_t cap);
 
 /*
  * Parse the next statement from lx. Returns 1 with *st filled, 0 at end of

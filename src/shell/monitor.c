@@ -4,7 +4,8 @@
  * ACQUIRE/EXPIRE/REGISTER broadcasts arrive), optionally turns on
  * X_PROMISC, then prints each message: setkey -x blocks (timestamp, -H hex
  * dump, kdebug layout) or one JSON object per line with a "time" member.
- * stdout is line-buffered so pipes see events at once. Receive-buffer
+ * stdout is flushed whenever no further event is waiting, so pipes see
+ * events at once. Receive-buffer
  * overflows (the transport counts ENOBUFS) are printed as they are noticed
  * and in a final summary: losses are never silent. keyd drops a broadcast
  * when our queue is full without telling the socket, so with keyd the
@@ -200,27 +201,47 @@ static long long keyd_drops(const struct ksh *k)
 	return strtoll(p + 7, NULL, 10);
 }
 
-static void show(struct ksh *k, const struct pfk_msg *m, const uint8_t *raw, size_t len)
+/* JSON events are rendered into one memory stream kept for the whole
+ * monitor (rewound per event), then merged with the timestamp. */
+struct jbuf {
+	FILE *f;
+	char *p;
+	size_t len;
+};
+
+static void jbuf_close(struct jbuf *j)
+{
+	if (j->f)
+		fclose(j->f);
+	if (j->p)
+		explicit_bzero(j->p, j->len);
+	free(j->p);
+	memset(j, 0, sizeof(*j));
+}
+
+static void show(struct ksh *k, struct jbuf *j, const struct pfk_msg *m, const uint8_t *raw,
+		 size_t len)
 {
 	struct timeval tv;
 	unsigned int flags = ksh_render_flags(k);
 
 	gettimeofday(&tv, NULL);
 	if (k->out == KSH_OUT_JSON) {
-		char *buf = NULL;
-		size_t blen = 0;
-		FILE *mf = open_memstream(&buf, &blen);
-
-		if (!mf)
+		if (!j->f)
+			j->f = open_memstream(&j->p, &j->len);
+		if (!j->f)
 			return;
-		pfk_render_json(mf, m, flags);
-		fclose(mf);
+		rewind(j->f);
+		pfk_render_json(j->f, m, flags);
+		fflush(j->f);	/* j->len = what this event wrote */
 		/* Merge the timestamp into the message object. */
-		printf("{\"time\":%lld.%06ld,%s\n", (long long)tv.tv_sec, (long)tv.tv_usec,
-		       buf && buf[0] == '{' ? buf + 1 : "}");
-		if (buf)
-			explicit_bzero(buf, blen);
-		free(buf);
+		printf("{\"time\":%lld.%06ld,", (long long)tv.tv_sec, (long)tv.tv_usec);
+		if (j->len > 1 && j->p[0] == '{')
+			fwrite(j->p + 1, 1, j->len - 1, stdout);
+		else
+			fputc('}', stdout);
+		fputc('\n', stdout);
+		explicit_bzero(j->p, j->len);
 		return;
 	}
 	if (k->mon.ts == 2) {
@@ -276,6 +297,7 @@ int ksh_monitor(struct ksh *k)
 {
 	struct sigaction sa = { .sa_handler = on_sig };
 	struct pfk_msg *m = malloc(sizeof(*m));
+	struct jbuf j = { 0 };
 	uint64_t lost_seen, total;
 	long long drops_base, drops_seen;
 	unsigned int since_poll = 0;
@@ -284,7 +306,10 @@ int ksh_monitor(struct ksh *k)
 
 	if (!m)
 		return -ENOMEM;
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Flushed whenever no further event is queued (below): a pipe sees
+	 * each event as soon as we have caught up, in one write per burst
+	 * rather than one per line while events pour in. */
+	fflush(stdout);
 	ret = setup(k);
 	if (ret) {
 		fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-ret), strerrorname_np(-ret));
@@ -297,7 +322,11 @@ int ksh_monitor(struct ksh *k)
 	lost_seen = k->conn.lost;
 	drops_base = drops_seen = keyd_drops(k);
 	while (!mon_stop) {
-		n = pfk_conn_recv(&k->conn, k->exec.buf, PFKM_MSG_MAX, 200);
+		n = pfk_conn_recv(&k->conn, k->exec.buf, PFKM_MSG_MAX, 0);
+		if (n == -ETIMEDOUT) {
+			fflush(stdout);
+			n = pfk_conn_recv(&k->conn, k->exec.buf, PFKM_MSG_MAX, 200);
+		}
 		if (k->conn.lost != lost_seen) {
 			report_lost(k, k->conn.lost - lost_seen);
 			lost_seen = k->conn.lost;
@@ -327,7 +356,7 @@ int ksh_monitor(struct ksh *k)
 			pfk_msg_wipe(m);
 			continue;
 		}
-		show(k, m, k->exec.buf, (size_t)n);
+		show(k, &j, m, k->exec.buf, (size_t)n);
 		pfk_msg_wipe(m);
 		explicit_bzero(k->exec.buf, (size_t)n);
 		if (k->mon.count && ++shown >= k->mon.count)
@@ -346,6 +375,7 @@ int ksh_monitor(struct ksh *k)
 		fprintf(stderr, "keysh: monitor: %llu message%s lost in total\n",
 			(unsigned long long)total, total == 1 ? "" : "s");
 	fflush(stdout);
+	jbuf_close(&j);
 	free(m);
 	return ret;
 }

@@ -107,52 +107,13 @@ static void host(char *b, size_t cap, const struct pfk_addr *a)
 		snprintf(b, cap, "?");
 }
 
-/* "add esp 0x1000", "spdadd 10.0.0.0/24 10.0.1.0/24 -P out": what failed. */
-static void describe(const struct pfk_stmt *st, char *b, size_t cap)
-{
-	const char *cmd = pfk_stmt_cmd_name(st->cmd);
-	const char *proto = st->opts & PFK_STMT_ESPUDP ? "esp-udp" : pfk_satype_name(st->sa.satype);
-	char s[64], d[64];
-
-	switch (st->cmd) {
-	case PFK_CMD_ADD: case PFK_CMD_UPDATE: case PFK_CMD_GET: case PFK_CMD_DELETE:
-		if (st->opts & PFK_STMT_SPI_AUTO)
-			snprintf(b, cap, "%s %s auto", cmd, proto);
-		else
-			snprintf(b, cap, "%s %s 0x%x", cmd, proto, st->sa.spi);
-		break;
-	case PFK_CMD_DELETEALL: case PFK_CMD_GETSPI:
-		host(s, sizeof(s), &st->sa.src);
-		host(d, sizeof(d), &st->sa.dst);
-		snprintf(b, cap, "%s %s %s %s", cmd, s, d, proto);
-		break;
-	case PFK_CMD_SPDADD: case PFK_CMD_SPDUPDATE: case PFK_CMD_SPDDELETE:
-		host(s, sizeof(s), &st->pol.src);
-		host(d, sizeof(d), &st->pol.dst);
-		snprintf(b, cap, "%s %s/%u %s/%u -P %s", cmd, s, st->pol.src.prefixlen, d,
-			 st->pol.dst.prefixlen, pfk_dir_name(st->pol.dir));
-		break;
-	case PFK_CMD_FLUSH: case PFK_CMD_DUMP: case PFK_CMD_REGISTER:
-		if (st->satype != PFK_SATYPE_UNSPEC)
-			snprintf(b, cap, "%s %s", cmd, pfk_satype_name(st->satype));
-		else
-			snprintf(b, cap, "%s", cmd);
-		break;
-	default:
-		snprintf(b, cap, "%s", cmd ? cmd : "?");
-		break;
-	}
-}
-
 static void backend_err(struct ksh *k, const struct pfk_stmt *st, int err)
 {
-	char what[160];
-	const char *name = strerrorname_np(-err);
+	char what[256];
 
-	describe(st, what, sizeof(what));
+	pfk_stmt_describe(st, err, what, sizeof(what));
 	fflush(stdout);
-	fprintf(stderr, "%s:%d: %s: %s (%s)\n", k->file ? k->file : "<stdin>", st->line, what,
-		strerror(-err), name ? name : "?");
+	fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
 }
 
 static void print_register(struct ksh *k, const struct pfk_msg *m)

@@ -38,35 +38,6 @@ int tui_run_check(const char *text, char *err, size_t cap)
 	return 0;
 }
 
-/* keysh's backend error line without its "file:line: " prefix:
- * "add esp 0x1000: File exists (EEXIST)". */
-static void describe(const struct pfk_stmt *st, int ret, char *b, size_t cap)
-{
-	const char *cmd = pfk_stmt_cmd_name(st->cmd);
-	const char *proto = st->opts & PFK_STMT_ESPUDP ? "esp-udp" : pfk_satype_name(st->sa.satype);
-	const char *name = strerrorname_np(-ret);
-	char s[64], d[64];
-
-	switch (st->cmd) {
-	case PFK_CMD_ADD: case PFK_CMD_UPDATE: case PFK_CMD_GET: case PFK_CMD_DELETE:
-		if (st->opts & PFK_STMT_SPI_AUTO)
-			snprintf(b, cap, "%s %s auto", cmd, proto);
-		else
-			snprintf(b, cap, "%s %s 0x%x", cmd, proto, st->sa.spi);
-		break;
-	case PFK_CMD_SPDADD: case PFK_CMD_SPDUPDATE: case PFK_CMD_SPDDELETE:
-		tui_run_host(s, sizeof(s), &st->pol.src);
-		tui_run_host(d, sizeof(d), &st->pol.dst);
-		snprintf(b, cap, "%s %s/%u %s/%u -P %s", cmd, s, st->pol.src.prefixlen, d,
-			 st->pol.dst.prefixlen, pfk_dir_name(st->pol.dir));
-		break;
-	default:
-		snprintf(b, cap, "%s", cmd ? cmd : "?");
-		break;
-	}
-	snprintf(b + strlen(b), cap - strlen(b), ": %s (%s)", strerror(-ret), name ? name : "?");
-}
-
 int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t cap)
 {
 	struct pfk_stmt *v = NULL;
@@ -99,7 +70,8 @@ int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t
 	for (i = 0; i < n; i++) {
 		ret = pfk_exec_run(&x, &v[i]);
 		if (ret) {
-			describe(&v[i], ret, err, cap);
+			/* keysh's error line without "FILE:LINE: " */
+			pfk_stmt_describe(&v[i], ret, err, cap);
 			if (atomic && x.nundo) {
 				int r2 = pfk_exec_rollback(&x);
 				size_t l = strlen(err);
