@@ -46,8 +46,10 @@ static int put_comb(struct pfkm_mbuf *m, struct sadb_prop *p, const struct pfkm_
 	return 0;
 }
 
-/* dump_ah_combs / dump_esp_combs (+ AEADs). m NULL: count combinations. */
-static int put_combs(struct pfkm_mbuf *m, uint8_t proto, unsigned int *count)
+/* dump_ah_combs / dump_esp_combs (+ AEADs): algorithms the last probe
+ * found available only. m NULL: count combinations. */
+static int put_combs(const struct pfkm_net *net, struct pfkm_mbuf *m, uint8_t proto,
+		     unsigned int *count)
 {
 	const struct pfkm_alg *a, *e;
 	struct sadb_prop *p = NULL;
@@ -64,7 +66,7 @@ static int put_combs(struct pfkm_mbuf *m, uint8_t proto, unsigned int *count)
 	}
 	if (proto == IPPROTO_AH) {
 		for (i = 0; (a = pfkm_alg_at(PFKM_ALG_AUTH, i)); i++) {
-			if (a->id >= TMPL_ALG_BITS)
+			if (a->id >= TMPL_ALG_BITS || !pfkm_register_alg_known(net, a))
 				continue;
 			n++;
 			if (m && (ret = put_comb(m, p, a, NULL)))
@@ -72,7 +74,7 @@ static int put_combs(struct pfkm_mbuf *m, uint8_t proto, unsigned int *count)
 		}
 	} else {
 		for (i = 0; (e = pfkm_alg_at(PFKM_ALG_ENC, i)); i++) {
-			if (e->id >= TMPL_ALG_BITS)
+			if (e->id >= TMPL_ALG_BITS || !pfkm_register_alg_known(net, e))
 				continue;
 			if (e->aead) {
 				n++;
@@ -82,7 +84,7 @@ static int put_combs(struct pfkm_mbuf *m, uint8_t proto, unsigned int *count)
 			}
 			/* auth from the second entry on: the first is NULL */
 			for (k = 1; (a = pfkm_alg_at(PFKM_ALG_AUTH, k)); k++) {
-				if (a->id >= TMPL_ALG_BITS)
+				if (a->id >= TMPL_ALG_BITS || !pfkm_register_alg_known(net, a))
 					continue;
 				n++;
 				if (m && (ret = put_comb(m, p, a, e)))
@@ -136,7 +138,7 @@ static int send_acquire(struct pfkm_net *net, const struct pfkm_sa *x,
 	int ret;
 
 	if (prop)
-		put_combs(NULL, x->proto, &ncomb);
+		put_combs(net, NULL, x->proto, &ncomb);
 	ret = pfkm_mbuf_init(&m, sizeof(struct sadb_msg) + 2 * pfkm_mbuf_addr_size(x->family) +
 			     sizeof(*xp) + sizeof(struct sadb_prop) +
 			     ncomb * sizeof(struct sadb_comb), false);
@@ -160,7 +162,7 @@ static int send_acquire(struct pfkm_net *net, const struct pfkm_sa *x,
 	xp->sadb_x_policy_dir = IPSEC_DIR_OUTBOUND;
 	xp->sadb_x_policy_id = pol->id;
 	xp->sadb_x_policy_priority = pol->priority;
-	if (prop && (ret = put_combs(&m, x->proto, &ncomb)))
+	if (prop && (ret = put_combs(net, &m, x->proto, &ncomb)))
 		goto err;
 	net->st.acquires++;
 	return pfkm_sock_bcast_mbuf(net, &m, PFKM_BCAST_REGISTERED, NULL);

@@ -272,6 +272,12 @@ int pfkm_migrate_req(struct pfkm_req *r)
 		move_sas(r->net, &m[i]);
 		move_tmpls(pol, &m[i]);
 	}
-	return send_migrate(r->net, &sel, xp->sadb_x_policy_dir, m, n, kfam, &kl, &kr,
-			    kma ? kma->sadb_x_kmaddress_reserved : 0);
+	/*
+	 * Announce, ignoring the result as xfrm_migrate ignores km_migrate's:
+	 * the move is done, and a broadcast to ALL reports -ESRCH even when
+	 * delivered (pfkey_broadcast), which must not become an error reply.
+	 */
+	send_migrate(r->net, &sel, xp->sadb_x_policy_dir, m, n, kfam, &kl, &kr,
+		     kma ? kma->sadb_x_kmaddress_reserved : 0);
+	return 0;
 }

@@ -69,6 +69,11 @@ struct pfkm_net {
 	uint32_t pol_timed;		/* policies with hard time limits (upper bound) */
 	uint64_t pol_next_ms;		/* earliest policy deadline, 0 = none */
 	bool closing;
+	/* Algorithm availability as last probed (register.c), one bit per
+	 * (kind - 1, id): af_key's xfrm_algo_desc.available, per net. */
+	uint32_t alg_avail[3][8];
+	uint64_t alg_probe_ms;		/* mono ms of the last probe */
+	bool alg_probed;
 };
 
 /* One request being processed. */
@@ -150,6 +155,12 @@ void pfkm_sa_req_destroy(struct pfkm_net *net, struct pfkm_sa *sa);
 uint32_t pfkm_sa_req_alloc_spi(struct pfkm_net *net, uint8_t proto, uint32_t lo, uint32_t hi);
 int pfkm_register_req(struct pfkm_req *r);
 int pfkm_register_req_promisc(struct pfkm_req *r);
+/* Algorithm availability (register.c). usable: the host's answer, probed
+ * again when the last probe is stale (ADD/UPDATE, like xfrm_find_algo with
+ * probe); known: the cached answer only (af_key's ACQUIRE proposals read
+ * .available). */
+bool pfkm_register_alg_usable(struct pfkm_net *net, const struct pfkm_alg *alg);
+bool pfkm_register_alg_known(const struct pfkm_net *net, const struct pfkm_alg *alg);
 int pfkm_policy_req_add(struct pfkm_req *r);
 int pfkm_policy_req_delete(struct pfkm_req *r);
 int pfkm_policy_req_get(struct pfkm_req *r);

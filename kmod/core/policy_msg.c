@@ -180,6 +180,29 @@ int pfkm_policy_msg_parse(struct pfkm_req *r, struct pfkm_policy **out)
 	return 0;
 }
 
+/* xfrm_policy_insert arms the policy timer for HZ and the timer holds a
+ * reference while pending; xfrm_policy_timer re-arms it (with a reference)
+ * only while a time lifetime is set. */
+#define POLICY_TIMER_FIRST_MS 1000u
+
+/*
+ * sadb_msg_reserved: the reference count af_key reads (refcount_read of
+ * xp->refcnt) at the moment it builds the message: whoever holds the policy
+ * for the request (the SPDADD creator, the SPDGET/SPDDELETE lookup), the
+ * table's reference while linked, and the pending timer's. We keep the
+ * first two as pol->refcnt; the timer's is derived here so SPDADD replies
+ * (3) and SPDDUMP entries / setkey -DP "refcnt=" (2 during the first
+ * second, then 1) carry af_key's numbers.
+ */
+static uint32_t wire_refcnt(const struct pfkm_policy *pol)
+{
+	bool timer = pol->linked &&
+		     (pol->hard.addtime || pol->hard.usetime || pol->soft.addtime ||
+		      pol->soft.usetime || os_time_mono_ms() - pol->add_ms < POLICY_TIMER_FIRST_MS);
+
+	return pol->refcnt + (timer ? 1 : 0);
+}
+
 int pfkm_policy_msg_compose(const struct pfkm_policy *pol, struct pfkm_mbuf *m)
 {
 	size_t cap = sizeof(struct sadb_msg) + 2 * pfkm_mbuf_addr_size(AF_INET6) +
@@ -242,7 +265,7 @@ int pfkm_policy_msg_compose(const struct pfkm_policy *pol, struct pfkm_mbuf *m)
 			pfkm_addr_to_sockaddr(t->family, &t->daddr, 0, (uint8_t *)(rq + 1) + salen);
 		}
 	}
-	pfkm_mbuf_hdr(m)->sadb_msg_reserved = (uint16_t)pol->refcnt;
+	pfkm_mbuf_hdr(m)->sadb_msg_reserved = (uint16_t)wire_refcnt(pol);
 	pfkm_mbuf_finish(m);
 	return 0;
 

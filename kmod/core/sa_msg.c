@@ -14,7 +14,6 @@
  *     data path; af_key truncates HMAC-SHA-256 to 96 bits.
  *   - sadb_sa_replay is kept up to 255 packets; af_key caps it at 32.
  * And where keysh is stricter (documented in the report):
- *   - ESP needs KEY_ENCRYPT unless the cipher is NULL.
  *   - Key sizes are checked against alg.c (pfkm_alg_key_check), so the
  *     kernel, keyd and keysh accept the same keys.
  *   - SPI 0 and a PROXY address of another family are rejected (EINVAL).
@@ -130,7 +129,9 @@ int pfkm_sa_msg_parse(struct pfkm_req *r, struct pfkm_sa **out)
 	fam = pfkm_sa_msg_addrs(r, &s, &d);
 	if (!sa || !fam)
 		return -EINVAL;
-	if (satype == SADB_SATYPE_ESP && !ke && sa->sadb_sa_encrypt != SADB_EALG_NULL)
+	/* af_key: ESP needs KEY_ENCRYPT even for NULL encryption, where
+	 * setkey sends it with zero bits. */
+	if (satype == SADB_SATYPE_ESP && !ke)
 		return -EINVAL;
 	if (satype == SADB_SATYPE_AH && !ka)
 		return -EINVAL;
@@ -167,10 +168,12 @@ int pfkm_sa_msg_parse(struct pfkm_req *r, struct pfkm_sa **out)
 	if (ls)
 		lifetime_in(&x->soft, ls);
 
+	/* Unknown, or unavailable on this host (xfrm_*_get_byid probes the
+	 * crypto API): ENOSYS, as af_key. */
 	ret = -ENOSYS;
 	if (sa->sadb_sa_auth) {
 		x->auth = pfkm_alg_by_id(PFKM_ALG_AUTH, sa->sadb_sa_auth);
-		if (!x->auth)
+		if (!x->auth || !pfkm_register_alg_usable(r->net, x->auth))
 			goto err;
 		x->auth_id = sa->sadb_sa_auth;
 		x->icv_bits = x->auth->icv_bits;	/* improvement: RFC 4868 */
@@ -178,7 +181,7 @@ int pfkm_sa_msg_parse(struct pfkm_req *r, struct pfkm_sa **out)
 	if (sa->sadb_sa_encrypt) {
 		x->enc = pfkm_alg_by_id(satype == SADB_X_SATYPE_IPCOMP ? PFKM_ALG_COMP :
 					PFKM_ALG_ENC, sa->sadb_sa_encrypt);
-		if (!x->enc)
+		if (!x->enc || !pfkm_register_alg_usable(r->net, x->enc))
 			goto err;
 		x->enc_id = sa->sadb_sa_encrypt;
 		if (x->enc->aead)

@@ -191,7 +191,7 @@ static struct pfkm_sa *add_find_larval(struct pfkm_net *net, const struct pfkm_s
  * ADD (xfrm_state_add, exclusive) and UPDATE (xfrm_state_update). An UPDATE
  * of a larval SA replaces it; of a mature one changes only its lifetimes
  * and NAT-T ports, like Linux, and the broadcast then shows the request's
- * SA in state DYING (the discarded copy), byte for byte as af_key.
+ * SA in state DEAD (the discarded copy), byte for byte as af_key.
  */
 int pfkm_sa_req_add(struct pfkm_req *r)
 {

@@ -563,10 +563,11 @@ uint8_t pfkm_sa_wire_state(const struct pfkm_sa *sa)
 		return SADB_SASTATE_LARVAL;
 	case PFKM_SA_MATURE:
 		return sa->dying ? SADB_SASTATE_DYING : SADB_SASTATE_MATURE;
-	case PFKM_SA_EXPIRED:
-		return SADB_SASTATE_DEAD;
 	default:
-		return SADB_SASTATE_DYING;
+		/* __pfkey_xfrm_state2msg: every state but VALID and ACQ is DEAD,
+		 * so DELETE, hard EXPIRE and the UPDATE of a mature SA (whose
+		 * request copy xfrm_state_update marks dead) all say DEAD. */
+		return SADB_SASTATE_DEAD;
 	}
 }
 

@@ -56,8 +56,8 @@ static inline void pfkm_walk_del(struct pfkm_walk *e)
 
 /*
  * Internal states. Linux reports ACQ as LARVAL, VALID as MATURE (or DYING
- * once a soft limit passed), EXPIRED as DEAD and everything else (ERROR,
- * deleted) as DYING; pfkm_sa_wire_state() does that mapping.
+ * once a soft limit passed) and everything else (ERROR, EXPIRED, deleted)
+ * as DEAD; pfkm_sa_wire_state() does that mapping.
  */
 enum pfkm_sa_state {
 	PFKM_SA_LARVAL = 0,	/* ACQUIRE or GETSPI placeholder */

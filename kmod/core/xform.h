@@ -44,6 +44,16 @@ struct pfkm_buf {
 #define PFKM_XFORM_IV_MAX 16u
 
 /*
+ * Whether this host can provide alg at all (af_key's xfrm_probe_algs /
+ * crypto_has_*: an algorithm whose module is absent or cannot be loaded is
+ * unavailable). PF_KEY advertises only available algorithms in SUPPORTED
+ * and PROPOSAL and refuses an ADD/UPDATE naming another (ENOSYS). Any kind,
+ * IPComp included. May sleep (the kernel may try to load a module); the
+ * core calls it under the net mutex and caches the answer per net.
+ */
+bool pfkm_xform_available(const struct pfkm_alg *alg);
+
+/*
  * Create a transform for alg keyed with key[key_len] (salt included).
  * Returns 0, -EINVAL (key size not allowed for alg), -EOPNOTSUPP (algorithm
  * not implemented by this host) or -ENOMEM. The transform keeps its own copy

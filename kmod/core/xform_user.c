@@ -17,13 +17,15 @@
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
+#include <openssl/provider.h>
+#include <pthread.h>
 
 enum xtype {
 	X_UNKNOWN = 0,
 	X_GCM,		/* AES-GCM (RFC 4106) and NULL-AES-GMAC (RFC 4543) */
 	X_CCM,		/* AES-CCM (RFC 4309) */
 	X_CHACHA,	/* ChaCha20-Poly1305 (RFC 7634) */
-	X_CBC,		/* AES-CBC, 3DES-CBC */
+	X_CBC,		/* CBC: AES, 3DES, DES, CAST5, Blowfish, Camellia, SM4 */
 	X_CTR,		/* AES-CTR (RFC 3686) */
 	X_NULL_ENC,	/* NULL encryption (RFC 2410) */
 	X_HMAC,
@@ -52,6 +54,90 @@ static const EVP_CIPHER *aes_cipher(const char *mode, size_t key_len)
 	return EVP_CIPHER_fetch(NULL, name, NULL);
 }
 
+/*
+ * DES, CAST5 and Blowfish live in OpenSSL's legacy provider, which a
+ * process does not load by default. They are fetched from a private
+ * library context holding the default and legacy providers, so the
+ * process's own default context (keyd's, a test's) is left as it was.
+ * Created once; NULL when the legacy provider is not installed, and then
+ * those three ciphers are unavailable.
+ */
+static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
+static OSSL_LIB_CTX *legacy_libctx;
+
+static void legacy_init(void)
+{
+	OSSL_LIB_CTX *ctx = OSSL_LIB_CTX_new();
+
+	if (!ctx)
+		return;
+	if (!OSSL_PROVIDER_load(ctx, "default") || !OSSL_PROVIDER_load(ctx, "legacy")) {
+		OSSL_LIB_CTX_free(ctx);
+		return;
+	}
+	legacy_libctx = ctx;
+}
+
+static EVP_CIPHER *legacy_cipher(const char *name)
+{
+	pthread_once(&legacy_once, legacy_init);
+	return legacy_libctx ? EVP_CIPHER_fetch(legacy_libctx, name, NULL) : NULL;
+}
+
+/*
+ * The EVP cipher for an encryption algorithm with a key_len-byte key (salt
+ * excluded), its transform type and the nonce length AEADs are set to.
+ * NULL when OpenSSL lacks it (Serpent, Twofish) or key_len does not fit.
+ */
+static EVP_CIPHER *enc_fetch(unsigned int id, size_t key_len, enum xtype *type, int *ivlen)
+{
+	char name[32];
+
+	*ivlen = 0;
+	*type = X_CBC;
+	switch (id) {
+	case SADB_X_EALG_AES_GCM_ICV8:
+	case SADB_X_EALG_AES_GCM_ICV12:
+	case SADB_X_EALG_AES_GCM_ICV16:
+	case SADB_X_EALG_NULL_AES_GMAC:
+		*type = X_GCM;
+		*ivlen = 12;
+		return (EVP_CIPHER *)aes_cipher("GCM", key_len);
+	case SADB_X_EALG_AES_CCM_ICV8:
+	case SADB_X_EALG_AES_CCM_ICV12:
+	case SADB_X_EALG_AES_CCM_ICV16:
+		*type = X_CCM;
+		*ivlen = 11;
+		return (EVP_CIPHER *)aes_cipher("CCM", key_len);
+	case SADB_X_EALG_CHACHA20_POLY1305:
+		*type = X_CHACHA;
+		*ivlen = 12;
+		return key_len == 32 ? EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL) : NULL;
+	case SADB_X_EALG_AESCBC:
+		return (EVP_CIPHER *)aes_cipher("CBC", key_len);
+	case SADB_X_EALG_AESCTR:
+		*type = X_CTR;
+		return (EVP_CIPHER *)aes_cipher("CTR", key_len);
+	case SADB_EALG_3DESCBC:
+		return key_len == 24 ? EVP_CIPHER_fetch(NULL, "DES-EDE3-CBC", NULL) : NULL;
+	case SADB_X_EALG_CAMELLIACBC:
+		if (key_len != 16 && key_len != 24 && key_len != 32)
+			return NULL;
+		snprintf(name, sizeof(name), "CAMELLIA-%zu-CBC", key_len * 8);
+		return EVP_CIPHER_fetch(NULL, name, NULL);
+	case SADB_X_EALG_SM4CBC:
+		return key_len == 16 ? EVP_CIPHER_fetch(NULL, "SM4-CBC", NULL) : NULL;
+	case SADB_EALG_DESCBC:
+		return key_len == 8 ? legacy_cipher("DES-CBC") : NULL;
+	case SADB_X_EALG_CASTCBC:	/* variable key: set per context */
+		return legacy_cipher("CAST5-CBC");
+	case SADB_X_EALG_BLOWFISHCBC:
+		return legacy_cipher("BF-CBC");
+	default:
+		return NULL;
+	}
+}
+
 static int cipher_setup(struct pfkm_xform *x, const uint8_t *key, size_t key_len)
 {
 	const struct pfkm_alg *a = x->alg;
@@ -59,47 +145,11 @@ static int cipher_setup(struct pfkm_xform *x, const uint8_t *key, size_t key_len
 	int ret = -EOPNOTSUPP;
 	int ivlen = 0;
 
-	switch (a->id) {
-	case SADB_X_EALG_AES_GCM_ICV8:
-	case SADB_X_EALG_AES_GCM_ICV12:
-	case SADB_X_EALG_AES_GCM_ICV16:
-	case SADB_X_EALG_NULL_AES_GMAC:
-		x->type = X_GCM;
-		c = (EVP_CIPHER *)aes_cipher("GCM", key_len);
-		ivlen = 12;
-		break;
-	case SADB_X_EALG_AES_CCM_ICV8:
-	case SADB_X_EALG_AES_CCM_ICV12:
-	case SADB_X_EALG_AES_CCM_ICV16:
-		x->type = X_CCM;
-		c = (EVP_CIPHER *)aes_cipher("CCM", key_len);
-		ivlen = 11;
-		break;
-	case SADB_X_EALG_CHACHA20_POLY1305:
-		x->type = X_CHACHA;
-		if (key_len == 32)
-			c = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
-		ivlen = 12;
-		break;
-	case SADB_X_EALG_AESCBC:
-		x->type = X_CBC;
-		c = (EVP_CIPHER *)aes_cipher("CBC", key_len);
-		break;
-	case SADB_EALG_3DESCBC:
-		x->type = X_CBC;
-		if (key_len == 24)
-			c = EVP_CIPHER_fetch(NULL, "DES-EDE3-CBC", NULL);
-		break;
-	case SADB_X_EALG_AESCTR:
-		x->type = X_CTR;
-		c = (EVP_CIPHER *)aes_cipher("CTR", key_len);
-		break;
-	case SADB_EALG_NULL:
+	if (a->id == SADB_EALG_NULL) {
 		x->type = X_NULL_ENC;
 		return 0;
-	default:
-		return -EOPNOTSUPP;
 	}
+	c = enc_fetch(a->id, key_len, &x->type, &ivlen);
 	if (!c)
 		return -EOPNOTSUPP;
 	ret = -ENOMEM;
@@ -110,6 +160,11 @@ static int cipher_setup(struct pfkm_xform *x, const uint8_t *key, size_t key_len
 	ret = -EINVAL;
 	if (EVP_EncryptInit_ex(x->ectx, c, NULL, NULL, NULL) != 1 ||
 	    EVP_DecryptInit_ex(x->dctx, c, NULL, NULL, NULL) != 1)
+		goto out;
+	/* CAST5 and Blowfish take 40..128 / 40..448-bit keys */
+	if ((size_t)EVP_CIPHER_get_key_length(c) != key_len &&
+	    (EVP_CIPHER_CTX_set_key_length(x->ectx, (int)key_len) != 1 ||
+	     EVP_CIPHER_CTX_set_key_length(x->dctx, (int)key_len) != 1))
 		goto out;
 	if (ivlen && (EVP_CIPHER_CTX_ctrl(x->ectx, EVP_CTRL_AEAD_SET_IVLEN, ivlen, NULL) != 1 ||
 		      EVP_CIPHER_CTX_ctrl(x->dctx, EVP_CTRL_AEAD_SET_IVLEN, ivlen, NULL) != 1))
@@ -211,6 +266,43 @@ static int auth_setup(struct pfkm_xform *x, const uint8_t *key, size_t key_len)
 	if (EVP_MAC_init(x->mac, key, key_len, params) != 1)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * OpenSSL's answer for what pfkm_xform_create could build: the cipher or
+ * digest can be fetched (for ciphers at the smallest key size). keyd has
+ * no IPComp data path and keeps such SAs as entries only, so every
+ * compression algorithm of the table counts as available.
+ */
+bool pfkm_xform_available(const struct pfkm_alg *alg)
+{
+	EVP_CIPHER *c;
+	EVP_MD *md;
+	enum xtype type;
+	const char *name;
+	int ivlen;
+
+	switch (alg->kind) {
+	case PFKM_ALG_COMP:
+		return true;
+	case PFKM_ALG_AUTH:
+		if (alg->id == SADB_X_AALG_NULL)
+			return true;
+		if (alg->id == SADB_X_AALG_AES_XCBC_MAC)
+			return EVP_aes_128_ecb() != NULL;
+		name = hmac_digest(alg->id);
+		md = name ? EVP_MD_fetch(NULL, name, NULL) : NULL;
+		EVP_MD_free(md);
+		return md != NULL;
+	case PFKM_ALG_ENC:
+		if (alg->id == SADB_EALG_NULL)
+			return true;
+		c = enc_fetch(alg->id, (size_t)(alg->key_min - alg->salt_bits) / 8, &type, &ivlen);
+		EVP_CIPHER_free(c);
+		return c != NULL;
+	default:
+		return false;
+	}
 }
 
 int pfkm_xform_create(const struct pfkm_alg *alg, const uint8_t *key, size_t key_len,

@@ -25,6 +25,7 @@
 #include <crypto/aead.h>
 #include <crypto/skcipher.h>
 #include <crypto/hash.h>
+#include <linux/crypto.h>
 #include "xform.h"
 
 enum xtype {
@@ -129,6 +130,33 @@ static int auth_setup(struct pfkm_xform *x, const u8 *key, size_t key_len)
 	if (crypto_shash_setkey(h, key, key_len))
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * The probes xfrm_probe_algs makes, on the names Linux's xfrm tables use
+ * (alg->crypto_name): crypto_has_ahash for authentication,
+ * crypto_has_skcipher for ciphers, crypto_has_comp for IPComp, and for the
+ * AEADs af_key lacks the AEAD type. Asynchronous implementations count, as
+ * in af_key, so both modules advertise the same list on one kernel.
+ */
+bool pfkm_xform_available(const struct pfkm_alg *alg)
+{
+	const char *name = alg->crypto_name;
+
+	if (!name)
+		return false;
+	switch (alg->kind) {
+	case PFKM_ALG_AUTH:
+		return crypto_has_ahash(name, 0, 0) > 0;
+	case PFKM_ALG_ENC:
+		if (alg->aead)
+			return crypto_has_alg(name, CRYPTO_ALG_TYPE_AEAD, CRYPTO_ALG_TYPE_MASK) > 0;
+		return crypto_has_skcipher(name, 0, 0) > 0;
+	case PFKM_ALG_COMP:
+		return crypto_has_comp(name, 0, CRYPTO_ALG_ASYNC) > 0;
+	default:
+		return false;
+	}
 }
 
 int pfkm_xform_create(const struct pfkm_alg *alg, const uint8_t *key, size_t key_len,

@@ -5,6 +5,17 @@
  * SOCK_SEQPACKET connection where one datagram carries exactly one message.
  * Both deliver whole messages; receiving uses MSG_TRUNC to learn a
  * datagram's real length and never returns part of one.
+ *
+ * A kernel PF_KEY socket receives every ALL broadcast of every other
+ * socket (each ADD of a concurrent writer, with keys) and the kernel drops
+ * whatever arrives while sk_rmem_alloc > sk_rcvbuf, our own replies
+ * included, without telling the reader (af_key's pfkey_broadcast_one; the
+ * reader never sees ENOBUFS). With the default 208 KiB (a few hundred
+ * messages at ~800 bytes of skb truesize each) a batch writer that is
+ * descheduled while three others write loses its replies and can only time
+ * out. So the kernel socket asks for PFK_KERNEL_RCVBUF with SO_RCVBUFFORCE
+ * (the socket already needs CAP_NET_ADMIN, which is what FORCE needs too),
+ * falling back to SO_RCVBUF (capped by net.core.rmem_max).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,12 +62,20 @@ int pfk_keyd_default_path(char *buf, size_t cap)
 	return 0;
 }
 
+/* The kernel doubles it: sk_rcvbuf = 32 MiB, ~40k queued messages. The
+ * memory is only used while a reader lags behind. */
+#define PFK_KERNEL_RCVBUF (16 << 20)
+
 static int open_kernel(struct pfk_conn *c)
 {
 	int fd = socket(PF_KEY, SOCK_RAW | SOCK_CLOEXEC, PF_KEY_V2);
+	int sz = PFK_KERNEL_RCVBUF;
 
 	if (fd < 0)
 		return -errno;
+	/* Best effort: a smaller buffer still works, it only drops sooner. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	c->fd = fd;
 	c->backend = PFK_BACKEND_KERNEL;
 	return 0;

@@ -12,12 +12,15 @@ teardown() { keysh_stop_keyd; }
 	run ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out ipsec esp/tunnel/192.168.0.1-192.168.1.2/unique:5'
 	assert_success
 	assert_output ""
-	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -DP | grep -v -e created: -e spid="
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -DP | grep -v -e created: -e spid= -e refcnt="
 	assert_output "10.0.0.0/24[any] 10.0.1.0/24[any] any
 	out prio def ipsec
 	esp/tunnel/192.168.0.1-192.168.1.2/unique:5
-	lifetime: 0(s) validtime: 0(s)
-	refcnt=1"
+	lifetime: 0(s) validtime: 0(s)"
+	# af_key's count: the table's reference, plus the policy timer's
+	# during the policy's first second
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -DP | grep -E '^	refcnt=[12]$'"
+	assert_success
 	assert_policy_exists 10.0.0.0/24 10.0.1.0/24 out action=ipsec 'requests[0].mode=tunnel' \
 		'requests[0].level=unique' 'requests[0].reqid=5' 'requests[0].dst.addr=192.168.1.2'
 }

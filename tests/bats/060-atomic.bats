@@ -8,15 +8,19 @@ load fixtures/suite.bash
 
 setup() {
 	keysh_start_keyd
-	ks -f "$FIX/mixed.conf"
+	ks -f "$MIXED"
 	snapshot > "$BATS_TEST_TMPDIR/before"
 }
 teardown() { keysh_stop_keyd; }
 
-# Everything an SA/policy is, keys included, without times/pids/ids.
+# Everything an SA/policy is, keys included, without times/pids/ids. A
+# kernel's policy refcount (refcnt, also in sadb_msg_reserved) counts its own
+# references (Linux af_key: 2 for a re-added policy, 1 before): not restorable.
 snapshot() {
+	local pdel='.seq, .pid, .policy.id, .policy.lifetime_current'
+	if keysh_kernel; then pdel="$pdel, .reserved, .policy.refcnt"; fi
 	ks -K --json -D | jq -c 'del(.seq, .pid, .sa.lifetime_current)'
-	ks --json -DP | jq -c 'del(.seq, .pid, .policy.id, .policy.lifetime_current)'
+	ks --json -DP | jq -c "del($pdel)"
 }
 
 assert_unchanged() {
@@ -25,9 +29,12 @@ assert_unchanged() {
 }
 
 @test "adds, updates, deletes, flushes rolled back when the last statement fails" {
-	cat > "$BATS_TEST_TMPDIR/t.conf" <<-'EOF'
+	# Linux af_key has no AEAD: aes-cbc for the spi auto SA there.
+	aead=aes-gcm-16
+	if keysh_kernel && [ "$(keysh_kernel_impl)" = afkey ]; then aead=aes-cbc; fi
+	cat > "$BATS_TEST_TMPDIR/t.conf" <<-EOF
 	add 10.9.0.1 10.9.0.2 esp 0x5000 -E aes-cbc random;
-	add 10.9.0.1 10.9.0.2 esp auto -E aes-gcm-16 random;
+	add 10.9.0.1 10.9.0.2 esp auto -E $aead random;
 	update 10.0.34.4 10.0.23.2 esp 0x1001 -lh 60 -E aes-cbc random -A hmac-sha256 random;
 	delete 10.0.23.2 10.0.34.4 esp 0x1000;
 	deleteall fe80::1 fe80::2 ah;

@@ -8,7 +8,7 @@ setup() { keysh_start_keyd; }
 teardown() { keysh_stop_keyd; }
 
 @test "save writes a 0600 script with keys; load restores it" {
-	ks -f "$FIX/mixed.conf"
+	ks -f "$MIXED"
 	before=$(ks -K --script -D; ks --script -DP)
 	umask 022
 	run ks "save $BATS_TEST_TMPDIR/state.conf"

@@ -7,12 +7,16 @@
 load fixtures/suite.bash
 
 setup() {
+	command -v tmux >/dev/null || skip "tmux not installed"
 	keysh_start_keyd
+	# The prompt names the backend keysh took.
+	BE=keyd
+	if keysh_kernel; then BE=kernel; fi
 	TM="tmux -L keysh-bats-$$-$BATS_TEST_NUMBER"
 	HIST=$BATS_TEST_TMPDIR/history
 	$TM new-session -d -x 150 -y 50 \
 		"env KEYSH_HISTFILE='$HIST' TERM=xterm '$KEYSH_BIN' --socket '$KEYSH_SOCKET'; sleep 5"
-	wait_for 'keysh(keyd)>'
+	wait_for "keysh($BE)>"
 }
 
 teardown() {
@@ -51,10 +55,10 @@ tab() { $TM send-keys Tab; sleep 0.2; }
 	wait_for '...>'
 	type_ '-E aes-cbc 0x000102030405060708090a0b0c0d0e0f;'
 	enter
-	wait_for 'keysh(keyd)>'
+	wait_for "keysh($BE)>"
 	sleep 0.2
 	run screen
-	assert_line --index 0 "keysh(keyd)> add 10.0.0.1 10.0.0.2 esp 0x1000"
+	assert_line --index 0 "keysh($BE)> add 10.0.0.1 10.0.0.2 esp 0x1000"
 	assert_line --index 1 "...> -E aes-cbc 0x000102030405060708090a0b0c0d0e0f;"
 	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1000
 }
@@ -85,7 +89,7 @@ tab() { $TM send-keys Tab; sleep 0.2; }
 	type_ 'e'
 	tab
 	run screen
-	assert_line --index 0 "keysh(keyd)> dump esp"
+	assert_line --index 0 "keysh($BE)> dump esp"
 	$TM send-keys C-u
 	type_ 'get 10.0.0.1 10.0.0.2 esp '
 	tab
@@ -123,17 +127,17 @@ tab() { $TM send-keys Tab; sleep 0.2; }
 	TM="$TM-again"
 	$TM new-session -d -x 150 -y 50 \
 		"env KEYSH_HISTFILE='$HIST' TERM=xterm '$KEYSH_BIN' --socket '$KEYSH_SOCKET'; sleep 5"
-	wait_for 'keysh(keyd)>'
+	wait_for "keysh($BE)>"
 	$TM send-keys Up
-	wait_for 'keysh(keyd)> exit;'
+	wait_for "keysh($BE)> exit;"
 	$TM send-keys Up
-	wait_for 'keysh(keyd)> dump ah;'
+	wait_for "keysh($BE)> dump ah;"
 }
 
 @test "Ctrl-D leaves the shell" {
 	$TM send-keys C-d
 	sleep 0.3
 	run screen
-	refute_output --partial 'keysh(keyd)> keysh'
+	refute_output --partial "keysh($BE)> keysh"
 	[ "$($TM list-panes -F '#{pane_current_command}')" != keysh ]
 }

@@ -7,6 +7,13 @@
  * every keyd stop checks the exit status, so an uninitialised byte in any
  * emitted message (sendmsg of an uninitialised buffer) fails the case.
  * Output: "ok NAME" / "not ok NAME" per case, then "N passed, N failed".
+ *
+ * `driver --kernel` runs the same cases against the running kernel's PF_KEY
+ * (socket(PF_KEY, SOCK_RAW, PF_KEY_V2): pfkeyv2.ko in the VM suite) instead:
+ * drv_up opens kernel sockets after flushing the SADB and SPD, drv_down
+ * flushes again. Cases (or parts) that need keyd itself — its control
+ * socket's injected flows, --state, the daemon's command line — skip with
+ * the reason printed (drv_keyd_only).
  */
 #ifndef DRV_H
 #define DRV_H
@@ -32,7 +39,12 @@ void drv_register(struct drv_case *c);
 void drv_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void drv_skip(const char *why);
-extern const char *drv_keyd_bin;
+extern const char *drv_keyd_bin;	/* NULL with --kernel */
+extern bool drv_kernel;			/* --kernel: the kernel's PF_KEY, no keyd */
+/* In kernel mode: skip the whole case (prints why) and return true. */
+bool drv_keyd_only(const char *why);
+/* In kernel mode: say which part of a case is not run and return true. */
+bool drv_keyd_only_part(const char *why);
 
 #define DTEST(n)							\
 	static void dtest_##n(void);					\
@@ -81,7 +93,8 @@ bool drv_roundtrip_at(int fd, const struct mb *m, uint8_t type, uint8_t err,
 		      const char *file, int line);
 #define drv_roundtrip(fd, m, type, err) \
 	drv_roundtrip_at((fd), (m), (type), (err), __FILE__, __LINE__)
-/* Connect a client (SOCK_SEQPACKET). -errno on failure. */
+/* Connect a client (SOCK_SEQPACKET; a PF_KEY socket in kernel mode).
+ * -errno on failure. */
 int drv_connect(const struct keyd *k);
 /* One control-socket line; answer without newline in out. 0 or -errno. */
 int drv_ctl(const struct keyd *k, const char *line, char *out, size_t cap);

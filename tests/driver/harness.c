@@ -2,7 +2,10 @@
 /*
  * harness.c: keyd processes and client sockets for the driver. Each keyd
  * gets a mkdtemp directory holding its socket, control socket, state file
- * and stderr log; KEYSH_VALGRIND=1 wraps it in valgrind.
+ * and stderr log; KEYSH_VALGRIND=1 wraps it in valgrind. In kernel mode
+ * (driver --kernel) there is no keyd: clients are PF_KEY sockets and the
+ * kernel's SADB/SPD are flushed before and after each case, so no case sees
+ * another's leftovers and the VM suite's later steps start empty.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -107,10 +110,50 @@ static int spawn(struct keyd *k, const char *const *extra)
 	return -ETIMEDOUT;
 }
 
+static int kernel_socket(void)
+{
+	int fd = socket(PF_KEY, SOCK_RAW | SOCK_CLOEXEC, PF_KEY_V2);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* FLUSH then SPDFLUSH on a private socket, each answered before the next.
+ * 0 or -errno (send failure, no reply, or an error reply). */
+static int kernel_flush(void)
+{
+	static const uint8_t types[] = { SADB_FLUSH, SADB_X_SPDFLUSH };
+	uint8_t buf[65536];
+	struct mb m;
+	unsigned int i;
+	int fd = kernel_socket(), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	for (i = 0; i < sizeof(types) && !ret; i++) {
+		mb_simple(&m, types[i], SADB_SATYPE_UNSPEC, 0x7fff0000u + i);
+		ret = drv_send(fd, m.b, m.len);
+		while (!ret) {
+			const struct sadb_msg *h = (const void *)buf;
+			int n = drv_recv(fd, buf, sizeof(buf), 2000);
+
+			if (n < 0)
+				ret = n;
+			else if (n >= (int)sizeof(*h) && h->sadb_msg_type == types[i] &&
+				 h->sadb_msg_seq == 0x7fff0000u + i)
+				ret = h->sadb_msg_errno ? -h->sadb_msg_errno : 1;
+		}
+		ret = ret == 1 ? 0 : ret;
+	}
+	close(fd);
+	return ret;
+}
+
 int drv_keyd_start(struct keyd *k, bool with_state, const char *const *extra)
 {
 	memset(k, 0, sizeof(*k));
 	k->pid = -1;
+	if (drv_kernel)
+		return -EOPNOTSUPP;
 	strcpy(k->dir, "/tmp/keyd-drv.XXXXXX");
 	if (!mkdtemp(k->dir))
 		return -errno;
@@ -191,6 +234,8 @@ void drv_keyd_stop(struct keyd *k)
 
 int drv_connect(const struct keyd *k)
 {
+	if (drv_kernel)
+		return kernel_socket();
 	return connect_path(k->sock, SOCK_SEQPACKET);
 }
 
@@ -198,8 +243,11 @@ int drv_ctl(const struct keyd *k, const char *line, char *out, size_t cap)
 {
 	char buf[512];
 	size_t len = 0;
-	int fd = connect_path(k->ctl, SOCK_STREAM);
+	int fd;
 
+	if (drv_kernel)
+		return -EOPNOTSUPP;	/* callers skip in kernel mode */
+	fd = connect_path(k->ctl, SOCK_STREAM);
 	if (fd < 0)
 		return fd;
 	snprintf(buf, sizeof(buf), "%s\n", line);
@@ -284,8 +332,19 @@ int drv_drain(int fd, int ms)
 
 bool drv_up(struct keyd *k, int *fds, int n)
 {
-	int i, ret = drv_keyd_start(k, false, NULL);
+	int i, ret;
 
+	if (drv_kernel) {
+		memset(k, 0, sizeof(*k));
+		k->pid = -1;
+		ret = kernel_flush();
+	} else {
+		ret = drv_keyd_start(k, false, NULL);
+	}
+	if (ret && drv_kernel) {
+		drv_fail(__FILE__, __LINE__, "kernel PF_KEY flush: %s", strerror(-ret));
+		return false;
+	}
 	if (ret) {
 		drv_fail(__FILE__, __LINE__, "keyd did not start: %s", strerror(-ret));
 		return false;
@@ -296,7 +355,8 @@ bool drv_up(struct keyd *k, int *fds, int n)
 			drv_fail(__FILE__, __LINE__, "connect: %s", strerror(-fds[i]));
 			while (i-- > 0)
 				close(fds[i]);
-			drv_keyd_stop(k);
+			if (!drv_kernel)
+				drv_keyd_stop(k);
 			return false;
 		}
 	}
@@ -310,6 +370,13 @@ void drv_down(struct keyd *k, int *fds, int n)
 	for (i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (drv_kernel) {
+		int ret = kernel_flush();
+
+		if (ret)
+			drv_fail(__FILE__, __LINE__, "kernel PF_KEY flush: %s", strerror(-ret));
+		return;
+	}
 	drv_keyd_stop(k);
 }
 

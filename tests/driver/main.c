@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * main.c: runs every registered driver case against the keyd named by
- * argv[1] (or those whose name contains argv[2]) and prints "ok"/"not ok"
- * per case and the summary line "N passed, N failed" last.
+ * argv[1], or against the kernel's PF_KEY when argv[1] is --kernel (only
+ * the cases whose name contains argv[2], if given), and prints "ok"/"not
+ * ok" per case and the summary line "N passed, N failed" last.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include "drv.h"
 
 const char *drv_keyd_bin;
+bool drv_kernel;
 static struct drv_case *cases, **tail = &cases;
 static bool cur_failed, cur_skipped;
 
@@ -39,6 +41,22 @@ void drv_skip(const char *why)
 	cur_skipped = true;
 }
 
+bool drv_keyd_only(const char *why)
+{
+	if (!drv_kernel)
+		return false;
+	printf("    keyd only: %s\n", why);
+	cur_skipped = true;
+	return true;
+}
+
+bool drv_keyd_only_part(const char *why)
+{
+	if (drv_kernel)
+		printf("    not run against the kernel (keyd only): %s\n", why);
+	return drv_kernel;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int pass = 0, fail = 0, skip = 0;
@@ -46,12 +64,16 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	if (argc < 2 || access(argv[1], X_OK)) {
-		fprintf(stderr, "usage: driver PATH-TO-KEYD [CASE-FILTER]\n");
+	if (argc >= 2 && !strcmp(argv[1], "--kernel")) {
+		drv_kernel = true;
+		printf("# against the kernel's PF_KEY (no keyd)\n");
+	} else if (argc < 2 || access(argv[1], X_OK)) {
+		fprintf(stderr, "usage: driver PATH-TO-KEYD|--kernel [CASE-FILTER]\n");
 		printf("0 passed, 1 failed\n");
 		return 2;
+	} else {
+		drv_keyd_bin = argv[1];
 	}
-	drv_keyd_bin = argv[1];
 	if (getenv("KEYSH_VALGRIND") && !strcmp(getenv("KEYSH_VALGRIND"), "1"))
 		printf("# keyd runs under valgrind --error-exitcode=99 --track-origins=yes\n");
 	for (c = cases; c; c = c->next) {

@@ -173,6 +173,10 @@ DTEST(cve_2022_3028_concurrent_register)
 	for (i = 0; i < NREG; i++)
 		CHECK(drv_roundtrip(fd[i], &m, SADB_REGISTER, EEXIST));
 	/* And all of them are on the REGISTERED list. */
+	if (drv_keyd_only_part("ACQUIRE from a flow injected on the control socket")) {
+		drv_down(&k, fd, NREG);
+		return;
+	}
 	mb_esp_policy(&m, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.0.0.1", "10.0.0.2", 2);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
 	for (i = 0; i < NREG; i++)
@@ -293,16 +297,20 @@ DTEST(cve_2026_43088_in6_tail_zero)
 	if (!drv_up(&k, fd, 2))
 		return;
 	REQUIRE(drv_register_fd(fd[1], SADB_SATYPE_ESP));
-	mb_esp_policy(&m, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "2001:db8::1", "2001:db8::2", 1);
-	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, 0));
-	drv_drain(fd[1], 100);
-	CHECK(!drv_ctl(&k, "flow out 2001:db8::1 2001:db8::2 udp 5 6 100", out, sizeof(out)));
-	CHECK(!strcmp(out, "ok acquire"));
-	if (RX_EXPECT(fd[1], &r, SADB_ACQUIRE, 0)) {
-		a = rx_ext(&r, SADB_EXT_ADDRESS_SRC);
-		CHECK(a && a->sadb_address_len == 5 && rx_addr_tail_zero(a));
-		a = rx_ext(&r, SADB_EXT_ADDRESS_DST);
-		CHECK(a && a->sadb_address_len == 5 && rx_addr_tail_zero(a));
+	if (!drv_keyd_only_part("ACQUIRE from a flow injected on the control socket")) {
+		mb_esp_policy(&m, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "2001:db8::1", "2001:db8::2",
+			      1);
+		CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, 0));
+		drv_drain(fd[1], 100);
+		CHECK(!drv_ctl(&k, "flow out 2001:db8::1 2001:db8::2 udp 5 6 100", out,
+			       sizeof(out)));
+		CHECK(!strcmp(out, "ok acquire"));
+		if (RX_EXPECT(fd[1], &r, SADB_ACQUIRE, 0)) {
+			a = rx_ext(&r, SADB_EXT_ADDRESS_SRC);
+			CHECK(a && a->sadb_address_len == 5 && rx_addr_tail_zero(a));
+			a = rx_ext(&r, SADB_EXT_ADDRESS_DST);
+			CHECK(a && a->sadb_address_len == 5 && rx_addr_tail_zero(a));
+		}
 	}
 	/* MIGRATE over IPv6 tunnel endpoints. */
 	tunnel_policy(&m, SADB_X_SPDADD, true, "2001:db8::a", "2001:db8::b", 2);

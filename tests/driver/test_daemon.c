@@ -35,6 +35,8 @@ DTEST(daemon_command_line)
 {
 	char out[4096];
 
+	if (drv_keyd_only("keyd as a program (command line, socket files, daemon mode)"))
+		return;
 	CHECK_EQ(run("--version", out, sizeof(out)), 0);
 	CHECK(!strncmp(out, "keyd ", 5));
 	CHECK_EQ(run("--help", out, sizeof(out)), 0);
@@ -51,6 +53,8 @@ DTEST(daemon_socket_modes)
 	struct stat st;
 	int fd[1];
 
+	if (drv_keyd_only("keyd as a program (command line, socket files, daemon mode)"))
+		return;
 	if (!drv_up(&k, fd, 1))
 		return;
 	REQUIRE_EQ(stat(k.sock, &st), 0);
@@ -102,6 +106,8 @@ DTEST(daemon_peercred)
 	int fd[1];
 	struct mb m;
 
+	if (drv_keyd_only("keyd as a program (command line, socket files, daemon mode)"))
+		return;
 	if (geteuid() != 0) {
 		drv_skip("needs root to act as another uid");
 		return;
@@ -127,6 +133,8 @@ DTEST(daemon_second_instance_refused)
 	char out[4096], args[512];
 	struct mb m;
 
+	if (drv_keyd_only("keyd as a program (command line, socket files, daemon mode)"))
+		return;
 	if (!drv_up(&k, fd, 1))
 		return;
 	snprintf(args, sizeof(args), "--foreground --socket %s", k.sock);
@@ -143,6 +151,8 @@ DTEST(daemon_detach_pidfile)
 	FILE *f;
 	int pid = 0, i;
 
+	if (drv_keyd_only("keyd as a program (command line, socket files, daemon mode)"))
+		return;
 	REQUIRE(mkdtemp(dir));
 	snprintf(pidf, sizeof(pidf), "%s/keyd.pid", dir);
 	snprintf(sock, sizeof(sock), "%s/k.sock", dir);

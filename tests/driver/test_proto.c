@@ -110,6 +110,7 @@ DTEST(proto_promisc)
 /*
  * Header faults: where sendmsg() on a PF_KEY socket fails, keyd answers with
  * the request header, sadb_msg_len = 2 and sadb_msg_errno set (man keyd).
+ * The kernel's PF_KEY fails the sendmsg() itself and sends nothing.
  */
 static void fault(int fd, int other, const void *msg, size_t len, uint8_t type, int err)
 {
@@ -124,6 +125,12 @@ static void fault(int fd, int other, const void *msg, size_t len, uint8_t type, 
 	want.sadb_msg_version = PF_KEY_V2;
 	want.sadb_msg_len = 2;
 	want.sadb_msg_errno = (uint8_t)err;
+	if (drv_kernel) {
+		CHECK_EQ(drv_send(fd, msg, len), -err);
+		CHECK(drv_quiet(fd, 50));
+		CHECK(drv_quiet(other, 50));
+		return;
+	}
 	CHECK_EQ(drv_send(fd, msg, len), 0);
 	n = drv_recv(fd, got, sizeof(got), 2000);
 	CHECK_EQ(n, 16);
@@ -215,6 +222,10 @@ DTEST(proto_broadcast_targets)
 	CHECK_EQ(drv_drain(fd[M], 100), 2);
 
 	/* ACQUIRE from a flow: REGISTERED (and M). */
+	if (drv_keyd_only_part("ACQUIRE from a flow injected on the control socket")) {
+		drv_down(&k, fd, 4);
+		return;
+	}
 	mb_esp_policy(&m, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.1.0.1", "10.1.0.2", 4);
 	CHECK_EQ(drv_send(fd[S], m.b, m.len), 0);
 	CHECK(RX_EXPECT(fd[S], &r, SADB_X_SPDADD, 0));
@@ -232,7 +243,8 @@ DTEST(proto_broadcast_targets)
 
 /*
  * A reader that never reads: broadcasts to it are dropped once its queue is
- * full (counted in stats, like af_key's silent ENOBUFS), the sender keeps
+ * full (counted in keyd's stats; the kernel drops as silently as af_key's
+ * ENOBUFS, with no counter the driver can read), the sender keeps
  * getting every reply, and what the slow reader finally reads is whole.
  */
 DTEST(proto_lost_events)
@@ -251,7 +263,8 @@ DTEST(proto_lost_events)
 			break;
 	}
 	CHECK_EQ(i, n);
-	CHECK(drv_stat(&k, "drops") > 0);
+	if (!drv_keyd_only_part("keyd's drop counter"))
+		CHECK(drv_stat(&k, "drops") > 0);
 	while (rx_get(fd[1], &r, 200) == 0) {
 		if (r.h->sadb_msg_type != SADB_ADD || r.h->sadb_msg_errno ||
 		    r.h->sadb_msg_seq != (uint32_t)got + 1)

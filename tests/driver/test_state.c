@@ -126,6 +126,8 @@ DTEST(state_restart_same_dump)
 	struct stat st;
 	int fd, status;
 
+	if (drv_keyd_only("keyd --state file"))
+		return;
 	REQUIRE_EQ(drv_keyd_start(&k, true, NULL), 0);
 	fd = drv_connect(&k);
 	REQUIRE(fd >= 0);
@@ -175,6 +177,8 @@ DTEST(state_saved_before_crash)
 	int fd;
 	struct mb m;
 
+	if (drv_keyd_only("keyd --state file"))
+		return;
 	REQUIRE_EQ(drv_keyd_start(&k, true, NULL), 0);
 	fd = drv_connect(&k);
 	REQUIRE(fd >= 0);
@@ -259,6 +263,8 @@ DTEST(state_corrupt_file_refused)
 	ssize_t n;
 	int fd;
 
+	if (drv_keyd_only("keyd --state file"))
+		return;
 	REQUIRE_EQ(drv_keyd_start(&k, true, NULL), 0);
 	fd = drv_connect(&k);
 	REQUIRE(fd >= 0);
@@ -302,6 +308,8 @@ DTEST(state_unwritable_refused)
 	char cmd[512];
 	int st;
 
+	if (drv_keyd_only("keyd --state file"))
+		return;
 	snprintf(cmd, sizeof(cmd), "%s --foreground --socket /tmp/keyd-drv-unw.sock "
 		 "--state /nonexistent-dir/state 2>/dev/null", drv_keyd_bin);
 	st = system(cmd);
@@ -316,6 +324,8 @@ DTEST(state_follows_timer_expiry)
 	struct mb m;
 	int fd;
 
+	if (drv_keyd_only("keyd --state file"))
+		return;
 	REQUIRE_EQ(drv_keyd_start(&k, true, NULL), 0);
 	fd = drv_connect(&k);
 	REQUIRE(fd >= 0);

@@ -186,6 +186,11 @@ TEST(core_migrate_moves_sas_and_policy)
 	migrate_msg(&m, "192.168.0.1", "192.168.0.2", "192.168.9.1", "192.168.9.2", 100);
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	REQUIRE_EQ(b.n, 1);	/* ALL */
+	/* the sender gets the announcement and no error reply: af_key's
+	 * xfrm_migrate ignores the broadcast's -ESRCH */
+	REQUIRE_EQ(a.n, 1);
+	CHECK_EQ(cap_hdr(&a, 0)->sadb_msg_type, SADB_X_MIGRATE);
+	CHECK_EQ(cap_hdr(&a, 0)->sadb_msg_errno, 0);
 	REQUIRE_EQ(cap_exts(&b, 0, &x), 0);
 	CHECK_EQ(x.msg->sadb_msg_type, SADB_X_MIGRATE);
 	CHECK_EQ(x.msg->sadb_msg_satype, SADB_SATYPE_ESP);

@@ -137,8 +137,8 @@ TEST(core_sa_delete_broadcast_and_esrch)
 	REQUIRE_EQ(e.b.n, 1);
 	REQUIRE_EQ(cap_exts(&e.b, 0, &x), 0);
 	CHECK_EQ(x.msg->sadb_msg_type, SADB_DELETE);
-	/* af_key reports the deleted state as DYING, keys included */
-	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_state, SADB_SASTATE_DYING);
+	/* af_key reports the deleted state as DEAD, keys included */
+	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_state, SADB_SASTATE_DEAD);
 	CHECK(x.ext[SADB_EXT_KEY_ENCRYPT]);
 	REQUIRE_EQ(send_sa_op(&e.a, SADB_DELETE, SADB_SATYPE_ESP, 0x1000, "10.0.0.1", "10.0.0.2"), 0);
 	CHECK_EQ(cap_errno(&e.a), ESRCH);
@@ -165,7 +165,7 @@ TEST(core_sa_add_errors)
 	CHECK_EQ(cap_errno(&e.a), EEXIST);
 	REQUIRE_EQ(add_esp(&e.a, SADB_UPDATE, 0x2000, "10.0.0.1", "10.0.0.2"), 0);
 	CHECK_EQ(cap_errno(&e.a), ESRCH);
-	for (i = 0; i < 17; i++) {
+	for (i = 0; i < 19; i++) {
 		uint8_t satype = SADB_SATYPE_ESP, auth = SADB_AALG_SHA1HMAC, enc = SADB_X_EALG_AESCBC;
 		unsigned int abits = 160, ebits = 128;
 		bool akey = true, ekey = true, hard = false, soft = false, sa = true;
@@ -191,8 +191,14 @@ TEST(core_sa_add_errors)
 			 want = EINVAL; break;			/* CALG above 4 */
 		case 15: satype = SADB_X_SATYPE_IPCOMP; auth = 0; enc = SADB_X_CALG_DEFLATE;
 			 akey = ekey = false; want = 0; break;
-		case 16: satype = SADB_SATYPE_ESP; auth = 0; enc = SADB_EALG_NULL; ekey = false;
-			 akey = false; want = 0; break;		/* NULL cipher, no key */
+		case 16: satype = SADB_SATYPE_ESP; auth = SADB_X_AALG_SHA2_256HMAC; abits = 256;
+			 enc = SADB_EALG_NULL; ekey = false;
+			 want = EINVAL; break;	/* af_key: ESP needs KEY_ENCRYPT, NULL too */
+		case 17: satype = SADB_SATYPE_ESP; auth = SADB_X_AALG_SHA2_256HMAC; abits = 256;
+			 enc = SADB_EALG_NULL; ebits = 0;
+			 want = 0; break;	/* setkey's -E null "": a zero-bit key */
+		case 18: satype = SADB_SATYPE_ESP; auth = 0; enc = SADB_EALG_NULL; ebits = 0;
+			 akey = false; want = 0; break;		/* NULL cipher, no auth */
 		}
 		mb_hdr(&m, SADB_ADD, satype, 0);
 		if (sa)
@@ -445,8 +451,9 @@ TEST(core_sa_update_mature_changes_lifetimes_only)
 	REQUIRE_EQ(mb_send(&e.a, &m), 0);
 	REQUIRE_EQ(cap_exts(&e.a, 0, &x), 0);
 	CHECK_EQ(x.msg->sadb_msg_type, SADB_UPDATE);
-	/* the broadcast shows the request's (discarded) copy: DYING */
-	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_state, SADB_SASTATE_DYING);
+	/* the broadcast shows the request's copy, which xfrm_state_update
+	 * marks DEAD after copying its lifetimes into the installed SA */
+	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_state, SADB_SASTATE_DEAD);
 	cap_clear(&e.a);
 	REQUIRE_EQ(send_sa_op(&e.a, SADB_GET, SADB_SATYPE_ESP, 0x1000, "10.0.0.1", "10.0.0.2"), 0);
 	REQUIRE_EQ(cap_exts(&e.a, 0, &x), 0);

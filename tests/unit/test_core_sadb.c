@@ -92,11 +92,11 @@ TEST(core_sadb_wire_state_and_satype)
 	sa.dying = true;
 	CHECK_EQ(pfkm_sa_wire_state(&sa), SADB_SASTATE_DYING);
 	sa.state = PFKM_SA_ERROR;
-	CHECK_EQ(pfkm_sa_wire_state(&sa), SADB_SASTATE_DYING);
+	CHECK_EQ(pfkm_sa_wire_state(&sa), SADB_SASTATE_DEAD);
 	sa.state = PFKM_SA_EXPIRED;
 	CHECK_EQ(pfkm_sa_wire_state(&sa), SADB_SASTATE_DEAD);
 	sa.state = PFKM_SA_DEAD;
-	CHECK_EQ(pfkm_sa_wire_state(&sa), SADB_SASTATE_DYING);
+	CHECK_EQ(pfkm_sa_wire_state(&sa), SADB_SASTATE_DEAD);
 	CHECK_EQ(pfkm_sa_satype2proto(SADB_SATYPE_UNSPEC), IPSEC_PROTO_ANY);
 	CHECK_EQ(pfkm_sa_satype2proto(SADB_X_SATYPE_IPCOMP), IPPROTO_COMP);
 	CHECK_EQ(pfkm_sa_satype2proto(SADB_SATYPE_RSVP), 0);

@@ -166,6 +166,7 @@ TEST(core_spd_add_reply_fields)
 	struct mb m;
 	struct sadb_x_policy *p;
 
+	os_user_clock_set(1800000000, 1000000);
 	pfkm_net_create(&net);
 	cap_open(net, &a);
 	cap_open(net, &b);
@@ -183,7 +184,8 @@ TEST(core_spd_add_reply_fields)
 	CHECK_EQ(x.msg->sadb_msg_type, SADB_X_SPDADD);
 	CHECK_EQ(x.msg->sadb_msg_satype, 0);
 	CHECK_EQ(x.msg->sadb_msg_seq, 21);
-	CHECK_EQ(x.msg->sadb_msg_reserved, 2);	/* refcount: ours + table's */
+	/* refcount as af_key reads it: creator + table + pending timer */
+	CHECK_EQ(x.msg->sadb_msg_reserved, 3);
 	ad = PFKM_EXT(&x, SADB_EXT_ADDRESS_DST, struct sadb_address);
 	REQUIRE(ad);
 	CHECK_EQ(ad->sadb_address_prefixlen, 16);
@@ -221,6 +223,80 @@ TEST(core_spd_add_reply_fields)
 	cap_close(&a);
 	cap_close(&b);
 	pfkm_net_destroy(net);
+	os_user_clock_release();
+}
+
+/* sadb_msg_reserved of the first SPDDUMP entry (the newest policy). */
+static unsigned int dump_refcnt(struct cap *c)
+{
+	struct mb m;
+
+	cap_clear(c);
+	mb_hdr(&m, SADB_X_SPDDUMP, 0, 1);
+	if (mb_send(c, &m) || !c->n)
+		return 999;
+	return cap_hdr(c, 0)->sadb_msg_reserved;
+}
+
+/*
+ * af_key's refcount includes the policy timer's reference: armed for one
+ * second by xfrm_policy_insert, kept armed only while a time lifetime is
+ * set. Deleted policies carry only the deleter's reference.
+ */
+TEST(core_spd_refcnt_counts_policy_timer)
+{
+	struct pfkm_net *net;
+	struct cap a;
+	struct pfkm_exts x;
+	struct sadb_x_policy *p;
+	uint32_t id;
+	struct mb m;
+
+	os_user_clock_set(1800000000, 1000000);
+	pfkm_net_create(&net);
+	cap_open(net, &a);
+	REQUIRE_EQ(spdadd_esp(&a, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.0.0.1", "10.0.0.2",
+			      IPSEC_LEVEL_REQUIRE, 0), 0);
+	REQUIRE_EQ(cap_exts(&a, a.n - 1, &x), 0);
+	CHECK_EQ(x.msg->sadb_msg_reserved, 3);
+	id = PFKM_EXT(&x, SADB_X_EXT_POLICY, struct sadb_x_policy)->sadb_x_policy_id;
+	os_user_clock_advance(999);
+	CHECK_EQ(dump_refcnt(&a), 2);
+	os_user_clock_advance(1);
+	CHECK_EQ(dump_refcnt(&a), 1);
+	/* SPDGET after the first second: lookup + table */
+	cap_clear(&a);
+	mb_hdr(&m, SADB_X_SPDGET, 0, 5);
+	mb_policy(&m, 0, 0, id, 0);
+	REQUIRE_EQ(mb_send(&a, &m), 0);
+	REQUIRE_EQ(a.n, 1);
+	CHECK_EQ(cap_hdr(&a, 0)->sadb_msg_reserved, 2);
+	/* a soft use-time limit keeps the timer armed */
+	mb_hdr(&m, SADB_X_SPDADD, 0, 22);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.3", -1, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.4", -1, IPSEC_PROTO_ANY, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 0, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, 0, 0, 600);
+	p = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, p, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	cap_clear(&a);
+	REQUIRE_EQ(mb_send(&a, &m), 0);
+	REQUIRE_EQ(cap_exts(&a, 0, &x), 0);
+	CHECK_EQ(x.msg->sadb_msg_errno, 0);
+	CHECK_EQ(x.msg->sadb_msg_reserved, 3);
+	os_user_clock_advance(5000);
+	CHECK_EQ(dump_refcnt(&a), 2);
+	/* SPDDELETE2: unlinked, the timer cancelled: the deleter's only */
+	cap_clear(&a);
+	mb_hdr(&m, SADB_X_SPDDELETE2, 0, 7);
+	mb_policy(&m, 0, 0, id, 0);
+	REQUIRE_EQ(mb_send(&a, &m), 0);
+	REQUIRE_EQ(a.n, 1);
+	CHECK_EQ(cap_hdr(&a, 0)->sadb_msg_type, SADB_X_SPDDELETE2);
+	CHECK_EQ(cap_hdr(&a, 0)->sadb_msg_reserved, 1);
+	cap_close(&a);
+	pfkm_net_destroy(net);
+	os_user_clock_release();
 }
 
 TEST(core_spd_add_errors)
@@ -332,6 +408,7 @@ TEST(core_spd_get_delete_dump_flush)
 	uint32_t id_out, id_in;
 	struct mb m;
 
+	os_user_clock_set(1800000000, 1000000);
 	pfkm_net_create(&net);
 	cap_open(net, &a);
 	cap_open(net, &b);
@@ -355,7 +432,8 @@ TEST(core_spd_get_delete_dump_flush)
 	CHECK_EQ(id_in % 8, 0);
 	cap_clear(&a);
 	cap_clear(&b);
-	/* SPDGET by id: ONE, type and version of the request, refcnt 2 */
+	/* SPDGET by id: ONE, type and version of the request, refcnt 3
+	 * (lookup + table + the first second's timer) */
 	mb_hdr(&m, SADB_X_SPDGET, 0, 5);
 	mb_policy(&m, 0, 0, id_out, 0);
 	REQUIRE_EQ(mb_send(&a, &m), 0);
@@ -363,7 +441,7 @@ TEST(core_spd_get_delete_dump_flush)
 	CHECK_EQ(b.n, 0);
 	REQUIRE_EQ(cap_exts(&a, 0, &x), 0);
 	CHECK_EQ(x.msg->sadb_msg_type, SADB_X_SPDGET);
-	CHECK_EQ(x.msg->sadb_msg_reserved, 2);
+	CHECK_EQ(x.msg->sadb_msg_reserved, 3);
 	CHECK_EQ(x.msg->sadb_msg_seq, 5);
 	/* an id whose low bits say fwd but is not there: ENOENT; dir bits 3+: EINVAL */
 	mb_hdr(&m, SADB_X_SPDGET, 0, 5);
@@ -378,13 +456,14 @@ TEST(core_spd_get_delete_dump_flush)
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	CHECK_EQ(cap_errno(&a), EINVAL);
 	cap_clear(&a);
-	/* SPDDUMP: newest first, seq counting up to 0, refcnt 1 */
+	/* SPDDUMP: newest first, seq counting up to 0, refcnt 2 (table +
+	 * timer) during the policy's first second */
 	mb_hdr(&m, SADB_X_SPDDUMP, 0, 1);
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	REQUIRE_EQ(a.n, 2);
 	REQUIRE_EQ(cap_exts(&a, 0, &x), 0);
 	CHECK_EQ(x.msg->sadb_msg_seq, 1);
-	CHECK_EQ(x.msg->sadb_msg_reserved, 1);
+	CHECK_EQ(x.msg->sadb_msg_reserved, 2);
 	CHECK_EQ(PFKM_EXT(&x, SADB_X_EXT_POLICY, struct sadb_x_policy)->sadb_x_policy_id, id_in);
 	REQUIRE_EQ(cap_exts(&a, 1, &x), 0);
 	CHECK_EQ(x.msg->sadb_msg_seq, 0);
@@ -431,4 +510,5 @@ TEST(core_spd_get_delete_dump_flush)
 	cap_close(&a);
 	cap_close(&b);
 	pfkm_net_destroy(net);
+	os_user_clock_release();
 }

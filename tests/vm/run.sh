@@ -6,8 +6,9 @@
 # our programs and their libraries, the kernel's crypto/xfrm modules in
 # dependency order, af_key.ko and pfkeyv2.ko), then boots twice under
 # qemu TCG (never KVM) with panic_on_warn=1 oops=panic:
-#   1. keysh.mode=afkey    Linux af_key records the corpus
-#   2. keysh.mode=pfkeyv2  our module: self-tests, corpus, driver, reload
+#   1. keysh.mode=afkey    Linux af_key records the corpus; keysh's bats suite
+#   2. keysh.mode=pfkeyv2  our module: self-tests, corpus, driver --kernel,
+#                          keysh's bats suite, reload, stress
 # A boot passes only if "success" appears on its second serial port, which
 # /init writes after a passing suite. The two corpus recordings (third serial
 # port) are compared by diffcmp. Last line: "N passed, N failed".
@@ -100,7 +101,8 @@ boot() { # mode [extra kernel arguments]
 	rm -f "$out/result.$1" "$out/data.$1"
 	: > "$out/result.$1"
 	: > "$out/data.$1"
-	timeout --foreground "${VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max \
+	# 480 s: each boot also runs keysh's bats suite (~1-2 min under TCG).
+	timeout --foreground "${VM_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -cpu max \
 		-smp 2 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
 		-kernel "$kimg" -initrd "$out/initramfs.gz" \
 		-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=$1 ${2:-}" \

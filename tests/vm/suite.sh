@@ -1,9 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # suite.sh: the tests run inside the VM (called by /init with the mode).
-#   afkey    Linux af_key.ko owns PF_KEY: record the differential corpus.
+#   afkey    Linux af_key.ko owns PF_KEY: record the differential corpus;
+#            keysh's bats suite in kernel mode (KEYSH_BACKEND=kernel).
 #   pfkeyv2  our module: load (self-tests), refuse-while-af_key, corpus,
-#            driver suite, live-state unload/reload, stress.
+#            driver suite (driver --kernel), keysh's bats suite in kernel
+#            mode, live-state unload/reload, stress (tests/vm/stress.c and
+#            4 keysh writers with a keysh dumper and monitor).
 #   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm.
 # Each test prints "VMTEST ok NAME" or "VMTEST FAIL NAME" on the console
 # (tests/vm/run.sh counts them); corpus output goes to /dev/ttyS2, which is
@@ -112,11 +115,53 @@ kfuzz() { # mutated corpus messages for keysh.fuzz seconds; a bug kills the VM
 	return 0
 }
 
-bats_kernel() { # keysh's bats suite against the kernel's PF_KEY
+# Tests of keyd-only behaviour whose files (owned elsewhere) do not skip in
+# kernel mode yet: left out of the kernel runs by name, each with the reason.
+bats_kernel_out='events lost to a full receive buffer are counted and printed|the count comes from keyd stats; kernel PF_KEY (af_key and pfkeyv2) reports no drops to the reader'
+
+bats_kernel() { # keysh's bats suite (tests/bats) against the kernel's PF_KEY
 	[ -x /usr/bin/bats ] || { echo "bats not in the initramfs"; return 77; }
-	grep -q 'KEYSH_BACKEND' /tests/bats/fixtures/suite.bash ||
-		{ echo "tests/bats has no KEYSH_BACKEND=kernel mode yet"; return 77; }
-	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap /tests/bats/[0-9]*.bats
+	[ -x /bin/keysh ] || { echo "no keysh in the initramfs"; return 77; }
+	echo "$bats_kernel_out" | while IFS='|' read -r name why; do
+		echo "not run: \"$name\": $why"
+	done
+	# bats --filter takes a regex: every test name but those, escaped.
+	re=$(sed -n 's/^@test "\(.*\)" {$/\1/p' /tests/bats/[0-9]*.bats |
+		grep -vxF "$(echo "$bats_kernel_out" | cut -d'|' -f1)" |
+		sed 's/[][\.*^$(){}?+|]/\\&/g' | paste -sd'|')
+	# Two halves at once, the second in a network namespace of its own
+	# (its own SADB/SPD in af_key and pfkeyv2 alike): bats, bash and jq
+	# are slow under TCG and the VM has two CPUs.
+	set -- /tests/bats/[0-9]*.bats
+	a= b=
+	for f; do
+		case "$f" in
+		*/0[13]*|*/06*|*/08*) a="$a $f" ;;
+		*) b="$b $f" ;;
+		esac
+	done
+	echo "$re" > /tmp/bats.re
+	cat > /tmp/bats-group.sh <<-'EOF'
+	out=$1
+	shift
+	KEYSH_BUILD=/bin KEYSH_BACKEND=kernel bats --tap --filter "^($(cat /tmp/bats.re))\$" "$@" \
+		> "$out" 2>&1
+	echo $? > "$out.rc"
+	EOF
+	s0=$(date +%s)
+	# shellcheck disable=SC2086
+	sh /tmp/bats-group.sh /tmp/bats.a.tap $a &
+	# shellcheck disable=SC2086
+	unshare -n sh /tmp/bats-group.sh /tmp/bats.b.tap $b
+	wait
+	cat /tmp/bats.a.tap /tmp/bats.b.tap > /tmp/bats.tap
+	# Only failures and skips in full; the count of the rest.
+	grep -v '^ok [0-9]* [^#]*$' /tmp/bats.tap
+	echo "bats: $(grep -c '^ok' /tmp/bats.tap) ok ($(grep -c '^ok .* # skip' /tmp/bats.tap)" \
+		"skipped), $(grep -c '^not ok' /tmp/bats.tap) not ok in $(($(date +%s) - s0)) s"
+	keysh --backend kernel 'flush; spdflush;' || return 1
+	[ "$(cat /tmp/bats.a.tap.rc /tmp/bats.b.tap.rc)" = "0
+0" ] && ! grep -q '^not ok' /tmp/bats.tap && grep -q '^ok' /tmp/bats.tap
 }
 
 keysh_stress() { # 4 keysh writers x N/4 SAs, keysh -D loop and keysh -x meanwhile
@@ -148,9 +193,9 @@ keysh_stress() { # 4 keysh writers x N/4 SAs, keysh -D loop and keysh -x meanwhi
 	[ "$rc" = 0 ] || { grep -h -c . /tmp/ks.out.*; tail -n 2 /tmp/ks.out.*; ks_missing; ks_clean; return 1; }
 	[ -s /tmp/ks.err ] && { cat /tmp/ks.err; ks_clean; return 1; }
 	proc_has sas $((q * 4)) || { ks_clean; return 1; }
-	n=$(keysh --backend kernel -D | grep -c '^	esp mode=')
-	echo "keysh -D lists $n SAs"
-	[ "$n" = $((q * 4)) ] && ks_clean
+	listed=$(keysh --backend kernel -D | grep -c '^	esp mode=')
+	echo "keysh -D lists $listed SAs"
+	[ "$listed" = $((q * 4)) ] && ks_clean
 }
 
 ks_missing() { # which SPIs of the keysh stress are not in the SADB, and what keysh said
@@ -234,6 +279,7 @@ afkey)
 	t insmod-af_key insmod $ko/af_key.ko
 	t corpus-afkey corpus afkey
 	t keysh-afkey keysh_smoke afkey
+	t bats-keysh-afkey bats_kernel
 	t stress-afkey stress
 	t kfuzz-afkey kfuzz
 	;;
