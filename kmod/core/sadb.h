@@ -110,6 +110,8 @@ struct pfkm_sa {
 	/* NAT-T encapsulation (type 0 = none); ports network order. */
 	uint8_t natt_type;
 	uint16_t natt_sport, natt_dport;
+
+	void *dp;			/* data-path state, owned and freed by dp.c */
 };
 
 /* Outbound selection / larval key. */
