@@ -108,11 +108,22 @@ void pfkm_ah_fini(struct pfkm_ah *ah)
 	os_wipe(ah, sizeof(*ah));
 }
 
+/* 8-byte aligned for IPv6 (RFC 4302 s2.6) and, as Linux ah4 sends and by
+ * default requires, for IPv4 too (RFC 4302 asks only 4 there; the ICV
+ * covers the padding, sent as zeros). */
 size_t pfkm_ah_hdr_len(const struct pfkm_ah *ah, int ipver)
 {
-	size_t n = PFKM_AH_HDR + ah->icv_len, a = ipver == 6 ? 8 : 4;
+	(void)ipver;
+	return (PFKM_AH_HDR + ah->icv_len + 7u) / 8u * 8u;
+}
 
-	return (n + a - 1) / a * a;
+/* Inbound IPv4 also accepts the 4-byte aligned form (RFC 4302 peers,
+ * Linux states with `flag align4`). */
+static bool ahlen_ok(const struct pfkm_ah *ah, int ipver, size_t ahlen)
+{
+	size_t n4 = (PFKM_AH_HDR + ah->icv_len + 3u) / 4u * 4u;
+
+	return ahlen == pfkm_ah_hdr_len(ah, ipver) || (ipver == 4 && ahlen == n4);
 }
 
 /* AH protects whole packets: fragments are reassembled before AH input
@@ -456,7 +467,7 @@ int pfkm_ah_decap(struct pfkm_ah *ah, struct pfkm_replay *rp, uint8_t *pkt, size
 		return ret;
 	ver = pkt[0] >> 4;
 	ahlen = (pkt[ah_off + 1] + 2u) * 4;
-	if (ahlen != pfkm_ah_hdr_len(ah, ver))
+	if (!ahlen_ok(ah, ver, ahlen))
 		return -EINVAL;
 	if (get32(pkt + ah_off + 4) != ah->spi)
 		return -EINVAL;

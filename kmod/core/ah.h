@@ -4,8 +4,9 @@
  * one direction of one SA.
  *
  * AH header: next header(1) | payload len(1) = words - 2 | reserved(2) |
- *            SPI(4) | seq low(4) | ICV, padded to 4 bytes (IPv4) or 8
- *            bytes (IPv6).
+ *            SPI(4) | seq low(4) | ICV, padded to 8 bytes (IPv6 by
+ *            RFC 4302; IPv4 as Linux ah4, which refuses 4 unless `align4`);
+ *            inbound IPv4 accepts 4-byte padding too.
  * The ICV covers the IP header with its mutable fields as zero, the AH
  * header with a zero ICV, the rest of the packet and, with ESN, the high 32
  * bits of the sequence number (RFC 4302 s3.3.3):
@@ -47,7 +48,7 @@ int pfkm_ah_init(struct pfkm_ah *ah, uint32_t spi, bool esn,
 		 const struct pfkm_alg *auth, const uint8_t *key, size_t key_len);
 void pfkm_ah_fini(struct pfkm_ah *ah);
 
-/* AH header length (with ICV and padding) in an IPv4 (4) / IPv6 (6) packet. */
+/* AH header length (with ICV and padding) sent in an IPv4 (4) / IPv6 (6) packet. */
 size_t pfkm_ah_hdr_len(const struct pfkm_ah *ah, int ipver);
 
 /*

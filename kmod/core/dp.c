@@ -19,6 +19,8 @@ struct dp_sa {
 	uint32_t spi;
 	uint8_t proto;
 	uint64_t add_ms;
+	unsigned int family;		/* copies for pfkm_dp_sa_each */
+	struct pfkm_addr daddr;
 	bool ready;
 	struct pfkm_esp esp;
 	struct pfkm_ah ah;
@@ -102,23 +104,42 @@ static bool dp_sa_valid(const struct dp_sa *d, const struct pfkm_sa *sa)
 	return d->sa == sa && d->spi == sa->spi && d->proto == sa->proto && d->add_ms == sa->add_ms;
 }
 
-/* The side-table entry of a usable SA, created (keyed) on first use. */
+/*
+ * The SA's entry still in the SADB, found by its exact key: d->sa's memory
+ * is read only when the SADB holds that very pointer (the SA may have been
+ * freed, and another allocated at its address).
+ */
+static struct pfkm_sa *dp_sa_owner(struct pfkm_net *net, const struct dp_sa *d)
+{
+	struct pfkm_sa *sa = pfkm_sadb_lookup(&net->sadb, d->family, &d->daddr, d->spi, d->proto);
+
+	return sa && sa == d->sa && sa->add_ms == d->add_ms ? sa : NULL;
+}
+
+/* Free tab[i] (swapping the last entry in) and clear its SA's pointer. */
+static void dp_sa_drop(struct pfkm_dp *dp, size_t i)
+{
+	struct dp_sa *d = dp->tab[i];
+	struct pfkm_sa *sa = dp_sa_owner(dp->net, d);
+
+	if (sa && sa->dp == d)
+		sa->dp = NULL;
+	dp_sa_free(d);
+	dp->tab[i] = dp->tab[--dp->n];
+}
+
+/* The data-path state of a usable SA (sa->dp, O(1)), created (keyed) on
+ * first use and kept in the table that gc, listing and destroy walk. */
 static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 {
-	struct dp_sa *d = NULL;
-	size_t i;
+	struct dp_sa *d = sa->dp;
 	int ret;
 
-	for (i = 0; i < dp->n; i++) {
-		if (dp->tab[i]->sa != sa)
-			continue;
-		if (dp_sa_valid(dp->tab[i], sa))
-			return dp->tab[i];
-		/* same address, another SA: the old one was freed */
-		dp_sa_free(dp->tab[i]);
-		dp->tab[i] = dp->tab[--dp->n];
-		break;
-	}
+	if (d && dp_sa_valid(d, sa))
+		return d;
+	/* sa->dp is cleared whenever its entry goes; an entry that no longer
+	 * matches (SPI or add time changed) is left to pfkm_dp_gc */
+	sa->dp = NULL;
 	if (dp->n == dp->cap) {
 		size_t cap = dp->cap ? dp->cap * 2 : 16;
 		struct dp_sa **t = os_zalloc(cap * sizeof(*t));
@@ -138,6 +159,8 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	d->spi = sa->spi;
 	d->proto = sa->proto;
 	d->add_ms = sa->add_ms;
+	d->family = sa->family;
+	d->daddr = sa->daddr;
 	if (sa->proto == IPPROTO_ESP)
 		ret = pfkm_esp_init(&d->esp, os_ntohl(sa->spi), false, sa->enc, sa->enc_key,
 				    (sa->enc_bits + 7) / 8, sa->auth_id ? sa->auth : NULL,
@@ -155,6 +178,7 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	}
 	d->ready = true;
 	dp->tab[dp->n++] = d;
+	sa->dp = d;
 	return d;
 }
 
@@ -171,14 +195,23 @@ int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out)
 
 void pfkm_dp_destroy(struct pfkm_dp *dp)
 {
-	size_t i;
-
 	if (!dp)
 		return;
-	for (i = 0; i < dp->n; i++)
-		dp_sa_free(dp->tab[i]);
+	/* the SADB may outlive us (module unload): clear the SAs' pointers */
+	os_mutex_lock(&dp->net->lock);
+	while (dp->n)
+		dp_sa_drop(dp, dp->n - 1);
+	os_mutex_unlock(&dp->net->lock);
 	os_free(dp->tab);
 	os_free(dp);
+}
+
+/* Is d's SA still in the SADB and usable? */
+static bool dp_sa_live(struct pfkm_net *net, const struct dp_sa *d)
+{
+	struct pfkm_sa *sa = dp_sa_owner(net, d);
+
+	return sa && sa->state == PFKM_SA_MATURE;
 }
 
 void pfkm_dp_gc(struct pfkm_dp *dp)
@@ -188,16 +221,10 @@ void pfkm_dp_gc(struct pfkm_dp *dp)
 
 	os_mutex_lock(&net->lock);
 	while (i < dp->n) {
-		struct dp_sa *d = dp->tab[i];
-		struct pfkm_sa *sa = pfkm_sadb_lookup_spi(&net->sadb, d->spi, d->proto);
-
-		/* compare the SA found by key, never read d->sa's memory */
-		if (sa && sa == d->sa && sa->add_ms == d->add_ms && sa->state == PFKM_SA_MATURE) {
+		if (dp_sa_live(net, dp->tab[i]))
 			i++;
-			continue;
-		}
-		dp_sa_free(d);
-		dp->tab[i] = dp->tab[--dp->n];
+		else
+			dp_sa_drop(dp, i);
 	}
 	os_mutex_unlock(&net->lock);
 }
@@ -505,6 +532,8 @@ int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
 		ret = decap_one(dp, buf, len, &used[n]);
 		if (ret == -ESRCH && n)
 			ret = -ENOENT;	/* buffer already changed: not the host's */
+		else if (ret == -ESRCH)
+			dp->st.unknown_spi++;
 		if (ret)
 			goto out;
 		n++;
@@ -546,20 +575,39 @@ int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t sp
 	unsigned int fam;
 	struct pfkm_sa *sa;
 	int ret = -ENOENT;
-	size_t i;
 
 	fam = pfkm_addr_from_sockaddr(dst, &a, NULL);
 	if (!fam)
 		return -EINVAL;
 	os_mutex_lock(&dp->net->lock);
 	sa = pfkm_sadb_lookup(&dp->net->sadb, fam, &a, spi_be, proto);
-	for (i = 0; sa && i < dp->n; i++) {
-		if (dp_sa_valid(dp->tab[i], sa)) {
-			*st = dp->tab[i]->st;
-			ret = 0;
-			break;
-		}
+	if (sa && sa->dp && dp_sa_valid(sa->dp, sa)) {
+		*st = ((struct dp_sa *)sa->dp)->st;
+		ret = 0;
 	}
 	os_mutex_unlock(&dp->net->lock);
 	return ret;
+}
+
+void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm_dp_sa_info *),
+		     void *arg)
+{
+	struct pfkm_dp_sa_info info;
+	size_t i;
+
+	os_mutex_lock(&dp->net->lock);
+	for (i = 0; i < dp->n; i++) {
+		const struct dp_sa *d = dp->tab[i];
+
+		if (!dp_sa_live(dp->net, d))
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.family = d->family;
+		memcpy(info.daddr, d->daddr.b, d->family == AF_INET ? 4 : 16);
+		info.spi_be = d->spi;
+		info.proto = d->proto;
+		info.st = d->st;
+		fn(arg, &info);
+	}
+	os_mutex_unlock(&dp->net->lock);
 }

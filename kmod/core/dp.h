@@ -6,11 +6,11 @@
  * lookup, replay check, decapsulation and the inbound policy check.
  *
  * Per-SA data-path state (ESP/AH transform, replay window, sequence
- * counter, packet counters) lives in a side table owned by struct pfkm_dp,
- * keyed by the SA pointer and validated against (spi, proto, add_ms) on each
- * use, because struct pfkm_sa (sadb.h) has no slot for it. The table is a
- * linear array: O(SAs) per packet, fine for a few dozen SAs; a pointer in
- * struct pfkm_sa is the future fix. pfkm_dp_gc drops entries of removed SAs.
+ * counter, packet counters) is reached from the SA in O(1) (sa->dp) and
+ * validated against (spi, proto, add_ms) on each use. dp.c owns and frees
+ * it: the SADB never reads sa->dp, so a removed SA's state stays in the
+ * table of struct pfkm_dp until pfkm_dp_gc (the kernel glue calls it every
+ * few seconds) finds the SA gone by its exact key and frees it.
  *
  * Locking: every call takes net->lock (a sleeping mutex): callers run in
  * process context (the kernel glue queues packets to a work item).
@@ -27,9 +27,19 @@ struct pfkm_dp_sa_stats {
 	uint64_t packets, bytes, auth_fail, replay_drop, other_drop;
 };
 
-/* Global counters. */
+/* Global counters. unknown_spi: inbound ESP/AH with no SA here (handed
+ * back to the host stack, which drops it unless it has a state of its own). */
 struct pfkm_dp_stats {
-	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors;
+	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
+};
+
+/* One SA the data path has used, as pfkm_dp_sa_each reports it. */
+struct pfkm_dp_sa_info {
+	unsigned int family;		/* AF_INET / AF_INET6 */
+	uint8_t daddr[16];		/* network order, 4 bytes for AF_INET */
+	uint32_t spi_be;
+	uint8_t proto;			/* IPPROTO_ESP / IPPROTO_AH */
+	struct pfkm_dp_sa_stats st;
 };
 
 int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out);
@@ -67,5 +77,10 @@ void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st);
  * -ENOENT when the data path has not used it. */
 int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
 		     uint8_t proto, struct pfkm_dp_sa_stats *st);
+
+/* Call fn for every SA still in the SADB that the data path has state for,
+ * under net->lock (fn must not call back into the core). */
+void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm_dp_sa_info *),
+		     void *arg);
 
 #endif /* PFKM_DP_H */

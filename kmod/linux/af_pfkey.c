@@ -54,7 +54,9 @@ static struct pfkm_ksock *pfkm_ks(struct sock *sk)
 	return container_of(sk, struct pfkm_ksock, sk);
 }
 
-static struct pfkm_net *pfkm_core_net(struct net *net)
+/* Also used by the data path (dp_hook.c), whose pernet state is created
+ * after this one and destroyed before it. */
+struct pfkm_net *pfkm_af_core_net(struct net *net)
 {
 	return ((struct pfkm_knet *)net_generic(net, pfkm_net_id))->core;
 }
@@ -235,7 +237,7 @@ static int pfkm_create(struct net *net, struct socket *sock, int protocol, int k
 	sock_init_data(sock, sk);
 	sk->sk_family = PF_KEY;
 	ks = pfkm_ks(sk);
-	ks->core = pfkm_sock_create(pfkm_core_net(net), &ks_ops, sk);
+	ks->core = pfkm_sock_create(pfkm_af_core_net(net), &ks_ops, sk);
 	if (!ks->core) {
 		sock->sk = NULL;
 		sk_free(sk);
@@ -257,7 +259,7 @@ static int pfkm_proc_show(struct seq_file *m, void *v)
 	struct net *net = m->private;	/* single_open_net() passes the net */
 	struct pfkm_net_stats st;
 
-	pfkm_net_stats_get(pfkm_core_net(net), &st);
+	pfkm_net_stats_get(pfkm_af_core_net(net), &st);
 	seq_printf(m, "sockets: %llu\n", (unsigned long long)st.sockets);
 	seq_printf(m, "sas: %llu\n", (unsigned long long)st.sas);
 	seq_printf(m, "policies: %llu\n", (unsigned long long)st.policies);

@@ -11,4 +11,10 @@ int pfkm_af_init(void);
 /* Unregister; every namespace's SADB/SPD is destroyed with its contents. */
 void pfkm_af_exit(void);
 
+struct net;
+struct pfkm_net;
+/* The core of a namespace (created by the pernet init; dp_hook.c's pernet
+ * state is registered after it and so is created after, destroyed before). */
+struct pfkm_net *pfkm_af_core_net(struct net *net);
+
 #endif /* PFKM_AF_PFKEY_H */

@@ -3,13 +3,10 @@
  * dp.h: the IPv4 packet hooks of pfkeyv2.ko (dp_hook.c) around the portable
  * data path kmod/core/dp.c.
  *
- * Wiring (owned by main.c / af_pfkey.c, see dp_hook.c's top comment):
- *   - af_pfkey.h declares `struct pfkm_net *pfkm_af_core_net(struct net *)`
- *     (the per-namespace core af_pfkey.c creates) and defines
- *     PFKM_AF_CORE_NET; until then dp_hook.c compiles to nothing;
- *   - main.c calls pfkm_dp_kinit() after pfkm_af_init() and pfkm_dp_kexit()
- *     before pfkm_af_exit() (pernet order: our namespace state is created
- *     after, and destroyed before, the core it points to).
+ * Wiring: dp_hook.c finds a namespace's core with pfkm_af_core_net
+ * (af_pfkey.c); main.c calls pfkm_dp_kinit() after pfkm_af_init() and
+ * pfkm_dp_kexit() before pfkm_af_exit() (pernet order: our namespace state
+ * is created after, and destroyed before, the core it points to).
  */
 #ifndef PFKM_LINUX_DP_H
 #define PFKM_LINUX_DP_H

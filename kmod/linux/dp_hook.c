@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * dp_hook.c: owns the IPv4 netfilter hooks of each network namespace and
- * the work item that runs kmod/core/dp.c on their packets.
+ * dp_hook.c: owns the IPv4 netfilter hooks of each network namespace, the
+ * work item that runs kmod/core/dp.c on their packets and the namespace's
+ * /proc/net/pfkeyv2_dp (data-path counters, global and per SA).
  *
  * Design (simplest correct one; cost below):
  *   - Per namespace: three hooks at NF_IP_PRI_LAST (so conntrack, defrag and
@@ -41,14 +42,14 @@
 #include <net/dst.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 
 #include "os.h"
 #include "net.h"
 #include "dp.h"
 #include "../core/dp.h"
 #include "af_pfkey.h"
-
-#ifdef PFKM_AF_CORE_NET
 
 #define DP_TAILROOM 384		/* tunnel hdr + ESP hdr/IV + pad + ICV, AH */
 #define DP_QLEN 4096		/* per namespace; beyond: drop */
@@ -160,6 +161,13 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb)
 			skb_dst_drop(skb);
 			skb_dst_set(skb, &rt->dst);
 		}
+		/* Bigger than the MTU after encapsulation: let IP fragment it
+		 * (DF is mutable for AH and outside ESP's ICV). The sender is not
+		 * told a smaller PMTU (Linux XFRM lowers the bundle's MTU). */
+		if (skb->len > dst_mtu(skb_dst(skb)) && (ih->frag_off & htons(IP_DF))) {
+			ih->frag_off &= ~htons(IP_DF);
+			ip_send_check(ih);
+		}
 		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
 	}
 	local_bh_disable();
@@ -263,6 +271,44 @@ static void dp_work(struct work_struct *w)
 	}
 }
 
+/* ---- /proc/net/pfkeyv2_dp: the namespace's data-path counters ---------
+ * Global lines "name: N", then one line per SA the data path has used:
+ * "sa esp|ah DST spi 0xSPI packets N bytes N auth_fail N replay_drop N
+ * other_drop N" (packets/bytes: those that passed the transform). */
+static void dp_proc_sa(void *arg, const struct pfkm_dp_sa_info *i)
+{
+	struct seq_file *m = arg;
+
+	if (i->family == AF_INET)
+		seq_printf(m, "sa %s %pI4", i->proto == IPPROTO_AH ? "ah" : "esp", i->daddr);
+	else
+		seq_printf(m, "sa %s %pI6c", i->proto == IPPROTO_AH ? "ah" : "esp", i->daddr);
+	seq_printf(m, " spi 0x%08x packets %llu bytes %llu auth_fail %llu replay_drop %llu other_drop %llu\n",
+		   ntohl(i->spi_be), i->st.packets, i->st.bytes, i->st.auth_fail,
+		   i->st.replay_drop, i->st.other_drop);
+}
+
+static int dp_proc_show(struct seq_file *m, void *v)
+{
+	struct dp_knet *kn = dkn(m->private);	/* single_open_net() passes the net */
+	struct pfkm_dp_stats st;
+
+	if (!kn->dp)
+		return 0;
+	pfkm_dp_stats_get(kn->dp, &st);
+	seq_printf(m, "out_xform: %llu\n", st.out_xform);
+	seq_printf(m, "in_xform: %llu\n", st.in_xform);
+	seq_printf(m, "policy_drop: %llu\n", st.policy_drop);
+	seq_printf(m, "discard: %llu\n", st.discard);
+	seq_printf(m, "no_sa: %llu\n", st.no_sa);
+	seq_printf(m, "no_state: %llu\n", st.no_state);
+	seq_printf(m, "errors: %llu\n", st.errors);
+	seq_printf(m, "unknown_spi: %llu\n", st.unknown_spi);
+	seq_printf(m, "queue_drops: %lld\n", (long long)atomic64_read(&kn->qdrops));
+	pfkm_dp_sa_each(kn->dp, dp_proc_sa, m);
+	return 0;
+}
+
 static const struct nf_hook_ops dp_ops[] = {
 	{ .hook = dp_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_OUT,
 	  .priority = NF_IP_PRI_LAST },
@@ -285,6 +331,9 @@ static int __net_init dp_net_init(struct net *net)
 	ret = pfkm_dp_create(kn->core, &kn->dp);
 	if (ret)
 		goto err_dp;
+	ret = -ENOMEM;
+	if (!proc_create_net_single("pfkeyv2_dp", 0444, net->proc_net, dp_proc_show, NULL))
+		goto err_proc;
 	ret = nf_register_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
 	if (ret)
 		goto err_hooks;
@@ -292,6 +341,8 @@ static int __net_init dp_net_init(struct net *net)
 	return 0;
 
 err_hooks:
+	remove_proc_entry("pfkeyv2_dp", net->proc_net);
+err_proc:
 	pfkm_dp_destroy(kn->dp);
 	kn->dp = NULL;
 err_dp:
@@ -305,6 +356,8 @@ static void __net_exit dp_net_exit(struct net *net)
 
 	if (kn->hooked)
 		nf_unregister_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
+	if (kn->dp)
+		remove_proc_entry("pfkeyv2_dp", net->proc_net);
 	cancel_work_sync(&kn->work);
 	list_for_each_entry_safe(p, t, &kn->q, node) {
 		kfree_skb(p->skb);
@@ -330,5 +383,3 @@ void pfkm_dp_kexit(void)
 {
 	unregister_pernet_subsys(&dp_net_ops);
 }
-
-#endif /* PFKM_AF_CORE_NET */

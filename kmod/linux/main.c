@@ -10,6 +10,7 @@
 #include <linux/init.h>
 #include "os.h"
 #include "af_pfkey.h"
+#include "dp.h"
 
 #ifdef PFKM_SELFTESTS
 /* Kbuild lists kmod/core/selftest/<unit>.c as X(unit) X(unit) ...; each
@@ -63,9 +64,14 @@ static int __init pfkm_mod_init(void)
 	ret = pfkm_af_init();
 	if (ret)
 		goto err_af;
+	ret = pfkm_dp_kinit();
+	if (ret)
+		goto err_dp;
 	pr_info("PF_KEY v2 (RFC 2367) loaded, version " PFKM_VERSION "\n");
 	return 0;
 
+err_dp:
+	pfkm_af_exit();
 err_af:
 err_selftest:
 	os_kernel_exit();
@@ -75,6 +81,7 @@ err_os:
 
 static void __exit pfkm_mod_exit(void)
 {
+	pfkm_dp_kexit();
 	pfkm_af_exit();
 	os_kernel_exit();
 	pr_info("unloaded\n");

@@ -2,8 +2,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_pfkey.c: libFuzzer target for the whole PF_KEY engine. Each input
- * runs against a fresh pfkm_net pre-populated with SAs (ESP/AH, v4/v6, one
- * larval), policies (transport and tunnel) and three sockets (registered,
+ * runs against a fresh pfkm_net pre-populated with SAs (ESP/AH, v4/v6, two
+ * larval: one GETSPI gave an SPI, one without SPI of the ESP SA's own key,
+ * left by a GETSPI with an empty SPIRANGE, so ADDs between 10.0.0.1 and
+ * 10.0.0.2 exercise the larval index), policies (transport and tunnel) and three sockets (registered,
  * promiscuous, plain, the plain one with a small receive buffer so dumps
  * pause). The input is a sequence of records
  *   [op u8][len u16 little-endian][len bytes]
@@ -148,6 +150,7 @@ static void populate(struct fsock *s)
 {
 	struct sadb_x_policy *p;
 	struct sadb_x_ipsecrequest *rq;
+	struct sadb_spirange *r;
 	struct sockaddr_in *t;
 	struct b b;
 
@@ -171,6 +174,15 @@ static void populate(struct fsock *s)
 	hdr(&b, SADB_GETSPI, SADB_SATYPE_ESP);
 	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET, "10.0.0.2", 32);
 	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET, "10.0.0.1", 32);
+	send_b(s[2].sk, &b);
+	hdr(&b, SADB_GETSPI, SADB_SATYPE_ESP);
+	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET, "10.0.0.1", 32);
+	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET, "10.0.0.2", 32);
+	r = put(&b, sizeof(*r));
+	r->sadb_spirange_len = 2;
+	r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
+	r->sadb_spirange_min = 0x300;
+	r->sadb_spirange_max = 0x200;	/* EINVAL after the larval SA exists */
 	send_b(s[2].sk, &b);
 	hdr(&b, SADB_X_SPDADD, 0);
 	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET, "10.0.0.0", 24);

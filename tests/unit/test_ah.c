@@ -201,6 +201,62 @@ static size_t v4_packet(uint8_t *p, const uint8_t *opts, size_t olen, size_t pay
 	return ihl + paylen;
 }
 
+/*
+ * IPv4 AH is sent padded to 8 bytes (Linux ah4 refuses anything else unless
+ * its state has `align4`); the 4-byte form of RFC 4302 is accepted inbound.
+ * HMAC-SHA-256-128: 12 + 16 = 28 -> 32 sent; a 28-byte AH built here with
+ * its ICV computed over the short header must verify; 36 must not.
+ */
+TEST(ah_ipv4_icv_padding)
+{
+	const struct pfkm_alg *sha = pfkm_alg_by_name(PFKM_ALG_AUTH, "hmac-sha256");
+	uint8_t key[32] = { 5 }, pkt[256], orig[256], icv[PFKM_XFORM_ICV_MAX];
+	struct pfkm_ah_rx rx;
+	struct pfkm_ah ah;
+	size_t len, n, tot;
+
+	REQUIRE_EQ(pfkm_ah_init(&ah, 0x2400, false, sha, key, 32), 0);
+	len = v4_packet(orig, NULL, 0, 40);
+	memcpy(pkt, orig, len);
+	REQUIRE_EQ(pfkm_ah_encap(&ah, 7, pkt, sizeof(pkt), len, &n), 0);
+	CHECK_EQ(n, len + 32);
+	CHECK_EQ(pkt[20 + 1], 32 / 4 - 2);
+	CHECK_MEM(pkt + 20 + 12 + 16, "\0\0\0\0", 4);	/* padding sent as zeros */
+	CHECK_EQ(pfkm_ah_decap(&ah, NULL, pkt, n, &rx), 0);
+	CHECK_EQ(rx.len, len);
+	CHECK_MEM(pkt + 20, orig + 20, len - 20);
+
+	/* The 4-byte aligned form: AH of 28 bytes, ICV over it. */
+	memcpy(pkt, orig, 20);
+	pkt[9] = 51;
+	tot = len + 28;
+	pkt[2] = (uint8_t)(tot >> 8);
+	pkt[3] = (uint8_t)tot;
+	memcpy(pkt + 20, "\x11\x05\0\0\0\0\x24\0\0\0\0\x08", 12);
+	memset(pkt + 32, 0, 16);
+	memcpy(pkt + 48, orig + 20, len - 20);
+	pkt[10] = pkt[11] = 0;
+	n = csum(pkt, 20);
+	pkt[10] = (uint8_t)(n >> 8);
+	pkt[11] = (uint8_t)n;
+	REQUIRE_EQ(pfkm_ah_icv(&ah, pkt, tot, 20, 0, icv), 0);
+	memcpy(pkt + 32, icv, 16);
+	memcpy(orig + 100, pkt, tot);
+	CHECK_EQ(pfkm_ah_decap(&ah, NULL, pkt, tot, &rx), 0);
+	CHECK_EQ(rx.len, len);
+	CHECK_EQ(rx.next_hdr, 17);
+	CHECK(csum_ok(pkt));
+	/* A flipped ICV bit in that form still fails. */
+	memcpy(pkt, orig + 100, tot);
+	pkt[40] ^= 0x80;
+	CHECK_EQ(pfkm_ah_decap(&ah, NULL, pkt, tot, &rx), -EBADMSG);
+	/* Payload length saying 36 bytes (neither form) is malformed. */
+	memcpy(pkt, orig + 100, tot);
+	pkt[21] = 36 / 4 - 2;
+	CHECK_EQ(pfkm_ah_decap(&ah, NULL, pkt, tot, &rx), -EINVAL);
+	pfkm_ah_fini(&ah);
+}
+
 TEST(ah_ipv4_options)
 {
 	/* Router alert (immutable), record route (mutable), end of options. */
@@ -217,7 +273,7 @@ TEST(ah_ipv4_options)
 	len = v4_packet(orig, opts, sizeof(opts), 30);
 	memcpy(pkt, orig, len);
 	REQUIRE_EQ(pfkm_ah_encap(&ah, 1, pkt, sizeof(pkt), len, &n), 0);
-	CHECK_EQ(n, len + 28);
+	CHECK_EQ(n, len + 32);	/* 12 + 16, padded to 8 as Linux ah4 */
 	CHECK_EQ(pkt[9], 51);
 	CHECK(csum_ok(pkt));
 	memcpy(sent, pkt, n);
@@ -278,7 +334,7 @@ TEST(ah_ipv6_extension_headers)
 
 	REQUIRE_EQ(pfkm_ah_init(&ah, 0x3000, false, sha, key, 32), 0);
 	CHECK_EQ(pfkm_ah_hdr_len(&ah, 6), 32);	/* 12 + 16, aligned to 8 */
-	CHECK_EQ(pfkm_ah_hdr_len(&ah, 4), 28);
+	CHECK_EQ(pfkm_ah_hdr_len(&ah, 4), 32);
 	/* base -> hop-by-hop (mutable option 0x3e) -> dest opts (immutable 0x1e) -> UDP */
 	v6_base(orig, 0, 8 + 8 + 16);
 	memcpy(orig + 40, "\x3c\x00\x3e\x04\xaa\xbb\xcc\xdd", 8);
@@ -408,7 +464,7 @@ TEST(ah_roundtrip_all_macs_esn)
 			memcpy(pkt, orig, len);
 			REQUIRE_EQ(pfkm_ah_encap(&ah, seq, pkt, sizeof(pkt), len, &n), 0);
 			CHECK_EQ(n, len + pfkm_ah_hdr_len(&ah, (int)v));
-			CHECK_EQ(pfkm_ah_hdr_len(&ah, (int)v) % (v == 4 ? 4 : 8), 0);
+			CHECK_EQ(pfkm_ah_hdr_len(&ah, (int)v) % 8, 0);
 			REQUIRE_EQ(pfkm_replay_init(&rp, 64, true), 0);
 			REQUIRE_EQ(pfkm_replay_init(&wrong, 64, true), 0);
 			REQUIRE_EQ(pfkm_replay_advance(&rp, seq - 1), 0);

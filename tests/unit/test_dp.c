@@ -148,6 +148,23 @@ static bool has_text(const uint8_t *p, size_t n)
 	return false;
 }
 
+/* pfkm_dp_sa_each callback: counts the SA with spi_be, keeps its info. */
+struct sa_seen {
+	uint32_t spi_be;
+	unsigned int n;
+	struct pfkm_dp_sa_info info;
+};
+
+static void sa_seen_fn(void *arg, const struct pfkm_dp_sa_info *i)
+{
+	struct sa_seen *s = arg;
+
+	if (i->spi_be != s->spi_be)
+		return;
+	s->n++;
+	s->info = *i;
+}
+
 static void ping(const struct algs *a, uint8_t mode)
 {
 	struct host A, B;
@@ -208,6 +225,25 @@ static void ping(const struct algs *a, uint8_t mode)
 	CHECK_EQ(ss.packets, 2);
 	CHECK_EQ(ss.replay_drop, 1);
 	CHECK_EQ(ss.auth_fail, 1);
+	/* the same SA through the walker behind /proc/net/pfkeyv2_dp */
+	{
+		struct sa_seen seen = { .spi_be = htonl(0x1001) };
+
+		pfkm_dp_sa_each(B.dp, sa_seen_fn, &seen);
+		CHECK_EQ(seen.n, 1);
+		CHECK_EQ(seen.info.family, AF_INET);
+		CHECK_MEM(seen.info.daddr, &d.sin_addr, 4);
+		CHECK_EQ(seen.info.st.packets, 2);
+		CHECK_EQ(seen.info.st.auth_fail, 1);
+		CHECK_EQ(seen.info.st.replay_drop, 1);
+	}
+	/* another SPI: not ours, buffer untouched, counted */
+	memcpy(pkt, copy, clen);
+	pkt[a->satype == SADB_SATYPE_AH ? 24 : 20] ^= 0x40;
+	memcpy(copy + 256, pkt, clen);
+	len = clen;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ESRCH);
+	CHECK_MEM(pkt, copy + 256, clen);
 
 	/* B -> A, answer */
 	olen = icmp_pkt(orig, "10.0.0.2", "10.0.0.1", 2);
@@ -226,6 +262,7 @@ static void ping(const struct algs *a, uint8_t mode)
 	CHECK_EQ(st.policy_drop, 1);
 	CHECK_EQ(st.in_xform, 2);
 	CHECK_EQ(st.out_xform, 1);
+	CHECK_EQ(st.unknown_spi, 1);
 
 	/* unrelated traffic passes untouched */
 	olen = icmp_pkt(pkt, "10.0.0.1", "10.9.9.9", 4);
@@ -268,4 +305,59 @@ TEST(dp_discard_and_acquire)
 	CHECK_EQ(st.discard, 1);
 	CHECK_EQ(st.no_sa, 1);
 	host_close(&A);
+}
+
+/*
+ * Per-SA state follows the SA (sa->dp): deleting the SA and running gc
+ * frees it; an SA added again under the same SPI starts with a fresh
+ * replay window and fresh counters, not the old entry.
+ */
+TEST(dp_sa_state_follows_sa)
+{
+	struct sockaddr_in d = { .sin_family = AF_INET };
+	struct sa_seen seen = { .spi_be = htonl(0x1001) };
+	struct pfkm_dp_sa_stats ss;
+	uint8_t pkt[512], copy[512];
+	size_t len, clen;
+	struct host A, B;
+	struct mb m;
+
+	REQUIRE_EQ(host_open(&A), 0);
+	REQUIRE_EQ(host_open(&B), 0);
+	REQUIRE_EQ(pair_key(&A, &B, &gcm, IPSEC_MODE_TRANSPORT), 0);
+	inet_pton(AF_INET, "10.0.0.2", &d.sin_addr);
+	len = icmp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	memcpy(copy, pkt, len);
+	clen = len;
+	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&d, htonl(0x1001), IPPROTO_ESP, &ss), 0);
+	CHECK_EQ(ss.packets, 1);
+
+	mb_hdr(&m, SADB_DELETE, SADB_SATYPE_ESP, 9);
+	mb_sa(&m, 0x1001, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", -1, 0, 0);
+	REQUIRE_EQ(mb_send(&B.c, &m), 0);
+	memcpy(pkt, copy, clen);
+	len = clen;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ESRCH);
+	pfkm_dp_gc(B.dp);
+	pfkm_dp_sa_each(B.dp, sa_seen_fn, &seen);
+	CHECK_EQ(seen.n, 0);
+	CHECK_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&d, htonl(0x1001), IPPROTO_ESP, &ss),
+		 -ENOENT);
+
+	REQUIRE_EQ(sa_add(&B, &gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0x11), 0);
+	memcpy(pkt, copy, clen);
+	len = clen;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);	/* fresh window */
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&d, htonl(0x1001), IPPROTO_ESP, &ss), 0);
+	CHECK_EQ(ss.packets, 1);
+	CHECK_EQ(ss.replay_drop, 0);
+	memcpy(pkt, copy, clen);
+	len = clen;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -EEXIST);	/* and it works */
+	host_close(&A);
+	host_close(&B);
 }

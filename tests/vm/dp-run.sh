@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # dp-run.sh: one qemu TCG boot (never KVM) running tests/vm/dp.sh as the
 # suite, for data-path iterations without the whole VM suite.
-#   dp-run.sh [KO]   KO: a pfkeyv2.ko with the data path wired (default kmod/pfkeyv2.ko)
+#   dp-run.sh [KO]   KO: the pfkeyv2.ko to test (default kmod/pfkeyv2.ko)
 # Needs $B/keysh (B=build by default). Result: "success" on the second serial port.
 set -u
 cd "$(dirname "$0")/../.."
@@ -12,10 +12,13 @@ mkdir -p "$out"
 ko=${1:-kmod/pfkeyv2.ko}
 kimg=$(ls /boot/vmlinuz-*-amd64 | sort -V | tail -n1)
 kver=${kimg#/boot/vmlinuz-}
-mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm seqiv echainiv
-	authenc esp4 ah4 xfrm_user veth"
+mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv
+	authenc chacha_generic poly1305_generic chacha20poly1305 xcbc rmd160 des_generic
+	esp4 ah4 xfrm_user veth"
 ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpcap" tests/vm/dpcap.c || exit 1
-files="$out/dpcap tests/vm/init:/init tests/vm/dp.sh:/suite.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
+${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpinj" tests/vm/dpinj.c || exit 1
+${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dptcp" tests/vm/dptcp.c || exit 1
+files="$out/dpcap $out/dpinj $out/dptcp tests/vm/init:/init tests/vm/dp.sh:/dp.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
 # shellcheck disable=SC2086
 sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1
 : > "$out/result"

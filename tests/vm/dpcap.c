@@ -5,18 +5,28 @@
  * clear-text ICMP crossed while ESP/AH did). A raw AF_PACKET socket, so
  * no tcpdump is needed in the VM.
  *   dpcap IFNAME SECONDS  ->  "icmp N esp N ah N other N"
+ * Stops after SECONDS or at SIGTERM/SIGINT (then prints what it counted).
  */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -35,8 +45,10 @@ int main(int argc, char **argv)
 		perror("dpcap");
 		return 1;
 	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	end = time(NULL) + atoi(argv[2]);
-	while (time(NULL) < end) {
+	while (!stop && time(NULL) < end) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		struct sockaddr_ll from;
 		socklen_t fl = sizeof(from);

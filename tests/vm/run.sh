@@ -4,11 +4,13 @@
 # Builds pfkeyv2.ko for the newest installed Debian kernel image, the static
 # differential client and the host-side comparer, one initramfs (busybox,
 # our programs and their libraries, the kernel's crypto/xfrm modules in
-# dependency order, af_key.ko and pfkeyv2.ko), then boots twice under
+# dependency order, af_key.ko and pfkeyv2.ko), then boots three times under
 # qemu TCG (never KVM) with panic_on_warn=1 oops=panic:
 #   1. keysh.mode=afkey    Linux af_key records the corpus; keysh's bats suite
 #   2. keysh.mode=pfkeyv2  our module: self-tests, corpus, driver --kernel,
 #                          keysh's bats suite, reload, stress
+#   3. keysh.mode=dp       our module's AH/ESP data path against Linux xfrm
+#                          in two network namespaces over veth (tests/vm/dp.sh)
 # A boot passes only if "success" appears on its second serial port, which
 # /init writes after a passing suite. The two corpus recordings (third serial
 # port) are compared by diffcmp. Last line: "N passed, N failed".
@@ -58,8 +60,11 @@ if $CC -static -O2 -Wall -Wextra -o "$out/diffclient" tests/vm/diffclient.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/stress" tests/vm/stress.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/timeit" tests/vm/timeit.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/kfuzz" tests/vm/kfuzz.c &&
+	$CC -static -O2 -Wall -Wextra -o "$out/dpcap" tests/vm/dpcap.c &&
+	$CC -static -O2 -Wall -Wextra -o "$out/dpinj" tests/vm/dpinj.c &&
+	$CC -static -O2 -Wall -Wextra -o "$out/dptcp" tests/vm/dptcp.c &&
 	$CC -O2 -Wall -Wextra -o "$out/diffcmp" tests/vm/diffcmp.c; then
-	ok "diffclient, stress and diffcmp build"
+	ok "diffclient, stress, kfuzz, dpcap, dpinj, dptcp and diffcmp build"
 else
 	bad "diffclient and diffcmp build"
 	finish
@@ -71,9 +76,10 @@ fi
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv authenc authencesn
 	chacha_generic poly1305_generic chacha20poly1305 cmac xcbc rmd160
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
-	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user"
+	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
-files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $out/kfuzz $afkey"
+files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $out/kfuzz $afkey
+	tests/vm/dp.sh:/dp.sh $out/dpcap $out/dpinj $out/dptcp"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
@@ -86,8 +92,9 @@ if command -v bats >/dev/null && command -v jq >/dev/null && [ -d /usr/lib/bats-
 		/usr/libexec/bats-core:/usr/libexec/bats-core /usr/lib/bats:/usr/lib/bats
 		$(command -v bash):/bin/bash $(command -v jq) tests/bats:/tests/bats"
 fi
+# iproute2 (busybox ip has no netns/veth/xfrm): the data-path boot and bench.
 ip=$(command -v ip || true)
-[ -n "$ip" ] && [ "$mode" = bench ] && files="$files $ip:/bin/iproute2-ip"
+[ -n "$ip" ] && files="$files $ip:/bin/iproute2-ip"
 # shellcheck disable=SC2086
 if sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files; then
 	ok "initramfs built ($(du -k "$out/initramfs.gz" | cut -f1) KiB)"
@@ -129,6 +136,9 @@ fi
 # one to keep the stress tool itself honest.
 boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000} keysh.fuzz=${VM_FUZZ_AFKEY:-10}"
 [ "$have_ko" = 1 ] && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-100000} keysh.fuzz=${VM_FUZZ:-60}"
+# The data path needs keysh (the SAs and policies) and iproute2 (netns, veth,
+# the Linux xfrm peer); dp.sh fails, never skips, when either is missing.
+[ "$have_ko" = 1 ] && boot dp
 echo "# boots took $(($(date +%s) - t0)) s"
 
 # 4. differential comparison

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dptcp.c: a TCP transfer with a checksum for tests/vm/dp.sh (busybox nc
+ * may quit at its stdin's end before the peer's data has arrived, so the
+ * transfer is done here). The sender writes BYTES of a fixed pseudo-random
+ * stream; both sides print the count and an FNV-1a 64 sum of the bytes.
+ *   dptcp recv PORT SECONDS        -> "bytes N sum HEX" after the peer closes
+ *   dptcp send IPV4 PORT BYTES     -> "bytes N sum HEX" of what it sent
+ * Exit 0 on a complete transfer, 1 on any error or timeout.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static int do_recv(int port, int secs)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = secs };
+	uint64_t h = 0xcbf29ce484222325ull, n = 0;
+	unsigned char buf[65536];
+	int one = 1, l, c;
+	ssize_t r;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1)) {
+		perror("dptcp: listen");
+		return 1;
+	}
+	c = accept(l, NULL, NULL);
+	if (c < 0 || setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		perror("dptcp: accept");
+		return 1;
+	}
+	while ((r = read(c, buf, sizeof(buf))) > 0) {
+		h = fnv(h, buf, (size_t)r);
+		n += (uint64_t)r;
+	}
+	if (r < 0) {
+		perror("dptcp: read");
+		return 1;
+	}
+	printf("bytes %llu sum %016llx\n", (unsigned long long)n, (unsigned long long)h);
+	return 0;
+}
+
+static int do_send(const char *ip, int port, uint64_t total)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	uint64_t h = 0xcbf29ce484222325ull, n = 0, x = 0x9e3779b97f4a7c15ull;
+	unsigned char buf[16384];
+	int s;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || inet_pton(AF_INET, ip, &a.sin_addr) != 1 ||
+	    connect(s, (struct sockaddr *)&a, sizeof(a))) {
+		perror("dptcp: connect");
+		return 1;
+	}
+	while (n < total) {
+		size_t len = total - n < sizeof(buf) ? (size_t)(total - n) : sizeof(buf), i, off = 0;
+
+		for (i = 0; i < len; i++) {	/* xorshift64 */
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = (unsigned char)x;
+		}
+		while (off < len) {
+			ssize_t w = write(s, buf + off, len - off);
+
+			if (w <= 0) {
+				perror("dptcp: write");
+				return 1;
+			}
+			off += (size_t)w;
+		}
+		h = fnv(h, buf, len);
+		n += len;
+	}
+	if (shutdown(s, SHUT_WR) || close(s)) {
+		perror("dptcp: close");
+		return 1;
+	}
+	printf("bytes %llu sum %016llx\n", (unsigned long long)n, (unsigned long long)h);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "recv"))
+		return do_recv(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "send"))
+		return do_send(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0));
+	fprintf(stderr, "usage: dptcp recv PORT SECONDS | dptcp send IPV4 PORT BYTES\n");
+	return 2;
+}
