@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "stmt.h"
@@ -740,11 +741,65 @@ bool pfk_exec_pipelinable(const struct pfk_exec *x, const struct pfk_stmt *st)
 	}
 }
 
+/*
+ * Lost replies. A PF_KEY socket tells its reader nothing when the backend
+ * drops a message because the receive queue is full (broadcasts from other
+ * writers fill it), and our own replies go the same way. The backend
+ * handles one socket's requests in order and answers each before taking
+ * the next, so replies come in order: a reply for pend[j] means that every
+ * request sent before it was processed and its reply is lost. With no reply
+ * of ours for timeout_ms, every request in flight counts as lost too.
+ * Lost requests are settled once nothing of ours is in flight (so a probe's
+ * reply cannot be confused with a pending one), by asking the backend what
+ * the state is, then the batch goes on:
+ *   ADD/UPDATE: GET by (satype, src, dst, spi); the SA as requested (same
+ *     algorithms, keys, mode and reqid) means applied. An ADD of an SA that
+ *     already existed identically counts as applied too: the state the
+ *     script asked for holds. Otherwise the request is sent again, alone,
+ *     and its reply is the result (EEXIST for an SA with other keys, the
+ *     backend's own error for a request it refuses).
+ *   DELETE: absent means applied; present: sent again.
+ *   SPDADD/SPDUPDATE: the policy with the same selector and direction from
+ *     an SPDDUMP, with the same action and requests, means applied;
+ *     otherwise sent again. SPDDELETE: absent means applied.
+ * The per-request state lives in exec.c's private area behind x->rbuf,
+ * index-parallel to x->pend[].
+ */
+enum { PX_SENT, PX_DONE, PX_LOST };
+
+#define REAP_SLOT 2048	/* per reply; a reply is matched by its header only */
+
+struct reap_area {
+	uint8_t slots[PFK_EXEC_BATCH][REAP_SLOT];
+	struct {
+		int err;
+		uint8_t state;
+		bool owned;	/* msg is a copy of ours (pfk_exec_submit) */
+	} px[PFK_EXEC_WINDOW];
+};
+
+static struct reap_area *area(struct pfk_exec *x)
+{
+	if (!x->rbuf) {
+		x->rbuf = calloc(1, sizeof(struct reap_area));
+		if (!x->rbuf)
+			return NULL;
+	}
+	return (struct reap_area *)(void *)x->rbuf;
+}
+
 static void finish_pend(struct pfk_exec *x, unsigned int i, int err)
 {
+	struct reap_area *a = (struct reap_area *)(void *)x->rbuf;
 	size_t tag = x->pend[i].tag;
 
+	if (a && a->px[i].owned) {
+		explicit_bzero(x->pend[i].msg, x->pend[i].len);
+		free(x->pend[i].msg);
+	}
 	memmove(&x->pend[i], &x->pend[i + 1], (x->npend - i - 1) * sizeof(x->pend[0]));
+	if (a)
+		memmove(&a->px[i], &a->px[i + 1], (x->npend - i - 1) * sizeof(a->px[0]));
 	x->npend--;
 	if (x->on_done)
 		x->on_done(x->ctx, tag, err);
@@ -793,9 +848,13 @@ static int flush_queue(struct pfk_exec *x)
 				fail_all(x, err);
 				return err;
 			}
-			/* This one message was refused: it alone fails. */
+			/* This one message was refused: it alone fails. Requests
+			 * before it may still be unanswered: it waits its turn. */
 			x->nq--;
-			finish_pend(x, first, err);
+			((struct reap_area *)(void *)x->rbuf)->px[first].state = PX_DONE;
+			((struct reap_area *)(void *)x->rbuf)->px[first].err = err;
+			if (first == 0)
+				finish_pend(x, first, err);
 			continue;
 		}
 		for (i = 0; i < (unsigned int)r; i++)
@@ -814,6 +873,8 @@ static int wait_in(int fd, int timeout_ms)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int n;
 
+	if (timeout_ms < 0)
+		timeout_ms = 0;
 	do
 		n = poll(&p, 1, timeout_ms);
 	while (n < 0 && errno == EINTR);
@@ -822,31 +883,186 @@ static int wait_in(int fd, int timeout_ms)
 	return n ? 0 : -ETIMEDOUT;
 }
 
-#define REAP_SLOT 2048	/* per reply; a reply is matched by its header only */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send a lost request again, alone, with a fresh seq: the reply's errno. */
+static int resend(struct pfk_exec *x, const void *msg, size_t len)
+{
+	struct sadb_msg *h = (void *)x->sbuf;
+	int ret;
+
+	memcpy(x->sbuf, msg, len);
+	h->sadb_msg_seq = nextseq(x);
+	h->sadb_msg_pid = x->conn->pid;
+	ret = pfk_exec_request(x, len, NULL);
+	return ret < 0 ? ret : 0;
+}
+
+static bool same_key(const struct pfk_key *a, const struct pfk_key *b)
+{
+	return a->bits == b->bits && !memcmp(a->data, b->data, (a->bits + 7u) / 8u);
+}
+
+/* The SA the backend holds (got) is the one the request (want) asked for. */
+static bool sa_as_requested(const struct pfk_sa *want, const struct pfk_sa *got)
+{
+	if (want->spi != got->spi || want->auth_alg != got->auth_alg ||
+	    want->enc_alg != got->enc_alg || !same_addr(&want->src, &got->src, false) ||
+	    !same_addr(&want->dst, &got->dst, false))
+		return false;
+	if ((want->has & PFK_SA_HAS_AUTH_KEY) && !same_key(&want->auth_key, &got->auth_key))
+		return false;
+	if ((want->has & PFK_SA_HAS_ENC_KEY) && !same_key(&want->enc_key, &got->enc_key))
+		return false;
+	/* Mode "any" is stored as the backend's default (transport). */
+	if ((want->has & PFK_SA_HAS_SA2) && (want->reqid != got->reqid ||
+	    (want->mode > PFK_MODE_ANY && want->mode != got->mode)))
+		return false;
+	return true;
+}
+
+static bool pol_as_requested(const struct pfk_policy *want, const struct pfk_policy *got)
+{
+	unsigned int i;
+
+	if (want->action != got->action || want->nreq != got->nreq)
+		return false;
+	for (i = 0; i < want->nreq; i++)
+		if (want->req[i].proto != got->req[i].proto ||
+		    want->req[i].mode != got->req[i].mode ||
+		    want->req[i].level != got->req[i].level)
+			return false;
+	return true;
+}
+
+/* What became of one request whose reply was lost: 0 or -errno, as its
+ * reply would have said (see above). Nothing of ours is in flight. */
+static int settle(struct pfk_exec *x, const void *msg, size_t len)
+{
+	const struct sadb_msg *h = msg;
+	struct pfk_msg *req = malloc(sizeof(*req)), *got = malloc(sizeof(*got));
+	struct pfk_policy pol;
+	int ret, found;
+
+	if (!req || !got) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(got, 0, sizeof(*got));
+	ret = pfk_parse(msg, len, req);
+	if (ret)
+		goto out;
+	switch (h->sadb_msg_type) {
+	case SADB_ADD:
+	case SADB_UPDATE:
+	case SADB_DELETE:
+		found = sa_snapshot(x, &req->sa, got);
+		if (found < 0) {
+			ret = found;
+			break;
+		}
+		if (h->sadb_msg_type == SADB_DELETE ? !found :
+		    found && sa_as_requested(&req->sa, &got->sa))
+			ret = 0;
+		else
+			ret = resend(x, msg, len);
+		break;
+	case SADB_X_SPDADD:
+	case SADB_X_SPDUPDATE:
+	case SADB_X_SPDDELETE:
+		found = pol_snapshot(x, &req->pol, &pol);
+		if (found < 0) {
+			ret = found;
+			break;
+		}
+		if (h->sadb_msg_type == SADB_X_SPDDELETE ? !found :
+		    found && pol_as_requested(&req->pol, &pol))
+			ret = 0;
+		else
+			ret = resend(x, msg, len);
+		break;
+	default:
+		ret = resend(x, msg, len);
+		break;
+	}
+	pfk_msg_wipe(req);
+	pfk_msg_wipe(got);
+out:
+	free(req);
+	free(got);
+	return ret;
+}
+
+/*
+ * Report what can be reported, in order: answered requests at the head of
+ * the window, and lost ones once nothing of ours is in flight (settled
+ * first). Returns how many were reported.
+ */
+static int report(struct pfk_exec *x, struct reap_area *a)
+{
+	unsigned int j, nsent = x->npend - x->nq;
+	int n = 0;
+	bool inflight = false;
+
+	for (j = 0; j < nsent; j++)
+		if (a->px[j].state == PX_SENT)
+			inflight = true;
+	while (x->npend > x->nq) {
+		if (a->px[0].state == PX_LOST) {
+			if (inflight)
+				break;
+			a->px[0].err = settle(x, x->pend[0].msg, x->pend[0].len);
+			a->px[0].state = PX_DONE;
+			/* No answer to the probe either: the backend is not
+			 * answering; do not wait timeout_ms once per request. */
+			if (a->px[0].err == -ETIMEDOUT)
+				for (j = 1; j < x->npend - x->nq; j++)
+					if (a->px[j].state == PX_LOST) {
+						a->px[j].state = PX_DONE;
+						a->px[j].err = -ETIMEDOUT;
+					}
+		}
+		if (a->px[0].state != PX_DONE)
+			break;
+		finish_pend(x, 0, a->px[0].err);
+		n++;
+	}
+	return n;
+}
 
 /*
  * Take every reply already queued (recvmmsg, up to PFK_EXEC_BATCH per
  * call), waiting if there is none, until at least one pending request is
- * answered. This bypasses pfk_conn_recv on purpose: the window's replies
+ * reported. This bypasses pfk_conn_recv on purpose: the window's replies
  * are only matched by header (seq, type, pid, errno), so a message longer
  * than a slot is harmless truncated, and one syscall takes a whole burst.
  * Receive-buffer overflows (ENOBUFS) are counted in conn->lost as the
- * transport does. On a transport error every pending request fails with it.
+ * transport does. Broadcasts do not extend the wait: timeout_ms runs from
+ * the last reply of ours. On a transport error every pending request fails
+ * with it.
  */
 static int reap_some(struct pfk_exec *x)
 {
+	struct reap_area *a = area(x);
 	struct mmsghdr mv[PFK_EXEC_BATCH];
 	struct iovec iov[PFK_EXEC_BATCH];
-	int r, i, done = 0, ret;
-	unsigned int j;
+	int r, i, ret;
+	unsigned int j, k;
+	int64_t deadline = now_ms() + x->timeout_ms;
 
-	if (!x->rbuf && !(x->rbuf = malloc((size_t)PFK_EXEC_BATCH * REAP_SLOT))) {
+	if (!a) {
 		fail_all(x, -ENOMEM);
 		return -ENOMEM;
 	}
-	while (!done) {
+	while (!report(x, a)) {
 		for (i = 0; i < PFK_EXEC_BATCH; i++) {
-			iov[i].iov_base = x->rbuf + (size_t)i * REAP_SLOT;
+			iov[i].iov_base = a->slots[i];
 			iov[i].iov_len = REAP_SLOT;
 			memset(&mv[i], 0, sizeof(mv[i]));
 			mv[i].msg_hdr.msg_iov = &iov[i];
@@ -861,7 +1077,16 @@ static int reap_some(struct pfk_exec *x)
 				continue;
 			}
 			ret = errno == EAGAIN || errno == EWOULDBLOCK ?
-			      wait_in(x->conn->fd, x->timeout_ms) : -errno;
+			      wait_in(x->conn->fd, (int)(deadline - now_ms())) : -errno;
+			if (ret == -ETIMEDOUT) {
+				/* Nothing of ours for timeout_ms: what is in
+				 * flight is lost (report() settles it). */
+				for (j = 0; j < x->npend - x->nq; j++)
+					if (a->px[j].state == PX_SENT)
+						a->px[j].state = PX_LOST;
+				deadline = now_ms() + x->timeout_ms;
+				continue;
+			}
 			if (!ret)
 				continue;
 			fail_all(x, ret);
@@ -874,7 +1099,7 @@ static int reap_some(struct pfk_exec *x)
 
 			if (len == 0) {
 				/* SEQPACKET end of stream: the backend hung up. */
-				explicit_bzero(x->rbuf, (size_t)PFK_EXEC_BATCH * REAP_SLOT);
+				explicit_bzero(a->slots, sizeof(a->slots));
 				fail_all(x, -ECONNRESET);
 				return -ECONNRESET;
 			}
@@ -882,12 +1107,19 @@ static int reap_some(struct pfk_exec *x)
 				/* Replies come in order: nearly always pend[0]. */
 				for (j = 0; j < nsent; j++)
 					if (x->pend[j].seq == h->sadb_msg_seq &&
-					    x->pend[j].type == h->sadb_msg_type)
+					    x->pend[j].type == h->sadb_msg_type &&
+					    a->px[j].state == PX_SENT)
 						break;
 				if (j < nsent) {
-					finish_pend(x, j, h->sadb_msg_errno ?
-						    -(int)h->sadb_msg_errno : 0);
-					done = 1;
+					a->px[j].state = PX_DONE;
+					a->px[j].err = h->sadb_msg_errno ?
+						       -(int)h->sadb_msg_errno : 0;
+					/* Anything sent before it and still
+					 * unanswered will never be. */
+					for (k = 0; k < j; k++)
+						if (a->px[k].state == PX_SENT)
+							a->px[k].state = PX_LOST;
+					deadline = now_ms() + x->timeout_ms;
 				}
 			}
 			/* Replies and broadcasts may carry keys. */
@@ -930,14 +1162,17 @@ int pfk_exec_build(const struct pfk_stmt *st, struct pfk_buf *b, uint32_t seq, u
 	}
 }
 
-int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag)
+static int submit(struct pfk_exec *x, void *msg, size_t len, size_t tag, bool owned)
 {
+	struct reap_area *a = area(x);
 	struct sadb_msg *h = msg;
 	unsigned int i;
 	int ret;
 
 	if (len < sizeof(*h))
 		return -EINVAL;
+	if (!a)
+		return -ENOMEM;
 	ret = make_room(x);
 	if (ret)
 		return ret;
@@ -949,6 +1184,9 @@ int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag)
 	x->pend[i].tag = tag;
 	x->pend[i].msg = msg;
 	x->pend[i].len = len;
+	a->px[i].state = PX_SENT;
+	a->px[i].err = 0;
+	a->px[i].owned = owned;
 	x->nq++;
 	/* Accepted: a transport error from here on reaches this request
 	 * through on_done like every other pending one. */
@@ -957,32 +1195,34 @@ int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag)
 	return 0;
 }
 
+int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag)
+{
+	return submit(x, msg, len, tag, false);
+}
+
+/* The request is kept (a copy, wiped when reported): a lost reply is
+ * settled from it. */
 int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag)
 {
 	struct pfk_buf b = sendbuf(x);
-	uint32_t seq;
+	void *msg;
 	int ret;
 
-	ret = make_room(x);
-	if (!ret)
-		ret = flush_queue(x);	/* sbuf is reused: send in order, now */
-	if (ret)
-		return ret;
-	seq = nextseq(x);
-	ret = pfk_exec_build(st, &b, seq, x->conn->pid);
+	ret = pfk_exec_build(st, &b, 0, 0);
 	if (ret < 0)
 		return ret;
-	x->pend[x->npend].seq = seq;
-	x->pend[x->npend].type = ((const struct sadb_msg *)x->sbuf)->sadb_msg_type;
-	x->pend[x->npend].tag = tag;
-	x->pend[x->npend].msg = NULL;
-	x->pend[x->npend].len = 0;
-	ret = pfk_conn_send(x->conn, x->sbuf, (size_t)ret);
+	msg = malloc((size_t)ret);
+	if (msg)
+		memcpy(msg, x->sbuf, (size_t)ret);
 	explicit_bzero(x->sbuf, b.len);
-	if (ret)
-		return ret;
-	x->npend++;
-	return 0;
+	if (!msg)
+		return -ENOMEM;
+	ret = submit(x, msg, (size_t)ret, tag, true);
+	if (ret) {
+		explicit_bzero(msg, b.len);
+		free(msg);
+	}
+	return ret;
 }
 
 int pfk_exec_drain(struct pfk_exec *x)
