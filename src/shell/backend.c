@@ -147,14 +147,6 @@ err:
 
 void ksh_backend_close(struct ksh *k)
 {
-	if (k->ring) {
-		unsigned int i;
-
-		for (i = 0; i < 128; i++)
-			pfk_stmt_wipe(&k->ring[i]);
-		free(k->ring);
-		k->ring = NULL;
-	}
 	if (!k->connected)
 		return;
 	pfk_exec_fini(&k->exec);

@@ -65,9 +65,6 @@ struct ksh {
 	int load_depth;
 	/* The script being pipelined (run.c): resolves on_done tags. */
 	struct batch *batch;
-	/* Unused, always NULL: scripts keep prebuilt requests, not parsed
-	 * statements (ksh_backend_close still frees it if set). */
-	struct pfk_stmt *ring;
 };
 
 /* backend.c: connect (auto-detection, keyd start). Returns KSH_EXIT_*. */
