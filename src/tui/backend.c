@@ -148,10 +148,25 @@ static void stats_open(struct tui_backend *be)
 	tui_backend_stats_poll(be);
 }
 
+/* The last complete "ok sockets=N drops=D" line in buf, if any. */
+static bool stats_parse(char *buf, unsigned long long *socks, unsigned long long *drops)
+{
+	char *p = NULL, *q = buf;
+
+	while ((q = strstr(q, "ok sockets=")) != NULL) {
+		if (strchr(q, '\n'))
+			p = q;
+		q++;
+	}
+	return p && sscanf(p, "ok sockets=%llu drops=%llu", socks, drops) == 2;
+}
+
 void tui_backend_stats_poll(struct tui_backend *be)
 {
-	char buf[512], *p;
+	char buf[512], req[32];
+	unsigned long long socks, d;
 	ssize_t n;
+	int len;
 
 	if (be->statfd < 0)
 		return;
@@ -159,25 +174,26 @@ void tui_backend_stats_poll(struct tui_backend *be)
 	n = recv(be->statfd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	if (n > 0) {
 		buf[n] = 0;
-		p = strstr(buf, "drops=");
-		if (p) {
-			uint64_t d = strtoull(p + 6, NULL, 10);
-
-			if (!be->have_drops0) {
-				be->keyd_drops0 = d;
-				be->have_drops0 = true;
-			}
-			be->keyd_drops = d - be->keyd_drops0;
-		}
+		/* Only evt alive (no dump, no statement running): the count is
+		 * evt's own. Other answers mix in harmless dump-socket drops. */
+		if (stats_parse(buf, &socks, &d) && socks == 1 && d > be->keyd_drops)
+			be->keyd_drops = d;
 	} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 		close(be->statfd);
 		be->statfd = -1;
 		return;
 	}
-	if (send(be->statfd, "stats\n", 6, MSG_DONTWAIT | MSG_NOSIGNAL) != 6) {
+	len = snprintf(req, sizeof(req), "stats %d\n", (int)getpid());
+	if (send(be->statfd, req, len, MSG_DONTWAIT | MSG_NOSIGNAL) != len) {
 		close(be->statfd);
 		be->statfd = -1;
 	}
+	be->lost = be->evt.lost + be->keyd_drops;
+}
+
+bool tui_backend_resync_due(const struct tui_backend *be)
+{
+	return be->phase == TUI_DUMP_IDLE && be->lost > be->lost_synced;
 }
 
 int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *sock,
@@ -304,6 +320,8 @@ int tui_backend_refresh(struct tui_backend *be)
 	tui_model_free(&be->tomb);
 	tui_model_init(&be->tomb);
 	be->redump = false;
+	/* the dump reflects every broadcast lost before it starts */
+	be->lost_synced = be->lost;
 	ret = send_dump(be, false);
 	if (ret)
 		return ret;
