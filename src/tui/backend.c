@@ -381,7 +381,11 @@ int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 }
 
 /* An event that arrives while a dump runs: apply it to the dump's tables
- * too, and remember deletions of entries the dump has not delivered yet. */
+ * too, and remember every deletion: the dump may still deliver the entry
+ * (composed before the deletion, read from ctl after it). That holds even
+ * when the entry is in pending already, if an ADD broadcast put it there
+ * rather than the dump. One the dump did deliver is never delivered again,
+ * so its tombstone costs nothing. A later ADD/UPDATE lifts the tombstone. */
 static void dump_race(struct tui_backend *be, const struct pfk_msg *msg, uint64_t now)
 {
 	bool gone = msg->type == PFK_T_DELETE ||
@@ -389,13 +393,13 @@ static void dump_race(struct tui_backend *be, const struct pfk_msg *msg, uint64_
 
 	if (msg->errno_)
 		return;
-	if (gone && !tui_model_sa_has(&be->pending, &msg->sa))
+	if (gone)
 		tui_model_sa_upsert(&be->tomb, &msg->sa, now);
 	else if (msg->type == PFK_T_ADD || msg->type == PFK_T_UPDATE)
 		tui_model_sa_remove(&be->tomb, &msg->sa);
-	if ((msg->type == PFK_T_SPDDELETE || msg->type == PFK_T_SPDDELETE2 ||
-	     msg->type == PFK_T_SPDEXPIRE) && !tui_model_pol_has(&be->pending, msg->pol.id))
-		tui_model_pol_upsert(&be->tomb, &msg->pol);
+	if (msg->type == PFK_T_SPDDELETE || msg->type == PFK_T_SPDDELETE2 ||
+	    msg->type == PFK_T_SPDEXPIRE)
+		tui_model_pol_upsert(&be->tomb, &msg->pol);	/* ids are never reused */
 	if (msg->type == PFK_T_FLUSH || msg->type == PFK_T_SPDFLUSH)
 		be->redump = true;
 	tui_model_apply(&be->pending, msg, now);

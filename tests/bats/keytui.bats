@@ -535,3 +535,35 @@ add_sa() { # src dst spi
 	kt_keys /; kt_type 0x10001; kt_keys Enter
 	kt_wait "No SA matches the filter"
 }
+
+@test "keytui: SAs added and deleted during re-dumps leave no ghost" {
+	# Each 'r' dumps 3000 SAs while SAs come and go: a DELETE read before the
+	# dump delivers the entry it composed earlier must keep it out, even when
+	# the ADD broadcast had put the entry in the dump's table already.
+	key=0x00112233445566778899aabbccddeeff
+	for i in $(seq 1 3000); do
+		printf 'add 10.8.%d.%d 10.9.0.1 esp %d -m transport -E aes-cbc %s ;\n' \
+			$((i / 250)) $((i % 250 + 1)) $((0x10000 + i)) "$key"
+	done >"$BATS_TEST_TMPDIR/add.keysh"
+	# 1500 SAs added, each deleted 20 statements later: some are alive
+	# when a dump passes by and deleted before keytui reads that dump entry
+	for i in $(seq 1 1520); do
+		[ "$i" -gt 1500 ] ||
+			printf 'add 10.7.%d.%d 10.9.0.1 esp %d -m transport -E aes-cbc %s ;\n' \
+				$((i / 250)) $((i % 250 + 1)) $((0x20000 + i)) "$key"
+		j=$((i - 20))
+		[ "$j" -lt 1 ] ||
+			printf 'delete 10.7.%d.%d 10.9.0.1 esp %d ;\n' $((j / 250)) $((j % 250 + 1)) $((0x20000 + j))
+	done >"$BATS_TEST_TMPDIR/churn.keysh"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/add.keysh"
+	kt_start 120x30
+	kt_wait "1 SAD (3000)"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/churn.keysh" &
+	churn=$!
+	while kill -0 "$churn" 2>/dev/null; do kt_keys r; sleep 0.02; done
+	wait "$churn"
+	[ "$(keysh_count_sa)" -eq 3000 ]
+	kt_idle
+	kt_wait "1 SAD (3000)"
+	kt_screen | head -n1 | grep -qF "1 SAD (3000)"
+}
