@@ -97,6 +97,7 @@ struct pfkm_sa {
 	const struct pfkm_alg *auth, *enc;
 	uint16_t icv_bits;		/* ICV the data path uses (RFC 4868) */
 	uint16_t auth_bits, enc_bits;
+	uint16_t sel_sport;		/* selector (below); here it fills padding */
 	uint8_t *auth_key, *enc_key;	/* one os_zalloc'd block, wiped on free */
 
 	struct pfkm_lifetime hard, soft, cur;
@@ -104,12 +105,10 @@ struct pfkm_sa {
 
 	/* Selector (PROXY address), as af_key keeps it in x->sel. */
 	uint8_t sel_family, sel_plen, sel_proto;
-	uint16_t sel_sport;
-	struct pfkm_addr sel_saddr;
-
 	/* NAT-T encapsulation (type 0 = none); ports network order. */
 	uint8_t natt_type;
 	uint16_t natt_sport, natt_dport;
+	struct pfkm_addr sel_saddr;	/* the fields above pack into 8 bytes */
 
 	void *dp;			/* data-path state, owned and freed by dp.c */
 };

@@ -127,6 +127,32 @@ bool keyd_conn_type_changes_state(unsigned int t)
 	}
 }
 
+/*
+ * A socket that asks for events (REGISTER, X_PROMISC: a monitor, a key
+ * manager) gets a deeper queue, once: with the default 208 KiB, about 200
+ * ADD broadcasts, a monitor descheduled for 4 ms at 50k events/s already
+ * loses some. The memory is only used while the client lags; plain
+ * request/reply clients keep the default (and lose broadcasts they never
+ * read as soon as before). Best effort: without CAP_NET_ADMIN the size is
+ * capped by net.core.wmem_max.
+ */
+#define LISTENER_SNDBUF (4 << 20)	/* the kernel doubles it */
+
+static void listener_queue(struct keyd_conn *c, unsigned int type)
+{
+	socklen_t sl = sizeof(int);
+	int v = LISTENER_SNDBUF;
+
+	if (c->deep || (type != SADB_REGISTER && type != SADB_X_PROMISC))
+		return;
+	c->deep = true;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	v = 0;
+	if (!getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &v, &sl) && v > 0)
+		c->sndbuf = (size_t)v;
+}
+
 /* The header-level fault reply described at the top of this file. */
 static void fault_reply(struct keyd_conn *c, const uint8_t *req, size_t len, int err)
 {
@@ -164,6 +190,8 @@ int keyd_conn_read(struct keyd_conn *c, uint8_t *rx, size_t rxcap, int max)
 			fault_reply(c, rx, rxcap, EMSGSIZE);
 			continue;
 		}
+		if ((size_t)n >= sizeof(struct sadb_msg))
+			listener_queue(c, ((struct sadb_msg *)rx)->sadb_msg_type);
 		ret = pfkm_sock_send(c->sk, rx, (size_t)n);
 		if (ret < 0)
 			fault_reply(c, rx, (size_t)n, -ret);

@@ -45,6 +45,7 @@ struct keyd_conn {
 	pid_t pid;
 	uid_t uid;
 	uint64_t drops;		/* messages lost to a full queue (not after hangup) */
+	bool deep;		/* registered/promiscuous: deeper queue (conn.c) */
 };
 struct keyd_conn *keyd_conn_create(struct pfkm_net *net, int fd, pid_t pid, uid_t uid);
 void keyd_conn_destroy(struct keyd_conn *c);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "stmt.h"
@@ -51,6 +52,8 @@ void pfk_exec_fini(struct pfk_exec *x)
 	free(x->buf);
 	free(x->sbuf);
 	x->buf = x->sbuf = NULL;
+	free(x->rbuf);	/* wiped after every use */
+	x->rbuf = NULL;
 }
 
 static struct pfk_buf sendbuf(struct pfk_exec *x)
@@ -805,38 +808,93 @@ static int flush_queue(struct pfk_exec *x)
 	return 0;
 }
 
-/* Wait for one reply to any sent request. On a transport error every
- * pending request fails with it. */
-static int reap_one(struct pfk_exec *x)
+/* Wait until fd is readable; 0, -ETIMEDOUT or -errno. */
+static int wait_in(int fd, int timeout_ms)
 {
-	unsigned int i, nsent = x->npend - x->nq;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int n;
 
-	for (;;) {
-		const struct sadb_msg *h = (const void *)x->buf;
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? 0 : -ETIMEDOUT;
+}
 
-		n = pfk_conn_recv(x->conn, x->buf, PFKM_MSG_MAX, x->timeout_ms);
-		if (n < 0) {
-			fail_all(x, n);
-			return n;
-		}
-		if ((size_t)n < sizeof(*h) || h->sadb_msg_pid != x->conn->pid)
-			continue;
-		/* Replies come in order, so the match is nearly always pend[0]. */
-		for (i = 0; i < nsent; i++)
-			if (x->pend[i].seq == h->sadb_msg_seq && x->pend[i].type == h->sadb_msg_type)
-				break;
-		if (i == nsent)
-			continue;
-		{
-			int err = h->sadb_msg_errno ? -(int)h->sadb_msg_errno : 0;
+#define REAP_SLOT 2048	/* per reply; a reply is matched by its header only */
 
-			/* Replies may echo keys (ADD broadcasts): do not keep them. */
-			explicit_bzero(x->buf, (size_t)n);
-			finish_pend(x, i, err);
-		}
-		return 0;
+/*
+ * Take every reply already queued (recvmmsg, up to PFK_EXEC_BATCH per
+ * call), waiting if there is none, until at least one pending request is
+ * answered. This bypasses pfk_conn_recv on purpose: the window's replies
+ * are only matched by header (seq, type, pid, errno), so a message longer
+ * than a slot is harmless truncated, and one syscall takes a whole burst.
+ * Receive-buffer overflows (ENOBUFS) are counted in conn->lost as the
+ * transport does. On a transport error every pending request fails with it.
+ */
+static int reap_some(struct pfk_exec *x)
+{
+	struct mmsghdr mv[PFK_EXEC_BATCH];
+	struct iovec iov[PFK_EXEC_BATCH];
+	int r, i, done = 0, ret;
+	unsigned int j;
+
+	if (!x->rbuf && !(x->rbuf = malloc((size_t)PFK_EXEC_BATCH * REAP_SLOT))) {
+		fail_all(x, -ENOMEM);
+		return -ENOMEM;
 	}
+	while (!done) {
+		for (i = 0; i < PFK_EXEC_BATCH; i++) {
+			iov[i].iov_base = x->rbuf + (size_t)i * REAP_SLOT;
+			iov[i].iov_len = REAP_SLOT;
+			memset(&mv[i], 0, sizeof(mv[i]));
+			mv[i].msg_hdr.msg_iov = &iov[i];
+			mv[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = recvmmsg(x->conn->fd, mv, PFK_EXEC_BATCH, MSG_DONTWAIT, NULL);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				x->conn->lost++;
+				continue;
+			}
+			ret = errno == EAGAIN || errno == EWOULDBLOCK ?
+			      wait_in(x->conn->fd, x->timeout_ms) : -errno;
+			if (!ret)
+				continue;
+			fail_all(x, ret);
+			return ret;
+		}
+		for (i = 0; i < r; i++) {
+			const struct sadb_msg *h = iov[i].iov_base;
+			unsigned int nsent = x->npend - x->nq;
+			size_t len = mv[i].msg_len;
+
+			if (len == 0) {
+				/* SEQPACKET end of stream: the backend hung up. */
+				explicit_bzero(x->rbuf, (size_t)PFK_EXEC_BATCH * REAP_SLOT);
+				fail_all(x, -ECONNRESET);
+				return -ECONNRESET;
+			}
+			if (len >= sizeof(*h) && h->sadb_msg_pid == x->conn->pid) {
+				/* Replies come in order: nearly always pend[0]. */
+				for (j = 0; j < nsent; j++)
+					if (x->pend[j].seq == h->sadb_msg_seq &&
+					    x->pend[j].type == h->sadb_msg_type)
+						break;
+				if (j < nsent) {
+					finish_pend(x, j, h->sadb_msg_errno ?
+						    -(int)h->sadb_msg_errno : 0);
+					done = 1;
+				}
+			}
+			/* Replies and broadcasts may carry keys. */
+			explicit_bzero(iov[i].iov_base, len < REAP_SLOT ? len : REAP_SLOT);
+		}
+	}
+	return 0;
 }
 
 /* Room for one more request: with the window full, send what is queued and
@@ -852,7 +910,7 @@ static int make_room(struct pfk_exec *x)
 	if (ret)
 		return ret;
 	while (x->npend > PFK_EXEC_WINDOW - PFK_EXEC_BATCH) {
-		ret = reap_one(x);
+		ret = reap_some(x);
 		if (ret)
 			return ret;
 	}
@@ -932,6 +990,6 @@ int pfk_exec_drain(struct pfk_exec *x)
 	int ret = flush_queue(x);
 
 	while (!ret && x->npend)
-		ret = reap_one(x);
+		ret = reap_some(x);
 	return ret;
 }

@@ -297,9 +297,22 @@ int pfk_stmt_alg(const char *s, enum pfkm_alg_kind kind, const struct pfkm_alg *
 	size_t n = 0;
 	unsigned int i, j;
 
+	/* Batches name the same algorithm 100k times: remember the last
+	 * match per kind (the registry is constant, so it stays valid). */
+	static __thread const struct pfkm_alg *last[PFKM_ALG_COMP + 1];
+	static __thread char last_name[PFKM_ALG_COMP + 1][32];
+
+	if ((unsigned int)kind <= PFKM_ALG_COMP && last[kind] && !strcmp(last_name[kind], s)) {
+		*out = last[kind];
+		return 0;
+	}
 	a = pfkm_alg_by_name(kind, s);
 	if (a) {
 		*out = a;
+		if ((unsigned int)kind <= PFKM_ALG_COMP && strlen(s) < sizeof(last_name[0])) {
+			strcpy(last_name[kind], s);
+			last[kind] = a;
+		}
 		return 0;
 	}
 	for (i = 0; (a = pfkm_alg_at(kind, i)) && n < 120; i++) {

@@ -192,6 +192,7 @@ struct pfk_exec {
 	uint32_t last_spi;
 	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
 	uint8_t *sbuf;			/* send buffer */
+	uint8_t *rbuf;			/* pipelined replies (exec.c), lazily */
 	/* Pipelining: unanswered requests in send order, and the callback
 	 * that gets each one's result (0 or -errno) by its tag. The last nq
 	 * of them are queued (pfk_exec_submit_msg), not sent yet. */

@@ -364,6 +364,11 @@ int ksh_monitor(struct ksh *k)
 	}
 	if (drops_seen >= 0) {
 		long long d = keyd_drops(k);
+		int tries;
+
+		/* The last word on losses: retried, as keyd may be busy. */
+		for (tries = 0; d < 0 && tries < 3; tries++)
+			d = keyd_drops(k);
 
 		if (d > drops_seen) {
 			report_lost(k, (uint64_t)(d - drops_seen));

@@ -56,6 +56,8 @@ int ksh_read_file(const char *path, char **out, size_t *len)
 	ssize_t r;
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
 
+	struct stat sb;
+
 	if (fd < 0 || !buf) {
 		int ret = fd < 0 ? -errno : -ENOMEM;
 
@@ -63,6 +65,16 @@ int ksh_read_file(const char *path, char **out, size_t *len)
 		if (fd > 0)
 			close(fd);
 		return ret;
+	}
+	/* A regular file is read into one buffer of its size (no doubling
+	 * copies of a 100k-statement script). */
+	if (!fstat(fd, &sb) && S_ISREG(sb.st_mode) && (size_t)sb.st_size + 2 > cap) {
+		/* +2: room for the NUL and for the read that returns 0 */
+		nb = realloc(buf, (size_t)sb.st_size + 2);
+		if (nb) {
+			buf = nb;
+			cap = (size_t)sb.st_size + 2;
+		}
 	}
 	for (;;) {
 		if (n + 1 >= cap) {
@@ -293,11 +305,20 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
  * it is freed; past ARENA_MAX statements are simply built when sent.
  */
 #define ARENA_MAX (64u << 20)
+#define CHUNK_SIZE (1u << 20)
 
 struct pre {
 	size_t src;		/* offset where lexing the statement starts */
 	int line, col;
-	uint32_t off, len;	/* prebuilt request in the arena; len 0: none */
+	uint8_t *msg;		/* prebuilt request in the arena, or NULL */
+	size_t len;
+};
+
+/* The arena: 1 MiB chunks, never moved (pre.msg points into them). */
+struct chunk {
+	struct chunk *next;
+	size_t used;
+	uint8_t data[];
 };
 
 struct batch {
@@ -305,16 +326,22 @@ struct batch {
 	size_t len;
 	struct pre *v;
 	size_t n, cap;
-	uint8_t *arena;
-	size_t used, acap;
+	struct chunk *chunks;	/* newest first */
+	size_t arena;		/* bytes allocated */
+	uint8_t *scratch;	/* PFKM_MSG_MAX: a request is built here first */
 	bool failed;
 };
 
 static void batch_free(struct batch *b)
 {
-	if (b->arena)
-		explicit_bzero(b->arena, b->used);
-	free(b->arena);
+	struct chunk *c, *next;
+
+	for (c = b->chunks; c; c = next) {
+		next = c->next;
+		explicit_bzero(c->data, c->used);
+		free(c);
+	}
+	free(b->scratch);
 	free(b->v);
 	memset(b, 0, sizeof(*b));
 }
@@ -373,44 +400,45 @@ static int pre_push(struct batch *b, const struct pfk_lex *lx)
 		p->line = lx->line;
 		p->col = lx->col;
 	}
-	p->off = p->len = 0;
+	p->msg = NULL;
+	p->len = 0;
 	return 0;
 }
 
-/* The request of a pipelinable statement, appended to the arena. */
-static int prebuild(struct batch *b, const struct pfk_stmt *st, struct pre *p)
+/* The request of a pipelinable statement, appended to the arena. Failing
+ * to prebuild is not an error: the statement is built when it is sent. */
+static void prebuild(struct batch *b, const struct pfk_stmt *st, struct pre *p)
 {
+	struct chunk *c = b->chunks;
 	struct pfk_buf pb;
+	size_t need;
 	int ret;
 
-	if (b->acap - b->used < PFKM_MSG_MAX) {
-		size_t cap = b->acap ? b->acap * 2 : 1u << 20;
-		uint8_t *na;
-
-		if (cap > ARENA_MAX)
-			return 0;
-		/* Not realloc: the old block holds keys and must be wiped. */
-		na = malloc(cap);
-		if (!na)
-			return 0;
-		if (b->arena) {
-			memcpy(na, b->arena, b->used);
-			explicit_bzero(b->arena, b->used);
-			free(b->arena);
-		}
-		b->arena = na;
-		b->acap = cap;
-	}
-	pb.p = b->arena + b->used;
+	if (!b->scratch && !(b->scratch = malloc(PFKM_MSG_MAX)))
+		return;
+	pb.p = b->scratch;
 	pb.cap = PFKM_MSG_MAX;
 	pb.len = 0;
 	ret = pfk_exec_build(st, &pb, 0, 0);
 	if (ret <= 0)
-		return 0;	/* built again (and its error reported) when sent */
-	p->off = (uint32_t)b->used;
-	p->len = (uint32_t)ret;
-	b->used += ((size_t)ret + 7) & ~(size_t)7;
-	return 0;
+		return;
+	need = ((size_t)ret + 7) & ~(size_t)7;
+	if (!c || CHUNK_SIZE - sizeof(*c) - c->used < need) {
+		size_t sz = need > CHUNK_SIZE - sizeof(*c) ? sizeof(*c) + need : CHUNK_SIZE;
+
+		if (b->arena + sz > ARENA_MAX || !(c = malloc(sz)))
+			goto out;
+		c->next = b->chunks;
+		c->used = 0;
+		b->chunks = c;
+		b->arena += sz;
+	}
+	p->msg = c->data + c->used;
+	p->len = (size_t)ret;
+	memcpy(p->msg, b->scratch, (size_t)ret);
+	c->used += need;
+out:
+	explicit_bzero(b->scratch, (size_t)ret);
 }
 
 /* Pass 1: parse everything; record statements (and prebuild requests when
@@ -480,7 +508,7 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 	if (pipeline)
 		k->batch = &b;
 	for (i = 0; i < b.n; i++) {
-		if (b.v[i].len) {
+		if (b.v[i].msg) {
 			/* Prebuilt: only pipelinable statements are. */
 			if (need_backend(k)) {
 				ret = KSH_EXIT_BACKEND;
@@ -488,7 +516,7 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			}
 			k->exec.on_done = on_done;
 			k->file = file;
-			ret = pfk_exec_submit_msg(&k->exec, b.arena + b.v[i].off, b.v[i].len, i);
+			ret = pfk_exec_submit_msg(&k->exec, b.v[i].msg, b.v[i].len, i);
 			if (ret)
 				on_done(k, i, ret);
 			continue;

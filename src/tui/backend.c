@@ -148,10 +148,25 @@ static void stats_open(struct tui_backend *be)
 	tui_backend_stats_poll(be);
 }
 
+/* The last complete "ok sockets=N drops=D" line in buf, if any. */
+static bool stats_parse(char *buf, unsigned long long *socks, unsigned long long *drops)
+{
+	char *p = NULL, *q = buf;
+
+	while ((q = strstr(q, "ok sockets=")) != NULL) {
+		if (strchr(q, '\n'))
+			p = q;
+		q++;
+	}
+	return p && sscanf(p, "ok sockets=%llu drops=%llu", socks, drops) == 2;
+}
+
 void tui_backend_stats_poll(struct tui_backend *be)
 {
-	char buf[512], *p;
+	char buf[512], req[32];
+	unsigned long long socks, d;
 	ssize_t n;
+	int len;
 
 	if (be->statfd < 0)
 		return;
@@ -159,25 +174,26 @@ void tui_backend_stats_poll(struct tui_backend *be)
 	n = recv(be->statfd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	if (n > 0) {
 		buf[n] = 0;
-		p = strstr(buf, "drops=");
-		if (p) {
-			uint64_t d = strtoull(p + 6, NULL, 10);
-
-			if (!be->have_drops0) {
-				be->keyd_drops0 = d;
-				be->have_drops0 = true;
-			}
-			be->keyd_drops = d - be->keyd_drops0;
-		}
+		/* Only evt alive (no dump, no statement running): the count is
+		 * evt's own. Other answers mix in harmless dump-socket drops. */
+		if (stats_parse(buf, &socks, &d) && socks == 1 && d > be->keyd_drops)
+			be->keyd_drops = d;
 	} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 		close(be->statfd);
 		be->statfd = -1;
 		return;
 	}
-	if (send(be->statfd, "stats\n", 6, MSG_DONTWAIT | MSG_NOSIGNAL) != 6) {
+	len = snprintf(req, sizeof(req), "stats %d\n", (int)getpid());
+	if (send(be->statfd, req, len, MSG_DONTWAIT | MSG_NOSIGNAL) != len) {
 		close(be->statfd);
 		be->statfd = -1;
 	}
+	be->lost = be->evt.lost + be->keyd_drops;
+}
+
+bool tui_backend_resync_due(const struct tui_backend *be)
+{
+	return be->phase == TUI_DUMP_IDLE && be->lost > be->lost_synced;
 }
 
 int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *sock,
@@ -304,6 +320,8 @@ int tui_backend_refresh(struct tui_backend *be)
 	tui_model_free(&be->tomb);
 	tui_model_init(&be->tomb);
 	be->redump = false;
+	/* the dump reflects every broadcast lost before it starts */
+	be->lost_synced = be->lost;
 	ret = send_dump(be, false);
 	if (ret)
 		return ret;
@@ -363,7 +381,11 @@ int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 }
 
 /* An event that arrives while a dump runs: apply it to the dump's tables
- * too, and remember deletions of entries the dump has not delivered yet. */
+ * too, and remember every deletion: the dump may still deliver the entry
+ * (composed before the deletion, read from ctl after it). That holds even
+ * when the entry is in pending already, if an ADD broadcast put it there
+ * rather than the dump. One the dump did deliver is never delivered again,
+ * so its tombstone costs nothing. A later ADD/UPDATE lifts the tombstone. */
 static void dump_race(struct tui_backend *be, const struct pfk_msg *msg, uint64_t now)
 {
 	bool gone = msg->type == PFK_T_DELETE ||
@@ -371,13 +393,13 @@ static void dump_race(struct tui_backend *be, const struct pfk_msg *msg, uint64_
 
 	if (msg->errno_)
 		return;
-	if (gone && !tui_model_sa_has(&be->pending, &msg->sa))
+	if (gone)
 		tui_model_sa_upsert(&be->tomb, &msg->sa, now);
 	else if (msg->type == PFK_T_ADD || msg->type == PFK_T_UPDATE)
 		tui_model_sa_remove(&be->tomb, &msg->sa);
-	if ((msg->type == PFK_T_SPDDELETE || msg->type == PFK_T_SPDDELETE2 ||
-	     msg->type == PFK_T_SPDEXPIRE) && !tui_model_pol_has(&be->pending, msg->pol.id))
-		tui_model_pol_upsert(&be->tomb, &msg->pol);
+	if (msg->type == PFK_T_SPDDELETE || msg->type == PFK_T_SPDDELETE2 ||
+	    msg->type == PFK_T_SPDEXPIRE)
+		tui_model_pol_upsert(&be->tomb, &msg->pol);	/* ids are never reused */
 	if (msg->type == PFK_T_FLUSH || msg->type == PFK_T_SPDFLUSH)
 		be->redump = true;
 	tui_model_apply(&be->pending, msg, now);

@@ -34,12 +34,18 @@ struct tui_backend {
 	 * they are skipped. A FLUSH meanwhile makes the dump run again. */
 	struct tui_model tomb;
 	bool redump;
-	uint64_t lost;			/* broadcasts lost: socket + keyd's count */
-	/* keyd only: PATH.ctl "stats" gives the broadcasts keyd dropped for
-	 * full client queues (a Unix socket cannot tell the receiver) */
+	/* Broadcasts the event socket lost: the socket's ENOBUFS count plus
+	 * what keyd could not queue to it. A lost broadcast leaves the model
+	 * wrong for good, so a loss newer than the last dump's start
+	 * (lost > lost_synced) asks for a re-dump (tui_backend_resync_due). */
+	uint64_t lost, lost_synced;
+	/* keyd only: PATH.ctl "stats PID" gives the broadcasts keyd dropped for
+	 * this process's full queues (a Unix socket cannot tell the receiver).
+	 * It sums every live connection of the pid; the dump socket and a
+	 * statement's connection drop broadcasts harmlessly, so only an answer
+	 * counting one socket (evt alone) is taken. */
 	int statfd;			/* -1 when not available */
-	uint64_t keyd_drops0, keyd_drops;
-	bool have_drops0;
+	uint64_t keyd_drops;		/* evt's drops, monotonic */
 	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
 	struct pfk_msg *msg;		/* parse scratch (wiped after use) */
 };
@@ -57,8 +63,11 @@ int tui_backend_ctl_ready(struct tui_backend *be, struct tui_model *m, unsigned 
 /* Drain up to budget broadcasts from evt into the Events ring and apply them
  * to the model. Returns the number of messages taken, or -errno. */
 int tui_backend_evt_ready(struct tui_backend *be, struct tui_model *m, unsigned int budget);
-/* Once a second: ask keyd for its drop count (non-blocking). */
+/* Once a second: ask keyd for our drop count (non-blocking). */
 void tui_backend_stats_poll(struct tui_backend *be);
+/* Whether broadcasts were lost since the last dump started and no dump is
+ * running: the caller should tui_backend_refresh (the model is stale). */
+bool tui_backend_resync_due(const struct tui_backend *be);
 /* Open a fresh connection of the same kind for one statement run. */
 int tui_backend_conn(struct tui_backend *be, struct pfk_conn *c);
 

@@ -223,7 +223,7 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 	int *script = NULL;
 	size_t nscript = 0, si = 0;
 	uint64_t last_draw = 0, wait_until = 0, last_evt = 0, idle_since = 0, now;
-	uint64_t last_sec = 0;
+	uint64_t last_sec = 0, last_resync = 0;
 	bool dirty = true, evt_ok = true, ctl_ok = true, kbd = isatty(0);
 	long iter = 0;
 	char err[256];
@@ -368,7 +368,16 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 		if (now / 1000000 != last_sec) {	/* ages, rate, drops */
 			last_sec = now / 1000000;
 			tui_backend_stats_poll(&t->be);
-			t->be.lost = t->be.evt.lost + t->be.keyd_drops;
+			dirty = true;
+		}
+		/* Broadcasts were lost: the tables miss changes for good, so
+		 * dump again (at most once a second under a sustained flood). */
+		if (tui_backend_resync_due(&t->be) && now - last_resync >= 1000000) {
+			last_resync = now;
+			ret = tui_backend_refresh(&t->be);
+			if (ret)
+				tui_msg(t, true, "refresh: %s", strerror(-ret));
+			ctl_ok = true;
 			dirty = true;
 		}
 		if (dirty && now - last_draw >= FRAME_US) {

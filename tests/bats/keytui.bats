@@ -39,10 +39,15 @@ kt_keys() { tmux -S "$TSOCK" send-keys -t kt "$@"; }
 kt_type() { tmux -S "$TSOCK" send-keys -t kt -l "$1"; }
 kt_screen() { tmux -S "$TSOCK" capture-pane -p -t kt; }
 
+# Waits poll for a condition, never sleep a fixed time: under load (CI, VMs
+# next door) a frame can take seconds, so the timeouts are generous and only
+# a failing test pays them.
+KT_TIMEOUT=${KT_TIMEOUT:-20}
+
 # kt_wait TEXT [seconds]: until the screen shows TEXT (fixed string).
 kt_wait() {
-	local i
-	for i in $(seq 1 $((${2:-5} * 20))); do
+	local end=$((SECONDS + ${2:-$KT_TIMEOUT}))
+	while [ "$SECONDS" -lt "$end" ]; do
 		kt_screen | grep -qF -- "$1" && return 0
 		sleep 0.05
 	done
@@ -51,10 +56,22 @@ kt_wait() {
 	return 1
 }
 
+# kt_wait_line TEXT1 TEXT2: until one screen line shows both.
+kt_wait_line() {
+	local end=$((SECONDS + KT_TIMEOUT))
+	while [ "$SECONDS" -lt "$end" ]; do
+		kt_screen | grep -F -- "$1" | grep -qF -- "$2" && return 0
+		sleep 0.05
+	done
+	echo "--- screen (waiting for a line with: $1 and $2) ---" >&2
+	kt_screen >&2
+	return 1
+}
+
 # kt_gone TEXT: until the screen no longer shows TEXT.
 kt_gone() {
-	local i
-	for i in $(seq 1 100); do
+	local end=$((SECONDS + KT_TIMEOUT))
+	while [ "$SECONDS" -lt "$end" ]; do
 		kt_screen | grep -qF -- "$1" || return 0
 		sleep 0.05
 	done
@@ -62,6 +79,9 @@ kt_gone() {
 	kt_screen >&2
 	return 1
 }
+
+# kt_idle: until the status bar has no " | loading" (no dump running).
+kt_idle() { kt_gone " | loading"; }
 
 add_sa() { # src dst spi
 	ks "add $1 $2 esp $3 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f ;"
@@ -449,8 +469,7 @@ add_sa() { # src dst spi
 	ks "add 10.7.0.1 10.7.0.2 esp 0x5001 -m transport -ls 1 -lh 3 -E aes-cbc random -A hmac-sha256 random ;"
 	kt_wait "0x00005001"
 	kt_screen | grep -F "0x00005001" | grep -qF "mature"
-	kt_wait "dying" 5
-	kt_screen | grep -F "0x00005001" | grep -qF "dying"
+	kt_wait_line "0x00005001" "dying"
 	kt_gone "0x00005001"
 	kt_wait "1 SAD (0)"
 	kt_keys 3
@@ -473,7 +492,78 @@ add_sa() { # src dst spi
 	kt_start 120x30
 	wait "$delpid"
 	[ "$(keysh_count_sa)" -eq 1500 ]
-	kt_wait "1 SAD (1500)" 10
+	kt_wait "1 SAD (1500)"
+	kt_idle
+	kt_screen | head -n1 | grep -qF "1 SAD (1500)"
+	# the 1500 left are the even SPIs: no deleted one survived in keytui
+	kt_keys /; kt_type 0x10001; kt_keys Enter
+	kt_wait "No SA matches the filter"
+	kt_keys Escape /; kt_type 0x10002; kt_keys Enter
+	kt_wait "0x00010002"
+	kt_keys Escape
 	kt_keys r
-	kt_wait "1 SAD (1500)" 10
+	kt_wait "1 SAD (1500)"
+	kt_idle
+	kt_screen | head -n1 | grep -qF "1 SAD (1500)"
+}
+
+@test "keytui: broadcasts lost while it is stopped: it dumps again and the SAD equals keyd's" {
+	# keytui stopped: keyd's queue to its event socket (8 MiB) overflows
+	# and the DELETEs it misses would leave ghosts without the re-dump
+	key=0x00112233445566778899aabbccddeeff
+	for i in $(seq 1 6000); do
+		printf 'add 10.8.%d.%d 10.9.0.1 esp %d -m transport -E aes-cbc %s ;\n' \
+			$((i / 250)) $((i % 250 + 1)) $((0x10000 + i)) "$key"
+	done >"$BATS_TEST_TMPDIR/add.keysh"
+	for i in $(seq 1 2 6000); do
+		printf 'delete 10.8.%d.%d 10.9.0.1 esp %d ;\n' $((i / 250)) $((i % 250 + 1)) $((0x10000 + i))
+	done >"$BATS_TEST_TMPDIR/del.keysh"
+	kt_start 120x30
+	kt_wait "No SAD entries"
+	kpid=$(pgrep -f -- "^$KT --socket $KEYSH_SOCKET")
+	[ -n "$kpid" ]
+	kill -STOP "$kpid"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/add.keysh"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/del.keysh"
+	kill -CONT "$kpid"
+	[ "$(keysh_count_sa)" -eq 3000 ]
+	kt_wait "1 SAD (3000)" 60
+	kt_idle
+	kt_screen | head -n1 | grep -qF "1 SAD (3000)"
+	# it did lose broadcasts (else this test proves nothing) and says so
+	kt_screen | tail -n1 | grep -qE "drop [1-9][0-9]*"
+	kt_keys /; kt_type 0x10001; kt_keys Enter
+	kt_wait "No SA matches the filter"
+}
+
+@test "keytui: SAs added and deleted during re-dumps leave no ghost" {
+	# Each 'r' dumps 3000 SAs while SAs come and go: a DELETE read before the
+	# dump delivers the entry it composed earlier must keep it out, even when
+	# the ADD broadcast had put the entry in the dump's table already.
+	key=0x00112233445566778899aabbccddeeff
+	for i in $(seq 1 3000); do
+		printf 'add 10.8.%d.%d 10.9.0.1 esp %d -m transport -E aes-cbc %s ;\n' \
+			$((i / 250)) $((i % 250 + 1)) $((0x10000 + i)) "$key"
+	done >"$BATS_TEST_TMPDIR/add.keysh"
+	# 1500 SAs added, each deleted 20 statements later: some are alive
+	# when a dump passes by and deleted before keytui reads that dump entry
+	for i in $(seq 1 1520); do
+		[ "$i" -gt 1500 ] ||
+			printf 'add 10.7.%d.%d 10.9.0.1 esp %d -m transport -E aes-cbc %s ;\n' \
+				$((i / 250)) $((i % 250 + 1)) $((0x20000 + i)) "$key"
+		j=$((i - 20))
+		[ "$j" -lt 1 ] ||
+			printf 'delete 10.7.%d.%d 10.9.0.1 esp %d ;\n' $((j / 250)) $((j % 250 + 1)) $((0x20000 + j))
+	done >"$BATS_TEST_TMPDIR/churn.keysh"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/add.keysh"
+	kt_start 120x30
+	kt_wait "1 SAD (3000)"
+	keysh_cmd -f "$BATS_TEST_TMPDIR/churn.keysh" &
+	churn=$!
+	while kill -0 "$churn" 2>/dev/null; do kt_keys r; sleep 0.02; done
+	wait "$churn"
+	[ "$(keysh_count_sa)" -eq 3000 ]
+	kt_idle
+	kt_wait "1 SAD (3000)"
+	kt_screen | head -n1 | grep -qF "1 SAD (3000)"
 }

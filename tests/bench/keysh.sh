@@ -73,7 +73,15 @@ for r in $(seq 1 "$R"); do
 	mon=$!
 	sleep 0.3
 	gen=$("$tmp/paced" "$tmp/keyd.sock" "$N" "$RATE" | sed -n 's/^paced ADD: .* = \([0-9]*\) SAs\/s.*/\1/p')
-	sleep 1
+	# Stop the monitor once it has caught up (its output stopped growing):
+	# events still queued at SIGINT would be neither shown nor lost.
+	prev=-1; i=0
+	while [ $i -lt 40 ]; do
+		sleep 0.25
+		cur=$(wc -c < "$tmp/mon.out")
+		[ "$cur" -eq "$prev" ] && break
+		prev=$cur; i=$((i + 1))
+	done
 	kill -INT "$mon"
 	wait "$mon" || true
 	shown=$(grep -c '"type":"ADD"' "$tmp/mon.out" || true)

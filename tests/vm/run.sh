@@ -85,8 +85,8 @@ files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
 done
-# keysh's bats suite (run against pfkeyv2 once tests/bats supports the
-# kernel backend): bats, its libraries, bash, jq and the tests themselves.
+# keysh's bats suite (KEYSH_BACKEND=kernel, in both boots): bats, its
+# libraries, bash, jq and the tests themselves.
 if command -v bats >/dev/null && command -v jq >/dev/null && [ -d /usr/lib/bats-core ] &&
 	[ -d /usr/lib/bats/bats-assert ]; then
 	files="$files $(command -v bats):/usr/bin/bats /usr/lib/bats-core:/usr/lib/bats-core

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * onepair.c: per-request cost of ADD, GET, DELETE and FLUSH (by satype)
- * when every SA lies between ONE address pair (tests/bench/core.sh). The
- * requests go through the whole core (pfkm_sock_send, parse, SADB, expiry
- * heap, replies) with a socket that counts and checks the replies, at a
- * small and a large N; linear work per request shows up as a per-request
- * ratio near N_large / N_small, O(1) work as a ratio near 1 (both sizes
- * far larger than the caches, so that the ratio measures the algorithm:
- * at 10k the SADB still fits in L2/L3 and FLUSH alone then shows ~3x).
+ * onepair.c: per-request cost of ADD, GET, DELETE, FLUSH (by satype) and
+ * hard expiry when every SA lies between ONE address pair
+ * (tests/bench/core.sh). The requests go through the whole core
+ * (pfkm_sock_send, parse, SADB, expiry heap, timers, replies) with a socket
+ * that counts and checks the replies, at a small and a large N. Linear
+ * work per request shows up as a per-request ratio near N_large / N_small,
+ * O(1) work as a ratio near 1 (both sizes far larger than the caches, so
+ * that the ratio measures the algorithm: at 10k the SADB still fits in
+ * L2/L3 and FLUSH alone then shows ~3x).
  *
  * A pending larval SA without SPI exists on another pair throughout (the
  * state a key manager negotiating one peer leaves while another is bulk
@@ -131,8 +132,18 @@ static void send_m(struct pfkm_sock *sk, struct counter *c, struct msg *m)
 	}
 }
 
-/* SA message (ADD, GET or DELETE) for SPI 0x1000 + i between the pair. */
-static void sa_msg(struct msg *m, uint8_t type, uint32_t i)
+static void lifetime(struct msg *m, uint16_t type, uint64_t addtime)
+{
+	struct sadb_lifetime *l = put(m, sizeof(*l));
+
+	l->sadb_lifetime_len = sizeof(*l) / 8;
+	l->sadb_lifetime_exttype = type;
+	l->sadb_lifetime_addtime = addtime;
+}
+
+/* SA message (ADD, GET or DELETE) for SPI 0x1000 + i between the pair;
+ * an ADD with hard_sec != 0 carries soft and hard add-time limits. */
+static void sa_msg(struct msg *m, uint8_t type, uint32_t i, uint64_t hard_sec)
 {
 	start(m, type, SADB_SATYPE_ESP);
 	sa_ext(m, 0x1000 + i, type == SADB_ADD);
@@ -141,6 +152,10 @@ static void sa_msg(struct msg *m, uint8_t type, uint32_t i)
 	if (type == SADB_ADD) {
 		key(m, SADB_EXT_KEY_AUTH, 256);
 		key(m, SADB_EXT_KEY_ENCRYPT, 128);
+		if (hard_sec) {
+			lifetime(m, SADB_EXT_LIFETIME_HARD, hard_sec);
+			lifetime(m, SADB_EXT_LIFETIME_SOFT, hard_sec - 1);
+		}
 	}
 }
 
@@ -153,7 +168,7 @@ static double now_ns(void)
 }
 
 struct cost {
-	double add, get, del, flush;	/* ns per SA, best round */
+	double add, get, del, flush, expire;	/* ns per SA, best round */
 };
 
 static void keep(double *best, double v)
@@ -162,13 +177,13 @@ static void keep(double *best, double v)
 		*best = v;
 }
 
-static void add_all(struct pfkm_sock *sk, struct counter *c, uint32_t n)
+static void add_all(struct pfkm_sock *sk, struct counter *c, uint32_t n, uint64_t hard_sec)
 {
 	struct msg m;
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		sa_msg(&m, SADB_ADD, i);
+		sa_msg(&m, SADB_ADD, i, hard_sec);
 		send_m(sk, c, &m);
 	}
 }
@@ -207,23 +222,23 @@ static void one_round(uint32_t n, struct cost *best)
 	}
 
 	t0 = now_ns();
-	add_all(sk, &c, n);
+	add_all(sk, &c, n, 0);
 	t1 = now_ns();
 	keep(&best->add, (t1 - t0) / n);
 	for (i = 0; i < n; i++) {
-		sa_msg(&m, SADB_GET, i);
+		sa_msg(&m, SADB_GET, i, 0);
 		send_m(sk, &c, &m);
 	}
 	t0 = now_ns();
 	keep(&best->get, (t0 - t1) / n);
 	/* oldest first: the far end of the pair's selection chain */
 	for (i = 0; i < n; i++) {
-		sa_msg(&m, SADB_DELETE, i);
+		sa_msg(&m, SADB_DELETE, i, 0);
 		send_m(sk, &c, &m);
 	}
 	t1 = now_ns();
 	keep(&best->del, (t1 - t0) / n);
-	add_all(sk, &c, n);
+	add_all(sk, &c, n, 0);
 	t0 = now_ns();
 	start(&m, SADB_FLUSH, SADB_SATYPE_ESP);
 	send_m(sk, &c, &m);
@@ -232,6 +247,20 @@ static void one_round(uint32_t n, struct cost *best)
 	pfkm_net_stats_get(net, &st);
 	if (st.sas != 0) {
 		fprintf(stderr, "onepair: %llu SAs left after FLUSH\n", (unsigned long long)st.sas);
+		exit(1);
+	}
+	/* hard expiry by the timer: all n at once, 10 s after the ADDs (the
+	 * larval SA made by the next GETSPI would live 30 s) */
+	add_all(sk, &c, n, 10);
+	os_user_clock_advance(10000);
+	t0 = now_ns();
+	os_user_timers_run();
+	t1 = now_ns();
+	keep(&best->expire, (t1 - t0) / n);
+	pfkm_net_stats_get(net, &st);
+	if (st.sas != 0 || st.expires < n) {
+		fprintf(stderr, "onepair: %llu SAs left, %llu expires after the hard limit\n",
+			(unsigned long long)st.sas, (unsigned long long)st.expires);
 		exit(1);
 	}
 	pfkm_sock_release(sk);
@@ -261,6 +290,8 @@ int main(int argc, char **argv)
 	printf("  GET    %8.0f %8.0f  ratio %.2f\n", s.get, l.get, l.get / s.get);
 	printf("  DELETE %8.0f %8.0f  ratio %.2f\n", s.del, l.del, l.del / s.del);
 	printf("  FLUSH  %8.0f %8.0f  ratio %.2f\n", s.flush, l.flush, l.flush / s.flush);
+	printf("  EXPIRE %8.0f %8.0f  ratio %.2f  (hard add-time limit, timer)\n", s.expire,
+	       l.expire, l.expire / s.expire);
 	printf("  (per-request work linear in the pair's SAs gives ratio ~%.0f; goal <= 3,\n"
 	       "   the rest is cache and TLB misses of the larger table)\n", (double)nl / ns);
 	os_user_clock_release();
