@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * dp.c: owns the portable IPv4 data path of a pfkm_net (see dp.h): the
+ * dp.c: owns the portable IPv4/IPv6 data path of a pfkm_net (see dp.h): the
  * per-SA side table (transforms, replay windows, counters) and the
  * outbound/inbound packet decisions. Policy lookup, template resolution,
  * ACQUIRE and byte/packet lifetimes go through the core (pfkm_spd_lookup,
@@ -12,7 +12,9 @@
 #include "ah.h"
 
 #define IP4_HDR 20u
+#define IP6_HDR 40u
 #define MAX_DEPTH 4		/* nested decapsulations per packet */
+#define NH_IPV6 41		/* IPv6 in IP (tunnel mode) */
 
 struct dp_sa {
 	struct pfkm_sa *sa;		/* identity only: validated before use */
@@ -89,6 +91,70 @@ static void ip4_flow(const uint8_t *p, size_t ihl, size_t len, struct pfkm_spd_f
 		memcpy(&fl->sport, p + ihl, 2);
 		memcpy(&fl->dport, p + ihl + 2, 2);
 	}
+}
+
+/* IPv6 base header sanity, payload length within len. Extension headers
+ * are not walked: p[6] is whatever follows the base header. */
+static int ip6_check(const uint8_t *p, size_t len)
+{
+	if (len < IP6_HDR || p[0] >> 4 != 6 || IP6_HDR + ((size_t)p[4] << 8 | p[5]) > len)
+		return -EINVAL;
+	return (int)IP6_HDR;
+}
+
+static void ip6_flow(const uint8_t *p, size_t len, struct pfkm_spd_flow *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->family = AF_INET6;
+	fl->proto = p[6];
+	memcpy(fl->saddr.b, p + 8, 16);
+	memcpy(fl->daddr.b, p + 24, 16);
+	if ((fl->proto == 6 || fl->proto == 17 || fl->proto == 132) && len >= IP6_HDR + 4) {
+		memcpy(&fl->sport, p + IP6_HDR, 2);
+		memcpy(&fl->dport, p + IP6_HDR + 2, 2);
+	}
+}
+
+/* Either version: header length (IPv4 ihl, IPv6 40) and *len set to the
+ * packet's own length; the flow when fl is given. */
+static int ip_parse(const uint8_t *p, size_t *len, struct pfkm_spd_flow *fl)
+{
+	int hl;
+
+	if (*len && p[0] >> 4 == 6) {
+		hl = ip6_check(p, *len);
+		if (hl < 0)
+			return hl;
+		*len = IP6_HDR + ((size_t)p[4] << 8 | p[5]);
+		if (fl)
+			ip6_flow(p, *len, fl);
+		return hl;
+	}
+	hl = ip4_check(p, *len);
+	if (hl < 0)
+		return hl;
+	*len = (size_t)p[2] << 8 | p[3];
+	if (fl)
+		ip4_flow(p, (size_t)hl, *len, fl);
+	return hl;
+}
+
+/* The protocol byte (IPv4 protocol, IPv6 next header of the base header). */
+static uint8_t ip_proto(const uint8_t *p)
+{
+	return p[0] >> 4 == 6 ? p[6] : p[9];
+}
+
+/* New total length and protocol (IPv4 checksum recomputed). */
+static void ip_fix(uint8_t *p, size_t len, uint8_t proto)
+{
+	if (p[0] >> 4 == 6) {
+		p[4] = (uint8_t)((len - IP6_HDR) >> 8);
+		p[5] = (uint8_t)(len - IP6_HDR);
+		p[6] = proto;
+		return;
+	}
+	ip4_fix(p, len, proto);
 }
 
 static void dp_sa_free(struct dp_sa *d)
@@ -265,20 +331,26 @@ static struct pfkm_sa *tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
 	return best;
 }
 
-/* Apply one SA to the IPv4 packet buf[0 .. *len). */
+/* Apply one SA to the IP packet buf[0 .. *len) (tunnel: IPv4 only). */
 static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
 {
-	size_t ihl = (size_t)(buf[0] & 15) * 4, out, hl = 0, pl;
+	bool v6 = buf[0] >> 4 == 6;
+	size_t ihl = v6 ? IP6_HDR : (size_t)(buf[0] & 15) * 4, out, hl = 0, pl;
 	uint64_t seq;
 	int ret;
 
+	/* ESP goes right after the IPv6 base header: extension headers in
+	 * front of it (hop-by-hop, routing) are not handled (AH handles them) */
+	if (v6 && sa->proto == IPPROTO_ESP && (buf[6] == 0 || buf[6] == 43 || buf[6] == 44 ||
+					       buf[6] == 60))
+		return -EOPNOTSUPP;
+	if (sa->mode == IPSEC_MODE_TUNNEL && (v6 || sa->family != AF_INET))
+		return -EAFNOSUPPORT;
 	ret = pfkm_replay_seq_next(&d->last_seq, false, &seq);
 	if (ret)
 		return ret;
 	if (sa->mode == IPSEC_MODE_TUNNEL) {
 		/* new outer header, the whole packet is the payload */
-		if (sa->family != AF_INET)
-			return -EAFNOSUPPORT;
 		if (cap < IP4_HDR)
 			return -EMSGSIZE;
 		if (sa->proto == IPPROTO_AH) {
@@ -328,11 +400,13 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 	if (cap < ihl + pfkm_esp_encap_len(&d->esp, pl))
 		return -EMSGSIZE;
 	memmove(buf + ihl + hl, buf + ihl, pl);
-	ret = pfkm_esp_encap(&d->esp, seq, buf[9], NULL, buf + ihl, cap - ihl, pl, &out);
+	ret = pfkm_esp_encap(&d->esp, seq, ip_proto(buf), NULL, buf + ihl, cap - ihl, pl, &out);
 	if (ret)
 		return ret;
 	*len = ihl + out;
-	ip4_fix(buf, *len, IPPROTO_ESP);
+	if (v6 && *len - IP6_HDR > 0xffff)
+		return -EMSGSIZE;
+	ip_fix(buf, *len, IPPROTO_ESP);
 	return 0;
 }
 
@@ -344,11 +418,9 @@ int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
 	unsigned int i;
 	int ihl, ret;
 
-	ihl = ip4_check(buf, *len);
+	ihl = ip_parse(buf, len, &fl);
 	if (ihl < 0)
 		return ihl;
-	*len = (size_t)buf[2] << 8 | buf[3];
-	ip4_flow(buf, (size_t)ihl, *len, &fl);
 	os_mutex_lock(&net->lock);
 	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, &fl);
 	if (!pol) {
@@ -410,8 +482,9 @@ out:
 static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_sa **sa_out)
 {
 	struct pfkm_net *net = dp->net;
-	size_t ihl = (size_t)(buf[0] & 15) * 4;
-	uint8_t proto = buf[9];
+	bool v6 = buf[0] >> 4 == 6;
+	size_t ihl = v6 ? IP6_HDR : (size_t)(buf[0] & 15) * 4;
+	uint8_t proto = ip_proto(buf);
 	struct pfkm_addr dst;
 	struct pfkm_sa *sa;
 	struct dp_sa *d;
@@ -420,7 +493,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 	int ret;
 
 	memset(&dst, 0, sizeof(dst));
-	memcpy(dst.b, buf + 16, 4);
+	memcpy(dst.b, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
 	if (proto == IPPROTO_ESP) {
 		if (*len < ihl + 8)
 			return -EINVAL;
@@ -430,7 +503,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 			return -EINVAL;
 		memcpy(&spi, buf + ihl + 4, 4);
 	}
-	sa = pfkm_sadb_lookup(&net->sadb, AF_INET, &dst, spi, proto);
+	sa = pfkm_sadb_lookup(&net->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, proto);
 	if (!sa || sa->state != PFKM_SA_MATURE)
 		return -ESRCH;
 	d = dp_sa_get(dp, sa);
@@ -448,13 +521,13 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 		if (ret)
 			goto err;
 		nh = rx.next_hdr;
-		if (nh == IPPROTO_IPIP) {
+		if (nh == IPPROTO_IPIP || nh == NH_IPV6) {
 			memmove(buf, buf + ihl + rx.payload_off, rx.payload_len);
 			*len = rx.payload_len;
 		} else {
 			memmove(buf + ihl, buf + ihl + rx.payload_off, rx.payload_len);
 			*len = ihl + rx.payload_len;
-			ip4_fix(buf, *len, nh);
+			ip_fix(buf, *len, nh);
 		}
 	} else {
 		struct pfkm_ah_rx rx;
@@ -463,7 +536,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 		if (ret)
 			goto err;
 		*len = rx.len;
-		if (rx.next_hdr == IPPROTO_IPIP) {
+		if (rx.next_hdr == IPPROTO_IPIP || rx.next_hdr == NH_IPV6) {
 			memmove(buf, buf + ihl, *len - ihl);
 			*len -= ihl;
 		}
@@ -519,12 +592,11 @@ int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
 	unsigned int n = 0;
 	int ihl, ret = 0;
 
-	ihl = ip4_check(buf, *len);
+	ihl = ip_parse(buf, len, NULL);
 	if (ihl < 0)
 		return ihl;
-	*len = (size_t)buf[2] << 8 | buf[3];
 	os_mutex_lock(&net->lock);
-	while (buf[9] == IPPROTO_ESP || buf[9] == IPPROTO_AH) {
+	while (ip_proto(buf) == IPPROTO_ESP || ip_proto(buf) == IPPROTO_AH) {
 		if (n == MAX_DEPTH) {
 			ret = -ELOOP;
 			goto out;
@@ -537,7 +609,7 @@ int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
 		if (ret)
 			goto out;
 		n++;
-		ihl = ip4_check(buf, *len);
+		ihl = ip_parse(buf, len, NULL);
 		if (ihl < 0) {
 			ret = ihl;
 			goto out;
@@ -545,7 +617,7 @@ int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
 	}
 	if (n)
 		dp->st.in_xform++;
-	ip4_flow(buf, (size_t)ihl, *len, &fl);
+	ip_parse(buf, len, &fl);
 	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_INBOUND, &fl);
 	ret = n ? PFKM_DP_XFORM : PFKM_DP_PASS;
 	if (!pol)

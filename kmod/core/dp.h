@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0 */
 /*
- * dp.h: packet decisions of one pfkm_net on flat IPv4 buffers (the portable
+ * dp.h: packet decisions of one pfkm_net on flat IPv4/IPv6 buffers (the portable
  * data path of issue 7): outbound SPD match and template -> SA selection
  * with ESP/AH transport or tunnel encapsulation; inbound (dst, SPI, proto)
  * lookup, replay check, decapsulation and the inbound policy check.
@@ -53,7 +53,9 @@ bool pfkm_dp_active(struct pfkm_dp *dp);
 #define PFKM_DP_XFORM	1	/* buf/len rewritten, send the result */
 
 /*
- * Outbound: buf[0 .. *len) is an IPv4 packet, cap the room in buf. Returns
+ * Outbound: buf[0 .. *len) is an IPv4 or IPv6 packet, cap the room in buf
+ * (IPv6: transport mode; ESP needs the upper layer right after the base
+ * header, -EOPNOTSUPP otherwise; tunnel mode -EAFNOSUPPORT). Returns
  * PASS, XFORM, or a drop: -EPERM (policy discard), -EAGAIN (SA missing:
  * ACQUIRE sent by the core, rate-limited), -EMSGSIZE (no room),
  * -EOVERFLOW (sequence exhausted), other -errno.
@@ -61,7 +63,8 @@ bool pfkm_dp_active(struct pfkm_dp *dp);
 int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len);
 
 /*
- * Inbound: buf[0 .. *len) is an IPv4 packet addressed to us. ESP/AH for
+ * Inbound: buf[0 .. *len) is an IPv4 or IPv6 packet addressed to us (IPv6:
+ * ESP/AH right after the base header). ESP/AH for
  * our SAs is decapsulated (repeatedly: AH over ESP, tunnel in tunnel), then
  * the result is checked against the `in` policy. Returns PASS, XFORM, or a
  * drop: -EPERM (policy discard or IPsec required but missing: counted in

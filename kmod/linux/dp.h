@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0 */
 /*
- * dp.h: the IPv4 packet hooks of pfkeyv2.ko (dp_hook.c) around the portable
+ * dp.h: the IPv4/IPv6 packet hooks of pfkeyv2.ko (dp_hook.c) around the portable
  * data path kmod/core/dp.c.
  *
  * Wiring: dp_hook.c finds a namespace's core with pfkm_af_core_net

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * dp_hook.c: owns the IPv4 netfilter hooks of each network namespace, the
+ * dp_hook.c: owns the IPv4/IPv6 netfilter hooks of each network namespace, the
  * work item that runs kmod/core/dp.c on their packets and the namespace's
  * /proc/net/pfkeyv2_dp (data-path counters, global and per SA).
  *
  * Design (simplest correct one; cost below):
- *   - Per namespace: three hooks at NF_IP_PRI_LAST (so conntrack, defrag and
- *     the filter tables ran first): LOCAL_OUT (outbound policy + encap),
- *     LOCAL_IN (ESP/AH for our SAs + the `in` policy check of everything
- *     delivered locally). While the namespace's SPD is empty they return
- *     NF_ACCEPT after one unlocked read.
+ *   - Per namespace and family (IPv4, IPv6): hooks at the last priority
+ *     (so conntrack, defrag and the filter tables ran first): LOCAL_OUT
+ *     (outbound policy + encap), LOCAL_IN (ESP/AH for our SAs + the `in`
+ *     policy check of everything delivered locally). While the namespace's
+ *     SPD is empty they return NF_ACCEPT after one unlocked read.
  *   - Otherwise the hook steals the packet (NF_STOLEN) onto a per-namespace
  *     queue with its okfn; a work item (process context) takes the core's
  *     sleeping net mutex through pfkm_dp_output/input, then re-injects:
@@ -23,6 +23,8 @@
  *   - GSO packets are segmented in the worker; CHECKSUM_PARTIAL is resolved
  *     (skb_checksum_help) before encryption; skbs are linearized and given
  *     DP_TAILROOM bytes (the core grows packets at the tail).
+ *   - IPv6: transport mode only (the core refuses IPv6 tunnels); packets
+ *     made bigger than the MTU are fragmented by the source (ignore_df).
  *   - Coexistence with Linux xfrm (esp4/ah4 via xfrm4_protocol): in our
  *     namespace xfrm has no states or policies; our LOCAL_IN hook consumes
  *     ESP/AH for our SAs before ip_local_deliver_finish reaches xfrm. ESP/AH
@@ -34,6 +36,9 @@
 #include <linux/module.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/ipv6.h>
+#include <net/ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/netdevice.h>
 #include <linux/ip.h>
@@ -59,6 +64,7 @@ struct dp_pkt {
 	struct sk_buff *skb;
 	int (*okfn)(struct net *, struct sock *, struct sk_buff *);
 	unsigned int hook;
+	u8 pf;				/* NFPROTO_IPV4 / NFPROTO_IPV6 */
 };
 
 struct dp_knet {
@@ -95,6 +101,7 @@ static unsigned int dp_hook(void *priv, struct sk_buff *skb, const struct nf_hoo
 	p->skb = skb;
 	p->okfn = st->okfn;
 	p->hook = st->hook;
+	p->pf = st->pf;
 	spin_lock_bh(&kn->lock);
 	if (kn->qlen >= DP_QLEN) {
 		spin_unlock_bh(&kn->lock);
@@ -130,11 +137,11 @@ static int dp_flat(struct sk_buff *skb)
 	return 0;
 }
 
-static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb)
+static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 {
 	struct iphdr *ih;
 	size_t len = skb->len;
-	__be32 old_daddr = ip_hdr(skb)->daddr;
+	__be32 old_daddr = pf == NFPROTO_IPV4 ? ip_hdr(skb)->daddr : 0;
 	int ret;
 
 	ret = dp_flat(skb);
@@ -149,6 +156,14 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb)
 		else
 			skb_trim(skb, len);
 		skb->ip_summed = CHECKSUM_NONE;
+		if (pf == NFPROTO_IPV6) {
+			/* transport mode only: same route; the source host may
+			 * fragment what encapsulation made too big */
+			if (skb->len > dst_mtu(skb_dst(skb)))
+				skb->ignore_df = 1;
+			IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
+			goto send;
+		}
 		ih = ip_hdr(skb);
 		if (ih->daddr != old_daddr) {
 			/* tunnel: route the outer packet */
@@ -170,6 +185,7 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb)
 		}
 		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
 	}
+send:
 	local_bh_disable();
 	dst_output(kn->net, skb->sk, skb);
 	local_bh_enable();
@@ -178,15 +194,45 @@ drop:
 	kfree_skb(skb);
 }
 
+/* IPv6 after pfkm_dp_input: transport mode, or a tunnel ending here. */
+static void dp_in6_one(struct dp_knet *kn, struct dp_pkt *p, int ret, size_t len,
+		       const struct in6_addr *old_daddr)
+{
+	struct sk_buff *skb = p->skb;
+
+	if (ret == PFKM_DP_XFORM) {
+		skb_trim(skb, len);
+		skb->ip_summed = CHECKSUM_NONE;
+		skb_reset_network_header(skb);
+		/* inner IPv4, or a tunnel towards another address: not routed */
+		if (ipv6_hdr(skb)->version != 6 ||
+		    !ipv6_addr_equal(&ipv6_hdr(skb)->daddr, old_daddr)) {
+			kfree_skb(skb);
+			return;
+		}
+		skb_set_transport_header(skb, sizeof(struct ipv6hdr));
+		IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
+	}
+	/* ip6_input_finish */
+	local_bh_disable();
+	p->okfn(kn->net, NULL, skb);
+	local_bh_enable();
+}
+
 static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
 {
 	struct sk_buff *skb = p->skb;
 	size_t len = skb->len;
-	__be32 old_daddr = ip_hdr(skb)->daddr;
+	__be32 old_daddr = 0;
+	struct in6_addr old6 = {};
 	struct iphdr *ih;
 	bool reroute = false;
 	int ret;
 
+	if (p->pf == NFPROTO_IPV6)
+		old6 = ipv6_hdr(skb)->daddr;
+	else
+		old_daddr = ip_hdr(skb)->daddr;
 	ret = dp_flat(skb);
 	if (ret)
 		goto drop;
@@ -195,12 +241,18 @@ static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
 		ret = PFKM_DP_PASS;
 	if (ret < 0)
 		goto drop;
+	if (p->pf == NFPROTO_IPV6) {
+		dp_in6_one(kn, p, ret, len, &old6);
+		return;
+	}
 	ih = ip_hdr(skb);
 	if (ret == PFKM_DP_XFORM) {
 		skb_trim(skb, len);
 		skb->ip_summed = CHECKSUM_NONE;
 		skb_reset_network_header(skb);
 		ih = ip_hdr(skb);
+		if (ih->version != 4)	/* IPv6 out of an IPv4 tunnel: not handled */
+			goto drop;
 		skb_set_transport_header(skb, ih->ihl * 4);
 		/* out of a tunnel towards another address: route it again */
 		reroute = ih->daddr != old_daddr;
@@ -252,11 +304,11 @@ static void dp_work(struct work_struct *w)
 					consume_skb(skb);
 					skb_list_walk_safe(segs, skb, next) {
 						skb_mark_not_on_list(skb);
-						dp_out_one(kn, skb);
+						dp_out_one(kn, skb, p->pf);
 					}
 				}
 			} else {
-				dp_out_one(kn, skb);
+				dp_out_one(kn, skb, p->pf);
 			}
 		} else {
 			dp_in_one(kn, p);
@@ -314,6 +366,10 @@ static const struct nf_hook_ops dp_ops[] = {
 	  .priority = NF_IP_PRI_LAST },
 	{ .hook = dp_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NF_IP_PRI_LAST },
+	{ .hook = dp_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
+	  .priority = NF_IP6_PRI_LAST },
+	{ .hook = dp_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP6_PRI_LAST },
 };
 
 static int __net_init dp_net_init(struct net *net)

@@ -14,11 +14,12 @@ kimg=$(ls /boot/vmlinuz-*-amd64 | sort -V | tail -n1)
 kver=${kimg#/boot/vmlinuz-}
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv
 	authenc chacha_generic poly1305_generic chacha20poly1305 xcbc rmd160 des_generic
-	esp4 ah4 xfrm_user veth"
+	esp4 ah4 esp6 ah6 xfrm_user veth"
 ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpcap" tests/vm/dpcap.c || exit 1
 ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpinj" tests/vm/dpinj.c || exit 1
 ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dptcp" tests/vm/dptcp.c || exit 1
-files="$out/dpcap $out/dpinj $out/dptcp tests/vm/init:/init tests/vm/dp.sh:/dp.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
+files="tests/vectors/rfc3602_aes_cbc_esp.txt:/vectors/rfc3602_aes_cbc_esp.txt
+	$out/dpcap $out/dpinj $out/dptcp tests/vm/init:/init tests/vm/dp.sh:/dp.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
 # shellcheck disable=SC2086
 sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1
 : > "$out/result"

@@ -20,6 +20,10 @@
 #   algorithms one ping each way for AES-GCM-8, AES-CCM-16, ChaCha20-Poly1305,
 #              NULL-AES-GMAC, AES-CTR+SHA1, 3DES+MD5, AES-256-CBC+SHA512
 #              (tunnel), AES-CBC+XCBC, AES-CBC+RIPEMD160
+#   IPv6       ESP GCM-16, ESP AES-CBC+SHA256, AH SHA256 transport: ping6
+#              both ways, both sides' inbound counters
+#   known      RFC 3602 cases 5-8 (published ESP packets) injected into a:
+#   answers    decrypted, counted, the ICMP inside answered
 # Needs /bin/iproute2-ip, /bin/keysh, /bin/dpcap, /bin/dpinj, /bin/dptcp, pfkeyv2.ko.
 # Prints VMTEST lines; exit status 0 only if every case passed. /init runs it
 # as the suite of keysh.mode=dp (its argument is ignored).
@@ -202,6 +206,99 @@ alg esp-aes-cbc-xcbc transport "-E aes-cbc $EK -A aes-xcbc-mac $EK" \
 	"enc cbc(aes) $EK auth-trunc xcbc(aes) $EK 96"
 alg esp-aes-cbc-ripemd160 transport "-E aes-cbc $EK -A hmac-ripemd160 $K20" \
 	"enc cbc(aes) $EK auth-trunc hmac(rmd160) $K20 96"
+# ---- IPv6 transport -------------------------------------------------------
+# 2001:db8::1 (a) <-> 2001:db8::2 (b), no DAD, static neighbours (no ND for
+# the any-protocol policies to meet); ping6 both ways, b's xfrm inbound
+# counter, a's own.
+A $IP -6 addr add 2001:db8::1/64 dev va nodad; B $IP -6 addr add 2001:db8::2/64 dev vb nodad
+A $IP -6 neigh add 2001:db8::2 lladdr "$(B cat /sys/class/net/vb/address)" dev va nud permanent
+B $IP -6 neigh add 2001:db8::1 lladdr "$(A cat /sys/class/net/va/address)" dev vb nud permanent
+v6() { # NAME PROTO KEYSH-ALGS XFRM-ALGS
+	name=$1 proto=$2 ka=$3 xa=$4
+	cat > /tmp/a.conf <<EOC
+flush;
+spdflush;
+spdadd 2001:db8::1 2001:db8::2 any -P out ipsec $proto/transport//require;
+spdadd 2001:db8::2 2001:db8::1 any -P in ipsec $proto/transport//require;
+add 2001:db8::1 2001:db8::2 $proto 0x1001 -m transport -r 64 $ka;
+add 2001:db8::2 2001:db8::1 $proto 0x2002 -m transport -r 64 $(echo "$ka" | sed "s/$KO/$KI/");
+EOC
+	KA -f /tmp/a.conf || bad "$name-keysh-keys-a"
+	B $IP xfrm state flush; B $IP xfrm policy flush
+	# shellcheck disable=SC2086
+	B $IP xfrm state add src 2001:db8::1 dst 2001:db8::2 proto $proto spi 0x1001 mode transport \
+		replay-window 64 $xa &&
+	B $IP xfrm state add src 2001:db8::2 dst 2001:db8::1 proto $proto spi 0x2002 mode transport \
+		replay-window 64 $(echo "$xa" | sed "s/$KO/$KI/") &&
+	B $IP xfrm policy add src 2001:db8::2/128 dst 2001:db8::1/128 dir out tmpl proto $proto mode transport &&
+	B $IP xfrm policy add src 2001:db8::1/128 dst 2001:db8::2/128 dir in tmpl proto $proto mode transport ||
+		bad "$name-xfrm-keys-b"
+	if A ping6 -c 2 -W 3 2001:db8::2 > /tmp/ping.ab 2>&1; then ok "$name-ping-a-to-b"
+	else bad "$name-ping-a-to-b" "$(tail -n 2 /tmp/ping.ab | tr '\n' ' ')"; fi
+	if B ping6 -c 2 -W 3 2001:db8::1 > /tmp/ping.ba 2>&1; then ok "$name-ping-b-to-a"
+	else bad "$name-ping-b-to-a" "$(tail -n 2 /tmp/ping.ba | tr '\n' ' ')"; fi
+	B $IP -s xfrm state > /tmp/xs.b
+	n=$(inpk 2001:db8::1 2001:db8::2)
+	if [ "${n:-0}" -ge 4 ]; then ok "$name-xfrm-b-decapsulated-$n"
+	else bad "$name-xfrm-b-decapsulated" "packets=${n:-none}"
+		B cat /proc/net/xfrm_stat 2>/dev/null | awk '$2 != 0 {print "dp: b xfrm_stat: " $0}'; fi
+	n=$(dpsa 0x00002002 packets)
+	if [ "${n:-0}" -ge 4 ]; then ok "$name-pfkeyv2-dp-counted-$n"
+	else bad "$name-pfkeyv2-dp-counted" "packets=${n:-none}"; A cat /proc/net/pfkeyv2_dp; fi
+}
+v6 esp-gcm16-transport-ipv6 esp "$GCM_K" "$GCM_X"
+v6 esp-cbc-sha256-transport-ipv6 esp "-E aes-cbc $EK -A hmac-sha256 $AK" \
+	"enc cbc(aes) $EK auth-trunc hmac(sha256) $AK 128"
+v6 ah-sha256-transport-ipv6 ah "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128"
+
+# ---- known answers: RFC 3602 cases 5-8 through a's input path -------------
+# The published ESP packets (AES-CBC, no ICV; 5-6 transport to .100 SPI
+# 0x4321, 7-8 tunnel to .200 SPI 0x8765, ICMP echo requests from .3) are
+# sent by dpinj from b to a's MAC. a decrypts them, its in-policy accepts
+# them, and its ICMP answers in clear text to b (counted there by dpcap).
+V=/vectors/rfc3602_aes_cbc_esp.txt
+vec() { # CASE FIELD -> the field's hex, continuation lines joined
+	awk -v c="[$1]" -v f="$2" '
+		/^\[/ { on = ($0 == c); next }
+		!on || /^#/ { next }
+		/^[^ \t]/ { cur = ($1 == f); if (cur) { sub(/^[^=]*= */, ""); v = v $0 }; next }
+		cur { v = v $0 }
+		END { gsub(/[ \t]/, "", v); print v }' "$V"
+}
+A $IP addr add 192.168.123.100/24 dev va; A $IP addr add 192.168.123.200/24 dev va
+B $IP addr add 192.168.123.3/24 dev vb
+cat > /tmp/a.conf <<EOC
+flush;
+spdflush;
+add 192.168.123.3 192.168.123.100 esp 0x4321 -m transport -E aes-cbc 0x$(vec rfc3602-case5 key);
+add 192.168.123.3 192.168.123.200 esp 0x8765 -m tunnel -E aes-cbc 0x$(vec rfc3602-case7 key);
+spdadd 192.168.123.3 192.168.123.100 icmp -P in ipsec esp/transport//require;
+spdadd 192.168.123.3 192.168.123.200 icmp -P in ipsec esp/tunnel/192.168.123.3-192.168.123.200/require;
+EOC
+KA -f /tmp/a.conf || bad "kat-keysh-keys-a"
+mac=$(A cat /sys/class/net/va/address)
+$IP netns exec b dpcap vb 30 > /tmp/cap.kat & cap=$!
+sleep 1
+for c in 5 6 7 8; do
+	pkt=$(vec rfc3602-case$c post_ip_header)$(vec rfc3602-case$c esp_spi_seq)
+	pkt=$pkt$(vec rfc3602-case$c iv)$(vec rfc3602-case$c ciphertext)
+	B dpinj vb send "$mac" "$pkt" > /dev/null || bad "kat-rfc3602-case$c-sent"
+done
+sleep 2		# a's worker, its ICMP replies
+kill "$cap"
+wait "$cap"
+for spi in 0x00004321 0x00008765; do
+	n=$(dpsa $spi packets) o=$(dpsa $spi other_drop)
+	if [ "${n:-0}" = 2 ] && [ "${o:-1}" = 0 ]; then ok "kat-rfc3602-spi-$spi-decrypted-2"
+	else bad "kat-rfc3602-spi-$spi-decrypted" "packets ${n:-none} other_drop ${o:-none}"; fi
+done
+# shellcheck disable=SC2046
+set -- $(cat /tmp/cap.kat)	# icmp N esp N ah N other N
+if [ "${2:-0}" -ge 4 ]; then ok "kat-rfc3602-plaintext-delivered ($*)"
+else bad "kat-rfc3602-plaintext-delivered" "$*"; fi
+A $IP addr del 192.168.123.100/24 dev va; A $IP addr del 192.168.123.200/24 dev va
+B $IP addr del 192.168.123.3/24 dev vb
+
 # back to the GCM transport keys for the negative cases
 sas esp-gcm16-transport-again esp transport "$GCM_K" "$GCM_X"
 B ping -c 1 -W 3 10.0.0.1 > /dev/null 2>&1 || bad "esp-gcm16-transport-again-ping"

@@ -79,7 +79,8 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $out/kfuzz $afkey
-	tests/vm/dp.sh:/dp.sh $out/dpcap $out/dpinj $out/dptcp"
+	tests/vm/dp.sh:/dp.sh $out/dpcap $out/dpinj $out/dptcp
+	tests/vectors/rfc3602_aes_cbc_esp.txt:/vectors/rfc3602_aes_cbc_esp.txt"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
