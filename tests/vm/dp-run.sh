@@ -3,6 +3,8 @@
 # dp-run.sh: one qemu TCG boot (never KVM) running tests/vm/dp.sh as the
 # suite, for data-path iterations without the whole VM suite.
 #   dp-run.sh [KO]   KO: the pfkeyv2.ko to test (default kmod/pfkeyv2.ko)
+#   DP_BENCH=MIB dp-run.sh   the data-path benchmark instead of the cases:
+#                    TCP a->b, MIB MiB per run, pfkeyv2 vs Linux xfrm (dp.sh)
 # Needs $B/keysh (B=build by default). Result: "success" on the second serial port.
 set -u
 cd "$(dirname "$0")/../.."
@@ -26,7 +28,7 @@ sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit
 timeout --foreground "${VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max \
 	-smp 2 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
 	-kernel "$kimg" -initrd "$out/initramfs.gz" \
-	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=dp" \
+	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=dp${DP_BENCH:+ keysh.dpbench=$DP_BENCH}" \
 	-serial "file:$out/console" -serial "file:$out/result" -serial null > "$out/qemu.log" 2>&1
 tr -d '\r' < "$out/console" | grep -E '^(VMTEST|dp:)|BUG|WARN|Oops|panic' 
 grep -q success "$out/result"

@@ -9,6 +9,8 @@
 #              ESP AES-GCM-16 tunnel and transport; each: ping both ways, b's
 #              xfrm inbound counter (b requires it, so clear text could not
 #              be answered), a raw capture on the veth (only ESP/AH crossed)
+#   bundle     esp/transport//require ah/transport//require: AH outer, ESP
+#              inner on the veth, all four SAs counted on both sides
 #   negative   (dpinj in b re-sends a changed copy of b's next ESP packet)
 #              replayed, one flipped bit (seq), unknown SPI: dropped, counted in
 #              a's /proc/net/pfkeyv2_dp; clear text where a requires ESP
@@ -22,6 +24,8 @@
 #              (tunnel), AES-CBC+XCBC, AES-CBC+RIPEMD160
 #   IPv6       ESP GCM-16, ESP AES-CBC+SHA256, AH SHA256 transport: ping6
 #              both ways, both sides' inbound counters
+#   bench      only with keysh.dpbench=MIB on the kernel command line (then
+#              nothing else): TCP a->b throughput, pfkeyv2 vs Linux xfrm
 #   known      RFC 3602 cases 5-8 (published ESP packets) injected into a:
 #   answers    decrypted, counted, the ICMP inside answered
 # Needs /bin/iproute2-ip, /bin/keysh, /bin/dpcap, /bin/dpinj, /bin/dptcp, pfkeyv2.ko.
@@ -150,6 +154,90 @@ inpk() { # src dst -> packets counted on that SA in /tmp/xs.b
 		f && /\(packets\)/ && /\(bytes\)/ {sub(/\(packets\).*/, ""); sub(/.* /, ""); print; exit}' /tmp/xs.b
 }
 
+# ---- bench (keysh.dpbench=MIB on the kernel command line: only this) -------
+# TCP a->b over ESP AES-GCM-16 transport, MIB MiB per
+# run, in this boot: clear text, then alternately a keyed by pfkeyv2 (keysh)
+# and a keyed by Linux xfrm (ip xfrm, the same states and policies as b; no
+# pfkeyv2 policy, so its hooks pass everything), DPBENCH_REPS times each.
+# b is Linux xfrm throughout. Prints "dp: bench ..." lines and the ratio of
+# pfkeyv2's best throughput to xfrm's best. Each run checks the sums and
+# that the right side's counters moved.
+cs() { awk '{printf "%d", $1 * 100}' /proc/uptime; }
+xfrm_a() { # a's Linux xfrm keys mirroring b's (GCM-16 transport 0x1001/0x2002)
+	A $IP xfrm state flush; A $IP xfrm policy flush
+	[ "$1" = on ] || return 0
+	# shellcheck disable=SC2086
+	A $IP xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1001 mode transport \
+		replay-window 64 $GCM_X &&
+	A $IP xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x2002 mode transport \
+		replay-window 64 $(echo "$GCM_X" | sed "s/$KO/$KI/") &&
+	A $IP xfrm policy add src 10.0.0.1/32 dst 10.0.0.2/32 dir out tmpl proto esp mode transport &&
+	A $IP xfrm policy add src 10.0.0.2/32 dst 10.0.0.1/32 dir in tmpl proto esp mode transport
+}
+# brun NAME: one timed transfer a->b; sets $kibs (KiB/s) or counts a failure
+brun() {
+	bytes=$((DPBENCH_MIB * 1048576))
+	o0=$(dpstat out_xform)
+	$IP netns exec b dptcp recv 5001 120 > /tmp/tcp.rx 2>&1 & rx=$!
+	sleep 1
+	t0=$(cs)
+	$IP netns exec a dptcp send 10.0.0.2 5001 $bytes > /tmp/tcp.tx 2>&1
+	wait "$rx"
+	t1=$(cs)
+	o1=$(dpstat out_xform)
+	A $IP -s xfrm state > /tmp/xs.a
+	ax=$(awk '/\(packets\)/ && /\(bytes\)/ {sub(/\(packets\).*/, ""); sub(/.* /, ""); s += $0} END {print s + 0}' /tmp/xs.a)
+	kibs=0
+	if ! [ -s /tmp/tcp.tx ] || ! cmp -s /tmp/tcp.tx /tmp/tcp.rx; then
+		bad "bench-$1" "sent: $(cat /tmp/tcp.tx) received: $(cat /tmp/tcp.rx)"; return
+	fi
+	d=$((${o1:-0} - ${o0:-0}))
+	case $1 in
+	pfkeyv2*) [ "$d" -ge $((bytes / 1500)) ] && [ "$ax" = 0 ] ||
+		{ bad "bench-$1-protected" "pfkeyv2 out_xform +$d, a's xfrm packets $ax"; return; } ;;
+	xfrm*) [ "$d" = 0 ] && [ "$ax" -ge $((bytes / 1500)) ] ||
+		{ bad "bench-$1-protected" "pfkeyv2 out_xform +$d, a's xfrm packets $ax"; return; } ;;
+	esac
+	dt=$((t1 - t0))
+	[ "$dt" -gt 0 ] || dt=1
+	kibs=$((bytes / 1024 * 100 / dt))
+	echo "dp: bench $1 bytes $bytes cs $dt KiB/s $kibs pfkeyv2_out +$d xfrm_a_packets $ax"
+	ok "bench-$1"
+}
+dpbench() {
+	bp=0 bx=0 bc=0
+	B $IP xfrm state flush; B $IP xfrm policy flush
+	brun clear; bc=$kibs
+	xfrm_b esp transport 0x1001 0x2002 "$GCM_X" || bad "bench-xfrm-keys-b"
+	r=0
+	while [ $r -lt "${DPBENCH_REPS:-2}" ]; do
+		r=$((r + 1))
+		xfrm_a off
+		{ echo "flush;"; a_policies esp transport
+		  echo "add 10.0.0.1 10.0.0.2 esp 0x1001 -m transport -r 64 $GCM_K;"
+		  echo "add 10.0.0.2 10.0.0.1 esp 0x2002 -m transport -r 64 -E aes-gcm-16 $KI;"
+		} > /tmp/a.conf
+		KA -f /tmp/a.conf || bad "bench-keysh-keys-a"
+		xfrm_b esp transport 0x1001 0x2002 "$GCM_X" || bad "bench-xfrm-keys-b"
+		brun pfkeyv2-$r; [ "$kibs" -gt "$bp" ] && bp=$kibs
+		printf 'flush;\nspdflush;\n' > /tmp/a.conf
+		KA -f /tmp/a.conf || bad "bench-keysh-flush-a"
+		xfrm_a on || bad "bench-xfrm-keys-a"
+		xfrm_b esp transport 0x1001 0x2002 "$GCM_X" || bad "bench-xfrm-keys-b"
+		brun xfrm-$r; [ "$kibs" -gt "$bx" ] && bx=$kibs
+	done
+	xfrm_a off
+	echo "dp: bench best KiB/s clear $bc xfrm $bx pfkeyv2 $bp" \
+		"pfkeyv2/xfrm $(awk -v p="$bp" -v x="$bx" 'BEGIN {printf "%.3f", x ? p / x : 0}')"
+}
+DPBENCH_MIB=$(sed -n 's/.*keysh\.dpbench=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$DPBENCH_MIB" ]; then
+	dpbench
+	$IP netns del a; $IP netns del b
+	[ "$fails" = 0 ]
+	exit
+fi
+
 # ---- matrix -------------------------------------------------------------
 keys esp-cbc-sha256-transport esp transport "-E aes-cbc $EK -A hmac-sha256 $AK" \
 	"enc cbc(aes) $EK auth-trunc hmac(sha256) $AK 128"
@@ -157,6 +245,74 @@ keys esp-cbc-sha256-transport esp transport "-E aes-cbc $EK -A hmac-sha256 $AK" 
 keys ah-sha256-transport ah transport "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128"
 keys ah-sha384-transport ah transport "-A hmac-sha384 $AK384" "auth-trunc hmac(sha384) $AK384 192"
 keys esp-gcm16-tunnel esp tunnel "$GCM_K" "$GCM_X"
+
+# ---- AH+ESP bundle ------------------------------------------------------
+# a: `esp/transport//require ah/transport//require` (ESP applied first, AH
+# outermost), SAs esp 0x1001/0x2002 + ah 0x1101/0x2102; b: the same as two
+# xfrm templates (tmpl[0] innermost). Pings both ways; the capture must see
+# only AH frames carrying ESP; every one of the four SAs counted on both sides.
+spipk() { # SPI (0x%08x; -s prints "spi 0x..(N)") -> packets counted on b's state in /tmp/xs.b
+	awk -v s="spi $1" '/^src /{f=0} index($0, s){f=1; next}
+		f && /\(packets\)/ && /\(bytes\)/ {sub(/\(packets\).*/, ""); sub(/.* /, ""); print; exit}' /tmp/xs.b
+}
+bundle() {
+	name=ah-esp-bundle-transport
+	ea="-E aes-cbc $EK -A hmac-sha256 $AK" aa="-A hmac-sha256 $AK"
+	xe="enc cbc(aes) $EK auth-trunc hmac(sha256) $AK 128" xa="auth-trunc hmac(sha256) $AK 128"
+	cat > /tmp/a.conf <<EOC
+flush;
+spdflush;
+spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ah/transport//require;
+spdadd 10.0.0.2 10.0.0.1 any -P in ipsec esp/transport//require ah/transport//require;
+add 10.0.0.1 10.0.0.2 esp 0x1001 -m transport -r 64 $ea;
+add 10.0.0.2 10.0.0.1 esp 0x2002 -m transport -r 64 $ea;
+add 10.0.0.1 10.0.0.2 ah 0x1101 -m transport -r 64 $aa;
+add 10.0.0.2 10.0.0.1 ah 0x2102 -m transport -r 64 $aa;
+EOC
+	KA -f /tmp/a.conf || bad "$name-keysh-keys-a"
+	B $IP xfrm state flush; B $IP xfrm policy flush
+	# shellcheck disable=SC2086
+	{ B $IP xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1001 mode transport \
+		replay-window 64 $xe &&
+	B $IP xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x2002 mode transport \
+		replay-window 64 $xe &&
+	B $IP xfrm state add src 10.0.0.1 dst 10.0.0.2 proto ah spi 0x1101 mode transport \
+		replay-window 64 $xa &&
+	B $IP xfrm state add src 10.0.0.2 dst 10.0.0.1 proto ah spi 0x2102 mode transport \
+		replay-window 64 $xa &&
+	B $IP xfrm policy add src 10.0.0.2/32 dst 10.0.0.1/32 dir out \
+		tmpl proto esp mode transport tmpl proto ah mode transport &&
+	B $IP xfrm policy add src 10.0.0.1/32 dst 10.0.0.2/32 dir in \
+		tmpl proto esp mode transport tmpl proto ah mode transport; } ||
+		bad "$name-xfrm-keys-b"
+	$IP netns exec a dpcap va 30 > /tmp/cap.b & cap=$!
+	sleep 1
+	if A ping -c 3 -W 3 10.0.0.2 > /tmp/ping.ab 2>&1; then ok "$name-ping-a-to-b"
+	else bad "$name-ping-a-to-b" "$(tail -n 2 /tmp/ping.ab | tr '\n' ' ')"; fi
+	if B ping -c 3 -W 3 10.0.0.1 > /tmp/ping.ba 2>&1; then ok "$name-ping-b-to-a"
+	else bad "$name-ping-b-to-a" "$(tail -n 2 /tmp/ping.ba | tr '\n' ' ')"; fi
+	sleep 1
+	kill "$cap"
+	wait "$cap"
+	# shellcheck disable=SC2046
+	set -- $(cat /tmp/cap.b)	# icmp N esp N ah N other N ah_esp N
+	if [ "${2:-1}" = 0 ] && [ "${4:-1}" = 0 ] && [ "${10:-0}" -ge 12 ] && [ "${10:-0}" = "${6:-x}" ]
+	then ok "$name-veth-ah-outer-esp-inner ($*)"
+	else bad "$name-veth-ah-outer-esp-inner" "$*"; fi
+	B $IP -s xfrm state > /tmp/xs.b
+	for spi in 0x00001001 0x00001101; do
+		n=$(spipk $spi)
+		if [ "${n:-0}" -ge 6 ]; then ok "$name-xfrm-b-in-$spi-$n"
+		else bad "$name-xfrm-b-in-$spi" "packets=${n:-none}"
+			B cat /proc/net/xfrm_stat 2>/dev/null | awk '$2 != 0 {print "dp: b xfrm_stat: " $0}'; fi
+	done
+	for spi in 0x00001001 0x00001101 0x00002002 0x00002102; do
+		n=$(dpsa $spi packets)
+		if [ "${n:-0}" -ge 6 ]; then ok "$name-pfkeyv2-$spi-$n"
+		else bad "$name-pfkeyv2-$spi" "packets=${n:-none}"; A cat /proc/net/pfkeyv2_dp; fi
+	done
+}
+bundle
 # last: GCM transport, the TCP transfers and negative cases run on these keys
 keys esp-gcm16-transport esp transport "$GCM_K" "$GCM_X"
 

@@ -4,7 +4,9 @@
  * (tests/vm/dp.sh runs it in namespace a on the veth, proving that no
  * clear-text ICMP crossed while ESP/AH did). A raw AF_PACKET socket, so
  * no tcpdump is needed in the VM.
- *   dpcap IFNAME SECONDS  ->  "icmp N esp N ah N other N"
+ *   dpcap IFNAME SECONDS  ->  "icmp N esp N ah N other N ah_esp N"
+ * ah_esp counts the AH frames whose AH next header is ESP (an AH+ESP bundle
+ * in transport mode: AH outermost, ESP inside it).
  * Stops after SECONDS or at SIGTERM/SIGINT (then prints what it counted).
  */
 #include <arpa/inet.h>
@@ -31,7 +33,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	unsigned long icmp = 0, esp = 0, ah = 0, other = 0;
+	unsigned long icmp = 0, esp = 0, ah = 0, other = 0, ah_esp = 0;
 	unsigned char buf[2048];
 	time_t end;
 	int fd;
@@ -62,10 +64,15 @@ int main(int argc, char **argv)
 		switch (buf[9]) {
 		case 1: icmp++; break;
 		case 50: esp++; break;
-		case 51: ah++; break;
+		case 51:
+			ah++;
+			/* AH next header: first byte after the IPv4 header */
+			if (n > (ssize_t)((buf[0] & 15) * 4) && buf[(buf[0] & 15) * 4] == 50)
+				ah_esp++;
+			break;
 		default: other++; break;
 		}
 	}
-	printf("icmp %lu esp %lu ah %lu other %lu\n", icmp, esp, ah, other);
+	printf("icmp %lu esp %lu ah %lu other %lu ah_esp %lu\n", icmp, esp, ah, other, ah_esp);
 	return 0;
 }
