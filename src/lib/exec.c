@@ -164,28 +164,6 @@ void pfk_dump_free(struct pfk_dump *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* pfk_addr from a sadb_address the walker has bounded (as pfk_parse). */
-static void wire_addr(const struct sadb_address *e, struct pfk_addr *a)
-{
-	const struct sockaddr *s = pfkm_walker_addr(e);
-
-	memset(a, 0, sizeof(*a));
-	a->family = (uint8_t)s->sa_family;
-	if (s->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)s;
-
-		a->port = ntohs(in->sin_port);
-		memcpy(a->a.bytes, &in->sin_addr, 4);
-	} else if (s->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)s;
-
-		a->port = ntohs(in6->sin6_port);
-		memcpy(a->a.bytes, &in6->sin6_addr, 16);
-	}
-	a->prefixlen = e->sadb_address_prefixlen;
-	a->proto = e->sadb_address_proto;
-}
-
 /*
  * Keep one dump message with its sort key. The key is read straight off
  * the wire (the walker bounds every extension): a full pfk_parse here
@@ -212,7 +190,7 @@ static int dump_push(struct pfk_dump *d, const void *raw, size_t len, bool spd)
 	e = &d->v[d->n];
 	memset(e, 0, sizeof(*e));
 	if (x.ext[SADB_EXT_ADDRESS_DST])
-		wire_addr(PFKM_EXT(&x, SADB_EXT_ADDRESS_DST, struct sadb_address), &e->dst);
+		pfk_parse_addr_ext(PFKM_EXT(&x, SADB_EXT_ADDRESS_DST, struct sadb_address), &e->dst);
 	if (spd) {
 		const struct sadb_x_policy *p = PFKM_EXT(&x, SADB_X_EXT_POLICY,
 							 struct sadb_x_policy);

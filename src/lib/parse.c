@@ -42,7 +42,7 @@ static void sockaddr_to_addr(const struct sockaddr *s, struct pfk_addr *a)
 	}
 }
 
-static void addr_ext(const struct sadb_address *e, struct pfk_addr *a)
+void pfk_parse_addr_ext(const struct sadb_address *e, struct pfk_addr *a)
 {
 	sockaddr_to_addr(pfkm_walker_addr(e), a);
 	a->prefixlen = e->sadb_address_prefixlen;
@@ -288,7 +288,7 @@ int pfk_parse(const void *buf, size_t len, struct pfk_msg *out)
 		sa->sa2_seq = s->sadb_x_sa2_sequence;
 	}
 	if (e.ext[SADB_EXT_ADDRESS_SRC]) {
-		addr_ext(EXT(SADB_EXT_ADDRESS_SRC, struct sadb_address), &sa->src);
+		pfk_parse_addr_ext(EXT(SADB_EXT_ADDRESS_SRC, struct sadb_address), &sa->src);
 		sa->has |= PFK_SA_HAS_SRC;
 		if (polkind) {
 			pol->src = sa->src;
@@ -296,7 +296,7 @@ int pfk_parse(const void *buf, size_t len, struct pfk_msg *out)
 		}
 	}
 	if (e.ext[SADB_EXT_ADDRESS_DST]) {
-		addr_ext(EXT(SADB_EXT_ADDRESS_DST, struct sadb_address), &sa->dst);
+		pfk_parse_addr_ext(EXT(SADB_EXT_ADDRESS_DST, struct sadb_address), &sa->dst);
 		sa->has |= PFK_SA_HAS_DST;
 		if (polkind) {
 			pol->dst = sa->dst;
@@ -304,7 +304,7 @@ int pfk_parse(const void *buf, size_t len, struct pfk_msg *out)
 		}
 	}
 	if (e.ext[SADB_EXT_ADDRESS_PROXY]) {
-		addr_ext(EXT(SADB_EXT_ADDRESS_PROXY, struct sadb_address), &sa->proxy);
+		pfk_parse_addr_ext(EXT(SADB_EXT_ADDRESS_PROXY, struct sadb_address), &sa->proxy);
 		sa->has |= PFK_SA_HAS_PROXY;
 	}
 	if (e.ext[SADB_EXT_KEY_AUTH]) {
@@ -354,7 +354,7 @@ int pfk_parse(const void *buf, size_t len, struct pfk_msg *out)
 		sa->has |= PFK_SA_HAS_NATT;
 	}
 	if (e.ext[SADB_X_EXT_NAT_T_OA]) {
-		addr_ext(EXT(SADB_X_EXT_NAT_T_OA, struct sadb_address), &sa->natt_oa);
+		pfk_parse_addr_ext(EXT(SADB_X_EXT_NAT_T_OA, struct sadb_address), &sa->natt_oa);
 		sa->has |= PFK_SA_HAS_NATT_OA;
 	}
 	if (e.ext[SADB_X_EXT_SEC_CTX]) {

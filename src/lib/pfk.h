@@ -344,6 +344,9 @@ int pfk_build_migrate(struct pfk_buf *b, const struct pfk_policy *sel,
  * pfk_conn_recv's caller buffer should be. Key bytes are copied into the
  * model: pfk_msg_wipe after. */
 int pfk_parse(const void *buf, size_t len, struct pfk_msg *out);
+/* One address extension (already bounded by the walker) into a pfk_addr. */
+struct sadb_address;
+void pfk_parse_addr_ext(const struct sadb_address *e, struct pfk_addr *a);
 
 /* ---- transports (transport.c) ---------------------------------------- */
 enum pfk_backend {
