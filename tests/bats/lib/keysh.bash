@@ -92,10 +92,10 @@ keysh_start_keyd() {
 	rm -f "$KEYSH_SOCKET"
 	"$keyd" --socket "$KEYSH_SOCKET" --foreground "$@" >"$dir/keyd.log" 2>&1 &
 	KEYD_PID=$!
-	# The control socket is made after the main one listens (a bare -S
-	# on the main socket races keyd's bind() with its listen()).
-	for i in $(seq 1 200); do
-		[ -S "$KEYSH_SOCKET.ctl" ] && return 0
+	# keyd renames each socket into place once it listens, the control
+	# socket first: ready when both exist (10 s for loaded machines).
+	for i in $(seq 1 1000); do
+		[ -S "$KEYSH_SOCKET" ] && [ -S "$KEYSH_SOCKET.ctl" ] && return 0
 		kill -0 "$KEYD_PID" 2>/dev/null || break
 		sleep 0.01
 	done
