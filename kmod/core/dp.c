@@ -331,7 +331,35 @@ static struct pfkm_sa *tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
 	return best;
 }
 
-/* Apply one SA to the IP packet buf[0 .. *len) (tunnel: IPv4 only). */
+/* Outer header of a tunnel SA at buf[0 .. oh) in front of the inner packet
+ * at buf + in (same family): addresses from the SA, TOS / traffic class
+ * and (IPv4) DF copied from the inner header (RFC 4301 5.1.2), TTL / hop
+ * limit 64. Lengths and protocol are set later (ip_fix). */
+static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
+{
+	const uint8_t *i = buf + in;
+
+	if (sa->family == AF_INET6) {
+		buf[0] = (uint8_t)(0x60 | (i[0] & 15));
+		buf[1] = i[1] & 0xf0;
+		buf[2] = buf[3] = 0;
+		buf[7] = 64;
+		memcpy(buf + 8, sa->saddr.b, 16);
+		memcpy(buf + 24, sa->daddr.b, 16);
+		return;
+	}
+	buf[0] = 0x45;
+	buf[1] = i[1];
+	buf[4] = buf[5] = 0;
+	buf[6] = i[6] & 0x40;
+	buf[7] = 0;
+	buf[8] = 64;
+	memcpy(buf + 12, sa->saddr.b, 4);
+	memcpy(buf + 16, sa->daddr.b, 4);
+}
+
+/* Apply one SA to the IP packet buf[0 .. *len) (tunnel: IPv4 in IPv4 or
+ * IPv6 in IPv6). */
 static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
 {
 	bool v6 = buf[0] >> 4 == 6;
@@ -340,53 +368,52 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 	int ret;
 
 	/* ESP goes right after the IPv6 base header: extension headers in
-	 * front of it (hop-by-hop, routing) are not handled (AH handles them) */
-	if (v6 && sa->proto == IPPROTO_ESP && (buf[6] == 0 || buf[6] == 43 || buf[6] == 44 ||
-					       buf[6] == 60))
+	 * front of it (hop-by-hop, routing) are not handled (AH handles them);
+	 * in a tunnel the whole packet is the payload, so they do not matter */
+	if (v6 && sa->proto == IPPROTO_ESP && sa->mode != IPSEC_MODE_TUNNEL &&
+	    (buf[6] == 0 || buf[6] == 43 || buf[6] == 44 || buf[6] == 60))
 		return -EOPNOTSUPP;
-	if (sa->mode == IPSEC_MODE_TUNNEL && (v6 || sa->family != AF_INET))
+	if (sa->mode == IPSEC_MODE_TUNNEL && sa->family != (v6 ? AF_INET6 : AF_INET))
 		return -EAFNOSUPPORT;
 	ret = pfkm_replay_seq_next(&d->last_seq, false, &seq);
 	if (ret)
 		return ret;
 	if (sa->mode == IPSEC_MODE_TUNNEL) {
 		/* new outer header, the whole packet is the payload */
-		if (cap < IP4_HDR)
+		size_t oh = v6 ? IP6_HDR : IP4_HDR;
+		uint8_t nh = v6 ? NH_IPV6 : IPPROTO_IPIP;
+
+		if (cap < oh)
 			return -EMSGSIZE;
 		if (sa->proto == IPPROTO_AH) {
-			if (cap < *len + IP4_HDR)
+			if (cap < *len + oh)
 				return -EMSGSIZE;
-			memmove(buf + IP4_HDR, buf, *len);
+			memmove(buf + oh, buf, *len);
 		} else {
 			hl = pfkm_esp_hdr_len(&d->esp);
-			if (cap < IP4_HDR + pfkm_esp_encap_len(&d->esp, *len))
+			if (cap < oh + pfkm_esp_encap_len(&d->esp, *len))
 				return -EMSGSIZE;
-			memmove(buf + IP4_HDR + hl, buf, *len);
+			memmove(buf + oh + hl, buf, *len);
 		}
 		pl = *len;
-		/* outer: TOS and DF copied (RFC 4301 5.1.2.1), fresh TTL */
-		buf[0] = 0x45;
-		buf[1] = buf[IP4_HDR + (sa->proto == IPPROTO_AH ? 0 : hl) + 1];
-		buf[4] = buf[5] = 0;
-		buf[6] = buf[IP4_HDR + (sa->proto == IPPROTO_AH ? 0 : hl) + 6] & 0x40;
-		buf[7] = 0;
-		buf[8] = 64;
-		memcpy(buf + 12, sa->saddr.b, 4);
-		memcpy(buf + 16, sa->daddr.b, 4);
-		ihl = IP4_HDR;
+		tun_hdr(sa, buf, oh + (sa->proto == IPPROTO_AH ? 0 : hl));
+		ihl = oh;
 		if (sa->proto == IPPROTO_AH) {
-			ip4_fix(buf, IP4_HDR + pl, IPPROTO_IPIP);
-			ret = pfkm_ah_encap(&d->ah, seq, buf, cap, IP4_HDR + pl, &out);
+			if (v6 && pl > 0xffff)
+				return -EMSGSIZE;
+			ip_fix(buf, oh + pl, nh);
+			ret = pfkm_ah_encap(&d->ah, seq, buf, cap, oh + pl, &out);
 			if (!ret)
 				*len = out;
 			return ret;
 		}
-		ret = pfkm_esp_encap(&d->esp, seq, IPPROTO_IPIP, NULL, buf + ihl, cap - ihl, pl,
-				     &out);
+		ret = pfkm_esp_encap(&d->esp, seq, nh, NULL, buf + ihl, cap - ihl, pl, &out);
 		if (ret)
 			return ret;
 		*len = ihl + out;
-		ip4_fix(buf, *len, IPPROTO_ESP);
+		if (v6 && out > 0xffff)
+			return -EMSGSIZE;
+		ip_fix(buf, *len, IPPROTO_ESP);
 		return 0;
 	}
 	if (sa->proto == IPPROTO_AH) {

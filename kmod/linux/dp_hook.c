@@ -23,8 +23,11 @@
  *   - GSO packets are segmented in the worker; CHECKSUM_PARTIAL is resolved
  *     (skb_checksum_help) before encryption; skbs are linearized and given
  *     DP_TAILROOM bytes (the core grows packets at the tail).
- *   - IPv6: transport mode only (the core refuses IPv6 tunnels); packets
- *     made bigger than the MTU are fragmented by the source (ignore_df).
+ *   - IPv6: transport and IPv6-in-IPv6 tunnel mode (outbound: the outer
+ *     packet routed again when its destination differs; inbound: delivered
+ *     only when the inner destination is the outer one, i.e. host-to-host,
+ *     no forwarding); packets made bigger than the MTU are fragmented by
+ *     the source (ignore_df).
  *   - Coexistence with Linux xfrm (esp4/ah4 via xfrm4_protocol): in our
  *     namespace xfrm has no states or policies; our LOCAL_IN hook consumes
  *     ESP/AH for our SAs before ip_local_deliver_finish reaches xfrm. ESP/AH
@@ -39,6 +42,7 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/ipv6.h>
 #include <net/ipv6.h>
+#include <net/ip6_route.h>
 #include <linux/skbuff.h>
 #include <linux/netdevice.h>
 #include <linux/ip.h>
@@ -142,7 +146,11 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 	struct iphdr *ih;
 	size_t len = skb->len;
 	__be32 old_daddr = pf == NFPROTO_IPV4 ? ip_hdr(skb)->daddr : 0;
+	struct in6_addr old6 = {};
 	int ret;
+
+	if (pf == NFPROTO_IPV6)
+		old6 = ipv6_hdr(skb)->daddr;
 
 	ret = dp_flat(skb);
 	if (ret)
@@ -157,8 +165,23 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 			skb_trim(skb, len);
 		skb->ip_summed = CHECKSUM_NONE;
 		if (pf == NFPROTO_IPV6) {
-			/* transport mode only: same route; the source host may
-			 * fragment what encapsulation made too big */
+			struct ipv6hdr *h6 = ipv6_hdr(skb);
+
+			if (!ipv6_addr_equal(&h6->daddr, &old6)) {
+				/* tunnel to another gateway: route the outer packet */
+				struct flowi6 fl6 = { .daddr = h6->daddr, .saddr = h6->saddr,
+						      .flowi6_proto = h6->nexthdr };
+				struct dst_entry *dst = ip6_route_output(kn->net, NULL, &fl6);
+
+				if (dst->error) {
+					dst_release(dst);
+					goto drop;
+				}
+				skb_dst_drop(skb);
+				skb_dst_set(skb, dst);
+			}
+			/* the source host may fragment what encapsulation made
+			 * too big */
 			if (skb->len > dst_mtu(skb_dst(skb)))
 				skb->ignore_df = 1;
 			IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;

@@ -22,8 +22,9 @@
 #   algorithms one ping each way for AES-GCM-8, AES-CCM-16, ChaCha20-Poly1305,
 #              NULL-AES-GMAC, AES-CTR+SHA1, 3DES+MD5, AES-256-CBC+SHA512
 #              (tunnel), AES-CBC+XCBC, AES-CBC+RIPEMD160
-#   IPv6       ESP GCM-16, ESP AES-CBC+SHA256, AH SHA256 transport: ping6
-#              both ways, both sides' inbound counters
+#   IPv6       ESP GCM-16, ESP AES-CBC+SHA256, AH SHA256 transport, ESP
+#              GCM-16 and AH SHA256 IPv6-in-IPv6 tunnel: ping6 both ways,
+#              both sides' inbound counters
 #   bench      only with keysh.dpbench=MIB on the kernel command line (then
 #              nothing else): TCP a->b throughput, pfkeyv2 vs Linux xfrm
 #   known      RFC 3602 cases 5-8 (published ESP packets) injected into a:
@@ -369,25 +370,29 @@ alg esp-aes-cbc-ripemd160 transport "-E aes-cbc $EK -A hmac-ripemd160 $K20" \
 A $IP -6 addr add 2001:db8::1/64 dev va nodad; B $IP -6 addr add 2001:db8::2/64 dev vb nodad
 A $IP -6 neigh add 2001:db8::2 lladdr "$(B cat /sys/class/net/vb/address)" dev va nud permanent
 B $IP -6 neigh add 2001:db8::1 lladdr "$(A cat /sys/class/net/va/address)" dev vb nud permanent
-v6() { # NAME PROTO KEYSH-ALGS XFRM-ALGS
-	name=$1 proto=$2 ka=$3 xa=$4
+v6() { # NAME PROTO KEYSH-ALGS XFRM-ALGS [MODE]
+	name=$1 proto=$2 ka=$3 xa=$4 m=${5:-transport} tun= rtun= xtout= xtin=
+	if [ "$m" = tunnel ]; then
+		tun=2001:db8::1-2001:db8::2 rtun=2001:db8::2-2001:db8::1
+		xtout="src 2001:db8::2 dst 2001:db8::1" xtin="src 2001:db8::1 dst 2001:db8::2"
+	fi
 	cat > /tmp/a.conf <<EOC
 flush;
 spdflush;
-spdadd 2001:db8::1 2001:db8::2 any -P out ipsec $proto/transport//require;
-spdadd 2001:db8::2 2001:db8::1 any -P in ipsec $proto/transport//require;
-add 2001:db8::1 2001:db8::2 $proto 0x1001 -m transport -r 64 $ka;
-add 2001:db8::2 2001:db8::1 $proto 0x2002 -m transport -r 64 $(echo "$ka" | sed "s/$KO/$KI/");
+spdadd 2001:db8::1 2001:db8::2 any -P out ipsec $proto/$m/$tun/require;
+spdadd 2001:db8::2 2001:db8::1 any -P in ipsec $proto/$m/$rtun/require;
+add 2001:db8::1 2001:db8::2 $proto 0x1001 -m $m -r 64 $ka;
+add 2001:db8::2 2001:db8::1 $proto 0x2002 -m $m -r 64 $(echo "$ka" | sed "s/$KO/$KI/");
 EOC
 	KA -f /tmp/a.conf || bad "$name-keysh-keys-a"
 	B $IP xfrm state flush; B $IP xfrm policy flush
 	# shellcheck disable=SC2086
-	B $IP xfrm state add src 2001:db8::1 dst 2001:db8::2 proto $proto spi 0x1001 mode transport \
+	B $IP xfrm state add src 2001:db8::1 dst 2001:db8::2 proto $proto spi 0x1001 mode $m \
 		replay-window 64 $xa &&
-	B $IP xfrm state add src 2001:db8::2 dst 2001:db8::1 proto $proto spi 0x2002 mode transport \
+	B $IP xfrm state add src 2001:db8::2 dst 2001:db8::1 proto $proto spi 0x2002 mode $m \
 		replay-window 64 $(echo "$xa" | sed "s/$KO/$KI/") &&
-	B $IP xfrm policy add src 2001:db8::2/128 dst 2001:db8::1/128 dir out tmpl proto $proto mode transport &&
-	B $IP xfrm policy add src 2001:db8::1/128 dst 2001:db8::2/128 dir in tmpl proto $proto mode transport ||
+	B $IP xfrm policy add src 2001:db8::2/128 dst 2001:db8::1/128 dir out tmpl $xtout proto $proto mode $m &&
+	B $IP xfrm policy add src 2001:db8::1/128 dst 2001:db8::2/128 dir in tmpl $xtin proto $proto mode $m ||
 		bad "$name-xfrm-keys-b"
 	if A ping6 -c 2 -W 3 2001:db8::2 > /tmp/ping.ab 2>&1; then ok "$name-ping-a-to-b"
 	else bad "$name-ping-a-to-b" "$(tail -n 2 /tmp/ping.ab | tr '\n' ' ')"; fi
@@ -406,6 +411,8 @@ v6 esp-gcm16-transport-ipv6 esp "$GCM_K" "$GCM_X"
 v6 esp-cbc-sha256-transport-ipv6 esp "-E aes-cbc $EK -A hmac-sha256 $AK" \
 	"enc cbc(aes) $EK auth-trunc hmac(sha256) $AK 128"
 v6 ah-sha256-transport-ipv6 ah "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128"
+v6 esp-gcm16-tunnel-ipv6 esp "$GCM_K" "$GCM_X" tunnel
+v6 ah-sha256-tunnel-ipv6 ah "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128" tunnel
 
 # ---- known answers: RFC 3602 cases 5-8 through a's input path -------------
 # The published ESP packets (AES-CBC, no ICV; 5-6 transport to .100 SPI
