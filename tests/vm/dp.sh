@@ -560,6 +560,15 @@ else ok "lifetime-hard-sa-removed"; fi
 grep -q ' [3-6] packets received' /tmp/ping.ab && ok "lifetime-traffic-before-hard" ||
 	bad "lifetime-traffic-before-hard" "$(tail -n 2 /tmp/ping.ab | tr '\n' ' ')"
 
+# ---- topic files: tests/vm/dp-case-*.sh, shipped as /dp-case-*.sh --------
+# Each is sourced here, in name order, with every helper above in scope; each
+# leaves namespaces a and b up (veth 10.0.0.1 <-> 10.0.0.2) for what follows.
+for f in /dp-case-*.sh; do
+	[ -f "$f" ] || continue
+	echo "dp: cases from $f"
+	. "$f"
+done
+
 # ---- discard, unload ----------------------------------------------------
 cat > /tmp/a.conf <<EOC
 spdflush;

@@ -80,7 +80,7 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $out/kfuzz $afkey
 	tests/vm/dp.sh:/dp.sh $out/dpcap $out/dpinj $out/dptcp
-	tests/vectors/rfc3602_aes_cbc_esp.txt:/vectors/rfc3602_aes_cbc_esp.txt"
+	$(sh tests/vm/dp-files.sh)"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
