@@ -10,19 +10,33 @@
  *     (outbound policy + encap), LOCAL_IN (ESP/AH for our SAs + the `in`
  *     policy check of everything delivered locally). While the namespace's
  *     SPD is empty they return NF_ACCEPT after one unlocked read.
- *   - Otherwise the hook steals the packet (NF_STOLEN) onto a per-namespace
- *     queue with its okfn; a work item (process context) takes the core's
- *     sleeping net mutex through pfkm_dp_output/input, then re-injects:
- *       out, transport: dst_output on the same route;
- *       out, tunnel:    route to the outer destination, dst_output;
+ *   - Otherwise the hook steals the packet (NF_STOLEN) onto one of four
+ *     per-namespace queues ((IPv4, IPv6) x (out, in)): the skb itself is
+ *     the entry (no allocation), one spinlock, and the work item is queued
+ *     only when the queues were empty. The work item (process context, on
+ *     the module's unbound WQ_HIGHPRI workqueue: packet work elsewhere runs
+ *     in softirq ahead of tasks, and at nice 0 the worker lost half its
+ *     time to the very sender and receiver it serves) moves everything
+ *     queued to local lists under one lock hold and handles the batch:
+ *     pfkm_dp_output/input take the core's sleeping net mutex per packet
+ *     (policy, SA choice, lifetimes, crypto on the SA's state), then:
+ *       out:            queued to the transmit stage, a second work item
+ *                       that calls dst_output (tunnel: the outer packet
+ *                       routed first) for a batch in one BH-disabled run,
+ *                       so the sending side (on one host: the peer's whole
+ *                       receive path) runs on another CPU while the first
+ *                       work item encrypts the next packets;
  *       in, transport or clear text: okfn (ip_local_deliver_finish);
  *       in, tunnel:     route the inner packet (ip_route_input_noref) and
  *                       dst_input, with `reinject` set so our LOCAL_IN hook
  *                       lets that one skb through (it was checked already).
  *     Later hooks at the same point are skipped (we are last anyway).
- *   - GSO packets are segmented in the worker; CHECKSUM_PARTIAL is resolved
- *     (skb_checksum_help) before encryption; skbs are linearized and given
- *     DP_TAILROOM bytes (the core grows packets at the tail).
+ *   - GSO packets are segmented in the worker (no features: linear
+ *     segments, checksummed while copied); CHECKSUM_PARTIAL is resolved
+ *     (skb_checksum_help) before encryption; outbound skbs are linear with
+ *     DP_TAILROOM bytes (the core grows packets at the tail), inbound ones
+ *     only linear and writable. Crypto runs in place on skb->data
+ *     (xform_kernel.c builds the scatterlist on it).
  *   - IPv6: transport and IPv6-in-IPv6 tunnel mode (outbound: the outer
  *     packet routed again when its destination differs; inbound: delivered
  *     only when the inner destination is the outer one, i.e. host-to-host,
@@ -32,9 +46,14 @@
  *     namespace xfrm has no states or policies; our LOCAL_IN hook consumes
  *     ESP/AH for our SAs before ip_local_deliver_finish reaches xfrm. ESP/AH
  *     without an SA of ours (-ESRCH) is handed on to the stack unchanged.
- * Cost: one queue + work item hop and a mutex per packet, one CPU for the
- *   namespace's crypto, ~2 copies (linearize, memmove in the core). An RCU
- *   read path with per-SA spinlocks is future work.
+ * Cost: per packet a spinlock to queue, the net mutex, a copy made by
+ *   GSO segmentation (as esp4's own) and a payload memmove in the core for
+ *   ESP (the header is inserted in front of the payload). Per batch two
+ *   work-item wake-ups. One namespace's crypto runs on one CPU at a time
+ *   (the net mutex), its transmission on another. Measured in TCG at
+ *   0.8-1.2x Linux xfrm's TCP throughput (tests/bench/RESULTS.md). Not done:
+ *   an RCU/softirq read path in the hook (the core's SADB/SPD are under a
+ *   sleeping mutex), crypto outside the net mutex for two CPUs per flow.
  */
 #include <linux/module.h>
 #include <linux/netfilter.h>
@@ -63,22 +82,26 @@
 #define DP_TAILROOM 384		/* tunnel hdr + ESP hdr/IV + pad + ICV, AH */
 #define DP_QLEN 4096		/* per namespace; beyond: drop */
 
-struct dp_pkt {
-	struct list_head node;
-	struct sk_buff *skb;
-	int (*okfn)(struct net *, struct sock *, struct sk_buff *);
-	unsigned int hook;
-	u8 pf;				/* NFPROTO_IPV4 / NFPROTO_IPV6 */
-};
+/* The four queues of a namespace: (IPv4, IPv6) x (LOCAL_OUT, LOCAL_IN). */
+enum { DQ_OUT4, DQ_IN4, DQ_OUT6, DQ_IN6, DQ_N };
 
 struct dp_knet {
 	struct net *net;
 	struct pfkm_net *core;
 	struct pfkm_dp *dp;
-	spinlock_t lock;		/* q, qlen */
-	struct list_head q;
+	spinlock_t lock;		/* q[], qlen, okfn[] */
+	struct sk_buff_head q[DQ_N];	/* stolen skbs, linked through skb->next */
 	unsigned int qlen;
+	/* LOCAL_IN's continuation (ip_local_deliver_finish, ip6_input_finish):
+	 * the same function for every skb of a queue, kept here instead of in
+	 * each skb (whose cb holds IPCB/IP6CB, needed after re-injection) */
+	int (*okfn[DQ_N])(struct net *, struct sock *, struct sk_buff *);
 	struct work_struct work;
+	/* second stage: packets transformed by work, sent by txwork, so that
+	 * what sending runs (the veth peer's receive, on this host) proceeds on
+	 * another CPU while work encrypts the next ones */
+	struct sk_buff_head txq;	/* under txq.lock */
+	struct work_struct txwork;
 	struct sk_buff *reinject;	/* set by the worker around dst_input */
 	bool hooked;
 	atomic64_t qdrops;
@@ -86,44 +109,83 @@ struct dp_knet {
 };
 
 static unsigned int dp_net_id __read_mostly;
+/* The module's data-path workqueue: unbound, high priority (nice -20
+ * workers), as packet processing elsewhere runs in softirq ahead of tasks. */
+static struct workqueue_struct *dp_wq;
 
 static struct dp_knet *dkn(struct net *net)
 {
 	return net_generic(net, dp_net_id);
 }
 
+static unsigned int dp_qidx(const struct nf_hook_state *st)
+{
+	return (st->pf == NFPROTO_IPV6 ? DQ_OUT6 : DQ_OUT4) + (st->hook == NF_INET_LOCAL_IN);
+}
+
+/* Softirq or process context: no allocation, one spinlock, the skb itself
+ * is the queue entry. */
 static unsigned int dp_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
 {
 	struct dp_knet *kn = dkn(st->net);
-	struct dp_pkt *p;
+	unsigned int i = dp_qidx(st);
+	bool kick;
 
 	if (!kn->dp || !pfkm_dp_active(kn->dp) || READ_ONCE(kn->reinject) == skb)
 		return NF_ACCEPT;
-	p = kmalloc(sizeof(*p), GFP_ATOMIC);
-	if (!p)
-		goto drop;
-	p->skb = skb;
-	p->okfn = st->okfn;
-	p->hook = st->hook;
-	p->pf = st->pf;
 	spin_lock_bh(&kn->lock);
 	if (kn->qlen >= DP_QLEN) {
 		spin_unlock_bh(&kn->lock);
-		kfree(p);
-		goto drop;
+		atomic64_inc(&kn->qdrops);
+		kfree_skb(skb);
+		return NF_STOLEN;
 	}
-	list_add_tail(&p->node, &kn->q);
-	kn->qlen++;
+	kn->okfn[i] = st->okfn;
+	__skb_queue_tail(&kn->q[i], skb);
+	kick = kn->qlen++ == 0;
 	spin_unlock_bh(&kn->lock);
-	queue_work(system_unbound_wq, &kn->work);
-	return NF_STOLEN;
-drop:
-	atomic64_inc(&kn->qdrops);
-	kfree_skb(skb);
+	/* the worker drains everything queued: wake it for the first only */
+	if (kick)
+		queue_work(dp_wq, &kn->work);
 	return NF_STOLEN;
 }
 
-/* Make skb one writable flat buffer with room to grow. */
+/* Hand a finished outbound packet to the transmit stage. */
+static void dp_tx(struct dp_knet *kn, struct sk_buff *skb)
+{
+	bool kick;
+
+	spin_lock_bh(&kn->txq.lock);
+	kick = skb_queue_empty(&kn->txq);
+	__skb_queue_tail(&kn->txq, skb);
+	spin_unlock_bh(&kn->txq.lock);
+	if (kick)
+		queue_work(dp_wq, &kn->txwork);
+}
+
+/* The transmit stage: dst_output in order, a batch per BH-disabled run. */
+static void dp_txwork(struct work_struct *w)
+{
+	struct dp_knet *kn = container_of(w, struct dp_knet, txwork);
+	struct sk_buff_head batch;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&batch);
+	for (;;) {
+		spin_lock_bh(&kn->txq.lock);
+		skb_queue_splice_tail_init(&kn->txq, &batch);
+		spin_unlock_bh(&kn->txq.lock);
+		if (skb_queue_empty(&batch))
+			break;
+		local_bh_disable();
+		while ((skb = __skb_dequeue(&batch)))
+			dst_output(kn->net, skb->sk, skb);
+		local_bh_enable();
+		cond_resched();
+	}
+}
+
+/* Make skb one writable flat buffer with room to grow (outbound). */
 static int dp_flat(struct sk_buff *skb)
 {
 	int ret;
@@ -148,6 +210,7 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 	__be32 old_daddr = pf == NFPROTO_IPV4 ? ip_hdr(skb)->daddr : 0;
 	struct in6_addr old6 = {};
 	int ret;
+
 
 	if (pf == NFPROTO_IPV6)
 		old6 = ipv6_hdr(skb)->daddr;
@@ -209,19 +272,17 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
 	}
 send:
-	local_bh_disable();
-	dst_output(kn->net, skb->sk, skb);
-	local_bh_enable();
+	dp_tx(kn, skb);
 	return;
 drop:
 	kfree_skb(skb);
 }
 
 /* IPv6 after pfkm_dp_input: transport mode, or a tunnel ending here. */
-static void dp_in6_one(struct dp_knet *kn, struct dp_pkt *p, int ret, size_t len,
-		       const struct in6_addr *old_daddr)
+static void dp_in6_one(struct dp_knet *kn, struct sk_buff *skb,
+		       int (*okfn)(struct net *, struct sock *, struct sk_buff *),
+		       int ret, size_t len, const struct in6_addr *old_daddr)
 {
-	struct sk_buff *skb = p->skb;
 
 	if (ret == PFKM_DP_XFORM) {
 		skb_trim(skb, len);
@@ -238,13 +299,13 @@ static void dp_in6_one(struct dp_knet *kn, struct dp_pkt *p, int ret, size_t len
 	}
 	/* ip6_input_finish */
 	local_bh_disable();
-	p->okfn(kn->net, NULL, skb);
+	okfn(kn->net, NULL, skb);
 	local_bh_enable();
 }
 
-static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
+static void dp_in_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf,
+		      int (*okfn)(struct net *, struct sock *, struct sk_buff *))
 {
-	struct sk_buff *skb = p->skb;
 	size_t len = skb->len;
 	__be32 old_daddr = 0;
 	struct in6_addr old6 = {};
@@ -252,11 +313,12 @@ static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
 	bool reroute = false;
 	int ret;
 
-	if (p->pf == NFPROTO_IPV6)
+	if (pf == NFPROTO_IPV6)
 		old6 = ipv6_hdr(skb)->daddr;
 	else
 		old_daddr = ip_hdr(skb)->daddr;
-	ret = dp_flat(skb);
+	/* decapsulation only shrinks: flat and writable is enough */
+	ret = skb_linearize_cow(skb);
 	if (ret)
 		goto drop;
 	ret = pfkm_dp_input(kn->dp, skb->data, &len);
@@ -264,8 +326,8 @@ static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
 		ret = PFKM_DP_PASS;
 	if (ret < 0)
 		goto drop;
-	if (p->pf == NFPROTO_IPV6) {
-		dp_in6_one(kn, p, ret, len, &old6);
+	if (pf == NFPROTO_IPV6) {
+		dp_in6_one(kn, skb, okfn, ret, len, &old6);
 		return;
 	}
 	ih = ip_hdr(skb);
@@ -293,7 +355,7 @@ static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
 		WRITE_ONCE(kn->reinject, NULL);
 	} else {
 		/* ip_local_deliver_finish pulls the IP header itself */
-		p->okfn(kn->net, NULL, skb);
+		okfn(kn->net, NULL, skb);
 	}
 	local_bh_enable();
 	return;
@@ -301,43 +363,63 @@ drop:
 	kfree_skb(skb);
 }
 
+static void dp_out_gso(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
+{
+	struct sk_buff *segs, *next;
+
+	if (!skb_is_gso(skb)) {
+		dp_out_one(kn, skb, pf);
+		return;
+	}
+	/* no features: linear segments, checksummed while copied */
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		kfree_skb(skb);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		dp_out_one(kn, skb, pf);
+	}
+}
+
+/*
+ * Drain every queue in batches: one spinlock hold moves all that is queued
+ * to local lists, which are then processed without it.
+ */
 static void dp_work(struct work_struct *w)
 {
 	struct dp_knet *kn = container_of(w, struct dp_knet, work);
-	struct dp_pkt *p;
+	int (*okfn[DQ_N])(struct net *, struct sock *, struct sk_buff *);
+	struct sk_buff_head batch[DQ_N];
+	struct sk_buff *skb;
+	unsigned int i, n;
 
+	for (i = 0; i < DQ_N; i++)
+		__skb_queue_head_init(&batch[i]);
 	for (;;) {
 		spin_lock_bh(&kn->lock);
-		p = list_first_entry_or_null(&kn->q, struct dp_pkt, node);
-		if (p) {
-			list_del(&p->node);
-			kn->qlen--;
+		n = kn->qlen;
+		kn->qlen = 0;
+		for (i = 0; i < DQ_N; i++) {
+			skb_queue_splice_tail_init(&kn->q[i], &batch[i]);
+			okfn[i] = kn->okfn[i];
 		}
 		spin_unlock_bh(&kn->lock);
-		if (!p)
+		if (!n)
 			break;
-		if (p->hook == NF_INET_LOCAL_OUT) {
-			struct sk_buff *skb = p->skb, *segs, *next;
+		for (i = 0; i < DQ_N; i++) {
+			u8 pf = i >= DQ_OUT6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 
-			if (skb_is_gso(skb)) {
-				segs = skb_gso_segment(skb, 0);
-				if (IS_ERR_OR_NULL(segs)) {
-					kfree_skb(skb);
-				} else {
-					consume_skb(skb);
-					skb_list_walk_safe(segs, skb, next) {
-						skb_mark_not_on_list(skb);
-						dp_out_one(kn, skb, p->pf);
-					}
-				}
-			} else {
-				dp_out_one(kn, skb, p->pf);
+			while ((skb = __skb_dequeue(&batch[i]))) {
+				if (i == DQ_OUT4 || i == DQ_OUT6)
+					dp_out_gso(kn, skb, pf);
+				else
+					dp_in_one(kn, skb, pf, okfn[i]);
+				cond_resched();
 			}
-		} else {
-			dp_in_one(kn, p);
 		}
-		kfree(p);
-		cond_resched();
 	}
 	/* forget transforms of deleted SAs now and then */
 	if (time_after(jiffies, kn->gc_at + 5 * HZ)) {
@@ -398,12 +480,16 @@ static const struct nf_hook_ops dp_ops[] = {
 static int __net_init dp_net_init(struct net *net)
 {
 	struct dp_knet *kn = dkn(net);
+	unsigned int i;
 	int ret;
 
 	kn->net = net;
 	spin_lock_init(&kn->lock);
-	INIT_LIST_HEAD(&kn->q);
+	for (i = 0; i < DQ_N; i++)
+		__skb_queue_head_init(&kn->q[i]);
 	INIT_WORK(&kn->work, dp_work);
+	skb_queue_head_init(&kn->txq);
+	INIT_WORK(&kn->txwork, dp_txwork);
 	kn->core = pfkm_af_core_net(net);
 	if (!kn->core)
 		return -ENODEV;
@@ -431,17 +517,19 @@ err_dp:
 static void __net_exit dp_net_exit(struct net *net)
 {
 	struct dp_knet *kn = dkn(net);
-	struct dp_pkt *p, *t;
+	unsigned int i;
 
 	if (kn->hooked)
 		nf_unregister_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
 	if (kn->dp)
 		remove_proc_entry("pfkeyv2_dp", net->proc_net);
+	/* work feeds txwork: stop it first */
 	cancel_work_sync(&kn->work);
-	list_for_each_entry_safe(p, t, &kn->q, node) {
-		kfree_skb(p->skb);
-		kfree(p);
-	}
+	cancel_work_sync(&kn->txwork);
+	skb_queue_purge(&kn->txq);
+	for (i = 0; i < DQ_N; i++)
+		__skb_queue_purge(&kn->q[i]);
+	kn->qlen = 0;
 	pfkm_dp_destroy(kn->dp);
 	kn->dp = NULL;
 }
@@ -455,10 +543,23 @@ static struct pernet_operations dp_net_ops = {
 
 int pfkm_dp_kinit(void)
 {
-	return register_pernet_subsys(&dp_net_ops);
+	int ret;
+
+	dp_wq = alloc_workqueue("pfkeyv2_dp", WQ_UNBOUND | WQ_HIGHPRI, 0);
+	if (!dp_wq)
+		return -ENOMEM;
+	ret = register_pernet_subsys(&dp_net_ops);
+	if (ret)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	destroy_workqueue(dp_wq);
+	return ret;
 }
 
 void pfkm_dp_kexit(void)
 {
 	unregister_pernet_subsys(&dp_net_ops);
+	destroy_workqueue(dp_wq);
 }

@@ -3,24 +3,32 @@
  * xform_kernel.c: xform.h on the kernel crypto API, for pfkeyv2.ko (the
  * userspace twin is kmod/core/xform_user.c on OpenSSL).
  *
- * Only synchronous implementations are requested (mask CRYPTO_ALG_ASYNC),
- * so every call completes before it returns and callers may hold the net
- * mutex. The salt/nonce is split off here and the nonce built per call from
+ * Any implementation may be chosen (asynchronous ones included: the SIMD
+ * wrappers of aesni's "gcm(aes)" / "cbc(aes)" are what esp4 uses too).
+ * Every call waits for its request (crypto_wait_req), so it completes
+ * before it returns; callers must be in process context (they are: the
+ * data-path worker of dp_hook.c, PF_KEY requests, module self-tests) and
+ * may hold the net mutex. In process context the SIMD wrappers run the
+ * AES-NI/PCLMUL code synchronously, so the wait is normally not taken.
+ * The salt/nonce is split off here and the nonce built per call from
  * salt || IV, which lets one generic AEAD ("gcm(aes)", "ccm(aes)",
  * "rfc7539(chacha20,poly1305)") take arbitrary AAD pieces instead of the
  * fixed ESP layouts rfc4106/rfc4309/rfc7539esp expect. RFC 3686 CTR is the
  * kernel's "rfc3686(ctr(aes))", which takes key || nonce and an 8-byte IV.
  *
- * Scatterlists must not point at the stack (VMAP_STACK) or vmalloc memory
- * (the core allocates with kvzalloc), so cipher and AEAD input is copied
- * into one kmalloc'd bounce buffer per call and copied back; the buffer is
- * wiped on free. This module does not sit on a packet path (ESP runs for
- * self-tests and simulated flows), so the copy is accepted for simplicity.
+ * Data is encrypted in place through a scatterlist over the caller's
+ * buffer (the skb's linear data). Scatterlists must not point at the stack
+ * (VMAP_STACK) or vmalloc memory (the core's kvzalloc'd buffers, AAD built
+ * on the stack), so only such pieces are copied into the transform's
+ * bounce buffer and back; it is wiped after each use and freed wiped.
+ * Each transform owns one preallocated request: calls on one transform are
+ * serialized by the caller (xform.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/slab.h>
+#include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <crypto/aead.h>
 #include <crypto/skcipher.h>
@@ -48,6 +56,11 @@ struct pfkm_xform {
 	struct crypto_aead *aead;
 	struct crypto_skcipher *cipher;
 	struct crypto_shash *mac;
+	/* preallocated per transform: calls on one transform are serialized */
+	struct aead_request *areq;
+	struct skcipher_request *sreq;
+	u8 *bounce;			/* only for memory a scatterlist cannot map */
+	size_t bounce_len;
 };
 
 static int map_alloc_err(long err)
@@ -58,11 +71,14 @@ static int map_alloc_err(long err)
 
 static int aead_setup(struct pfkm_xform *x, const char *name, const u8 *key, size_t key_len)
 {
-	struct crypto_aead *a = crypto_alloc_aead(name, 0, CRYPTO_ALG_ASYNC);
+	struct crypto_aead *a = crypto_alloc_aead(name, 0, 0);
 
 	if (IS_ERR(a))
 		return map_alloc_err(PTR_ERR(a));
 	x->aead = a;
+	x->areq = aead_request_alloc(a, GFP_KERNEL);
+	if (!x->areq)
+		return -ENOMEM;
 	if (crypto_aead_setkey(a, key, key_len))
 		return -EINVAL;
 	if (crypto_aead_setauthsize(a, x->type == X_GCM && !x->icv_len ? 16 : x->icv_len))
@@ -99,10 +115,13 @@ static int cipher_setup(struct pfkm_xform *x, const u8 *key, size_t key_len)
 	if (!a->crypto_name || a->aead)
 		return -EOPNOTSUPP;
 	x->type = X_CIPHER;
-	c = crypto_alloc_skcipher(a->crypto_name, 0, CRYPTO_ALG_ASYNC);
+	c = crypto_alloc_skcipher(a->crypto_name, 0, 0);
 	if (IS_ERR(c))
 		return map_alloc_err(PTR_ERR(c));
 	x->cipher = c;
+	x->sreq = skcipher_request_alloc(c, GFP_KERNEL);
+	if (!x->sreq)
+		return -ENOMEM;
 	/* rfc3686(ctr(aes)) keeps the nonce inside its key. */
 	if (crypto_skcipher_setkey(c, key, a->id == SADB_X_EALG_AESCTR ? key_len
 								      : key_len - x->salt_len))
@@ -200,6 +219,9 @@ void pfkm_xform_destroy(struct pfkm_xform *x)
 	if (!x)
 		return;
 	/* crypto_free_* wipe the key schedules (tfm exit + kfree_sensitive). */
+	aead_request_free(x->areq);
+	skcipher_request_free(x->sreq);
+	kfree_sensitive(x->bounce);
 	if (x->aead)
 		crypto_free_aead(x->aead);
 	if (x->cipher)
@@ -230,50 +252,118 @@ static unsigned int make_iv(const struct pfkm_xform *x, const u8 *iv, u8 out[16]
 	return 12;
 }
 
+/* sg entries for one aead_run: AAD pieces, data, tag, one spare. */
+#define X_SG_MAX 6
+
+/*
+ * Point sg entry *n at p[0 .. len). Memory a scatterlist may not reference
+ * (the stack under VMAP_STACK, vmalloc'd buffers) is copied into x->bounce
+ * at *boff first; copy_back tells the caller to copy it back afterwards.
+ */
+static int sg_add(struct pfkm_xform *x, struct scatterlist *sg, unsigned int *n,
+		  const u8 *p, size_t len, size_t *boff, bool *bounced)
+{
+	if (!len)
+		return 0;
+	if (*n >= X_SG_MAX)
+		return -EINVAL;
+	if (virt_addr_valid(p) && virt_addr_valid(p + len - 1)) {
+		sg_set_buf(&sg[(*n)++], p, len);
+		return 0;
+	}
+	if (*boff + len > x->bounce_len)
+		return -EMSGSIZE;
+	memcpy(x->bounce + *boff, p, len);
+	sg_set_buf(&sg[(*n)++], x->bounce + *boff, len);
+	*boff += len;
+	*bounced = true;
+	return 0;
+}
+
+/* Grow the bounce buffer to n bytes (only non-sg-able callers need it:
+ * self-tests on vmalloc'd buffers, AAD on the stack). */
+static int bounce_reserve(struct pfkm_xform *x, size_t n)
+{
+	u8 *b;
+
+	if (n <= x->bounce_len)
+		return 0;
+	b = kmalloc(n, GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	kfree_sensitive(x->bounce);
+	x->bounce = b;
+	x->bounce_len = n;
+	return 0;
+}
+
+/*
+ * Packets are processed in place through a scatterlist over the caller's
+ * memory: AAD pieces, data, and the tag (one entry with data when it
+ * follows it, as in ESP). Only pieces a scatterlist cannot point at (the
+ * core's AAD built on the stack) are copied, into the transform's bounce
+ * buffer, and data copied there is copied back. The request is the
+ * transform's own (the caller serializes calls on one transform).
+ */
 static int aead_run(struct pfkm_xform *x, bool enc, const u8 *iv,
 		    const struct pfkm_buf *aad, size_t naad, u8 *data, size_t len, u8 *tag)
 {
-	struct aead_request *req;
-	struct scatterlist sg;
-	size_t i, alen = 0, off = 0, total;
-	u8 nonce[16], *b;
+	struct aead_request *req = x->areq;
+	struct scatterlist sg[X_SG_MAX];
+	size_t i, alen = 0, boff = 0, need = 0, dpos, tpos;
+	unsigned int n = 0;
+	bool bounced = false, joined;
+	u8 nonce[16];
+	DECLARE_CRYPTO_WAIT(wait);
 	int ret;
 
-	if (!x->aead)
+	if (!x->aead || !req)
 		return -EINVAL;
-	for (i = 0; i < naad; i++)
+	for (i = 0; i < naad; i++) {
 		alen += aad[i].n;
+		if (!(virt_addr_valid(aad[i].p) && virt_addr_valid(aad[i].p + aad[i].n - 1)))
+			need += aad[i].n;
+	}
 	if (alen > UINT_MAX / 2 || len > UINT_MAX / 2)
 		return -EMSGSIZE;
-	total = alen + len + x->icv_len;
-	b = kmalloc(total, GFP_KERNEL);
-	req = aead_request_alloc(x->aead, GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!b || !req)
-		goto out;
-	for (i = 0; i < naad; i++) {
-		memcpy(b + off, aad[i].p, aad[i].n);
-		off += aad[i].n;
-	}
-	if (len)
-		memcpy(b + alen, data, len);
-	if (!enc)
-		memcpy(b + alen + len, tag, x->icv_len);
-	make_iv(x, iv, nonce);
-	sg_init_one(&sg, b, total);
-	aead_request_set_callback(req, 0, NULL, NULL);
-	aead_request_set_ad(req, alen);
-	aead_request_set_crypt(req, &sg, &sg, enc ? len : len + x->icv_len, nonce);
-	ret = enc ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+	joined = len && tag == data + len;
+	if (len && !(virt_addr_valid(data) && virt_addr_valid(data + len - 1 +
+							     (joined ? x->icv_len : 0))))
+		need += len + (joined ? x->icv_len : 0);
+	if (!joined && !(virt_addr_valid(tag) && virt_addr_valid(tag + x->icv_len - 1)))
+		need += x->icv_len;
+	ret = bounce_reserve(x, need);
+	if (ret)
+		return ret;
+	sg_init_table(sg, X_SG_MAX);
+	for (i = 0; i < naad && !ret; i++)
+		ret = sg_add(x, sg, &n, aad[i].p, aad[i].n, &boff, &bounced);
+	dpos = boff;
+	if (!ret)
+		ret = sg_add(x, sg, &n, data, len + (joined ? x->icv_len : 0), &boff, &bounced);
+	tpos = boff;
+	if (!ret && !joined)
+		ret = sg_add(x, sg, &n, tag, x->icv_len, &boff, &bounced);
 	if (ret)
 		goto out;
-	if (len)
-		memcpy(data, b + alen, len);
-	if (enc)
-		memcpy(tag, b + alen + len, x->icv_len);
+	sg_mark_end(&sg[n - 1]);
+	make_iv(x, iv, nonce);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &wait);
+	aead_request_set_ad(req, alen);
+	aead_request_set_crypt(req, sg, sg, enc ? len : len + x->icv_len, nonce);
+	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req), &wait);
+	if (ret || !bounced)
+		goto out;
+	/* copy back what went through the bounce buffer */
+	if (len && !(virt_addr_valid(data) && virt_addr_valid(data + len - 1 +
+							     (joined ? x->icv_len : 0))))
+		memcpy(data, x->bounce + dpos, len + (joined ? x->icv_len : 0));
+	if (!joined && !(virt_addr_valid(tag) && virt_addr_valid(tag + x->icv_len - 1)))
+		memcpy(tag, x->bounce + tpos, x->icv_len);
 out:
-	aead_request_free(req);
-	kfree_sensitive(b);
+	if (bounced)
+		memzero_explicit(x->bounce, boff);
 	memzero_explicit(nonce, sizeof(nonce));
 	return ret;
 }
@@ -294,16 +384,18 @@ int pfkm_xform_aead_open(struct pfkm_xform *x, const uint8_t *iv,
 
 static int cipher_run(struct pfkm_xform *x, bool enc, const u8 *iv, u8 *data, size_t len)
 {
-	struct skcipher_request *req;
+	struct skcipher_request *req = x->sreq;
 	struct scatterlist sg;
 	u8 ivbuf[PFKM_XFORM_IV_MAX];
 	unsigned int ivlen;
+	DECLARE_CRYPTO_WAIT(wait);
+	bool flat;
 	u8 *b;
 	int ret;
 
 	if (x->type == X_NULL_ENC)
 		return 0;
-	if (x->type != X_CIPHER)
+	if (x->type != X_CIPHER || !req)
 		return -EINVAL;
 	if (!len)
 		return 0;
@@ -313,20 +405,25 @@ static int cipher_run(struct pfkm_xform *x, bool enc, const u8 *iv, u8 *data, si
 	if (ivlen > sizeof(ivbuf))
 		return -EINVAL;
 	memcpy(ivbuf, iv, ivlen);	/* the request updates its IV buffer */
-	b = kmemdup(data, len, GFP_KERNEL);
-	req = skcipher_request_alloc(x->cipher, GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!b || !req)
-		goto out;
+	flat = virt_addr_valid(data) && virt_addr_valid(data + len - 1);
+	if (!flat) {
+		ret = bounce_reserve(x, len);
+		if (ret)
+			return ret;
+		memcpy(x->bounce, data, len);
+	}
+	b = flat ? data : x->bounce;
 	sg_init_one(&sg, b, len);
-	skcipher_request_set_callback(req, 0, NULL, NULL);
+	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG | CRYPTO_TFM_REQ_MAY_SLEEP,
+				      crypto_req_done, &wait);
 	skcipher_request_set_crypt(req, &sg, &sg, len, ivbuf);
-	ret = enc ? crypto_skcipher_encrypt(req) : crypto_skcipher_decrypt(req);
-	if (!ret)
-		memcpy(data, b, len);
-out:
-	skcipher_request_free(req);
-	kfree_sensitive(b);
+	ret = crypto_wait_req(enc ? crypto_skcipher_encrypt(req) : crypto_skcipher_decrypt(req),
+			      &wait);
+	if (!flat) {
+		if (!ret)
+			memcpy(data, b, len);
+		memzero_explicit(x->bounce, len);
+	}
 	return ret;
 }
 
