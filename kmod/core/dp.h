@@ -28,9 +28,12 @@ struct pfkm_dp_sa_stats {
 };
 
 /* Global counters. unknown_spi: inbound ESP/AH with no SA here (handed
- * back to the host stack, which drops it unless it has a state of its own). */
+ * back to the host stack, which drops it unless it has a state of its own).
+ * seq_overflow: outbound SAs whose sequence numbers ran out (each then hard
+ * expired; the packet is also in errors). */
 struct pfkm_dp_stats {
 	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
+	uint64_t seq_overflow;
 };
 
 /* One SA the data path has used, as pfkm_dp_sa_each reports it. */
@@ -58,7 +61,8 @@ bool pfkm_dp_active(struct pfkm_dp *dp);
  * header, -EOPNOTSUPP otherwise; tunnel mode -EAFNOSUPPORT). Returns
  * PASS, XFORM, or a drop: -EPERM (policy discard), -EAGAIN (SA missing:
  * ACQUIRE sent by the core, rate-limited), -EMSGSIZE (no room),
- * -EOVERFLOW (sequence exhausted), other -errno.
+ * -EOVERFLOW (sequence numbers exhausted: the SA was hard expired and
+ * removed, later packets find no SA), other -errno.
  */
 int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len);
 
@@ -80,6 +84,14 @@ void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st);
  * -ENOENT when the data path has not used it. */
 int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
 		     uint8_t proto, struct pfkm_dp_sa_stats *st);
+
+/* Set the last outbound sequence number sent on a usable SA (the next
+ * packet carries last + 1), as xfrm's XFRM_MSG_NEWAE replay value does for
+ * state handed over between hosts. 32-bit sequence numbers (no ESN): once
+ * 2^32 - 1 has been sent the next packet is dropped, -EOVERFLOW, and the SA
+ * hard expired. -ENOENT when no such usable SA, -ERANGE beyond 2^32 - 1. */
+int pfkm_dp_sa_seq_set(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
+		       uint8_t proto, uint64_t last);
 
 /* Call fn for every SA still in the SADB that the data path has state for,
  * under net->lock (fn must not call back into the core). */

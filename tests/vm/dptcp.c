@@ -5,10 +5,14 @@
  * transfer is done here). The sender writes BYTES of a fixed pseudo-random
  * stream; both sides print the count and an FNV-1a 64 sum of the bytes.
  *   dptcp recv PORT SECONDS        -> "bytes N sum HEX" after the peer closes
- *   dptcp send IPV4 PORT BYTES     -> "bytes N sum HEX" of what it sent
+ *   dptcp send ADDR PORT BYTES     -> "bytes N sum HEX" of what it sent
+ * recv listens on IPv6 and IPv4 (one dual-stack socket); ADDR is an IPv4 or
+ * IPv6 literal. send retries a refused connection for 10 s, so it may be
+ * started right after recv (no sleep waiting for the listener).
  * Exit 0 on a complete transfer, 1 on any error or timeout.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,15 +32,16 @@ static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
 
 static int do_recv(int port, int secs)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	struct timeval tv = { .tv_sec = secs };
 	uint64_t h = 0xcbf29ce484222325ull, n = 0;
 	unsigned char buf[65536];
-	int one = 1, l, c;
+	int one = 1, zero = 0, l, c;
 	ssize_t r;
 
-	l = socket(AF_INET, SOCK_STREAM, 0);
+	l = socket(AF_INET6, SOCK_STREAM, 0);
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
 	    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1)) {
 		perror("dptcp: listen");
@@ -61,16 +66,41 @@ static int do_recv(int port, int secs)
 
 static int do_send(const char *ip, int port, uint64_t total)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_storage a;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
 	uint64_t h = 0xcbf29ce484222325ull, n = 0, x = 0x9e3779b97f4a7c15ull;
 	unsigned char buf[16384];
-	int s;
+	socklen_t alen;
+	int s, tries;
 
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	if (s < 0 || inet_pton(AF_INET, ip, &a.sin_addr) != 1 ||
-	    connect(s, (struct sockaddr *)&a, sizeof(a))) {
-		perror("dptcp: connect");
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		alen = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		alen = sizeof(*a6);
+	} else {
+		fprintf(stderr, "dptcp: bad address %s\n", ip);
 		return 1;
+	}
+	for (tries = 0;; tries++) {	/* refused: 200 x 50 ms for the listener */
+		s = socket(a.ss_family, SOCK_STREAM, 0);
+		if (s < 0) {
+			perror("dptcp: socket");
+			return 1;
+		}
+		if (!connect(s, (struct sockaddr *)&a, alen))
+			break;
+		if (errno != ECONNREFUSED || tries == 200) {
+			perror("dptcp: connect");
+			return 1;
+		}
+		close(s);
+		usleep(50000);
 	}
 	while (n < total) {
 		size_t len = total - n < sizeof(buf) ? (size_t)(total - n) : sizeof(buf), i, off = 0;
@@ -107,6 +137,6 @@ int main(int argc, char **argv)
 		return do_recv(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0));
-	fprintf(stderr, "usage: dptcp recv PORT SECONDS | dptcp send IPV4 PORT BYTES\n");
+	fprintf(stderr, "usage: dptcp recv PORT SECONDS | dptcp send ADDR PORT BYTES\n");
 	return 2;
 }
