@@ -2,9 +2,10 @@
 /*
  * dp.c: owns the portable IPv4/IPv6 data path of a pfkm_net (see dp.h): the
  * per-SA side table (transforms, replay windows, counters) and the
- * outbound/inbound packet decisions. Policy lookup, template resolution,
- * ACQUIRE and byte/packet lifetimes go through the core (pfkm_spd_lookup,
- * pfkm_acquire_flow, pfkm_expire_account) under net->lock.
+ * outbound/inbound packet decisions, and the packets held for an ACQUIRE.
+ * Policy lookup, template resolution, ACQUIRE and byte/packet lifetimes go
+ * through the core (pfkm_spd_lookup, pfkm_acquire_flow, pfkm_expire_account)
+ * under net->lock.
  */
 #include "net.h"
 #include "dp.h"
@@ -31,11 +32,20 @@ struct dp_sa {
 	struct pfkm_dp_sa_stats st;
 };
 
+/* One packet kept for an ACQUIRE (pfkm_dp_hold). */
+struct dp_held {
+	void *pkt;			/* the host's handle */
+	struct pfkm_spd_flow fl;	/* its flow, to find its policy again */
+	uint64_t until_ms;		/* mono ms: dropped after this */
+};
+
 struct pfkm_dp {
 	struct pfkm_net *net;
 	struct dp_sa **tab;
 	size_t n, cap;
 	struct pfkm_dp_stats st;
+	struct dp_held held[PFKM_DP_HOLD_MAX];	/* oldest first, under net->lock */
+	unsigned int nheld;
 };
 
 static uint16_t ip4_csum(const uint8_t *h, size_t n)
@@ -267,6 +277,8 @@ void pfkm_dp_destroy(struct pfkm_dp *dp)
 	os_mutex_lock(&dp->net->lock);
 	while (dp->n)
 		dp_sa_drop(dp, dp->n - 1);
+	if (dp->nheld)	/* the host did not pfkm_dp_hold_flush: its handles leak */
+		os_log(OS_LOG_ERR, "dp: destroyed with %u held packets", dp->nheld);
 	os_mutex_unlock(&dp->net->lock);
 	os_free(dp->tab);
 	os_free(dp);
@@ -744,4 +756,109 @@ void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm
 		fn(arg, &info);
 	}
 	os_mutex_unlock(&dp->net->lock);
+}
+
+/* ---- ACQUIRE hold --------------------------------------------------------- */
+
+static bool same_pair(const struct pfkm_spd_flow *a, const struct pfkm_spd_flow *b)
+{
+	return a->family == b->family && pfkm_addr_equal(a->family, &a->saddr, &b->saddr) &&
+	       pfkm_addr_equal(a->family, &a->daddr, &b->daddr);
+}
+
+int pfkm_dp_hold(struct pfkm_dp *dp, const uint8_t *buf, size_t len, void *pkt)
+{
+	struct pfkm_net *net = dp->net;
+	struct pfkm_spd_flow fl;
+	unsigned int i, same = 0;
+	int ret = 0;
+
+	if (ip_parse(buf, &len, &fl) < 0)
+		return -EINVAL;
+	os_mutex_lock(&net->lock);
+	for (i = 0; i < dp->nheld; i++)
+		same += same_pair(&dp->held[i].fl, &fl);
+	if (same >= PFKM_DP_HOLD_PER_FLOW || dp->nheld == PFKM_DP_HOLD_MAX) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	dp->held[dp->nheld].pkt = pkt;
+	dp->held[dp->nheld].fl = fl;
+	dp->held[dp->nheld].until_ms = os_time_mono_ms() + PFKM_DP_HOLD_MS;
+	dp->nheld++;
+	dp->st.hold++;
+out:
+	os_mutex_unlock(&net->lock);
+	return ret;
+}
+
+/* Would pfkm_dp_output find every required SA for fl now? No policy (or a
+ * policy without templates) counts as yes: the output call decides then. */
+static bool hold_ready(struct pfkm_net *net, const struct pfkm_spd_flow *fl)
+{
+	struct pfkm_policy *pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, fl);
+	unsigned int i;
+
+	if (!pol)
+		return true;
+	for (i = 0; i < pol->ntmpl; i++)
+		if (!pol->tmpl[i].optional && !tmpl_sa(net, &pol->tmpl[i], fl))
+			return false;
+	return true;
+}
+
+/* Take the packets to hand back out of the table (order kept) under
+ * net->lock; all of them when flush. */
+static unsigned int hold_take(struct pfkm_dp *dp, bool flush, void **pkt, bool *send)
+{
+	uint64_t now = os_time_mono_ms();
+	unsigned int i = 0, n = 0;
+
+	while (i < dp->nheld) {
+		struct dp_held *h = &dp->held[i];
+		bool ready = !flush && hold_ready(dp->net, &h->fl);
+
+		if (!flush && !ready && now < h->until_ms) {
+			i++;
+			continue;
+		}
+		if (ready)
+			dp->st.hold_sent++;
+		else if (!flush)
+			dp->st.hold_timeout++;
+		pkt[n] = h->pkt;
+		send[n++] = ready;
+		dp->nheld--;
+		memmove(h, h + 1, (dp->nheld - i) * sizeof(*h));
+	}
+	return n;
+}
+
+static unsigned int hold_run(struct pfkm_dp *dp, bool flush,
+			     void (*fn)(void *arg, void *pkt, bool send), void *arg)
+{
+	void *pkt[PFKM_DP_HOLD_MAX];
+	bool send[PFKM_DP_HOLD_MAX];
+	unsigned int i, n, left;
+
+	os_mutex_lock(&dp->net->lock);
+	n = hold_take(dp, flush, pkt, send);
+	left = dp->nheld;
+	os_mutex_unlock(&dp->net->lock);
+	/* unlocked: fn may run the packet through pfkm_dp_output */
+	for (i = 0; i < n; i++)
+		fn(arg, pkt[i], send[i]);
+	return left;
+}
+
+unsigned int pfkm_dp_hold_poll(struct pfkm_dp *dp, void (*fn)(void *arg, void *pkt, bool send),
+			       void *arg)
+{
+	return hold_run(dp, false, fn, arg);
+}
+
+void pfkm_dp_hold_flush(struct pfkm_dp *dp, void (*fn)(void *arg, void *pkt, bool send),
+			void *arg)
+{
+	hold_run(dp, true, fn, arg);
 }

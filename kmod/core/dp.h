@@ -30,10 +30,13 @@ struct pfkm_dp_sa_stats {
 /* Global counters. unknown_spi: inbound ESP/AH with no SA here (handed
  * back to the host stack, which drops it unless it has a state of its own).
  * seq_overflow: outbound SAs whose sequence numbers ran out (each then hard
- * expired; the packet is also in errors). */
+ * expired; the packet is also in errors).
+ * hold / hold_sent / hold_timeout: packets kept by pfkm_dp_hold, released
+ * by pfkm_dp_hold_poll because their SAs came, dropped because they did not. */
 struct pfkm_dp_stats {
 	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
 	uint64_t seq_overflow;
+	uint64_t hold, hold_sent, hold_timeout;
 };
 
 /* One SA the data path has used, as pfkm_dp_sa_each reports it. */
@@ -97,5 +100,37 @@ int pfkm_dp_sa_seq_set(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t 
  * under net->lock (fn must not call back into the core). */
 void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm_dp_sa_info *),
 		     void *arg);
+
+/*
+ * ACQUIRE hold (xfrm's larval queue): an outbound packet for which
+ * pfkm_dp_output returned -EAGAIN (a template's SA missing, ACQUIRE sent)
+ * may be kept until a key manager adds the SA, instead of being dropped.
+ * The core keeps opaque host handles (pkt, e.g. an sk_buff) in order, at
+ * most PFKM_DP_HOLD_PER_FLOW per (source, destination) pair and
+ * PFKM_DP_HOLD_MAX in all, each for PFKM_DP_HOLD_MS.
+ *
+ * pfkm_dp_hold: buf[0 .. len) is the packet (unchanged by the -EAGAIN
+ * output call). 0: held, the core owns pkt until it hands it back;
+ * -ENOSPC (queue full) / -EINVAL: not held, the caller drops it.
+ *
+ * pfkm_dp_hold_poll: hands back, oldest first, every held packet whose
+ * flow now has all required SAs (fn(arg, pkt, true): run it through
+ * pfkm_dp_output again; also when its policy is gone, which then decides)
+ * or whose time is up (fn(arg, pkt, false): drop it). fn is called without
+ * net->lock, so it may call pfkm_dp_output. Returns how many are still
+ * held: the host polls again (every 100 ms or so) while that is non-zero.
+ *
+ * pfkm_dp_hold_flush: hands every held packet back with false (teardown:
+ * the host must call it before pfkm_dp_destroy). Not counted as timeouts.
+ */
+#define PFKM_DP_HOLD_PER_FLOW 4
+#define PFKM_DP_HOLD_MAX 32
+#define PFKM_DP_HOLD_MS 5000
+
+int pfkm_dp_hold(struct pfkm_dp *dp, const uint8_t *buf, size_t len, void *pkt);
+unsigned int pfkm_dp_hold_poll(struct pfkm_dp *dp, void (*fn)(void *arg, void *pkt, bool send),
+			       void *arg);
+void pfkm_dp_hold_flush(struct pfkm_dp *dp, void (*fn)(void *arg, void *pkt, bool send),
+			void *arg);
 
 #endif /* PFKM_DP_H */

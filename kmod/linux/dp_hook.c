@@ -31,6 +31,13 @@
  *                       dst_input, with `reinject` set so our LOCAL_IN hook
  *                       lets that one skb through (it was checked already).
  *     Later hooks at the same point are skipped (we are last anyway).
+ *   - ACQUIRE hold: an outbound packet that finds no SA (-EAGAIN, ACQUIRE
+ *     sent) goes to the core's bounded hold queue (pfkm_dp_hold). A delayed
+ *     work item polls it every DP_HOLD_POLL while it holds anything: packets
+ *     whose SAs now exist go through pfkm_dp_output again (never held
+ *     twice), timed-out ones are dropped; all are freed at namespace exit.
+ *   - Stolen skbs keep their route: skb_dst_force in the hook (TCP attaches
+ *     it without a reference, valid only in the caller's RCU section).
  *   - GSO packets are segmented in the worker (no features: linear
  *     segments, checksummed while copied); CHECKSUM_PARTIAL is resolved
  *     (skb_checksum_help) before encryption; outbound skbs are linear with
@@ -81,6 +88,7 @@
 
 #define DP_TAILROOM 384		/* tunnel hdr + ESP hdr/IV + pad + ICV, AH */
 #define DP_QLEN 4096		/* per namespace; beyond: drop */
+#define DP_HOLD_POLL (HZ / 10)	/* held packets: how often their SAs are looked for */
 
 /* The four queues of a namespace: (IPv4, IPv6) x (LOCAL_OUT, LOCAL_IN). */
 enum { DQ_OUT4, DQ_IN4, DQ_OUT6, DQ_IN6, DQ_N };
@@ -102,6 +110,8 @@ struct dp_knet {
 	 * another CPU while work encrypts the next ones */
 	struct sk_buff_head txq;	/* under txq.lock */
 	struct work_struct txwork;
+	/* polls the core's ACQUIRE hold queue while it holds packets */
+	struct delayed_work holdwork;
 	struct sk_buff *reinject;	/* set by the worker around dst_input */
 	bool hooked;
 	atomic64_t qdrops;
@@ -133,6 +143,13 @@ static unsigned int dp_hook(void *priv, struct sk_buff *skb, const struct nf_hoo
 
 	if (!kn->dp || !pfkm_dp_active(kn->dp) || READ_ONCE(kn->reinject) == skb)
 		return NF_ACCEPT;
+	/* the skb outlives the caller's RCU section (TCP sets its route
+	 * without a reference): take one, as nf_queue does */
+	if (!skb_dst_force(skb)) {
+		atomic64_inc(&kn->qdrops);
+		kfree_skb(skb);
+		return NF_STOLEN;
+	}
 	spin_lock_bh(&kn->lock);
 	if (kn->qlen >= DP_QLEN) {
 		spin_unlock_bh(&kn->lock);
@@ -203,7 +220,10 @@ static int dp_flat(struct sk_buff *skb)
 	return 0;
 }
 
-static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
+/* may_hold: a packet that finds no SA (-EAGAIN, ACQUIRE sent) is handed to
+ * the core's hold queue (pfkm_dp_hold); false for packets coming back from
+ * it, which are not held twice. */
+static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf, bool may_hold)
 {
 	struct iphdr *ih;
 	size_t len = skb->len;
@@ -219,6 +239,11 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 	if (ret)
 		goto drop;
 	ret = pfkm_dp_output(kn->dp, skb->data, skb->len + skb_tailroom(skb), &len);
+	if (ret == -EAGAIN && may_hold && !pfkm_dp_hold(kn->dp, skb->data, skb->len, skb)) {
+		/* the core owns it now (buffer untouched by -EAGAIN) */
+		queue_delayed_work(dp_wq, &kn->holdwork, DP_HOLD_POLL);
+		return;
+	}
 	if (ret < 0)
 		goto drop;
 	if (ret == PFKM_DP_XFORM) {
@@ -368,7 +393,7 @@ static void dp_out_gso(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 	struct sk_buff *segs, *next;
 
 	if (!skb_is_gso(skb)) {
-		dp_out_one(kn, skb, pf);
+		dp_out_one(kn, skb, pf, true);
 		return;
 	}
 	/* no features: linear segments, checksummed while copied */
@@ -380,8 +405,30 @@ static void dp_out_gso(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
 	consume_skb(skb);
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		dp_out_one(kn, skb, pf);
+		dp_out_one(kn, skb, pf, true);
 	}
+}
+
+/* A packet back from the hold queue: send it now that its SAs exist, or
+ * drop it (timed out, or teardown). */
+static void dp_hold_back(void *arg, void *pkt, bool send)
+{
+	struct dp_knet *kn = arg;
+	struct sk_buff *skb = pkt;
+
+	if (!send) {
+		kfree_skb(skb);
+		return;
+	}
+	dp_out_one(kn, skb, skb->data[0] >> 4 == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4, false);
+}
+
+static void dp_holdwork(struct work_struct *w)
+{
+	struct dp_knet *kn = container_of(to_delayed_work(w), struct dp_knet, holdwork);
+
+	if (pfkm_dp_hold_poll(kn->dp, dp_hold_back, kn))
+		queue_delayed_work(dp_wq, &kn->holdwork, DP_HOLD_POLL);
 }
 
 /*
@@ -461,6 +508,9 @@ static int dp_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "no_state: %llu\n", st.no_state);
 	seq_printf(m, "errors: %llu\n", st.errors);
 	seq_printf(m, "unknown_spi: %llu\n", st.unknown_spi);
+	seq_printf(m, "hold: %llu\n", st.hold);
+	seq_printf(m, "hold_sent: %llu\n", st.hold_sent);
+	seq_printf(m, "hold_timeout: %llu\n", st.hold_timeout);
 	seq_printf(m, "queue_drops: %lld\n", (long long)atomic64_read(&kn->qdrops));
 	pfkm_dp_sa_each(kn->dp, dp_proc_sa, m);
 	return 0;
@@ -490,6 +540,7 @@ static int __net_init dp_net_init(struct net *net)
 	INIT_WORK(&kn->work, dp_work);
 	skb_queue_head_init(&kn->txq);
 	INIT_WORK(&kn->txwork, dp_txwork);
+	INIT_DELAYED_WORK(&kn->holdwork, dp_holdwork);
 	kn->core = pfkm_af_core_net(net);
 	if (!kn->core)
 		return -ENODEV;
@@ -523,8 +574,11 @@ static void __net_exit dp_net_exit(struct net *net)
 		nf_unregister_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
 	if (kn->dp)
 		remove_proc_entry("pfkeyv2_dp", net->proc_net);
-	/* work feeds txwork: stop it first */
+	/* work feeds holdwork, both feed txwork: stop them in that order */
 	cancel_work_sync(&kn->work);
+	cancel_delayed_work_sync(&kn->holdwork);
+	if (kn->dp)
+		pfkm_dp_hold_flush(kn->dp, dp_hold_back, kn);
 	cancel_work_sync(&kn->txwork);
 	skb_queue_purge(&kn->txq);
 	for (i = 0; i < DQ_N; i++)

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_dp_hold.c: the ACQUIRE hold of the portable data path (kmod/core/dp.c,
+ * pfkm_dp_hold*): host 10.0.0.1 with an `out` ESP policy and no SA. A packet
+ * refused with -EAGAIN is held, handed back for sending once the SA is
+ * added and then encapsulated; held packets time out after PFKM_DP_HOLD_MS
+ * (frozen clock) and are counted; the per-pair and total bounds hold;
+ * order is kept; flush hands everything back uncounted.
+ */
+#include "test_core.h"
+#include "dp.h"
+
+struct hhost {
+	struct pfkm_net *net;
+	struct cap c;
+	struct pfkm_dp *dp;
+};
+
+static int hh_open(struct hhost *h)
+{
+	int ret = pfkm_net_create(&h->net);
+
+	if (ret)
+		return ret;
+	cap_open(h->net, &h->c);
+	return pfkm_dp_create(h->net, &h->dp);
+}
+
+static void hh_close(struct hhost *h)
+{
+	pfkm_dp_destroy(h->dp);
+	cap_close(&h->c);
+	pfkm_net_destroy(h->net);
+}
+
+/* ESP AES-GCM-16 transport SA src -> dst. */
+static int hh_sa(struct hhost *h, uint32_t spi, const char *src, const char *dst)
+{
+	struct mb m;
+
+	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 1);
+	mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, 0x33);
+	mb_sa2(&m, IPSEC_MODE_TRANSPORT, 0);
+	return mb_send(&h->c, &m);
+}
+
+/* `out` policy 10.0.0.1/32 -> dst/24 requiring ESP transport. */
+static int hh_policy(struct hhost *h, const char *dst)
+{
+	struct sadb_x_policy *p;
+	struct mb m;
+
+	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_ULPROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, 24, IPSEC_ULPROTO_ANY, 0);
+	p = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, p, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	return mb_send(&h->c, &m);
+}
+
+/* A minimal IPv4 UDP packet src -> dst (checksum 0), tag in the payload. */
+static size_t udp_pkt(uint8_t *p, const char *src, const char *dst, uint8_t tag)
+{
+	memset(p, 0, 40);
+	p[0] = 0x45;
+	p[3] = 40;
+	p[8] = 64;
+	p[9] = IPPROTO_UDP;
+	inet_pton(AF_INET, src, p + 12);
+	inet_pton(AF_INET, dst, p + 16);
+	p[20] = 0x30;	/* ports 12345 -> 53 */
+	p[21] = 0x39;
+	p[23] = 53;
+	p[25] = 20;
+	p[28] = tag;
+	return 40;
+}
+
+/* What pfkm_dp_hold_poll / flush handed back, in order. */
+struct back {
+	void *pkt[PFKM_DP_HOLD_MAX + 4];
+	bool send[PFKM_DP_HOLD_MAX + 4];
+	unsigned int n;
+};
+
+static void back_fn(void *arg, void *pkt, bool send)
+{
+	struct back *b = arg;
+
+	b->pkt[b->n] = pkt;
+	b->send[b->n++] = send;
+}
+
+/* Output refused for want of an SA, then held with handle tag. */
+static int out_and_hold(struct hhost *h, const char *dst, uint8_t tag, void *handle)
+{
+	uint8_t pkt[256];
+	size_t len = udp_pkt(pkt, "10.0.0.1", dst, tag);
+	int ret = pfkm_dp_output(h->dp, pkt, sizeof(pkt), &len);
+
+	if (ret != -EAGAIN)
+		return ret == 0 ? -EPROTO : ret;
+	return pfkm_dp_hold(h->dp, pkt, len, handle);
+}
+
+TEST(dp_hold_released_when_sa_added)
+{
+	static int h1, h2;
+	struct pfkm_dp_stats st;
+	struct back b = { .n = 0 };
+	struct hhost H;
+	uint8_t pkt[256];
+	size_t len;
+
+	REQUIRE_EQ(hh_open(&H), 0);
+	REQUIRE_EQ(hh_policy(&H, "10.0.0.0"), 0);
+	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 1, &h1), 0);
+	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 2, &h2), 0);
+	/* no SA yet: nothing handed back, both still held */
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 2);
+	CHECK_EQ(b.n, 0);
+	/* an SA for another destination does not release them */
+	REQUIRE_EQ(hh_sa(&H, 0x3003, "10.0.0.1", "10.0.0.3"), 0);
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 2);
+	CHECK_EQ(b.n, 0);
+	REQUIRE_EQ(hh_sa(&H, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 0);
+	REQUIRE_EQ(b.n, 2);
+	CHECK(b.pkt[0] == &h1 && b.send[0]);	/* oldest first */
+	CHECK(b.pkt[1] == &h2 && b.send[1]);
+	/* what the host then does with them: the output path protects them */
+	len = udp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
+	CHECK_EQ(pfkm_dp_output(H.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	CHECK_EQ(pkt[9], IPPROTO_ESP);
+	pfkm_dp_stats_get(H.dp, &st);
+	CHECK_EQ(st.hold, 2);
+	CHECK_EQ(st.hold_sent, 2);
+	CHECK_EQ(st.hold_timeout, 0);
+	CHECK_EQ(st.no_sa, 2);
+	CHECK_EQ(st.out_xform, 1);
+	hh_close(&H);
+}
+
+TEST(dp_hold_timeout_drops_and_counts)
+{
+	static int h1, h2, h3;
+	struct pfkm_dp_stats st;
+	struct back b = { .n = 0 };
+	struct hhost H;
+
+	os_user_clock_set(1700000000, 1000000);
+	REQUIRE_EQ(hh_open(&H), 0);
+	REQUIRE_EQ(hh_policy(&H, "10.0.0.0"), 0);
+	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 1, &h1), 0);
+	os_user_clock_advance(1000);
+	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 2, &h2), 0);
+	os_user_clock_advance(PFKM_DP_HOLD_MS - 1000 - 1);
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 2);	/* 1 ms left */
+	CHECK_EQ(b.n, 0);
+	os_user_clock_advance(1);
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 1);	/* the first timed out */
+	REQUIRE_EQ(b.n, 1);
+	CHECK(b.pkt[0] == &h1 && !b.send[0]);
+	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 3, &h3), 0);
+	os_user_clock_advance(1000);
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 1);
+	REQUIRE_EQ(b.n, 2);
+	CHECK(b.pkt[1] == &h2 && !b.send[1]);
+	/* an SA that comes too late for h1 and h2 still releases h3 */
+	REQUIRE_EQ(hh_sa(&H, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 0);
+	REQUIRE_EQ(b.n, 3);
+	CHECK(b.pkt[2] == &h3 && b.send[2]);
+	pfkm_dp_stats_get(H.dp, &st);
+	CHECK_EQ(st.hold, 3);
+	CHECK_EQ(st.hold_timeout, 2);
+	CHECK_EQ(st.hold_sent, 1);
+	hh_close(&H);
+	os_user_clock_release();
+}
+
+TEST(dp_hold_bounded_and_flushed)
+{
+	static int hs[PFKM_DP_HOLD_MAX + 1];
+	struct pfkm_dp_stats st;
+	struct back b = { .n = 0 };
+	char dst[32];
+	struct hhost H;
+	unsigned int i, held = 0;
+	uint8_t pkt[256];
+	size_t len;
+
+	REQUIRE_EQ(hh_open(&H), 0);
+	REQUIRE_EQ(hh_policy(&H, "10.0.0.0"), 0);
+	for (i = 0; i < PFKM_DP_HOLD_PER_FLOW; i++)
+		CHECK_EQ(out_and_hold(&H, "10.0.0.2", (uint8_t)i, &hs[held++]), 0);
+	/* per (source, destination) pair: the next one is not kept */
+	CHECK_EQ(out_and_hold(&H, "10.0.0.2", 9, &hs[held]), -ENOSPC);
+	/* other destinations fill the table up to its total bound */
+	for (i = 3; held < PFKM_DP_HOLD_MAX; i++) {
+		snprintf(dst, sizeof(dst), "10.0.0.%u", i);
+		CHECK_EQ(out_and_hold(&H, dst, 0, &hs[held]), 0);
+		held++;
+	}
+	snprintf(dst, sizeof(dst), "10.0.0.%u", i);
+	CHECK_EQ(out_and_hold(&H, dst, 0, &hs[held]), -ENOSPC);
+	/* not an IP packet */
+	memset(pkt, 0, sizeof(pkt));
+	CHECK_EQ(pfkm_dp_hold(H.dp, pkt, 10, &hs[held]), -EINVAL);
+	pfkm_dp_hold_flush(H.dp, back_fn, &b);
+	REQUIRE_EQ(b.n, PFKM_DP_HOLD_MAX);
+	for (i = 0; i < PFKM_DP_HOLD_MAX; i++)
+		CHECK(b.pkt[i] == &hs[i] && !b.send[i]);
+	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 0);
+	CHECK_EQ(b.n, PFKM_DP_HOLD_MAX);
+	pfkm_dp_stats_get(H.dp, &st);
+	CHECK_EQ(st.hold, PFKM_DP_HOLD_MAX);
+	CHECK_EQ(st.hold_timeout, 0);
+	CHECK_EQ(st.hold_sent, 0);
+	len = udp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
+	CHECK_EQ(pfkm_dp_output(H.dp, pkt, sizeof(pkt), &len), -EAGAIN);
+	hh_close(&H);
+}
