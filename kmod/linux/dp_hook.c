@@ -22,7 +22,7 @@
  *     (policy, SA choice, lifetimes, crypto on the SA's state), then:
  *       out:            queued to the transmit stage, a second work item
  *                       that calls dst_output (tunnel: the outer packet
- *                       routed first) for a batch in one BH-disabled run,
+ *                       routed first), DP_TX_CHUNK per BH-disabled run,
  *                       so the sending side (on one host: the peer's whole
  *                       receive path) runs on another CPU while the first
  *                       work item encrypts the next packets;
@@ -88,6 +88,7 @@
 
 #define DP_TAILROOM 384		/* tunnel hdr + ESP hdr/IV + pad + ICV, AH */
 #define DP_QLEN 4096		/* per namespace; beyond: drop */
+#define DP_TX_CHUNK 8		/* packets sent per BH-disabled run */
 #define DP_HOLD_POLL (HZ / 10)	/* held packets: how often their SAs are looked for */
 
 /* The four queues of a namespace: (IPv4, IPv6) x (LOCAL_OUT, LOCAL_IN). */
@@ -180,12 +181,13 @@ static void dp_tx(struct dp_knet *kn, struct sk_buff *skb)
 		queue_work(dp_wq, &kn->txwork);
 }
 
-/* The transmit stage: dst_output in order, a batch per BH-disabled run. */
+/* The transmit stage: dst_output in order, DP_TX_CHUNK per BH-disabled run. */
 static void dp_txwork(struct work_struct *w)
 {
 	struct dp_knet *kn = container_of(w, struct dp_knet, txwork);
 	struct sk_buff_head batch;
 	struct sk_buff *skb;
+	unsigned int n;
 
 	__skb_queue_head_init(&batch);
 	for (;;) {
@@ -194,11 +196,16 @@ static void dp_txwork(struct work_struct *w)
 		spin_unlock_bh(&kn->txq.lock);
 		if (skb_queue_empty(&batch))
 			break;
-		local_bh_disable();
-		while ((skb = __skb_dequeue(&batch)))
-			dst_output(kn->net, skb->sk, skb);
-		local_bh_enable();
-		cond_resched();
+		while (!skb_queue_empty(&batch)) {
+			/* a few per BH-disabled run: what they queue for the
+			 * receiver (veth: the per-CPU backlog, 1000 frames at
+			 * most) is processed when BHs come back on */
+			local_bh_disable();
+			for (n = 0; n < DP_TX_CHUNK && (skb = __skb_dequeue(&batch)); n++)
+				dst_output(kn->net, skb->sk, skb);
+			local_bh_enable();
+			cond_resched();
+		}
 	}
 }
 
