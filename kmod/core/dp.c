@@ -29,6 +29,7 @@ struct dp_sa {
 	struct pfkm_ah ah;
 	struct pfkm_replay rp;
 	uint64_t last_seq;		/* outbound: last sequence number sent */
+	uint16_t ip_id;			/* outbound IPv4 tunnel: next outer header ID */
 	struct pfkm_dp_sa_stats st;
 };
 
@@ -237,6 +238,7 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	d->add_ms = sa->add_ms;
 	d->family = sa->family;
 	d->daddr = sa->daddr;
+	os_random(&d->ip_id, sizeof(d->ip_id));
 	if (sa->proto == IPPROTO_ESP)
 		ret = pfkm_esp_init(&d->esp, os_ntohl(sa->spi), false, sa->enc, sa->enc_key,
 				    (sa->enc_bits + 7) / 8, sa->auth_id ? sa->auth : NULL,
@@ -409,6 +411,14 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 		}
 		pl = *len;
 		tun_hdr(sa, buf, oh + (sa->proto == IPPROTO_AH ? 0 : hl));
+		if (!v6) {
+			/* a distinct ID per outer packet (xfrm: ip_select_ident):
+			 * IP may fragment it, and fragments of different packets
+			 * must not share a reassembly queue at the peer */
+			buf[4] = (uint8_t)(d->ip_id >> 8);
+			buf[5] = (uint8_t)d->ip_id;
+			d->ip_id++;
+		}
 		ihl = oh;
 		if (sa->proto == IPPROTO_AH) {
 			if (v6 && pl > 0xffff)

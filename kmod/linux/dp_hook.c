@@ -21,7 +21,8 @@
  *     pfkm_dp_output/input take the core's sleeping net mutex per packet
  *     (policy, SA choice, lifetimes, crypto on the SA's state), then:
  *       out:            queued to the transmit stage, a second work item
- *                       that calls dst_output (tunnel: the outer packet
+ *                       (system_unbound_wq, normal priority) that calls
+ *                       dst_output (tunnel: the outer packet
  *                       routed first), DP_TX_CHUNK per BH-disabled run,
  *                       so the sending side (on one host: the peer's whole
  *                       receive path) runs on another CPU while the first
@@ -120,8 +121,9 @@ struct dp_knet {
 };
 
 static unsigned int dp_net_id __read_mostly;
-/* The module's data-path workqueue: unbound, high priority (nice -20
- * workers), as packet processing elsewhere runs in softirq ahead of tasks. */
+/* The module's data-path workqueue for the crypto stage and the hold poll:
+ * unbound, high priority (nice -20 workers), as packet processing elsewhere
+ * runs in softirq ahead of tasks. The transmit stage uses system_unbound_wq. */
 static struct workqueue_struct *dp_wq;
 
 static struct dp_knet *dkn(struct net *net)
@@ -177,8 +179,10 @@ static void dp_tx(struct dp_knet *kn, struct sk_buff *skb)
 	kick = skb_queue_empty(&kn->txq);
 	__skb_queue_tail(&kn->txq, skb);
 	spin_unlock_bh(&kn->txq.lock);
+	/* normal priority: the transmit stage runs the receiver's work (on one
+	 * host) and must share the CPUs with tasks, capture tools included */
 	if (kick)
-		queue_work(dp_wq, &kn->txwork);
+		queue_work(system_unbound_wq, &kn->txwork);
 }
 
 /* The transmit stage: dst_output in order, DP_TX_CHUNK per BH-disabled run. */
