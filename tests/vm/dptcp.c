@@ -5,11 +5,14 @@
  * transfer is done here). The sender writes BYTES of a fixed pseudo-random
  * stream; both sides print the count and an FNV-1a 64 sum of the bytes.
  *   dptcp recv PORT SECONDS        -> "bytes N sum HEX" after the peer closes
- *   dptcp send IPV4 PORT BYTES     -> "bytes N sum HEX" of what it sent
+ *                                     (IPv6 socket taking IPv4 too)
+ *   dptcp send IP PORT BYTES       -> "bytes N sum HEX" of what it sent
+ *                                     (IP: IPv4 or IPv6)
  * Exit 0 on a complete transfer, 1 on any error or timeout.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +31,16 @@ static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n)
 
 static int do_recv(int port, int secs)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	struct timeval tv = { .tv_sec = secs };
 	uint64_t h = 0xcbf29ce484222325ull, n = 0;
 	unsigned char buf[65536];
-	int one = 1, l, c;
+	int one = 1, zero = 0, l, c;
 	ssize_t r;
 
-	l = socket(AF_INET, SOCK_STREAM, 0);
+	l = socket(AF_INET6, SOCK_STREAM, 0);
 	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
 	    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1)) {
 		perror("dptcp: listen");
@@ -62,13 +66,16 @@ static int do_recv(int port, int secs)
 static int do_send(const char *ip, int port, uint64_t total)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	uint64_t h = 0xcbf29ce484222325ull, n = 0, x = 0x9e3779b97f4a7c15ull;
 	unsigned char buf[16384];
+	bool v6 = strchr(ip, ':') != NULL;
 	int s;
 
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	if (s < 0 || inet_pton(AF_INET, ip, &a.sin_addr) != 1 ||
-	    connect(s, (struct sockaddr *)&a, sizeof(a))) {
+	s = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || (v6 ? inet_pton(AF_INET6, ip, &a6.sin6_addr) : inet_pton(AF_INET, ip, &a.sin_addr)) != 1 ||
+	    (v6 ? connect(s, (struct sockaddr *)&a6, sizeof(a6)) :
+		  connect(s, (struct sockaddr *)&a, sizeof(a)))) {
 		perror("dptcp: connect");
 		return 1;
 	}
@@ -107,6 +114,6 @@ int main(int argc, char **argv)
 		return do_recv(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0));
-	fprintf(stderr, "usage: dptcp recv PORT SECONDS | dptcp send IPV4 PORT BYTES\n");
+	fprintf(stderr, "usage: dptcp recv PORT SECONDS | dptcp send IP PORT BYTES\n");
 	return 2;
 }
