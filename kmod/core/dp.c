@@ -584,6 +584,15 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 		if (r) {
 			d->st.other_drop++;
 			dp->st.errors++;
+			/* sequence numbers exhausted: no wrap without ESN (RFC
+			 * 4303 3.3.3, RFC 4302 3.3.2); a manually keyed SA is
+			 * done. Hard EXPIRE and removal through the core, under
+			 * net->lock as every SA death; the SA is freed, d stays
+			 * in the table (its counters) until pfkm_dp_gc. */
+			if (r == -EOVERFLOW) {
+				dp->st.seq_overflow++;
+				pfkm_expire_sa_hard(net, sas[i]);
+			}
 			return r;
 		}
 		d->st.packets++;
@@ -857,6 +866,32 @@ int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t sp
 	if (sa && sa->dp && dp_sa_valid(sa->dp, sa)) {
 		*st = ((struct dp_sa *)sa->dp)->st;
 		ret = 0;
+	}
+	os_mutex_unlock(&dp->net->lock);
+	return ret;
+}
+
+int pfkm_dp_sa_seq_set(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
+		       uint8_t proto, uint64_t last)
+{
+	struct pfkm_addr a;
+	unsigned int fam;
+	struct pfkm_sa *sa;
+	struct dp_sa *d;
+	int ret = -ENOENT;
+
+	if (last > UINT32_MAX)
+		return -ERANGE;
+	fam = pfkm_addr_from_sockaddr(dst, &a, NULL);
+	if (!fam)
+		return -EINVAL;
+	os_mutex_lock(&dp->net->lock);
+	sa = pfkm_sadb_lookup(&dp->net->sadb, fam, &a, spi_be, proto);
+	if (sa && sa->state == PFKM_SA_MATURE) {
+		d = dp_sa_get(dp, sa);
+		ret = d ? 0 : -ENOMEM;
+		if (d)
+			d->last_seq = last;
 	}
 	os_mutex_unlock(&dp->net->lock);
 	return ret;

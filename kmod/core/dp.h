@@ -31,11 +31,13 @@ struct pfkm_dp_sa_stats {
 
 /* Global counters. unknown_spi: inbound ESP/AH with no SA here (handed
  * back to the host stack, which drops it unless it has a state of its own).
+ * seq_overflow: outbound SAs whose sequence numbers ran out (each then hard
+ * expired; the packet is also in errors).
  * too_big: outbound packets refused by the path MTU check (the host then
  * sends ICMP "fragmentation needed" / "packet too big"). */
 struct pfkm_dp_stats {
 	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
-	uint64_t too_big;
+	uint64_t seq_overflow, too_big;
 };
 
 /* One SA the data path has used, as pfkm_dp_sa_each reports it. */
@@ -89,7 +91,8 @@ struct pfkm_dp_route {
  * ACQUIRE sent by the core, rate-limited), -EMSGSIZE (no room; or, with
  * rt->mtu_out set, the path MTU check: IPv4 with DF or IPv6 bigger than
  * the path after encapsulation, buf untouched, counted in too_big),
- * -EOVERFLOW (sequence exhausted), other -errno.
+ * -EOVERFLOW (sequence numbers exhausted: the SA was hard expired and
+ * removed, later packets find no SA), other -errno.
  */
 int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len);
 int pfkm_dp_output_route(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
@@ -129,6 +132,14 @@ void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st);
  * -ENOENT when the data path has not used it. */
 int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
 		     uint8_t proto, struct pfkm_dp_sa_stats *st);
+
+/* Set the last outbound sequence number sent on a usable SA (the next
+ * packet carries last + 1), as xfrm's XFRM_MSG_NEWAE replay value does for
+ * state handed over between hosts. 32-bit sequence numbers (no ESN): once
+ * 2^32 - 1 has been sent the next packet is dropped, -EOVERFLOW, and the SA
+ * hard expired. -ENOENT when no such usable SA, -ERANGE beyond 2^32 - 1. */
+int pfkm_dp_sa_seq_set(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
+		       uint8_t proto, uint64_t last);
 
 /* Call fn for every SA still in the SADB that the data path has state for,
  * under net->lock (fn must not call back into the core). */

@@ -180,6 +180,12 @@ static void hard_expire(struct pfkm_net *net, struct pfkm_sa *sa)
 	pfkm_sadb_sa_free(sa);
 }
 
+void pfkm_expire_sa_hard(struct pfkm_net *net, struct pfkm_sa *sa)
+{
+	os_assert_held(&net->lock);
+	hard_expire(net, sa);
+}
+
 static void soft_expire(struct pfkm_net *net, struct pfkm_sa *sa)
 {
 	sa->dying = true;

@@ -187,6 +187,9 @@ void pfkm_expire_policy_added(struct pfkm_net *net, struct pfkm_policy *pol);
 /* Count one packet of `bytes` on a usable SA: 0, or -EKEYEXPIRED when a hard
  * limit was already reached (the SA is then expired and removed). */
 int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes);
+/* Remove a usable SA now with a hard EXPIRE (state DEAD), as a hard limit
+ * would: the data path's sequence numbers ran out. sa is freed. */
+void pfkm_expire_sa_hard(struct pfkm_net *net, struct pfkm_sa *sa);
 
 /* acquire.c */
 /* Outbound (or in/fwd) template resolution for pfkm_net_flow. */

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * dpcap.c: count IPv4 packets by protocol on one interface for a while
+ * dpcap.c: count IPv4 and IPv6 packets by protocol on one interface
  * (tests/vm/dp.sh runs it in namespace a on the veth, proving that no
- * clear-text ICMP crossed while ESP/AH did). A raw AF_PACKET socket, so
- * no tcpdump is needed in the VM.
- *   dpcap IFNAME SECONDS  ->  "icmp N esp N ah N other N ah_esp N"
- * ah_esp counts the AH frames whose AH next header is ESP (an AH+ESP bundle
- * in transport mode: AH outermost, ESP inside it).
+ * clear-text ICMP or TCP crossed while ESP/AH did). A raw AF_PACKET socket,
+ * so no tcpdump is needed in the VM.
+ *   dpcap IFNAME SECONDS  ->  "icmp N esp N ah N other N ah_esp N tcp N icmp6 N"
+ * icmp: IPv4 ICMP; icmp6: ICMPv6 echo request/reply only (neighbour
+ * discovery and MLD are clear text by design and count as other); tcp: TCP
+ * over either version; esp, ah: either version. ah_esp counts the AH frames
+ * carrying ESP: AH next header ESP (AH+ESP transport bundle), or an IPv4 /
+ * IPv6 packet whose protocol is ESP (AH tunnel around an ESP tunnel).
  * Stops after SECONDS or at SIGTERM/SIGINT (then prints what it counted).
+ * SIGUSR1 reads what is queued on the socket, prints the counts so far,
+ * sets them to zero and goes on: one capture serves many cases.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -22,24 +28,87 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, report;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		report = 1;
+	else
+		stop = 1;
+}
+
+struct counts {
+	unsigned long icmp, esp, ah, other, ah_esp, tcp, icmp6;
+};
+
+/* Is the AH header at p (n bytes left) followed by ESP, directly or as the
+ * protocol of the IPv4/IPv6 packet it carries (tunnel)? */
+static int ah_carries_esp(const unsigned char *p, size_t n)
+{
+	unsigned char nh;
+	size_t ahl;
+
+	if (n < 2)
+		return 0;
+	nh = p[0];
+	if (nh == 50)
+		return 1;
+	ahl = ((size_t)p[1] + 2) * 4;
+	if (n <= ahl)
+		return 0;
+	if (nh == 4 && n - ahl >= 20)
+		return p[ahl + 9] == 50;
+	if (nh == 41 && n - ahl >= 40)
+		return p[ahl + 6] == 50;
+	return 0;
+}
+
+static void count(struct counts *c, const unsigned char *buf, size_t n, int v6)
+{
+	size_t hl = v6 ? 40 : (size_t)(buf[0] & 15) * 4;
+	unsigned char proto = v6 ? buf[6] : buf[9];
+
+	if (n < hl)
+		return;
+	switch (proto) {
+	case 1: c->icmp++; break;
+	case 6: c->tcp++; break;
+	case 50: c->esp++; break;
+	case 51:
+		c->ah++;
+		if (ah_carries_esp(buf + hl, n - hl))
+			c->ah_esp++;
+		break;
+	case 58:
+		if (n > hl && (buf[hl] == 128 || buf[hl] == 129))
+			c->icmp6++;
+		else
+			c->other++;
+		break;
+	default: c->other++; break;
+	}
+}
+
+static void print(const struct counts *c)
+{
+	printf("icmp %lu esp %lu ah %lu other %lu ah_esp %lu tcp %lu icmp6 %lu\n", c->icmp,
+	       c->esp, c->ah, c->other, c->ah_esp, c->tcp, c->icmp6);
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	unsigned long icmp = 0, esp = 0, ah = 0, other = 0, ah_esp = 0;
+	struct counts c;
 	unsigned char buf[2048];
+	struct sigaction sa;
 	time_t end;
 	int fd;
 
 	if (argc != 3)
 		return 2;
+	memset(&c, 0, sizeof(c));
 	/* ETH_P_ALL: packet taps see outgoing frames only through ptype_all */
 	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
 	ll.sll_ifindex = (int)if_nametoindex(argv[1]);
@@ -47,32 +116,37 @@ int main(int argc, char **argv)
 		perror("dpcap");
 		return 1;
 	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	end = time(NULL) + atoi(argv[2]);
 	while (!stop && time(NULL) < end) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		struct sockaddr_ll from;
 		socklen_t fl = sizeof(from);
 		ssize_t n;
+		int r = poll(&p, 1, report ? 0 : 200);
 
-		if (poll(&p, 1, 200) <= 0)
+		if (r < 0)
+			continue;	/* EINTR: with report set, drain then print */
+		if (r == 0) {
+			if (report) {	/* queue empty: all before the signal is in */
+				report = 0;
+				print(&c);
+				memset(&c, 0, sizeof(c));
+			}
 			continue;
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-		if (n < 20 || from.sll_protocol != htons(ETH_P_IP))
-			continue;
-		switch (buf[9]) {
-		case 1: icmp++; break;
-		case 50: esp++; break;
-		case 51:
-			ah++;
-			/* AH next header: first byte after the IPv4 header */
-			if (n > (ssize_t)((buf[0] & 15) * 4) && buf[(buf[0] & 15) * 4] == 50)
-				ah_esp++;
-			break;
-		default: other++; break;
 		}
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			continue;
+		if (n >= 20 && from.sll_protocol == htons(ETH_P_IP) && buf[0] >> 4 == 4)
+			count(&c, buf, (size_t)n, 0);
+		else if (n >= 40 && from.sll_protocol == htons(ETH_P_IPV6) && buf[0] >> 4 == 6)
+			count(&c, buf, (size_t)n, 1);
 	}
-	printf("icmp %lu esp %lu ah %lu other %lu ah_esp %lu\n", icmp, esp, ah, other, ah_esp);
+	print(&c);
 	return 0;
 }

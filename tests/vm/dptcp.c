@@ -5,14 +5,15 @@
  * transfer is done here). The sender writes BYTES of a fixed pseudo-random
  * stream; both sides print the count and an FNV-1a 64 sum of the bytes.
  *   dptcp recv PORT SECONDS        -> "bytes N sum HEX" after the peer closes
- *                                     (IPv6 socket taking IPv4 too)
- *   dptcp send IP PORT BYTES       -> "bytes N sum HEX" of what it sent
- *                                     (IP: IPv4 or IPv6)
+ *   dptcp send ADDR PORT BYTES     -> "bytes N sum HEX" of what it sent
+ * recv listens on IPv6 and IPv4 (one dual-stack socket); ADDR is an IPv4 or
+ * IPv6 literal. send retries a refused connection for 10 s, so it may be
+ * started right after recv (no sleep waiting for the listener).
  * Exit 0 on a complete transfer, 1 on any error or timeout.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,19 +66,41 @@ static int do_recv(int port, int secs)
 
 static int do_send(const char *ip, int port, uint64_t total)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	struct sockaddr_storage a;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
 	uint64_t h = 0xcbf29ce484222325ull, n = 0, x = 0x9e3779b97f4a7c15ull;
 	unsigned char buf[16384];
-	bool v6 = strchr(ip, ':') != NULL;
-	int s;
+	socklen_t alen;
+	int s, tries;
 
-	s = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-	if (s < 0 || (v6 ? inet_pton(AF_INET6, ip, &a6.sin6_addr) : inet_pton(AF_INET, ip, &a.sin_addr)) != 1 ||
-	    (v6 ? connect(s, (struct sockaddr *)&a6, sizeof(a6)) :
-		  connect(s, (struct sockaddr *)&a, sizeof(a)))) {
-		perror("dptcp: connect");
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		alen = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		alen = sizeof(*a6);
+	} else {
+		fprintf(stderr, "dptcp: bad address %s\n", ip);
 		return 1;
+	}
+	for (tries = 0;; tries++) {	/* refused: 200 x 50 ms for the listener */
+		s = socket(a.ss_family, SOCK_STREAM, 0);
+		if (s < 0) {
+			perror("dptcp: socket");
+			return 1;
+		}
+		if (!connect(s, (struct sockaddr *)&a, alen))
+			break;
+		if (errno != ECONNREFUSED || tries == 200) {
+			perror("dptcp: connect");
+			return 1;
+		}
+		close(s);
+		usleep(50000);
 	}
 	while (n < total) {
 		size_t len = total - n < sizeof(buf) ? (size_t)(total - n) : sizeof(buf), i, off = 0;
@@ -114,6 +137,6 @@ int main(int argc, char **argv)
 		return do_recv(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0));
-	fprintf(stderr, "usage: dptcp recv PORT SECONDS | dptcp send IP PORT BYTES\n");
+	fprintf(stderr, "usage: dptcp recv PORT SECONDS | dptcp send ADDR PORT BYTES\n");
 	return 2;
 }
