@@ -390,6 +390,7 @@ static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, struct dp_pkt *p
 		}
 		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
 	}
+	dst_release(rt.dst);	/* not the route used (transport mode) */
 	local_bh_disable();
 	dst_output(kn->net, skb->sk, skb);
 	local_bh_enable();
