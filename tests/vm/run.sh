@@ -140,7 +140,8 @@ boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000} keysh.fuzz=${VM_FUZZ_AFKEY:-10
 [ "$have_ko" = 1 ] && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-100000} keysh.fuzz=${VM_FUZZ:-60}"
 # The data path needs keysh (the SAs and policies) and iproute2 (netns, veth,
 # the Linux xfrm peer); dp.sh fails, never skips, when either is missing.
-[ "$have_ko" = 1 ] && boot dp
+# Its algorithm x mode x family matrix makes it the longest boot: own limit.
+[ "$have_ko" = 1 ] && VM_TIMEOUT=${VM_TIMEOUT_DP:-${VM_TIMEOUT:-1200}} boot dp
 echo "# boots took $(($(date +%s) - t0)) s"
 
 # 4. differential comparison
