@@ -4,11 +4,9 @@
 # Namespace a is protected by pfkeyv2.ko (keyed with keysh --backend kernel),
 # namespace b by Linux xfrm (keyed with iproute2 `ip xfrm`), joined by veth
 # 10.0.0.1 <-> 10.0.0.2.
-#   matrix     ESP AES-CBC+HMAC-SHA256 transport, AH HMAC-SHA256 and
-#              HMAC-SHA384 transport (Linux default AH, 8-byte ICV padding),
-#              ESP AES-GCM-16 tunnel and transport; each: ping both ways, b's
-#              xfrm inbound counter (b requires it, so clear text could not
-#              be answered), a raw capture on the veth (only ESP/AH crossed)
+#   matrix     (dp-case-matrix.sh) every algorithm of issue 7 x {transport,
+#              tunnel} x {IPv4, IPv6}, AH alone, AH+ESP: ping both ways, TCP
+#              with checksums, veth capture, both sides' counters, CURRENT
 #   bundle     esp/transport//require ah/transport//require: AH outer, ESP
 #              inner on the veth, all four SAs counted on both sides
 #   negative   (dpinj in b re-sends a changed copy of b's next ESP packet)
@@ -18,17 +16,10 @@
 #              GETSPI (larval) + UPDATE and traffic flows; byte lifetimes
 #              soft/hard reached by traffic: two EXPIREs, the SA gone
 #   then       `discard` policy, unload/reload with live state, kernel log.
-#   tcp        2 MiB a->b and 1 MiB b->a over ESP GCM transport (dptcp sums)
-#   algorithms one ping each way for AES-GCM-8, AES-CCM-16, ChaCha20-Poly1305,
-#              NULL-AES-GMAC, AES-CTR+SHA1, 3DES+MD5, AES-256-CBC+SHA512
-#              (tunnel), AES-CBC+XCBC, AES-CBC+RIPEMD160
-#   IPv6       ESP GCM-16, ESP AES-CBC+SHA256, AH SHA256 transport, ESP
-#              GCM-16 and AH SHA256 IPv6-in-IPv6 tunnel: ping6 both ways,
-#              both sides' inbound counters
 #   bench      only with keysh.dpbench=MIB on the kernel command line (then
 #              nothing else): TCP a->b throughput, pfkeyv2 vs Linux xfrm
-#   known      RFC 3602 cases 5-8 (published ESP packets) injected into a:
-#   answers    decrypted, counted, the ICMP inside answered
+#   known      (dp-case-kat.sh) RFC 3602 cases 5-8, the tcpdump ESP captures
+#   answers    and the embeddedipsec AH packets injected into a's input path
 # Needs /bin/iproute2-ip, /bin/keysh, /bin/dpcap, /bin/dpinj, /bin/dptcp, pfkeyv2.ko.
 # Prints VMTEST lines; exit status 0 only if every case passed. /init runs it
 # as the suite of keysh.mode=dp (its argument is ignored).
@@ -239,14 +230,6 @@ if [ -n "$DPBENCH_MIB" ]; then
 	exit
 fi
 
-# ---- matrix -------------------------------------------------------------
-keys esp-cbc-sha256-transport esp transport "-E aes-cbc $EK -A hmac-sha256 $AK" \
-	"enc cbc(aes) $EK auth-trunc hmac(sha256) $AK 128"
-# AH with Linux's default 8-byte ICV padding (12 + 16 -> 32, 12 + 24 -> 40)
-keys ah-sha256-transport ah transport "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128"
-keys ah-sha384-transport ah transport "-A hmac-sha384 $AK384" "auth-trunc hmac(sha384) $AK384 192"
-keys esp-gcm16-tunnel esp tunnel "$GCM_K" "$GCM_X"
-
 # ---- AH+ESP bundle ------------------------------------------------------
 # a: `esp/transport//require ah/transport//require` (ESP applied first, AH
 # outermost), SAs esp 0x1001/0x2002 + ah 0x1101/0x2102; b: the same as two
@@ -314,10 +297,7 @@ EOC
 	done
 }
 bundle
-# last: GCM transport, the TCP transfers and negative cases run on these keys
-keys esp-gcm16-transport esp transport "$GCM_K" "$GCM_X"
-
-# ---- TCP --------------------------------------------------------------------
+# ---- helpers for the topic files (the matrix itself: dp-case-matrix.sh) ---
 # tcp NAME FROM TO TO-IP BYTES: dptcp from namespace FROM to TO, both ends'
 # byte count and checksum equal; a's counters moved by at least a packet
 # per 1500 bytes (locally generated TCP is GSO: segmented by the worker,
@@ -338,35 +318,18 @@ tcp() {
 	if [ "$d" -ge $(($5 / 1500)) ]; then ok "$1-protected-$d"
 	else bad "$1-protected" "$d packets through pfkeyv2"; fi
 }
-tcp tcp-2MiB-a-to-b a b 10.0.0.2 2097152
-tcp tcp-1MiB-b-to-a b a 10.0.0.1 1048576
 
-# ---- algorithms ---------------------------------------------------------
+# keys of the algorithm sizes (alg, keys)
 K19=0x0102030405060708090a0b0c0d0e0f10111213		# AES-128 + 3-byte CCM salt
 K20=0x0102030405060708090a0b0c0d0e0f1011121314		# HMAC-SHA1, HMAC-RIPEMD160
 K24=0x0102030405060708090a0b0c0d0e0f101112131415161718	# 3DES
 K32=0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
 K36=0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324
 K64=$K32$(echo "$K32" | cut -c3-)
-alg esp-aes-gcm8 transport "-E aes-gcm-8 $KO" "aead rfc4106(gcm(aes)) $KO 64"
-alg esp-aes-ccm16 transport "-E aes-ccm-16 $K19" "aead rfc4309(ccm(aes)) $K19 128"
-alg esp-chacha20-poly1305 transport "-E chacha20-poly1305 $K36" \
-	"aead rfc7539esp(chacha20,poly1305) $K36 128"
-alg esp-null-aes-gmac transport "-E null-aes-gmac $KO" "aead rfc4543(gcm(aes)) $KO 128"
-alg esp-aes-ctr-sha1 transport "-E aes-ctr $KO -A hmac-sha1 $K20" \
-	"enc rfc3686(ctr(aes)) $KO auth-trunc hmac(sha1) $K20 96"
-alg esp-3des-md5 transport "-E 3des-cbc $K24 -A hmac-md5 $EK" \
-	"enc cbc(des3_ede) $K24 auth-trunc hmac(md5) $EK 96"
-alg esp-aes256-cbc-sha512-tunnel tunnel "-E aes-cbc $K32 -A hmac-sha512 $K64" \
-	"enc cbc(aes) $K32 auth-trunc hmac(sha512) $K64 256"
-alg esp-aes-cbc-xcbc transport "-E aes-cbc $EK -A aes-xcbc-mac $EK" \
-	"enc cbc(aes) $EK auth-trunc xcbc(aes) $EK 96"
-alg esp-aes-cbc-ripemd160 transport "-E aes-cbc $EK -A hmac-ripemd160 $K20" \
-	"enc cbc(aes) $EK auth-trunc hmac(rmd160) $K20 96"
-# ---- IPv6 transport -------------------------------------------------------
-# 2001:db8::1 (a) <-> 2001:db8::2 (b), no DAD, static neighbours (no ND for
-# the any-protocol policies to meet); ping6 both ways, b's xfrm inbound
-# counter, a's own.
+# IPv6 on the veth for the topic files: 2001:db8::1 (a) <-> 2001:db8::2 (b),
+# no DAD, static neighbours (no ND for the any-protocol policies to meet).
+# v6 NAME PROTO KEYSH-ALGS XFRM-ALGS [MODE]: keys, ping6 both ways, b's xfrm
+# inbound counter, a's own.
 A $IP -6 addr add 2001:db8::1/64 dev va nodad; B $IP -6 addr add 2001:db8::2/64 dev vb nodad
 A $IP -6 neigh add 2001:db8::2 lladdr "$(B cat /sys/class/net/vb/address)" dev va nud permanent
 B $IP -6 neigh add 2001:db8::1 lladdr "$(A cat /sys/class/net/va/address)" dev vb nud permanent
@@ -407,61 +370,6 @@ EOC
 	if [ "${n:-0}" -ge 4 ]; then ok "$name-pfkeyv2-dp-counted-$n"
 	else bad "$name-pfkeyv2-dp-counted" "packets=${n:-none}"; A cat /proc/net/pfkeyv2_dp; fi
 }
-v6 esp-gcm16-transport-ipv6 esp "$GCM_K" "$GCM_X"
-v6 esp-cbc-sha256-transport-ipv6 esp "-E aes-cbc $EK -A hmac-sha256 $AK" \
-	"enc cbc(aes) $EK auth-trunc hmac(sha256) $AK 128"
-v6 ah-sha256-transport-ipv6 ah "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128"
-v6 esp-gcm16-tunnel-ipv6 esp "$GCM_K" "$GCM_X" tunnel
-v6 ah-sha256-tunnel-ipv6 ah "-A hmac-sha256 $AK" "auth-trunc hmac(sha256) $AK 128" tunnel
-
-# ---- known answers: RFC 3602 cases 5-8 through a's input path -------------
-# The published ESP packets (AES-CBC, no ICV; 5-6 transport to .100 SPI
-# 0x4321, 7-8 tunnel to .200 SPI 0x8765, ICMP echo requests from .3) are
-# sent by dpinj from b to a's MAC. a decrypts them, its in-policy accepts
-# them, and its ICMP answers in clear text to b (counted there by dpcap).
-V=/vectors/rfc3602_aes_cbc_esp.txt
-vec() { # CASE FIELD -> the field's hex, continuation lines joined
-	awk -v c="[$1]" -v f="$2" '
-		/^\[/ { on = ($0 == c); next }
-		!on || /^#/ { next }
-		/^[^ \t]/ { cur = ($1 == f); if (cur) { sub(/^[^=]*= */, ""); v = v $0 }; next }
-		cur { v = v $0 }
-		END { gsub(/[ \t]/, "", v); print v }' "$V"
-}
-A $IP addr add 192.168.123.100/24 dev va; A $IP addr add 192.168.123.200/24 dev va
-B $IP addr add 192.168.123.3/24 dev vb
-cat > /tmp/a.conf <<EOC
-flush;
-spdflush;
-add 192.168.123.3 192.168.123.100 esp 0x4321 -m transport -E aes-cbc 0x$(vec rfc3602-case5 key);
-add 192.168.123.3 192.168.123.200 esp 0x8765 -m tunnel -E aes-cbc 0x$(vec rfc3602-case7 key);
-spdadd 192.168.123.3 192.168.123.100 icmp -P in ipsec esp/transport//require;
-spdadd 192.168.123.3 192.168.123.200 icmp -P in ipsec esp/tunnel/192.168.123.3-192.168.123.200/require;
-EOC
-KA -f /tmp/a.conf || bad "kat-keysh-keys-a"
-mac=$(A cat /sys/class/net/va/address)
-$IP netns exec b dpcap vb 30 > /tmp/cap.kat & cap=$!
-sleep 1
-for c in 5 6 7 8; do
-	pkt=$(vec rfc3602-case$c post_ip_header)$(vec rfc3602-case$c esp_spi_seq)
-	pkt=$pkt$(vec rfc3602-case$c iv)$(vec rfc3602-case$c ciphertext)
-	B dpinj vb send "$mac" "$pkt" > /dev/null || bad "kat-rfc3602-case$c-sent"
-done
-sleep 2		# a's worker, its ICMP replies
-kill "$cap"
-wait "$cap"
-for spi in 0x00004321 0x00008765; do
-	n=$(dpsa $spi packets) o=$(dpsa $spi other_drop)
-	if [ "${n:-0}" = 2 ] && [ "${o:-1}" = 0 ]; then ok "kat-rfc3602-spi-$spi-decrypted-2"
-	else bad "kat-rfc3602-spi-$spi-decrypted" "packets ${n:-none} other_drop ${o:-none}"; fi
-done
-# shellcheck disable=SC2046
-set -- $(cat /tmp/cap.kat)	# icmp N esp N ah N other N
-if [ "${2:-0}" -ge 4 ]; then ok "kat-rfc3602-plaintext-delivered ($*)"
-else bad "kat-rfc3602-plaintext-delivered" "$*"; fi
-A $IP addr del 192.168.123.100/24 dev va; A $IP addr del 192.168.123.200/24 dev va
-B $IP addr del 192.168.123.3/24 dev vb
-
 # back to the GCM transport keys for the negative cases
 sas esp-gcm16-transport-again esp transport "$GCM_K" "$GCM_X"
 B ping -c 1 -W 3 10.0.0.1 > /dev/null 2>&1 || bad "esp-gcm16-transport-again-ping"

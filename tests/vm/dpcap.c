@@ -4,12 +4,16 @@
  * (tests/vm/dp.sh runs it in namespace a on the veth, proving that no
  * clear-text ICMP or TCP crossed while ESP/AH did). A raw AF_PACKET socket,
  * so no tcpdump is needed in the VM.
- *   dpcap IFNAME SECONDS  ->  "icmp N esp N ah N other N ah_esp N tcp N icmp6 N"
+ *   dpcap IFNAME SECONDS  ->
+ *       "icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N"
  * icmp: IPv4 ICMP; icmp6: ICMPv6 echo request/reply only (neighbour
  * discovery and MLD are clear text by design and count as other); tcp: TCP
  * over either version; esp, ah: either version. ah_esp counts the AH frames
  * carrying ESP: AH next header ESP (AH+ESP transport bundle), or an IPv4 /
  * IPv6 packet whose protocol is ESP (AH tunnel around an ESP tunnel).
+ * A first fragment (IPv4, or IPv6 with a fragment header right after the
+ * base header) counts as its protocol; later fragments, which carry no
+ * header of it, count only as frag.
  * Stops after SECONDS or at SIGTERM/SIGINT (then prints what it counted).
  * SIGUSR1 reads what is queued on the socket, prints the counts so far,
  * sets them to zero and goes on: one capture serves many cases.
@@ -39,7 +43,7 @@ static void on_signal(int sig)
 }
 
 struct counts {
-	unsigned long icmp, esp, ah, other, ah_esp, tcp, icmp6;
+	unsigned long icmp, esp, ah, other, ah_esp, tcp, icmp6, frag;
 };
 
 /* Is the AH header at p (n bytes left) followed by ESP, directly or as the
@@ -68,9 +72,19 @@ static void count(struct counts *c, const unsigned char *buf, size_t n, int v6)
 {
 	size_t hl = v6 ? 40 : (size_t)(buf[0] & 15) * 4;
 	unsigned char proto = v6 ? buf[6] : buf[9];
+	unsigned int off = v6 ? 0 : ((buf[6] & 0x1fu) << 8 | buf[7]);
 
+	if (v6 && proto == 44 && n >= 48) {	/* fragment header */
+		proto = buf[40];
+		off = ((unsigned int)buf[42] << 8 | buf[43]) >> 3;
+		hl = 48;
+	}
 	if (n < hl)
 		return;
+	if (off) {
+		c->frag++;
+		return;
+	}
 	switch (proto) {
 	case 1: c->icmp++; break;
 	case 6: c->tcp++; break;
@@ -92,8 +106,8 @@ static void count(struct counts *c, const unsigned char *buf, size_t n, int v6)
 
 static void print(const struct counts *c)
 {
-	printf("icmp %lu esp %lu ah %lu other %lu ah_esp %lu tcp %lu icmp6 %lu\n", c->icmp,
-	       c->esp, c->ah, c->other, c->ah_esp, c->tcp, c->icmp6);
+	printf("icmp %lu esp %lu ah %lu other %lu ah_esp %lu tcp %lu icmp6 %lu frag %lu\n",
+	       c->icmp, c->esp, c->ah, c->other, c->ah_esp, c->tcp, c->icmp6, c->frag);
 	fflush(stdout);
 }
 
