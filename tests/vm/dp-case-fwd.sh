@@ -11,12 +11,16 @@
 #             on va (only ESP crossed), a's SAs and b's xfrm states counted
 #   fwd       b stops tunnelling d -> c: the clear text a forwards is dropped
 #             by a's `fwd` policy and counted (policy_drop)
+#   local     a itself (from 10.1.0.1 / 2001:db8:1::1) to d through the
+#             IPv4-in-IPv6 and IPv6-in-IPv4 tunnels: ping, TCP 256 KiB; the
+#             answers meet a's `in` policy
 #   pmtu      va/vb MTU 1400: a DF UDP datagram of 1400 bytes from c (dpmtu)
 #             gets ICMP frag-needed from a with MTU 1346 (1400 minus the
 #             SA: ((1400 - 20 - 16 - 16) & ~3) - 2, as xfrm's esp4_get_mtu),
 #             IPv6 1400 bytes ICMPv6 packet too big 1326 (40-byte outer);
 #             too_big counted; TCP 512 KiB c -> d with DF completes (c's
-#             PMTU learnt from a's ICMP); MTU 1500 again at the end.
+#             PMTU learnt from a's ICMP); the same datagrams sent by a itself
+#             get the same MTU (the ICMP a sends itself); MTU 1500 again.
 # Leaves a and b as it found them (veth up, c and d gone, forwarding off).
 C() { $IP netns exec c "$@"; }
 D() { $IP netns exec d "$@"; }
@@ -72,11 +76,11 @@ EOC
 		bad "$1-xfrm-keys-b"
 }
 
-# fwdtcp NAME DEST BYTES: dptcp c -> d, both sums equal
+# fwdtcp NAME DEST BYTES [FROM]: dptcp FROM (c) -> d, both sums equal
 fwdtcp() {
 	$IP netns exec d dptcp recv 5002 90 > /tmp/ftcp.rx 2>&1 & rx=$!
 	sleep 1
-	C dptcp send "$2" 5002 "$3" > /tmp/ftcp.tx 2>&1
+	$IP netns exec "${4:-c}" dptcp send "$2" 5002 "$3" > /tmp/ftcp.tx 2>&1
 	wait "$rx"
 	if [ -s /tmp/ftcp.tx ] && cmp -s /tmp/ftcp.tx /tmp/ftcp.rx; then ok "$1 ($(cat /tmp/ftcp.rx))"
 	else bad "$1" "sent: $(cat /tmp/ftcp.tx) received: $(cat /tmp/ftcp.rx)"; fi
@@ -133,21 +137,45 @@ fwdcase fwd-esp-gcm16-tunnel-ipv6 6 6
 fwdcase fwd-esp-gcm16-tunnel-ipv4-in-ipv6 4 6
 fwdcase fwd-esp-gcm16-tunnel-ipv6-in-ipv4 6 4
 
+# ---- a's own traffic through the gateway tunnels ---------------------------
+# a talks to d from its addresses on c's side (route src hints): LOCAL_OUT
+# puts it in the tunnel of the other family; what d answers leaves the
+# tunnel at a for a local address, so a's `in` policy (added here) applies,
+# and the inner packet of the other family is delivered locally.
+A $IP route change 10.2.0.0/24 via 10.0.0.2 src 10.1.0.1
+A $IP -6 route change 2001:db8:2::/64 via 2001:db8::2 src 2001:db8:1::1
+fwdlocal() { # NAME INNER OUTER
+	fwdtun "$@"
+	echo "spdadd $ND $NC any -P in ipsec esp/tunnel/$GB-$GA/require;" > /tmp/a.conf
+	KA -f /tmp/a.conf || bad "$1-keysh-in-policy-a"
+	if A ping -c 3 -W 3 "$HD" > /tmp/ping.ad 2>&1; then ok "$1-ping-a-to-d"
+	else bad "$1-ping-a-to-d" "$(tail -n 2 /tmp/ping.ad | tr '\n' ' ')"; fi
+	fwdtcp "$1-tcp-256KiB-a-to-d" "$HD" 262144 a
+	for spi in 0x00001001 0x00002002; do
+		n=$(dpsa $spi packets)
+		if [ "${n:-0}" -ge 3 ]; then ok "$1-pfkeyv2-$spi-$n"
+		else bad "$1-pfkeyv2-$spi" "packets=${n:-none}"; A cat /proc/net/pfkeyv2_dp; fi
+	done
+}
+fwdlocal local-esp-gcm16-tunnel-ipv4-in-ipv6 4 6
+fwdlocal local-esp-gcm16-tunnel-ipv6-in-ipv4 6 4
+
 # ---- PMTU ------------------------------------------------------------------
 A $IP link set va mtu 1400; B $IP link set vb mtu 1400
 A $IP route flush cache; A $IP -6 route flush cache
-# pmtu NAME INNER OUTER DEST EXPECTED-LINE
+# pmtu NAME INNER OUTER DEST EXPECTED-LINE FROM: FROM (c: forwarded by a;
+# a: a's own socket, told by the ICMP a sends itself) sends the datagram
 pmtu() {
 	fwdtun "$1" "$2" "$3"
 	t0=$(dpstat too_big)
-	C dpmtu "$4" 9 1400 > /tmp/mtu.out 2>&1
+	$IP netns exec "$6" dpmtu "$4" 9 1400 > /tmp/mtu.out 2>&1
 	t1=$(dpstat too_big)
-	if [ "$(cat /tmp/mtu.out)" = "$5" ]; then ok "$1-icmp-at-c ($5)"
-	else bad "$1-icmp-at-c" "got '$(cat /tmp/mtu.out)', want '$5'"; fi
+	if [ "$(cat /tmp/mtu.out)" = "$5" ]; then ok "$1-icmp-at-$6 ($5)"
+	else bad "$1-icmp-at-$6" "got '$(cat /tmp/mtu.out)', want '$5'"; fi
 	if [ "${t1:-0}" -ge $((${t0:-0} + 1)) ]; then ok "$1-too-big-counted"
 	else bad "$1-too-big-counted" "too_big ${t0:-none} -> ${t1:-none}"; fi
 }
-pmtu pmtu-ipv4-df-frag-needed 4 4 10.2.0.2 "mtu 1346 type 3 code 4"
+pmtu pmtu-ipv4-df-frag-needed 4 4 10.2.0.2 "mtu 1346 type 3 code 4" c
 # TCP with DF (Linux's default) from c, its learnt PMTU forgotten first:
 # the stack's own frag-needed from a (MTU 1400), then a's (1346)
 C $IP route flush cache
@@ -156,7 +184,10 @@ fwdtcp pmtu-tcp-df-512KiB-c-to-d-mtu-1400 10.2.0.2 524288
 t1=$(dpstat too_big)
 if [ "${t1:-0}" -gt "${t0:-0}" ]; then ok "pmtu-tcp-df-too-big-signalled-$((t1 - t0))"
 else bad "pmtu-tcp-df-too-big-signalled" "too_big ${t0:-none} -> ${t1:-none}"; fi
-pmtu pmtu-ipv6-packet-too-big 6 6 2001:db8:2::2 "mtu 1326 type 2 code 0"
+# a's own DF datagram (from 10.1.0.1 by the src hint): EMSGSIZE with the MTU
+pmtu pmtu-ipv4-df-local 4 4 10.2.0.2 "mtu 1346 type 3 code 4" a
+pmtu pmtu-ipv6-packet-too-big 6 6 2001:db8:2::2 "mtu 1326 type 2 code 0" c
+pmtu pmtu-ipv6-packet-too-big-local 6 6 2001:db8:2::2 "mtu 1326 type 2 code 0" a
 A $IP link set va mtu 1500; B $IP link set vb mtu 1500
 A $IP route flush cache; A $IP -6 route flush cache
 
