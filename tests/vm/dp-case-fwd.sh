@@ -6,7 +6,8 @@
 # a (pfkeyv2, keysh) and b (Linux xfrm) forward; c <-> d goes through an
 # ESP AES-GCM-16 tunnel a <-> b: `out` + `fwd` policies on each side (a has
 # no `in` policy for these nets: what leaves its tunnel for c meets `fwd`).
-#   tunnels   IPv4 in IPv4, IPv6 in IPv6, IPv4 in IPv6, IPv6 in IPv4: ping
+#   tunnels   IPv4 in IPv4, IPv6 in IPv6, IPv4 in IPv6, IPv6 in IPv4 (and
+#             the two mixed ones with AH HMAC-SHA256): ping
 #             c -> d and d -> c, TCP 512 KiB c -> d (dptcp sums), a capture
 #             on va (only ESP crossed), a's SAs and b's xfrm states counted
 #   fwd       b stops tunnelling d -> c: the clear text a forwards is dropped
@@ -49,8 +50,13 @@ done
 # earlier cases' PMTU exceptions (a's own transport traffic to 10.0.0.2)
 A $IP route flush cache; A $IP -6 route flush cache
 
-# fwdtun NAME INNER OUTER (4 or 6): keys and policies on a and b
+# fwdtun NAME INNER OUTER [PROTO] (4 or 6; esp: AES-GCM-16, ah: HMAC-SHA256):
+# keys and policies on a and b
 fwdtun() {
+	P=${4:-esp} ka="$GCM_K" kia="-E aes-gcm-16 $KI" xa="$GCM_X"
+	if [ "$P" = ah ]; then
+		ka="-A hmac-sha256 $AK" kia="$ka" xa="auth-trunc hmac(sha256) $AK 128"
+	fi
 	if [ "$2" = 4 ]; then NC=10.1.0.0/24 ND=10.2.0.0/24 HC=10.1.0.2 HD=10.2.0.2
 	else NC=2001:db8:1::/64 ND=2001:db8:2::/64 HC=2001:db8:1::2 HD=2001:db8:2::2; fi
 	if [ "$3" = 4 ]; then GA=10.0.0.1 GB=10.0.0.2; else GA=2001:db8::1 GB=2001:db8::2; fi
@@ -59,20 +65,20 @@ fwdtun() {
 	cat > /tmp/a.conf <<EOC
 flush;
 spdflush;
-spdadd $NC $ND any -P out ipsec esp/tunnel/$GA-$GB/require;
-spdadd $ND $NC any -P fwd ipsec esp/tunnel/$GB-$GA/require;
-add $GA $GB esp 0x1001 -m tunnel -r 64 $GCM_K;
-add $GB $GA esp 0x2002 -m tunnel -r 64 -E aes-gcm-16 $KI;
+spdadd $NC $ND any -P out ipsec $P/tunnel/$GA-$GB/require;
+spdadd $ND $NC any -P fwd ipsec $P/tunnel/$GB-$GA/require;
+add $GA $GB $P 0x1001 -m tunnel -r 64 $ka;
+add $GB $GA $P 0x2002 -m tunnel -r 64 $kia;
 EOC
 	KA -f /tmp/a.conf || bad "$1-keysh-keys-a"
 	B $IP xfrm state flush; B $IP xfrm policy flush
 	# shellcheck disable=SC2086
-	{ B $IP xfrm state add src $GA dst $GB proto esp spi 0x1001 mode tunnel \
-		replay-window 64 $xf $GCM_X &&
-	B $IP xfrm state add src $GB dst $GA proto esp spi 0x2002 mode tunnel \
-		replay-window 64 $xf $(echo "$GCM_X" | sed "s/$KO/$KI/") &&
-	B $IP xfrm policy add src $ND dst $NC dir out tmpl src $GB dst $GA proto esp mode tunnel &&
-	B $IP xfrm policy add src $NC dst $ND dir fwd tmpl src $GA dst $GB proto esp mode tunnel; } ||
+	{ B $IP xfrm state add src $GA dst $GB proto $P spi 0x1001 mode tunnel \
+		replay-window 64 $xf $xa &&
+	B $IP xfrm state add src $GB dst $GA proto $P spi 0x2002 mode tunnel \
+		replay-window 64 $xf $(echo "$xa" | sed "s/$KO/$KI/") &&
+	B $IP xfrm policy add src $ND dst $NC dir out tmpl src $GB dst $GA proto $P mode tunnel &&
+	B $IP xfrm policy add src $NC dst $ND dir fwd tmpl src $GA dst $GB proto $P mode tunnel; } ||
 		bad "$1-xfrm-keys-b"
 }
 
@@ -106,9 +112,11 @@ fwdcase() {
 	wait "$cap"
 	# shellcheck disable=SC2046
 	set -- $(cat /tmp/cap.fwd)	# icmp N esp N ah N other N ah_esp N tcp N icmp6 N
-	if [ "${2:-1}" = 0 ] && [ "${12:-1}" = 0 ] && [ "${14:-1}" = 0 ] && [ "${4:-0}" -ge 12 ]
-	then ok "$name-veth-esp-only ($*)"
-	else bad "$name-veth-esp-only" "$*"; fi
+	# ESP: esp N, AH: ah N ($4, $6)
+	[ "$P" = ah ] && np=${6:-0} || np=${4:-0}
+	if [ "${2:-1}" = 0 ] && [ "${12:-1}" = 0 ] && [ "${14:-1}" = 0 ] && [ "$np" -ge 12 ]
+	then ok "$name-veth-$P-only ($*)"
+	else bad "$name-veth-$P-only" "$*"; fi
 	# a: 0x1001 encapsulated c -> d, 0x2002 decapsulated d -> c
 	for spi in 0x00001001 0x00002002; do
 		n=$(dpsa $spi packets)
@@ -136,6 +144,8 @@ fi
 fwdcase fwd-esp-gcm16-tunnel-ipv6 6 6
 fwdcase fwd-esp-gcm16-tunnel-ipv4-in-ipv6 4 6
 fwdcase fwd-esp-gcm16-tunnel-ipv6-in-ipv4 6 4
+fwdcase fwd-ah-sha256-tunnel-ipv6-in-ipv4 6 4 ah
+fwdcase fwd-ah-sha256-tunnel-ipv4-in-ipv6 4 6 ah
 
 # ---- a's own traffic through the gateway tunnels ---------------------------
 # a talks to d from its addresses on c's side (route src hints): LOCAL_OUT
