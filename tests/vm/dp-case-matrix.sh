@@ -84,7 +84,7 @@ mx_snap() {
 # policies for one cell (a in /tmp/mx.a for keysh -f, b in /tmp/mx.b for
 # ip -batch).
 mx_keys() {
-	p=$1 m=$2 s=$3 d=$4 pl=$5 ka=$6 xa=$7 tun= rtun= xo= xi=
+	p=$1 m=$2 s=$3 d=$4 pl=$5 ka=$6 xa=$7 tun='' rtun='' xo='' xi=''
 	if [ "$m" = tunnel ]; then
 		tun=$s-$d rtun=$d-$s xo="src $d dst $s" xi="src $s dst $d"
 	fi
@@ -136,12 +136,12 @@ mx_tcp() {
 		[ "$(cut -d' ' -f2 /tmp/mx.rx)" = "$4" ]; then
 		return 0
 	fi
-	echo "tcp $1->$2 sent '$(cat /tmp/mx.tx | tr '\n' ' ')' received '$(cat /tmp/mx.rx | tr '\n' ' ')'"
+	echo "tcp $1->$2 sent '$(tr '\n' ' ' < /tmp/mx.tx)' received '$(tr '\n' ' ' < /tmp/mx.rx)'"
 }
 
 # mx_cell NAME PROTO MODE FAMILY KEYSH-ALGS XFRM-ALGS BYTES-AB BYTES-BA
 mx_cell() {
-	name=matrix-$1-$3-$4 proto=$2 bab=$7 bba=$8 why= det=
+	name=matrix-$1-$3-$4 proto=$2 bab=$7 bba=$8 why='' det=''
 	if [ "$4" = ipv4 ]; then s=10.0.0.1 d=10.0.0.2 pl=32 png=ping
 	else s=2001:db8::1 d=2001:db8::2 pl=128 png=ping6; fi
 	mx_keys "$proto" "$3" "$s" "$d" "$pl" "$5" "$6"
