@@ -8,26 +8,42 @@
  *   - Per namespace and family (IPv4, IPv6): hooks at the last priority
  *     (so conntrack, defrag and the filter tables ran first): LOCAL_OUT
  *     (outbound policy + encap), LOCAL_IN (ESP/AH for our SAs + the `in`
- *     policy check of everything delivered locally). While the namespace's
+ *     policy check of everything delivered locally), FORWARD (the `fwd`
+ *     policy check of clear text we route, then the `out` policy: a
+ *     gateway tunnels forwarded traffic). While the namespace's
  *     SPD is empty they return NF_ACCEPT after one unlocked read.
  *   - Otherwise the hook steals the packet (NF_STOLEN) onto a per-namespace
  *     queue with its okfn; a work item (process context) takes the core's
  *     sleeping net mutex through pfkm_dp_output/input, then re-injects:
  *       out, transport: dst_output on the same route;
- *       out, tunnel:    route to the outer destination, dst_output;
+ *       out, tunnel:    route to the outer destination (its own family:
+ *                       IPv4 in IPv6 and IPv6 in IPv4 too), dst_output;
+ *       forward, clear: okfn (ip_forward_finish / ip6_forward_finish);
+ *       forward, encapsulated: as out, tunnel;
  *       in, transport or clear text: okfn (ip_local_deliver_finish);
- *       in, tunnel:     route the inner packet (ip_route_input_noref) and
- *                       dst_input, with `reinject` set so our LOCAL_IN hook
- *                       lets that one skb through (it was checked already).
+ *       in, tunnel:     the core decides `in` or `fwd` by asking us whether
+ *                       the inner destination is local (dp_rt_local) and
+ *                       checks that policy with the SAs used; we route the
+ *                       inner packet in its family and dst_input it, with
+ *                       `reinject` set so our LOCAL_IN hook lets that one
+ *                       skb through (checked already) and our FORWARD hook
+ *                       queues it marked `checked` (only the `out` policy).
  *     Later hooks at the same point are skipped (we are last anyway).
+ *   - Path MTU as xfrm (xfrm4/6_tunnel_check_size): the core asks us for
+ *     the MTU of the outermost route (dp_rt_mtu, the route kept for the
+ *     send) and refuses an IPv4 packet with DF or any IPv6 packet that
+ *     would not fit once encapsulated. We answer with ICMP "fragmentation
+ *     needed" / ICMPv6 "packet too big" carrying the MTU left inside the
+ *     SAs (xfrm_state_mtu): to the source of a forwarded packet, and to
+ *     ourselves for a local one after lowering its route's PMTU (as
+ *     ip_fragment does: the socket's error handler lowers TCP's MSS).
+ *     IPv4 without DF is fragmented after encapsulation.
  *   - GSO packets are segmented in the worker; CHECKSUM_PARTIAL is resolved
  *     (skb_checksum_help) before encryption; skbs are linearized and given
  *     DP_TAILROOM bytes (the core grows packets at the tail).
- *   - IPv6: transport and IPv6-in-IPv6 tunnel mode (outbound: the outer
- *     packet routed again when its destination differs; inbound: delivered
- *     only when the inner destination is the outer one, i.e. host-to-host,
- *     no forwarding); packets made bigger than the MTU are fragmented by
- *     the source (ignore_df).
+ *   - IPv6: transport and tunnel mode; IPv6 packets made bigger than the
+ *     MTU despite the check (no route MTU known) are fragmented by the
+ *     source (ignore_df), IPv4 ones have DF cleared.
  *   - Coexistence with Linux xfrm (esp4/ah4 via xfrm4_protocol): in our
  *     namespace xfrm has no states or policies; our LOCAL_IN hook consumes
  *     ESP/AH for our SAs before ip_local_deliver_finish reaches xfrm. ESP/AH
@@ -43,6 +59,11 @@
 #include <linux/ipv6.h>
 #include <net/ipv6.h>
 #include <net/ip6_route.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <net/icmp.h>
+#include <net/addrconf.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <linux/skbuff.h>
 #include <linux/netdevice.h>
 #include <linux/ip.h>
@@ -69,6 +90,7 @@ struct dp_pkt {
 	int (*okfn)(struct net *, struct sock *, struct sk_buff *);
 	unsigned int hook;
 	u8 pf;				/* NFPROTO_IPV4 / NFPROTO_IPV6 */
+	bool checked;			/* FORWARD: out of our tunnel, `fwd` checked */
 };
 
 struct dp_knet {
@@ -96,9 +118,17 @@ static unsigned int dp_hook(void *priv, struct sk_buff *skb, const struct nf_hoo
 {
 	struct dp_knet *kn = dkn(st->net);
 	struct dp_pkt *p;
+	bool checked = false;
 
-	if (!kn->dp || !pfkm_dp_active(kn->dp) || READ_ONCE(kn->reinject) == skb)
+	if (!kn->dp || !pfkm_dp_active(kn->dp))
 		return NF_ACCEPT;
+	if (READ_ONCE(kn->reinject) == skb) {
+		/* our decapsulated packet: checked; forwarded, it still meets
+		 * the `out` policy (queued: we are inside the worker) */
+		if (st->hook != NF_INET_FORWARD)
+			return NF_ACCEPT;
+		checked = true;
+	}
 	p = kmalloc(sizeof(*p), GFP_ATOMIC);
 	if (!p)
 		goto drop;
@@ -106,6 +136,7 @@ static unsigned int dp_hook(void *priv, struct sk_buff *skb, const struct nf_hoo
 	p->okfn = st->okfn;
 	p->hook = st->hook;
 	p->pf = st->pf;
+	p->checked = checked;
 	spin_lock_bh(&kn->lock);
 	if (kn->qlen >= DP_QLEN) {
 		spin_unlock_bh(&kn->lock);
@@ -141,160 +172,330 @@ static int dp_flat(struct sk_buff *skb)
 	return 0;
 }
 
-static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, u8 pf)
+/* Routing answers for the core (struct pfkm_dp_route); arg is this. The
+ * route found for the outermost destination is kept for the send. */
+struct dp_rt {
+	struct pfkm_dp_route r;
+	struct net *net;
+	struct sk_buff *skb;
+	struct dst_entry *dst;		/* a reference, or NULL */
+	unsigned int family;
+	u8 daddr[16];
+};
+
+static bool dp_rt_local(void *arg, unsigned int family, const uint8_t *daddr)
 {
-	struct iphdr *ih;
+	struct dp_rt *rt = arg;
+
+	if (family == AF_INET) {
+		__be32 a;
+
+		memcpy(&a, daddr, 4);
+		switch (inet_addr_type(rt->net, a)) {
+		case RTN_LOCAL:
+		case RTN_BROADCAST:
+		case RTN_MULTICAST:
+			return true;
+		default:
+			return false;
+		}
+	}
+	return ipv6_addr_is_multicast((const struct in6_addr *)daddr) ||
+	       ipv6_chk_addr(rt->net, (const struct in6_addr *)daddr, NULL, 0);
+}
+
+/* An output route towards daddr in family (a reference), or NULL. */
+static struct dst_entry *dp_route_out(struct net *net, unsigned int family, const u8 *saddr,
+				      const u8 *daddr)
+{
+	if (family == AF_INET) {
+		struct flowi4 fl4 = { };
+		struct rtable *r;
+
+		memcpy(&fl4.daddr, daddr, 4);
+		memcpy(&fl4.saddr, saddr, 4);
+		r = ip_route_output_key(net, &fl4);
+		return IS_ERR(r) ? NULL : &r->dst;
+	} else {
+		struct flowi6 fl6 = { };
+		struct dst_entry *d;
+
+		memcpy(&fl6.daddr, daddr, 16);
+		memcpy(&fl6.saddr, saddr, 16);
+		d = ip6_route_output(net, NULL, &fl6);
+		if (d->error) {
+			dst_release(d);
+			return NULL;
+		}
+		return d;
+	}
+}
+
+static uint32_t dp_rt_mtu(void *arg, unsigned int family, const uint8_t *saddr,
+			  const uint8_t *daddr)
+{
+	struct dp_rt *rt = arg;
+	struct sk_buff *skb = rt->skb;
+	size_t n = family == AF_INET ? 4 : 16;
+	bool v6 = skb->data[0] >> 4 == 6;
+
+	/* transport mode or a host-to-host tunnel: the packet's own route.
+	 * Its device MTU, not dst_mtu: the PMTU of that route is what we
+	 * lower for the inner packets (dp_too_big), counting it again for
+	 * the outer one would shrink it on every round. */
+	if (skb_dst(skb) && family == (v6 ? AF_INET6 : AF_INET) &&
+	    !memcmp(daddr, skb->data + (v6 ? 24 : 16), n))
+		return skb_dst(skb)->dev ? READ_ONCE(skb_dst(skb)->dev->mtu) : 0;
+	dst_release(rt->dst);
+	rt->dst = dp_route_out(rt->net, family, saddr, daddr);
+	if (!rt->dst)
+		return 0;
+	rt->family = family;
+	memcpy(rt->daddr, daddr, n);
+	return dst_mtu(rt->dst);
+}
+
+static void dp_rt_init(struct dp_rt *rt, struct dp_knet *kn, struct sk_buff *skb)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->r.local = dp_rt_local;
+	rt->r.mtu = dp_rt_mtu;
+	rt->r.arg = rt;
+	rt->net = kn->net;
+	rt->skb = skb;
+}
+
+/*
+ * The path MTU check refused skb (untouched, mtu: what fits before
+ * encapsulation): tell its source. Forwarded: ICMP to the sender. Local:
+ * the route's PMTU lowered, and the ICMP to ourselves that the socket's
+ * error handler turns into a smaller MSS or EMSGSIZE (ip_fragment does
+ * the same for a local DF packet).
+ */
+static void dp_too_big(struct sk_buff *skb, u8 pf, unsigned int hook, u32 mtu)
+{
+	if (!skb_dst(skb))
+		return;
+	/* a local packet has no device before ip(6)_output: the route's flow
+	 * key and icmp6_send want one */
+	if (!skb->dev)
+		skb->dev = skb_dst(skb)->dev;
+	if (hook == NF_INET_LOCAL_OUT)
+		skb_dst_update_pmtu_no_confirm(skb, mtu);
+	local_bh_disable();
+	if (pf == NFPROTO_IPV4) {
+		/* the cb may not be an IPCB here; no options are echoed */
+		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	} else {
+		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		IP6CB(skb)->iif = skb->dev->ifindex;
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	}
+	local_bh_enable();
+}
+
+/* LOCAL_OUT and FORWARD: the core's outbound decision, then send. */
+static void dp_out_one(struct dp_knet *kn, struct sk_buff *skb, struct dp_pkt *p)
+{
+	u8 pf = p->pf;
+	bool v6 = pf == NFPROTO_IPV6;
 	size_t len = skb->len;
-	__be32 old_daddr = pf == NFPROTO_IPV4 ? ip_hdr(skb)->daddr : 0;
-	struct in6_addr old6 = {};
+	u8 old[16];
+	struct dp_rt rt;
 	int ret;
 
-	if (pf == NFPROTO_IPV6)
-		old6 = ipv6_hdr(skb)->daddr;
-
+	memcpy(old, v6 ? (void *)&ipv6_hdr(skb)->daddr : (void *)&ip_hdr(skb)->daddr, v6 ? 16 : 4);
+	dp_rt_init(&rt, kn, skb);
 	ret = dp_flat(skb);
 	if (ret)
 		goto drop;
-	ret = pfkm_dp_output(kn->dp, skb->data, skb->len + skb_tailroom(skb), &len);
+	if (p->hook == NF_INET_FORWARD)
+		ret = pfkm_dp_forward(kn->dp, skb->data, skb->len + skb_tailroom(skb), &len,
+				      &rt.r, p->checked);
+	else
+		ret = pfkm_dp_output_route(kn->dp, skb->data, skb->len + skb_tailroom(skb), &len,
+					   &rt.r);
+	if (ret == -EMSGSIZE && rt.r.mtu_out) {
+		dp_too_big(skb, pf, p->hook, rt.r.mtu_out);
+		goto drop;
+	}
 	if (ret < 0)
 		goto drop;
-	if (ret == PFKM_DP_XFORM) {
-		if (len > skb->len)
-			skb_put(skb, len - skb->len);
+	if (ret == PFKM_DP_PASS) {
+		local_bh_disable();
+		if (p->hook == NF_INET_FORWARD)
+			p->okfn(kn->net, NULL, skb);	/* ip(6)_forward_finish */
 		else
-			skb_trim(skb, len);
-		skb->ip_summed = CHECKSUM_NONE;
-		if (pf == NFPROTO_IPV6) {
-			struct ipv6hdr *h6 = ipv6_hdr(skb);
+			dst_output(kn->net, skb->sk, skb);
+		local_bh_enable();
+		dst_release(rt.dst);
+		return;
+	}
+	if (len > skb->len)
+		skb_put(skb, len - skb->len);
+	else
+		skb_trim(skb, len);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_reset_network_header(skb);
+	if (skb->data[0] >> 4 == 6) {
+		struct ipv6hdr *h6 = ipv6_hdr(skb);
 
-			if (!ipv6_addr_equal(&h6->daddr, &old6)) {
-				/* tunnel to another gateway: route the outer packet */
-				struct flowi6 fl6 = { .daddr = h6->daddr, .saddr = h6->saddr,
-						      .flowi6_proto = h6->nexthdr };
-				struct dst_entry *dst = ip6_route_output(kn->net, NULL, &fl6);
-
-				if (dst->error) {
-					dst_release(dst);
+		if (!v6 || !ipv6_addr_equal(&h6->daddr, (struct in6_addr *)old)) {
+			/* tunnel to a gateway: the outer packet's route */
+			if (!rt.dst || rt.family != AF_INET6 ||
+			    memcmp(rt.daddr, &h6->daddr, 16)) {
+				dst_release(rt.dst);
+				rt.dst = dp_route_out(kn->net, AF_INET6, (u8 *)&h6->saddr,
+						      (u8 *)&h6->daddr);
+				if (!rt.dst)
 					goto drop;
-				}
-				skb_dst_drop(skb);
-				skb_dst_set(skb, dst);
 			}
-			/* the source host may fragment what encapsulation made
-			 * too big */
-			if (skb->len > dst_mtu(skb_dst(skb)))
-				skb->ignore_df = 1;
-			IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
-			goto send;
-		}
-		ih = ip_hdr(skb);
-		if (ih->daddr != old_daddr) {
-			/* tunnel: route the outer packet */
-			struct flowi4 fl4 = { .daddr = ih->daddr, .saddr = ih->saddr,
-					      .flowi4_proto = ih->protocol };
-			struct rtable *rt = ip_route_output_key(kn->net, &fl4);
-
-			if (IS_ERR(rt))
-				goto drop;
 			skb_dst_drop(skb);
-			skb_dst_set(skb, &rt->dst);
+			skb_dst_set(skb, rt.dst);
+			rt.dst = NULL;
+			if (!v6)
+				memset(skb->cb, 0, sizeof(skb->cb));
 		}
-		/* Bigger than the MTU after encapsulation: let IP fragment it
-		 * (DF is mutable for AH and outside ESP's ICV). The sender is not
-		 * told a smaller PMTU (Linux XFRM lowers the bundle's MTU). */
+		skb->protocol = htons(ETH_P_IPV6);
+		/* only without a known route MTU (the check let it be): the
+		 * source fragments what encapsulation made too big */
+		if (skb->len > dst_mtu(skb_dst(skb)))
+			skb->ignore_df = 1;
+		IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
+	} else {
+		struct iphdr *ih = ip_hdr(skb);
+
+		if (v6 || memcmp(&ih->daddr, old, 4)) {
+			if (!rt.dst || rt.family != AF_INET || memcmp(rt.daddr, &ih->daddr, 4)) {
+				dst_release(rt.dst);
+				rt.dst = dp_route_out(kn->net, AF_INET, (u8 *)&ih->saddr,
+						      (u8 *)&ih->daddr);
+				if (!rt.dst)
+					goto drop;
+			}
+			skb_dst_drop(skb);
+			skb_dst_set(skb, rt.dst);
+			rt.dst = NULL;
+			if (v6)
+				memset(skb->cb, 0, sizeof(skb->cb));
+		}
+		skb->protocol = htons(ETH_P_IP);
+		/* Bigger than the MTU after encapsulation without DF (or no
+		 * route MTU known): IP fragments it (DF is mutable for AH and
+		 * outside ESP's ICV). */
 		if (skb->len > dst_mtu(skb_dst(skb)) && (ih->frag_off & htons(IP_DF))) {
 			ih->frag_off &= ~htons(IP_DF);
 			ip_send_check(ih);
 		}
 		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
 	}
-send:
+	dst_release(rt.dst);	/* not the route used (transport mode) */
 	local_bh_disable();
 	dst_output(kn->net, skb->sk, skb);
 	local_bh_enable();
 	return;
 drop:
+	dst_release(rt.dst);
 	kfree_skb(skb);
 }
 
-/* IPv6 after pfkm_dp_input: transport mode, or a tunnel ending here. */
-static void dp_in6_one(struct dp_knet *kn, struct dp_pkt *p, int ret, size_t len,
-		       const struct in6_addr *old_daddr)
+/*
+ * Out of a tunnel towards another address or family: route the inner
+ * packet in its family as if it had just arrived on skb->dev and hand it
+ * to that route's input (local delivery or ip(6)_forward), with `reinject`
+ * set: our LOCAL_IN hook lets it through, our FORWARD hook queues it as
+ * checked. Conntrack state and control block of the outer packet dropped.
+ */
+static void dp_reinject(struct dp_knet *kn, struct sk_buff *skb)
 {
-	struct sk_buff *skb = p->skb;
+	int ret = 0;
 
-	if (ret == PFKM_DP_XFORM) {
-		skb_trim(skb, len);
-		skb->ip_summed = CHECKSUM_NONE;
-		skb_reset_network_header(skb);
-		/* inner IPv4, or a tunnel towards another address: not routed */
-		if (ipv6_hdr(skb)->version != 6 ||
-		    !ipv6_addr_equal(&ipv6_hdr(skb)->daddr, old_daddr)) {
-			kfree_skb(skb);
-			return;
-		}
+	skb_reset_network_header(skb);
+	nf_reset_ct(skb);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb_dst_drop(skb);
+	local_bh_disable();
+	rcu_read_lock();
+	if (skb->data[0] >> 4 == 4) {
+		struct iphdr *ih = ip_hdr(skb);
+
+		skb->protocol = htons(ETH_P_IP);
+		skb_set_transport_header(skb, ih->ihl * 4);
+		ret = ip_route_input_noref(skb, ih->daddr, ih->saddr, ih->tos, skb->dev);
+	} else {
+		struct ipv6hdr *h6 = ipv6_hdr(skb);
+		struct flowi6 fl6 = {
+			.flowi6_iif = skb->dev->ifindex,
+			.daddr = h6->daddr,
+			.saddr = h6->saddr,
+			.flowlabel = ip6_flowinfo(h6),
+			.flowi6_mark = skb->mark,
+			.flowi6_proto = h6->nexthdr,
+		};
+		struct dst_entry *dst;
+
+		skb->protocol = htons(ETH_P_IPV6);
 		skb_set_transport_header(skb, sizeof(struct ipv6hdr));
 		IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
+		IP6CB(skb)->iif = skb->dev->ifindex;
+		dst = ip6_route_input_lookup(kn->net, skb->dev, &fl6, skb,
+					     RT6_LOOKUP_F_HAS_SADDR);
+		skb_dst_set(skb, dst);
+		ret = dst->error;
 	}
-	/* ip6_input_finish */
-	local_bh_disable();
-	p->okfn(kn->net, NULL, skb);
+	if (ret) {
+		kfree_skb(skb);
+	} else {
+		WRITE_ONCE(kn->reinject, skb);
+		dst_input(skb);
+		WRITE_ONCE(kn->reinject, NULL);
+	}
+	rcu_read_unlock();
 	local_bh_enable();
 }
 
 static void dp_in_one(struct dp_knet *kn, struct dp_pkt *p)
 {
 	struct sk_buff *skb = p->skb;
+	bool v6 = p->pf == NFPROTO_IPV6;
 	size_t len = skb->len;
-	__be32 old_daddr = 0;
-	struct in6_addr old6 = {};
-	struct iphdr *ih;
-	bool reroute = false;
+	struct dp_rt rt;
+	u8 old[16];
 	int ret;
 
-	if (p->pf == NFPROTO_IPV6)
-		old6 = ipv6_hdr(skb)->daddr;
-	else
-		old_daddr = ip_hdr(skb)->daddr;
+	memcpy(old, v6 ? (void *)&ipv6_hdr(skb)->daddr : (void *)&ip_hdr(skb)->daddr, v6 ? 16 : 4);
+	dp_rt_init(&rt, kn, skb);
 	ret = dp_flat(skb);
 	if (ret)
 		goto drop;
-	ret = pfkm_dp_input(kn->dp, skb->data, &len);
+	ret = pfkm_dp_input_route(kn->dp, skb->data, &len, &rt.r);
 	if (ret == -ESRCH)	/* ESP/AH not for one of our SAs: xfrm's, maybe */
 		ret = PFKM_DP_PASS;
 	if (ret < 0)
 		goto drop;
-	if (p->pf == NFPROTO_IPV6) {
-		dp_in6_one(kn, p, ret, len, &old6);
-		return;
-	}
-	ih = ip_hdr(skb);
-	if (ret == PFKM_DP_XFORM) {
+	if (ret != PFKM_DP_PASS) {
+		bool same;
+
 		skb_trim(skb, len);
 		skb->ip_summed = CHECKSUM_NONE;
 		skb_reset_network_header(skb);
-		ih = ip_hdr(skb);
-		if (ih->version != 4)	/* IPv6 out of an IPv4 tunnel: not handled */
-			goto drop;
-		skb_set_transport_header(skb, ih->ihl * 4);
-		/* out of a tunnel towards another address: route it again */
-		reroute = ih->daddr != old_daddr;
-	}
-	local_bh_disable();
-	if (reroute) {
-		skb_dst_drop(skb);
-		ret = ip_route_input_noref(skb, ih->daddr, ih->saddr, ih->tos, skb->dev);
-		if (ret) {
-			local_bh_enable();
-			goto drop;
+		same = ret == PFKM_DP_XFORM && skb->data[0] >> 4 == (v6 ? 6 : 4) &&
+		       !memcmp(skb->data + (v6 ? 24 : 16), old, v6 ? 16 : 4);
+		if (!same) {
+			dp_reinject(kn, skb);
+			return;
 		}
-		WRITE_ONCE(kn->reinject, skb);
-		dst_input(skb);
-		WRITE_ONCE(kn->reinject, NULL);
-	} else {
-		/* ip_local_deliver_finish pulls the IP header itself */
-		p->okfn(kn->net, NULL, skb);
+		if (v6) {
+			skb_set_transport_header(skb, sizeof(struct ipv6hdr));
+			IP6CB(skb)->nhoff = offsetof(struct ipv6hdr, nexthdr);
+		} else {
+			skb_set_transport_header(skb, ip_hdr(skb)->ihl * 4);
+		}
 	}
+	/* ip_local_deliver_finish / ip6_input_finish (they pull the header) */
+	local_bh_disable();
+	p->okfn(kn->net, NULL, skb);
 	local_bh_enable();
 	return;
 drop:
@@ -316,7 +517,7 @@ static void dp_work(struct work_struct *w)
 		spin_unlock_bh(&kn->lock);
 		if (!p)
 			break;
-		if (p->hook == NF_INET_LOCAL_OUT) {
+		if (p->hook == NF_INET_LOCAL_OUT || p->hook == NF_INET_FORWARD) {
 			struct sk_buff *skb = p->skb, *segs, *next;
 
 			if (skb_is_gso(skb)) {
@@ -327,11 +528,11 @@ static void dp_work(struct work_struct *w)
 					consume_skb(skb);
 					skb_list_walk_safe(segs, skb, next) {
 						skb_mark_not_on_list(skb);
-						dp_out_one(kn, skb, p->pf);
+						dp_out_one(kn, skb, p);
 					}
 				}
 			} else {
-				dp_out_one(kn, skb, p->pf);
+				dp_out_one(kn, skb, p);
 			}
 		} else {
 			dp_in_one(kn, p);
@@ -379,6 +580,7 @@ static int dp_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "no_state: %llu\n", st.no_state);
 	seq_printf(m, "errors: %llu\n", st.errors);
 	seq_printf(m, "unknown_spi: %llu\n", st.unknown_spi);
+	seq_printf(m, "too_big: %llu\n", st.too_big);
 	seq_printf(m, "queue_drops: %lld\n", (long long)atomic64_read(&kn->qdrops));
 	pfkm_dp_sa_each(kn->dp, dp_proc_sa, m);
 	return 0;
@@ -392,6 +594,10 @@ static const struct nf_hook_ops dp_ops[] = {
 	{ .hook = dp_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_OUT,
 	  .priority = NF_IP6_PRI_LAST },
 	{ .hook = dp_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NF_IP6_PRI_LAST },
+	{ .hook = dp_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_FORWARD,
+	  .priority = NF_IP_PRI_LAST },
+	{ .hook = dp_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_FORWARD,
 	  .priority = NF_IP6_PRI_LAST },
 };
 
