@@ -346,16 +346,21 @@ static struct pfkm_sa *tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
 }
 
 /* Outer header of a tunnel SA at buf[0 .. oh) in front of the inner packet
- * at buf + in (same family): addresses from the SA, TOS / traffic class
- * and (IPv4) DF copied from the inner header (RFC 4301 5.1.2), TTL / hop
- * limit 64. Lengths and protocol are set later (ip_fix). */
+ * at buf + in (either family: IPv4 in IPv6 and IPv6 in IPv4 too):
+ * addresses from the SA, TOS / traffic class copied from the inner header
+ * (RFC 4301 5.1.2), IPv4 DF copied from an IPv4 inner header and set over
+ * an IPv6 one (IPv6 is never fragmented on the way: xfrm6_extract_header
+ * does the same), TTL / hop limit 64. Lengths and protocol are set later
+ * (ip_fix). */
 static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
 {
 	const uint8_t *i = buf + in;
+	bool inner6 = i[0] >> 4 == 6;
+	uint8_t tos = inner6 ? (uint8_t)((i[0] & 15) << 4 | i[1] >> 4) : i[1];
 
 	if (sa->family == AF_INET6) {
-		buf[0] = (uint8_t)(0x60 | (i[0] & 15));
-		buf[1] = i[1] & 0xf0;
+		buf[0] = (uint8_t)(0x60 | tos >> 4);
+		buf[1] = (uint8_t)(tos << 4);
 		buf[2] = buf[3] = 0;
 		buf[7] = 64;
 		memcpy(buf + 8, sa->saddr.b, 16);
@@ -363,17 +368,17 @@ static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
 		return;
 	}
 	buf[0] = 0x45;
-	buf[1] = i[1];
+	buf[1] = tos;
 	buf[4] = buf[5] = 0;
-	buf[6] = i[6] & 0x40;
+	buf[6] = inner6 ? 0x40 : i[6] & 0x40;
 	buf[7] = 0;
 	buf[8] = 64;
 	memcpy(buf + 12, sa->saddr.b, 4);
 	memcpy(buf + 16, sa->daddr.b, 4);
 }
 
-/* Apply one SA to the IP packet buf[0 .. *len) (tunnel: IPv4 in IPv4 or
- * IPv6 in IPv6). */
+/* Apply one SA to the IP packet buf[0 .. *len) (tunnel: the outer header
+ * in the SA's family, whatever the inner packet's). */
 static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
 {
 	bool v6 = buf[0] >> 4 == 6;
@@ -387,14 +392,15 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 	if (v6 && sa->proto == IPPROTO_ESP && sa->mode != IPSEC_MODE_TUNNEL &&
 	    (buf[6] == 0 || buf[6] == 43 || buf[6] == 44 || buf[6] == 60))
 		return -EOPNOTSUPP;
-	if (sa->mode == IPSEC_MODE_TUNNEL && sa->family != (v6 ? AF_INET6 : AF_INET))
+	if (sa->mode == IPSEC_MODE_TUNNEL && sa->family != AF_INET && sa->family != AF_INET6)
 		return -EAFNOSUPPORT;
 	ret = pfkm_replay_seq_next(&d->last_seq, false, &seq);
 	if (ret)
 		return ret;
 	if (sa->mode == IPSEC_MODE_TUNNEL) {
 		/* new outer header, the whole packet is the payload */
-		size_t oh = v6 ? IP6_HDR : IP4_HDR;
+		bool o6 = sa->family == AF_INET6;
+		size_t oh = o6 ? IP6_HDR : IP4_HDR;
 		uint8_t nh = v6 ? NH_IPV6 : IPPROTO_IPIP;
 
 		if (cap < oh)
@@ -411,7 +417,7 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 		}
 		pl = *len;
 		tun_hdr(sa, buf, oh + (sa->proto == IPPROTO_AH ? 0 : hl));
-		if (!v6) {
+		if (!o6) {
 			/* a distinct ID per outer packet (xfrm: ip_select_ident):
 			 * IP may fragment it, and fragments of different packets
 			 * must not share a reassembly queue at the peer */
@@ -419,9 +425,8 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 			buf[5] = (uint8_t)d->ip_id;
 			d->ip_id++;
 		}
-		ihl = oh;
 		if (sa->proto == IPPROTO_AH) {
-			if (v6 && pl > 0xffff)
+			if (oh + pl > 0xffff + (o6 ? IP6_HDR : 0))
 				return -EMSGSIZE;
 			ip_fix(buf, oh + pl, nh);
 			ret = pfkm_ah_encap(&d->ah, seq, buf, cap, oh + pl, &out);
@@ -429,11 +434,11 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 				*len = out;
 			return ret;
 		}
-		ret = pfkm_esp_encap(&d->esp, seq, nh, NULL, buf + ihl, cap - ihl, pl, &out);
+		ret = pfkm_esp_encap(&d->esp, seq, nh, NULL, buf + oh, cap - oh, pl, &out);
 		if (ret)
 			return ret;
-		*len = ihl + out;
-		if (v6 && out > 0xffff)
+		*len = oh + out;
+		if (*len > 0xffff + (o6 ? IP6_HDR : 0))
 			return -EMSGSIZE;
 		ip_fix(buf, *len, IPPROTO_ESP);
 		return 0;
@@ -453,77 +458,164 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 	if (ret)
 		return ret;
 	*len = ihl + out;
-	if (v6 && *len - IP6_HDR > 0xffff)
+	if (*len > 0xffff + (v6 ? IP6_HDR : 0))
 		return -EMSGSIZE;
 	ip_fix(buf, *len, IPPROTO_ESP);
 	return 0;
 }
 
-int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
+/* Length after the SAs sa[0 .. n) (innermost first) of a packet of len
+ * bytes whose IP header is hl bytes (IPv6 when v6): the exact growth
+ * encap_one makes, without doing it. */
+static size_t grown_len(struct dp_sa *const *d, struct pfkm_sa *const *sa, unsigned int n,
+			bool v6, size_t hl, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (sa[i]->mode == IPSEC_MODE_TUNNEL) {
+			v6 = sa[i]->family == AF_INET6;
+			hl = v6 ? IP6_HDR : IP4_HDR;
+			if (sa[i]->proto == IPPROTO_AH)
+				len = hl + pfkm_ah_hdr_len(&d[i]->ah, v6 ? 6 : 4) + len;
+			else
+				len = hl + pfkm_esp_encap_len(&d[i]->esp, len);
+		} else if (sa[i]->proto == IPPROTO_AH) {
+			len += pfkm_ah_hdr_len(&d[i]->ah, v6 ? 6 : 4);
+		} else {
+			len = hl + pfkm_esp_encap_len(&d[i]->esp, len - hl);
+		}
+	}
+	return len;
+}
+
+/*
+ * Path MTU (RFC 1191/8201 as Linux xfrm: xfrm4/6_tunnel_check_size with the
+ * bundle MTU of xfrm_state_mtu): the route towards the outermost
+ * destination has rt->mtu bytes; would the packet, once through sa[0 .. n),
+ * be bigger, and is it IPv6 or IPv4 with DF? Then it is not sent (nor
+ * fragmented): -EMSGSIZE, rt->mtu_out = the biggest packet that fits
+ * (IPv6: at least 1280, bigger ones are fragmented after encapsulation).
+ * 0 when it fits or may be fragmented after encapsulation.
+ */
+static int pmtu_check(struct pfkm_dp_route *rt, struct dp_sa *const *d,
+		      struct pfkm_sa *const *sa, unsigned int n, const uint8_t *buf, size_t len,
+		      size_t hl)
+{
+	const struct pfkm_addr *od = NULL, *os = NULL;
+	struct pfkm_addr s4, d4;
+	bool v6 = buf[0] >> 4 == 6;
+	unsigned int fam = v6 ? AF_INET6 : AF_INET, i;
+	size_t lo, hi, mtu;
+
+	if (!rt || !rt->mtu || !n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (sa[i]->mode == IPSEC_MODE_TUNNEL) {
+			fam = sa[i]->family;
+			od = &sa[i]->daddr;
+			os = &sa[i]->saddr;
+		}
+	}
+	if (!od) {
+		memset(&s4, 0, sizeof(s4));
+		memset(&d4, 0, sizeof(d4));
+		memcpy(s4.b, v6 ? buf + 8 : buf + 12, v6 ? 16 : 4);
+		memcpy(d4.b, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
+		os = &s4;
+		od = &d4;
+	}
+	mtu = rt->mtu(rt->arg, fam, os->b, od->b);
+	if (!mtu || grown_len(d, sa, n, v6, hl, len) <= mtu)
+		return 0;
+	if (!v6 && !(buf[6] & 0x40))
+		return 0;	/* no DF: fragments after encapsulation */
+	/* biggest inner length that still fits (grown_len is monotonic) */
+	lo = 0;
+	hi = len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+
+		if (mid >= hl && grown_len(d, sa, n, v6, hl, mid) <= mtu)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (v6 && lo < 1280)
+		lo = 1280;
+	if (len <= lo)
+		return 0;
+	rt->mtu_out = (uint32_t)lo;
+	return -EMSGSIZE;
+}
+
+/* The outbound half shared by pfkm_dp_output and pfkm_dp_forward, under
+ * net->lock: the `out` policy for fl, its SAs (tmpl[0] innermost, as xfrm
+ * bundles), the path MTU, then the encapsulation. */
+static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+			 const struct pfkm_spd_flow *fl, size_t ihl, struct pfkm_dp_route *rt)
 {
 	struct pfkm_net *net = dp->net;
-	struct pfkm_spd_flow fl;
+	struct pfkm_sa *sas[PFKM_MAX_TEMPLATES];
+	struct dp_sa *ds[PFKM_MAX_TEMPLATES];
 	struct pfkm_policy *pol;
-	unsigned int i;
-	int ihl, ret;
+	unsigned int i, n = 0;
+	int ret;
 
-	ihl = ip_parse(buf, len, &fl);
-	if (ihl < 0)
-		return ihl;
-	os_mutex_lock(&net->lock);
-	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, &fl);
-	if (!pol) {
-		ret = PFKM_DP_PASS;
-		goto out;
-	}
+	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, fl);
+	if (!pol)
+		return PFKM_DP_PASS;
 	pol->cur.usetime = os_time_real();
 	pol->use_ms = os_time_mono_ms();
 	if (pol->block) {
 		dp->st.discard++;
-		ret = -EPERM;
-		goto out;
+		return -EPERM;
 	}
-	if (!pol->ntmpl) {
-		ret = PFKM_DP_PASS;
-		goto out;
-	}
+	if (!pol->ntmpl)
+		return PFKM_DP_PASS;
 	/* SA selection, ACQUIRE and lifetimes accounted by the core */
-	ret = pfkm_acquire_flow(net, pol, &fl, IPSEC_DIR_OUTBOUND, (uint32_t)*len);
+	ret = pfkm_acquire_flow(net, pol, fl, IPSEC_DIR_OUTBOUND, (uint32_t)*len);
 	if (ret < 0) {
 		dp->st.no_sa++;
-		goto out;
+		return ret;
 	}
-	ret = PFKM_DP_PASS;
-	/* tmpl[0] is innermost (Linux xfrm bundle order) */
-	for (i = 0; i < pol->ntmpl; i++) {
-		struct pfkm_sa *sa = tmpl_sa(net, &pol->tmpl[i], &fl);
-		struct dp_sa *d;
-		size_t before = *len;
-		int r;
+	for (i = 0; i < pol->ntmpl && i < PFKM_MAX_TEMPLATES; i++) {
+		struct pfkm_sa *sa = tmpl_sa(net, &pol->tmpl[i], fl);
 
 		if (!sa)
 			continue;	/* optional (level use) without SA */
-		d = dp_sa_get(dp, sa);
-		if (!d) {
+		ds[n] = dp_sa_get(dp, sa);
+		if (!ds[n]) {
 			dp->st.no_state++;
-			ret = -EOPNOTSUPP;
-			goto out;
+			return -EOPNOTSUPP;
 		}
-		r = encap_one(d, sa, buf, cap, len);
+		sas[n++] = sa;
+	}
+	ret = pmtu_check(rt, ds, sas, n, buf, *len, ihl);
+	if (ret) {
+		dp->st.too_big++;
+		return ret;
+	}
+	ret = PFKM_DP_PASS;
+	for (i = 0; i < n; i++) {
+		struct dp_sa *d = ds[i];
+		size_t before = *len;
+		int r;
+
+		r = encap_one(d, sas[i], buf, cap, len);
 		if (r) {
 			d->st.other_drop++;
 			dp->st.errors++;
-			ret = r;
 			/* sequence numbers exhausted: no wrap without ESN (RFC
 			 * 4303 3.3.3, RFC 4302 3.3.2); a manually keyed SA is
 			 * done. Hard EXPIRE and removal through the core, under
-			 * net->lock as every SA death; sa is freed, d stays in
-			 * the table (its counters) until pfkm_dp_gc. */
+			 * net->lock as every SA death; the SA is freed, d stays
+			 * in the table (its counters) until pfkm_dp_gc. */
 			if (r == -EOVERFLOW) {
 				dp->st.seq_overflow++;
-				pfkm_expire_sa_hard(net, sa);
+				pfkm_expire_sa_hard(net, sas[i]);
 			}
-			goto out;
+			return r;
 		}
 		d->st.packets++;
 		d->st.bytes += before;
@@ -531,9 +623,27 @@ int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
 	}
 	if (ret == PFKM_DP_XFORM)
 		dp->st.out_xform++;
-out:
-	os_mutex_unlock(&net->lock);
 	return ret;
+}
+
+int pfkm_dp_output_route(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+			 struct pfkm_dp_route *rt)
+{
+	struct pfkm_spd_flow fl;
+	int ihl, ret;
+
+	ihl = ip_parse(buf, len, &fl);
+	if (ihl < 0)
+		return ihl;
+	os_mutex_lock(&dp->net->lock);
+	ret = output_locked(dp, buf, cap, len, &fl, (size_t)ihl, rt);
+	os_mutex_unlock(&dp->net->lock);
+	return ret;
+}
+
+int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
+{
+	return pfkm_dp_output_route(dp, buf, cap, len, NULL);
 }
 
 /* Remove one ESP/AH layer. *sa_out is the SA used. */
@@ -631,7 +741,8 @@ static bool tmpls_ok(const struct pfkm_policy *pol, struct pfkm_sa **used, unsig
 			hit = sa->proto == t->proto && sa->mode == t->mode &&
 			      (!t->reqid || sa->reqid == t->reqid) &&
 			      (t->mode != IPSEC_MODE_TUNNEL ||
-			       (pfkm_addr_equal(t->family, &t->daddr, &sa->daddr) &&
+			       (t->family == sa->family &&
+				pfkm_addr_equal(t->family, &t->daddr, &sa->daddr) &&
 				(pfkm_addr_any(t->family, &t->saddr) ||
 				 pfkm_addr_equal(t->family, &t->saddr, &sa->saddr))));
 		}
@@ -641,18 +752,59 @@ static bool tmpls_ok(const struct pfkm_policy *pol, struct pfkm_sa **used, unsig
 	return true;
 }
 
-int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
+/*
+ * The inbound (dir IN, local) or forward (FWD) policy check of a packet
+ * with flow fl that came through the SAs used[0 .. n) (outermost first).
+ * A matching policy must be allow with every required template met by one
+ * of them; no policy: clear text passes, but a packet out of a tunnel is
+ * refused (xfrm's XfrmInNoPols: a tunnel only delivers what a policy says).
+ */
+static int policy_check(struct pfkm_dp *dp, uint8_t dir, const struct pfkm_spd_flow *fl,
+			struct pfkm_sa **used, unsigned int n)
+{
+	struct pfkm_policy *pol = pfkm_spd_lookup(&dp->net->spd, dir, fl);
+	unsigned int i;
+
+	if (!pol) {
+		for (i = 0; i < n; i++) {
+			if (used[i]->mode == IPSEC_MODE_TUNNEL) {
+				dp->st.policy_drop++;
+				return -EPERM;
+			}
+		}
+		return 0;
+	}
+	pol->cur.usetime = os_time_real();
+	pol->use_ms = os_time_mono_ms();
+	if (pol->block) {
+		if (dir == IPSEC_DIR_FWD && !n)
+			dp->st.discard++;
+		else
+			dp->st.policy_drop++;
+		return -EPERM;
+	}
+	if (!tmpls_ok(pol, used, n)) {
+		dp->st.policy_drop++;
+		return -EPERM;
+	}
+	return 0;
+}
+
+int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt)
 {
 	struct pfkm_net *net = dp->net;
 	struct pfkm_sa *used[MAX_DEPTH];
 	struct pfkm_spd_flow fl;
-	struct pfkm_policy *pol;
+	uint8_t outer[16];
 	unsigned int n = 0;
+	bool v6, local = true;
 	int ihl, ret = 0;
 
 	ihl = ip_parse(buf, len, NULL);
 	if (ihl < 0)
 		return ihl;
+	v6 = buf[0] >> 4 == 6;
+	memcpy(outer, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
 	os_mutex_lock(&net->lock);
 	while (ip_proto(buf) == IPPROTO_ESP || ip_proto(buf) == IPPROTO_AH) {
 		if (n == MAX_DEPTH) {
@@ -676,18 +828,40 @@ int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
 	if (n)
 		dp->st.in_xform++;
 	ip_parse(buf, len, &fl);
-	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_INBOUND, &fl);
-	ret = n ? PFKM_DP_XFORM : PFKM_DP_PASS;
-	if (!pol)
-		goto out;
-	pol->cur.usetime = os_time_real();
-	pol->use_ms = os_time_mono_ms();
-	if (pol->block || !tmpls_ok(pol, used, n)) {
-		dp->st.policy_drop++;
-		ret = -EPERM;
-	}
+	/* out of a tunnel towards another address (or family): ours, or to
+	 * be forwarded under the `fwd` policy, checked here where the SAs
+	 * used are still known (xfrm checks the secpath in ip_forward) */
+	if (n && rt && rt->local &&
+	    (fl.family != (v6 ? AF_INET6 : AF_INET) || memcmp(fl.daddr.b, outer, v6 ? 16 : 4)))
+		local = rt->local(rt->arg, fl.family, fl.daddr.b);
+	ret = policy_check(dp, local ? IPSEC_DIR_INBOUND : IPSEC_DIR_FWD, &fl, used, n);
+	if (!ret)
+		ret = !n ? PFKM_DP_PASS : local ? PFKM_DP_XFORM : PFKM_DP_FWD;
 out:
 	os_mutex_unlock(&net->lock);
+	return ret;
+}
+
+int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len)
+{
+	return pfkm_dp_input_route(dp, buf, len, NULL);
+}
+
+int pfkm_dp_forward(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+		    struct pfkm_dp_route *rt, bool checked)
+{
+	struct pfkm_spd_flow fl;
+	int ihl, ret = 0;
+
+	ihl = ip_parse(buf, len, &fl);
+	if (ihl < 0)
+		return ihl;
+	os_mutex_lock(&dp->net->lock);
+	if (!checked)
+		ret = policy_check(dp, IPSEC_DIR_FWD, &fl, NULL, 0);
+	if (!ret)
+		ret = output_locked(dp, buf, cap, len, &fl, (size_t)ihl, rt);
+	os_mutex_unlock(&dp->net->lock);
 	return ret;
 }
 

@@ -2,8 +2,10 @@
 /*
  * dp.h: packet decisions of one pfkm_net on flat IPv4/IPv6 buffers (the portable
  * data path of issue 7): outbound SPD match and template -> SA selection
- * with ESP/AH transport or tunnel encapsulation; inbound (dst, SPI, proto)
- * lookup, replay check, decapsulation and the inbound policy check.
+ * with ESP/AH transport or tunnel encapsulation (tunnels of either family
+ * around either family) and the path MTU check; inbound (dst, SPI, proto)
+ * lookup, replay check, decapsulation and the `in` or `fwd` policy check;
+ * forwarded packets' `fwd` check and outbound processing.
  *
  * Per-SA data-path state (ESP/AH transform, replay window, sequence
  * counter, packet counters) is reached from the SA in O(1) (sa->dp) and
@@ -31,11 +33,13 @@ struct pfkm_dp_sa_stats {
  * back to the host stack, which drops it unless it has a state of its own).
  * seq_overflow: outbound SAs whose sequence numbers ran out (each then hard
  * expired; the packet is also in errors).
+ * too_big: outbound packets refused by the path MTU check (the host then
+ * sends ICMP "fragmentation needed" / "packet too big").
  * hold / hold_sent / hold_timeout: packets kept by pfkm_dp_hold, released
  * by pfkm_dp_hold_poll because their SAs came, dropped because they did not. */
 struct pfkm_dp_stats {
 	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
-	uint64_t seq_overflow;
+	uint64_t seq_overflow, too_big;
 	uint64_t hold, hold_sent, hold_timeout;
 };
 
@@ -57,30 +61,74 @@ bool pfkm_dp_active(struct pfkm_dp *dp);
 
 #define PFKM_DP_PASS	0	/* packet untouched, let it go */
 #define PFKM_DP_XFORM	1	/* buf/len rewritten, send the result */
+#define PFKM_DP_FWD	2	/* input: decapsulated, the inner destination is
+				 * not ours and the `fwd` policy let it through:
+				 * route it and forward it */
+
+/*
+ * What the host's routing tells the data path (the _route calls; NULL or a
+ * NULL member: not known, the old behaviour). Called under net->lock,
+ * must not call back into the core.
+ *   local: is daddr (network order, 4 or 16 bytes) an address of this host?
+ *          Decides `in` or `fwd` for a packet out of a tunnel whose inner
+ *          destination differs from the outer one.
+ *   mtu:   MTU of the route saddr -> daddr in family (the outermost header
+ *          after encapsulation), 0 if unknown (no check).
+ *   mtu_out: set with -EMSGSIZE from the path MTU check: the biggest
+ *          packet that fits before encapsulation (what ICMP reports).
+ */
+struct pfkm_dp_route {
+	bool (*local)(void *arg, unsigned int family, const uint8_t *daddr);
+	uint32_t (*mtu)(void *arg, unsigned int family, const uint8_t *saddr,
+			const uint8_t *daddr);
+	void *arg;
+	uint32_t mtu_out;
+};
 
 /*
  * Outbound: buf[0 .. *len) is an IPv4 or IPv6 packet, cap the room in buf
- * (IPv6: transport mode; ESP needs the upper layer right after the base
- * header, -EOPNOTSUPP otherwise; tunnel mode -EAFNOSUPPORT). Returns
+ * (IPv6 transport mode: ESP needs the upper layer right after the base
+ * header, -EOPNOTSUPP otherwise). Tunnel SAs put an outer header of their
+ * own family (IPv4 in IPv6, IPv6 in IPv4 too). Returns
  * PASS, XFORM, or a drop: -EPERM (policy discard), -EAGAIN (SA missing:
- * ACQUIRE sent by the core, rate-limited), -EMSGSIZE (no room),
+ * ACQUIRE sent by the core, rate-limited), -EMSGSIZE (no room; or, with
+ * rt->mtu_out set, the path MTU check: IPv4 with DF or IPv6 bigger than
+ * the path after encapsulation, buf untouched, counted in too_big),
  * -EOVERFLOW (sequence numbers exhausted: the SA was hard expired and
  * removed, later packets find no SA), other -errno.
  */
 int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len);
+int pfkm_dp_output_route(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+			 struct pfkm_dp_route *rt);
 
 /*
  * Inbound: buf[0 .. *len) is an IPv4 or IPv6 packet addressed to us (IPv6:
  * ESP/AH right after the base header). ESP/AH for
- * our SAs is decapsulated (repeatedly: AH over ESP, tunnel in tunnel), then
- * the result is checked against the `in` policy. Returns PASS, XFORM, or a
- * drop: -EPERM (policy discard or IPsec required but missing: counted in
+ * our SAs is decapsulated (repeatedly: AH over ESP, tunnel in tunnel; the
+ * inner packet of a tunnel may be of the other family), then the result
+ * is checked against the `in` policy, or (_route, rt->local says the inner
+ * destination is not ours) the `fwd` policy with the SAs used. A packet
+ * out of a tunnel that no policy covers is refused. Returns PASS, XFORM,
+ * FWD, or a drop: -EPERM (policy discard or IPsec required but missing: counted in
  * policy_drop), -EBADMSG (auth failure), -EEXIST/-ESTALE (replay),
  * -ESRCH (outermost ESP/AH has no SA here; buf untouched, the host may
  * hand it to another IPsec stack), -ENOENT (an inner one has none),
  * -EINVAL (malformed).
  */
 int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len);
+int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt);
+
+/*
+ * Forwarded: buf[0 .. *len) is an IPv4 or IPv6 packet this host routes on
+ * (cap as pfkm_dp_output). Unless checked (it came out of one of our
+ * tunnels and pfkm_dp_input_route checked it already), the `fwd` policy
+ * for its flow: discard -> -EPERM (discard counter), IPsec required ->
+ * -EPERM (policy_drop: it arrived in clear text). Then as pfkm_dp_output
+ * (the `out` policy: a gateway tunnels forwarded traffic), with the path
+ * MTU check when rt->mtu is given.
+ */
+int pfkm_dp_forward(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+		    struct pfkm_dp_route *rt, bool checked);
 
 void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st);
 /* Counters of the SA (daddr network order in a sockaddr, spi network order);

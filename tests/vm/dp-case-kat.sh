@@ -142,8 +142,8 @@ for c in $c1 $c2; do
 done
 sleep 2
 kat_snap
-kat_check kat-tcpdump-3des-md5 0x$(vecf $V $c1-pkt1 spi) 2 2
-kat_check kat-tcpdump-aes256-sha1 0x$(vecf $V $c2-pkt1 spi) 2 2
+kat_check kat-tcpdump-3des-md5 "0x$(vecf $V $c1-pkt1 spi)" 2 2
+kat_check kat-tcpdump-aes256-sha1 "0x$(vecf $V $c2-pkt1 spi)" 2 2
 # shellcheck disable=SC2086
 set -- $kat_bad
 kat_icmp_bad=$2
@@ -186,7 +186,7 @@ EOC
 	kat_send "$pkt" "$k"
 	sleep 1
 	kat_snap
-	kat_check "kat-$k" 0x$(vecf $V $k spi) 1 1
+	kat_check "kat-$k" "0x$(vecf $V $k spi)" 1 1
 	# shellcheck disable=SC2086
 	set -- $kat_bad
 	kat_tcp_bad=${12}

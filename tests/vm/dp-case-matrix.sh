@@ -15,8 +15,8 @@
 #     frame carries ESP, no bare ESP;
 #   a's counters (/proc/net/pfkeyv2_dp) and b's (`ip -s xfrm state`) on
 #     every SA of the cell moved by at least the packets sent through it;
-#   PF_KEY CURRENT lifetime of a's outbound SA (keysh -D --json): at least
-#     the packets and bytes sent.
+#   PF_KEY CURRENT lifetimes of a's two SAs (keysh -D --json): at least the
+#     packets and TCP bytes sent through each.
 # Each cell prints one VMTEST line: dp-matrix-ALG-MODE-FAMILY.
 
 MX_K19=0x0102030405060708090a0b0c0d0e0f10111213		# AES-128 + 3-byte CCM salt
@@ -84,7 +84,7 @@ mx_snap() {
 # policies for one cell (a in /tmp/mx.a for keysh -f, b in /tmp/mx.b for
 # ip -batch).
 mx_keys() {
-	p=$1 m=$2 s=$3 d=$4 pl=$5 ka=$6 xa=$7 tun= rtun= xo= xi=
+	p=$1 m=$2 s=$3 d=$4 pl=$5 ka=$6 xa=$7 tun='' rtun='' xo='' xi=''
 	if [ "$m" = tunnel ]; then
 		tun=$s-$d rtun=$d-$s xo="src $d dst $s" xi="src $s dst $d"
 	fi
@@ -136,12 +136,12 @@ mx_tcp() {
 		[ "$(cut -d' ' -f2 /tmp/mx.rx)" = "$4" ]; then
 		return 0
 	fi
-	echo "tcp $1->$2 sent '$(cat /tmp/mx.tx | tr '\n' ' ')' received '$(cat /tmp/mx.rx | tr '\n' ' ')'"
+	echo "tcp $1->$2 sent '$(tr '\n' ' ' < /tmp/mx.tx)' received '$(tr '\n' ' ' < /tmp/mx.rx)'"
 }
 
 # mx_cell NAME PROTO MODE FAMILY KEYSH-ALGS XFRM-ALGS BYTES-AB BYTES-BA
 mx_cell() {
-	name=matrix-$1-$3-$4 proto=$2 bab=$7 bba=$8 why= det=
+	name=matrix-$1-$3-$4 proto=$2 bab=$7 bba=$8 why='' det=''
 	if [ "$4" = ipv4 ]; then s=10.0.0.1 d=10.0.0.2 pl=32 png=ping
 	else s=2001:db8::1 d=2001:db8::2 pl=128 png=ping6; fi
 	mx_keys "$proto" "$3" "$s" "$d" "$pl" "$5" "$6"
@@ -187,14 +187,20 @@ mx_cell() {
 		[ "${na:-0}" -ge "$min" ] || why="$why a's $spi counted ${na:-none} < $min;"
 		[ "${nb:-0}" -ge "$min" ] || why="$why b's $spi counted ${nb:-none} < $min;"
 	done
-	# PF_KEY CURRENT of a's outbound SA: allocations = packets, bytes
-	cur=$(KA -D --json | grep '"spi_hex":"0x00001001"' |
-		sed -n 's/.*"lifetime_current":{"allocations":\([0-9]*\),"bytes":\([0-9]*\).*/\1 \2/p')
-	det="$det; current ${cur:-none}"
-	# shellcheck disable=SC2086
-	set -- $cur
-	[ "${1:-0}" -ge "$nab" ] && [ "${2:-0}" -ge "$bab" ] ||
-		why="$why CURRENT of 0x1001 '${cur:-none}' below $nab packets / $bab bytes;"
+	# PF_KEY CURRENT of a's SAs (allocations = packets, bytes), both ways
+	KA -D --json > /tmp/mx.cur
+	det="$det; current"
+	for x in 0x00001001:$nab:$bab 0x00002002:$nba:$bba; do
+		spi=${x%%:*} min=${x#*:} minb=${x##*:}
+		min=${min%%:*}
+		cur=$(grep "\"spi_hex\":\"$spi\"" /tmp/mx.cur | sed -n \
+			's/.*"lifetime_current":{"allocations":\([0-9]*\),"bytes":\([0-9]*\).*/\1 \2/p')
+		det="$det $spi ${cur:-none}"
+		# shellcheck disable=SC2086
+		set -- $cur
+		[ "${1:-0}" -ge "$min" ] && [ "${2:-0}" -ge "$minb" ] ||
+			why="$why CURRENT of $spi '${cur:-none}' below $min packets / $minb bytes;"
+	done
 	if [ -z "$why" ]; then ok "$name ($det)"
 	else
 		bad "$name" "$why $det"
