@@ -55,7 +55,10 @@
  *   - Path MTU as xfrm (xfrm4/6_tunnel_check_size): the core asks us for
  *     the MTU of the outermost route (dp_rt_mtu, the route kept for the
  *     send) and refuses an IPv4 packet with DF or any IPv6 packet that
- *     would not fit once encapsulated. We answer with ICMP "fragmentation
+ *     would not fit once encapsulated. Only for tunnels to another
+ *     address: in transport mode and host-to-host tunnels the inner and
+ *     outer packets share one route (see dp_rt_mtu), and a packet grown
+ *     beyond the MTU is fragmented after encapsulation. We answer with ICMP "fragmentation
  *     needed" / ICMPv6 "packet too big" carrying the MTU left inside the
  *     SAs (xfrm_state_mtu): to the source of a forwarded packet, and to
  *     ourselves for a local one after lowering its route's PMTU (as
@@ -331,13 +334,15 @@ static uint32_t dp_rt_mtu(void *arg, unsigned int family, const uint8_t *saddr,
 	size_t n = family == AF_INET ? 4 : 16;
 	bool v6 = skb->data[0] >> 4 == 6;
 
-	/* transport mode or a host-to-host tunnel: the packet's own route.
-	 * Its device MTU, not dst_mtu: the PMTU of that route is what we
-	 * lower for the inner packets (dp_too_big), counting it again for
-	 * the outer one would shrink it on every round. */
+	/* Transport mode or a host-to-host tunnel: inner and outer packet
+	 * share one route. Lowering its PMTU for the inner packets (what
+	 * the socket would learn) would limit the outer ones to it too, and
+	 * IP would fragment every full-sized one (xfrm keeps the two apart:
+	 * the bundle's dst carries the inner MTU). No check here: the
+	 * encapsulated packet is fragmented by IP when it exceeds the MTU. */
 	if (skb_dst(skb) && family == (v6 ? AF_INET6 : AF_INET) &&
 	    !memcmp(daddr, skb->data + (v6 ? 24 : 16), n))
-		return skb_dst(skb)->dev ? READ_ONCE(skb_dst(skb)->dev->mtu) : 0;
+		return 0;
 	dst_release(rt->dst);
 	rt->dst = dp_route_out(rt->net, family, saddr, daddr);
 	if (!rt->dst)

@@ -4,8 +4,8 @@
  * (kmod/core/dp.c): gateway A 2001:db8::1 encapsulates an ICMPv6 echo from
  * 2001:db8:a::1 to 2001:db8:b::1 (ESP AES-GCM-16 and AH HMAC-SHA256), B
  * 2001:db8::2 removes it and its in-policy accepts it; replay, a flipped
- * bit and the inner packet sent without the tunnel are refused; an IPv4
- * packet under an IPv6 tunnel SA is -EAFNOSUPPORT.
+ * bit and the inner packet sent without the tunnel are refused. Mixed
+ * families (IPv4 in IPv6, IPv6 in IPv4) are tested in test_dp_fwd.c.
  */
 #include "test_core.h"
 #include "dp.h"

@@ -21,7 +21,9 @@
 #             IPv6 1400 bytes ICMPv6 packet too big 1326 (40-byte outer);
 #             too_big counted; TCP 512 KiB c -> d with DF completes (c's
 #             PMTU learnt from a's ICMP); the same datagrams sent by a itself
-#             get the same MTU (the ICMP a sends itself); MTU 1500 again.
+#             get the same MTU (the ICMP a sends itself); without DF the
+#             datagram reaches d, the ESP packet fragmented on va; MTU 1500
+#             again.
 # Leaves a and b as it found them (veth up, c and d gone, forwarding off).
 C() { $IP netns exec c "$@"; }
 D() { $IP netns exec d "$@"; }
@@ -194,6 +196,25 @@ fwdtcp pmtu-tcp-df-512KiB-c-to-d-mtu-1400 10.2.0.2 524288
 t1=$(dpstat too_big)
 if [ "${t1:-0}" -gt "${t0:-0}" ]; then ok "pmtu-tcp-df-too-big-signalled-$((t1 - t0))"
 else bad "pmtu-tcp-df-too-big-signalled" "too_big ${t0:-none} -> ${t1:-none}"; fi
+# Without DF the same 1400 bytes from c are encapsulated and the outer
+# packet fragmented by a (no ICMP, too_big unchanged); d gets the datagram
+C $IP route flush cache
+t0=$(dpstat too_big)
+$IP netns exec d dpmtu recv 9 20 > /tmp/mtu.rx 2>&1 & rx=$!
+$IP netns exec a dpcap va 30 > /tmp/cap.frag & cap=$!
+sleep 1
+C dpmtu 10.2.0.2 9 1400 nodf > /dev/null 2>&1 || bad "pmtu-ipv4-nodf-send"
+wait "$rx"
+sleep 1
+kill "$cap"
+wait "$cap"
+t1=$(dpstat too_big)
+# shellcheck disable=SC2046
+set -- $(cat /tmp/cap.frag)	# icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N
+if [ "$(cat /tmp/mtu.rx)" = "got 1372" ] && [ "${16:-0}" -ge 1 ] && [ "${4:-0}" -ge 1 ] &&
+	[ "${t1:-0}" = "${t0:-x}" ]; then ok "pmtu-ipv4-nodf-fragmented-after-encapsulation ($*)"
+else bad "pmtu-ipv4-nodf-fragmented-after-encapsulation" \
+	"d: $(cat /tmp/mtu.rx); va: $*; too_big ${t0:-none} -> ${t1:-none}"; fi
 # a's own DF datagram (from 10.1.0.1 by the src hint): EMSGSIZE with the MTU
 pmtu pmtu-ipv4-df-local 4 4 10.2.0.2 "mtu 1346 type 3 code 4" a
 pmtu pmtu-ipv6-packet-too-big 6 6 2001:db8:2::2 "mtu 1326 type 2 code 0" c

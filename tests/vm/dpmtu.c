@@ -11,7 +11,13 @@
  *                        "mtu N type T code C" for an ICMP error (IPv4
  *                        frag-needed: type 3 code 4; ICMPv6 packet too
  *                        big: type 2 code 0), or "none".
- * Exit 0 when an ICMP error with an MTU came back, 1 otherwise.
+ *   dpmtu IP PORT SIZE nodf   the same datagram without DF (IPv4,
+ *                        IP_PMTUDISC_DONT: routers may fragment it); prints
+ *                        "sent"
+ *   dpmtu recv PORT SECONDS   waits for one UDP datagram (IPv4 or IPv6) and
+ *                        prints "got N" (its payload bytes) or "none"
+ * Exit 0 when an ICMP error with an MTU came back (nodf: sent; recv: a
+ * datagram came), 1 otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +31,30 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static int do_recv(int port, int secs)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	static char buf[65536];
+	struct pollfd pfd;
+	int s, zero = 0;
+	ssize_t n;
+
+	s = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (s < 0 || setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    bind(s, (struct sockaddr *)&a, sizeof(a))) {
+		perror("dpmtu: recv");
+		return 1;
+	}
+	pfd.fd = s;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, secs * 1000) <= 0 || (n = recv(s, buf, sizeof(buf), 0)) < 0) {
+		printf("none\n");
+		return 1;
+	}
+	printf("got %zd\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in a4 = { .sin_family = AF_INET };
@@ -37,10 +67,13 @@ int main(int argc, char **argv)
 	struct cmsghdr *cm;
 	int s, one = 1, probe, port;
 	size_t size, hdr;
-	bool v6;
+	bool v6, nodf;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: dpmtu IP PORT SIZE\n");
+	if (argc == 4 && !strcmp(argv[1], "recv"))
+		return do_recv(atoi(argv[2]), atoi(argv[3]));
+	nodf = argc == 5 && !strcmp(argv[4], "nodf");
+	if (argc != 4 && !nodf) {
+		fprintf(stderr, "usage: dpmtu IP PORT SIZE [nodf] | dpmtu recv PORT SECONDS\n");
 		return 2;
 	}
 	v6 = strchr(argv[1], ':') != NULL;
@@ -67,7 +100,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	} else {
-		probe = IP_PMTUDISC_PROBE;
+		probe = nodf ? IP_PMTUDISC_DONT : IP_PMTUDISC_PROBE;
 		a4.sin_port = htons((uint16_t)port);
 		if (inet_pton(AF_INET, argv[1], &a4.sin_addr) != 1 ||
 		    setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe)) ||
@@ -81,6 +114,10 @@ int main(int argc, char **argv)
 	if (send(s, data, size - hdr, 0) < 0) {
 		perror("dpmtu: send");
 		return 1;
+	}
+	if (nodf) {
+		printf("sent\n");
+		return 0;
 	}
 	pfd.fd = s;
 	pfd.events = 0;		/* POLLERR is always reported */
