@@ -745,6 +745,7 @@ static int dp_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "no_state: %llu\n", st.no_state);
 	seq_printf(m, "errors: %llu\n", st.errors);
 	seq_printf(m, "unknown_spi: %llu\n", st.unknown_spi);
+	seq_printf(m, "seq_overflow: %llu\n", st.seq_overflow);
 	seq_printf(m, "too_big: %llu\n", st.too_big);
 	seq_printf(m, "queue_drops: %lld\n", (long long)atomic64_read(&kn->qdrops));
 	seq_printf(m, "hold: %llu\n", st.hold);
