@@ -760,7 +760,8 @@ err:
  * socket stack gets it untouched); 1 when it was ESP for an esp-udp SA with
  * these ports and the UDP header is off (the caller decapsulates);
  * -ENODATA for a NAT keepalive (dropped quietly, counted); -ENOENT for ESP
- * that no such SA takes (counted in natt_no_sa).
+ * that no such SA takes, or with a wrong UDP length or checksum (the
+ * socket stack checks it before xfrm's encap_rcv; counted in natt_no_sa).
  */
 static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl)
 {
@@ -790,7 +791,7 @@ static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl)
 	sa = pfkm_sadb_lookup(&net->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, IPPROTO_ESP);
 	if (!sa || sa->state != PFKM_SA_MATURE || sa->natt_type != PFKM_NATT_ESPINUDP ||
 	    sa->natt_sport != sport || sa->natt_dport != dport ||
-	    pfkm_natt_decap(buf, len)) {
+	    !pfkm_natt_csum_ok(buf, *len, hl) || pfkm_natt_decap(buf, len)) {
 		dp->st.natt_no_sa++;
 		return -ENOENT;
 	}

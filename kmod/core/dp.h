@@ -39,7 +39,8 @@ struct pfkm_dp_sa_stats {
  * hold / hold_sent / hold_timeout: packets kept by pfkm_dp_hold, released
  * by pfkm_dp_hold_poll because their SAs came, dropped because they did not.
  * natt_no_sa: UDP datagrams to a NAT-T port (one an esp-udp SA uses)
- * carrying ESP that no esp-udp SA with those ports takes: dropped.
+ * carrying ESP that no esp-udp SA with those ports takes (or with a bad
+ * UDP length or checksum): dropped.
  * natt_keepalive: NAT keepalives (RFC 3948 2.3) to a NAT-T port, dropped. */
 struct pfkm_dp_stats {
 	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;

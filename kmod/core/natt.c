@@ -151,6 +151,22 @@ enum pfkm_natt_kind pfkm_natt_classify(const uint8_t *buf, size_t len, size_t hl
 	return PFKM_NATT_ESP;
 }
 
+bool pfkm_natt_csum_ok(const uint8_t *buf, size_t len, size_t hl)
+{
+	const uint8_t *u = buf + hl;
+	bool v6 = buf[0] >> 4 == 6;
+	uint16_t c;
+
+	if (len < hl + PFKM_NATT_HDR || (size_t)(u[4] << 8 | u[5]) != len - hl)
+		return false;
+	if (!u[6] && !u[7])
+		return !v6;	/* IPv4 may leave it out; IPv6 must not */
+	c = l4_csum(buf, hl, len, IPPROTO_UDP, 6);
+	if (!c)
+		c = 0xffff;
+	return c == (uint16_t)(u[6] << 8 | u[7]);
+}
+
 int pfkm_natt_decap(uint8_t *buf, size_t *len)
 {
 	int h = hdr_len(buf, *len);

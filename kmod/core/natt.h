@@ -48,6 +48,10 @@ enum pfkm_natt_kind {
 enum pfkm_natt_kind pfkm_natt_classify(const uint8_t *buf, size_t len, size_t hl,
 				       uint16_t *sport, uint16_t *dport, uint32_t *spi);
 
+/* The UDP datagram at buf + hl (to the end of the packet, len): its length
+ * field right and its checksum valid, or 0 over IPv4. */
+bool pfkm_natt_csum_ok(const uint8_t *buf, size_t len, size_t hl);
+
 /* Take the UDP header of an ESP-in-UDP packet off (protocol ESP, lengths
  * and IPv4 header checksum fixed). -EINVAL when it is not one. */
 int pfkm_natt_decap(uint8_t *buf, size_t *len);

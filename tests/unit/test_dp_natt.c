@@ -7,8 +7,8 @@
  * outbound UDP header (IPv4 checksum 0, IPv6 checksum valid), inbound round
  * trip in transport and tunnel mode, a NAT rewriting the outer source in
  * transport mode (inner TCP checksum repaired), the non-ESP marker and
- * keepalives, and refusals: unknown SPI, wrong port, raw ESP for an esp-udp
- * SA, ESP in UDP for a plain SA. Ordinary UDP passes untouched.
+ * keepalives, and refusals: bad UDP checksum or length, unknown SPI, wrong
+ * port, raw ESP for an esp-udp SA, ESP in UDP for a plain SA. Ordinary UDP passes untouched.
  * The two-host setup is the smallest copy of test_dp.c's.
  */
 #include "test_core.h"
@@ -254,6 +254,15 @@ static void roundtrip(bool v6, uint8_t mode)
 	CHECK(!has_text(pkt, len));
 	if (mode == IPSEC_MODE_TUNNEL)
 		CHECK(len > olen + hl + 8);
+	/* a bad UDP checksum (IPv6) or length (IPv4) is refused first */
+	{
+		uint8_t bad[768];
+		size_t blen = len;
+
+		memcpy(bad, pkt, len);
+		bad[hl + (v6 ? 7 : 5)] ^= 1;
+		CHECK_EQ(pfkm_dp_input(B.dp, bad, &blen), -ENOENT);
+	}
 	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
 	REQUIRE_EQ(len, olen);
 	CHECK_MEM(pkt, orig, olen);
@@ -280,7 +289,7 @@ static void roundtrip(bool v6, uint8_t mode)
 	CHECK_EQ(ss.other_drop, 0);
 	pfkm_dp_stats_get(B.dp, &st);
 	CHECK_EQ(st.in_xform, 1);
-	CHECK_EQ(st.natt_no_sa, 0);
+	CHECK_EQ(st.natt_no_sa, 1);
 	nhost_close(&A);
 	nhost_close(&B);
 }
