@@ -144,8 +144,9 @@ enum pfkm_natt_kind pfkm_natt_classify(const uint8_t *buf, size_t len, size_t hl
 		return PFKM_NATT_KEEPALIVE;
 	if (n >= 4 && !u[0] && !u[1] && !u[2] && !u[3])
 		return PFKM_NATT_IKE;
-	/* SPI and sequence number at least (RFC 3948 2.2) */
-	if (n < 8)
+	/* more than SPI and sequence number, as Linux's udp encap_rcv asks;
+	 * shorter non-zero payloads go to the socket like IKE */
+	if (n <= 8)
 		return PFKM_NATT_OTHER;
 	memcpy(spi, u, 4);
 	return PFKM_NATT_ESP;
