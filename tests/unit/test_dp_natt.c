@@ -8,37 +8,15 @@
  * trip in transport and tunnel mode, a NAT rewriting the outer source in
  * transport mode (inner TCP checksum repaired), the non-ESP marker and
  * keepalives, and refusals: bad UDP checksum or length, unknown SPI, wrong
- * port, raw ESP for an esp-udp SA, ESP in UDP for a plain SA. Ordinary UDP passes untouched.
- * The two-host setup is the smallest copy of test_dp.c's.
+ * port, raw ESP for an esp-udp SA, ESP in UDP for a plain SA. Ordinary
+ * UDP passes untouched.
+ * Hosts from dp_host.h; the SAs carry the NAT-T extensions (dp_host_sa
+ * does not), so they are added here.
  */
-#include "test_core.h"
-#include "dp.h"
-
-struct nhost {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int nhost_open(struct nhost *h)
-{
-	int ret = pfkm_net_create(&h->net);
-
-	if (ret)
-		return ret;
-	cap_open(h->net, &h->c);
-	return pfkm_dp_create(h->net, &h->dp);
-}
-
-static void nhost_close(struct nhost *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
-}
+#include "dp_host.h"
 
 /* An ESP AES-GCM-16 SA; sport/dport (host order) != 0: esp-udp with them. */
-static int nsa_add(struct nhost *h, uint32_t spi, const char *src, const char *dst, uint8_t mode,
+static int nsa_add(struct dp_host *h, uint32_t spi, const char *src, const char *dst, uint8_t mode,
 		   uint8_t fill, uint16_t sport, uint16_t dport)
 {
 	struct mb m;
@@ -68,22 +46,8 @@ static int nsa_add(struct nhost *h, uint32_t spi, const char *src, const char *d
 	return mb_send(&h->c, &m);
 }
 
-static int nsp_add(struct nhost *h, uint8_t dir, const char *src, const char *dst, uint8_t mode,
-		   const char *ts, const char *td)
-{
-	struct sadb_x_policy *p;
-	struct mb m;
-
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, IPSEC_ULPROTO_ANY, 0);
-	p = mb_policy(&m, IPSEC_POLICY_IPSEC, dir, 0, 0);
-	mb_ipsecreq(&m, p, IPPROTO_ESP, mode, IPSEC_LEVEL_REQUIRE, 0, ts, td);
-	return mb_send(&h->c, &m);
-}
-
 /* A <-> B with esp-udp SAs 0x1001 (a->b) and 0x2002 (b->a), ports 4500. */
-static int npair(struct nhost *A, struct nhost *B, bool v6, uint8_t mode)
+static int npair(struct dp_host *A, struct dp_host *B, bool v6, uint8_t mode)
 {
 	const char *a = v6 ? "2001:db8::1" : "10.0.0.1", *b = v6 ? "2001:db8::2" : "10.0.0.2";
 	const char *ta = mode == IPSEC_MODE_TUNNEL ? a : NULL;
@@ -94,10 +58,14 @@ static int npair(struct nhost *A, struct nhost *B, bool v6, uint8_t mode)
 	ret |= nsa_add(A, 0x2002, b, a, mode, 0x22, 4500, 4500);
 	ret |= nsa_add(B, 0x1001, a, b, mode, 0x11, 4500, 4500);
 	ret |= nsa_add(B, 0x2002, b, a, mode, 0x22, 4500, 4500);
-	ret |= nsp_add(A, IPSEC_DIR_OUTBOUND, a, b, mode, ta, tb);
-	ret |= nsp_add(B, IPSEC_DIR_OUTBOUND, b, a, mode, tb, ta);
-	ret |= nsp_add(A, IPSEC_DIR_INBOUND, b, a, mode, tb, ta);
-	ret |= nsp_add(B, IPSEC_DIR_INBOUND, a, b, mode, ta, tb);
+	ret |= dp_host_policy(A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, a, b, IPPROTO_ESP, mode, 0,
+			      ta, tb);
+	ret |= dp_host_policy(B, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, b, a, IPPROTO_ESP, mode, 0,
+			      tb, ta);
+	ret |= dp_host_policy(A, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, b, a, IPPROTO_ESP, mode, 0,
+			      tb, ta);
+	ret |= dp_host_policy(B, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, a, b, IPPROTO_ESP, mode, 0,
+			      ta, tb);
 	return ret;
 }
 
@@ -226,10 +194,10 @@ static void roundtrip(bool v6, uint8_t mode)
 	struct pfkm_dp_sa_stats ss;
 	struct pfkm_dp_stats st;
 	struct sockaddr_storage d;
-	struct nhost A, B;
+	struct dp_host A, B;
 
-	REQUIRE_EQ(nhost_open(&A), 0);
-	REQUIRE_EQ(nhost_open(&B), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
 	REQUIRE_EQ(npair(&A, &B, v6, mode), 0);
 
 	olen = tcp_pkt(orig, a, b);
@@ -290,8 +258,8 @@ static void roundtrip(bool v6, uint8_t mode)
 	pfkm_dp_stats_get(B.dp, &st);
 	CHECK_EQ(st.in_xform, 1);
 	CHECK_EQ(st.natt_no_sa, 1);
-	nhost_close(&A);
-	nhost_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 TEST(dp_natt_gcm_transport_ipv4) { roundtrip(false, IPSEC_MODE_TRANSPORT); }
@@ -308,11 +276,11 @@ TEST(dp_natt_transport_checksum_after_nat)
 {
 	uint8_t orig[256], pkt[768];
 	size_t len, olen;
-	struct nhost A, B;
+	struct dp_host A, B;
 	uint16_t c;
 
-	REQUIRE_EQ(nhost_open(&A), 0);
-	REQUIRE_EQ(nhost_open(&B), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
 	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
 	olen = tcp_pkt(orig, "10.0.0.1", "10.0.0.2");
 	memcpy(pkt, orig, olen);
@@ -332,8 +300,8 @@ TEST(dp_natt_transport_checksum_after_nat)
 	CHECK_EQ(l4_sum(pkt, 20, len, IPPROTO_TCP), 0);	/* valid again */
 	CHECK_MEM(pkt + 20 + 20, orig + 20 + 20, 32);		/* payload intact */
 	CHECK(memcmp(pkt + 20 + 16, orig + 20 + 16, 2) != 0);	/* and it was needed */
-	nhost_close(&A);
-	nhost_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 /* Datagrams to the NAT-T port that are not ESP, and ordinary UDP. */
@@ -344,11 +312,11 @@ TEST(dp_natt_marker_keepalive_ordinary_udp)
 	static const uint8_t dns[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
 	uint8_t pkt[256], copy[256];
 	struct pfkm_dp_stats st;
-	struct nhost A, B;
+	struct dp_host A, B;
 	size_t len, olen;
 
-	REQUIRE_EQ(nhost_open(&A), 0);
-	REQUIRE_EQ(nhost_open(&B), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
 	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
 	/* from 10.0.0.9: B's `in` policy (ESP from 10.0.0.1) does not apply */
 	/* IKE behind the non-ESP marker: for the socket, untouched */
@@ -372,8 +340,8 @@ TEST(dp_natt_marker_keepalive_ordinary_udp)
 	CHECK_EQ(st.natt_keepalive, 1);
 	CHECK_EQ(st.natt_no_sa, 0);
 	CHECK_EQ(st.in_xform, 0);
-	nhost_close(&A);
-	nhost_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 /* ESP in UDP that no esp-udp SA with those ports takes, and mismatches
@@ -385,10 +353,10 @@ TEST(dp_natt_wrong_port_and_mismatch_refused)
 	struct pfkm_dp_sa_stats ss;
 	struct pfkm_dp_stats st;
 	size_t len, olen, clen;
-	struct nhost A, B;
+	struct dp_host A, B;
 
-	REQUIRE_EQ(nhost_open(&A), 0);
-	REQUIRE_EQ(nhost_open(&B), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
 	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
 	/* B also has an esp-udp SA on port 4501 and a plain ESP SA */
 	REQUIRE_EQ(nsa_add(&B, 0x3003, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0x33, 4501,
@@ -448,6 +416,6 @@ TEST(dp_natt_wrong_port_and_mismatch_refused)
 	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
 	CHECK_EQ(len, olen);
 	CHECK_MEM(pkt, orig, olen);
-	nhost_close(&A);
-	nhost_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
