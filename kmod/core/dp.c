@@ -17,13 +17,18 @@
 #define MAX_DEPTH 4		/* nested decapsulations per packet */
 #define NH_IPV6 41		/* IPv6 in IP (tunnel mode) */
 
+/*
+ * An SA's data-path state. Lifetime: created on the SA's first use
+ * (dp_sa_get), the SA and the entry point at each other (sa->dp, d->sa)
+ * until the SA is freed (pfkm_dp_sa_forget: d->sa = NULL, the entry stays
+ * for its counters) or the entry is dropped (dp_sa_drop: sa->dp = NULL);
+ * pfkm_dp_gc frees entries whose SA is gone or no longer MATURE. All of it
+ * under net->lock. No lookup by (daddr, SPI) or add time: an SA freed and
+ * another allocated at its address in the same millisecond, or an SA whose
+ * addresses MIGRATE changed, cannot be mistaken.
+ */
 struct dp_sa {
-	struct pfkm_sa *sa;		/* identity only: validated before use */
-	uint32_t spi;
-	uint8_t proto;
-	uint64_t add_ms;
-	unsigned int family;		/* copies for pfkm_dp_sa_each */
-	struct pfkm_addr daddr;
+	struct pfkm_sa *sa;		/* NULL: the SA was freed */
 	bool ready;
 	struct pfkm_esp esp;
 	struct pfkm_ah ah;
@@ -176,31 +181,13 @@ static void dp_sa_free(struct dp_sa *d)
 	os_free_secret(d, sizeof(*d));
 }
 
-static bool dp_sa_valid(const struct dp_sa *d, const struct pfkm_sa *sa)
-{
-	return d->sa == sa && d->spi == sa->spi && d->proto == sa->proto && d->add_ms == sa->add_ms;
-}
-
-/*
- * The SA's entry still in the SADB, found by its exact key: d->sa's memory
- * is read only when the SADB holds that very pointer (the SA may have been
- * freed, and another allocated at its address).
- */
-static struct pfkm_sa *dp_sa_owner(struct pfkm_net *net, const struct dp_sa *d)
-{
-	struct pfkm_sa *sa = pfkm_sadb_lookup(&net->sadb, d->family, &d->daddr, d->spi, d->proto);
-
-	return sa && sa == d->sa && sa->add_ms == d->add_ms ? sa : NULL;
-}
-
 /* Free tab[i] (swapping the last entry in) and clear its SA's pointer. */
 static void dp_sa_drop(struct pfkm_dp *dp, size_t i)
 {
 	struct dp_sa *d = dp->tab[i];
-	struct pfkm_sa *sa = dp_sa_owner(dp->net, d);
 
-	if (sa && sa->dp == d)
-		sa->dp = NULL;
+	if (d->sa)
+		d->sa->dp = NULL;
 	dp_sa_free(d);
 	dp->tab[i] = dp->tab[--dp->n];
 }
@@ -212,11 +199,9 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	struct dp_sa *d = sa->dp;
 	int ret;
 
-	if (d && dp_sa_valid(d, sa))
+	os_assert_held(&dp->net->lock);
+	if (d)
 		return d;
-	/* sa->dp is cleared whenever its entry goes; an entry that no longer
-	 * matches (SPI or add time changed) is left to pfkm_dp_gc */
-	sa->dp = NULL;
 	if (dp->n == dp->cap) {
 		size_t cap = dp->cap ? dp->cap * 2 : 16;
 		struct dp_sa **t = os_zalloc(cap * sizeof(*t));
@@ -233,11 +218,6 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	if (!d)
 		return NULL;
 	d->sa = sa;
-	d->spi = sa->spi;
-	d->proto = sa->proto;
-	d->add_ms = sa->add_ms;
-	d->family = sa->family;
-	d->daddr = sa->daddr;
 	os_random(&d->ip_id, sizeof(d->ip_id));
 	if (sa->proto == IPPROTO_ESP)
 		ret = pfkm_esp_init(&d->esp, os_ntohl(sa->spi), false, sa->enc, sa->enc_key,
@@ -286,12 +266,20 @@ void pfkm_dp_destroy(struct pfkm_dp *dp)
 	os_free(dp);
 }
 
-/* Is d's SA still in the SADB and usable? */
-static bool dp_sa_live(struct pfkm_net *net, const struct dp_sa *d)
+/* Is d's SA still there and usable? */
+static bool dp_sa_live(const struct dp_sa *d)
 {
-	struct pfkm_sa *sa = dp_sa_owner(net, d);
+	return d->sa && d->sa->state == PFKM_SA_MATURE;
+}
 
-	return sa && sa->state == PFKM_SA_MATURE;
+void pfkm_dp_sa_forget(struct pfkm_sa *sa)
+{
+	struct dp_sa *d = sa->dp;
+
+	if (d) {
+		d->sa = NULL;
+		sa->dp = NULL;
+	}
 }
 
 void pfkm_dp_gc(struct pfkm_dp *dp)
@@ -301,7 +289,7 @@ void pfkm_dp_gc(struct pfkm_dp *dp)
 
 	os_mutex_lock(&net->lock);
 	while (i < dp->n) {
-		if (dp_sa_live(net, dp->tab[i]))
+		if (dp_sa_live(dp->tab[i]))
 			i++;
 		else
 			dp_sa_drop(dp, i);
@@ -609,8 +597,8 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 			/* sequence numbers exhausted: no wrap without ESN (RFC
 			 * 4303 3.3.3, RFC 4302 3.3.2); a manually keyed SA is
 			 * done. Hard EXPIRE and removal through the core, under
-			 * net->lock as every SA death; the SA is freed, d stays
-			 * in the table (its counters) until pfkm_dp_gc. */
+			 * net->lock as every SA death; the SA is freed (d forgets
+			 * it), d stays in the table until pfkm_dp_gc. */
 			if (r == -EOVERFLOW) {
 				dp->st.seq_overflow++;
 				pfkm_expire_sa_hard(net, sas[i]);
@@ -885,7 +873,7 @@ int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t sp
 		return -EINVAL;
 	os_mutex_lock(&dp->net->lock);
 	sa = pfkm_sadb_lookup(&dp->net->sadb, fam, &a, spi_be, proto);
-	if (sa && sa->dp && dp_sa_valid(sa->dp, sa)) {
+	if (sa && sa->dp) {
 		*st = ((struct dp_sa *)sa->dp)->st;
 		ret = 0;
 	}
@@ -929,13 +917,13 @@ void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm
 	for (i = 0; i < dp->n; i++) {
 		const struct dp_sa *d = dp->tab[i];
 
-		if (!dp_sa_live(dp->net, d))
+		if (!dp_sa_live(d))
 			continue;
 		memset(&info, 0, sizeof(info));
-		info.family = d->family;
-		memcpy(info.daddr, d->daddr.b, d->family == AF_INET ? 4 : 16);
-		info.spi_be = d->spi;
-		info.proto = d->proto;
+		info.family = d->sa->family;
+		memcpy(info.daddr, d->sa->daddr.b, d->sa->family == AF_INET ? 4 : 16);
+		info.spi_be = d->sa->spi;
+		info.proto = d->sa->proto;
 		info.st = d->st;
 		fn(arg, &info);
 	}
