@@ -397,7 +397,8 @@ TEST(dp_sa_rekey_same_spi_fresh_state)
  * data-path state (sequence numbers go on: restarting them would repeat
  * GCM nonces under the same key), the packets leave for the new endpoint,
  * and pfkm_dp_gc in between neither drops the state nor leaves the SA
- * pointing at freed memory (ASan: make asan-unit).
+ * pointing at freed memory (under ASan: make B=build-asan
+ * EXTRA_CFLAGS=-fsanitize=address build-asan/unit).
  */
 TEST(dp_sa_migrate_keeps_state)
 {
