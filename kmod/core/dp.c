@@ -333,18 +333,78 @@ static struct pfkm_sa *tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
 	return best;
 }
 
+#define ECN_MASK 3
+#define ECN_ECT0 2
+#define ECN_CE 3
+
+/* The TOS / traffic class octet of an IPv4 or IPv6 header. */
+static uint8_t ip_tos(const uint8_t *h)
+{
+	return h[0] >> 4 == 6 ? (uint8_t)((h[0] & 15) << 4 | h[1] >> 4) : h[1];
+}
+
+/* Set it; an IPv4 header's checksum is made again. */
+static void ip_tos_set(uint8_t *h, uint8_t tos)
+{
+	uint16_t c;
+
+	if (h[0] >> 4 == 6) {
+		h[0] = (uint8_t)(0x60 | tos >> 4);
+		h[1] = (uint8_t)((h[1] & 15) | (tos & 15) << 4);
+		return;
+	}
+	h[1] = tos;
+	h[10] = h[11] = 0;
+	c = ip4_csum(h, (size_t)(h[0] & 15) * 4);
+	h[10] = (uint8_t)(c >> 8);
+	h[11] = (uint8_t)c;
+}
+
+/*
+ * Leaving a tunnel (the outer header's TOS was otos, the inner packet is at
+ * in): as xfrm's tunnel input, an outer CE (congestion met on the way)
+ * marks an ECN-capable inner packet CE (RFC 6040) unless the SA has
+ * SADB_SAFLAGS_NOECN, and SADB_SAFLAGS_DECAP_DSCP copies the outer DSCP
+ * into the inner header.
+ */
+static void tun_decap_tos(const struct pfkm_sa *sa, uint8_t otos, uint8_t *in, size_t len)
+{
+	uint8_t tos, t;
+
+	/* a malformed inner header is left to the checks that follow */
+	if (len < IP4_HDR || (in[0] >> 4 == 6 ? len < IP6_HDR :
+			      (in[0] & 15) < 5 || (size_t)(in[0] & 15) * 4 > len))
+		return;
+	tos = t = ip_tos(in);
+
+	if (sa->flags & SADB_SAFLAGS_DECAP_DSCP)
+		t = (uint8_t)((otos & ~ECN_MASK) | (t & ECN_MASK));
+	if (!(sa->flags & SADB_SAFLAGS_NOECN) && (otos & ECN_MASK) == ECN_CE && (t & ECN_MASK))
+		t |= ECN_CE;
+	if (t != tos)
+		ip_tos_set(in, t);
+}
+
 /* Outer header of a tunnel SA at buf[0 .. oh) in front of the inner packet
  * at buf + in (either family: IPv4 in IPv6 and IPv6 in IPv4 too):
- * addresses from the SA, TOS / traffic class copied from the inner header
- * (RFC 4301 5.1.2), IPv4 DF copied from an IPv4 inner header and set over
- * an IPv6 one (IPv6 is never fragmented on the way: xfrm6_extract_header
- * does the same), TTL / hop limit 64. Lengths and protocol are set later
- * (ip_fix). */
+ * addresses from the SA; TOS / traffic class copied from the inner header
+ * (RFC 4301 5.1.2), its ECN field as xfrm does (INET_ECN_encapsulate: an
+ * inner CE becomes ECT(0), so the peer's decapsulation cannot mistake it
+ * for congestion on the tunnel's path; cleared with SADB_SAFLAGS_NOECN);
+ * IPv4 DF copied from an IPv4 inner header and set over an IPv6 one (IPv6
+ * is never fragmented on the way: xfrm6_extract_header does the same),
+ * clear with SADB_SAFLAGS_NOPMTUDISC; TTL / hop limit 64. Lengths and
+ * protocol are set later (ip_fix). */
 static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
 {
 	const uint8_t *i = buf + in;
 	bool inner6 = i[0] >> 4 == 6;
-	uint8_t tos = inner6 ? (uint8_t)((i[0] & 15) << 4 | i[1] >> 4) : i[1];
+	uint8_t tos = ip_tos(i);
+
+	if ((tos & ECN_MASK) == ECN_CE)
+		tos = (uint8_t)((tos & ~ECN_MASK) | ECN_ECT0);
+	if (sa->flags & SADB_SAFLAGS_NOECN)
+		tos &= (uint8_t)~ECN_MASK;
 
 	if (sa->family == AF_INET6) {
 		buf[0] = (uint8_t)(0x60 | tos >> 4);
@@ -358,7 +418,7 @@ static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
 	buf[0] = 0x45;
 	buf[1] = tos;
 	buf[4] = buf[5] = 0;
-	buf[6] = inner6 ? 0x40 : i[6] & 0x40;
+	buf[6] = sa->flags & SADB_SAFLAGS_NOPMTUDISC ? 0 : inner6 ? 0x40 : i[6] & 0x40;
 	buf[7] = 0;
 	buf[8] = 64;
 	memcpy(buf + 12, sa->saddr.b, 4);
@@ -640,7 +700,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 	struct pfkm_net *net = dp->net;
 	bool v6 = buf[0] >> 4 == 6;
 	size_t ihl = v6 ? IP6_HDR : (size_t)(buf[0] & 15) * 4;
-	uint8_t proto = ip_proto(buf);
+	uint8_t proto = ip_proto(buf), otos = ip_tos(buf);	/* AH zeroes the TOS */
 	struct pfkm_addr dst;
 	struct pfkm_sa *sa;
 	struct dp_sa *d;
@@ -680,6 +740,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 		if (nh == IPPROTO_IPIP || nh == NH_IPV6) {
 			memmove(buf, buf + ihl + rx.payload_off, rx.payload_len);
 			*len = rx.payload_len;
+			tun_decap_tos(sa, otos, buf, *len);
 		} else {
 			memmove(buf + ihl, buf + ihl + rx.payload_off, rx.payload_len);
 			*len = ihl + rx.payload_len;
@@ -695,6 +756,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 		if (rx.next_hdr == IPPROTO_IPIP || rx.next_hdr == NH_IPV6) {
 			memmove(buf, buf + ihl, *len - ihl);
 			*len -= ihl;
+			tun_decap_tos(sa, otos, buf, *len);
 		}
 	}
 	d->st.packets++;

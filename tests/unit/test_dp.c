@@ -433,3 +433,83 @@ TEST(dp_sa_migrate_keeps_state)
 	CHECK_MEM(s.info.daddr, dst, 4);
 	dp_host_close(&A);
 }
+
+/* An IPv4 header's TOS set to tos, checksum made again. */
+static void set_tos4(uint8_t *p, uint8_t tos)
+{
+	uint16_t c;
+
+	p[1] = tos;
+	p[10] = p[11] = 0;
+	c = dp_csum(p, 20);
+	p[10] = (uint8_t)(c >> 8);
+	p[11] = (uint8_t)c;
+}
+
+/*
+ * ESP tunnel 10.0.0.1 -> 10.0.0.2 (SA 0x1001, sadb_sa_flags flags on both
+ * hosts): an echo with inner TOS itos is encapsulated by A, the outer TOS
+ * (checked against want_otos) is then set to otos as a router on the way
+ * would (ESP does not cover it), and B decapsulates: the inner TOS must be
+ * want_itos, its checksum right.
+ */
+static void ecn_case(uint32_t flags, uint8_t itos, uint8_t want_otos, uint8_t otos,
+		     uint8_t want_itos)
+{
+	struct dp_host A, B;
+	uint8_t pkt[512];
+	size_t len;
+	struct mb m;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	dp_sa_msg(&m, &dp_gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TUNNEL, 0, 1);
+	((struct sadb_sa *)(&m.h + 1))->sadb_sa_flags = flags;
+	REQUIRE_EQ(mb_send(&A.c, &m), 0);
+	REQUIRE_EQ(mb_send(&B.c, &m), 0);
+	REQUIRE_EQ(dp_host_policy(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.2", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 0, "10.0.0.1",
+				  "10.0.0.2"), 0);
+	REQUIRE_EQ(dp_host_policy(&B, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.2", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 0, "10.0.0.1",
+				  "10.0.0.2"), 0);
+	len = icmp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
+	set_tos4(pkt, itos);
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	CHECK_EQ(pkt[9], IPPROTO_ESP);
+	CHECK_EQ(pkt[1], want_otos);
+	CHECK_EQ(dp_csum(pkt, 20), 0);
+	set_tos4(pkt, otos);
+	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(pkt[9], IPPROTO_ICMP);
+	CHECK_EQ(pkt[1], want_itos);
+	CHECK_EQ(dp_csum(pkt, 20), 0);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+/* DSCP copied out; ECT kept; congestion met on the tunnel's path (outer
+ * CE) reaches the inner packet (RFC 6040), as xfrm does. */
+TEST(dp_tunnel_ecn_ce_propagated)
+{
+	ecn_case(0, 0xb8 | 2, 0xb8 | 2, 0xb8 | 3, 0xb8 | 3);	/* EF + ECT(0) */
+	ecn_case(0, 0x28 | 1, 0x28 | 1, 0x28 | 3, 0x28 | 3);	/* AF11 + ECT(1) */
+}
+
+/* An inner CE leaves as ECT(0) (xfrm's INET_ECN_encapsulate) and comes out
+ * CE again only because it was CE inside; a Not-ECT packet is never made
+ * CE (its sender would not understand it). */
+TEST(dp_tunnel_ecn_inner_ce_and_not_ect)
+{
+	ecn_case(0, 0x28 | 3, 0x28 | 2, 0x28 | 2, 0x28 | 3);
+	ecn_case(0, 0x28, 0x28, 0x28 | 3, 0x28);
+}
+
+/* SADB_SAFLAGS_NOECN: no ECN outside, none propagated in;
+ * SADB_SAFLAGS_DECAP_DSCP: the outer DSCP (re-marked on the way) wins. */
+TEST(dp_tunnel_ecn_saflags)
+{
+	ecn_case(SADB_SAFLAGS_NOECN, 0x28 | 2, 0x28, 0x28 | 3, 0x28 | 2);
+	ecn_case(SADB_SAFLAGS_DECAP_DSCP, 0x28 | 2, 0x28 | 2, 0x08 | 2, 0x08 | 2);
+	ecn_case(0, 0x28 | 2, 0x28 | 2, 0x08 | 2, 0x28 | 2);
+}
