@@ -153,29 +153,29 @@ KA -f /tmp/a.conf || bad "kat-tcpdump-natt-keysh-keys-a"
 kat_natt() { # CASE -> the whole packet, UDP header included
 	echo "$(vecf $V "$1" outer_ip_header)$(vecf $V "$1" udp_header)$(vecf $V "$1" spi)$(vecf $V "$1" seq)$(vecf $V "$1" iv)$(vecf $V "$1" ciphertext)$(vecf $V "$1" icv)"
 }
-kat_snap
+cap_snap
 for k in 1 2; do
 	# a ciphertext byte (header 20 + UDP 8 + SPI, seq 8 + IV 8 = 44)
 	kat_send "$(flipbyte "$(kat_natt "$c3-pkt$k")" 58)" "$c3-pkt$k-flipped"
 done
 sleep 2
-kat_snap
-kat_bad=$kat_counts
+cap_snap
+kat_bad=$cap_counts
 for k in 1 2; do
 	kat_send "$(kat_natt "$c3-pkt$k")" "$c3-pkt$k"
 done
 sleep 2
-kat_snap
+cap_snap
 kat_check kat-tcpdump-natt-3des-md5 "0x$(vecf $V $c3-pkt1 spi)" 2 2
 # shellcheck disable=SC2086
 set -- $kat_bad
 kat_icmp_bad=$2
 # shellcheck disable=SC2086
-set -- $kat_counts
+set -- $cap_counts
 if [ "$kat_icmp_bad" = 0 ] && [ "$2" = 2 ]; then
-	ok "kat-tcpdump-natt-plaintext-delivered (flipped: $kat_bad; intact: $kat_counts)"
+	ok "kat-tcpdump-natt-plaintext-delivered (flipped: $kat_bad; intact: $cap_counts)"
 else
-	bad "kat-tcpdump-natt-plaintext-delivered" "want 0 then 2 ICMP answers; flipped: $kat_bad; intact: $kat_counts"
+	bad "kat-tcpdump-natt-plaintext-delivered" "want 0 then 2 ICMP answers; flipped: $kat_bad; intact: $cap_counts"
 fi
 A $IP route del 192.0.2.0/24 dev va
 A $IP addr del 192.1.2.45/24 dev va; A $IP addr del 192.0.1.1/24 dev va
