@@ -85,17 +85,17 @@ natt_tcp() {
 
 # natt_case FAMILY MODE: traffic both ways, capture, counters
 natt_case() {
-	n="natt-$2-ipv$1"
+	nn="natt-$2-ipv$1"	# not n: dp.sh's counters helpers set n
 	natt_keys "$1" "$2"
 	[ "$1" = 6 ] && png=ping6 || png=ping
 	$IP netns exec a dpcap va 120 > /tmp/cap.natt & cap=$!
 	sleep 1
-	if A $png -c 3 -W 3 "$nb" > /tmp/ping.ab 2>&1; then ok "$n-ping-a-to-b"
-	else bad "$n-ping-a-to-b" "$(tail -n 2 /tmp/ping.ab | tr '\n' ' ')"; fi
-	if B $png -c 3 -W 3 "$na" > /tmp/ping.ba 2>&1; then ok "$n-ping-b-to-a"
-	else bad "$n-ping-b-to-a" "$(tail -n 2 /tmp/ping.ba | tr '\n' ' ')"; fi
-	natt_tcp "$n-tcp-a-to-b" a b "$nb" 262144
-	natt_tcp "$n-tcp-b-to-a" b a "$na" 131072
+	if A $png -c 3 -W 3 "$nb" > /tmp/ping.ab 2>&1; then ok "$nn-ping-a-to-b"
+	else bad "$nn-ping-a-to-b" "$(tail -n 2 /tmp/ping.ab | tr '\n' ' ')"; fi
+	if B $png -c 3 -W 3 "$na" > /tmp/ping.ba 2>&1; then ok "$nn-ping-b-to-a"
+	else bad "$nn-ping-b-to-a" "$(tail -n 2 /tmp/ping.ba | tr '\n' ' ')"; fi
+	natt_tcp "$nn-tcp-a-to-b" a b "$nb" 262144
+	natt_tcp "$nn-tcp-b-to-a" b a "$na" 131072
 	sleep 1
 	kill "$cap"
 	wait "$cap"
@@ -103,14 +103,14 @@ natt_case() {
 	set -- $(cat /tmp/cap.natt)	# icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N natt N
 	if [ "${2:-1}" = 0 ] && [ "${4:-1}" = 0 ] && [ "${12:-1}" = 0 ] && [ "${14:-1}" = 0 ] &&
 		[ "${18:-0}" -ge 200 ]
-	then ok "$n-veth-only-esp-in-udp-4500 ($*)"
-	else bad "$n-veth-only-esp-in-udp-4500" "$*"; fi
+	then ok "$nn-veth-only-esp-in-udp-4500 ($*)"
+	else bad "$nn-veth-only-esp-in-udp-4500" "$*"; fi
 	xstats
-	xfrm_counted "$n" "$na" "$nb" 6
-	sa_counted "$n" 0x00002002 6
+	xfrm_counted "$nn" "$na" "$nb" 6
+	sa_counted "$nn" 0x00002002 6
 	f=$(dpsa 0x00002002 other_drop)
-	if [ "${f:-x}" = 0 ]; then ok "$n-pfkeyv2-no-other-drop"
-	else bad "$n-pfkeyv2-no-other-drop" "other_drop=${f:-none}"; dpshow; fi
+	if [ "${f:-x}" = 0 ]; then ok "$nn-pfkeyv2-no-other-drop"
+	else bad "$nn-pfkeyv2-no-other-drop" "other_drop=${f:-none}"; dpshow; fi
 }
 
 natt_case 4 transport
