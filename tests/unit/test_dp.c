@@ -5,107 +5,10 @@
  * outbound and an inbound SA and policy. An ICMP echo is encapsulated by A
  * and decapsulated by B (ESP AES-GCM-16 and AES-CBC+HMAC-SHA256 transport,
  * ESP tunnel, AH transport); negatives: replay, flipped bit, clear text
- * where IPsec is required, discard, missing SA -> ACQUIRE.
+ * where IPsec is required, discard, missing SA -> ACQUIRE. The hosts and
+ * their keying: dp_host.h.
  */
-#include "test_core.h"
-#include "dp.h"
-
-struct host {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int host_open(struct host *h)
-{
-	int ret = pfkm_net_create(&h->net);
-
-	if (ret)
-		return ret;
-	cap_open(h->net, &h->c);
-	return pfkm_dp_create(h->net, &h->dp);
-}
-
-static void host_close(struct host *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
-}
-
-struct algs {
-	uint8_t satype, auth, enc;
-	unsigned int abits, ebits;
-};
-
-static const struct algs gcm = { SADB_SATYPE_ESP, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 0, 160 };
-static const struct algs cbc = { SADB_SATYPE_ESP, SADB_X_AALG_SHA2_256HMAC, SADB_X_EALG_AESCBC, 256, 128 };
-static const struct algs ah = { SADB_SATYPE_AH, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NONE, 256, 0 };
-
-static int sa_add(struct host *h, const struct algs *a, uint32_t spi, const char *src,
-		  const char *dst, uint8_t mode, uint8_t fill)
-{
-	struct mb m;
-
-	mb_hdr(&m, SADB_ADD, a->satype, 1);
-	mb_sa(&m, spi, a->auth, a->enc, 32);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
-	if (a->abits)
-		mb_key(&m, SADB_EXT_KEY_AUTH, a->abits, fill);
-	if (a->ebits)
-		mb_key(&m, SADB_EXT_KEY_ENCRYPT, a->ebits, (uint8_t)(fill + 1));
-	mb_sa2(&m, mode, 0);
-	return mb_send(&h->c, &m);
-}
-
-static int sp_add(struct host *h, uint8_t dir, uint16_t type, const char *src, const char *dst,
-		  uint8_t proto, uint8_t mode, const char *ts, const char *td)
-{
-	struct sadb_x_policy *p;
-	struct mb m;
-
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, IPSEC_ULPROTO_ANY, 0);
-	p = mb_policy(&m, type, dir, 0, 0);
-	if (type == IPSEC_POLICY_IPSEC)
-		mb_ipsecreq(&m, p, proto, mode, IPSEC_LEVEL_REQUIRE, 0, ts, td);
-	return mb_send(&h->c, &m);
-}
-
-/* A <-> B keyed with algs a in mode (tunnel endpoints = the hosts). */
-static int pair_key(struct host *A, struct host *B, const struct algs *a, uint8_t mode)
-{
-	uint8_t proto = a->satype == SADB_SATYPE_AH ? IPPROTO_AH : IPPROTO_ESP;
-	const char *ts = mode == IPSEC_MODE_TUNNEL ? "10.0.0.1" : NULL;
-	const char *td = mode == IPSEC_MODE_TUNNEL ? "10.0.0.2" : NULL;
-	int ret = 0;
-
-	ret |= sa_add(A, a, 0x1001, "10.0.0.1", "10.0.0.2", mode, 0x11);
-	ret |= sa_add(A, a, 0x2002, "10.0.0.2", "10.0.0.1", mode, 0x22);
-	ret |= sa_add(B, a, 0x1001, "10.0.0.1", "10.0.0.2", mode, 0x11);
-	ret |= sa_add(B, a, 0x2002, "10.0.0.2", "10.0.0.1", mode, 0x22);
-	ret |= sp_add(A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1", "10.0.0.2", proto, mode, ts, td);
-	ret |= sp_add(A, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, "10.0.0.2", "10.0.0.1", proto, mode, td, ts);
-	ret |= sp_add(B, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.2", "10.0.0.1", proto, mode, td, ts);
-	ret |= sp_add(B, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1", "10.0.0.2", proto, mode, ts, td);
-	return ret;
-}
-
-static uint16_t csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
+#include "dp_host.h"
 
 /* IPv4 ICMP echo request src -> dst with 56 bytes of data; returns length. */
 static size_t icmp_pkt(uint8_t *p, const char *src, const char *dst, uint16_t seq)
@@ -124,7 +27,7 @@ static size_t icmp_pkt(uint8_t *p, const char *src, const char *dst, uint16_t se
 	p[9] = IPPROTO_ICMP;
 	inet_pton(AF_INET, src, p + 12);
 	inet_pton(AF_INET, dst, p + 16);
-	c = csum(p, 20);
+	c = dp_csum(p, 20);
 	p[10] = (uint8_t)(c >> 8);
 	p[11] = (uint8_t)c;
 	p[20] = 8;
@@ -132,7 +35,7 @@ static size_t icmp_pkt(uint8_t *p, const char *src, const char *dst, uint16_t se
 	p[27] = (uint8_t)seq;
 	for (i = 0; i < 56; i++)
 		p[28 + i] = (uint8_t)(0x41 + i % 26);
-	c = csum(p + 20, len - 20);
+	c = dp_csum(p + 20, len - 20);
 	p[22] = (uint8_t)(c >> 8);
 	p[23] = (uint8_t)c;
 	return len;
@@ -165,18 +68,18 @@ static void sa_seen_fn(void *arg, const struct pfkm_dp_sa_info *i)
 	s->info = *i;
 }
 
-static void ping(const struct algs *a, uint8_t mode)
+static void ping(const struct dp_algs *a, uint8_t mode)
 {
-	struct host A, B;
+	struct dp_host A, B;
 	uint8_t orig[128], pkt[512], copy[512];
 	size_t len, olen, clen;
 	struct pfkm_dp_sa_stats ss;
 	struct pfkm_dp_stats st;
 	struct sockaddr_in d = { .sin_family = AF_INET };
 
-	REQUIRE_EQ(host_open(&A), 0);
-	REQUIRE_EQ(host_open(&B), 0);
-	REQUIRE_EQ(pair_key(&A, &B, a, mode), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_pair(&A, &B, a, mode, "10.0.0.1", "10.0.0.2"), 0);
 	CHECK(pfkm_dp_active(A.dp));
 
 	/* A -> B */
@@ -190,7 +93,7 @@ static void ping(const struct algs *a, uint8_t mode)
 	} else {
 		CHECK_EQ(pkt[9], a->satype == SADB_SATYPE_AH ? IPPROTO_AH : IPPROTO_ESP);
 	}
-	CHECK_EQ(csum(pkt, 20), 0);
+	CHECK_EQ(dp_csum(pkt, 20), 0);
 	CHECK_EQ((size_t)(pkt[2] << 8 | pkt[3]), len);
 	if (a->satype == SADB_SATYPE_ESP)
 		CHECK(!has_text(pkt, len));
@@ -268,29 +171,29 @@ static void ping(const struct algs *a, uint8_t mode)
 	olen = icmp_pkt(pkt, "10.0.0.1", "10.9.9.9", 4);
 	len = olen;
 	CHECK_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_PASS);
-	host_close(&A);
-	host_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
-TEST(dp_esp_gcm_transport) { ping(&gcm, IPSEC_MODE_TRANSPORT); }
-TEST(dp_esp_cbc_sha256_transport) { ping(&cbc, IPSEC_MODE_TRANSPORT); }
-TEST(dp_esp_gcm_tunnel) { ping(&gcm, IPSEC_MODE_TUNNEL); }
-TEST(dp_ah_transport) { ping(&ah, IPSEC_MODE_TRANSPORT); }
-TEST(dp_ah_tunnel) { ping(&ah, IPSEC_MODE_TUNNEL); }
+TEST(dp_esp_gcm_transport) { ping(&dp_gcm, IPSEC_MODE_TRANSPORT); }
+TEST(dp_esp_cbc_sha256_transport) { ping(&dp_cbc, IPSEC_MODE_TRANSPORT); }
+TEST(dp_esp_gcm_tunnel) { ping(&dp_gcm, IPSEC_MODE_TUNNEL); }
+TEST(dp_ah_transport) { ping(&dp_ah, IPSEC_MODE_TRANSPORT); }
+TEST(dp_ah_tunnel) { ping(&dp_ah, IPSEC_MODE_TUNNEL); }
 
 TEST(dp_discard_and_acquire)
 {
-	struct host A;
+	struct dp_host A;
 	uint8_t pkt[512];
 	size_t len;
 	struct mb m;
 	struct pfkm_dp_stats st;
 
-	REQUIRE_EQ(host_open(&A), 0);
-	REQUIRE_EQ(sp_add(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_DISCARD, "10.0.0.1", "10.0.0.3",
-			  0, 0, NULL, NULL), 0);
-	REQUIRE_EQ(sp_add(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1", "10.0.0.2",
-			  IPPROTO_ESP, IPSEC_MODE_TRANSPORT, NULL, NULL), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_policy(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_DISCARD, "10.0.0.1",
+				  "10.0.0.3", 0, 0, 0, NULL, NULL), 0);
+	REQUIRE_EQ(dp_host_policy(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.2", IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0, NULL, NULL), 0);
 	len = icmp_pkt(pkt, "10.0.0.1", "10.0.0.3", 1);
 	CHECK_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), -EPERM);
 	/* registered socket gets an ACQUIRE for the unkeyed flow */
@@ -304,7 +207,7 @@ TEST(dp_discard_and_acquire)
 	pfkm_dp_stats_get(A.dp, &st);
 	CHECK_EQ(st.discard, 1);
 	CHECK_EQ(st.no_sa, 1);
-	host_close(&A);
+	dp_host_close(&A);
 }
 
 /*
@@ -319,12 +222,12 @@ TEST(dp_sa_state_follows_sa)
 	struct pfkm_dp_sa_stats ss;
 	uint8_t pkt[512], copy[512];
 	size_t len, clen;
-	struct host A, B;
+	struct dp_host A, B;
 	struct mb m;
 
-	REQUIRE_EQ(host_open(&A), 0);
-	REQUIRE_EQ(host_open(&B), 0);
-	REQUIRE_EQ(pair_key(&A, &B, &gcm, IPSEC_MODE_TRANSPORT), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_pair(&A, &B, &dp_gcm, IPSEC_MODE_TRANSPORT, "10.0.0.1", "10.0.0.2"), 0);
 	inet_pton(AF_INET, "10.0.0.2", &d.sin_addr);
 	len = icmp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
 	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
@@ -348,7 +251,8 @@ TEST(dp_sa_state_follows_sa)
 	CHECK_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&d, htonl(0x1001), IPPROTO_ESP, &ss),
 		 -ENOENT);
 
-	REQUIRE_EQ(sa_add(&B, &gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0x11), 0);
+	REQUIRE_EQ(dp_host_sa(&B, &dp_gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0,
+			      0x01), 0);	/* the keys dp_host_pair gave it */
 	memcpy(pkt, copy, clen);
 	len = clen;
 	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);	/* fresh window */
@@ -358,26 +262,8 @@ TEST(dp_sa_state_follows_sa)
 	memcpy(pkt, copy, clen);
 	len = clen;
 	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -EEXIST);	/* and it works */
-	host_close(&A);
-	host_close(&B);
-}
-
-/* IPv6 transport: A 2001:db8::1 <-> B 2001:db8::2 keyed with algs a. */
-static int pair_key6(struct host *A, struct host *B, const struct algs *a)
-{
-	uint8_t proto = a->satype == SADB_SATYPE_AH ? IPPROTO_AH : IPPROTO_ESP;
-	const uint8_t m = IPSEC_MODE_TRANSPORT;
-	int ret = 0;
-
-	ret |= sa_add(A, a, 0x1001, "2001:db8::1", "2001:db8::2", m, 0x11);
-	ret |= sa_add(A, a, 0x2002, "2001:db8::2", "2001:db8::1", m, 0x22);
-	ret |= sa_add(B, a, 0x1001, "2001:db8::1", "2001:db8::2", m, 0x11);
-	ret |= sa_add(B, a, 0x2002, "2001:db8::2", "2001:db8::1", m, 0x22);
-	ret |= sp_add(A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "2001:db8::1", "2001:db8::2", proto, m, NULL, NULL);
-	ret |= sp_add(A, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, "2001:db8::2", "2001:db8::1", proto, m, NULL, NULL);
-	ret |= sp_add(B, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "2001:db8::2", "2001:db8::1", proto, m, NULL, NULL);
-	ret |= sp_add(B, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, "2001:db8::1", "2001:db8::2", proto, m, NULL, NULL);
-	return ret;
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 /* IPv6 ICMPv6 echo request src -> dst, 32 bytes of data; returns length. */
@@ -398,17 +284,17 @@ static size_t icmp6_pkt(uint8_t *p, const char *src, const char *dst, uint8_t nh
 	return 80;
 }
 
-static void ping6(const struct algs *a)
+static void ping6(const struct dp_algs *a)
 {
 	uint8_t orig[128], pkt[512], copy[512];
 	struct pfkm_dp_sa_stats ss;
 	struct sockaddr_in6 d = { .sin6_family = AF_INET6 };
-	struct host A, B;
+	struct dp_host A, B;
 	size_t len, olen, clen;
 
-	REQUIRE_EQ(host_open(&A), 0);
-	REQUIRE_EQ(host_open(&B), 0);
-	REQUIRE_EQ(pair_key6(&A, &B, a), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_pair(&A, &B, a, IPSEC_MODE_TRANSPORT, "2001:db8::1", "2001:db8::2"), 0);
 	olen = icmp6_pkt(orig, "2001:db8::1", "2001:db8::2", 58);
 	memcpy(pkt, orig, olen);
 	len = olen;
@@ -445,10 +331,10 @@ static void ping6(const struct algs *a)
 		len = icmp6_pkt(pkt, "2001:db8::1", "2001:db8::2", 0);
 		CHECK_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), -EOPNOTSUPP);
 	}
-	host_close(&A);
-	host_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
-TEST(dp_esp_gcm_transport_ipv6) { ping6(&gcm); }
-TEST(dp_esp_cbc_sha256_transport_ipv6) { ping6(&cbc); }
-TEST(dp_ah_transport_ipv6) { ping6(&ah); }
+TEST(dp_esp_gcm_transport_ipv6) { ping6(&dp_gcm); }
+TEST(dp_esp_cbc_sha256_transport_ipv6) { ping6(&dp_cbc); }
+TEST(dp_ah_transport_ipv6) { ping6(&dp_ah); }

@@ -10,82 +10,7 @@
  * Networks: 10.1.0.0/24 (2001:db8:1::/64) behind A, 10.2.0.0/24
  * (2001:db8:2::/64) behind B; gateways 10.0.0.1/.2, 2001:db8::1/::2.
  */
-#include "test_core.h"
-#include "dp.h"
-
-struct gw {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int gw_open(struct gw *h)
-{
-	int ret = pfkm_net_create(&h->net);
-
-	if (ret)
-		return ret;
-	cap_open(h->net, &h->c);
-	return pfkm_dp_create(h->net, &h->dp);
-}
-
-static void gw_close(struct gw *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
-}
-
-/* Tunnel SA src -> dst (ESP AES-GCM-16 or AH HMAC-SHA256), reqid. */
-static int gw_sa(struct gw *h, uint8_t satype, uint32_t spi, const char *src, const char *dst,
-		 uint32_t reqid)
-{
-	struct mb m;
-
-	mb_hdr(&m, SADB_ADD, satype, 1);
-	if (satype == SADB_SATYPE_ESP)
-		mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
-	else
-		mb_sa(&m, spi, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NONE, 32);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
-	if (satype == SADB_SATYPE_ESP)
-		mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, (uint8_t)spi);
-	else
-		mb_key(&m, SADB_EXT_KEY_AUTH, 256, (uint8_t)spi);
-	mb_sa2(&m, IPSEC_MODE_TUNNEL, reqid);
-	return mb_send(&h->c, &m);
-}
-
-/* Policy dir for nets src -> dst (prefix plen): require proto/tunnel/ts-td
- * (unique with reqid when given), or none when proto is 0. */
-static int gw_sp(struct gw *h, uint8_t dir, const char *src, const char *dst, int plen,
-		 uint8_t proto, const char *ts, const char *td, uint32_t reqid)
-{
-	struct sadb_x_policy *p;
-	struct mb m;
-
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, plen, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, plen, IPSEC_ULPROTO_ANY, 0);
-	p = mb_policy(&m, proto ? IPSEC_POLICY_IPSEC : IPSEC_POLICY_NONE, dir, 0, 0);
-	if (proto)
-		mb_ipsecreq(&m, p, proto, IPSEC_MODE_TUNNEL,
-			    reqid ? IPSEC_LEVEL_UNIQUE : IPSEC_LEVEL_REQUIRE, reqid, ts, td);
-	return mb_send(&h->c, &m);
-}
-
-static uint16_t sum16(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
+#include "dp_host.h"
 
 /* IPv4 UDP src -> dst, len bytes in all, DF as asked, TOS 0x28. */
 static size_t pkt4(uint8_t *p, const char *src, const char *dst, size_t len, bool df)
@@ -103,7 +28,7 @@ static size_t pkt4(uint8_t *p, const char *src, const char *dst, size_t len, boo
 	p[9] = IPPROTO_UDP;
 	inet_pton(AF_INET, src, p + 12);
 	inet_pton(AF_INET, dst, p + 16);
-	c = sum16(p, 20);
+	c = dp_csum(p, 20);
 	p[10] = (uint8_t)(c >> 8);
 	p[11] = (uint8_t)c;
 	p[21] = 7;
@@ -181,28 +106,26 @@ static void rt_make(struct pfkm_dp_route *r, struct rt_t *t, uint32_t mtu)
  */
 static void mixed(uint8_t satype, bool inner6)
 {
-	uint8_t proto = satype == SADB_SATYPE_AH ? IPPROTO_AH : IPPROTO_ESP;
+	const struct dp_algs *a = dp_algs_of(satype);
+	uint8_t proto = dp_proto(satype);
 	const char *ga = inner6 ? "10.0.0.1" : "2001:db8::1";
 	const char *gb = inner6 ? "10.0.0.2" : "2001:db8::2";
-	const char *na = inner6 ? "2001:db8:1::" : "10.1.0.0";
-	const char *nb = inner6 ? "2001:db8:2::" : "10.2.0.0";
+	const char *na = inner6 ? "2001:db8:1::/64" : "10.1.0.0/24";
+	const char *nb = inner6 ? "2001:db8:2::/64" : "10.2.0.0/24";
 	const char *hc = inner6 ? "2001:db8:1::2" : "10.1.0.2";
 	const char *hd = inner6 ? "2001:db8:2::2" : "10.2.0.2";
-	int plen = inner6 ? 64 : 24;
 	uint8_t orig[256], pkt[768], copy[768];
 	struct pfkm_dp_route r;
 	struct pfkm_dp_stats st;
 	struct rt_t t;
-	struct gw A, B;
+	struct dp_host A, B;
 	size_t len, olen, clen;
 
-	REQUIRE_EQ(gw_open(&A), 0);
-	REQUIRE_EQ(gw_open(&B), 0);
-	REQUIRE_EQ(gw_sa(&A, satype, 0x1001, ga, gb, 0), 0);
-	REQUIRE_EQ(gw_sa(&B, satype, 0x1001, ga, gb, 0), 0);
-	REQUIRE_EQ(gw_sp(&A, IPSEC_DIR_OUTBOUND, na, nb, plen, proto, ga, gb, 0), 0);
-	REQUIRE_EQ(gw_sp(&B, IPSEC_DIR_INBOUND, na, nb, plen, proto, ga, gb, 0), 0);
-	REQUIRE_EQ(gw_sp(&B, IPSEC_DIR_FWD, na, nb, plen, proto, ga, gb, 0), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_flow(&A, &B, a, IPSEC_MODE_TUNNEL, 0x1001, na, nb, ga, gb), 0);
+	REQUIRE_EQ(dp_host_policy(&B, IPSEC_DIR_FWD, IPSEC_POLICY_IPSEC, na, nb,
+				  proto, IPSEC_MODE_TUNNEL, 0, ga, gb), 0);
 	olen = inner6 ? pkt6(orig, hc, hd, 120) : pkt4(orig, hc, hd, 100, true);
 	memcpy(pkt, orig, olen);
 	len = olen;
@@ -217,7 +140,7 @@ static void mixed(uint8_t satype, bool inner6)
 		CHECK_EQ(pkt[8], 64);
 		CHECK_EQ(pkt[9], proto);
 		CHECK_EQ((size_t)(pkt[2] << 8 | pkt[3]), len);
-		CHECK_EQ(sum16(pkt, 20), 0);
+		CHECK_EQ(dp_csum(pkt, 20), 0);
 		inet_pton(AF_INET, ga, a4);
 		CHECK_MEM(pkt + 12, a4, 4);
 		inet_pton(AF_INET, gb, a4);
@@ -262,8 +185,8 @@ static void mixed(uint8_t satype, bool inner6)
 	pfkm_dp_stats_get(B.dp, &st);
 	CHECK_EQ(st.in_xform, 2);
 	CHECK_EQ(st.policy_drop, 1);
-	gw_close(&A);
-	gw_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 TEST(dp_esp_gcm_tunnel_ipv4_in_ipv6) { mixed(SADB_SATYPE_ESP, false); }
@@ -284,29 +207,39 @@ TEST(dp_fwd_policy_needs_the_right_sas)
 	struct pfkm_dp_route r;
 	struct pfkm_dp_stats st;
 	struct rt_t t;
-	struct gw A, B;
+	struct dp_host A, B;
 	size_t len;
 
-	REQUIRE_EQ(gw_open(&A), 0);
-	REQUIRE_EQ(gw_open(&B), 0);
-	REQUIRE_EQ(gw_sa(&A, SADB_SATYPE_ESP, 0x1001, "10.0.0.1", "10.0.0.2", 7), 0);
-	REQUIRE_EQ(gw_sa(&A, SADB_SATYPE_ESP, 0x1002, "10.0.0.1", "10.0.0.2", 8), 0);
-	REQUIRE_EQ(gw_sa(&B, SADB_SATYPE_ESP, 0x1001, "10.0.0.1", "10.0.0.2", 7), 0);
-	REQUIRE_EQ(gw_sa(&B, SADB_SATYPE_ESP, 0x1002, "10.0.0.1", "10.0.0.2", 8), 0);
-	REQUIRE_EQ(gw_sa(&B, SADB_SATYPE_ESP, 0x2001, "10.0.0.2", "10.0.0.1", 9), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_sa(&A, &dp_gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TUNNEL,
+			      7, 0x01), 0);
+	REQUIRE_EQ(dp_host_sa(&A, &dp_gcm, 0x1002, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TUNNEL,
+			      8, 0x02), 0);
+	REQUIRE_EQ(dp_host_sa(&B, &dp_gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TUNNEL,
+			      7, 0x01), 0);
+	REQUIRE_EQ(dp_host_sa(&B, &dp_gcm, 0x1002, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TUNNEL,
+			      8, 0x02), 0);
+	REQUIRE_EQ(dp_host_sa(&B, &dp_gcm, 0x2001, "10.0.0.2", "10.0.0.1", IPSEC_MODE_TUNNEL,
+			      9, 0x01), 0);
 	/* A: 10.1 -> 10.2 through reqid 7, 10.1 -> 10.3 through reqid 8 */
-	REQUIRE_EQ(gw_sp(&A, IPSEC_DIR_OUTBOUND, "10.1.0.0", "10.2.0.0", 24, IPPROTO_ESP,
-			 "10.0.0.1", "10.0.0.2", 7), 0);
-	REQUIRE_EQ(gw_sp(&A, IPSEC_DIR_OUTBOUND, "10.1.0.0", "10.3.0.0", 24, IPPROTO_ESP,
-			 "10.0.0.1", "10.0.0.2", 8), 0);
+	REQUIRE_EQ(dp_host_policy(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.1.0.0/24",
+				  "10.2.0.0/24", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 7,
+				  "10.0.0.1", "10.0.0.2"), 0);
+	REQUIRE_EQ(dp_host_policy(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.1.0.0/24",
+				  "10.3.0.0/24", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 8,
+				  "10.0.0.1", "10.0.0.2"), 0);
 	/* B: fwd 10.1 -> 10.2 and 10.3 both need reqid 7 */
-	REQUIRE_EQ(gw_sp(&B, IPSEC_DIR_FWD, "10.1.0.0", "10.2.0.0", 24, IPPROTO_ESP,
-			 "10.0.0.1", "10.0.0.2", 7), 0);
-	REQUIRE_EQ(gw_sp(&B, IPSEC_DIR_FWD, "10.1.0.0", "10.3.0.0", 24, IPPROTO_ESP,
-			 "10.0.0.1", "10.0.0.2", 7), 0);
+	REQUIRE_EQ(dp_host_policy(&B, IPSEC_DIR_FWD, IPSEC_POLICY_IPSEC, "10.1.0.0/24",
+				  "10.2.0.0/24", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 7,
+				  "10.0.0.1", "10.0.0.2"), 0);
+	REQUIRE_EQ(dp_host_policy(&B, IPSEC_DIR_FWD, IPSEC_POLICY_IPSEC, "10.1.0.0/24",
+				  "10.3.0.0/24", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 7,
+				  "10.0.0.1", "10.0.0.2"), 0);
 	/* B tunnels 10.2 -> 10.1 back to A */
-	REQUIRE_EQ(gw_sp(&B, IPSEC_DIR_OUTBOUND, "10.2.0.0", "10.1.0.0", 24, IPPROTO_ESP,
-			 "10.0.0.2", "10.0.0.1", 9), 0);
+	REQUIRE_EQ(dp_host_policy(&B, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.2.0.0/24",
+				  "10.1.0.0/24", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 9,
+				  "10.0.0.2", "10.0.0.1"), 0);
 	rt_make(&r, &t, 0);
 
 	len = pkt4(pkt, "10.1.0.2", "10.2.0.2", 100, true);
@@ -334,10 +267,11 @@ TEST(dp_fwd_policy_needs_the_right_sas)
 	len = pkt4(pkt, "10.2.0.2", "10.1.0.2", 100, true);
 	REQUIRE_EQ(pfkm_dp_forward(B.dp, pkt, sizeof(pkt), &len, &r, false), PFKM_DP_XFORM);
 	CHECK_EQ(pkt[9], IPPROTO_ESP);
-	REQUIRE_EQ(gw_sa(&A, SADB_SATYPE_ESP, 0x2001, "10.0.0.2", "10.0.0.1", 9), 0);
+	REQUIRE_EQ(dp_host_sa(&A, &dp_gcm, 0x2001, "10.0.0.2", "10.0.0.1", IPSEC_MODE_TUNNEL,
+			      9, 0x01), 0);
 	CHECK_EQ(pfkm_dp_input_route(A.dp, pkt, &len, &r), -EPERM);
-	gw_close(&A);
-	gw_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 /*
@@ -355,16 +289,14 @@ TEST(dp_pmtu_tunnel_check)
 	struct pfkm_dp_route r;
 	struct pfkm_dp_stats st;
 	struct rt_t t;
-	struct gw A;
+	struct dp_host A;
 	size_t len;
 
-	REQUIRE_EQ(gw_open(&A), 0);
-	REQUIRE_EQ(gw_sa(&A, SADB_SATYPE_ESP, 0x1001, "10.0.0.1", "10.0.0.2", 0), 0);
-	REQUIRE_EQ(gw_sa(&A, SADB_SATYPE_ESP, 0x1006, "2001:db8::1", "2001:db8::2", 0), 0);
-	REQUIRE_EQ(gw_sp(&A, IPSEC_DIR_OUTBOUND, "10.1.0.0", "10.2.0.0", 24, IPPROTO_ESP,
-			 "10.0.0.1", "10.0.0.2", 0), 0);
-	REQUIRE_EQ(gw_sp(&A, IPSEC_DIR_OUTBOUND, "2001:db8:1::", "2001:db8:2::", 64, IPPROTO_ESP,
-			 "2001:db8::1", "2001:db8::2", 0), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_flow(&A, NULL, &dp_gcm, IPSEC_MODE_TUNNEL, 0x1001, "10.1.0.0/24",
+				"10.2.0.0/24", "10.0.0.1", "10.0.0.2"), 0);
+	REQUIRE_EQ(dp_host_flow(&A, NULL, &dp_gcm, IPSEC_MODE_TUNNEL, 0x1006, "2001:db8:1::/64",
+				"2001:db8:2::/64", "2001:db8::1", "2001:db8::2"), 0);
 	rt_make(&r, &t, 1200);
 	len = pkt4(pkt, "10.1.0.2", "10.2.0.2", 1200, true);
 	memcpy(orig, pkt, len);
@@ -404,5 +336,5 @@ TEST(dp_pmtu_tunnel_check)
 	pfkm_dp_stats_get(A.dp, &st);
 	CHECK_EQ(st.too_big, 4);
 	CHECK_EQ(st.out_xform, 3);
-	gw_close(&A);
+	dp_host_close(&A);
 }

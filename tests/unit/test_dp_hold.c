@@ -7,58 +7,12 @@
  * (frozen clock) and are counted; the per-pair and total bounds hold;
  * order is kept; flush hands everything back uncounted.
  */
-#include "test_core.h"
-#include "dp.h"
+#include "dp_host.h"
 
-struct hhost {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int hh_open(struct hhost *h)
+/* ESP AES-GCM-16 transport SA 10.0.0.1 -> dst. */
+static int hh_sa(struct dp_host *h, uint32_t spi, const char *dst)
 {
-	int ret = pfkm_net_create(&h->net);
-
-	if (ret)
-		return ret;
-	cap_open(h->net, &h->c);
-	return pfkm_dp_create(h->net, &h->dp);
-}
-
-static void hh_close(struct hhost *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
-}
-
-/* ESP AES-GCM-16 transport SA src -> dst. */
-static int hh_sa(struct hhost *h, uint32_t spi, const char *src, const char *dst)
-{
-	struct mb m;
-
-	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 1);
-	mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
-	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, 0x33);
-	mb_sa2(&m, IPSEC_MODE_TRANSPORT, 0);
-	return mb_send(&h->c, &m);
-}
-
-/* `out` policy 10.0.0.1/32 -> dst/24 requiring ESP transport. */
-static int hh_policy(struct hhost *h, const char *dst)
-{
-	struct sadb_x_policy *p;
-	struct mb m;
-
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, 24, IPSEC_ULPROTO_ANY, 0);
-	p = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	mb_ipsecreq(&m, p, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
-	return mb_send(&h->c, &m);
+	return dp_host_sa(h, &dp_gcm, spi, "10.0.0.1", dst, IPSEC_MODE_TRANSPORT, 0, 0x33);
 }
 
 /* A minimal IPv4 UDP packet src -> dst (checksum 0), tag in the payload. */
@@ -95,7 +49,7 @@ static void back_fn(void *arg, void *pkt, bool send)
 }
 
 /* Output refused for want of an SA, then held with handle tag. */
-static int out_and_hold(struct hhost *h, const char *dst, uint8_t tag, void *handle)
+static int out_and_hold(struct dp_host *h, const char *dst, uint8_t tag, void *handle)
 {
 	uint8_t pkt[256];
 	size_t len = udp_pkt(pkt, "10.0.0.1", dst, tag);
@@ -111,22 +65,24 @@ TEST(dp_hold_released_when_sa_added)
 	static int h1, h2;
 	struct pfkm_dp_stats st;
 	struct back b = { .n = 0 };
-	struct hhost H;
+	struct dp_host H;
 	uint8_t pkt[256];
 	size_t len;
 
-	REQUIRE_EQ(hh_open(&H), 0);
-	REQUIRE_EQ(hh_policy(&H, "10.0.0.0"), 0);
+	REQUIRE_EQ(dp_host_open(&H), 0);
+	REQUIRE_EQ(dp_host_policy(&H, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.0/24", IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0,
+				  NULL, NULL), 0);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 1, &h1), 0);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 2, &h2), 0);
 	/* no SA yet: nothing handed back, both still held */
 	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 2);
 	CHECK_EQ(b.n, 0);
 	/* an SA for another destination does not release them */
-	REQUIRE_EQ(hh_sa(&H, 0x3003, "10.0.0.1", "10.0.0.3"), 0);
+	REQUIRE_EQ(hh_sa(&H, 0x3003, "10.0.0.3"), 0);
 	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 2);
 	CHECK_EQ(b.n, 0);
-	REQUIRE_EQ(hh_sa(&H, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
+	REQUIRE_EQ(hh_sa(&H, 0x1001, "10.0.0.2"), 0);
 	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 0);
 	REQUIRE_EQ(b.n, 2);
 	CHECK(b.pkt[0] == &h1 && b.send[0]);	/* oldest first */
@@ -141,7 +97,7 @@ TEST(dp_hold_released_when_sa_added)
 	CHECK_EQ(st.hold_timeout, 0);
 	CHECK_EQ(st.no_sa, 2);
 	CHECK_EQ(st.out_xform, 1);
-	hh_close(&H);
+	dp_host_close(&H);
 }
 
 TEST(dp_hold_timeout_drops_and_counts)
@@ -149,11 +105,13 @@ TEST(dp_hold_timeout_drops_and_counts)
 	static int h1, h2, h3;
 	struct pfkm_dp_stats st;
 	struct back b = { .n = 0 };
-	struct hhost H;
+	struct dp_host H;
 
 	os_user_clock_set(1700000000, 1000000);
-	REQUIRE_EQ(hh_open(&H), 0);
-	REQUIRE_EQ(hh_policy(&H, "10.0.0.0"), 0);
+	REQUIRE_EQ(dp_host_open(&H), 0);
+	REQUIRE_EQ(dp_host_policy(&H, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.0/24", IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0,
+				  NULL, NULL), 0);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 1, &h1), 0);
 	os_user_clock_advance(1000);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 2, &h2), 0);
@@ -170,7 +128,7 @@ TEST(dp_hold_timeout_drops_and_counts)
 	REQUIRE_EQ(b.n, 2);
 	CHECK(b.pkt[1] == &h2 && !b.send[1]);
 	/* an SA that comes too late for h1 and h2 still releases h3 */
-	REQUIRE_EQ(hh_sa(&H, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
+	REQUIRE_EQ(hh_sa(&H, 0x1001, "10.0.0.2"), 0);
 	CHECK_EQ(pfkm_dp_hold_poll(H.dp, back_fn, &b), 0);
 	REQUIRE_EQ(b.n, 3);
 	CHECK(b.pkt[2] == &h3 && b.send[2]);
@@ -178,7 +136,7 @@ TEST(dp_hold_timeout_drops_and_counts)
 	CHECK_EQ(st.hold, 3);
 	CHECK_EQ(st.hold_timeout, 2);
 	CHECK_EQ(st.hold_sent, 1);
-	hh_close(&H);
+	dp_host_close(&H);
 	os_user_clock_release();
 }
 
@@ -188,13 +146,15 @@ TEST(dp_hold_bounded_and_flushed)
 	struct pfkm_dp_stats st;
 	struct back b = { .n = 0 };
 	char dst[32];
-	struct hhost H;
+	struct dp_host H;
 	unsigned int i, held = 0;
 	uint8_t pkt[256];
 	size_t len;
 
-	REQUIRE_EQ(hh_open(&H), 0);
-	REQUIRE_EQ(hh_policy(&H, "10.0.0.0"), 0);
+	REQUIRE_EQ(dp_host_open(&H), 0);
+	REQUIRE_EQ(dp_host_policy(&H, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.0/24", IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0,
+				  NULL, NULL), 0);
 	for (i = 0; i < PFKM_DP_HOLD_PER_FLOW; i++)
 		CHECK_EQ(out_and_hold(&H, "10.0.0.2", (uint8_t)i, &hs[held++]), 0);
 	/* per (source, destination) pair: the next one is not kept */
@@ -222,5 +182,5 @@ TEST(dp_hold_bounded_and_flushed)
 	CHECK_EQ(st.hold_sent, 0);
 	len = udp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
 	CHECK_EQ(pfkm_dp_output(H.dp, pkt, sizeof(pkt), &len), -EAGAIN);
-	hh_close(&H);
+	dp_host_close(&H);
 }

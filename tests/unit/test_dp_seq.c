@@ -9,63 +9,7 @@
  * with state DEAD, the SA is gone (GET -> ESRCH), and later packets find
  * no SA (ACQUIRE, -EAGAIN): nothing is ever sent with a wrapped number.
  */
-#include "test_core.h"
-#include "dp.h"
-
-struct sqhost {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int sq_open(struct sqhost *h)
-{
-	int ret = pfkm_net_create(&h->net);
-
-	if (ret)
-		return ret;
-	cap_open(h->net, &h->c);
-	return pfkm_dp_create(h->net, &h->dp);
-}
-
-static void sq_close(struct sqhost *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
-}
-
-static int sq_sa(struct sqhost *h, uint8_t satype, uint32_t spi, const char *src, const char *dst)
-{
-	struct mb m;
-
-	mb_hdr(&m, SADB_ADD, satype, 1);
-	if (satype == SADB_SATYPE_ESP)
-		mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
-	else
-		mb_sa(&m, spi, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NONE, 32);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
-	if (satype == SADB_SATYPE_ESP)
-		mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, 0x55);
-	else
-		mb_key(&m, SADB_EXT_KEY_AUTH, 256, 0x66);
-	mb_sa2(&m, IPSEC_MODE_TRANSPORT, 0);
-	return mb_send(&h->c, &m);
-}
-
-static int sq_sp(struct sqhost *h, uint8_t dir, const char *src, const char *dst, uint8_t proto)
-{
-	struct sadb_x_policy *p;
-	struct mb m;
-
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, IPSEC_ULPROTO_ANY, 0);
-	p = mb_policy(&m, IPSEC_POLICY_IPSEC, dir, 0, 0);
-	mb_ipsecreq(&m, p, proto, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
-	return mb_send(&h->c, &m);
-}
+#include "dp_host.h"
 
 /* IPv4 UDP packet src -> dst port 7 with 40 bytes of data; returns length. */
 static size_t sq_pkt(uint8_t *p, const char *src, const char *dst)
@@ -96,22 +40,21 @@ static uint32_t sq_seq(const uint8_t *p, uint8_t proto)
 
 static void seq_overflow(uint8_t satype)
 {
-	uint8_t proto = satype == SADB_SATYPE_ESP ? IPPROTO_ESP : IPPROTO_AH;
+	const struct dp_algs *a = dp_algs_of(satype);
+	uint8_t proto = dp_proto(satype);
 	struct sockaddr_in d = { .sin_family = AF_INET };
 	struct pfkm_dp_sa_stats ss;
 	struct pfkm_dp_stats st;
-	struct sqhost A, B;
+	struct dp_host A, B;
 	struct pfkm_exts x;
 	uint8_t pkt[512];
 	size_t len, i;
 	struct mb m;
 
-	REQUIRE_EQ(sq_open(&A), 0);
-	REQUIRE_EQ(sq_open(&B), 0);
-	REQUIRE_EQ(sq_sa(&A, satype, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
-	REQUIRE_EQ(sq_sa(&B, satype, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
-	REQUIRE_EQ(sq_sp(&A, IPSEC_DIR_OUTBOUND, "10.0.0.1", "10.0.0.2", proto), 0);
-	REQUIRE_EQ(sq_sp(&B, IPSEC_DIR_INBOUND, "10.0.0.1", "10.0.0.2", proto), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_flow(&A, &B, a, IPSEC_MODE_TRANSPORT, 0x1001, "10.0.0.1", "10.0.0.2",
+				NULL, NULL), 0);
 	mb_hdr(&m, SADB_REGISTER, satype, 3);
 	REQUIRE_EQ(mb_send(&A.c, &m), 0);
 	inet_pton(AF_INET, "10.0.0.2", &d.sin_addr);
@@ -180,8 +123,8 @@ static void seq_overflow(uint8_t satype)
 	CHECK_EQ(ss.packets, 2);
 	CHECK_EQ(ss.replay_drop, 0);
 	CHECK_EQ(ss.auth_fail, 0);
-	sq_close(&A);
-	sq_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 TEST(dp_seq_overflow_esp_expires_sa) { seq_overflow(SADB_SATYPE_ESP); }

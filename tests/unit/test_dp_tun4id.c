@@ -6,57 +6,17 @@
  * fragments of different packets sharing one ID would be reassembled
  * together at the peer. ESP and AH (whose ICV covers the ID) both.
  */
-#include "test_core.h"
-#include "dp.h"
+#include "dp_host.h"
 
-struct idhost {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int id_open(struct idhost *h, uint8_t satype)
+/* Gateway 192.0.2.1 tunnelling 10.1/16 -> 10.2/16 to 192.0.2.2 (SA 0x1001). */
+static int id_open(struct dp_host *h, uint8_t satype)
 {
-	struct sadb_x_policy *p;
-	struct mb m;
-	int ret = pfkm_net_create(&h->net);
+	int ret = dp_host_open(h);
 
 	if (ret)
 		return ret;
-	cap_open(h->net, &h->c);
-	ret = pfkm_dp_create(h->net, &h->dp);
-	if (ret)
-		return ret;
-	mb_hdr(&m, SADB_ADD, satype, 1);
-	if (satype == SADB_SATYPE_ESP) {
-		mb_sa(&m, 0x1001, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
-		mb_addr(&m, SADB_EXT_ADDRESS_SRC, "192.0.2.1", -1, 0, 0);
-		mb_addr(&m, SADB_EXT_ADDRESS_DST, "192.0.2.2", -1, 0, 0);
-		mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, 0x11);
-	} else {
-		mb_sa(&m, 0x1001, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NONE, 32);
-		mb_addr(&m, SADB_EXT_ADDRESS_SRC, "192.0.2.1", -1, 0, 0);
-		mb_addr(&m, SADB_EXT_ADDRESS_DST, "192.0.2.2", -1, 0, 0);
-		mb_key(&m, SADB_EXT_KEY_AUTH, 256, 0x22);
-	}
-	mb_sa2(&m, IPSEC_MODE_TUNNEL, 0);
-	ret = mb_send(&h->c, &m);
-	if (ret)
-		return ret;
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_ULPROTO_ANY, 0);
-	p = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	mb_ipsecreq(&m, p, satype == SADB_SATYPE_ESP ? IPPROTO_ESP : IPPROTO_AH,
-		    IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.1", "192.0.2.2");
-	return mb_send(&h->c, &m);
-}
-
-static void id_close(struct idhost *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
+	return dp_host_flow(h, NULL, dp_algs_of(satype), IPSEC_MODE_TUNNEL, 0x1001, "10.1.0.0/16",
+			    "10.2.0.0/16", "192.0.2.1", "192.0.2.2");
 }
 
 /* IPv4 UDP 10.1.0.1 -> 10.2.0.1, DF set, ID 0x4242 (checksum left 0:
@@ -83,7 +43,7 @@ static void distinct_ids(uint8_t satype)
 {
 	uint16_t id[4];
 	uint8_t pkt[512];
-	struct idhost H;
+	struct dp_host H;
 	unsigned int i, j;
 	size_t len;
 
@@ -99,7 +59,7 @@ static void distinct_ids(uint8_t satype)
 	for (i = 0; i < 4; i++)
 		for (j = i + 1; j < 4; j++)
 			CHECK(id[i] != id[j]);
-	id_close(&H);
+	dp_host_close(&H);
 }
 
 TEST(dp_tunnel4_outer_id_distinct_esp) { distinct_ids(SADB_SATYPE_ESP); }

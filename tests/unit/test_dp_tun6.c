@@ -7,65 +7,7 @@
  * bit and the inner packet sent without the tunnel are refused. Mixed
  * families (IPv4 in IPv6, IPv6 in IPv4) are tested in test_dp_fwd.c.
  */
-#include "test_core.h"
-#include "dp.h"
-
-struct t6host {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int t6_open(struct t6host *h)
-{
-	int ret = pfkm_net_create(&h->net);
-
-	if (ret)
-		return ret;
-	cap_open(h->net, &h->c);
-	return pfkm_dp_create(h->net, &h->dp);
-}
-
-static void t6_close(struct t6host *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
-}
-
-static int t6_sa(struct t6host *h, uint8_t satype, uint32_t spi, const char *src, const char *dst)
-{
-	struct mb m;
-
-	mb_hdr(&m, SADB_ADD, satype, 1);
-	if (satype == SADB_SATYPE_ESP) {
-		mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
-	} else {
-		mb_sa(&m, spi, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NONE, 32);
-	}
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
-	if (satype == SADB_SATYPE_ESP)
-		mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, 0x33);
-	else
-		mb_key(&m, SADB_EXT_KEY_AUTH, 256, 0x44);
-	mb_sa2(&m, IPSEC_MODE_TUNNEL, 0);
-	return mb_send(&h->c, &m);
-}
-
-static int t6_sp(struct t6host *h, uint8_t dir, const char *src, const char *dst, uint8_t proto,
-		 const char *ts, const char *td)
-{
-	struct sadb_x_policy *p;
-	struct mb m;
-
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, 48, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, 48, IPSEC_ULPROTO_ANY, 0);
-	p = mb_policy(&m, IPSEC_POLICY_IPSEC, dir, 0, 0);
-	mb_ipsecreq(&m, p, proto, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, ts, td);
-	return mb_send(&h->c, &m);
-}
+#include "dp_host.h"
 
 /* ICMPv6 echo src -> dst, 32 data bytes, traffic class 0xb8; returns 80. */
 static size_t t6_pkt(uint8_t *p, const char *src, const char *dst)
@@ -88,21 +30,18 @@ static size_t t6_pkt(uint8_t *p, const char *src, const char *dst)
 
 static void tun6(uint8_t satype)
 {
-	uint8_t proto = satype == SADB_SATYPE_AH ? IPPROTO_AH : IPPROTO_ESP;
+	const struct dp_algs *a = dp_algs_of(satype);
+	uint8_t proto = dp_proto(satype);
 	uint8_t orig[128], pkt[512], copy[512], gw[16];
 	struct sockaddr_in6 d = { .sin6_family = AF_INET6 };
 	struct pfkm_dp_sa_stats ss;
-	struct t6host A, B;
+	struct dp_host A, B;
 	size_t len, olen, clen;
 
-	REQUIRE_EQ(t6_open(&A), 0);
-	REQUIRE_EQ(t6_open(&B), 0);
-	REQUIRE_EQ(t6_sa(&A, satype, 0x1001, "2001:db8::1", "2001:db8::2"), 0);
-	REQUIRE_EQ(t6_sa(&B, satype, 0x1001, "2001:db8::1", "2001:db8::2"), 0);
-	REQUIRE_EQ(t6_sp(&A, IPSEC_DIR_OUTBOUND, "2001:db8:a::", "2001:db8:b::", proto,
-			 "2001:db8::1", "2001:db8::2"), 0);
-	REQUIRE_EQ(t6_sp(&B, IPSEC_DIR_INBOUND, "2001:db8:a::", "2001:db8:b::", proto,
-			 "2001:db8::1", "2001:db8::2"), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_flow(&A, &B, a, IPSEC_MODE_TUNNEL, 0x1001, "2001:db8:a::/48",
+				"2001:db8:b::/48", "2001:db8::1", "2001:db8::2"), 0);
 	olen = t6_pkt(orig, "2001:db8:a::1", "2001:db8:b::1");
 	memcpy(pkt, orig, olen);
 	len = olen;
@@ -142,8 +81,8 @@ static void tun6(uint8_t satype)
 	/* the inner packet without the tunnel: the in-policy refuses it */
 	len = t6_pkt(pkt, "2001:db8:a::1", "2001:db8:b::1");
 	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -EPERM);
-	t6_close(&A);
-	t6_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 TEST(dp_esp_gcm_tunnel_ipv6) { tun6(SADB_SATYPE_ESP); }

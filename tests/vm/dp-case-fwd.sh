@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # dp-case-fwd.sh: pfkeyv2.ko as a security gateway (issue 7), sourced by
-# dp.sh with its helpers in scope (A, B, KA, ok, bad, dpstat, dpsa, inpk,
-# KO, KI, GCM_K, GCM_X, IP). Two more namespaces behind the gateways:
+# dp.sh with its helpers in scope (A, B, KA, ok, bad, dpstat, sa_counted,
+# xstats, xfrm_counted, xfrm_states, KO, KI, GCM_K, GCM_X, IP). Two more
+# namespaces behind the gateways:
 #   c 10.1.0.2 2001:db8:1::2 -ca/ac- a =va/vb= b -bd/db- d 10.2.0.2 2001:db8:2::2
 # a (pfkeyv2, keysh) and b (Linux xfrm) forward; c <-> d goes through an
 # ESP AES-GCM-16 tunnel a <-> b: `out` + `fwd` policies on each side (a has
@@ -74,11 +75,7 @@ add $GB $GA $P 0x2002 -m tunnel -r 64 $kia;
 EOC
 	KA -f /tmp/a.conf || bad "$1-keysh-keys-a"
 	B $IP xfrm state flush; B $IP xfrm policy flush
-	# shellcheck disable=SC2086
-	{ B $IP xfrm state add src $GA dst $GB proto $P spi 0x1001 mode tunnel \
-		replay-window 64 $xf $xa &&
-	B $IP xfrm state add src $GB dst $GA proto $P spi 0x2002 mode tunnel \
-		replay-window 64 $xf $(echo "$xa" | sed "s/$KO/$KI/") &&
+	{ xfrm_states B "$GA" "$GB" "$P" tunnel 0x1001 0x2002 "$xa" "$xf" &&
 	B $IP xfrm policy add src $ND dst $NC dir out tmpl src $GB dst $GA proto $P mode tunnel &&
 	B $IP xfrm policy add src $NC dst $ND dir fwd tmpl src $GA dst $GB proto $P mode tunnel; } ||
 		bad "$1-xfrm-keys-b"
@@ -120,16 +117,10 @@ fwdcase() {
 	then ok "$name-veth-$P-only ($*)"
 	else bad "$name-veth-$P-only" "$*"; fi
 	# a: 0x1001 encapsulated c -> d, 0x2002 decapsulated d -> c
-	for spi in 0x00001001 0x00002002; do
-		n=$(dpsa $spi packets)
-		if [ "${n:-0}" -ge 6 ]; then ok "$name-pfkeyv2-$spi-$n"
-		else bad "$name-pfkeyv2-$spi" "packets=${n:-none}"; A cat /proc/net/pfkeyv2_dp; fi
-	done
-	B $IP -s xfrm state > /tmp/xs.b
-	n=$(inpk "$GA" "$GB")
-	if [ "${n:-0}" -ge 6 ]; then ok "$name-xfrm-b-decapsulated-$n"
-	else bad "$name-xfrm-b-decapsulated" "packets=${n:-none}"
-		B cat /proc/net/xfrm_stat 2>/dev/null | awk '$2 != 0 {print "dp: b xfrm_stat: " $0}'; fi
+	sa_counted "$name" 0x00001001 6
+	sa_counted "$name" 0x00002002 6
+	xstats
+	xfrm_counted "$name" "$GA" "$GB" 6
 }
 
 fwdcase fwd-esp-gcm16-tunnel-ipv4 4 4
@@ -163,11 +154,8 @@ fwdlocal() { # NAME INNER OUTER
 	if A ping -c 3 -W 3 "$HD" > /tmp/ping.ad 2>&1; then ok "$1-ping-a-to-d"
 	else bad "$1-ping-a-to-d" "$(tail -n 2 /tmp/ping.ad | tr '\n' ' ')"; fi
 	fwdtcp "$1-tcp-256KiB-a-to-d" "$HD" 262144 a
-	for spi in 0x00001001 0x00002002; do
-		n=$(dpsa $spi packets)
-		if [ "${n:-0}" -ge 3 ]; then ok "$1-pfkeyv2-$spi-$n"
-		else bad "$1-pfkeyv2-$spi" "packets=${n:-none}"; A cat /proc/net/pfkeyv2_dp; fi
-	done
+	sa_counted "$1" 0x00001001 3
+	sa_counted "$1" 0x00002002 3
 }
 fwdlocal local-esp-gcm16-tunnel-ipv4-in-ipv6 4 6
 fwdlocal local-esp-gcm16-tunnel-ipv6-in-ipv4 6 4

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # dp-case-matrix.sh: issue 7's algorithm matrix, sourced by dp.sh (its
-# helpers A, B, KA, dpsa, spipk, ok, bad and the keys KO, KI, EK, AK, AK384
-# in scope). Every row of the table below x {transport, tunnel} x {IPv4,
-# IPv6}: namespace a keyed by keysh (pfkeyv2.ko), b by `ip xfrm`, fresh SAs
+# helpers A, B, KA, dpsa, xstats, spipk, ok, bad and the keys KO, KI, EK,
+# AK, AK384 in scope; the veth's IPv6 addresses set up). Every row of the
+# table below x {transport, tunnel} x {IPv4, IPv6}: namespace a keyed by keysh (pfkeyv2.ko), b by `ip xfrm`, fresh SAs
 # 0x1001 (a->b) and 0x2002 (b->a) (AH+ESP bundle: ESP 0x1001/0x2002 inside
 # AH 0x1101/0x2102), require-policies both ways on both sides. One cell:
 #   ping 3 each way (both sides require IPsec: an answer means both
@@ -13,8 +13,8 @@
 #     SIGUSR1): no clear ICMP, ICMPv6 echo or TCP; at least a frame (or
 #     first fragment) of the SA's protocol per packet; bundle: every AH
 #     frame carries ESP, no bare ESP;
-#   a's counters (/proc/net/pfkeyv2_dp) and b's (`ip -s xfrm state`) on
-#     every SA of the cell moved by at least the packets sent through it;
+#   a's counters (dpsa) and b's (`ip -s xfrm state`) on every SA of the
+#     cell moved by at least the packets sent through it;
 #   PF_KEY CURRENT lifetimes of a's two SAs (keysh -D --json): at least the
 #     packets and TCP bytes sent through each.
 # Each cell prints one VMTEST line: dp-matrix-ALG-MODE-FAMILY.
@@ -58,14 +58,6 @@ ah-md5|ah|-A hmac-md5 $EK|auth-trunc hmac(md5) $EK 96|262144|0
 ah-xcbc|ah|-A aes-xcbc-mac $EK|auth-trunc xcbc(aes) $EK 96|262144|0
 ah-esp-bundle|bundle|$MX_CBC -A hmac-sha256 $AK|$MX_XCBC auth-trunc hmac(sha256) $AK 128|262144|0
 EOT
-
-# IPv6 on the veth (dp.sh sets it up; again here only if missing)
-A $IP -6 addr show dev va | grep -q 2001:db8::1/ ||
-	A $IP -6 addr add 2001:db8::1/64 dev va nodad
-B $IP -6 addr show dev vb | grep -q 2001:db8::2/ ||
-	B $IP -6 addr add 2001:db8::2/64 dev vb nodad
-A $IP -6 neigh replace 2001:db8::2 lladdr "$(B cat /sys/class/net/vb/address)" dev va nud permanent
-B $IP -6 neigh replace 2001:db8::1 lladdr "$(A cat /sys/class/net/va/address)" dev vb nud permanent
 
 # mx_snap: SIGUSR1 to the matrix's dpcap, wait for its line (the counts
 # since the previous one) and put it in $mx_counts.
@@ -175,13 +167,11 @@ mx_cell() {
 	esac
 	spis="0x00001001:$nab 0x00002002:$nba"
 	[ "$proto" = bundle ] && spis="$spis 0x00001101:$nab 0x00002102:$nba"
-	A cat /proc/net/pfkeyv2_dp > /tmp/mx.dp
-	B $IP -s xfrm state > /tmp/xs.b
+	xstats
 	det="$det a/b"
 	for x in $spis; do
 		spi=${x%%:*} min=${x#*:}
-		na=$(awk -v s="$spi" '$1 == "sa" && $5 == s { for (i = 6; i < NF; i += 2)
-			if ($i == "packets") print $(i + 1) }' /tmp/mx.dp)
+		na=$(dpsa "$spi" packets)
 		nb=$(spipk "$spi")
 		det="$det $spi ${na:-none}/${nb:-none}"
 		[ "${na:-0}" -ge "$min" ] || why="$why a's $spi counted ${na:-none} < $min;"
