@@ -9,61 +9,40 @@
  * took in, the same as the data path's per-SA counters; soft and hard byte
  * limits fire at the same points as before, refused packets or not.
  */
-#include "test_core.h"
-#include "dp.h"
+#include "dp_host.h"
 
 #define A_ADDR "10.0.0.1"
 #define B_ADDR "10.0.0.2"
-#define PKT_LEN 68u		/* sq_pkt: IPv4 + UDP + 40 bytes */
+#define PKT_LEN 68u		/* pkt_make: IPv4 + UDP + 40 bytes */
 
-/* One side: a core net, a PF_KEY socket on it, its data path. */
-struct acct {
-	struct pfkm_net *net;
-	struct cap c;
-	struct pfkm_dp *dp;
-};
-
-static int acct_open(struct acct *h)
+/* Transport SA spi A -> B (ESP AES-GCM-16 or AH HMAC-SHA256, dp_host.h's
+ * algorithms and keys) with soft/hard byte limits when not 0; the socket
+ * registered for satype (EXPIREs come to it), captures cleared. */
+static int sa_add(struct dp_host *h, uint8_t satype, uint32_t spi, uint64_t soft, uint64_t hard)
 {
-	int ret = pfkm_net_create(&h->net);
-
-	if (ret)
-		return ret;
-	cap_open(h->net, &h->c);
-	return pfkm_dp_create(h->net, &h->dp);
-}
-
-static void acct_close(struct acct *h)
-{
-	pfkm_dp_destroy(h->dp);
-	cap_close(&h->c);
-	pfkm_net_destroy(h->net);
-}
-
-/* ESP GCM-16 or AH SHA-256 transport SA A -> B; soft/hard byte limits
- * when not 0. Registers the socket for satype (EXPIREs come to it). */
-static int sa_add(struct acct *h, uint8_t satype, uint32_t spi, uint64_t soft, uint64_t hard)
-{
+	const struct dp_algs *a = dp_algs_of(satype);
 	struct mb m;
 	int ret;
 
-	mb_hdr(&m, SADB_ADD, satype, 1);
-	if (satype == SADB_SATYPE_ESP)
-		mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
-	else
-		mb_sa(&m, spi, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NONE, 32);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, A_ADDR, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, B_ADDR, -1, 0, 0);
-	if (satype == SADB_SATYPE_ESP)
-		mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, 0x55);
-	else
-		mb_key(&m, SADB_EXT_KEY_AUTH, 256, 0x66);
-	if (soft)
-		mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, soft, 0, 0);
-	if (hard)
-		mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, hard, 0, 0);
-	mb_sa2(&m, IPSEC_MODE_TRANSPORT, 0);
-	ret = mb_send(&h->c, &m);
+	if (!soft && !hard) {
+		ret = dp_host_sa(h, a, spi, A_ADDR, B_ADDR, IPSEC_MODE_TRANSPORT, 0, 0x55);
+	} else {
+		/* dp_host_sa with lifetimes */
+		mb_hdr(&m, SADB_ADD, a->satype, 1);
+		mb_sa(&m, spi, a->auth, a->enc, 32);
+		mb_addr(&m, SADB_EXT_ADDRESS_SRC, A_ADDR, -1, 0, 0);
+		mb_addr(&m, SADB_EXT_ADDRESS_DST, B_ADDR, -1, 0, 0);
+		if (a->abits)
+			mb_key(&m, SADB_EXT_KEY_AUTH, a->abits, 0x55);
+		if (a->ebits)
+			mb_key(&m, SADB_EXT_KEY_ENCRYPT, a->ebits, 0x56);
+		if (soft)
+			mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, soft, 0, 0);
+		if (hard)
+			mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, hard, 0, 0);
+		mb_sa2(&m, IPSEC_MODE_TRANSPORT, 0);
+		ret = mb_send(&h->c, &m);
+	}
 	if (ret)
 		return ret;
 	mb_hdr(&m, SADB_REGISTER, satype, 2);
@@ -72,21 +51,29 @@ static int sa_add(struct acct *h, uint8_t satype, uint32_t spi, uint64_t soft, u
 	return ret;
 }
 
-/* A -> B policy in dir: ESP, or ESP inside AH when bundle. */
-static int sp_add(struct acct *h, uint8_t dir, bool bundle)
+/* A -> B policy in dir requiring ESP, or (bundle) ESP inside AH; captures
+ * cleared. */
+static int sp_add(struct dp_host *h, uint8_t dir, bool bundle)
 {
 	struct sadb_x_policy *p;
 	struct mb m;
+	int ret;
 
+	if (!bundle) {
+		ret = dp_host_policy(h, dir, IPSEC_POLICY_IPSEC, A_ADDR, B_ADDR, IPPROTO_ESP,
+				     IPSEC_MODE_TRANSPORT, 0, NULL, NULL);
+		cap_clear(&h->c);
+		return ret;
+	}
 	mb_hdr(&m, SADB_X_SPDADD, 0, 3);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, A_ADDR, -1, IPSEC_ULPROTO_ANY, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, B_ADDR, -1, IPSEC_ULPROTO_ANY, 0);
+	dp_sel(&m, SADB_EXT_ADDRESS_SRC, A_ADDR);
+	dp_sel(&m, SADB_EXT_ADDRESS_DST, B_ADDR);
 	p = mb_policy(&m, IPSEC_POLICY_IPSEC, dir, 0, 0);
 	mb_ipsecreq(&m, p, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
-	if (bundle)
-		mb_ipsecreq(&m, p, IPPROTO_AH, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
-			    NULL, NULL);
-	return mb_send(&h->c, &m);
+	mb_ipsecreq(&m, p, IPPROTO_AH, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	ret = mb_send(&h->c, &m);
+	cap_clear(&h->c);
+	return ret;
 }
 
 /* IPv4 UDP A -> B, 40 bytes of data, DF when df; PKT_LEN bytes. */
@@ -118,7 +105,7 @@ static uint32_t rt_mtu(void *arg, unsigned int family, const uint8_t *saddr,
 }
 
 /* Send one packet A -> B over a route of mtu bytes. */
-static int send_one(struct acct *h, uint32_t mtu, bool df, uint8_t *pkt, size_t *len)
+static int send_one(struct dp_host *h, uint32_t mtu, bool df, uint8_t *pkt, size_t *len)
 {
 	struct pfkm_dp_route rt = { .mtu = rt_mtu, .arg = &mtu };
 
@@ -127,7 +114,7 @@ static int send_one(struct acct *h, uint32_t mtu, bool df, uint8_t *pkt, size_t 
 }
 
 /* CURRENT of SA spi (A -> B) by SADB_GET: allocations (= packets), bytes. */
-static int cur_get(struct acct *h, uint8_t satype, uint32_t spi, uint64_t *pk, uint64_t *bytes)
+static int cur_get(struct dp_host *h, uint8_t satype, uint32_t spi, uint64_t *pk, uint64_t *bytes)
 {
 	const struct sadb_lifetime *l;
 	struct pfkm_exts x;
@@ -157,7 +144,7 @@ static int cur_get(struct acct *h, uint8_t satype, uint32_t spi, uint64_t *pk, u
 }
 
 /* The data path's counters of SA spi (proto) towards B. */
-static int st_get(struct acct *h, uint8_t proto, uint32_t spi, struct pfkm_dp_sa_stats *st)
+static int st_get(struct dp_host *h, uint8_t proto, uint32_t spi, struct pfkm_dp_sa_stats *st)
 {
 	struct sockaddr_in d = { .sin_family = AF_INET };
 
@@ -167,7 +154,7 @@ static int st_get(struct acct *h, uint8_t proto, uint32_t spi, struct pfkm_dp_sa
 
 /* The i-th captured message is an EXPIRE (hard or soft) of spi: its
  * CURRENT allocations and bytes. */
-static int expire_cur(struct acct *h, size_t i, bool hard, uint32_t spi, uint64_t *pk,
+static int expire_cur(struct dp_host *h, size_t i, bool hard, uint32_t spi, uint64_t *pk,
 		      uint64_t *bytes)
 {
 	const struct sadb_lifetime *l;
@@ -198,13 +185,13 @@ TEST(dp_acct_mtu_refused_not_counted)
 {
 	struct pfkm_dp_sa_stats ss;
 	struct pfkm_dp_stats st;
-	struct acct A, B;
+	struct dp_host A, B;
 	uint64_t pk = 99, by = 99;
 	uint8_t pkt[2048];
 	size_t len;
 
-	REQUIRE_EQ(acct_open(&A), 0);
-	REQUIRE_EQ(acct_open(&B), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
 	REQUIRE_EQ(sa_add(&A, SADB_SATYPE_ESP, 0x2001, 0, 0), 0);
 	REQUIRE_EQ(sa_add(&B, SADB_SATYPE_ESP, 0x2001, 0, 0), 0);
 	REQUIRE_EQ(sp_add(&A, IPSEC_DIR_OUTBOUND, false), 0);
@@ -253,8 +240,8 @@ TEST(dp_acct_mtu_refused_not_counted)
 	REQUIRE_EQ(st_get(&A, IPPROTO_ESP, 0x2001, &ss), 0);
 	CHECK_EQ(ss.packets, 2);
 	CHECK_EQ(ss.bytes, 2 * PKT_LEN);
-	acct_close(&A);
-	acct_close(&B);
+	dp_host_close(&A);
+	dp_host_close(&B);
 }
 
 /*
@@ -264,12 +251,12 @@ TEST(dp_acct_mtu_refused_not_counted)
 TEST(dp_acct_seq_overflow_not_counted)
 {
 	struct sockaddr_in d = { .sin_family = AF_INET };
-	struct acct A;
+	struct dp_host A;
 	uint64_t pk = 99, by = 99;
 	uint8_t pkt[2048];
 	size_t len;
 
-	REQUIRE_EQ(acct_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
 	REQUIRE_EQ(sa_add(&A, SADB_SATYPE_ESP, 0x2002, 0, 0), 0);
 	REQUIRE_EQ(sp_add(&A, IPSEC_DIR_OUTBOUND, false), 0);
 	inet_pton(AF_INET, B_ADDR, &d.sin_addr);
@@ -285,7 +272,7 @@ TEST(dp_acct_seq_overflow_not_counted)
 	REQUIRE_EQ(expire_cur(&A, 0, true, 0x2002, &pk, &by), 0);
 	CHECK_EQ(pk, 1);
 	CHECK_EQ(by, PKT_LEN);
-	acct_close(&A);
+	dp_host_close(&A);
 }
 
 /*
@@ -299,11 +286,11 @@ TEST(dp_acct_bundle_counts_each_sa_that_ran)
 	struct sockaddr_in d = { .sin_family = AF_INET };
 	struct pfkm_dp_sa_stats se, sh;
 	uint64_t pk = 99, by = 99, esp_len;
-	struct acct A;
+	struct dp_host A;
 	uint8_t pkt[2048];
 	size_t len;
 
-	REQUIRE_EQ(acct_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
 	REQUIRE_EQ(sa_add(&A, SADB_SATYPE_ESP, 0x2003, 0, 0), 0);
 	REQUIRE_EQ(sa_add(&A, SADB_SATYPE_AH, 0x2103, 0, 0), 0);
 	REQUIRE_EQ(sp_add(&A, IPSEC_DIR_OUTBOUND, true), 0);
@@ -340,7 +327,7 @@ TEST(dp_acct_bundle_counts_each_sa_that_ran)
 	REQUIRE_EQ(st_get(&A, IPPROTO_ESP, 0x2003, &se), 0);
 	CHECK_EQ(se.packets, 2);
 	CHECK_EQ(se.bytes, 2 * PKT_LEN);
-	acct_close(&A);
+	dp_host_close(&A);
 }
 
 /*
@@ -353,14 +340,13 @@ TEST(dp_acct_bundle_counts_each_sa_that_ran)
 TEST(dp_acct_soft_hard_thresholds_unchanged)
 {
 	uint64_t pk = 99, by = 99;
-	struct acct A;
+	struct dp_host A;
 	uint8_t pkt[2048];
 	size_t len;
 
-	REQUIRE_EQ(acct_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&A), 0);
 	REQUIRE_EQ(sa_add(&A, SADB_SATYPE_ESP, 0x2004, 150, 250), 0);
 	REQUIRE_EQ(sp_add(&A, IPSEC_DIR_OUTBOUND, false), 0);
-	cap_clear(&A.c);
 
 	REQUIRE_EQ(send_one(&A, 1500, true, pkt, &len), PFKM_DP_XFORM);
 	for (int i = 0; i < 3; i++)
@@ -380,5 +366,5 @@ TEST(dp_acct_soft_hard_thresholds_unchanged)
 	REQUIRE_EQ(expire_cur(&A, 0, true, 0x2004, &pk, &by), 0);
 	CHECK_EQ(pk, 4);
 	CHECK_EQ(by, 4 * PKT_LEN);
-	acct_close(&A);
+	dp_host_close(&A);
 }
