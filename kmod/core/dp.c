@@ -19,13 +19,18 @@
 #define MAX_DEPTH 4		/* nested decapsulations per packet */
 #define NH_IPV6 41		/* IPv6 in IP (tunnel mode) */
 
+/*
+ * An SA's data-path state. Lifetime: created on the SA's first use
+ * (dp_sa_get), the SA and the entry point at each other (sa->dp, d->sa)
+ * until the SA is freed (pfkm_dp_sa_forget: d->sa = NULL, the entry stays
+ * for its counters) or the entry is dropped (dp_sa_drop: sa->dp = NULL);
+ * pfkm_dp_gc frees entries whose SA is gone or no longer MATURE. All of it
+ * under net->lock. No lookup by (daddr, SPI) or add time: an SA freed and
+ * another allocated at its address in the same millisecond, or an SA whose
+ * addresses MIGRATE changed, cannot be mistaken.
+ */
 struct dp_sa {
-	struct pfkm_sa *sa;		/* identity only: validated before use */
-	uint32_t spi;
-	uint8_t proto;
-	uint64_t add_ms;
-	unsigned int family;		/* copies for pfkm_dp_sa_each */
-	struct pfkm_addr daddr;
+	struct pfkm_sa *sa;		/* NULL: the SA was freed */
 	bool ready;
 	struct pfkm_esp esp;
 	struct pfkm_ah ah;
@@ -178,31 +183,13 @@ static void dp_sa_free(struct dp_sa *d)
 	os_free_secret(d, sizeof(*d));
 }
 
-static bool dp_sa_valid(const struct dp_sa *d, const struct pfkm_sa *sa)
-{
-	return d->sa == sa && d->spi == sa->spi && d->proto == sa->proto && d->add_ms == sa->add_ms;
-}
-
-/*
- * The SA's entry still in the SADB, found by its exact key: d->sa's memory
- * is read only when the SADB holds that very pointer (the SA may have been
- * freed, and another allocated at its address).
- */
-static struct pfkm_sa *dp_sa_owner(struct pfkm_net *net, const struct dp_sa *d)
-{
-	struct pfkm_sa *sa = pfkm_sadb_lookup(&net->sadb, d->family, &d->daddr, d->spi, d->proto);
-
-	return sa && sa == d->sa && sa->add_ms == d->add_ms ? sa : NULL;
-}
-
 /* Free tab[i] (swapping the last entry in) and clear its SA's pointer. */
 static void dp_sa_drop(struct pfkm_dp *dp, size_t i)
 {
 	struct dp_sa *d = dp->tab[i];
-	struct pfkm_sa *sa = dp_sa_owner(dp->net, d);
 
-	if (sa && sa->dp == d)
-		sa->dp = NULL;
+	if (d->sa)
+		d->sa->dp = NULL;
 	dp_sa_free(d);
 	dp->tab[i] = dp->tab[--dp->n];
 }
@@ -214,11 +201,9 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	struct dp_sa *d = sa->dp;
 	int ret;
 
-	if (d && dp_sa_valid(d, sa))
+	os_assert_held(&dp->net->lock);
+	if (d)
 		return d;
-	/* sa->dp is cleared whenever its entry goes; an entry that no longer
-	 * matches (SPI or add time changed) is left to pfkm_dp_gc */
-	sa->dp = NULL;
 	if (dp->n == dp->cap) {
 		size_t cap = dp->cap ? dp->cap * 2 : 16;
 		struct dp_sa **t = os_zalloc(cap * sizeof(*t));
@@ -235,11 +220,6 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	if (!d)
 		return NULL;
 	d->sa = sa;
-	d->spi = sa->spi;
-	d->proto = sa->proto;
-	d->add_ms = sa->add_ms;
-	d->family = sa->family;
-	d->daddr = sa->daddr;
 	os_random(&d->ip_id, sizeof(d->ip_id));
 	if (sa->proto == IPPROTO_ESP)
 		ret = pfkm_esp_init(&d->esp, os_ntohl(sa->spi), false, sa->enc, sa->enc_key,
@@ -288,12 +268,20 @@ void pfkm_dp_destroy(struct pfkm_dp *dp)
 	os_free(dp);
 }
 
-/* Is d's SA still in the SADB and usable? */
-static bool dp_sa_live(struct pfkm_net *net, const struct dp_sa *d)
+/* Is d's SA still there and usable? */
+static bool dp_sa_live(const struct dp_sa *d)
 {
-	struct pfkm_sa *sa = dp_sa_owner(net, d);
+	return d->sa && d->sa->state == PFKM_SA_MATURE;
+}
 
-	return sa && sa->state == PFKM_SA_MATURE;
+void pfkm_dp_sa_forget(struct pfkm_sa *sa)
+{
+	struct dp_sa *d = sa->dp;
+
+	if (d) {
+		d->sa = NULL;
+		sa->dp = NULL;
+	}
 }
 
 void pfkm_dp_gc(struct pfkm_dp *dp)
@@ -303,7 +291,7 @@ void pfkm_dp_gc(struct pfkm_dp *dp)
 
 	os_mutex_lock(&net->lock);
 	while (i < dp->n) {
-		if (dp_sa_live(net, dp->tab[i]))
+		if (dp_sa_live(dp->tab[i]))
 			i++;
 		else
 			dp_sa_drop(dp, i);
@@ -347,18 +335,78 @@ static struct pfkm_sa *tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
 	return best;
 }
 
+#define ECN_MASK 3
+#define ECN_ECT0 2
+#define ECN_CE 3
+
+/* The TOS / traffic class octet of an IPv4 or IPv6 header. */
+static uint8_t ip_tos(const uint8_t *h)
+{
+	return h[0] >> 4 == 6 ? (uint8_t)((h[0] & 15) << 4 | h[1] >> 4) : h[1];
+}
+
+/* Set it; an IPv4 header's checksum is made again. */
+static void ip_tos_set(uint8_t *h, uint8_t tos)
+{
+	uint16_t c;
+
+	if (h[0] >> 4 == 6) {
+		h[0] = (uint8_t)(0x60 | tos >> 4);
+		h[1] = (uint8_t)((h[1] & 15) | (tos & 15) << 4);
+		return;
+	}
+	h[1] = tos;
+	h[10] = h[11] = 0;
+	c = ip4_csum(h, (size_t)(h[0] & 15) * 4);
+	h[10] = (uint8_t)(c >> 8);
+	h[11] = (uint8_t)c;
+}
+
+/*
+ * Leaving a tunnel (the outer header's TOS was otos, the inner packet is at
+ * in): as xfrm's tunnel input, an outer CE (congestion met on the way)
+ * marks an ECN-capable inner packet CE (RFC 6040) unless the SA has
+ * SADB_SAFLAGS_NOECN, and SADB_SAFLAGS_DECAP_DSCP copies the outer DSCP
+ * into the inner header.
+ */
+static void tun_decap_tos(const struct pfkm_sa *sa, uint8_t otos, uint8_t *in, size_t len)
+{
+	uint8_t tos, t;
+
+	/* a malformed inner header is left to the checks that follow */
+	if (len < IP4_HDR || (in[0] >> 4 == 6 ? len < IP6_HDR :
+			      (in[0] & 15) < 5 || (size_t)(in[0] & 15) * 4 > len))
+		return;
+	tos = t = ip_tos(in);
+
+	if (sa->flags & SADB_SAFLAGS_DECAP_DSCP)
+		t = (uint8_t)((otos & ~ECN_MASK) | (t & ECN_MASK));
+	if (!(sa->flags & SADB_SAFLAGS_NOECN) && (otos & ECN_MASK) == ECN_CE && (t & ECN_MASK))
+		t |= ECN_CE;
+	if (t != tos)
+		ip_tos_set(in, t);
+}
+
 /* Outer header of a tunnel SA at buf[0 .. oh) in front of the inner packet
  * at buf + in (either family: IPv4 in IPv6 and IPv6 in IPv4 too):
- * addresses from the SA, TOS / traffic class copied from the inner header
- * (RFC 4301 5.1.2), IPv4 DF copied from an IPv4 inner header and set over
- * an IPv6 one (IPv6 is never fragmented on the way: xfrm6_extract_header
- * does the same), TTL / hop limit 64. Lengths and protocol are set later
- * (ip_fix). */
+ * addresses from the SA; TOS / traffic class copied from the inner header
+ * (RFC 4301 5.1.2), its ECN field as xfrm does (INET_ECN_encapsulate: an
+ * inner CE becomes ECT(0), so the peer's decapsulation cannot mistake it
+ * for congestion on the tunnel's path; cleared with SADB_SAFLAGS_NOECN);
+ * IPv4 DF copied from an IPv4 inner header and set over an IPv6 one (IPv6
+ * is never fragmented on the way: xfrm6_extract_header does the same),
+ * clear with SADB_SAFLAGS_NOPMTUDISC; TTL / hop limit 64. Lengths and
+ * protocol are set later (ip_fix). */
 static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
 {
 	const uint8_t *i = buf + in;
 	bool inner6 = i[0] >> 4 == 6;
-	uint8_t tos = inner6 ? (uint8_t)((i[0] & 15) << 4 | i[1] >> 4) : i[1];
+	uint8_t tos = ip_tos(i);
+
+	if ((tos & ECN_MASK) == ECN_CE)
+		tos = (uint8_t)((tos & ~ECN_MASK) | ECN_ECT0);
+	if (sa->flags & SADB_SAFLAGS_NOECN)
+		tos &= (uint8_t)~ECN_MASK;
 
 	if (sa->family == AF_INET6) {
 		buf[0] = (uint8_t)(0x60 | tos >> 4);
@@ -372,7 +420,7 @@ static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
 	buf[0] = 0x45;
 	buf[1] = tos;
 	buf[4] = buf[5] = 0;
-	buf[6] = inner6 ? 0x40 : i[6] & 0x40;
+	buf[6] = sa->flags & SADB_SAFLAGS_NOPMTUDISC ? 0 : inner6 ? 0x40 : i[6] & 0x40;
 	buf[7] = 0;
 	buf[8] = 64;
 	memcpy(buf + 12, sa->saddr.b, 4);
@@ -608,8 +656,8 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 			/* sequence numbers exhausted: no wrap without ESN (RFC
 			 * 4303 3.3.3, RFC 4302 3.3.2); a manually keyed SA is
 			 * done. Hard EXPIRE and removal through the core, under
-			 * net->lock as every SA death; the SA is freed, d stays
-			 * in the table (its counters) until pfkm_dp_gc. */
+			 * net->lock as every SA death; the SA is freed (d forgets
+			 * it), d stays in the table until pfkm_dp_gc. */
 			if (r == -EOVERFLOW) {
 				dp->st.seq_overflow++;
 				pfkm_expire_sa_hard(net, sas[i]);
@@ -654,7 +702,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 	struct pfkm_net *net = dp->net;
 	bool v6 = buf[0] >> 4 == 6;
 	size_t ihl = v6 ? IP6_HDR : (size_t)(buf[0] & 15) * 4;
-	uint8_t proto = ip_proto(buf);
+	uint8_t proto = ip_proto(buf), otos = ip_tos(buf);	/* AH zeroes the TOS */
 	struct pfkm_addr dst;
 	struct pfkm_sa *sa;
 	struct dp_sa *d;
@@ -694,6 +742,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 		if (nh == IPPROTO_IPIP || nh == NH_IPV6) {
 			memmove(buf, buf + ihl + rx.payload_off, rx.payload_len);
 			*len = rx.payload_len;
+			tun_decap_tos(sa, otos, buf, *len);
 		} else {
 			memmove(buf + ihl, buf + ihl + rx.payload_off, rx.payload_len);
 			*len = ihl + rx.payload_len;
@@ -709,6 +758,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 		if (rx.next_hdr == IPPROTO_IPIP || rx.next_hdr == NH_IPV6) {
 			memmove(buf, buf + ihl, *len - ihl);
 			*len -= ihl;
+			tun_decap_tos(sa, otos, buf, *len);
 		}
 	}
 	/* lifetimes checked and the packet counted once decapsulated; a
@@ -890,7 +940,7 @@ int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t sp
 		return -EINVAL;
 	os_mutex_lock(&dp->net->lock);
 	sa = pfkm_sadb_lookup(&dp->net->sadb, fam, &a, spi_be, proto);
-	if (sa && sa->dp && dp_sa_valid(sa->dp, sa)) {
+	if (sa && sa->dp) {
 		*st = ((struct dp_sa *)sa->dp)->st;
 		ret = 0;
 	}
@@ -934,13 +984,13 @@ void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm
 	for (i = 0; i < dp->n; i++) {
 		const struct dp_sa *d = dp->tab[i];
 
-		if (!dp_sa_live(dp->net, d))
+		if (!dp_sa_live(d))
 			continue;
 		memset(&info, 0, sizeof(info));
-		info.family = d->family;
-		memcpy(info.daddr, d->daddr.b, d->family == AF_INET ? 4 : 16);
-		info.spi_be = d->spi;
-		info.proto = d->proto;
+		info.family = d->sa->family;
+		memcpy(info.daddr, d->sa->daddr.b, d->sa->family == AF_INET ? 4 : 16);
+		info.spi_be = d->sa->spi;
+		info.proto = d->sa->proto;
 		info.st = d->st;
 		fn(arg, &info);
 	}

@@ -23,6 +23,7 @@
 #include "pfkey.h"
 
 struct pfkm_dp;
+struct pfkm_sa;
 
 /* Per-SA counters (also what pfkm_dp_sa_stats reports). packets/bytes:
  * those that went through the SA (outbound: bytes before its
@@ -59,6 +60,9 @@ int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out);
 void pfkm_dp_destroy(struct pfkm_dp *dp);
 /* Drop side-table entries whose SA is gone from the SADB. */
 void pfkm_dp_gc(struct pfkm_dp *dp);
+/* The SA is being freed (net->lock held, pfkm_sadb_sa_free): its data-path
+ * state, if any, no longer refers to it (freed by the next pfkm_dp_gc). */
+void pfkm_dp_sa_forget(struct pfkm_sa *sa);
 /* True when the net has any policy (hooks may skip work otherwise). */
 bool pfkm_dp_active(struct pfkm_dp *dp);
 

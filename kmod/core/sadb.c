@@ -4,6 +4,7 @@
  * Callers hold the net mutex; nothing here sends messages.
  */
 #include "sadb.h"
+#include "dp.h"
 
 #define HASH_MIN 64u
 #define HASH_MAX (1u << 26)
@@ -407,6 +408,7 @@ void pfkm_sadb_sa_free(struct pfkm_sa *sa)
 {
 	if (!sa)
 		return;
+	pfkm_dp_sa_forget(sa);
 	keys_free(sa);
 	os_free_secret(sa, sizeof(*sa));
 }

@@ -76,26 +76,35 @@ static inline uint8_t dp_proto(uint8_t satype)
 }
 
 /*
- * SADB_ADD of SA spi src -> dst with algorithms a, replay window 32, in mode
- * (IPSEC_MODE_*) with reqid. The authentication key's bytes are all fill,
- * the encryption key's all fill + 1: both ends of an SA must be given the
- * same fill. 0 or -errno from the send.
+ * Build in m an SADB_ADD of SA spi src -> dst with algorithms a, replay
+ * window 32, in mode (IPSEC_MODE_*) with reqid. The authentication key's
+ * bytes are all fill, the encryption key's all fill + 1: both ends of an
+ * SA must be given the same fill. More extensions (mb_lifetime, ...) may
+ * be put before mb_send.
  */
+static inline void dp_sa_msg(struct mb *m, const struct dp_algs *a, uint32_t spi,
+			     const char *src, const char *dst, uint8_t mode, uint32_t reqid,
+			     uint8_t fill)
+{
+	mb_hdr(m, SADB_ADD, a->satype, 1);
+	mb_sa(m, spi, a->auth, a->enc, 32);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
+	if (a->abits)
+		mb_key(m, SADB_EXT_KEY_AUTH, a->abits, fill);
+	if (a->ebits)
+		mb_key(m, SADB_EXT_KEY_ENCRYPT, a->ebits, (uint8_t)(fill + 1));
+	mb_sa2(m, mode, reqid);
+}
+
+/* dp_sa_msg sent on h's socket: 0 or -errno. */
 static inline int dp_host_sa(struct dp_host *h, const struct dp_algs *a, uint32_t spi,
 			     const char *src, const char *dst, uint8_t mode, uint32_t reqid,
 			     uint8_t fill)
 {
 	struct mb m;
 
-	mb_hdr(&m, SADB_ADD, a->satype, 1);
-	mb_sa(&m, spi, a->auth, a->enc, 32);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
-	if (a->abits)
-		mb_key(&m, SADB_EXT_KEY_AUTH, a->abits, fill);
-	if (a->ebits)
-		mb_key(&m, SADB_EXT_KEY_ENCRYPT, a->ebits, (uint8_t)(fill + 1));
-	mb_sa2(&m, mode, reqid);
+	dp_sa_msg(&m, a, spi, src, dst, mode, reqid, fill);
 	return mb_send(&h->c, &m);
 }
 
@@ -114,26 +123,39 @@ static inline void dp_sel(struct mb *m, uint16_t type, const char *sel)
 }
 
 /*
- * SADB_X_SPDADD of a policy dir (IPSEC_DIR_*) for src -> dst (selectors as
- * dp_sel takes them) of type (IPSEC_POLICY_*). Type IPSEC gets one request:
- * proto (IPPROTO_ESP/AH) in mode, between tunnel endpoints ts -> td (NULL
- * in transport mode), level unique with reqid when reqid is not 0, else
- * require; the other types ignore those. 0 or -errno from the send.
+ * Build in m an SADB_X_SPDADD of a policy dir (IPSEC_DIR_*) for src -> dst
+ * (selectors as dp_sel takes them) of type (IPSEC_POLICY_*). Type IPSEC
+ * gets one request: proto (IPPROTO_ESP/AH) in mode, between tunnel
+ * endpoints ts -> td (NULL in transport mode), level unique with reqid when
+ * reqid is not 0, else require; the other types ignore those. Returns the
+ * policy extension, the last one put: mb_ipsecreq may add requests (a
+ * bundle) before mb_send.
  */
+static inline struct sadb_x_policy *dp_policy_msg(struct mb *m, uint8_t dir, uint16_t type,
+						  const char *src, const char *dst, uint8_t proto,
+						  uint8_t mode, uint32_t reqid, const char *ts,
+						  const char *td)
+{
+	struct sadb_x_policy *p;
+
+	mb_hdr(m, SADB_X_SPDADD, 0, 2);
+	dp_sel(m, SADB_EXT_ADDRESS_SRC, src);
+	dp_sel(m, SADB_EXT_ADDRESS_DST, dst);
+	p = mb_policy(m, type, dir, 0, 0);
+	if (type == IPSEC_POLICY_IPSEC)
+		mb_ipsecreq(m, p, proto, mode, reqid ? IPSEC_LEVEL_UNIQUE : IPSEC_LEVEL_REQUIRE,
+			    reqid, ts, td);
+	return p;
+}
+
+/* dp_policy_msg sent on h's socket: 0 or -errno. */
 static inline int dp_host_policy(struct dp_host *h, uint8_t dir, uint16_t type, const char *src,
 				 const char *dst, uint8_t proto, uint8_t mode, uint32_t reqid,
 				 const char *ts, const char *td)
 {
-	struct sadb_x_policy *p;
 	struct mb m;
 
-	mb_hdr(&m, SADB_X_SPDADD, 0, 2);
-	dp_sel(&m, SADB_EXT_ADDRESS_SRC, src);
-	dp_sel(&m, SADB_EXT_ADDRESS_DST, dst);
-	p = mb_policy(&m, type, dir, 0, 0);
-	if (type == IPSEC_POLICY_IPSEC)
-		mb_ipsecreq(&m, p, proto, mode, reqid ? IPSEC_LEVEL_UNIQUE : IPSEC_LEVEL_REQUIRE,
-			    reqid, ts, td);
+	dp_policy_msg(&m, dir, type, src, dst, proto, mode, reqid, ts, td);
 	return mb_send(&h->c, &m);
 }
 

@@ -257,6 +257,21 @@ static inline void mb_ipsecreq(struct mb *m, struct sadb_x_policy *p, uint8_t pr
 	p->sadb_x_policy_len += sz / 8;
 }
 
+/* SADB_X_MIGRATE of the outbound policy 10.1.0.0/16 -> 10.2.0.0/16 (any
+ * protocol) and its ESP tunnel SAs of reqid from o1 -> o2 to n1 -> n2. */
+static inline void mb_migrate(struct mb *m, const char *o1, const char *o2, const char *n1,
+			      const char *n2, uint32_t reqid)
+{
+	struct sadb_x_policy *p;
+
+	mb_hdr(m, SADB_X_MIGRATE, 0, 9);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, 255, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, 255, 0);
+	p = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(m, p, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, reqid, o1, o2);
+	mb_ipsecreq(m, p, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, reqid, n1, n2);
+}
+
 static inline int mb_send(struct cap *c, struct mb *m)
 {
 	m->h.sadb_msg_len = m->len / 8;

@@ -141,19 +141,6 @@ TEST(core_cve_zero_padding_everywhere)
 	pfkm_net_destroy(net);
 }
 
-static void migrate_msg(struct mb *m, const char *o1, const char *o2, const char *n1,
-			const char *n2, uint32_t reqid)
-{
-	struct sadb_x_policy *p;
-
-	mb_hdr(m, SADB_X_MIGRATE, 0, 9);
-	mb_addr(m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, 255, 0);
-	mb_addr(m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, 255, 0);
-	p = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	mb_ipsecreq(m, p, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, reqid, o1, o2);
-	mb_ipsecreq(m, p, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, reqid, n1, n2);
-}
-
 TEST(core_migrate_moves_sas_and_policy)
 {
 	struct pfkm_net *net;
@@ -183,7 +170,7 @@ TEST(core_migrate_moves_sas_and_policy)
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	cap_clear(&a);
 	cap_clear(&b);
-	migrate_msg(&m, "192.168.0.1", "192.168.0.2", "192.168.9.1", "192.168.9.2", 100);
+	mb_migrate(&m, "192.168.0.1", "192.168.0.2", "192.168.9.1", "192.168.9.2", 100);
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	REQUIRE_EQ(b.n, 1);	/* ALL */
 	/* the sender gets the announcement and no error reply: af_key's
@@ -230,15 +217,15 @@ TEST(core_migrate_errors)
 	pfkm_net_create(&net);
 	cap_open(net, &a);
 	/* no such policy */
-	migrate_msg(&m, "192.168.0.1", "192.168.0.2", "192.168.9.1", "192.168.9.2", 1);
+	mb_migrate(&m, "192.168.0.1", "192.168.0.2", "192.168.9.1", "192.168.9.2", 1);
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	CHECK_EQ(cap_errno(&a), ENOENT);
 	/* CVE-2026-31515: old IPv4, new IPv6 */
-	migrate_msg(&m, "192.168.0.1", "192.168.0.2", "2001:db8::1", "2001:db8::2", 1);
+	mb_migrate(&m, "192.168.0.1", "192.168.0.2", "2001:db8::1", "2001:db8::2", 1);
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	CHECK_EQ(cap_errno(&a), EINVAL);
 	/* new endpoint unspecified */
-	migrate_msg(&m, "192.168.0.1", "192.168.0.2", "0.0.0.0", "192.168.9.2", 1);
+	mb_migrate(&m, "192.168.0.1", "192.168.0.2", "0.0.0.0", "192.168.9.2", 1);
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	CHECK_EQ(cap_errno(&a), EINVAL);
 	/* no requests at all */

@@ -338,3 +338,178 @@ static void ping6(const struct dp_algs *a)
 TEST(dp_esp_gcm_transport_ipv6) { ping6(&dp_gcm); }
 TEST(dp_esp_cbc_sha256_transport_ipv6) { ping6(&dp_cbc); }
 TEST(dp_ah_transport_ipv6) { ping6(&dp_ah); }
+
+/* SADB_DELETE of ESP SA spi src -> dst on host h. */
+static int sa_delete(struct dp_host *h, uint32_t spi, const char *src, const char *dst)
+{
+	struct mb m;
+
+	mb_hdr(&m, SADB_DELETE, SADB_SATYPE_ESP, 3);
+	mb_sa(&m, spi, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
+	return mb_send(&h->c, &m);
+}
+
+/*
+ * Re-keying in place: SA 0x1001 deleted and added again at once with other
+ * keys (in one millisecond, quite likely at the freed SA's address). The
+ * new SA gets fresh data-path state with the new keys, and the old state is
+ * no longer taken for the new SA's: one entry, counting only new packets.
+ */
+TEST(dp_sa_rekey_same_spi_fresh_state)
+{
+	struct dp_host A, B;
+	uint8_t pkt[512];
+	size_t len;
+	struct sa_seen s = { .spi_be = htonl(0x1001) };
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_pair(&A, &B, &dp_gcm, IPSEC_MODE_TRANSPORT, "10.0.0.1", "10.0.0.2"), 0);
+	len = icmp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(sa_delete(&A, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
+	REQUIRE_EQ(dp_host_sa(&A, &dp_gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0,
+			      0x77), 0);
+	REQUIRE_EQ(sa_delete(&B, 0x1001, "10.0.0.1", "10.0.0.2"), 0);
+	REQUIRE_EQ(dp_host_sa(&B, &dp_gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0,
+			      0x77), 0);
+	/* B has only the new keys: it decrypts only if A used them */
+	len = icmp_pkt(pkt, "10.0.0.1", "10.0.0.2", 2);
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	CHECK_EQ(pkt[20 + 7], 1);	/* a new SA: sequence number 1 again */
+	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	pfkm_dp_sa_each(A.dp, sa_seen_fn, &s);
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(s.info.st.packets, 1);
+	pfkm_dp_gc(A.dp);
+	s.n = 0;
+	pfkm_dp_sa_each(A.dp, sa_seen_fn, &s);
+	CHECK_EQ(s.n, 1);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+/*
+ * MIGRATE moves a tunnel SA in use to new endpoints: the SA keeps its
+ * data-path state (sequence numbers go on: restarting them would repeat
+ * GCM nonces under the same key), the packets leave for the new endpoint,
+ * and pfkm_dp_gc in between neither drops the state nor leaves the SA
+ * pointing at freed memory (under ASan: make B=build-asan
+ * EXTRA_CFLAGS=-fsanitize=address build-asan/unit).
+ */
+TEST(dp_sa_migrate_keeps_state)
+{
+	struct dp_host A;
+	uint8_t pkt[512], dst[4];
+	size_t len;
+	struct mb m;
+	struct sa_seen s = { .spi_be = htonl(0x1001) };
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_sa(&A, &dp_gcm, 0x1001, "192.168.0.1", "192.168.0.2", IPSEC_MODE_TUNNEL,
+			      100, 1), 0);
+	REQUIRE_EQ(dp_host_policy(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.1.0.0/16",
+				  "10.2.0.0/16", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 100, "192.168.0.1",
+				  "192.168.0.2"), 0);
+	len = icmp_pkt(pkt, "10.1.0.5", "10.2.0.5", 1);
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	inet_pton(AF_INET, "192.168.0.2", dst);
+	CHECK_MEM(pkt + 16, dst, 4);
+	CHECK_EQ(pkt[20 + 7], 1);
+	mb_migrate(&m, "192.168.0.1", "192.168.0.2", "192.168.9.1", "192.168.9.2", 100);
+	REQUIRE_EQ(mb_send(&A.c, &m), 0);
+	pfkm_dp_gc(A.dp);
+	len = icmp_pkt(pkt, "10.1.0.5", "10.2.0.5", 2);
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	inet_pton(AF_INET, "192.168.9.2", dst);
+	CHECK_MEM(pkt + 16, dst, 4);
+	CHECK_EQ(pkt[20 + 7], 2);	/* the same state: sequence number 2 */
+	pfkm_dp_sa_each(A.dp, sa_seen_fn, &s);
+	CHECK_EQ(s.n, 1);
+	CHECK_EQ(s.info.st.packets, 2);
+	CHECK_MEM(s.info.daddr, dst, 4);
+	dp_host_close(&A);
+}
+
+/* An IPv4 header's TOS set to tos, checksum made again. */
+static void set_tos4(uint8_t *p, uint8_t tos)
+{
+	uint16_t c;
+
+	p[1] = tos;
+	p[10] = p[11] = 0;
+	c = dp_csum(p, 20);
+	p[10] = (uint8_t)(c >> 8);
+	p[11] = (uint8_t)c;
+}
+
+/*
+ * ESP tunnel 10.0.0.1 -> 10.0.0.2 (SA 0x1001, sadb_sa_flags flags on both
+ * hosts): an echo with inner TOS itos is encapsulated by A, the outer TOS
+ * (checked against want_otos) is then set to otos as a router on the way
+ * would (ESP does not cover it), and B decapsulates: the inner TOS must be
+ * want_itos, its checksum right.
+ */
+static void ecn_case(uint32_t flags, uint8_t itos, uint8_t want_otos, uint8_t otos,
+		     uint8_t want_itos)
+{
+	struct dp_host A, B;
+	uint8_t pkt[512];
+	size_t len;
+	struct mb m;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	dp_sa_msg(&m, &dp_gcm, 0x1001, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TUNNEL, 0, 1);
+	((struct sadb_sa *)(&m.h + 1))->sadb_sa_flags = flags;
+	REQUIRE_EQ(mb_send(&A.c, &m), 0);
+	REQUIRE_EQ(mb_send(&B.c, &m), 0);
+	REQUIRE_EQ(dp_host_policy(&A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.2", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 0, "10.0.0.1",
+				  "10.0.0.2"), 0);
+	REQUIRE_EQ(dp_host_policy(&B, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
+				  "10.0.0.2", IPPROTO_ESP, IPSEC_MODE_TUNNEL, 0, "10.0.0.1",
+				  "10.0.0.2"), 0);
+	len = icmp_pkt(pkt, "10.0.0.1", "10.0.0.2", 1);
+	set_tos4(pkt, itos);
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	CHECK_EQ(pkt[9], IPPROTO_ESP);
+	CHECK_EQ(pkt[1], want_otos);
+	CHECK_EQ(dp_csum(pkt, 20), 0);
+	set_tos4(pkt, otos);
+	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(pkt[9], IPPROTO_ICMP);
+	CHECK_EQ(pkt[1], want_itos);
+	CHECK_EQ(dp_csum(pkt, 20), 0);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+/* DSCP copied out; ECT kept; congestion met on the tunnel's path (outer
+ * CE) reaches the inner packet (RFC 6040), as xfrm does. */
+TEST(dp_tunnel_ecn_ce_propagated)
+{
+	ecn_case(0, 0xb8 | 2, 0xb8 | 2, 0xb8 | 3, 0xb8 | 3);	/* EF + ECT(0) */
+	ecn_case(0, 0x28 | 1, 0x28 | 1, 0x28 | 3, 0x28 | 3);	/* AF11 + ECT(1) */
+}
+
+/* An inner CE leaves as ECT(0) (xfrm's INET_ECN_encapsulate) and comes out
+ * CE again only because it was CE inside; a Not-ECT packet is never made
+ * CE (its sender would not understand it). */
+TEST(dp_tunnel_ecn_inner_ce_and_not_ect)
+{
+	ecn_case(0, 0x28 | 3, 0x28 | 2, 0x28 | 2, 0x28 | 3);
+	ecn_case(0, 0x28, 0x28, 0x28 | 3, 0x28);
+}
+
+/* SADB_SAFLAGS_NOECN: no ECN outside, none propagated in;
+ * SADB_SAFLAGS_DECAP_DSCP: the outer DSCP (re-marked on the way) wins. */
+TEST(dp_tunnel_ecn_saflags)
+{
+	ecn_case(SADB_SAFLAGS_NOECN, 0x28 | 2, 0x28, 0x28 | 3, 0x28 | 2);
+	ecn_case(SADB_SAFLAGS_DECAP_DSCP, 0x28 | 2, 0x28 | 2, 0x08 | 2, 0x08 | 2);
+	ecn_case(0, 0x28 | 2, 0x28 | 2, 0x08 | 2, 0x28 | 2);
+}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # dp-case-kat.sh: known-answer packets through pfkeyv2.ko's input path,
-# sourced by dp.sh (A, B, KA, dpsa, ok, bad in scope). dpinj in b sends
+# sourced by dp.sh (A, B, KA, dpsa, cap_*, ok, bad in scope). dpinj in b sends
 # each published packet to a's MAC; a holds the SAs with the published keys
 # and require-policies for the inner flows:
 #   RFC 3602 cases 5-8   AES-CBC, no ICV: 5-6 transport to .100 SPI 0x4321,
@@ -52,17 +52,6 @@ kat_mac=$(A cat /sys/class/net/va/address)
 kat_send() { # HEX [NAME]: inject one packet from b to a
 	B dpinj vb send "$kat_mac" "$1" > /dev/null || bad "kat-${2:-packet}-sent"
 }
-# kat_snap: b's capture counts since the last call, in $kat_counts
-kat_snap() {
-	l0=$(wc -l < /tmp/cap.kat)
-	kill -USR1 "$kat_cap"
-	i=0
-	while [ "$(wc -l < /tmp/cap.kat)" -le "$l0" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kat_counts=$(tail -n 1 /tmp/cap.kat)
-}
 # kat_check NAME SPI PACKETS AUTH_FAIL: a's counters of that SA
 kat_check() {
 	n=$(dpsa "$2" packets) f=$(dpsa "$2" auth_fail) o=$(dpsa "$2" other_drop)
@@ -73,8 +62,7 @@ kat_check() {
 		"other_drop ${o:-none} replay_drop ${r:-none}"; fi
 }
 
-$IP netns exec b dpcap vb 600 > /tmp/cap.kat & kat_cap=$!
-sleep 1
+cap_start b vb
 
 # ---- RFC 3602 cases 5-8 (AES-CBC, no ICV: no flipped-byte case) ----------
 V=rfc3602_aes_cbc_esp.txt
@@ -89,20 +77,20 @@ spdadd 192.168.123.3 192.168.123.100 icmp -P in ipsec esp/transport//require;
 spdadd 192.168.123.3 192.168.123.200 icmp -P in ipsec esp/tunnel/192.168.123.3-192.168.123.200/require;
 EOC
 KA -f /tmp/a.conf || bad "kat-rfc3602-keysh-keys-a"
-kat_snap
+cap_snap
 for c in 5 6 7 8; do
 	pkt=$(vecf $V rfc3602-case$c post_ip_header)$(vecf $V rfc3602-case$c esp_spi_seq)
 	pkt=$pkt$(vecf $V rfc3602-case$c iv)$(vecf $V rfc3602-case$c ciphertext)
 	kat_send "$pkt" rfc3602-case$c
 done
 sleep 2		# a's worker, its ICMP replies
-kat_snap
+cap_snap
 kat_check kat-rfc3602 0x00004321 2 0
 kat_check kat-rfc3602 0x00008765 2 0
 # shellcheck disable=SC2086
-set -- $kat_counts	# icmp N esp N ah N other N ah_esp N tcp N icmp6 N
-if [ "$2" = 4 ]; then ok "kat-rfc3602-plaintext-delivered ($kat_counts)"
-else bad "kat-rfc3602-plaintext-delivered" "want 4 ICMP answers: $kat_counts"; fi
+set -- $cap_counts	# icmp N esp N ah N other N ah_esp N tcp N icmp6 N
+if [ "$2" = 4 ]; then ok "kat-rfc3602-plaintext-delivered ($cap_counts)"
+else bad "kat-rfc3602-plaintext-delivered" "want 4 ICMP answers: $cap_counts"; fi
 A $IP addr del 192.168.123.100/24 dev va; A $IP addr del 192.168.123.200/24 dev va
 B $IP addr del 192.168.123.3/24 dev vb
 
@@ -124,7 +112,7 @@ KA -f /tmp/a.conf || bad "kat-tcpdump-keysh-keys-a"
 kat_esp() {
 	echo "$(vecf $V "$1" outer_ip_header)$(vecf $V "$1" spi)$(vecf $V "$1" seq)$(vecf $V "$1" iv)$(vecf $V "$1" ciphertext)$(vecf $V "$1" icv)"
 }
-kat_snap
+cap_snap
 for c in $c1 $c2; do
 	for k in 1 2; do
 		pkt=$(kat_esp "$c-pkt$k")
@@ -133,26 +121,26 @@ for c in $c1 $c2; do
 	done
 done
 sleep 2
-kat_snap
-kat_bad=$kat_counts
+cap_snap
+kat_bad=$cap_counts
 for c in $c1 $c2; do
 	for k in 1 2; do
 		kat_send "$(kat_esp "$c-pkt$k")" "$c-pkt$k"
 	done
 done
 sleep 2
-kat_snap
+cap_snap
 kat_check kat-tcpdump-3des-md5 "0x$(vecf $V $c1-pkt1 spi)" 2 2
 kat_check kat-tcpdump-aes256-sha1 "0x$(vecf $V $c2-pkt1 spi)" 2 2
 # shellcheck disable=SC2086
 set -- $kat_bad
 kat_icmp_bad=$2
 # shellcheck disable=SC2086
-set -- $kat_counts
+set -- $cap_counts
 if [ "$kat_icmp_bad" = 0 ] && [ "$2" = 4 ]; then
-	ok "kat-tcpdump-plaintext-delivered (flipped: $kat_bad; intact: $kat_counts)"
+	ok "kat-tcpdump-plaintext-delivered (flipped: $kat_bad; intact: $cap_counts)"
 else
-	bad "kat-tcpdump-plaintext-delivered" "want 0 then 4 ICMP answers; flipped: $kat_bad; intact: $kat_counts"
+	bad "kat-tcpdump-plaintext-delivered" "want 0 then 4 ICMP answers; flipped: $kat_bad; intact: $cap_counts"
 fi
 echo "dp: kat-tcpdump-natt-3des-md5 skipped: ESP in UDP (RFC 3948, espudp1) needs UDP encapsulation, which pfkeyv2.ko's data path does not do"
 A $IP route del 192.0.2.0/24 dev va
@@ -177,31 +165,30 @@ add $src $dst ah 0x$(vecf $V $k spi) -m tunnel -A hmac-md5 0x$(vecf $V $k auth_k
 spdadd 192.168.1.40 192.168.1.3 tcp -P in ipsec ah/tunnel/$src-$dst/require;
 EOC
 	KA -f /tmp/a.conf || bad "kat-$k-keysh-keys-a"
-	kat_snap
+	cap_snap
 	# a byte of the inner TCP header (IP 20 + AH 24 + inner IP 20 + 4)
 	kat_send "$(flipbyte "$pkt" 68)" "$k-flipped"
 	sleep 1
-	kat_snap
-	kat_bad=$kat_counts
+	cap_snap
+	kat_bad=$cap_counts
 	kat_send "$pkt" "$k"
 	sleep 1
-	kat_snap
+	cap_snap
 	kat_check "kat-$k" "0x$(vecf $V $k spi)" 1 1
 	# shellcheck disable=SC2086
 	set -- $kat_bad
 	kat_tcp_bad=${12}
 	# shellcheck disable=SC2086
-	set -- $kat_counts
+	set -- $cap_counts
 	if [ "$kat_tcp_bad" = 0 ] && [ "${12}" = 1 ]; then
-		ok "kat-$k-delivered-answered (flipped: $kat_bad; intact: $kat_counts)"
+		ok "kat-$k-delivered-answered (flipped: $kat_bad; intact: $cap_counts)"
 	else
-		bad "kat-$k-delivered-answered" "want 0 then 1 TCP answer; flipped: $kat_bad; intact: $kat_counts"
+		bad "kat-$k-delivered-answered" "want 0 then 1 TCP answer; flipped: $kat_bad; intact: $cap_counts"
 	fi
 done
 A sh -c 'echo 0 > /proc/sys/net/ipv4/conf/va/accept_local'
 A $IP addr del 192.168.1.3/24 dev va; A $IP addr del 192.168.1.5/24 dev va
 B $IP addr del 192.168.1.40/24 dev vb
-kill "$kat_cap"
-wait "$kat_cap"
+cap_stop
 printf 'flush;\nspdflush;\n' > /tmp/a.conf
 KA -f /tmp/a.conf || bad "kat-keysh-flush"

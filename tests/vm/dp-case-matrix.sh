@@ -1,16 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # dp-case-matrix.sh: issue 7's algorithm matrix, sourced by dp.sh (its
-# helpers A, B, KA, dpsa, xstats, spipk, ok, bad and the keys KO, KI, EK,
-# AK, AK384 in scope; the veth's IPv6 addresses set up). Every row of the
-# table below x {transport, tunnel} x {IPv4, IPv6}: namespace a keyed by keysh (pfkeyv2.ko), b by `ip xfrm`, fresh SAs
-# 0x1001 (a->b) and 0x2002 (b->a) (AH+ESP bundle: ESP 0x1001/0x2002 inside
+# helpers A, B, KA, dpsa, xstats, spipk, cap_*, ok, bad and the keys KO,
+# KI, EK, AK, AK384 in scope; the veth's IPv6 addresses set up). Every row
+# of the table below x {transport, tunnel} x {IPv4, IPv6}: namespace a
+# keyed by keysh (pfkeyv2.ko), b by `ip xfrm`, fresh SAs 0x1001 (a->b) and
+# 0x2002 (b->a) (AH+ESP bundle: ESP 0x1001/0x2002 inside
 # AH 0x1101/0x2102), require-policies both ways on both sides. One cell:
 #   ping 3 each way (both sides require IPsec: an answer means both
 #     directions were protected and accepted);
 #   TCP a->b of 256 KiB (GCM-16: 2 MiB a->b and 1 MiB b->a), dptcp sums equal;
-#   the veth capture (one dpcap for the whole matrix, read per cell with
-#     SIGUSR1): no clear ICMP, ICMPv6 echo or TCP; at least a frame (or
+#   the veth capture (one dpcap for the whole matrix, cap_start, read per
+#     cell with cap_snap): no clear ICMP, ICMPv6 echo or TCP; at least a frame (or
 #     first fragment) of the SA's protocol per packet; bundle: every AH
 #     frame carries ESP, no bare ESP;
 #   a's counters (dpsa) and b's (`ip -s xfrm state`) on every SA of the
@@ -58,19 +59,6 @@ ah-md5|ah|-A hmac-md5 $EK|auth-trunc hmac(md5) $EK 96|262144|0
 ah-xcbc|ah|-A aes-xcbc-mac $EK|auth-trunc xcbc(aes) $EK 96|262144|0
 ah-esp-bundle|bundle|$MX_CBC -A hmac-sha256 $AK|$MX_XCBC auth-trunc hmac(sha256) $AK 128|262144|0
 EOT
-
-# mx_snap: SIGUSR1 to the matrix's dpcap, wait for its line (the counts
-# since the previous one) and put it in $mx_counts.
-mx_snap() {
-	l0=$(wc -l < /tmp/cap.mx)
-	kill -USR1 "$mx_capid"
-	i=0
-	while [ "$(wc -l < /tmp/cap.mx)" -le "$l0" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	mx_counts=$(tail -n 1 /tmp/cap.mx)
-}
 
 # mx_keys PROTO MODE SRC DST PLEN KEYSH-ALGS XFRM-ALGS: both sides' SAs and
 # policies for one cell (a in /tmp/mx.a for keysh -f, b in /tmp/mx.b for
@@ -139,7 +127,7 @@ mx_cell() {
 	mx_keys "$proto" "$3" "$s" "$d" "$pl" "$5" "$6"
 	KA -f /tmp/mx.a > /tmp/mx.ka 2>&1 || why="$why keysh: $(head -c 200 /tmp/mx.ka);"
 	B $IP -batch /tmp/mx.b > /tmp/mx.kb 2>&1 || why="$why ip xfrm: $(head -c 200 /tmp/mx.kb);"
-	mx_snap		# counting starts with the keys in place
+	cap_snap	# counting starts with the keys in place
 	A $png -c 3 -A -W 3 "$d" > /tmp/mx.ab 2>&1 || why="$why ping a->b: $(tail -n 1 /tmp/mx.ab);"
 	B $png -c 3 -A -W 3 "$s" > /tmp/mx.ba 2>&1 || why="$why ping b->a: $(tail -n 1 /tmp/mx.ba);"
 	# no TCP once a ping failed (it would only wait for its timeouts)
@@ -151,13 +139,13 @@ mx_cell() {
 			[ -z "$t" ] || why="$why $t;"
 		fi
 	fi
-	mx_snap
+	cap_snap
 	# packets through the a->b SAs at least: 3 requests, 3 replies, one
 	# per 1500 bytes of data; b->a: 6, and one per 1500 bytes b->a
 	nab=$((6 + bab / 1500)) nba=$((6 + bba / 1500))
 	# shellcheck disable=SC2086
-	set -- $mx_counts	# icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N
-	det="cap $mx_counts;"
+	set -- $cap_counts	# icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N
+	det="cap $cap_counts;"
 	[ "$2" = 0 ] && [ "${12}" = 0 ] && [ "${14}" = 0 ] || why="$why clear text on the veth;"
 	case $proto in
 	esp) [ "$4" -ge "$nab" ] && [ "$6" = 0 ] || why="$why capture: not ESP only;" ;;
@@ -199,9 +187,8 @@ mx_cell() {
 	fi
 }
 
-$IP netns exec a dpcap va 3600 > /tmp/cap.mx & mx_capid=$!
+cap_start a va
 mx_t0=$(awk '{printf "%d", $1}' /proc/uptime)
-sleep 1		# dpcap's socket bound
 exec 3< /tmp/mx.tab
 while IFS='|' read -r mx_n mx_p mx_ka mx_xa mx_ab mx_ba <&3; do
 	for mx_m in transport tunnel; do
@@ -211,8 +198,7 @@ while IFS='|' read -r mx_n mx_p mx_ka mx_xa mx_ab mx_ba <&3; do
 	done
 done
 exec 3<&-
-kill "$mx_capid"
-wait "$mx_capid"
+cap_stop
 echo "dp: matrix took $(($(awk '{printf "%d", $1}' /proc/uptime) - mx_t0)) s"
 # leave a and b unkeyed for what follows
 printf 'flush;\nspdflush;\n' > /tmp/mx.a

@@ -18,6 +18,8 @@
 #              nothing else): TCP a->b throughput, pfkeyv2 vs Linux xfrm
 #   known      (dp-case-kat.sh) RFC 3602 cases 5-8, the tcpdump ESP captures
 #   answers    and the embeddedipsec AH packets injected into a's input path
+#   levels     (dp-case-levels.sh) use, unique with reqid, out and in
+#   and        dp-case-acquire.sh (held packets), dp-case-fwd.sh (gateway)
 # Needs /bin/iproute2-ip, /bin/keysh, /bin/dpcap, /bin/dpinj, /bin/dptcp, pfkeyv2.ko.
 # Prints VMTEST lines; exit status 0 only if every case passed. /init runs it
 # as the suite of keysh.mode=dp (its argument is ignored).
@@ -84,6 +86,26 @@ spipk() { # SPI (0x%08x; -s prints "spi 0x..(N)") -> packets counted on b's stat
 	awk -v s="spi $1" '/^src /{f=0} index($0, s){f=1; next}
 		f && /\(packets\)/ && /\(bytes\)/ {sub(/\(packets\).*/, ""); sub(/.* /, ""); print; exit}' /tmp/xs.b
 }
+
+# cap_start NS IF: one dpcap on namespace NS's interface IF for a whole
+# case file; cap_snap puts the counts since the previous snap (or the
+# start) in $cap_counts ("icmp N esp N ah N other N ah_esp N tcp N icmp6 N
+# frag N", dpcap.c); cap_stop ends it.
+cap_start() {
+	$IP netns exec "$1" dpcap "$2" 3600 > /tmp/cap.snap & cap_pid=$!
+	sleep 1		# its socket bound
+}
+cap_snap() {
+	l0=$(wc -l < /tmp/cap.snap)
+	kill -USR1 "$cap_pid"
+	i=0
+	while [ "$(wc -l < /tmp/cap.snap)" -le "$l0" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cap_counts=$(tail -n 1 /tmp/cap.snap)
+}
+cap_stop() { kill "$cap_pid"; wait "$cap_pid"; }
 
 # xfrm_states NS SRC DST PROTO MODE SPI-OUT SPI-IN XFRM-ALGS [FLAGS]: the
 # state pair of namespace NS (A or B): SRC -> DST with SPI-OUT and the
