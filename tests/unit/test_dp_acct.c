@@ -20,29 +20,15 @@
  * registered for satype (EXPIREs come to it), captures cleared. */
 static int sa_add(struct dp_host *h, uint8_t satype, uint32_t spi, uint64_t soft, uint64_t hard)
 {
-	const struct dp_algs *a = dp_algs_of(satype);
 	struct mb m;
 	int ret;
 
-	if (!soft && !hard) {
-		ret = dp_host_sa(h, a, spi, A_ADDR, B_ADDR, IPSEC_MODE_TRANSPORT, 0, 0x55);
-	} else {
-		/* dp_host_sa with lifetimes */
-		mb_hdr(&m, SADB_ADD, a->satype, 1);
-		mb_sa(&m, spi, a->auth, a->enc, 32);
-		mb_addr(&m, SADB_EXT_ADDRESS_SRC, A_ADDR, -1, 0, 0);
-		mb_addr(&m, SADB_EXT_ADDRESS_DST, B_ADDR, -1, 0, 0);
-		if (a->abits)
-			mb_key(&m, SADB_EXT_KEY_AUTH, a->abits, 0x55);
-		if (a->ebits)
-			mb_key(&m, SADB_EXT_KEY_ENCRYPT, a->ebits, 0x56);
-		if (soft)
-			mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, soft, 0, 0);
-		if (hard)
-			mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, hard, 0, 0);
-		mb_sa2(&m, IPSEC_MODE_TRANSPORT, 0);
-		ret = mb_send(&h->c, &m);
-	}
+	dp_sa_msg(&m, dp_algs_of(satype), spi, A_ADDR, B_ADDR, IPSEC_MODE_TRANSPORT, 0, 0x55);
+	if (soft)
+		mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, soft, 0, 0);
+	if (hard)
+		mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, hard, 0, 0);
+	ret = mb_send(&h->c, &m);
 	if (ret)
 		return ret;
 	mb_hdr(&m, SADB_REGISTER, satype, 2);
@@ -59,18 +45,11 @@ static int sp_add(struct dp_host *h, uint8_t dir, bool bundle)
 	struct mb m;
 	int ret;
 
-	if (!bundle) {
-		ret = dp_host_policy(h, dir, IPSEC_POLICY_IPSEC, A_ADDR, B_ADDR, IPPROTO_ESP,
-				     IPSEC_MODE_TRANSPORT, 0, NULL, NULL);
-		cap_clear(&h->c);
-		return ret;
-	}
-	mb_hdr(&m, SADB_X_SPDADD, 0, 3);
-	dp_sel(&m, SADB_EXT_ADDRESS_SRC, A_ADDR);
-	dp_sel(&m, SADB_EXT_ADDRESS_DST, B_ADDR);
-	p = mb_policy(&m, IPSEC_POLICY_IPSEC, dir, 0, 0);
-	mb_ipsecreq(&m, p, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
-	mb_ipsecreq(&m, p, IPPROTO_AH, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	p = dp_policy_msg(&m, dir, IPSEC_POLICY_IPSEC, A_ADDR, B_ADDR, IPPROTO_ESP,
+			  IPSEC_MODE_TRANSPORT, 0, NULL, NULL);
+	if (bundle)
+		mb_ipsecreq(&m, p, IPPROTO_AH, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
+			    NULL, NULL);
 	ret = mb_send(&h->c, &m);
 	cap_clear(&h->c);
 	return ret;
