@@ -7,12 +7,17 @@
  * through the core (pfkm_spd_lookup, pfkm_acquire_flow, pfkm_expire_count,
  * pfkm_expire_account) under net->lock. A packet is in an SA's CURRENT
  * lifetime and in its counters (struct pfkm_dp_sa_stats packets/bytes) only
- * once it went through that SA, with the same byte count in both.
+ * once it went through that SA, with the same byte count in both. ESP SAs
+ * with UDP encapsulation (RFC 3948, natt.c)
+ * get the UDP header after ESP outbound; inbound, UDP to one of the net's
+ * NAT-T ports is sorted there (IKE to the socket, keepalive dropped, ESP
+ * unwrapped and decapsulated by an esp-udp SA with those ports only).
  */
 #include "net.h"
 #include "dp.h"
 #include "esp.h"
 #include "ah.h"
+#include "natt.h"
 
 #define IP4_HDR 20u
 #define IP6_HDR 40u
@@ -54,6 +59,7 @@ struct pfkm_dp {
 	struct pfkm_dp_stats st;
 	struct dp_held held[PFKM_DP_HOLD_MAX];	/* oldest first, under net->lock */
 	unsigned int nheld;
+	struct pfkm_natt_ports natt;	/* UDP ports of ESP-in-UDP SAs, under net->lock */
 };
 
 static uint16_t ip4_csum(const uint8_t *h, size_t n)
@@ -230,6 +236,10 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 				   (sa->auth_bits + 7) / 8);
 	else
 		ret = -EOPNOTSUPP;
+	/* UDP encapsulation: RFC 3948 ESP-in-UDP only (not the old
+	 * non-IKE marker form, not ESP in TCP) */
+	if (!ret && sa->natt_type && sa->natt_type != PFKM_NATT_ESPINUDP)
+		ret = -EOPNOTSUPP;
 	if (!ret)
 		ret = pfkm_replay_init(&d->rp, sa->replay, false);
 	if (ret) {
@@ -263,6 +273,7 @@ void pfkm_dp_destroy(struct pfkm_dp *dp)
 		dp_sa_drop(dp, dp->n - 1);
 	if (dp->nheld)	/* the host did not pfkm_dp_hold_flush: its handles leak */
 		os_log(OS_LOG_ERR, "dp: destroyed with %u held packets", dp->nheld);
+	pfkm_natt_ports_fini(&dp->natt);
 	os_mutex_unlock(&dp->net->lock);
 	os_free(dp->tab);
 	os_free(dp);
@@ -427,6 +438,15 @@ static void tun_hdr(const struct pfkm_sa *sa, uint8_t *buf, size_t in)
 	memcpy(buf + 16, sa->daddr.b, 4);
 }
 
+/* After ESP: an esp-udp SA's UDP header (RFC 3948) between the (outer) IP
+ * header and ESP, from natt_sport to natt_dport. */
+static int natt_out(const struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
+{
+	if (sa->natt_type != PFKM_NATT_ESPINUDP)
+		return 0;
+	return pfkm_natt_encap(buf, cap, len, sa->natt_sport, sa->natt_dport);
+}
+
 /* Apply one SA to the IP packet buf[0 .. *len) (tunnel: the outer header
  * in the SA's family, whatever the inner packet's). */
 static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
@@ -491,7 +511,7 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 		if (*len > 0xffff + (o6 ? IP6_HDR : 0))
 			return -EMSGSIZE;
 		ip_fix(buf, *len, IPPROTO_ESP);
-		return 0;
+		return natt_out(sa, buf, cap, len);
 	}
 	if (sa->proto == IPPROTO_AH) {
 		ret = pfkm_ah_encap(&d->ah, seq, buf, cap, *len, &out);
@@ -511,7 +531,7 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 	if (*len > 0xffff + (v6 ? IP6_HDR : 0))
 		return -EMSGSIZE;
 	ip_fix(buf, *len, IPPROTO_ESP);
-	return 0;
+	return natt_out(sa, buf, cap, len);
 }
 
 /* Length after the SAs sa[0 .. n) (innermost first) of a packet of len
@@ -535,6 +555,8 @@ static size_t grown_len(struct dp_sa *const *d, struct pfkm_sa *const *sa, unsig
 		} else {
 			len = hl + pfkm_esp_encap_len(&d[i]->esp, len - hl);
 		}
+		if (sa[i]->proto == IPPROTO_ESP && sa[i]->natt_type == PFKM_NATT_ESPINUDP)
+			len += PFKM_NATT_HDR;
 	}
 	return len;
 }
@@ -696,8 +718,11 @@ int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
 	return pfkm_dp_output_route(dp, buf, cap, len, NULL);
 }
 
-/* Remove one ESP/AH layer. *sa_out is the SA used. */
-static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_sa **sa_out)
+/* Remove one ESP/AH layer. *sa_out is the SA used. udp: the ESP came in
+ * UDP (natt_in took the header off); the SA must be an esp-udp one then,
+ * and only then (xfrm_input's encap type check). */
+static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
+		     struct pfkm_sa **sa_out)
 {
 	struct pfkm_net *net = dp->net;
 	bool v6 = buf[0] >> 4 == 6;
@@ -728,6 +753,10 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_
 	if (!d) {
 		dp->st.no_state++;
 		return -EOPNOTSUPP;
+	}
+	if ((proto == IPPROTO_ESP && sa->natt_type == PFKM_NATT_ESPINUDP) != udp) {
+		ret = -EPROTO;
+		goto err;
 	}
 	if (proto == IPPROTO_ESP) {
 		struct pfkm_esp_rx rx;
@@ -779,6 +808,50 @@ err:
 	else
 		d->st.other_drop++;
 	return ret;
+}
+
+/*
+ * A UDP datagram to us, under net->lock: 0 when it is not for NAT-T (not
+ * one of the net's NAT-T ports, or IKE behind the non-ESP marker: the
+ * socket stack gets it untouched); 1 when it was ESP for an esp-udp SA with
+ * these ports and the UDP header is off (the caller decapsulates);
+ * -ENODATA for a NAT keepalive (dropped quietly, counted); -ENOENT for ESP
+ * that no such SA takes, or with a wrong UDP length or checksum (the
+ * socket stack checks it before xfrm's encap_rcv; counted in natt_no_sa).
+ */
+static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl)
+{
+	struct pfkm_net *net = dp->net;
+	bool v6 = buf[0] >> 4 == 6;
+	struct pfkm_addr dst;
+	struct pfkm_sa *sa;
+	uint16_t sport, dport;
+	uint32_t spi;
+
+	switch (pfkm_natt_classify(buf, *len, hl, &sport, &dport, &spi)) {
+	case PFKM_NATT_KEEPALIVE:
+		if (!pfkm_natt_port_used(&dp->natt, &net->sadb, dport))
+			return 0;
+		dp->st.natt_keepalive++;
+		return -ENODATA;
+	case PFKM_NATT_ESP:
+		break;
+	default:
+		return 0;
+	}
+	/* one bit test for ordinary UDP */
+	if (!pfkm_natt_port_used(&dp->natt, &net->sadb, dport))
+		return 0;
+	memset(&dst, 0, sizeof(dst));
+	memcpy(dst.b, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
+	sa = pfkm_sadb_lookup(&net->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, IPPROTO_ESP);
+	if (!sa || sa->state != PFKM_SA_MATURE || sa->natt_type != PFKM_NATT_ESPINUDP ||
+	    sa->natt_sport != sport || sa->natt_dport != dport ||
+	    !pfkm_natt_csum_ok(buf, *len, hl) || pfkm_natt_decap(buf, len)) {
+		dp->st.natt_no_sa++;
+		return -ENOENT;
+	}
+	return 1;
 }
 
 /* Did the SAs used (innermost last) satisfy every required template? */
@@ -852,7 +925,7 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 	struct pfkm_spd_flow fl;
 	uint8_t outer[16];
 	unsigned int n = 0;
-	bool v6, local = true;
+	bool v6, local = true, udp = false;
 	int ihl, ret = 0;
 
 	ihl = ip_parse(buf, len, NULL);
@@ -861,12 +934,18 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 	v6 = buf[0] >> 4 == 6;
 	memcpy(outer, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
 	os_mutex_lock(&net->lock);
+	if (ip_proto(buf) == IPPROTO_UDP) {
+		ret = natt_in(dp, buf, len, (size_t)ihl);
+		if (ret < 0)
+			goto out;
+		udp = ret > 0;
+	}
 	while (ip_proto(buf) == IPPROTO_ESP || ip_proto(buf) == IPPROTO_AH) {
 		if (n == MAX_DEPTH) {
 			ret = -ELOOP;
 			goto out;
 		}
-		ret = decap_one(dp, buf, len, &used[n]);
+		ret = decap_one(dp, buf, len, udp && !n, &used[n]);
 		if (ret == -ESRCH && n)
 			ret = -ENOENT;	/* buffer already changed: not the host's */
 		else if (ret == -ESRCH)
@@ -882,6 +961,10 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 	}
 	if (n)
 		dp->st.in_xform++;
+	/* transport mode through a NAT: the addresses the upper layer's
+	 * checksum covers were rewritten on the way */
+	if (udp && used[0]->mode == IPSEC_MODE_TRANSPORT)
+		pfkm_natt_l4_fix(buf, *len);
 	ip_parse(buf, len, &fl);
 	/* out of a tunnel towards another address (or family): ours, or to
 	 * be forwarded under the `fwd` policy, checked here where the SAs

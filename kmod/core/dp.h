@@ -5,6 +5,7 @@
  * with ESP/AH transport or tunnel encapsulation (tunnels of either family
  * around either family) and the path MTU check; inbound (dst, SPI, proto)
  * lookup, replay check, decapsulation and the `in` or `fwd` policy check;
+ * RFC 3948 UDP encapsulation of ESP for esp-udp SAs (natt.c) both ways;
  * forwarded packets' `fwd` check and outbound processing.
  *
  * Per-SA data-path state (ESP/AH transform, replay window, sequence
@@ -40,11 +41,16 @@ struct pfkm_dp_sa_stats {
  * too_big: outbound packets refused by the path MTU check (the host then
  * sends ICMP "fragmentation needed" / "packet too big").
  * hold / hold_sent / hold_timeout: packets kept by pfkm_dp_hold, released
- * by pfkm_dp_hold_poll because their SAs came, dropped because they did not. */
+ * by pfkm_dp_hold_poll because their SAs came, dropped because they did not.
+ * natt_no_sa: UDP datagrams to a NAT-T port (one an esp-udp SA uses)
+ * carrying ESP that no esp-udp SA with those ports takes (or with a bad
+ * UDP length or checksum): dropped.
+ * natt_keepalive: NAT keepalives (RFC 3948 2.3) to a NAT-T port, dropped. */
 struct pfkm_dp_stats {
 	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
 	uint64_t seq_overflow, too_big;
 	uint64_t hold, hold_sent, hold_timeout;
+	uint64_t natt_no_sa, natt_keepalive;
 };
 
 /* One SA the data path has used, as pfkm_dp_sa_each reports it. */
@@ -121,6 +127,13 @@ int pfkm_dp_output_route(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
  * -ESRCH (outermost ESP/AH has no SA here; buf untouched, the host may
  * hand it to another IPsec stack), -ENOENT (an inner one has none),
  * -EINVAL (malformed).
+ * UDP to a port an esp-udp SA uses (RFC 3948, natt.h): the non-ESP marker
+ * (IKE) is PASS with buf untouched, a NAT keepalive -ENODATA (drop it
+ * quietly), ESP that no esp-udp SA with those ports takes -ENOENT
+ * (natt_no_sa); ESP in UDP is otherwise decapsulated as ESP, transport
+ * mode with the TCP/UDP checksum recomputed. ESP and UDP encapsulation
+ * must agree with the SA (raw ESP for an esp-udp SA, or the reverse):
+ * -EPROTO, counted in the SA's other_drop.
  */
 int pfkm_dp_input(struct pfkm_dp *dp, uint8_t *buf, size_t *len);
 int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt);

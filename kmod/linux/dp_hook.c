@@ -71,6 +71,11 @@
  *     DP_TAILROOM bytes (the core grows packets at the tail), inbound ones
  *     only linear and writable. Crypto runs in place on skb->data
  *     (xform_kernel.c builds the scatterlist on it).
+ *   - NAT-T (RFC 3948): the core inserts and strips the UDP header of
+ *     esp-udp SAs in the flat buffer (checksums included), so the glue
+ *     only sees a packet grown or shrunk by 8 more bytes; inbound ESP in
+ *     UDP arrives here at LOCAL_IN like any datagram (before the UDP
+ *     socket lookup), IKE behind the non-ESP marker is passed on untouched.
  *   - IPv6: transport and tunnel mode; IPv6 packets made bigger than the
  *     MTU despite the check (no route MTU known) are fragmented by the
  *     source (ignore_df), IPv4 ones have DF cleared.
@@ -592,6 +597,9 @@ static void dp_in_one(struct dp_knet *kn, struct sk_buff *skb, const struct dp_c
 		skb_trim(skb, len);
 		skb->ip_summed = CHECKSUM_NONE;
 		skb_reset_network_header(skb);
+		/* ESP in UDP: early demux may have given the datagram a UDP
+		 * socket, which the inner protocol's receive must not steal */
+		skb_orphan(skb);
 		same = ret == PFKM_DP_XFORM && skb->data[0] >> 4 == (v6 ? 6 : 4) &&
 		       !memcmp(skb->data + (v6 ? 24 : 16), old, v6 ? 16 : 4);
 		if (!same) {
@@ -763,6 +771,8 @@ static void dp_proc_print(struct seq_file *m, struct dp_knet *kn)
 	seq_printf(m, "hold: %llu\n", st.hold);
 	seq_printf(m, "hold_sent: %llu\n", st.hold_sent);
 	seq_printf(m, "hold_timeout: %llu\n", st.hold_timeout);
+	seq_printf(m, "natt_no_sa: %llu\n", st.natt_no_sa);
+	seq_printf(m, "natt_keepalive: %llu\n", st.natt_keepalive);
 	pfkm_dp_sa_each(kn->dp, dp_proc_sa, m);
 }
 

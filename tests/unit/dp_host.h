@@ -222,4 +222,16 @@ static inline uint16_t dp_csum(const uint8_t *p, size_t n)
 	return (uint16_t)~s;
 }
 
+/* Whether n bytes at p hold "ABCDEFGH", the clear text the tests' packets
+ * carry (an ESP packet must not show it). */
+static inline bool dp_has_text(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i++)
+		if (!memcmp(p + i, "ABCDEFGH", 8))
+			return true;
+	return false;
+}
+
 #endif /* DP_HOST_H */

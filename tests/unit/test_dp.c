@@ -41,16 +41,6 @@ static size_t icmp_pkt(uint8_t *p, const char *src, const char *dst, uint16_t se
 	return len;
 }
 
-static bool has_text(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i++)
-		if (!memcmp(p + i, "ABCDEFGH", 8))
-			return true;
-	return false;
-}
-
 /* pfkm_dp_sa_each callback: counts the SA with spi_be, keeps its info. */
 struct sa_seen {
 	uint32_t spi_be;
@@ -96,7 +86,7 @@ static void ping(const struct dp_algs *a, uint8_t mode)
 	CHECK_EQ(dp_csum(pkt, 20), 0);
 	CHECK_EQ((size_t)(pkt[2] << 8 | pkt[3]), len);
 	if (a->satype == SADB_SATYPE_ESP)
-		CHECK(!has_text(pkt, len));
+		CHECK(!dp_has_text(pkt, len));
 	memcpy(copy, pkt, len);
 	clen = len;
 	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
@@ -303,7 +293,7 @@ static void ping6(const struct dp_algs *a)
 	CHECK_EQ((size_t)(pkt[4] << 8 | pkt[5]), len - 40);
 	CHECK(len > olen);
 	if (a->satype == SADB_SATYPE_ESP)
-		CHECK(!has_text(pkt, len));
+		CHECK(!dp_has_text(pkt, len));
 	memcpy(copy, pkt, len);
 	clen = len;
 	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);

@@ -19,8 +19,8 @@
 # packet counter moves by their number, no auth failure or other drop, and
 # what they carry is delivered: a's clear-text answers (ICMP echo replies,
 # TCP resets) are counted on b's side by dpcap.
-# The NAT-T capture (espudp1, ESP in UDP 4500) is skipped: the module does
-# no UDP encapsulation (man pfkeyv2(4)).
+# The NAT-T capture (espudp1, the 3DES+MD5 tunnel in UDP 4500 -> 4500, RFC
+# 3948) goes to an esp-udp SA with the same keys: the same checks.
 
 # vecf FILE CASE FIELD -> the field's hex, continuation lines joined
 vecf() {
@@ -142,7 +142,41 @@ if [ "$kat_icmp_bad" = 0 ] && [ "$2" = 4 ]; then
 else
 	bad "kat-tcpdump-plaintext-delivered" "want 0 then 4 ICMP answers; flipped: $kat_bad; intact: $cap_counts"
 fi
-echo "dp: kat-tcpdump-natt-3des-md5 skipped: ESP in UDP (RFC 3948, espudp1) needs UDP encapsulation, which pfkeyv2.ko's data path does not do"
+# espudp1: the same SA (SPI, keys, tunnel) as an esp-udp SA, ESP in UDP
+# 4500 -> 4500 (UDP checksum 0): decapsulated after the UDP header is off
+c3=tcpdump-natt-3des-md5-tunnel
+cat > /tmp/a.conf <<EOC
+flush;
+add 192.1.2.23[4500] 192.1.2.45[4500] esp-udp 0x$(vecf $V $c3-pkt1 spi) -m tunnel -E 3des-cbc 0x$(vecf $V $c3-pkt1 enc_key) -A hmac-md5 0x$(vecf $V $c3-pkt1 auth_key);
+EOC
+KA -f /tmp/a.conf || bad "kat-tcpdump-natt-keysh-keys-a"
+kat_natt() { # CASE -> the whole packet, UDP header included
+	echo "$(vecf $V "$1" outer_ip_header)$(vecf $V "$1" udp_header)$(vecf $V "$1" spi)$(vecf $V "$1" seq)$(vecf $V "$1" iv)$(vecf $V "$1" ciphertext)$(vecf $V "$1" icv)"
+}
+cap_snap
+for k in 1 2; do
+	# a ciphertext byte (header 20 + UDP 8 + SPI, seq 8 + IV 8 = 44)
+	kat_send "$(flipbyte "$(kat_natt "$c3-pkt$k")" 58)" "$c3-pkt$k-flipped"
+done
+sleep 2
+cap_snap
+kat_bad=$cap_counts
+for k in 1 2; do
+	kat_send "$(kat_natt "$c3-pkt$k")" "$c3-pkt$k"
+done
+sleep 2
+cap_snap
+kat_check kat-tcpdump-natt-3des-md5 "0x$(vecf $V $c3-pkt1 spi)" 2 2
+# shellcheck disable=SC2086
+set -- $kat_bad
+kat_icmp_bad=$2
+# shellcheck disable=SC2086
+set -- $cap_counts
+if [ "$kat_icmp_bad" = 0 ] && [ "$2" = 2 ]; then
+	ok "kat-tcpdump-natt-plaintext-delivered (flipped: $kat_bad; intact: $cap_counts)"
+else
+	bad "kat-tcpdump-natt-plaintext-delivered" "want 0 then 2 ICMP answers; flipped: $kat_bad; intact: $cap_counts"
+fi
 A $IP route del 192.0.2.0/24 dev va
 A $IP addr del 192.1.2.45/24 dev va; A $IP addr del 192.0.1.1/24 dev va
 B $IP addr del 192.1.2.23/24 dev vb; B $IP addr del 192.0.2.1/24 dev vb

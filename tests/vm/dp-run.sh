@@ -21,8 +21,9 @@ ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpcap" tests/vm/dpcap.c || exit 1
 ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpinj" tests/vm/dpinj.c || exit 1
 ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dptcp" tests/vm/dptcp.c || exit 1
 ${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpmtu" tests/vm/dpmtu.c || exit 1
+${CC:-cc} -static -O2 -Wall -Wextra -o "$out/dpnattsock" tests/vm/dpnattsock.c || exit 1
 files="$(sh tests/vm/dp-files.sh)
-	$out/dpcap $out/dpinj $out/dptcp $out/dpmtu tests/vm/init:/init tests/vm/dp.sh:/dp.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
+	$out/dpcap $out/dpinj $out/dptcp $out/dpmtu $out/dpnattsock tests/vm/init:/init tests/vm/dp.sh:/dp.sh $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
 # shellcheck disable=SC2086
 sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1
 : > "$out/result"

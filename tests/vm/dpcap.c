@@ -5,7 +5,7 @@
  * clear-text ICMP or TCP crossed while ESP/AH did). A raw AF_PACKET socket,
  * so no tcpdump is needed in the VM.
  *   dpcap IFNAME SECONDS  ->
- *       "icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N"
+ *       "icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N natt N"
  * icmp: IPv4 ICMP; icmp6: ICMPv6 echo request/reply only (neighbour
  * discovery and MLD are clear text by design and count as other); tcp: TCP
  * over either version; esp, ah: either version. ah_esp counts the AH frames
@@ -13,7 +13,9 @@
  * IPv6 packet whose protocol is ESP (AH tunnel around an ESP tunnel).
  * A first fragment (IPv4, or IPv6 with a fragment header right after the
  * base header) counts as its protocol; later fragments, which carry no
- * header of it, count only as frag.
+ * header of it, count only as frag. natt: UDP from or to port 4500 carrying
+ * ESP (RFC 3948: payload not starting with the 4-byte non-ESP marker, not a
+ * one-byte keepalive); those count as other too.
  * Stops after SECONDS or at SIGTERM/SIGINT (then prints what it counted).
  * SIGUSR1 reads what is queued on the socket, prints the counts so far,
  * sets them to zero and goes on: one capture serves many cases.
@@ -43,7 +45,7 @@ static void on_signal(int sig)
 }
 
 struct counts {
-	unsigned long icmp, esp, ah, other, ah_esp, tcp, icmp6, frag;
+	unsigned long icmp, esp, ah, other, ah_esp, tcp, icmp6, frag, natt;
 };
 
 /* Is the AH header at p (n bytes left) followed by ESP, directly or as the
@@ -100,14 +102,21 @@ static void count(struct counts *c, const unsigned char *buf, size_t n, int v6)
 		else
 			c->other++;
 		break;
+	case 17:
+		c->other++;
+		if (n >= hl + 16 && ((buf[hl] << 8 | buf[hl + 1]) == 4500 ||
+				     (buf[hl + 2] << 8 | buf[hl + 3]) == 4500) &&
+		    (buf[hl + 8] | buf[hl + 9] | buf[hl + 10] | buf[hl + 11]))
+			c->natt++;
+		break;
 	default: c->other++; break;
 	}
 }
 
 static void print(const struct counts *c)
 {
-	printf("icmp %lu esp %lu ah %lu other %lu ah_esp %lu tcp %lu icmp6 %lu frag %lu\n",
-	       c->icmp, c->esp, c->ah, c->other, c->ah_esp, c->tcp, c->icmp6, c->frag);
+	printf("icmp %lu esp %lu ah %lu other %lu ah_esp %lu tcp %lu icmp6 %lu frag %lu natt %lu\n",
+	       c->icmp, c->esp, c->ah, c->other, c->ah_esp, c->tcp, c->icmp6, c->frag, c->natt);
 	fflush(stdout);
 }
 

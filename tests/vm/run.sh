@@ -64,8 +64,9 @@ if $CC -static -O2 -Wall -Wextra -o "$out/diffclient" tests/vm/diffclient.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/dpinj" tests/vm/dpinj.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/dptcp" tests/vm/dptcp.c &&
 	$CC -static -O2 -Wall -Wextra -o "$out/dpmtu" tests/vm/dpmtu.c &&
+	$CC -static -O2 -Wall -Wextra -o "$out/dpnattsock" tests/vm/dpnattsock.c &&
 	$CC -O2 -Wall -Wextra -o "$out/diffcmp" tests/vm/diffcmp.c; then
-	ok "diffclient, stress, kfuzz, dpcap, dpinj, dptcp, dpmtu and diffcmp build"
+	ok "diffclient, stress, kfuzz, dpcap, dpinj, dptcp, dpmtu, dpnattsock and diffcmp build"
 else
 	bad "diffclient and diffcmp build"
 	finish
@@ -80,7 +81,7 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 	twofish_generic esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf $out/diffclient $out/stress $out/timeit $out/kfuzz $afkey
-	tests/vm/dp.sh:/dp.sh $out/dpcap $out/dpinj $out/dptcp $out/dpmtu
+	tests/vm/dp.sh:/dp.sh $out/dpcap $out/dpinj $out/dptcp $out/dpmtu $out/dpnattsock
 	$(sh tests/vm/dp-files.sh)"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_dp_natt.c: RFC 3948 UDP encapsulation of ESP through the portable
+ * data path (kmod/core/dp.c + natt.c). Hosts A (10.0.0.1, 2001:db8::1) and
+ * B (10.0.0.2, 2001:db8::2) keyed through pfkm_sock_send with esp-udp SAs
+ * (NAT_T_TYPE 2, ports 4500 -> 4500, as keysh's esp-udp sends them):
+ * outbound UDP header (IPv4 checksum 0, IPv6 checksum valid), inbound round
+ * trip in transport and tunnel mode, a NAT rewriting the outer source in
+ * transport mode (inner TCP checksum repaired), the non-ESP marker and
+ * keepalives, and refusals: bad UDP checksum or length, unknown SPI, wrong
+ * port, raw ESP for an esp-udp SA, ESP in UDP for a plain SA. Ordinary
+ * UDP passes untouched.
+ * Hosts from dp_host.h; the SAs carry the NAT-T extensions (dp_host_sa
+ * does not), so they are added here.
+ */
+#include "dp_host.h"
+
+/* An ESP AES-GCM-16 SA; sport/dport (host order) != 0: esp-udp with them. */
+static int nsa_add(struct dp_host *h, uint32_t spi, const char *src, const char *dst, uint8_t mode,
+		   uint8_t fill, uint16_t sport, uint16_t dport)
+{
+	struct mb m;
+
+	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 1);
+	mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, fill);
+	mb_sa2(&m, mode, 0);
+	if (sport || dport) {
+		struct sadb_x_nat_t_type *t = (void *)mb_put(&m, sizeof(*t));
+		struct sadb_x_nat_t_port *p;
+
+		t->sadb_x_nat_t_type_len = sizeof(*t) / 8;
+		t->sadb_x_nat_t_type_exttype = SADB_X_EXT_NAT_T_TYPE;
+		t->sadb_x_nat_t_type_type = 2;	/* UDP_ENCAP_ESPINUDP */
+		p = (void *)mb_put(&m, sizeof(*p));
+		p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
+		p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_SPORT;
+		p->sadb_x_nat_t_port_port = htons(sport);
+		p = (void *)mb_put(&m, sizeof(*p));
+		p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
+		p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_DPORT;
+		p->sadb_x_nat_t_port_port = htons(dport);
+	}
+	return mb_send(&h->c, &m);
+}
+
+/* A <-> B with esp-udp SAs 0x1001 (a->b) and 0x2002 (b->a), ports 4500. */
+static int npair(struct dp_host *A, struct dp_host *B, bool v6, uint8_t mode)
+{
+	const char *a = v6 ? "2001:db8::1" : "10.0.0.1", *b = v6 ? "2001:db8::2" : "10.0.0.2";
+	const char *ta = mode == IPSEC_MODE_TUNNEL ? a : NULL;
+	const char *tb = mode == IPSEC_MODE_TUNNEL ? b : NULL;
+	int ret = 0;
+
+	ret |= nsa_add(A, 0x1001, a, b, mode, 0x11, 4500, 4500);
+	ret |= nsa_add(A, 0x2002, b, a, mode, 0x22, 4500, 4500);
+	ret |= nsa_add(B, 0x1001, a, b, mode, 0x11, 4500, 4500);
+	ret |= nsa_add(B, 0x2002, b, a, mode, 0x22, 4500, 4500);
+	ret |= dp_host_policy(A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, a, b, IPPROTO_ESP, mode, 0,
+			      ta, tb);
+	ret |= dp_host_policy(B, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, b, a, IPPROTO_ESP, mode, 0,
+			      tb, ta);
+	ret |= dp_host_policy(A, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, b, a, IPPROTO_ESP, mode, 0,
+			      tb, ta);
+	ret |= dp_host_policy(B, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, a, b, IPPROTO_ESP, mode, 0,
+			      ta, tb);
+	return ret;
+}
+
+static uint32_t sum(uint32_t s, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Upper-layer checksum check of the packet p (0 = valid), pseudo header
+ * from its own IP header; hl = header length. */
+static uint16_t l4_sum(const uint8_t *p, size_t hl, size_t len, uint8_t proto)
+{
+	bool v6 = p[0] >> 4 == 6;
+	uint32_t s = v6 ? sum(0, p + 8, 32) : sum(0, p + 12, 8);
+
+	s += (uint32_t)(len - hl) + proto;
+	return fold(sum(s, p + hl, len - hl));
+}
+
+/* IPv4 or IPv6 packet src -> dst with proto and payload pl[0 .. n),
+ * upper-layer checksum (TCP at 16, UDP at 6) filled when csum_off >= 0. */
+static size_t mk_pkt(uint8_t *p, const char *src, const char *dst, uint8_t proto,
+		     const uint8_t *pl, size_t n, int csum_off)
+{
+	bool v6 = strchr(src, ':') != NULL;
+	size_t hl = v6 ? 40 : 20, len = hl + n;
+	uint16_t c;
+
+	memset(p, 0, hl);
+	if (v6) {
+		p[0] = 0x60;
+		p[4] = (uint8_t)(n >> 8);
+		p[5] = (uint8_t)n;
+		p[6] = proto;
+		p[7] = 64;
+		inet_pton(AF_INET6, src, p + 8);
+		inet_pton(AF_INET6, dst, p + 24);
+	} else {
+		p[0] = 0x45;
+		p[2] = (uint8_t)(len >> 8);
+		p[3] = (uint8_t)len;
+		p[4] = 0x12;
+		p[6] = 0x40;
+		p[8] = 64;
+		p[9] = proto;
+		inet_pton(AF_INET, src, p + 12);
+		inet_pton(AF_INET, dst, p + 16);
+		c = fold(sum(0, p, 20));
+		p[10] = (uint8_t)(c >> 8);
+		p[11] = (uint8_t)c;
+	}
+	memcpy(p + hl, pl, n);
+	if (csum_off >= 0) {
+		p[hl + csum_off] = p[hl + csum_off + 1] = 0;
+		c = l4_sum(p, hl, len, proto);
+		p[hl + csum_off] = (uint8_t)(c >> 8);
+		p[hl + csum_off + 1] = (uint8_t)c;
+	}
+	return len;
+}
+
+/* A TCP segment 40000 -> 80 with a text payload (checksum valid). */
+static size_t tcp_pkt(uint8_t *p, const char *src, const char *dst)
+{
+	uint8_t t[20 + 32];
+	size_t i;
+
+	memset(t, 0, sizeof(t));
+	t[0] = 40000 >> 8;
+	t[1] = 40000 & 0xff;
+	t[3] = 80;
+	t[7] = 1;
+	t[12] = 5 << 4;
+	t[13] = 0x18;		/* PSH ACK */
+	t[14] = 0xff;
+	for (i = 0; i < 32; i++)
+		t[20 + i] = (uint8_t)("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"[i]);
+	return mk_pkt(p, src, dst, IPPROTO_TCP, t, sizeof(t), 16);
+}
+
+/* A UDP datagram sport -> dport carrying pl[0 .. n) (checksum 0). */
+static size_t udp_pkt(uint8_t *p, const char *src, const char *dst, uint16_t sport,
+		      uint16_t dport, const uint8_t *pl, size_t n)
+{
+	uint8_t u[256];
+
+	memset(u, 0, 8);
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = (uint8_t)(dport >> 8);
+	u[3] = (uint8_t)dport;
+	u[4] = (uint8_t)((n + 8) >> 8);
+	u[5] = (uint8_t)(n + 8);
+	memcpy(u + 8, pl, n);
+	return mk_pkt(p, src, dst, IPPROTO_UDP, u, n + 8, -1);
+}
+
+static void roundtrip(bool v6, uint8_t mode)
+{
+	const char *a = v6 ? "2001:db8::1" : "10.0.0.1", *b = v6 ? "2001:db8::2" : "10.0.0.2";
+	size_t hl = v6 ? 40 : 20, len, olen;
+	uint8_t orig[256], pkt[768];
+	struct pfkm_dp_sa_stats ss;
+	struct pfkm_dp_stats st;
+	struct sockaddr_storage d;
+	struct dp_host A, B;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(npair(&A, &B, v6, mode), 0);
+
+	olen = tcp_pkt(orig, a, b);
+	memcpy(pkt, orig, olen);
+	len = olen;
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	/* outer: UDP 4500 -> 4500, then ESP with SPI 0x1001 */
+	CHECK_EQ(v6 ? pkt[6] : pkt[9], IPPROTO_UDP);
+	CHECK_EQ(pkt[hl] << 8 | pkt[hl + 1], 4500);
+	CHECK_EQ(pkt[hl + 2] << 8 | pkt[hl + 3], 4500);
+	CHECK_EQ((size_t)(pkt[hl + 4] << 8 | pkt[hl + 5]), len - hl);
+	CHECK_EQ(pkt[hl + 8] << 24 | pkt[hl + 9] << 16 | pkt[hl + 10] << 8 | pkt[hl + 11], 0x1001);
+	if (v6) {
+		CHECK_EQ((size_t)(pkt[4] << 8 | pkt[5]), len - 40);
+		CHECK(pkt[hl + 6] || pkt[hl + 7]);
+		CHECK_EQ(l4_sum(pkt, hl, len, IPPROTO_UDP), 0);
+	} else {
+		CHECK_EQ((size_t)(pkt[2] << 8 | pkt[3]), len);
+		CHECK_EQ(fold(sum(0, pkt, 20)), 0);
+		CHECK_EQ(pkt[hl + 6] | pkt[hl + 7], 0);	/* RFC 3948 3.1.1: zero */
+	}
+	CHECK(!dp_has_text(pkt, len));
+	if (mode == IPSEC_MODE_TUNNEL)
+		CHECK(len > olen + hl + 8);
+	/* a bad UDP checksum (IPv6) or length (IPv4) is refused first */
+	{
+		uint8_t bad[768];
+		size_t blen = len;
+
+		memcpy(bad, pkt, len);
+		bad[hl + (v6 ? 7 : 5)] ^= 1;
+		CHECK_EQ(pfkm_dp_input(B.dp, bad, &blen), -ENOENT);
+	}
+	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(len, olen);
+	CHECK_MEM(pkt, orig, olen);
+
+	/* and back */
+	olen = tcp_pkt(orig, b, a);
+	memcpy(pkt, orig, olen);
+	len = olen;
+	REQUIRE_EQ(pfkm_dp_output(B.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(pfkm_dp_input(A.dp, pkt, &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(len, olen);
+	CHECK_MEM(pkt, orig, olen);
+
+	memset(&d, 0, sizeof(d));
+	if (v6) {
+		((struct sockaddr_in6 *)&d)->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, b, &((struct sockaddr_in6 *)&d)->sin6_addr);
+	} else {
+		((struct sockaddr_in *)&d)->sin_family = AF_INET;
+		inet_pton(AF_INET, b, &((struct sockaddr_in *)&d)->sin_addr);
+	}
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&d, htonl(0x1001), IPPROTO_ESP, &ss), 0);
+	CHECK_EQ(ss.packets, 1);
+	CHECK_EQ(ss.other_drop, 0);
+	pfkm_dp_stats_get(B.dp, &st);
+	CHECK_EQ(st.in_xform, 1);
+	CHECK_EQ(st.natt_no_sa, 1);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+TEST(dp_natt_gcm_transport_ipv4) { roundtrip(false, IPSEC_MODE_TRANSPORT); }
+TEST(dp_natt_gcm_tunnel_ipv4) { roundtrip(false, IPSEC_MODE_TUNNEL); }
+TEST(dp_natt_gcm_transport_ipv6) { roundtrip(true, IPSEC_MODE_TRANSPORT); }
+TEST(dp_natt_gcm_tunnel_ipv6) { roundtrip(true, IPSEC_MODE_TUNNEL); }
+
+/*
+ * Transport mode through a NAT: the outer source address (and UDP source
+ * port stays) rewritten on the way; the inner TCP checksum, computed over
+ * the original addresses, is repaired over the ones B sees.
+ */
+TEST(dp_natt_transport_checksum_after_nat)
+{
+	uint8_t orig[256], pkt[768];
+	size_t len, olen;
+	struct dp_host A, B;
+	uint16_t c;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
+	olen = tcp_pkt(orig, "10.0.0.1", "10.0.0.2");
+	memcpy(pkt, orig, olen);
+	len = olen;
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	/* the NAT: source 10.0.0.1 -> 192.0.2.7, IPv4 header checksum fixed
+	 * (the UDP checksum is 0, nothing else to fix) */
+	inet_pton(AF_INET, "192.0.2.7", pkt + 12);
+	pkt[10] = pkt[11] = 0;
+	c = fold(sum(0, pkt, 20));
+	pkt[10] = (uint8_t)(c >> 8);
+	pkt[11] = (uint8_t)c;
+	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(len, olen);
+	CHECK_EQ(pkt[9], IPPROTO_TCP);
+	CHECK_MEM(pkt + 12, "\xc0\x00\x02\x07", 4);
+	CHECK_EQ(l4_sum(pkt, 20, len, IPPROTO_TCP), 0);	/* valid again */
+	CHECK_MEM(pkt + 20 + 20, orig + 20 + 20, 32);		/* payload intact */
+	CHECK(memcmp(pkt + 20 + 16, orig + 20 + 16, 2) != 0);	/* and it was needed */
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+/* Datagrams to the NAT-T port that are not ESP, and ordinary UDP. */
+TEST(dp_natt_marker_keepalive_ordinary_udp)
+{
+	static const uint8_t ike[] = { 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+	static const uint8_t ka[] = { 0xff };
+	static const uint8_t dns[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+	uint8_t pkt[256], copy[256];
+	struct pfkm_dp_stats st;
+	struct dp_host A, B;
+	size_t len, olen;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
+	/* from 10.0.0.9: B's `in` policy (ESP from 10.0.0.1) does not apply */
+	/* IKE behind the non-ESP marker: for the socket, untouched */
+	olen = len = udp_pkt(pkt, "10.0.0.9", "10.0.0.2", 4500, 4500, ike, sizeof(ike));
+	memcpy(copy, pkt, olen);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_PASS);
+	CHECK_EQ(len, olen);
+	CHECK_MEM(pkt, copy, olen);
+	/* keepalive: dropped quietly, counted */
+	len = udp_pkt(pkt, "10.0.0.9", "10.0.0.2", 4500, 4500, ka, sizeof(ka));
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENODATA);
+	/* a 0xff byte to another port is just UDP */
+	olen = len = udp_pkt(pkt, "10.0.0.9", "10.0.0.2", 4500, 53, ka, sizeof(ka));
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_PASS);
+	/* ordinary UDP that looks like ESP (SPI 0x12340100) on another port */
+	olen = len = udp_pkt(pkt, "10.0.0.9", "10.0.0.2", 33333, 53, dns, sizeof(dns));
+	memcpy(copy, pkt, olen);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_PASS);
+	CHECK_MEM(pkt, copy, olen);
+	pfkm_dp_stats_get(B.dp, &st);
+	CHECK_EQ(st.natt_keepalive, 1);
+	CHECK_EQ(st.natt_no_sa, 0);
+	CHECK_EQ(st.in_xform, 0);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+/* ESP in UDP that no esp-udp SA with those ports takes, and mismatches
+ * between the packet's and the SA's encapsulation. */
+TEST(dp_natt_wrong_port_and_mismatch_refused)
+{
+	uint8_t orig[256], pkt[768], copy[768];
+	struct sockaddr_in d = { .sin_family = AF_INET };
+	struct pfkm_dp_sa_stats ss;
+	struct pfkm_dp_stats st;
+	size_t len, olen, clen;
+	struct dp_host A, B;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
+	/* B also has an esp-udp SA on port 4501 and a plain ESP SA */
+	REQUIRE_EQ(nsa_add(&B, 0x3003, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0x33, 4501,
+			   4501), 0);
+	REQUIRE_EQ(nsa_add(&B, 0x4004, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0x44, 0, 0),
+		   0);
+	olen = tcp_pkt(orig, "10.0.0.1", "10.0.0.2");
+	memcpy(pkt, orig, olen);
+	len = olen;
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	memcpy(copy, pkt, len);
+	clen = len;
+
+	/* SPI 0x1001 to port 4501 (a NAT-T port, not this SA's): refused */
+	pkt[23] = 4501 & 0xff;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENOENT);
+	/* from source port 4501 to 4500: refused too */
+	memcpy(pkt, copy, clen);
+	len = clen;
+	pkt[21] = 4501 & 0xff;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENOENT);
+	/* unknown SPI on 4500 */
+	memcpy(pkt, copy, clen);
+	len = clen;
+	pkt[28 + 3] ^= 0x80;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENOENT);
+	/* ESP in UDP for the plain SA 0x4004 */
+	memcpy(pkt, copy, clen);
+	len = clen;
+	pkt[28 + 2] = 0x40;
+	pkt[28 + 3] = 0x04;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENOENT);
+	pfkm_dp_stats_get(B.dp, &st);
+	CHECK_EQ(st.natt_no_sa, 4);
+	/* raw ESP (UDP header taken off) for the esp-udp SA 0x1001 */
+	memcpy(pkt, copy, 20);
+	memcpy(pkt + 20, copy + 28, clen - 28);
+	len = clen - 8;
+	pkt[2] = (uint8_t)(len >> 8);
+	pkt[3] = (uint8_t)len;
+	pkt[9] = IPPROTO_ESP;
+	pkt[10] = pkt[11] = 0;
+	{
+		uint16_t c = fold(sum(0, pkt, 20));
+
+		pkt[10] = (uint8_t)(c >> 8);
+		pkt[11] = (uint8_t)c;
+	}
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -EPROTO);
+	inet_pton(AF_INET, "10.0.0.2", &d.sin_addr);
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&d, htonl(0x1001), IPPROTO_ESP, &ss), 0);
+	CHECK_EQ(ss.other_drop, 1);
+	CHECK_EQ(ss.packets, 0);
+	/* the intact packet is still accepted (nothing above moved the window) */
+	memcpy(pkt, copy, clen);
+	len = clen;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(len, olen);
+	CHECK_MEM(pkt, orig, olen);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
