@@ -261,4 +261,25 @@ static inline bool dp_has_text(const uint8_t *p, size_t n)
 	return false;
 }
 
+#define DP_UDP4_LEN 68u	/* dp_udp4_pkt: IPv4 + UDP + 40 bytes */
+
+/* IPv4 UDP src -> dst, port 9 -> 7, 40 bytes of 0x5a, DF when df, TTL 64;
+ * DP_UDP4_LEN bytes, IPv4 checksum 0 (the data path writes it). */
+static inline size_t dp_udp4_pkt(uint8_t *p, const char *src, const char *dst, bool df)
+{
+	memset(p, 0, DP_UDP4_LEN);
+	p[0] = 0x45;
+	p[3] = DP_UDP4_LEN;
+	p[6] = df ? 0x40 : 0;
+	p[8] = 64;
+	p[9] = IPPROTO_UDP;
+	inet_pton(AF_INET, src, p + 12);
+	inet_pton(AF_INET, dst, p + 16);
+	p[21] = 9;
+	p[23] = 7;
+	p[25] = DP_UDP4_LEN - 20;
+	memset(p + 28, 0x5a, DP_UDP4_LEN - 28);
+	return DP_UDP4_LEN;
+}
+
 #endif /* DP_HOST_H */

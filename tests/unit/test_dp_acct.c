@@ -13,7 +13,7 @@
 
 #define A_ADDR "10.0.0.1"
 #define B_ADDR "10.0.0.2"
-#define PKT_LEN 68u		/* pkt_make: IPv4 + UDP + 40 bytes */
+#define PKT_LEN DP_UDP4_LEN
 
 /* Transport SA spi A -> B (ESP AES-GCM-16 or AH HMAC-SHA256, dp_host.h's
  * algorithms and keys) with soft/hard byte limits when not 0; the socket
@@ -55,24 +55,6 @@ static int sp_add(struct dp_host *h, uint8_t dir, bool bundle)
 	return ret;
 }
 
-/* IPv4 UDP A -> B, 40 bytes of data, DF when df; PKT_LEN bytes. */
-static size_t pkt_make(uint8_t *p, bool df)
-{
-	memset(p, 0, PKT_LEN);
-	p[0] = 0x45;
-	p[3] = PKT_LEN;
-	p[6] = df ? 0x40 : 0;
-	p[8] = 64;
-	p[9] = IPPROTO_UDP;
-	inet_pton(AF_INET, A_ADDR, p + 12);
-	inet_pton(AF_INET, B_ADDR, p + 16);
-	p[21] = 9;
-	p[23] = 7;
-	p[25] = PKT_LEN - 20;
-	memset(p + 28, 0x5a, PKT_LEN - 28);
-	return PKT_LEN;		/* IPv4 checksum: the data path rewrites it */
-}
-
 /* The route MTU towards B, whatever the addresses. */
 static uint32_t rt_mtu(void *arg, unsigned int family, const uint8_t *saddr,
 		       const uint8_t *daddr)
@@ -88,7 +70,7 @@ static int send_one(struct dp_host *h, uint32_t mtu, bool df, uint8_t *pkt, size
 {
 	struct pfkm_dp_route rt = { .mtu = rt_mtu, .arg = &mtu };
 
-	*len = pkt_make(pkt, df);
+	*len = dp_udp4_pkt(pkt, A_ADDR, B_ADDR, df);
 	return pfkm_dp_output_route(h->dp, pkt, 2048, len, &rt);
 }
 
