@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * acquire.c: owns packet-level events: pfkm_net_flow (policy lookup for a
- * flow, template resolution to SAs, byte/packet accounting) and the
+ * flow, template resolution to SAs, their lifetimes checked and the packet
+ * counted) and the
  * ACQUIRE a missing outbound SA triggers (xfrm_state_find +
  * pfkey_send_acquire): a larval SA with a sequence number from a net-wide
  * non-zero counter, then SRC, DST, X_POLICY and a PROPOSAL of every
@@ -198,9 +199,9 @@ static void tmpl_key(const struct pfkm_tmpl *t, const struct pfkm_spd_flow *fl,
  * does not negotiate), so they get -EAGAIN without one.
  */
 int pfkm_acquire_flow(struct pfkm_net *net, struct pfkm_policy *pol,
-		      const struct pfkm_spd_flow *fl, uint8_t dir, uint32_t bytes)
+		      const struct pfkm_spd_flow *fl, uint8_t dir, struct pfkm_sa **use,
+		      unsigned int *nuse)
 {
-	struct pfkm_sa *use[PFKM_MAX_TEMPLATES];
 	unsigned int i, n = 0;
 	bool missing = false;
 	uint64_t now = os_time_mono_ms();
@@ -239,18 +240,26 @@ int pfkm_acquire_flow(struct pfkm_net *net, struct pfkm_policy *pol,
 		if (!t->optional)
 			missing = true;
 	}
+	*nuse = 0;
 	if (missing)
 		return -EAGAIN;
+	/* xfrm_state_check_expire of each SA of the bundle before the packet
+	 * goes through any; the caller counts what went through (the SAs
+	 * chosen here, not chosen again: a soft expiry just now would make
+	 * a newer, not dying SA the better pick) */
 	for (i = 0; i < n; i++)
-		if (pfkm_expire_account(net, use[i], bytes))
+		if (pfkm_expire_check(net, use[i]))
 			return -EAGAIN;
+	*nuse = n;
 	return IPSEC_POLICY_IPSEC;
 }
 
 int pfkm_net_flow(struct pfkm_net *net, const struct pfkm_flow *flow)
 {
+	struct pfkm_sa *use[PFKM_MAX_TEMPLATES];
 	struct pfkm_spd_flow fl = { 0 };
 	struct pfkm_policy *pol;
+	unsigned int i, n = 0;
 	int ret;
 
 	if (!flow->src || !flow->dst || flow->src->sa_family != flow->dst->sa_family)
@@ -274,7 +283,12 @@ int pfkm_net_flow(struct pfkm_net *net, const struct pfkm_flow *flow)
 		else if (!pol->ntmpl)
 			ret = IPSEC_POLICY_NONE;
 		else
-			ret = pfkm_acquire_flow(net, pol, &fl, flow->dir, flow->bytes);
+			ret = pfkm_acquire_flow(net, pol, &fl, flow->dir, use, &n);
+		/* the caller reports a packet that was (or will be) sent:
+		 * counted on every SA at once, no transform in between */
+		if (ret == IPSEC_POLICY_IPSEC)
+			for (i = 0; i < n; i++)
+				pfkm_expire_count(net, use[i], flow->bytes);
 	}
 	os_mutex_unlock(&net->lock);
 	return ret;

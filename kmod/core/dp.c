@@ -4,8 +4,11 @@
  * per-SA side table (transforms, replay windows, counters) and the
  * outbound/inbound packet decisions, and the packets held for an ACQUIRE.
  * Policy lookup, template resolution, ACQUIRE and byte/packet lifetimes go
- * through the core (pfkm_spd_lookup, pfkm_acquire_flow, pfkm_expire_account)
- * under net->lock. ESP SAs with UDP encapsulation (RFC 3948, natt.c)
+ * through the core (pfkm_spd_lookup, pfkm_acquire_flow, pfkm_expire_count,
+ * pfkm_expire_account) under net->lock. A packet is in an SA's CURRENT
+ * lifetime and in its counters (struct pfkm_dp_sa_stats packets/bytes) only
+ * once it went through that SA, with the same byte count in both. ESP SAs
+ * with UDP encapsulation (RFC 3948, natt.c)
  * get the UDP header after ESP outbound; inbound, UDP to one of the net's
  * NAT-T ports is sorted there (IKE to the socket, keepalive dropped, ESP
  * unwrapped and decapsulated by an esp-udp SA with those ports only).
@@ -642,23 +645,20 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 	}
 	if (!pol->ntmpl)
 		return PFKM_DP_PASS;
-	/* SA selection, ACQUIRE and lifetimes accounted by the core */
-	ret = pfkm_acquire_flow(net, pol, fl, IPSEC_DIR_OUTBOUND, (uint32_t)*len);
+	/* SA selection (optional templates without SA left out), ACQUIRE
+	 * and the lifetimes checked by the core; counted below, per SA,
+	 * once the packet went through it */
+	ret = pfkm_acquire_flow(net, pol, fl, IPSEC_DIR_OUTBOUND, sas, &n);
 	if (ret < 0) {
 		dp->st.no_sa++;
 		return ret;
 	}
-	for (i = 0; i < pol->ntmpl && i < PFKM_MAX_TEMPLATES; i++) {
-		struct pfkm_sa *sa = tmpl_sa(net, &pol->tmpl[i], fl);
-
-		if (!sa)
-			continue;	/* optional (level use) without SA */
-		ds[n] = dp_sa_get(dp, sa);
-		if (!ds[n]) {
+	for (i = 0; i < n; i++) {
+		ds[i] = dp_sa_get(dp, sas[i]);
+		if (!ds[i]) {
 			dp->st.no_state++;
 			return -EOPNOTSUPP;
 		}
-		sas[n++] = sa;
 	}
 	ret = pmtu_check(rt, ds, sas, n, buf, *len, ihl);
 	if (ret) {
@@ -686,6 +686,9 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 			}
 			return r;
 		}
+		/* through this SA (xfrm_output_one's curlft): the bytes it
+		 * took in, in CURRENT and in its counters alike */
+		pfkm_expire_count(net, sas[i], (uint32_t)before);
 		d->st.packets++;
 		d->st.bytes += before;
 		ret = PFKM_DP_XFORM;
@@ -787,11 +790,14 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 			tun_decap_tos(sa, otos, buf, *len);
 		}
 	}
-	d->st.packets++;
-	d->st.bytes += *len;
+	/* lifetimes checked and the packet counted once decapsulated; a
+	 * hard limit already reached drops it (the SA is freed then, its
+	 * counters left as they were, like CURRENT) */
 	ret = pfkm_expire_account(net, sa, (uint32_t)*len);
 	if (ret)
 		return ret;
+	d->st.packets++;
+	d->st.bytes += *len;
 	*sa_out = sa;
 	return 0;
 err:

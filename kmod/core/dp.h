@@ -26,7 +26,10 @@
 struct pfkm_dp;
 struct pfkm_sa;
 
-/* Per-SA counters (also what pfkm_dp_sa_stats reports). */
+/* Per-SA counters (also what pfkm_dp_sa_stats reports). packets/bytes:
+ * those that went through the SA (outbound: bytes before its
+ * encapsulation; inbound: after its decapsulation), exactly what its
+ * CURRENT lifetime counts; the drop counters are not in CURRENT. */
 struct pfkm_dp_sa_stats {
 	uint64_t packets, bytes, auth_fail, replay_drop, other_drop;
 };

@@ -4,7 +4,9 @@
  * one timer that serves it, byte/packet accounting, and the EXPIRE messages
  * (SA, [HARD|SOFT], CURRENT, SRC, DST, SA2; no keys; seq = pid = 0; to
  * registered sockets), as Linux's xfrm_timer_handler,
- * xfrm_state_check_expire and key_notify_sa_expire.
+ * xfrm_state_check_expire and key_notify_sa_expire. Byte/packet limits are
+ * checked before a packet goes through an SA (pfkm_expire_check) and the
+ * packet counted once it went through (pfkm_expire_count), as xfrm.
  *
  * Soft limits mark the SA DYING and send one soft EXPIRE; hard limits
  * remove it and send a hard EXPIRE. Time limits run from the add time or
@@ -300,8 +302,14 @@ void pfkm_expire_fini(struct pfkm_net *net)
 	os_timer_cancel(&net->timer);
 }
 
-/* xfrm_state_check_expire, then the packet is counted. */
-int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes)
+/*
+ * xfrm_state_check_expire: before a packet goes through the SA. The first
+ * use starts the use-time limits; a hard byte/packet limit already reached
+ * removes the SA (-EKEYEXPIRED, sa freed); a soft one sends the soft
+ * EXPIRE. Nothing is counted here: a packet refused after this check (path
+ * MTU, sequence numbers exhausted, transform error) is not in CURRENT.
+ */
+int pfkm_expire_check(struct pfkm_net *net, struct pfkm_sa *sa)
 {
 	os_assert_held(&net->lock);
 	if (!sa->cur.usetime) {
@@ -317,9 +325,27 @@ int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes
 	if (!sa->dying && ((sa->soft.bytes && sa->cur.bytes >= sa->soft.bytes) ||
 			   (sa->soft.packets && sa->cur.packets >= sa->soft.packets)))
 		soft_expire(net, sa);
+	return 0;
+}
+
+/* xfrm_output_one / xfrm_input's curlft update: the packet went through
+ * the SA. The limits it may cross are seen by the next check. */
+void pfkm_expire_count(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes)
+{
+	os_assert_held(&net->lock);
 	sa->cur.bytes += bytes;
 	sa->cur.packets++;
-	return 0;
+}
+
+/* Check and count at once, for a packet already processed: inbound after
+ * the decapsulation, and pfkm_net_sa_account. */
+int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes)
+{
+	int ret = pfkm_expire_check(net, sa);
+
+	if (!ret)
+		pfkm_expire_count(net, sa, bytes);
+	return ret;
 }
 
 int pfkm_net_sa_account(struct pfkm_net *net, const struct sockaddr *dst, uint32_t spi_be,

@@ -184,16 +184,28 @@ void pfkm_expire_sa_update(struct pfkm_net *net, struct pfkm_sa *sa);
 void pfkm_expire_sa_remove(struct pfkm_net *net, struct pfkm_sa *sa);
 /* A policy was inserted: watch its hard add/use time, if any. */
 void pfkm_expire_policy_added(struct pfkm_net *net, struct pfkm_policy *pol);
-/* Count one packet of `bytes` on a usable SA: 0, or -EKEYEXPIRED when a hard
- * limit was already reached (the SA is then expired and removed). */
+/* Before a packet goes through a usable SA: first use noted, soft EXPIRE
+ * when a soft byte/packet limit was reached; 0, or -EKEYEXPIRED when a hard
+ * one was (the SA is then expired, removed and freed). Counts nothing. */
+int pfkm_expire_check(struct pfkm_net *net, struct pfkm_sa *sa);
+/* After the packet went through the SA: `bytes` and one packet in CURRENT. */
+void pfkm_expire_count(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes);
+/* pfkm_expire_check, then pfkm_expire_count when it passed: for a packet
+ * already through the SA (inbound, after the decapsulation). */
 int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes);
 /* Remove a usable SA now with a hard EXPIRE (state DEAD), as a hard limit
  * would: the data path's sequence numbers ran out. sa is freed. */
 void pfkm_expire_sa_hard(struct pfkm_net *net, struct pfkm_sa *sa);
 
 /* acquire.c */
-/* Outbound (or in/fwd) template resolution for pfkm_net_flow. */
+/* Outbound (or in/fwd) template resolution: every template's SA checked
+ * (pfkm_expire_check) and returned in sas[0 .. *n) (tmpl[0] first; optional
+ * templates without an SA skipped), IPSEC_POLICY_IPSEC; or -EAGAIN (missing
+ * SA, ACQUIRE sent when outbound; or a hard limit reached). Nothing is
+ * counted: the caller counts each SA the packet went through
+ * (pfkm_expire_count). sas has room for PFKM_MAX_TEMPLATES. */
 int pfkm_acquire_flow(struct pfkm_net *net, struct pfkm_policy *pol,
-		      const struct pfkm_spd_flow *fl, uint8_t dir, uint32_t bytes);
+		      const struct pfkm_spd_flow *fl, uint8_t dir, struct pfkm_sa **sas,
+		      unsigned int *n);
 
 #endif /* PFKM_NET_H */

@@ -2,7 +2,8 @@
 /*
  * af_pfkey.c: the PF_KEY socket family of pfkeyv2.ko. Owns the struct sock
  * wrapper (one struct pfkm_sock of the core per socket), the per-network-
- * namespace struct pfkm_net and /proc/net/pfkeyv2. The core does the
+ * namespace struct pfkm_net and /proc/net/pfkeyv2 (the core's counters,
+ * then the data path's from dp_hook.c). The core does the
  * protocol; this file only moves bytes and enforces socket rules as Linux
  * af_key does:
  *   - socket(PF_KEY, SOCK_RAW, PF_KEY_V2) only, CAP_NET_ADMIN in the net's
@@ -37,6 +38,7 @@
 #include "os.h"
 #include "pfkey.h"
 #include "af_pfkey.h"
+#include "dp.h"
 
 struct pfkm_knet {
 	struct pfkm_net *core;
@@ -252,7 +254,11 @@ static const struct net_proto_family pfkm_family = {
 	.owner = THIS_MODULE,
 };
 
-/* ---- /proc/net/pfkeyv2 ----------------------------------------------- */
+/* ---- /proc/net/pfkeyv2 -----------------------------------------------
+ * The core's lines, then the data path's (global counters, one line per
+ * SA). The file lives from our pernet init to our pernet exit; the data
+ * path's state is created after and destroyed before (dp.h): its show
+ * prints nothing when the state is not there. */
 
 static int pfkm_proc_show(struct seq_file *m, void *v)
 {
@@ -266,6 +272,7 @@ static int pfkm_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "drops: %llu\n", (unsigned long long)st.drops);
 	seq_printf(m, "acquires: %llu\n", (unsigned long long)st.acquires);
 	seq_printf(m, "expires: %llu\n", (unsigned long long)st.expires);
+	pfkm_dp_kproc_show(m, net);
 	return 0;
 }
 

@@ -14,4 +14,12 @@
 int pfkm_dp_kinit(void);
 void pfkm_dp_kexit(void);
 
+struct seq_file;
+struct net;
+/* The data-path lines of /proc/net/pfkeyv2 (af_pfkey.c's show calls it
+ * after the core's lines): global counters "name: N", then one "sa ..."
+ * line per SA. Prints nothing while the data path has no state in net
+ * (module load/unload, a failed namespace init). Process context. */
+void pfkm_dp_kproc_show(struct seq_file *m, struct net *net);
+
 #endif /* PFKM_LINUX_DP_H */

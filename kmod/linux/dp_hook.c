@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * dp_hook.c: owns the IPv4/IPv6 netfilter hooks of each network namespace, the
- * work item that runs kmod/core/dp.c on their packets and the namespace's
- * /proc/net/pfkeyv2_dp (data-path counters, global and per SA).
+ * work item that runs kmod/core/dp.c on their packets and the data-path
+ * part of /proc/net/pfkeyv2 (counters, global and per SA; the file itself
+ * is af_pfkey.c's, which calls pfkm_dp_kproc_show).
  *
  * Design (simplest correct one; cost below):
  *   - Per namespace and family (IPv4, IPv6): hooks at the last priority
@@ -111,7 +112,7 @@
 #include <net/dst.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
-#include <linux/proc_fs.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 
 #include "os.h"
@@ -720,10 +721,24 @@ static void dp_work(struct work_struct *w)
 	}
 }
 
-/* ---- /proc/net/pfkeyv2_dp: the namespace's data-path counters ---------
+/* ---- /proc/net/pfkeyv2: the namespace's data-path counters ------------
  * Global lines "name: N", then one line per SA the data path has used:
  * "sa esp|ah DST spi 0xSPI packets N bytes N auth_fail N replay_drop N
- * other_drop N" (packets/bytes: those that passed the transform). */
+ * other_drop N" (packets/bytes: those that went through the transform,
+ * the same as the SA's CURRENT lifetime).
+ *
+ * Lifetime: the file belongs to af_pfkey.c's pernet state, which exists
+ * before ours (created first) and after it (destroyed last), so the show
+ * may run while our state does not exist. A namespace that goes away
+ * cannot be read (an open file holds the net), but module load and
+ * unload create and destroy our state in every live namespace while
+ * /proc/net/pfkeyv2 is readable; before register_pernet_subsys our id is
+ * not even valid. dp_proc_ok, set once our state exists everywhere and
+ * cleared before it goes, under dp_proc_lock (which the show holds
+ * throughout), keeps the show off it then. */
+static DEFINE_MUTEX(dp_proc_lock);
+static bool dp_proc_ok;		/* under dp_proc_lock */
+
 static void dp_proc_sa(void *arg, const struct pfkm_dp_sa_info *i)
 {
 	struct seq_file *m = arg;
@@ -737,13 +752,10 @@ static void dp_proc_sa(void *arg, const struct pfkm_dp_sa_info *i)
 		   i->st.replay_drop, i->st.other_drop);
 }
 
-static int dp_proc_show(struct seq_file *m, void *v)
+static void dp_proc_print(struct seq_file *m, struct dp_knet *kn)
 {
-	struct dp_knet *kn = dkn(m->private);	/* single_open_net() passes the net */
 	struct pfkm_dp_stats st;
 
-	if (!kn->dp)
-		return 0;
 	pfkm_dp_stats_get(kn->dp, &st);
 	seq_printf(m, "out_xform: %llu\n", st.out_xform);
 	seq_printf(m, "in_xform: %llu\n", st.in_xform);
@@ -762,7 +774,19 @@ static int dp_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "natt_no_sa: %llu\n", st.natt_no_sa);
 	seq_printf(m, "natt_keepalive: %llu\n", st.natt_keepalive);
 	pfkm_dp_sa_each(kn->dp, dp_proc_sa, m);
-	return 0;
+}
+
+void pfkm_dp_kproc_show(struct seq_file *m, struct net *net)
+{
+	struct dp_knet *kn;
+
+	mutex_lock(&dp_proc_lock);
+	if (dp_proc_ok) {
+		kn = dkn(net);
+		if (kn->dp)	/* NULL: this namespace's init failed */
+			dp_proc_print(m, kn);
+	}
+	mutex_unlock(&dp_proc_lock);
 }
 
 static const struct nf_hook_ops dp_ops[] = {
@@ -800,9 +824,6 @@ static int __net_init dp_net_init(struct net *net)
 	ret = pfkm_dp_create(kn->core, &kn->dp);
 	if (ret)
 		goto err_dp;
-	ret = -ENOMEM;
-	if (!proc_create_net_single("pfkeyv2_dp", 0444, net->proc_net, dp_proc_show, NULL))
-		goto err_proc;
 	ret = nf_register_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
 	if (ret)
 		goto err_hooks;
@@ -810,8 +831,6 @@ static int __net_init dp_net_init(struct net *net)
 	return 0;
 
 err_hooks:
-	remove_proc_entry("pfkeyv2_dp", net->proc_net);
-err_proc:
 	pfkm_dp_destroy(kn->dp);
 	kn->dp = NULL;
 err_dp:
@@ -825,8 +844,6 @@ static void __net_exit dp_net_exit(struct net *net)
 
 	if (kn->hooked)
 		nf_unregister_net_hooks(net, dp_ops, ARRAY_SIZE(dp_ops));
-	if (kn->dp)
-		remove_proc_entry("pfkeyv2_dp", net->proc_net);
 	/* work feeds holdwork, both feed txwork: stop them in that order */
 	cancel_work_sync(&kn->work);
 	cancel_delayed_work_sync(&kn->holdwork);
@@ -858,6 +875,9 @@ int pfkm_dp_kinit(void)
 	ret = register_pernet_subsys(&dp_net_ops);
 	if (ret)
 		goto err_pernet;
+	mutex_lock(&dp_proc_lock);
+	dp_proc_ok = true;
+	mutex_unlock(&dp_proc_lock);
 	return 0;
 
 err_pernet:
@@ -867,6 +887,9 @@ err_pernet:
 
 void pfkm_dp_kexit(void)
 {
+	mutex_lock(&dp_proc_lock);
+	dp_proc_ok = false;
+	mutex_unlock(&dp_proc_lock);
 	unregister_pernet_subsys(&dp_net_ops);
 	destroy_workqueue(dp_wq);
 }

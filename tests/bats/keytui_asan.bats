@@ -15,8 +15,12 @@ ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
 ASAN_B="${KEYTUI_ASAN_BUILD:-build-asan}"
 
 setup_file() {
+	# -Wno-nonnull: gcc 12 sees UBSan's null-check paths as explicit_bzero
+	# of a null member array (form.c, exec.c) and warns, which fails the
+	# build under `make WERROR=1 check`; the regular build keeps -Wnonnull.
 	if [ -z "${KEYTUI_SKIP_ASAN:-}" ]; then
-		make -s -C "$ROOT" B="$ASAN_B" EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+		make -s -C "$ROOT" B="$ASAN_B" \
+			EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -Wno-nonnull" \
 			"$ASAN_B/keytui" >"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
 			cat "$BATS_FILE_TMPDIR/build.log" >&3
 			return 1

@@ -47,20 +47,26 @@ static inline void dp_host_close(struct dp_host *h)
 	pfkm_net_destroy(h->net);
 }
 
-/* An SA's algorithms and key sizes (bits; 0: no such key). */
+/*
+ * An SA's transform: algorithms and key sizes (bits; 0: no such key), and
+ * for ESP in UDP (RFC 3948, NAT_T_TYPE 2 as keysh's esp-udp sends it) the
+ * ports, host order (both 0: plain ESP or AH).
+ */
 struct dp_algs {
 	uint8_t satype, auth, enc;
 	unsigned int abits, ebits;
+	uint16_t natt_sport, natt_dport;
 };
 
 static const struct dp_algs dp_gcm = {
-	SADB_SATYPE_ESP, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 0, 160,
+	.satype = SADB_SATYPE_ESP, .enc = SADB_X_EALG_AES_GCM_ICV16, .ebits = 160,
 };
 static const struct dp_algs dp_cbc = {
-	SADB_SATYPE_ESP, SADB_X_AALG_SHA2_256HMAC, SADB_X_EALG_AESCBC, 256, 128,
+	.satype = SADB_SATYPE_ESP, .auth = SADB_X_AALG_SHA2_256HMAC, .abits = 256,
+	.enc = SADB_X_EALG_AESCBC, .ebits = 128,
 };
 static const struct dp_algs dp_ah = {
-	SADB_SATYPE_AH, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NONE, 256, 0,
+	.satype = SADB_SATYPE_AH, .auth = SADB_X_AALG_SHA2_256HMAC, .abits = 256,
 };
 
 /* The tests' one choice per SA type: ESP AES-GCM-16, AH HMAC-SHA256. */
@@ -75,12 +81,31 @@ static inline uint8_t dp_proto(uint8_t satype)
 	return satype == SADB_SATYPE_AH ? IPPROTO_AH : IPPROTO_ESP;
 }
 
+/* The NAT-T extensions of an esp-udp SA: type 2, ports (host order). */
+static inline void dp_natt_ext(struct mb *m, uint16_t sport, uint16_t dport)
+{
+	struct sadb_x_nat_t_type *t = (void *)mb_put(m, sizeof(*t));
+	struct sadb_x_nat_t_port *p;
+
+	t->sadb_x_nat_t_type_len = sizeof(*t) / 8;
+	t->sadb_x_nat_t_type_exttype = SADB_X_EXT_NAT_T_TYPE;
+	t->sadb_x_nat_t_type_type = 2;	/* UDP_ENCAP_ESPINUDP */
+	p = (void *)mb_put(m, sizeof(*p));
+	p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
+	p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_SPORT;
+	p->sadb_x_nat_t_port_port = htons(sport);
+	p = (void *)mb_put(m, sizeof(*p));
+	p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
+	p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_DPORT;
+	p->sadb_x_nat_t_port_port = htons(dport);
+}
+
 /*
  * Build in m an SADB_ADD of SA spi src -> dst with algorithms a, replay
  * window 32, in mode (IPSEC_MODE_*) with reqid. The authentication key's
  * bytes are all fill, the encryption key's all fill + 1: both ends of an
- * SA must be given the same fill. More extensions (mb_lifetime, ...) may
- * be put before mb_send.
+ * SA must be given the same fill. ESP in UDP when a has NAT-T ports. More
+ * extensions (mb_lifetime, ...) may be put before mb_send.
  */
 static inline void dp_sa_msg(struct mb *m, const struct dp_algs *a, uint32_t spi,
 			     const char *src, const char *dst, uint8_t mode, uint32_t reqid,
@@ -95,6 +120,8 @@ static inline void dp_sa_msg(struct mb *m, const struct dp_algs *a, uint32_t spi
 	if (a->ebits)
 		mb_key(m, SADB_EXT_KEY_ENCRYPT, a->ebits, (uint8_t)(fill + 1));
 	mb_sa2(m, mode, reqid);
+	if (a->natt_sport || a->natt_dport)
+		dp_natt_ext(m, a->natt_sport, a->natt_dport);
 }
 
 /* dp_sa_msg sent on h's socket: 0 or -errno. */
@@ -232,6 +259,27 @@ static inline bool dp_has_text(const uint8_t *p, size_t n)
 		if (!memcmp(p + i, "ABCDEFGH", 8))
 			return true;
 	return false;
+}
+
+#define DP_UDP4_LEN 68u	/* dp_udp4_pkt: IPv4 + UDP + 40 bytes */
+
+/* IPv4 UDP src -> dst, port 9 -> 7, 40 bytes of 0x5a, DF when df, TTL 64;
+ * DP_UDP4_LEN bytes, IPv4 checksum 0 (the data path writes it). */
+static inline size_t dp_udp4_pkt(uint8_t *p, const char *src, const char *dst, bool df)
+{
+	memset(p, 0, DP_UDP4_LEN);
+	p[0] = 0x45;
+	p[3] = DP_UDP4_LEN;
+	p[6] = df ? 0x40 : 0;
+	p[8] = 64;
+	p[9] = IPPROTO_UDP;
+	inet_pton(AF_INET, src, p + 12);
+	inet_pton(AF_INET, dst, p + 16);
+	p[21] = 9;
+	p[23] = 7;
+	p[25] = DP_UDP4_LEN - 20;
+	memset(p + 28, 0x5a, DP_UDP4_LEN - 28);
+	return DP_UDP4_LEN;
 }
 
 #endif /* DP_HOST_H */

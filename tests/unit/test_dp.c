@@ -118,7 +118,7 @@ static void ping(const struct dp_algs *a, uint8_t mode)
 	CHECK_EQ(ss.packets, 2);
 	CHECK_EQ(ss.replay_drop, 1);
 	CHECK_EQ(ss.auth_fail, 1);
-	/* the same SA through the walker behind /proc/net/pfkeyv2_dp */
+	/* the same SA through the walker behind /proc/net/pfkeyv2's SA lines */
 	{
 		struct sa_seen seen = { .spi_be = htonl(0x1001) };
 

@@ -10,63 +10,26 @@
  * keepalives, and refusals: bad UDP checksum or length, unknown SPI, wrong
  * port, raw ESP for an esp-udp SA, ESP in UDP for a plain SA. Ordinary
  * UDP passes untouched.
- * Hosts from dp_host.h; the SAs carry the NAT-T extensions (dp_host_sa
- * does not), so they are added here.
+ * Hosts and keying from dp_host.h (the NAT-T ports are in struct dp_algs).
  */
 #include "dp_host.h"
 
-/* An ESP AES-GCM-16 SA; sport/dport (host order) != 0: esp-udp with them. */
-static int nsa_add(struct dp_host *h, uint32_t spi, const char *src, const char *dst, uint8_t mode,
-		   uint8_t fill, uint16_t sport, uint16_t dport)
-{
-	struct mb m;
-
-	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 1);
-	mb_sa(&m, spi, SADB_AALG_NONE, SADB_X_EALG_AES_GCM_ICV16, 32);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, -1, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, -1, 0, 0);
-	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, fill);
-	mb_sa2(&m, mode, 0);
-	if (sport || dport) {
-		struct sadb_x_nat_t_type *t = (void *)mb_put(&m, sizeof(*t));
-		struct sadb_x_nat_t_port *p;
-
-		t->sadb_x_nat_t_type_len = sizeof(*t) / 8;
-		t->sadb_x_nat_t_type_exttype = SADB_X_EXT_NAT_T_TYPE;
-		t->sadb_x_nat_t_type_type = 2;	/* UDP_ENCAP_ESPINUDP */
-		p = (void *)mb_put(&m, sizeof(*p));
-		p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
-		p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_SPORT;
-		p->sadb_x_nat_t_port_port = htons(sport);
-		p = (void *)mb_put(&m, sizeof(*p));
-		p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
-		p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_DPORT;
-		p->sadb_x_nat_t_port_port = htons(dport);
-	}
-	return mb_send(&h->c, &m);
-}
+/* ESP AES-GCM-16 in UDP, ports 4500 -> 4500; the same on 4501 -> 4501. */
+static const struct dp_algs gcm_udp = {
+	.satype = SADB_SATYPE_ESP, .enc = SADB_X_EALG_AES_GCM_ICV16, .ebits = 160,
+	.natt_sport = 4500, .natt_dport = 4500,
+};
+static const struct dp_algs gcm_udp4501 = {
+	.satype = SADB_SATYPE_ESP, .enc = SADB_X_EALG_AES_GCM_ICV16, .ebits = 160,
+	.natt_sport = 4501, .natt_dport = 4501,
+};
 
 /* A <-> B with esp-udp SAs 0x1001 (a->b) and 0x2002 (b->a), ports 4500. */
 static int npair(struct dp_host *A, struct dp_host *B, bool v6, uint8_t mode)
 {
-	const char *a = v6 ? "2001:db8::1" : "10.0.0.1", *b = v6 ? "2001:db8::2" : "10.0.0.2";
-	const char *ta = mode == IPSEC_MODE_TUNNEL ? a : NULL;
-	const char *tb = mode == IPSEC_MODE_TUNNEL ? b : NULL;
-	int ret = 0;
-
-	ret |= nsa_add(A, 0x1001, a, b, mode, 0x11, 4500, 4500);
-	ret |= nsa_add(A, 0x2002, b, a, mode, 0x22, 4500, 4500);
-	ret |= nsa_add(B, 0x1001, a, b, mode, 0x11, 4500, 4500);
-	ret |= nsa_add(B, 0x2002, b, a, mode, 0x22, 4500, 4500);
-	ret |= dp_host_policy(A, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, a, b, IPPROTO_ESP, mode, 0,
-			      ta, tb);
-	ret |= dp_host_policy(B, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, b, a, IPPROTO_ESP, mode, 0,
-			      tb, ta);
-	ret |= dp_host_policy(A, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, b, a, IPPROTO_ESP, mode, 0,
-			      tb, ta);
-	ret |= dp_host_policy(B, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, a, b, IPPROTO_ESP, mode, 0,
-			      ta, tb);
-	return ret;
+	if (v6)
+		return dp_host_pair(A, B, &gcm_udp, mode, "2001:db8::1", "2001:db8::2");
+	return dp_host_pair(A, B, &gcm_udp, mode, "10.0.0.1", "10.0.0.2");
 }
 
 static uint32_t sum(uint32_t s, const uint8_t *p, size_t n)
@@ -349,10 +312,10 @@ TEST(dp_natt_wrong_port_and_mismatch_refused)
 	REQUIRE_EQ(dp_host_open(&B), 0);
 	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
 	/* B also has an esp-udp SA on port 4501 and a plain ESP SA */
-	REQUIRE_EQ(nsa_add(&B, 0x3003, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0x33, 4501,
-			   4501), 0);
-	REQUIRE_EQ(nsa_add(&B, 0x4004, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0x44, 0, 0),
-		   0);
+	REQUIRE_EQ(dp_host_sa(&B, &gcm_udp4501, 0x3003, "10.0.0.1", "10.0.0.2",
+			      IPSEC_MODE_TRANSPORT, 0, 0x33), 0);
+	REQUIRE_EQ(dp_host_sa(&B, &dp_gcm, 0x4004, "10.0.0.1", "10.0.0.2", IPSEC_MODE_TRANSPORT, 0,
+			      0x44), 0);
 	olen = tcp_pkt(orig, "10.0.0.1", "10.0.0.2");
 	memcpy(pkt, orig, olen);
 	len = olen;

@@ -9,7 +9,7 @@
 #              with checksums, veth capture, both sides' counters, CURRENT
 #   negative   (dpinj in b re-sends a changed copy of b's next ESP packet)
 #              replayed, one flipped bit (seq), unknown SPI: dropped, counted in
-#              a's /proc/net/pfkeyv2_dp; clear text where a requires ESP
+#              a's /proc/net/pfkeyv2; clear text where a requires ESP
 #   lifecycle  policy without SA: ACQUIRE (keysh -x) and no_sa counted, then
 #              GETSPI (larval) + UPDATE and traffic flows; byte lifetimes
 #              soft/hard reached by traffic: two EXPIREs, the SA gone
@@ -50,7 +50,7 @@ AK=0x4444444444444444444444444444444444444444444444444444444444444444	# HMAC-SHA
 AK384=0x555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555
 GCM_K="-E aes-gcm-16 $KO" GCM_X="aead rfc4106(gcm(aes)) $KO 128"
 
-DPPROC=/proc/net/pfkeyv2_dp	# a's data-path counters
+DPPROC=/proc/net/pfkeyv2	# a's counters: the core's, the data path's, per SA
 # dpstat NAME -> a global counter of a's $DPPROC
 dpstat() { A cat $DPPROC | sed -n "s/^$1: //p"; }
 # dpsa SPI FIELD -> that counter of a's SA line ("sa esp DST spi 0x... NAME N ...")
@@ -58,7 +58,7 @@ dpsa() {
 	A cat $DPPROC | awk -v s="$1" -v f="$2" \
 		'$1 == "sa" && $5 == s { for (i = 6; i < NF; i += 2) if ($i == f) print $(i + 1) }'
 }
-# dpshow: a's data-path counters on the console (after a failed check)
+# dpshow: a's counters on the console (after a failed check)
 dpshow() { A cat $DPPROC | sed 's/^/dp: a: /'; }
 # sa_counted NAME SPI MIN: a's SA SPI moved at least MIN packets
 sa_counted() {
@@ -360,7 +360,6 @@ else
 	if [ "${r1:-0}" -ge $((${r0:-0} + 2)) ]; then ok "policy-discard-counted"
 	else bad "policy-discard-counted" "discard ${r0:-none} -> ${r1:-none}"; fi
 fi
-A cat /proc/net/pfkeyv2 | sed 's/^/dp: proc a: /'
 dpshow
 # Unload while namespace a still holds SAs, policies and data-path state
 # (pernet exit of the hooks, then of the core), then reload.
