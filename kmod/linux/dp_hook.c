@@ -88,7 +88,8 @@
  *   ESP (the header is inserted in front of the payload). Per batch two
  *   work-item wake-ups. One namespace's crypto runs on one CPU at a time
  *   (the net mutex), its transmission on another. Measured in TCG at
- *   0.93-1.9x Linux xfrm's TCP throughput (tests/bench/RESULTS.md). Not
+ *   2.0-2.5x Linux xfrm's TCP throughput with two free CPUs, 0.85-2.3x
+ *   with one busy (tests/bench/RESULTS.md). Not
  *   done: an RCU/softirq read path in the hook (the core's SADB/SPD are
  *   under a sleeping mutex), crypto outside the net mutex.
  */
