@@ -6,6 +6,7 @@
 #   DP_BENCH=MIB dp-run.sh   the data-path benchmark instead of the cases:
 #                    TCP a->b, MIB MiB per run, pfkeyv2 vs Linux xfrm (dp.sh)
 # Needs $B/keysh (B=build by default). Result: "success" on the second serial port.
+# VM_TIMEOUT (s, default 1200 as the dp boot of run.sh: the cases take 5-6 min).
 set -u
 cd "$(dirname "$0")/../.."
 B=${B:-build}
@@ -27,7 +28,7 @@ files="$(sh tests/vm/dp-files.sh)
 # shellcheck disable=SC2086
 sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1
 : > "$out/result"
-timeout --foreground "${VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -cpu max \
+timeout --foreground "${VM_TIMEOUT:-1200}" qemu-system-x86_64 -accel tcg -cpu max \
 	-smp 2 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
 	-kernel "$kimg" -initrd "$out/initramfs.gz" \
 	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=dp${DP_BENCH:+ keysh.dpbench=$DP_BENCH}" \
