@@ -42,6 +42,7 @@ struct dp_sa {
 	struct pfkm_replay rp;
 	uint64_t last_seq;		/* outbound: last sequence number sent */
 	uint16_t ip_id;			/* outbound IPv4 tunnel: next outer header ID */
+	struct pfkm_natt_map map;	/* inbound esp-udp: last NEW_MAPPING sent */
 	struct pfkm_dp_sa_stats st;
 };
 
@@ -814,12 +815,16 @@ err:
  * A UDP datagram to us, under net->lock: 0 when it is not for NAT-T (not
  * one of the net's NAT-T ports, or IKE behind the non-ESP marker: the
  * socket stack gets it untouched); 1 when it was ESP for an esp-udp SA with
- * these ports and the UDP header is off (the caller decapsulates);
- * -ENODATA for a NAT keepalive (dropped quietly, counted); -ENOENT for ESP
- * that no such SA takes, or with a wrong UDP length or checksum (the
- * socket stack checks it before xfrm's encap_rcv; counted in natt_no_sa).
+ * this destination port and the UDP header is off (the caller
+ * decapsulates); -ENODATA for a NAT keepalive (dropped quietly, counted);
+ * -ENOENT for ESP that no such SA takes, or with a wrong UDP length or
+ * checksum (the socket stack checks it before xfrm's encap_rcv; counted in
+ * natt_no_sa). The source port need not be the SA's: a NAT on the way
+ * may have changed its mapping (esp4's esp_input_done2 only reports that,
+ * after authentication); *src and *sport say where it came from.
  */
-static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl)
+static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl,
+		   struct pfkm_addr *src, uint16_t *src_port)
 {
 	struct pfkm_net *net = dp->net;
 	bool v6 = buf[0] >> 4 == 6;
@@ -846,11 +851,14 @@ static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl)
 	memcpy(dst.b, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
 	sa = pfkm_sadb_lookup(&net->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, IPPROTO_ESP);
 	if (!sa || sa->state != PFKM_SA_MATURE || sa->natt_type != PFKM_NATT_ESPINUDP ||
-	    sa->natt_sport != sport || sa->natt_dport != dport ||
+	    sa->natt_dport != dport ||
 	    !pfkm_natt_csum_ok(buf, *len, hl) || pfkm_natt_decap(buf, len)) {
 		dp->st.natt_no_sa++;
 		return -ENOENT;
 	}
+	memset(src, 0, sizeof(*src));
+	memcpy(src->b, v6 ? buf + 8 : buf + 12, v6 ? 16 : 4);
+	*src_port = sport;
 	return 1;
 }
 
@@ -923,8 +931,10 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 	struct pfkm_net *net = dp->net;
 	struct pfkm_sa *used[MAX_DEPTH];
 	struct pfkm_spd_flow fl;
+	struct pfkm_addr peer;
 	uint8_t outer[16];
 	unsigned int n = 0;
+	uint16_t peer_port = 0;
 	bool v6, local = true, udp = false;
 	int ihl, ret = 0;
 
@@ -935,7 +945,7 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 	memcpy(outer, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
 	os_mutex_lock(&net->lock);
 	if (ip_proto(buf) == IPPROTO_UDP) {
-		ret = natt_in(dp, buf, len, (size_t)ihl);
+		ret = natt_in(dp, buf, len, (size_t)ihl, &peer, &peer_port);
 		if (ret < 0)
 			goto out;
 		udp = ret > 0;
@@ -952,6 +962,11 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 			dp->st.unknown_spi++;
 		if (ret)
 			goto out;
+		/* authenticated: now a new NAT mapping of the peer is told to
+		 * the key managers; the packet is accepted either way */
+		if (udp && !n && used[0]->dp)
+			pfkm_natt_mapping(net, used[0], &((struct dp_sa *)used[0]->dp)->map,
+					  &peer, peer_port);
 		n++;
 		ihl = ip_parse(buf, len, NULL);
 		if (ihl < 0) {

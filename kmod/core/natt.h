@@ -12,13 +12,23 @@
  * IPv4 header / the IPv6 base header directly. IPv4 checksum 0 (RFC 3948
  * 3.1.1 allows it), IPv6 a real checksum (RFC 8200 8.1; Linux esp6 does the
  * same). Ports are network order throughout.
+ *
+ * SADB_X_NAT_T_NEW_MAPPING (af_key's pfkey_send_new_mapping, called by
+ * esp4/esp6 through km_new_mapping): an authenticated ESP-in-UDP packet
+ * whose outer source address or UDP source port is not the SA's tells
+ * the registered key managers, at most once per (address, port) and once
+ * per PFKM_NATT_MAP_MS per SA; the packet is accepted, the SA left as it
+ * is (the key manager answers with UPDATE or MIGRATE).
  */
 #ifndef PFKM_NATT_H
 #define PFKM_NATT_H
 
 #include "pfkey.h"
+#include "addr.h"
 
 struct pfkm_sadb;
+struct pfkm_net;
+struct pfkm_sa;
 
 #define PFKM_NATT_ESPINUDP 2	/* sadb_x_nat_t_type_type: UDP_ENCAP_ESPINUDP */
 #define PFKM_NATT_HDR 8u	/* the UDP header */
@@ -86,5 +96,30 @@ struct pfkm_natt_ports {
 
 bool pfkm_natt_port_used(struct pfkm_natt_ports *p, struct pfkm_sadb *db, uint16_t port);
 void pfkm_natt_ports_fini(struct pfkm_natt_ports *p);
+
+/*
+ * The last NEW_MAPPING sent for an SA (the data path keeps one per SA,
+ * zeroed at first). Rate limit: none for an (address, port) already
+ * reported, and none within PFKM_NATT_MAP_MS of the previous one; a
+ * mapping skipped for the second limit is reported by a later packet.
+ */
+#define PFKM_NATT_MAP_MS 1000
+
+struct pfkm_natt_map {
+	struct pfkm_addr addr;		/* the peer's address reported */
+	uint16_t port;			/* and UDP source port, network order */
+	bool sent;
+	uint64_t ms;			/* mono ms it was sent */
+};
+
+/*
+ * An ESP-in-UDP packet for the esp-udp SA sa came from addr (sa's family)
+ * and UDP source port sport and has been authenticated and decrypted:
+ * when that is not sa's saddr / natt_sport, broadcast SADB_X_NAT_T_NEW_MAPPING
+ * to the registered sockets as the rate limit in *last allows. Returns
+ * true when a message was sent. The caller holds net->lock.
+ */
+bool pfkm_natt_mapping(struct pfkm_net *net, const struct pfkm_sa *sa, struct pfkm_natt_map *last,
+		       const struct pfkm_addr *addr, uint16_t sport);
 
 #endif /* PFKM_NATT_H */

@@ -12,7 +12,9 @@
  * UDP passes untouched.
  * Hosts and keying from dp_host.h (the NAT-T ports are in struct dp_algs).
  */
+#include <unistd.h>
 #include "dp_host.h"
+#include "natt.h"
 
 /* ESP AES-GCM-16 in UDP, ports 4500 -> 4500; the same on 4501 -> 4501. */
 static const struct dp_algs gcm_udp = {
@@ -326,11 +328,6 @@ TEST(dp_natt_wrong_port_and_mismatch_refused)
 	/* SPI 0x1001 to port 4501 (a NAT-T port, not this SA's): refused */
 	pkt[23] = 4501 & 0xff;
 	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENOENT);
-	/* from source port 4501 to 4500: refused too */
-	memcpy(pkt, copy, clen);
-	len = clen;
-	pkt[21] = 4501 & 0xff;
-	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENOENT);
 	/* unknown SPI on 4500 */
 	memcpy(pkt, copy, clen);
 	len = clen;
@@ -343,7 +340,7 @@ TEST(dp_natt_wrong_port_and_mismatch_refused)
 	pkt[28 + 3] = 0x04;
 	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -ENOENT);
 	pfkm_dp_stats_get(B.dp, &st);
-	CHECK_EQ(st.natt_no_sa, 4);
+	CHECK_EQ(st.natt_no_sa, 3);
 	/* raw ESP (UDP header taken off) for the esp-udp SA 0x1001 */
 	memcpy(pkt, copy, 20);
 	memcpy(pkt + 20, copy + 28, clen - 28);
@@ -369,6 +366,138 @@ TEST(dp_natt_wrong_port_and_mismatch_refused)
 	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
 	CHECK_EQ(len, olen);
 	CHECK_MEM(pkt, orig, olen);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+/* ---- SADB_X_NAT_T_NEW_MAPPING -------------------------------------------- */
+
+/* A -> B ESP-in-UDP packet (SA 0x1001) from UDP source port sport. */
+static size_t natt_from(struct dp_host *A, uint8_t *pkt, size_t cap, uint16_t sport)
+{
+	size_t len = tcp_pkt(pkt, "10.0.0.1", "10.0.0.2");
+
+	if (pfkm_dp_output(A->dp, pkt, cap, &len) != PFKM_DP_XFORM)
+		return 0;
+	pkt[20] = (uint8_t)(sport >> 8);	/* IPv4 UDP checksum 0: nothing to fix */
+	pkt[21] = (uint8_t)sport;
+	return len;
+}
+
+/* The i-th message B's registered socket got is a NEW_MAPPING of SA 0x1001
+ * (10.0.0.1 port 4500, as the SA has it) to addr port sport. */
+static bool is_mapping(const struct cap *c, size_t i, const char *addr, uint16_t sport)
+{
+	const struct sockaddr_in *sin;
+	struct pfkm_exts x;
+	struct in_addr want;
+
+	if (i >= c->n || cap_exts(c, i, &x) || x.msg->sadb_msg_type != SADB_X_NAT_T_NEW_MAPPING ||
+	    x.msg->sadb_msg_satype != SADB_SATYPE_ESP || !x.msg->sadb_msg_seq ||
+	    x.msg->sadb_msg_pid || !x.ext[SADB_EXT_SA] || !x.ext[SADB_EXT_ADDRESS_SRC] ||
+	    !x.ext[SADB_EXT_ADDRESS_DST] || !x.ext[SADB_X_EXT_NAT_T_SPORT] ||
+	    !x.ext[SADB_X_EXT_NAT_T_DPORT])
+		return false;
+	if (ntohl(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_spi) != 0x1001 ||
+	    ntohs(PFKM_EXT(&x, SADB_X_EXT_NAT_T_SPORT, struct sadb_x_nat_t_port)
+			  ->sadb_x_nat_t_port_port) != 4500 ||
+	    ntohs(PFKM_EXT(&x, SADB_X_EXT_NAT_T_DPORT, struct sadb_x_nat_t_port)
+			  ->sadb_x_nat_t_port_port) != sport)
+		return false;
+	sin = (const void *)(PFKM_EXT(&x, SADB_EXT_ADDRESS_SRC, struct sadb_address) + 1);
+	inet_pton(AF_INET, "10.0.0.1", &want);
+	if (sin->sin_family != AF_INET || sin->sin_addr.s_addr != want.s_addr || sin->sin_port)
+		return false;
+	sin = (const void *)(PFKM_EXT(&x, SADB_EXT_ADDRESS_DST, struct sadb_address) + 1);
+	inet_pton(AF_INET, addr, &want);
+	return sin->sin_family == AF_INET && sin->sin_addr.s_addr == want.s_addr && !sin->sin_port;
+}
+
+/*
+ * The peer's NAT changed its mapping (UDP source port 4500 -> 4501): the
+ * packet is delivered and B's registered socket gets one NEW_MAPPING
+ * (old address/port in SRC/SPORT, new in DST/DPORT); more packets from
+ * that port send nothing; a forged packet (bad ICV) from yet another port
+ * is dropped and sends nothing; a good one from it within the second after
+ * the last message is delivered and sends nothing either (rate limit).
+ * The SA keeps its port: the next packet from 4500 sends nothing.
+ */
+TEST(dp_natt_new_mapping)
+{
+	uint8_t pkt[768];
+	struct dp_host A, B;
+	struct mb m;
+	size_t len;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
+	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 7);
+	REQUIRE_EQ(mb_send(&B.c, &m), 0);
+	cap_clear(&B.c);
+
+	len = natt_from(&A, pkt, sizeof(pkt), 4501);
+	REQUIRE(len > 0);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(pkt[9], IPPROTO_TCP);
+	CHECK_EQ(B.c.n, 1);
+	CHECK(is_mapping(&B.c, 0, "10.0.0.1", 4501));
+	/* the same new mapping again: delivered, no second message */
+	len = natt_from(&A, pkt, sizeof(pkt), 4501);
+	REQUIRE(len > 0);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(B.c.n, 1);
+	/* a bad ICV from port 4502: dropped, nothing sent */
+	len = natt_from(&A, pkt, sizeof(pkt), 4502);
+	REQUIRE(len > 0);
+	pkt[len - 1] ^= 1;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -EBADMSG);
+	CHECK_EQ(B.c.n, 1);
+	/* a good one from 4502 within PFKM_NATT_MAP_MS: delivered, not told */
+	len = natt_from(&A, pkt, sizeof(pkt), 4502);
+	REQUIRE(len > 0);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(B.c.n, 1);
+	/* the SA's own port: nothing to tell */
+	len = natt_from(&A, pkt, sizeof(pkt), 4500);
+	REQUIRE(len > 0);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(B.c.n, 1);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
+
+/* After the rate limit's second, the mapping skipped is told; the packet
+ * from a new address (port unchanged) is a new mapping too. */
+TEST(dp_natt_new_mapping_after_limit)
+{
+	uint8_t pkt[768];
+	struct dp_host A, B;
+	struct mb m;
+	size_t len;
+	uint16_t c;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
+	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 7);
+	REQUIRE_EQ(mb_send(&B.c, &m), 0);
+	cap_clear(&B.c);
+	len = natt_from(&A, pkt, sizeof(pkt), 4501);
+	REQUIRE(len > 0);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(B.c.n, 1);
+	usleep((PFKM_NATT_MAP_MS + 50) * 1000);
+	len = natt_from(&A, pkt, sizeof(pkt), 4500);
+	REQUIRE(len > 0);
+	inet_pton(AF_INET, "192.0.2.7", pkt + 12);
+	pkt[10] = pkt[11] = 0;
+	c = fold(sum(0, pkt, 20));
+	pkt[10] = (uint8_t)(c >> 8);
+	pkt[11] = (uint8_t)c;
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(B.c.n, 2);
+	CHECK(is_mapping(&B.c, 1, "192.0.2.7", 4500));
 	dp_host_close(&A);
 	dp_host_close(&B);
 }
