@@ -18,6 +18,11 @@
 #                      (natt_keepalive counted, the socket gets nothing)
 #   natt-unknown-spi   ESP in UDP with an SPI a has no SA for: dropped,
 #                      natt_no_sa counted, the socket gets nothing
+#   natt-new-mapping   b's outbound state moved to UDP source port 4501
+#                      (as a NAT changing its mapping would): b's pings to a
+#                      answered (a still sends to 4500), a registered keysh
+#                      -x on a sees exactly one X_NAT_T_NEW_MAPPING with
+#                      dport 4501 for SA 0x2002, a's SA keeps port 4500
 # Leaves a and b without SAs or policies (and b's encap socket closed).
 
 [ -x /bin/dpnattsock ] || bad natt-tools "no /bin/dpnattsock in the initramfs"
@@ -142,6 +147,34 @@ if [ $((${ka1:-0} - ${ka0:-0})) = 1 ]; then ok "natt-keepalive-dropped-counted"
 else bad "natt-keepalive-dropped-counted" "natt_keepalive ${ka0:-none} -> ${ka1:-none}"; fi
 if [ $((${ns1:-0} - ${ns0:-0})) = 1 ] && [ "${in1:-x}" = "${in0:-y}" ]; then ok "natt-unknown-spi-dropped-counted"
 else bad "natt-unknown-spi-dropped-counted" "natt_no_sa ${ns0:-none} -> ${ns1:-none} in_xform ${in0:-none} -> ${in1:-none}"; fi
+
+# ---- natt-new-mapping: b's packets now come from UDP port 4501 -------------
+# (IPv4 transport keys still in place; update keeps b's sequence numbers)
+# shellcheck disable=SC2046
+B $IP xfrm state update src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x2002 mode transport \
+	replay-window 64 $(echo "$GCM_XE" | sed "s/$KO/$KI/") encap espinudp 4501 4500 0.0.0.0 ||
+	bad "natt-new-mapping-xfrm-update"
+od0=$(dpsa 0x00002002 other_drop)
+A timeout 10 keysh --backend kernel -x --json --type nat_t_new_mapping --count 3 > /tmp/natt.map 2>&1 & mon=$!
+sleep 1
+# three pings a second apart: the same new mapping each time
+if B ping -c 3 -W 3 10.0.0.1 > /tmp/ping.map 2>&1; then ok "natt-new-mapping-ping-b-to-a-answered"
+else bad "natt-new-mapping-ping-b-to-a-answered" "$(tail -n 2 /tmp/ping.map | tr '\n' ' ')"; fi
+wait "$mon"
+nmap=$(grep -c 'NAT_T_NEW_MAPPING' /tmp/natt.map)
+if [ "$nmap" = 1 ] && grep -q '"dport":4501' /tmp/natt.map && grep -q '"sport":4500' /tmp/natt.map &&
+	grep -q '"spi":8194' /tmp/natt.map
+then ok "natt-new-mapping-one-message-port-4501"
+else bad "natt-new-mapping-one-message-port-4501" "$nmap: $(head -c 600 /tmp/natt.map)"; fi
+od1=$(dpsa 0x00002002 other_drop)
+if [ "${od1:-x}" = "${od0:-y}" ]; then ok "natt-new-mapping-no-drop"
+else bad "natt-new-mapping-no-drop" "other_drop ${od0:-none} -> ${od1:-none}"; dpshow; fi
+# the SA was not changed: a key manager answers with UPDATE
+echo 'get 10.0.0.2 10.0.0.1 esp 0x2002;' > /tmp/a.conf
+KA -f /tmp/a.conf > /tmp/natt.get 2>&1
+if grep -q '10.0.0.2\[4500\]' /tmp/natt.get && ! grep -q 4501 /tmp/natt.get; then
+	ok "natt-new-mapping-sa-unchanged"
+else bad "natt-new-mapping-sa-unchanged" "$(head -c 300 /tmp/natt.get)"; fi
 
 kill "$natt_sock" 2>/dev/null
 wait "$natt_sock" 2>/dev/null
