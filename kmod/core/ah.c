@@ -9,6 +9,7 @@
  * bytes) where bytes must be changed or reordered. Adjacent pieces merge.
  */
 #include "ah.h"
+#include "ip.h"
 
 #define SEG_MAX 32
 #define RH_MAX 2		/* routing headers rearranged per packet */
@@ -69,19 +70,6 @@ static void add(struct icv_in *in, const uint8_t *p, size_t n)
 		return;
 	}
 	in->v[in->n++] = (struct pfkm_buf){ p, n };
-}
-
-static void ipv4_csum(uint8_t *h)
-{
-	size_t ihl = (h[0] & 0xf) * 4u, i;
-	uint32_t sum = 0;
-
-	put16(h + 10, 0);
-	for (i = 0; i < ihl; i += 2)
-		sum += get16(h + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	put16(h + 10, (uint16_t)~sum);
 }
 
 int pfkm_ah_init(struct pfkm_ah *ah, uint32_t spi, bool esn,
@@ -440,7 +428,7 @@ int pfkm_ah_encap(struct pfkm_ah *ah, uint64_t seq, uint8_t *pkt, size_t cap, si
 	len += ahlen;
 	if (ver == 4) {
 		put16(pkt + 2, (uint16_t)len);
-		ipv4_csum(pkt);
+		pfkm_ip4_csum_set(pkt);
 	} else {
 		put16(pkt + 4, (uint16_t)(len - 40));
 	}
@@ -495,7 +483,7 @@ int pfkm_ah_decap(struct pfkm_ah *ah, struct pfkm_replay *rp, uint8_t *pkt, size
 	pkt[nh_off] = nh;
 	if (ver == 4) {
 		put16(pkt + 2, (uint16_t)len);
-		ipv4_csum(pkt);
+		pfkm_ip4_csum_set(pkt);
 	} else {
 		put16(pkt + 4, (uint16_t)(len - 40));
 	}

@@ -17,10 +17,9 @@
 #include "dp.h"
 #include "esp.h"
 #include "ah.h"
+#include "ip.h"
 #include "natt.h"
 
-#define IP4_HDR 20u
-#define IP6_HDR 40u
 #define MAX_DEPTH 4		/* nested decapsulations per packet */
 #define NH_IPV6 41		/* IPv6 in IP (tunnel mode) */
 
@@ -63,42 +62,16 @@ struct pfkm_dp {
 	struct pfkm_natt_ports natt;	/* UDP ports of ESP-in-UDP SAs, under net->lock */
 };
 
-static uint16_t ip4_csum(const uint8_t *h, size_t n)
-{
-	uint32_t s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)h[i] << 8 | h[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void ip4_fix(uint8_t *p, size_t len, uint8_t proto)
-{
-	size_t ihl = (size_t)(p[0] & 15) * 4;
-	uint16_t c;
-
-	p[2] = (uint8_t)(len >> 8);
-	p[3] = (uint8_t)len;
-	p[9] = proto;
-	p[10] = p[11] = 0;
-	c = ip4_csum(p, ihl);
-	p[10] = (uint8_t)(c >> 8);
-	p[11] = (uint8_t)c;
-}
-
 /* Header sanity: version 4, ihl, total length within len. Returns ihl. */
 static int ip4_check(const uint8_t *p, size_t len)
 {
 	size_t ihl, tot;
 
-	if (len < IP4_HDR || p[0] >> 4 != 4)
+	if (len < PFKM_IP4_HDR || p[0] >> 4 != 4)
 		return -EINVAL;
 	ihl = (size_t)(p[0] & 15) * 4;
 	tot = (size_t)p[2] << 8 | p[3];
-	if (ihl < IP4_HDR || tot < ihl || tot > len)
+	if (ihl < PFKM_IP4_HDR || tot < ihl || tot > len)
 		return -EINVAL;
 	return (int)ihl;
 }
@@ -122,9 +95,9 @@ static void ip4_flow(const uint8_t *p, size_t ihl, size_t len, struct pfkm_spd_f
  * are not walked: p[6] is whatever follows the base header. */
 static int ip6_check(const uint8_t *p, size_t len)
 {
-	if (len < IP6_HDR || p[0] >> 4 != 6 || IP6_HDR + ((size_t)p[4] << 8 | p[5]) > len)
+	if (len < PFKM_IP6_HDR || p[0] >> 4 != 6 || PFKM_IP6_HDR + ((size_t)p[4] << 8 | p[5]) > len)
 		return -EINVAL;
-	return (int)IP6_HDR;
+	return (int)PFKM_IP6_HDR;
 }
 
 static void ip6_flow(const uint8_t *p, size_t len, struct pfkm_spd_flow *fl)
@@ -134,9 +107,9 @@ static void ip6_flow(const uint8_t *p, size_t len, struct pfkm_spd_flow *fl)
 	fl->proto = p[6];
 	memcpy(fl->saddr.b, p + 8, 16);
 	memcpy(fl->daddr.b, p + 24, 16);
-	if ((fl->proto == 6 || fl->proto == 17 || fl->proto == 132) && len >= IP6_HDR + 4) {
-		memcpy(&fl->sport, p + IP6_HDR, 2);
-		memcpy(&fl->dport, p + IP6_HDR + 2, 2);
+	if ((fl->proto == 6 || fl->proto == 17 || fl->proto == 132) && len >= PFKM_IP6_HDR + 4) {
+		memcpy(&fl->sport, p + PFKM_IP6_HDR, 2);
+		memcpy(&fl->dport, p + PFKM_IP6_HDR + 2, 2);
 	}
 }
 
@@ -150,7 +123,7 @@ static int ip_parse(const uint8_t *p, size_t *len, struct pfkm_spd_flow *fl)
 		hl = ip6_check(p, *len);
 		if (hl < 0)
 			return hl;
-		*len = IP6_HDR + ((size_t)p[4] << 8 | p[5]);
+		*len = PFKM_IP6_HDR + ((size_t)p[4] << 8 | p[5]);
 		if (fl)
 			ip6_flow(p, *len, fl);
 		return hl;
@@ -168,18 +141,6 @@ static int ip_parse(const uint8_t *p, size_t *len, struct pfkm_spd_flow *fl)
 static uint8_t ip_proto(const uint8_t *p)
 {
 	return p[0] >> 4 == 6 ? p[6] : p[9];
-}
-
-/* New total length and protocol (IPv4 checksum recomputed). */
-static void ip_fix(uint8_t *p, size_t len, uint8_t proto)
-{
-	if (p[0] >> 4 == 6) {
-		p[4] = (uint8_t)((len - IP6_HDR) >> 8);
-		p[5] = (uint8_t)(len - IP6_HDR);
-		p[6] = proto;
-		return;
-	}
-	ip4_fix(p, len, proto);
 }
 
 static void dp_sa_free(struct dp_sa *d)
@@ -360,18 +321,13 @@ static uint8_t ip_tos(const uint8_t *h)
 /* Set it; an IPv4 header's checksum is made again. */
 static void ip_tos_set(uint8_t *h, uint8_t tos)
 {
-	uint16_t c;
-
 	if (h[0] >> 4 == 6) {
 		h[0] = (uint8_t)(0x60 | tos >> 4);
 		h[1] = (uint8_t)((h[1] & 15) | (tos & 15) << 4);
 		return;
 	}
 	h[1] = tos;
-	h[10] = h[11] = 0;
-	c = ip4_csum(h, (size_t)(h[0] & 15) * 4);
-	h[10] = (uint8_t)(c >> 8);
-	h[11] = (uint8_t)c;
+	pfkm_ip4_csum_set(h);
 }
 
 /*
@@ -386,7 +342,7 @@ static void tun_decap_tos(const struct pfkm_sa *sa, uint8_t otos, uint8_t *in, s
 	uint8_t tos, t;
 
 	/* a malformed inner header is left to the checks that follow */
-	if (len < IP4_HDR || (in[0] >> 4 == 6 ? len < IP6_HDR :
+	if (len < PFKM_IP4_HDR || (in[0] >> 4 == 6 ? len < PFKM_IP6_HDR :
 			      (in[0] & 15) < 5 || (size_t)(in[0] & 15) * 4 > len))
 		return;
 	tos = t = ip_tos(in);
@@ -453,7 +409,7 @@ static int natt_out(const struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *
 static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
 {
 	bool v6 = buf[0] >> 4 == 6;
-	size_t ihl = v6 ? IP6_HDR : (size_t)(buf[0] & 15) * 4, out, hl = 0, pl;
+	size_t ihl = v6 ? PFKM_IP6_HDR : (size_t)(buf[0] & 15) * 4, out, hl = 0, pl;
 	uint64_t seq;
 	int ret;
 
@@ -471,7 +427,7 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 	if (sa->mode == IPSEC_MODE_TUNNEL) {
 		/* new outer header, the whole packet is the payload */
 		bool o6 = sa->family == AF_INET6;
-		size_t oh = o6 ? IP6_HDR : IP4_HDR;
+		size_t oh = o6 ? PFKM_IP6_HDR : PFKM_IP4_HDR;
 		uint8_t nh = v6 ? NH_IPV6 : IPPROTO_IPIP;
 
 		if (cap < oh)
@@ -497,9 +453,9 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 			d->ip_id++;
 		}
 		if (sa->proto == IPPROTO_AH) {
-			if (oh + pl > 0xffff + (o6 ? IP6_HDR : 0))
+			if (oh + pl > 0xffff + (o6 ? PFKM_IP6_HDR : 0))
 				return -EMSGSIZE;
-			ip_fix(buf, oh + pl, nh);
+			pfkm_ip_fix(buf, oh + pl, nh);
 			ret = pfkm_ah_encap(&d->ah, seq, buf, cap, oh + pl, &out);
 			if (!ret)
 				*len = out;
@@ -509,9 +465,9 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 		if (ret)
 			return ret;
 		*len = oh + out;
-		if (*len > 0xffff + (o6 ? IP6_HDR : 0))
+		if (*len > 0xffff + (o6 ? PFKM_IP6_HDR : 0))
 			return -EMSGSIZE;
-		ip_fix(buf, *len, IPPROTO_ESP);
+		pfkm_ip_fix(buf, *len, IPPROTO_ESP);
 		return natt_out(sa, buf, cap, len);
 	}
 	if (sa->proto == IPPROTO_AH) {
@@ -529,9 +485,9 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 	if (ret)
 		return ret;
 	*len = ihl + out;
-	if (*len > 0xffff + (v6 ? IP6_HDR : 0))
+	if (*len > 0xffff + (v6 ? PFKM_IP6_HDR : 0))
 		return -EMSGSIZE;
-	ip_fix(buf, *len, IPPROTO_ESP);
+	pfkm_ip_fix(buf, *len, IPPROTO_ESP);
 	return natt_out(sa, buf, cap, len);
 }
 
@@ -546,7 +502,7 @@ static size_t grown_len(struct dp_sa *const *d, struct pfkm_sa *const *sa, unsig
 	for (i = 0; i < n; i++) {
 		if (sa[i]->mode == IPSEC_MODE_TUNNEL) {
 			v6 = sa[i]->family == AF_INET6;
-			hl = v6 ? IP6_HDR : IP4_HDR;
+			hl = v6 ? PFKM_IP6_HDR : PFKM_IP4_HDR;
 			if (sa[i]->proto == IPPROTO_AH)
 				len = hl + pfkm_ah_hdr_len(&d[i]->ah, v6 ? 6 : 4) + len;
 			else
@@ -727,7 +683,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 {
 	struct pfkm_net *net = dp->net;
 	bool v6 = buf[0] >> 4 == 6;
-	size_t ihl = v6 ? IP6_HDR : (size_t)(buf[0] & 15) * 4;
+	size_t ihl = v6 ? PFKM_IP6_HDR : (size_t)(buf[0] & 15) * 4;
 	uint8_t proto = ip_proto(buf), otos = ip_tos(buf);	/* AH zeroes the TOS */
 	struct pfkm_addr dst;
 	struct pfkm_sa *sa;
@@ -776,7 +732,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 		} else {
 			memmove(buf + ihl, buf + ihl + rx.payload_off, rx.payload_len);
 			*len = ihl + rx.payload_len;
-			ip_fix(buf, *len, nh);
+			pfkm_ip_fix(buf, *len, nh);
 		}
 	} else {
 		struct pfkm_ah_rx rx;

@@ -8,30 +8,7 @@
  */
 #include "natt.h"
 #include "net.h"
-
-#define IP4_HDR 20u
-#define IP6_HDR 40u
-
-/* Ones' complement sum of n bytes (an odd last byte padded with zero). */
-static uint32_t sum_add(uint32_t s, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
-
-static uint16_t sum_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
+#include "ip.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -51,32 +28,17 @@ static uint16_t l4_csum(const uint8_t *buf, size_t hl, size_t len, uint8_t proto
 	uint8_t ph[8];
 	uint32_t s;
 
-	s = v6 ? sum_add(0, buf + 8, 32) : sum_add(0, buf + 12, 8);
+	s = v6 ? pfkm_ip_sum(0, buf + 8, 32) : pfkm_ip_sum(0, buf + 12, 8);
 	memset(ph, 0, sizeof(ph));
 	ph[2] = (uint8_t)(n >> 8);
 	ph[3] = (uint8_t)n;
 	ph[7] = proto;
 	if (!v6)
 		ph[1] = (uint8_t)(n >> 16);
-	s = sum_add(s, ph, 8);
-	s = sum_add(s, buf + hl, off);
-	s = sum_add(s, buf + hl + off + 2, n - off - 2);
-	return sum_fold(s);
-}
-
-/* IPv4 header: total length, protocol, header checksum. IPv6: payload
- * length and the base header's next header. */
-static void ip_set(uint8_t *buf, size_t hl, size_t len, uint8_t proto)
-{
-	if (buf[0] >> 4 == 6) {
-		put16(buf + 4, (uint16_t)(len - IP6_HDR));
-		buf[6] = proto;
-		return;
-	}
-	put16(buf + 2, (uint16_t)len);
-	buf[9] = proto;
-	buf[10] = buf[11] = 0;
-	put16(buf + 10, sum_fold(sum_add(0, buf, hl)));
+	s = pfkm_ip_sum(s, ph, 8);
+	s = pfkm_ip_sum(s, buf + hl, off);
+	s = pfkm_ip_sum(s, buf + hl + off + 2, n - off - 2);
+	return pfkm_ip_sum_fold(s);
 }
 
 /* Header length of the IPv4/IPv6 packet buf[0 .. len), -EINVAL if none. */
@@ -84,14 +46,14 @@ static int hdr_len(const uint8_t *buf, size_t len)
 {
 	size_t hl;
 
-	if (len < IP4_HDR)
+	if (len < PFKM_IP4_HDR)
 		return -EINVAL;
 	if (buf[0] >> 4 == 6)
-		return len < IP6_HDR ? -EINVAL : (int)IP6_HDR;
+		return len < PFKM_IP6_HDR ? -EINVAL : (int)PFKM_IP6_HDR;
 	if (buf[0] >> 4 != 4)
 		return -EINVAL;
 	hl = (size_t)(buf[0] & 15) * 4;
-	return hl < IP4_HDR || hl > len ? -EINVAL : (int)hl;
+	return hl < PFKM_IP4_HDR || hl > len ? -EINVAL : (int)hl;
 }
 
 int pfkm_natt_encap(uint8_t *buf, size_t cap, size_t *len, uint16_t sport, uint16_t dport)
@@ -116,7 +78,7 @@ int pfkm_natt_encap(uint8_t *buf, size_t cap, size_t *len, uint16_t sport, uint1
 	memcpy(u + 2, &dport, 2);
 	put16(u + 4, (uint16_t)(n - hl));
 	u[6] = u[7] = 0;
-	ip_set(buf, hl, n, IPPROTO_UDP);
+	pfkm_ip_fix(buf, n, IPPROTO_UDP);
 	if (v6) {
 		uint16_t c = l4_csum(buf, hl, n, IPPROTO_UDP, 6);
 
@@ -181,7 +143,7 @@ int pfkm_natt_decap(uint8_t *buf, size_t *len)
 		return -EINVAL;
 	memmove(buf + hl, buf + hl + PFKM_NATT_HDR, *len - hl - PFKM_NATT_HDR);
 	*len -= PFKM_NATT_HDR;
-	ip_set(buf, hl, *len, IPPROTO_ESP);
+	pfkm_ip_fix(buf, *len, IPPROTO_ESP);
 	return 0;
 }
 

@@ -113,6 +113,21 @@ static int st_get(struct dp_host *h, uint8_t proto, uint32_t spi, struct pfkm_dp
 	return pfkm_dp_sa_stats(h->dp, (struct sockaddr *)&d, htonl(spi), proto, st);
 }
 
+/* SA spi (ESP) of h counted n packets of PKT_LEN bytes, in its CURRENT
+ * lifetime and in the data path's counters alike. */
+static void counted(struct dp_host *h, uint32_t spi, uint64_t n)
+{
+	struct pfkm_dp_sa_stats ss;
+	uint64_t pk = 99, by = 99;
+
+	REQUIRE_EQ(cur_get(h, SADB_SATYPE_ESP, spi, &pk, &by), 0);
+	CHECK_EQ(pk, n);
+	CHECK_EQ(by, n * PKT_LEN);
+	REQUIRE_EQ(st_get(h, IPPROTO_ESP, spi, &ss), 0);
+	CHECK_EQ(ss.packets, n);
+	CHECK_EQ(ss.bytes, n * PKT_LEN);
+}
+
 /* The i-th captured message is an EXPIRE (hard or soft) of spi: its
  * CURRENT allocations and bytes. */
 static int expire_cur(struct dp_host *h, size_t i, bool hard, uint32_t spi, uint64_t *pk,
@@ -144,7 +159,6 @@ static int expire_cur(struct dp_host *h, size_t i, bool hard, uint32_t spi, uint
  */
 TEST(dp_acct_mtu_refused_not_counted)
 {
-	struct pfkm_dp_sa_stats ss;
 	struct pfkm_dp_stats st;
 	struct dp_host A, B;
 	uint64_t pk = 99, by = 99;
@@ -167,18 +181,8 @@ TEST(dp_acct_mtu_refused_not_counted)
 	CHECK(len > PKT_LEN);
 	REQUIRE_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
 	CHECK_EQ(len, PKT_LEN);
-	REQUIRE_EQ(cur_get(&A, SADB_SATYPE_ESP, 0x2001, &pk, &by), 0);
-	CHECK_EQ(pk, 1);
-	CHECK_EQ(by, PKT_LEN);
-	REQUIRE_EQ(st_get(&A, IPPROTO_ESP, 0x2001, &ss), 0);
-	CHECK_EQ(ss.packets, 1);
-	CHECK_EQ(ss.bytes, PKT_LEN);
-	REQUIRE_EQ(cur_get(&B, SADB_SATYPE_ESP, 0x2001, &pk, &by), 0);
-	CHECK_EQ(pk, 1);
-	CHECK_EQ(by, PKT_LEN);
-	REQUIRE_EQ(st_get(&B, IPPROTO_ESP, 0x2001, &ss), 0);
-	CHECK_EQ(ss.packets, 1);
-	CHECK_EQ(ss.bytes, PKT_LEN);
+	counted(&A, 0x2001, 1);
+	counted(&B, 0x2001, 1);
 
 	/* too big with DF, three times: refused, nothing counted */
 	for (int i = 0; i < 3; i++)
@@ -186,21 +190,11 @@ TEST(dp_acct_mtu_refused_not_counted)
 	pfkm_dp_stats_get(A.dp, &st);
 	CHECK_EQ(st.too_big, 3);
 	CHECK_EQ(st.out_xform, 1);
-	REQUIRE_EQ(cur_get(&A, SADB_SATYPE_ESP, 0x2001, &pk, &by), 0);
-	CHECK_EQ(pk, 1);
-	CHECK_EQ(by, PKT_LEN);
-	REQUIRE_EQ(st_get(&A, IPPROTO_ESP, 0x2001, &ss), 0);
-	CHECK_EQ(ss.packets, 1);
-	CHECK_EQ(ss.bytes, PKT_LEN);
+	counted(&A, 0x2001, 1);
 
 	/* too big without DF: encapsulated (IP fragments it), counted */
 	REQUIRE_EQ(send_one(&A, PKT_LEN + 8, false, pkt, &len), PFKM_DP_XFORM);
-	REQUIRE_EQ(cur_get(&A, SADB_SATYPE_ESP, 0x2001, &pk, &by), 0);
-	CHECK_EQ(pk, 2);
-	CHECK_EQ(by, 2 * PKT_LEN);
-	REQUIRE_EQ(st_get(&A, IPPROTO_ESP, 0x2001, &ss), 0);
-	CHECK_EQ(ss.packets, 2);
-	CHECK_EQ(ss.bytes, 2 * PKT_LEN);
+	counted(&A, 0x2001, 2);
 	dp_host_close(&A);
 	dp_host_close(&B);
 }
@@ -282,12 +276,7 @@ TEST(dp_acct_bundle_counts_each_sa_that_ran)
 	REQUIRE_EQ(expire_cur(&A, 0, true, 0x2103, &pk, &by), 0);
 	CHECK_EQ(pk, 1);
 	CHECK_EQ(by, esp_len);
-	REQUIRE_EQ(cur_get(&A, SADB_SATYPE_ESP, 0x2003, &pk, &by), 0);
-	CHECK_EQ(pk, 2);
-	CHECK_EQ(by, 2 * PKT_LEN);
-	REQUIRE_EQ(st_get(&A, IPPROTO_ESP, 0x2003, &se), 0);
-	CHECK_EQ(se.packets, 2);
-	CHECK_EQ(se.bytes, 2 * PKT_LEN);
+	counted(&A, 0x2003, 2);
 	dp_host_close(&A);
 }
 
