@@ -501,3 +501,46 @@ TEST(dp_natt_new_mapping_after_limit)
 	dp_host_close(&A);
 	dp_host_close(&B);
 }
+
+/* IPv6: the new source port (UDP checksum redone, as the NAT does) is
+ * reported with the IPv6 addresses; the packet is delivered. */
+TEST(dp_natt_new_mapping_ipv6)
+{
+	const struct sockaddr_in6 *sin6;
+	uint8_t pkt[768];
+	struct dp_host A, B;
+	struct pfkm_exts x;
+	struct in6_addr want;
+	struct mb m;
+	size_t len;
+	uint16_t c;
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(npair(&A, &B, true, IPSEC_MODE_TUNNEL), 0);
+	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 7);
+	REQUIRE_EQ(mb_send(&B.c, &m), 0);
+	cap_clear(&B.c);
+	len = tcp_pkt(pkt, "2001:db8::1", "2001:db8::2");
+	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(pkt[6], IPPROTO_UDP);
+	pkt[40] = 4600 >> 8;
+	pkt[41] = 4600 & 0xff;
+	pkt[46] = pkt[47] = 0;
+	c = l4_sum(pkt, 40, len, IPPROTO_UDP);
+	pkt[46] = (uint8_t)((c ? c : 0xffff) >> 8);
+	pkt[47] = (uint8_t)(c ? c : 0xffff);
+	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(B.c.n, 1);
+	REQUIRE_EQ(cap_exts(&B.c, 0, &x), 0);
+	CHECK_EQ(x.msg->sadb_msg_type, SADB_X_NAT_T_NEW_MAPPING);
+	REQUIRE(x.ext[SADB_EXT_ADDRESS_DST] && x.ext[SADB_X_EXT_NAT_T_DPORT]);
+	CHECK_EQ(ntohs(PFKM_EXT(&x, SADB_X_EXT_NAT_T_DPORT, struct sadb_x_nat_t_port)
+			       ->sadb_x_nat_t_port_port), 4600);
+	sin6 = (const void *)(PFKM_EXT(&x, SADB_EXT_ADDRESS_DST, struct sadb_address) + 1);
+	inet_pton(AF_INET6, "2001:db8::1", &want);
+	CHECK_EQ(sin6->sin6_family, AF_INET6);
+	CHECK_MEM(&sin6->sin6_addr, &want, 16);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
