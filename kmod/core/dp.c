@@ -11,7 +11,8 @@
  * with UDP encapsulation (RFC 3948, natt.c)
  * get the UDP header after ESP outbound; inbound, UDP to one of the net's
  * NAT-T ports is sorted there (IKE to the socket, keepalive dropped, ESP
- * unwrapped and decapsulated by an esp-udp SA with those ports only).
+ * unwrapped and decapsulated by an esp-udp SA of that destination port;
+ * a new source address or port is reported as NAT_T_NEW_MAPPING).
  */
 #include "net.h"
 #include "dp.h"

@@ -43,8 +43,8 @@ struct pfkm_dp_sa_stats {
  * hold / hold_sent / hold_timeout: packets kept by pfkm_dp_hold, released
  * by pfkm_dp_hold_poll because their SAs came, dropped because they did not.
  * natt_no_sa: UDP datagrams to a NAT-T port (one an esp-udp SA uses)
- * carrying ESP that no esp-udp SA with those ports takes (or with a bad
- * UDP length or checksum): dropped.
+ * carrying ESP that no esp-udp SA with that destination port takes (or
+ * with a bad UDP length or checksum): dropped.
  * natt_keepalive: NAT keepalives (RFC 3948 2.3) to a NAT-T port, dropped. */
 struct pfkm_dp_stats {
 	uint64_t out_xform, in_xform, policy_drop, discard, no_sa, no_state, errors, unknown_spi;
@@ -129,9 +129,11 @@ int pfkm_dp_output_route(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
  * -EINVAL (malformed).
  * UDP to a port an esp-udp SA uses (RFC 3948, natt.h): the non-ESP marker
  * (IKE) is PASS with buf untouched, a NAT keepalive -ENODATA (drop it
- * quietly), ESP that no esp-udp SA with those ports takes -ENOENT
- * (natt_no_sa); ESP in UDP is otherwise decapsulated as ESP, transport
- * mode with the TCP/UDP checksum recomputed. ESP and UDP encapsulation
+ * quietly), ESP that no esp-udp SA with that destination port takes
+ * -ENOENT (natt_no_sa); ESP in UDP is otherwise decapsulated as ESP,
+ * transport mode with the TCP/UDP checksum recomputed; one from another
+ * source address or port than the SA's is accepted once authenticated and
+ * reported by SADB_X_NAT_T_NEW_MAPPING (natt.c, rate-limited). ESP and UDP encapsulation
  * must agree with the SA (raw ESP for an esp-udp SA, or the reverse):
  * -EPROTO, counted in the SA's other_drop.
  */
