@@ -22,7 +22,10 @@
  *   2  a packet A forwards (pfkm_dp_forward; bit 3 as for 1);
  *   3  a packet B sends, whose result (if B protected it) arrives at A:
  *      so A's decapsulation, tunnel, NAT-T and policy code past the ICV
- *      sees whatever IP packet the fuzzer made B wrap.
+ *      sees whatever IP packet the fuzzer made B wrap;
+ *   4  as 3, and an IPv4 ESP-in-UDP result gets another UDP source port
+ *      (4501 + the high nibble of byte 0) on the way, as a NAT would:
+ *      A accepts it and sends NAT_T_NEW_MAPPING.
  * Sanitizers catch out-of-bounds accesses; a result longer than the room
  * given, or a length that grew on input, aborts.
  */
@@ -43,7 +46,13 @@ static const struct dp_algs gcm_udp = {
 
 static void setup(void)
 {
-	if (dp_host_open(&A) || dp_host_open(&B) ||
+	struct mb m;
+
+	if (dp_host_open(&A) || dp_host_open(&B))
+		abort();
+	/* A's socket registered for ESP: ACQUIRE and NAT_T_NEW_MAPPING built */
+	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 1);
+	if (mb_send(&A.c, &m) ||
 	    dp_host_pair(&A, &B, &dp_gcm, IPSEC_MODE_TRANSPORT, "10.0.0.1", "10.0.0.2") ||
 	    dp_host_pair(&A, &B, &dp_gcm, IPSEC_MODE_TUNNEL, "10.1.0.1", "10.1.0.2") ||
 	    dp_host_pair(&A, &B, &dp_ah, IPSEC_MODE_TRANSPORT, "10.2.0.1", "10.2.0.2") ||
@@ -123,10 +132,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case 3:
+	case 4:
 		ret = pfkm_dp_output(B.dp, buf, ROOM, &len);
 		if (ret == PFKM_DP_XFORM) {
 			if (len > ROOM)
 				abort();
+			/* 4: a NAT on the way rewrote an IPv4 ESP-in-UDP source
+			 * port (checksum 0 there): A's NEW_MAPPING path */
+			if ((op & 7) == 4 && len >= 28 && buf[0] == 0x45 && buf[9] == 17) {
+				buf[20] = 0x11;
+				buf[21] = (uint8_t)(0x95 + (op >> 4));
+			}
 			before = len;
 			ret = pfkm_dp_input(A.dp, buf, &len);
 			if (ret >= 0 && len > before)
