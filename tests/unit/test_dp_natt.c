@@ -413,6 +413,41 @@ static bool is_mapping(const struct cap *c, size_t i, const char *addr, uint16_t
 	return sin->sin_family == AF_INET && sin->sin_addr.s_addr == want.s_addr && !sin->sin_port;
 }
 
+/* A and B keyed with esp-udp SAs (npair), B's socket registered for ESP
+ * (it gets NEW_MAPPING) with its capture empty. 0 or -errno. */
+static int map_hosts(struct dp_host *A, struct dp_host *B, bool v6, uint8_t mode)
+{
+	struct mb m;
+	int ret;
+
+	ret = npair(A, B, v6, mode);
+	if (ret)
+		return ret;
+	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 7);
+	ret = mb_send(&B->c, &m);
+	cap_clear(&B->c);
+	return ret;
+}
+
+/* A's next ESP-in-UDP packet to B (IPv4 transport) from UDP source port
+ * sport, with its last byte flipped when forged: what B's input says, and
+ * -EPROTO if it said XFORM but the result is not the TCP segment sent. */
+static int map_send(struct dp_host *A, struct dp_host *B, uint16_t sport, bool forged)
+{
+	uint8_t pkt[768];
+	size_t len = natt_from(A, pkt, sizeof(pkt), sport);
+	int ret;
+
+	if (!len)
+		return -EINVAL;
+	if (forged)
+		pkt[len - 1] ^= 1;
+	ret = pfkm_dp_input(B->dp, pkt, &len);
+	if (ret == PFKM_DP_XFORM && pkt[9] != IPPROTO_TCP)
+		return -EPROTO;
+	return ret;
+}
+
 /*
  * The peer's NAT changed its mapping (UDP source port 4500 -> 4501): the
  * packet is delivered and B's registered socket gets one NEW_MAPPING
@@ -424,44 +459,26 @@ static bool is_mapping(const struct cap *c, size_t i, const char *addr, uint16_t
  */
 TEST(dp_natt_new_mapping)
 {
-	uint8_t pkt[768];
 	struct dp_host A, B;
-	struct mb m;
-	size_t len;
 
 	REQUIRE_EQ(dp_host_open(&A), 0);
 	REQUIRE_EQ(dp_host_open(&B), 0);
-	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
-	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 7);
-	REQUIRE_EQ(mb_send(&B.c, &m), 0);
-	cap_clear(&B.c);
+	REQUIRE_EQ(map_hosts(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
 
-	len = natt_from(&A, pkt, sizeof(pkt), 4501);
-	REQUIRE(len > 0);
-	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
-	CHECK_EQ(pkt[9], IPPROTO_TCP);
+	CHECK_EQ(map_send(&A, &B, 4501, false), PFKM_DP_XFORM);
 	CHECK_EQ(B.c.n, 1);
 	CHECK(is_mapping(&B.c, 0, "10.0.0.1", 4501));
 	/* the same new mapping again: delivered, no second message */
-	len = natt_from(&A, pkt, sizeof(pkt), 4501);
-	REQUIRE(len > 0);
-	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(map_send(&A, &B, 4501, false), PFKM_DP_XFORM);
 	CHECK_EQ(B.c.n, 1);
 	/* a bad ICV from port 4502: dropped, nothing sent */
-	len = natt_from(&A, pkt, sizeof(pkt), 4502);
-	REQUIRE(len > 0);
-	pkt[len - 1] ^= 1;
-	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), -EBADMSG);
+	CHECK_EQ(map_send(&A, &B, 4502, true), -EBADMSG);
 	CHECK_EQ(B.c.n, 1);
 	/* a good one from 4502 within PFKM_NATT_MAP_MS: delivered, not told */
-	len = natt_from(&A, pkt, sizeof(pkt), 4502);
-	REQUIRE(len > 0);
-	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(map_send(&A, &B, 4502, false), PFKM_DP_XFORM);
 	CHECK_EQ(B.c.n, 1);
 	/* the SA's own port: nothing to tell */
-	len = natt_from(&A, pkt, sizeof(pkt), 4500);
-	REQUIRE(len > 0);
-	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	CHECK_EQ(map_send(&A, &B, 4500, false), PFKM_DP_XFORM);
 	CHECK_EQ(B.c.n, 1);
 	dp_host_close(&A);
 	dp_host_close(&B);
@@ -473,19 +490,13 @@ TEST(dp_natt_new_mapping_after_limit)
 {
 	uint8_t pkt[768];
 	struct dp_host A, B;
-	struct mb m;
 	size_t len;
 	uint16_t c;
 
 	REQUIRE_EQ(dp_host_open(&A), 0);
 	REQUIRE_EQ(dp_host_open(&B), 0);
-	REQUIRE_EQ(npair(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
-	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 7);
-	REQUIRE_EQ(mb_send(&B.c, &m), 0);
-	cap_clear(&B.c);
-	len = natt_from(&A, pkt, sizeof(pkt), 4501);
-	REQUIRE(len > 0);
-	CHECK_EQ(pfkm_dp_input(B.dp, pkt, &len), PFKM_DP_XFORM);
+	REQUIRE_EQ(map_hosts(&A, &B, false, IPSEC_MODE_TRANSPORT), 0);
+	CHECK_EQ(map_send(&A, &B, 4501, false), PFKM_DP_XFORM);
 	CHECK_EQ(B.c.n, 1);
 	usleep((PFKM_NATT_MAP_MS + 50) * 1000);
 	len = natt_from(&A, pkt, sizeof(pkt), 4500);
@@ -511,16 +522,12 @@ TEST(dp_natt_new_mapping_ipv6)
 	struct dp_host A, B;
 	struct pfkm_exts x;
 	struct in6_addr want;
-	struct mb m;
 	size_t len;
 	uint16_t c;
 
 	REQUIRE_EQ(dp_host_open(&A), 0);
 	REQUIRE_EQ(dp_host_open(&B), 0);
-	REQUIRE_EQ(npair(&A, &B, true, IPSEC_MODE_TUNNEL), 0);
-	mb_hdr(&m, SADB_REGISTER, SADB_SATYPE_ESP, 7);
-	REQUIRE_EQ(mb_send(&B.c, &m), 0);
-	cap_clear(&B.c);
+	REQUIRE_EQ(map_hosts(&A, &B, true, IPSEC_MODE_TUNNEL), 0);
 	len = tcp_pkt(pkt, "2001:db8::1", "2001:db8::2");
 	REQUIRE_EQ(pfkm_dp_output(A.dp, pkt, sizeof(pkt), &len), PFKM_DP_XFORM);
 	REQUIRE_EQ(pkt[6], IPPROTO_UDP);
