@@ -193,6 +193,30 @@ static void tmpl_key(const struct pfkm_tmpl *t, const struct pfkm_spd_flow *fl,
 	}
 }
 
+struct pfkm_sa *pfkm_acquire_tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
+				     const struct pfkm_spd_flow *fl, bool *pending)
+{
+	struct pfkm_sa *x = NULL, *best = NULL;
+	struct pfkm_sa_sel k;
+
+	os_assert_held(&net->lock);
+	*pending = false;
+	tmpl_key(t, fl, &k);
+	while ((x = pfkm_sadb_sel_next(&net->sadb, &k, x))) {
+		if (x->state == PFKM_SA_LARVAL || x->state == PFKM_SA_ERROR) {
+			*pending = true;
+			continue;
+		}
+		if (x->state != PFKM_SA_MATURE)
+			continue;
+		/* xfrm_state_look_at: not dying first, then the newest */
+		if (!best || (best->dying && !x->dying) ||
+		    (best->dying == x->dying && x->add_ms > best->add_ms))
+			best = x;
+	}
+	return best;
+}
+
 /*
  * Resolve every template of pol to a usable SA. Outbound, a missing SA
  * triggers an ACQUIRE; inbound and forward flows only check (a receiver
@@ -208,29 +232,18 @@ int pfkm_acquire_flow(struct pfkm_net *net, struct pfkm_policy *pol,
 
 	for (i = 0; i < pol->ntmpl; i++) {
 		const struct pfkm_tmpl *t = &pol->tmpl[i];
-		struct pfkm_sa *x = NULL, *best = NULL;
-		bool pending = false;
+		struct pfkm_sa *x, *best;
+		bool pending;
 		struct pfkm_sa_sel k;
 
-		tmpl_key(t, fl, &k);
-		while ((x = pfkm_sadb_sel_next(&net->sadb, &k, x))) {
-			if (x->state == PFKM_SA_LARVAL || x->state == PFKM_SA_ERROR) {
-				pending = true;
-				continue;
-			}
-			if (x->state != PFKM_SA_MATURE)
-				continue;
-			/* xfrm_state_look_at: not dying first, then the newest */
-			if (!best || (best->dying && !x->dying) ||
-			    (best->dying == x->dying && x->add_ms > best->add_ms))
-				best = x;
-		}
+		best = pfkm_acquire_tmpl_sa(net, t, fl, &pending);
 		if (best) {
 			use[n++] = best;
 			continue;
 		}
 		if (dir == IPSEC_DIR_OUTBOUND && !pending && pfkm_net_has_registered(net) &&
 		    (!pol->acq_ms || now - pol->acq_ms >= ACQ_INTERVAL_MS)) {
+			tmpl_key(t, fl, &k);
 			x = larval_acq(net, &k, fl);
 			if (x) {
 				pol->acq_ms = now;

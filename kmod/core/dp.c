@@ -278,37 +278,6 @@ bool pfkm_dp_active(struct pfkm_dp *dp)
 	return dp->net->spd.count != 0;
 }
 
-/* The SA pfkm_acquire_flow would pick for a template (same rule). */
-static struct pfkm_sa *tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
-			       const struct pfkm_spd_flow *fl)
-{
-	struct pfkm_sa *x = NULL, *best = NULL;
-	struct pfkm_sa_sel k;
-
-	memset(&k, 0, sizeof(k));
-	k.proto = t->proto;
-	k.mode = t->mode;
-	k.reqid = t->reqid;
-	if (t->mode == IPSEC_MODE_TUNNEL) {
-		k.family = t->family;
-		k.saddr = pfkm_addr_any(t->family, &t->saddr) && t->family == fl->family ?
-			  fl->saddr : t->saddr;
-		k.daddr = t->daddr;
-	} else {
-		k.family = fl->family;
-		k.saddr = fl->saddr;
-		k.daddr = fl->daddr;
-	}
-	while ((x = pfkm_sadb_sel_next(&net->sadb, &k, x))) {
-		if (x->state != PFKM_SA_MATURE)
-			continue;
-		if (!best || (best->dying && !x->dying) ||
-		    (best->dying == x->dying && x->add_ms > best->add_ms))
-			best = x;
-	}
-	return best;
-}
-
 #define ECN_MASK 3
 #define ECN_ECT0 2
 #define ECN_CE 3
@@ -1092,11 +1061,12 @@ static bool hold_ready(struct pfkm_net *net, const struct pfkm_spd_flow *fl)
 {
 	struct pfkm_policy *pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, fl);
 	unsigned int i;
+	bool pending;
 
 	if (!pol)
 		return true;
 	for (i = 0; i < pol->ntmpl; i++)
-		if (!pol->tmpl[i].optional && !tmpl_sa(net, &pol->tmpl[i], fl))
+		if (!pol->tmpl[i].optional && !pfkm_acquire_tmpl_sa(net, &pol->tmpl[i], fl, &pending))
 			return false;
 	return true;
 }

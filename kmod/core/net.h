@@ -198,6 +198,11 @@ int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes
 void pfkm_expire_sa_hard(struct pfkm_net *net, struct pfkm_sa *sa);
 
 /* acquire.c */
+/* The SA a template takes for flow fl (xfrm_state_look_at: mature, not
+ * dying first, then the newest), NULL if none; *pending: a larval one is
+ * being negotiated. Nothing checked or counted. */
+struct pfkm_sa *pfkm_acquire_tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
+				     const struct pfkm_spd_flow *fl, bool *pending);
 /* Outbound (or in/fwd) template resolution: every template's SA checked
  * (pfkm_expire_check) and returned in sas[0 .. *n) (tmpl[0] first; optional
  * templates without an SA skipped), IPSEC_POLICY_IPSEC; or -EAGAIN (missing
