@@ -48,6 +48,21 @@ static void back_fn(void *arg, void *pkt, bool send)
 	b->send[b->n++] = send;
 }
 
+/* A host whose policy wants ESP transport from 10.0.0.1 to 10.0.0.0/24, no
+ * SA: 0 or -errno (nothing left open on failure). */
+static int hold_host(struct dp_host *h)
+{
+	int ret = dp_host_open(h);
+
+	if (ret)
+		return ret;
+	ret = dp_host_policy(h, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1", "10.0.0.0/24",
+			     IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0, NULL, NULL);
+	if (ret)
+		dp_host_close(h);
+	return ret;
+}
+
 /* Output refused for want of an SA, then held with handle tag. */
 static int out_and_hold(struct dp_host *h, const char *dst, uint8_t tag, void *handle)
 {
@@ -69,10 +84,7 @@ TEST(dp_hold_released_when_sa_added)
 	uint8_t pkt[256];
 	size_t len;
 
-	REQUIRE_EQ(dp_host_open(&H), 0);
-	REQUIRE_EQ(dp_host_policy(&H, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
-				  "10.0.0.0/24", IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0,
-				  NULL, NULL), 0);
+	REQUIRE_EQ(hold_host(&H), 0);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 1, &h1), 0);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 2, &h2), 0);
 	/* no SA yet: nothing handed back, both still held */
@@ -108,10 +120,7 @@ TEST(dp_hold_timeout_drops_and_counts)
 	struct dp_host H;
 
 	os_user_clock_set(1700000000, 1000000);
-	REQUIRE_EQ(dp_host_open(&H), 0);
-	REQUIRE_EQ(dp_host_policy(&H, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
-				  "10.0.0.0/24", IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0,
-				  NULL, NULL), 0);
+	REQUIRE_EQ(hold_host(&H), 0);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 1, &h1), 0);
 	os_user_clock_advance(1000);
 	REQUIRE_EQ(out_and_hold(&H, "10.0.0.2", 2, &h2), 0);
@@ -151,10 +160,7 @@ TEST(dp_hold_bounded_and_flushed)
 	uint8_t pkt[256];
 	size_t len;
 
-	REQUIRE_EQ(dp_host_open(&H), 0);
-	REQUIRE_EQ(dp_host_policy(&H, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1",
-				  "10.0.0.0/24", IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0,
-				  NULL, NULL), 0);
+	REQUIRE_EQ(hold_host(&H), 0);
 	for (i = 0; i < PFKM_DP_HOLD_PER_FLOW; i++)
 		CHECK_EQ(out_and_hold(&H, "10.0.0.2", (uint8_t)i, &hs[held++]), 0);
 	/* per (source, destination) pair: the next one is not kept */
