@@ -43,7 +43,18 @@ struct pfkm_sock_ops {
 	size_t (*rcvbuf)(struct pfkm_sock *sk);
 };
 
+/* An engine on the in-memory store (store_mem.c). */
 int pfkm_net_create(struct pfkm_net **out);
+/*
+ * An engine on any store (store.h): make(cb, arg, &store) is called once
+ * with the engine's event callback and lock; the engine owns the store and
+ * destroys it in pfkm_net_destroy().
+ */
+struct pfkm_store_cb;
+struct pfkm_store;
+int pfkm_net_create_on(int (*make)(const struct pfkm_store_cb *cb, void *arg,
+				   struct pfkm_store **out),
+		       void *arg, struct pfkm_net **out);
 /* Destroys all SAs and policies; every socket must be released first. */
 void pfkm_net_destroy(struct pfkm_net *net);
 
