@@ -129,3 +129,15 @@ spddelete 10.0.0.0/24[500] 10.0.1.0/24[any] tcp -P in ;"
 	assert_failure 2
 	assert_output --partial "--undo applies to a script"
 }
+
+@test "--atomic: a failure in a loaded script also undoes what ran before the load" {
+	stable_dump > "$D/before"
+	printf 'add 192.0.2.9 192.0.2.8 esp 0x1003 -E aes-cbc %s -A hmac-sha256 %s ;\nadd 198.51.100.1 198.51.100.2 esp 0x7777 -E aes-cbc %s -A hmac-sha256 %s ;\n' \
+		"$K16" "$K32" "$K16" "$K32" > "$D/dup.conf"
+	printf 'load "%s" ;\nload "%s" ;\n' "$D/a.conf" "$D/dup.conf" > "$D/top.conf"
+	run ks --atomic -f "$D/top.conf"
+	assert_failure 1
+	assert_output --partial "$D/dup.conf:2: add esp 0x7777: File exists (EEXIST)"
+	run diff "$D/before" <(stable_dump)
+	assert_success
+}

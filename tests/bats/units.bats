@@ -223,3 +223,16 @@ add 192.0.2.1 192.0.2.2 esp 0x1001 -E aes-cbc $K16 ;"
 $S/etc/keysh/keysh.conf
 $S/var/lib/keyd/state"
 }
+
+@test "keysh-load: spi auto cannot be removed at stop, so start refuses it and applies nothing" {
+	load_env
+	conf "$D/etc/keysh.conf" "add 192.0.2.1 192.0.2.2 esp 0x1001 -E aes-cbc $K16 ;
+add 192.0.2.1 192.0.2.2 esp auto -E aes-cbc $K16 ;"
+	run "$LOAD" start
+	assert_failure 1
+	assert_output --partial "$D/etc/keysh.conf:2: add esp"
+	assert_output --partial "spi auto"
+	run ks -D
+	assert_output "No SAD entries."
+	[ ! -e "$D/run/loaded.undo.new" ] && [ ! -e "$D/run/loaded.undo" ]
+}
