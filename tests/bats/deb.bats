@@ -4,8 +4,10 @@
 # make check: the build takes ~2-3 minutes, too long for make check itself).
 # Each package is unpacked with dpkg -x; its programs run from there: keysh
 # --version, man keysh, keysh against the package's own keyd, the
-# autopkgtest (debian/tests/keysh-keyd) on the unpacked tree, and what the
-# DKMS package carries. Skipped, saying so, when build/deb has no packages.
+# autopkgtest (debian/tests/keysh-keyd) on the unpacked tree, and the DKMS
+# package: its tree builds the module with dkms.conf's make line, and kmod's
+# modprobe, given its modprobe.d file, resolves net-pf-15 (what the kernel
+# asks for at socket(PF_KEY)) to pfkeyv2. Skipped, saying so, when build/deb has no packages.
 
 load fixtures/suite.bash
 
@@ -85,4 +87,36 @@ teardown() {
 	run grep -v '^#' "$X/etc/modprobe.d/pfkeyv2-dkms.conf"
 	assert_output "alias net-pf-15 pfkeyv2
 install af_key /bin/false"
+}
+
+@test "deb: the DKMS tree builds pfkeyv2.ko as dkms.conf says; modprobe.d maps net-pf-15 to it" {
+	kb=$(ls -d /lib/modules/*/build 2>/dev/null | head -n1)
+	[ -n "$kb" ] || skip "no kernel headers (tests/deps.sh vm installs linux-headers-amd64)"
+	kver=$(basename "$(dirname "$kb")")
+	S=$X/usr/src/pfkeyv2-$V
+	# dkms.conf's MAKE[0], with the tree where dkms would copy it.
+	make_line=$(sed -n 's/^MAKE\[0\]="\(.*\)"$/\1/p' "$S/dkms.conf")
+	[ "$make_line" = 'make -C ${kernel_source_dir} M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build modules' ]
+	run make -C "$kb" M="$S" modules
+	assert_success
+	[ -f "$S/pfkeyv2.ko" ]
+	# Kbuild takes the version from the tree's VERSION file.
+	run modinfo -F version "$S/pfkeyv2.ko"
+	assert_output "$V"
+	# The module tree DKMS makes (updates/dkms), af_key beside it, and
+	# kmod's modprobe resolving the alias socket(PF_KEY) asks for.
+	R=$BATS_TEST_TMPDIR/root
+	mkdir -p "$R/lib/modules/$kver/updates/dkms" "$R/lib/modules/$kver/kernel/net/key"
+	cp "$S/pfkeyv2.ko" "$R/lib/modules/$kver/updates/dkms/"
+	cp "$(modinfo -k "$kver" -n af_key)" "$R/lib/modules/$kver/kernel/net/key/"
+	depmod -b "$R" "$kver"
+	run modprobe -d "$R" -S "$kver" -C "$X/etc/modprobe.d/pfkeyv2-dkms.conf" --show-depends net-pf-15
+	assert_success
+	assert_output --regexp "^insmod $R/lib/modules/$kver/updates/dkms/pfkeyv2.ko"
+	run modprobe -d "$R" -S "$kver" -C "$X/etc/modprobe.d/pfkeyv2-dkms.conf" --show-depends af_key
+	assert_output --partial "install /bin/false"
+	# Without the file, af_key's own alias wins: the file is what changes it.
+	: > "$BATS_TEST_TMPDIR/empty.conf"
+	run modprobe -d "$R" -S "$kver" -C "$BATS_TEST_TMPDIR/empty.conf" --show-depends net-pf-15
+	assert_output --regexp "af_key.ko"
 }
