@@ -177,12 +177,16 @@ uninstall:
 
 # Debian packages (debian/): built in a copy of the tree, build/deb/keysh
 # (dpkg-buildpackage writes to the parent directory), so the .debs, .changes
-# and .buildinfo land in build/deb/. Then lintian: errors and warnings fail
+# and .buildinfo land in build/deb/. In a git checkout the copy is what a
+# clone would hold plus uncommitted edits (git ls-files: no ignored files). Then lintian: errors and warnings fail
 # (the justified ones are in debian/*.lintian-overrides).
 deb:
 	@sh tests/deps.sh deb
 	rm -rf $(B)/deb && mkdir -p $(B)/deb/keysh
-	tar --exclude=./$(B) --exclude=./.git -cf - . | tar -C $(B)/deb/keysh -xf -
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard -z | \
+			tar --null -T - --ignore-failed-read -cf - 2>/dev/null; \
+	else tar --exclude=./$(B) --exclude=./.git -cf - .; fi | tar -C $(B)/deb/keysh -xf -
 	cd $(B)/deb/keysh && dpkg-buildpackage -us -uc -b
 	rm -rf $(B)/deb/keysh
 	lintian --fail-on error,warning $(B)/deb/*.changes
