@@ -87,8 +87,10 @@ static int state_dir_check(const char *file)
 	slash = strrchr(dup, '/');
 	dir = !slash ? "." : slash == dup ? "/" : (*slash = '\0', dup);
 	if (stat(dir, &st) < 0) {
+		int err = errno;
+
 		fprintf(stderr, "keyd: --state %s: directory %s: %s%s\n", file, dir,
-			strerror(errno), errno == ENOENT ?
+			strerror(err), err == ENOENT ?
 			" (create it, mode 0700; keyd.service gets it from StateDirectory=keyd)" :
 			"");
 		ret = -1;
