@@ -17,6 +17,8 @@ B := build
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra $(if $(WERROR),-Werror)
+# Until src/xfrm's netlink store is merged: the xfrm backend says so.
+CPPFLAGS += -DPFK_NO_XFRM_STORE
 CPPFLAGS += -MMD -MP -D_GNU_SOURCE -DKEYSH_VERSION='"$(VERSION)"' -Ikmod/core -Isrc/lib
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(CPPFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS ?=
@@ -56,17 +58,19 @@ $(B)/libpfkey.a: $(call obj,$(LIBP_SRC))
 
 $(B)/keyd: $(call obj,$(ENGINE_SRC)) $(B)/libcore.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) -lpthread
-$(B)/keysh: $(call obj,$(SHELL_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL)
-$(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_SSL)
+# libpfkey's xfrm backend runs the core's engine in process: keysh, keytui
+# and everything else linking libpfkey link libcore after it.
+$(B)/keysh: $(call obj,$(SHELL_SRC)) $(B)/libpfkey.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) -lpthread
+$(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_SSL) -lpthread
 
 # Unit tests link everything userspace except the programs' main()s.
 $(B)/unit: $(call obj,$(UNIT_SRC)) $(filter-out %/main.o,$(call obj,$(ENGINE_SRC) $(SHELL_SRC))) \
 		$(B)/libpfkey.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) -lpthread
-$(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL)
+$(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) -lpthread
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(wildcard /usr/src/linux-headers-*-amd64))

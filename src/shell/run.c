@@ -286,7 +286,8 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 	}
 	fflush(stdout);
 	if (ret) {
-		backend_err(k, st, ret);
+		if (!ksh_backend_lost(k, ret))
+			backend_err(k, st, ret);
 		return 1;
 	}
 	return 0;
@@ -366,6 +367,8 @@ static void on_done(void *ctx, size_t tag, int err)
 	if (!err)
 		return;
 	b->failed = true;
+	if (ksh_backend_lost(k, err))
+		return;
 	if (reparse(b, tag, &st)) {
 		fprintf(stderr, "%s:%d: %s (%s)\n", k->file ? k->file : "<stdin>",
 			b->v[tag].line, strerror(-err), strerrorname_np(-err));
@@ -519,6 +522,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			ret = pfk_exec_submit_msg(&k->exec, b.v[i].msg, b.v[i].len, i);
 			if (ret)
 				on_done(k, i, ret);
+			if (k->lost)
+				goto lost;
 			continue;
 		}
 		if (reparse(&b, i, &st))
@@ -536,6 +541,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			pfk_stmt_wipe(&st);
 			if (ret)
 				on_done(k, i, ret);
+			if (k->lost)
+				goto lost;
 			continue;
 		}
 		/* Anything else waits for the batch so far (order of effects and
@@ -545,6 +552,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		k->file = file;
 		ret = ksh_run_stmt(k, &st);
 		pfk_stmt_wipe(&st);
+		if (k->lost)
+			goto lost;
 		if (ret < 0)
 			break;
 		if (ret > 0) {
@@ -560,6 +569,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 	}
 	if (k->connected && k->exec.npend)
 		pfk_exec_drain(&k->exec);
+	if (k->lost)
+		goto lost;
 	if (b.failed)
 		failed = 1;
 	if (k->atomic) {
@@ -578,8 +589,13 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		k->exec.journal = false;
 	}
 	ret = failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
+	goto out;
+lost:
+	/* The engine is gone with whatever the script had done so far: no
+	 * rollback is possible and nothing after this can run. */
+	ret = KSH_EXIT_BACKEND;
 out:
-	if (k->connected && k->exec.npend)
+	if (k->connected && !k->lost && k->exec.npend)
 		pfk_exec_drain(&k->exec);
 	fflush(stdout);
 	k->batch = saved;
