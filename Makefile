@@ -23,6 +23,7 @@ LDFLAGS ?=
 LIBS_SSL := -lcrypto
 LIBS_EDIT := -ledit
 LIBS_CURSES := -lncursesw
+LIBS_MNL := -lmnl
 
 # Every .c under a directory belongs to its component; new files need no
 # Makefile edit.
@@ -31,6 +32,7 @@ LIBP_SRC := $(wildcard src/lib/*.c) kmod/core/walker.c kmod/core/alg.c
 ENGINE_SRC := $(wildcard src/engine/*.c)
 SHELL_SRC := $(wildcard src/shell/*.c)
 TUI_SRC := $(wildcard src/tui/*.c)
+XFRM_SRC := $(wildcard src/xfrm/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DRIVER_SRC := $(wildcard tests/driver/*.c)
 
@@ -53,6 +55,9 @@ $(B)/libcore.a: $(call obj,$(CORE_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(B)/libpfkey.a: $(call obj,$(LIBP_SRC))
 	@rm -f $@; ar rcs $@ $^
+# The XFRM netlink store (src/xfrm/store_nl.h): link before libcore.a, add $(LIBS_MNL).
+$(B)/libxfrmnl.a: $(call obj,$(XFRM_SRC))
+	@rm -f $@; ar rcs $@ $^
 
 $(B)/keyd: $(call obj,$(ENGINE_SRC)) $(B)/libcore.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) -lpthread
@@ -63,8 +68,8 @@ $(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a
 
 # Unit tests link everything userspace except the programs' main()s.
 $(B)/unit: $(call obj,$(UNIT_SRC)) $(filter-out %/main.o,$(call obj,$(ENGINE_SRC) $(SHELL_SRC))) \
-		$(B)/libpfkey.a $(B)/libcore.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) -lpthread
+		$(B)/libxfrmnl.a $(B)/libpfkey.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) $(LIBS_MNL) -lpthread
 $(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL)
 
