@@ -201,18 +201,18 @@ static int migrate_in(const struct nlmsghdr *nlh, struct xfrm_ev *e)
 		struct pfkm_store_mig *g = &m->m[i];
 		int mode = xfrm_mode_from_nl(um[i].mode);
 
+		/* PF_KEY's MIGRATE moves endpoints within one family */
 		if (mode < 0 || !pfkm_addr_bytes(um[i].old_family) ||
-		    !pfkm_addr_bytes(um[i].new_family))
+		    um[i].new_family != um[i].old_family)
 			return -EOPNOTSUPP;
 		g->proto = um[i].proto;
 		g->mode = (uint8_t)mode;
 		g->family = (uint8_t)um[i].old_family;
-		g->new_family = (uint8_t)um[i].new_family;
 		g->reqid = um[i].reqid;
 		xfrm_addr_in(&g->old_s, &um[i].old_saddr, g->family);
 		xfrm_addr_in(&g->old_d, &um[i].old_daddr, g->family);
-		xfrm_addr_in(&g->new_s, &um[i].new_saddr, g->new_family);
-		xfrm_addr_in(&g->new_d, &um[i].new_daddr, g->new_family);
+		xfrm_addr_in(&g->new_s, &um[i].new_saddr, g->family);
+		xfrm_addr_in(&g->new_d, &um[i].new_daddr, g->family);
 	}
 	m->n = (unsigned int)n;
 	if (tb[XFRMA_KMADDRESS]) {

@@ -17,8 +17,7 @@
  *   - SPDADD/SPDUPDATE read the policy back for the index the kernel gave;
  *   - FLUSH counts with GETSADINFO/GETSPDINFO before and after.
  * A KM's error ACQUIRE has no netlink form: the kernel's larval SA lives out
- * its xfrm_acq_expires (sa_acquire_error only drops nothing and says so in
- * store_nl.h's limits).
+ * its xfrm_acq_expires (see store_nl.h, Limits).
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -34,7 +33,6 @@ struct nl_store {
 	unsigned int events;
 	int rcvbuf;
 	struct xfrm_store_nl_stats stats;
-	uint64_t acquires, expires;
 	uint8_t msg[XFRM_NL_REQ_MAX];	/* request buffer, wiped after each send */
 };
 
@@ -43,12 +41,11 @@ static struct nl_store *ns_of(struct pfkm_store *st)
 	return os_container_of(st, struct nl_store, st);
 }
 
+/* The engine's answer matters for ACQUIRE only (no registered socket):
+ * the kernel made that larval SA and let netlink listeners have it, so it
+ * stays, as with af_key next to an IKE daemon on netlink. */
 static void deliver(struct nl_store *ns, const struct pfkm_store_ev *ev)
 {
-	if (ev->kind == PFKM_EV_ACQUIRE)
-		ns->acquires++;
-	else if (ev->kind == PFKM_EV_SA_EXPIRE || ev->kind == PFKM_EV_POL_EXPIRE)
-		ns->expires++;
 	pfkm_store_event(&ns->st, ev);
 }
 
@@ -401,6 +398,7 @@ struct walk {
 	int len;			/* bytes left in nl.buf from off */
 	size_t off;
 	bool done;
+	const struct nlmsghdr *held;	/* paused on it: offered again */
 };
 
 static void walk_done(struct pfkm_store *st, struct pfkm_store_walk *w)
@@ -413,6 +411,7 @@ static void walk_done(struct pfkm_store *st, struct pfkm_store_walk *w)
 	xfrm_nl_close(&k->nl);
 	free(k);
 	w->priv = NULL;
+	w->started = false;
 }
 
 static int walk_start(struct pfkm_store_walk *w, uint16_t type)
@@ -448,6 +447,11 @@ static int walk_start(struct pfkm_store_walk *w, uint16_t type)
  */
 static int walk_next(struct walk *k, const struct nlmsghdr **out)
 {
+	if (k->held) {
+		*out = k->held;
+		k->held = NULL;
+		return 1;
+	}
 	for (;;) {
 		const struct nlmsghdr *nlh;
 
@@ -490,28 +494,28 @@ static int walk_next(struct walk *k, const struct nlmsghdr **out)
 }
 
 /*
- * Walks return 0 when the walk is complete, the callback's value > 0 when
- * it paused (the next call resumes after that entry), < 0 on error; a
- * complete or failed walk has released its socket.
+ * As store.h: 0 when the walk is complete (its socket released), the
+ * callback's value > 0 when it paused (the same entry is offered again on
+ * the next call), < 0 on error (the socket stays until walk_done).
  */
 static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_sa_fn fn,
 		   void *arg)
 {
 	const struct nlmsghdr *nlh;
+	struct walk *k;
 	int ret;
 
 	if (!w->started && (ret = walk_start(w, XFRM_MSG_GETSA)))
 		return ret;
-	if (!w->priv)
-		return 0;
-	while ((ret = walk_next(w->priv, &nlh)) > 0) {
+	k = w->priv;
+	while ((ret = walk_next(k, &nlh)) > 0) {
 		struct pfkm_sa *x;
 
 		ret = xfrm_sa_from_msg(nlh, &x);
 		if (ret == -EOPNOTSUPP)
 			continue;
 		if (ret)
-			break;
+			return ret;
 		if (w->proto != IPSEC_PROTO_ANY && x->proto != w->proto) {
 			pfkm_sadb_sa_free(x);
 			continue;
@@ -519,41 +523,45 @@ static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_
 		ret = fn(arg, x);
 		pfkm_sadb_sa_free(x);
 		if (ret > 0)
+			k->held = nlh;
+		if (ret)
 			return ret;
-		if (ret < 0)
-			break;
 	}
+	if (ret)
+		return ret;
 	walk_done(st, w);
-	return ret;
+	return 0;
 }
 
 static int pol_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_pol_fn fn,
 		    void *arg)
 {
 	const struct nlmsghdr *nlh;
+	struct walk *k;
 	int ret;
 
 	if (!w->started && (ret = walk_start(w, XFRM_MSG_GETPOLICY)))
 		return ret;
-	if (!w->priv)
-		return 0;
-	while ((ret = walk_next(w->priv, &nlh)) > 0) {
+	k = w->priv;
+	while ((ret = walk_next(k, &nlh)) > 0) {
 		struct pfkm_policy *p;
 
 		ret = xfrm_pol_from_msg(nlh, &p);
 		if (ret == -EOPNOTSUPP)
 			continue;
 		if (ret)
-			break;
+			return ret;
 		ret = fn(arg, p);
 		pfkm_spd_policy_put(p);
 		if (ret > 0)
+			k->held = nlh;
+		if (ret)
 			return ret;
-		if (ret < 0)
-			break;
 	}
+	if (ret)
+		return ret;
 	walk_done(st, w);
-	return ret;
+	return 0;
 }
 
 /* --- policies ------------------------------------------------------- */
@@ -765,13 +773,13 @@ static int migrate(struct pfkm_store *st, const struct pfkm_store_migrate *m)
 			return -EINVAL;
 		xfrm_addr_out(&um[i].old_daddr, &g->old_d, g->family);
 		xfrm_addr_out(&um[i].old_saddr, &g->old_s, g->family);
-		xfrm_addr_out(&um[i].new_daddr, &g->new_d, g->new_family);
-		xfrm_addr_out(&um[i].new_saddr, &g->new_s, g->new_family);
+		xfrm_addr_out(&um[i].new_daddr, &g->new_d, g->family);
+		xfrm_addr_out(&um[i].new_saddr, &g->new_s, g->family);
 		um[i].proto = g->proto;
 		um[i].mode = (uint8_t)mode;
 		um[i].reqid = g->reqid;
 		um[i].old_family = g->family;
-		um[i].new_family = g->new_family;
+		um[i].new_family = g->family;
 	}
 	if (m->kfam) {
 		struct xfrm_user_kmaddress *k = xfrm_nl_attr_reserve(nlh, sizeof(ns->msg),
@@ -803,8 +811,6 @@ static void info(struct pfkm_store *st, struct pfkm_store_info *out)
 		out->sas = 0;
 	if (count(ns, false, &out->policies))
 		out->policies = 0;
-	out->acquires = ns->acquires;
-	out->expires = ns->expires;
 }
 
 static void destroy(struct pfkm_store *st)
