@@ -28,6 +28,9 @@ int xfrm_nl_open(struct xfrm_nl *nl, uint32_t groups, bool nonblock)
 		goto err_bind;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sk);
+	/* the kernel's reason for an error, when it gives one (4.12+) */
+	ret = 1;
+	setsockopt(mnl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &ret, sizeof(ret));
 	os_random(&nl->seq, sizeof(nl->seq));
 	return 0;
 
@@ -96,6 +99,32 @@ ssize_t xfrm_nl_recv(struct xfrm_nl *nl)
 	}
 }
 
+/* NLMSGERR_ATTR_MSG of an error ack into nl->why. */
+static void ext_ack(struct xfrm_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+	const struct nlattr *a;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (mnl_nlmsg_size(off) > nlh->nlmsg_len)
+		return;
+	mnl_attr_for_each(a, nlh, off) {
+		const char *m = mnl_attr_get_payload(a);
+		size_t n = mnl_attr_get_payload_len(a);
+
+		if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG || !n)
+			continue;
+		if (n > sizeof(nl->why))
+			n = sizeof(nl->why);
+		memcpy(nl->why, m, n);
+		nl->why[n - 1] = 0;
+	}
+}
+
 int xfrm_nl_talk(struct xfrm_nl *nl, struct nlmsghdr *req, xfrm_nl_cb cb, void *arg)
 {
 	uint32_t seq = req->nlmsg_seq;
@@ -104,6 +133,7 @@ int xfrm_nl_talk(struct xfrm_nl *nl, struct nlmsghdr *req, xfrm_nl_cb cb, void *
 
 	if (!(req->nlmsg_flags & NLM_F_DUMP))
 		req->nlmsg_flags |= NLM_F_ACK;
+	nl->why[0] = 0;
 	ret = xfrm_nl_send(nl, req);
 	if (ret)
 		return ret;
@@ -125,6 +155,8 @@ int xfrm_nl_talk(struct xfrm_nl *nl, struct nlmsghdr *req, xfrm_nl_cb cb, void *
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 				ret = nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) ? -EIO : e->error;
+				if (ret)
+					ext_ack(nl, nlh);
 				goto out;
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE) {

@@ -813,6 +813,18 @@ static void info(struct pfkm_store *st, struct pfkm_store_info *out)
 		out->policies = 0;
 }
 
+/*
+ * XFRM netlink cannot ask the kernel's crypto API whether it has an
+ * algorithm without keying an SA (xfrm_*_get_byname probes on ADD): every
+ * row with a kernel name is offered, and an ADD the kernel cannot serve
+ * fails there with ENOSYS, af_key's errno for it.
+ */
+static bool alg_available(struct pfkm_store *st, const struct pfkm_alg *alg)
+{
+	(void)st;
+	return alg->crypto_name != NULL;
+}
+
 static void destroy(struct pfkm_store *st)
 {
 	struct nl_store *ns = ns_of(st);
@@ -843,6 +855,7 @@ static const struct pfkm_store_ops nl_ops = {
 	.walk_done = walk_done,
 	.migrate = migrate,
 	.info = info,
+	.alg_available = alg_available,
 };
 
 /* --- public --------------------------------------------------------- */
@@ -895,6 +908,13 @@ int xfrm_store_nl_monitor_read(struct pfkm_store *st)
 	ret = drain(ns, 0, NULL, NULL, NULL);
 	os_mutex_unlock(ns->st.cb.lock);
 	return ret;
+}
+
+const char *xfrm_store_nl_why(struct pfkm_store *st)
+{
+	struct nl_store *ns = nl_store(st);
+
+	return ns ? ns->req.why : "";
 }
 
 void xfrm_store_nl_stats(struct pfkm_store *st, struct xfrm_store_nl_stats *out)

@@ -78,6 +78,11 @@ int xfrm_store_nl_subscribe(struct pfkm_store *st, unsigned int events);
  */
 int xfrm_store_nl_monitor_read(struct pfkm_store *st);
 
+/* The kernel's reason for the last failed request ("" when it gave
+ * none), e.g. "SPI is too large for COMP": front ends may show it next to
+ * the errno. Valid until the next op. */
+const char *xfrm_store_nl_why(struct pfkm_store *st);
+
 struct xfrm_store_nl_stats {
 	uint64_t requests;	/* netlink requests sent */
 	uint64_t events;	/* events delivered from the event socket */

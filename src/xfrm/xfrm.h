@@ -38,6 +38,7 @@ struct xfrm_nl {
 	uint32_t seq;
 	uint8_t *buf;		/* XFRM_NL_RCV_MAX bytes, wiped after use */
 	uint64_t requests;
+	char why[128];		/* the kernel's extended ack of the last error */
 };
 
 /* Open a socket bound to the XFRMNLGRP_* groups in mask (bit g-1 for
