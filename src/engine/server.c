@@ -449,9 +449,6 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 		if (ret == -EPERM || ret == -EACCES)
 			keyd_log(KEYD_LOG_ERR, "--store %s: the kernel's XFRM netlink needs "
 				 "CAP_NET_ADMIN (run as root)", keyd_store_name(o->store));
-		else if (ret == -ENOPROTOOPT)
-			keyd_log(KEYD_LOG_ERR, "--store %s: not available in this build",
-				 keyd_store_name(o->store));
 		else if (ret == -EPROTONOSUPPORT)
 			keyd_log(KEYD_LOG_ERR, "--store %s: this kernel has no XFRM netlink "
 				 "(CONFIG_XFRM_USER)", keyd_store_name(o->store));

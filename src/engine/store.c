@@ -14,19 +14,15 @@
 
 #include "keyd.h"
 #include "store.h"
-#ifndef PFK_NO_XFRM_STORE
 #include "../xfrm/store_nl.h"
-#endif
 
 static const char *const names[] = {
 	[KEYD_STORE_MEMORY] = "memory",
 	[KEYD_STORE_XFRM] = "xfrm",
 };
 
-#ifndef PFK_NO_XFRM_STORE
 /* The process's one store, when it has an event socket (xfrm). */
 static struct pfkm_store *nl_store;
-#endif
 
 int keyd_store_parse(const char *s, enum keyd_store *out)
 {
@@ -46,7 +42,6 @@ const char *keyd_store_name(enum keyd_store st)
 	return (unsigned int)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
-#ifndef PFK_NO_XFRM_STORE
 /* xfrm_store_nl_create, remembering the store for the event socket. */
 static int make_nl(const struct pfkm_store_cb *cb, void *arg, struct pfkm_store **out)
 {
@@ -56,7 +51,6 @@ static int make_nl(const struct pfkm_store_cb *cb, void *arg, struct pfkm_store 
 		nl_store = *out;
 	return ret;
 }
-#endif
 
 int keyd_store_net_create(enum keyd_store st, struct pfkm_net **out)
 {
@@ -64,27 +58,18 @@ int keyd_store_net_create(enum keyd_store st, struct pfkm_net **out)
 	case KEYD_STORE_MEMORY:
 		return pfkm_net_create(out);
 	case KEYD_STORE_XFRM:
-#ifdef PFK_NO_XFRM_STORE
-		return -ENOPROTOOPT;
-#else
 		return pfkm_net_create_on(make_nl, NULL, out);
-#endif
 	}
 	return -EINVAL;
 }
 
 int keyd_store_event_fd(void)
 {
-#ifndef PFK_NO_XFRM_STORE
-	if (nl_store)
-		return xfrm_store_nl_monitor_fd(nl_store);
-#endif
-	return -1;
+	return nl_store ? xfrm_store_nl_monitor_fd(nl_store) : -1;
 }
 
 void keyd_store_event_read(void)
 {
-#ifndef PFK_NO_XFRM_STORE
 	int ret;
 
 	if (!nl_store)
@@ -92,5 +77,4 @@ void keyd_store_event_read(void)
 	ret = xfrm_store_nl_monitor_read(nl_store);
 	if (ret < 0 && ret != -EAGAIN)
 		keyd_log(KEYD_LOG_WARN, "xfrm events: %s", strerror(-ret));
-#endif
 }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <linux/pfkeyv2.h>
 #include "pfk.h"
+#include "stmt.h"
 
 #ifndef PF_KEY
 #define PF_KEY 15
@@ -146,8 +147,6 @@ void pfk_conn_explain(const struct pfk_conn *c, int err, char *buf, size_t cap)
 			snprintf(buf, cap, "the kernel's XFRM netlink %s", cap_hint);
 		else if (e == EPROTONOSUPPORT || e == EAFNOSUPPORT)
 			snprintf(buf, cap, "this kernel has no XFRM netlink (CONFIG_XFRM_USER)");
-		else if (e == ENOPROTOOPT)
-			snprintf(buf, cap, "the xfrm backend is not available in this build");
 		else
 			snprintf(buf, cap, "cannot start the PF_KEY engine on XFRM netlink: %s (%s)",
 				 strerror(e), errname(e));
@@ -174,4 +173,43 @@ void pfk_conn_explain(const struct pfk_conn *c, int err, char *buf, size_t cap)
 		break;
 	}
 	snprintf(buf, cap, "%s (%s)", strerror(e), errname(e));
+}
+
+/* The kernel's pieces an SA of this protocol needs in xfrm. */
+static const char *proto_support(enum pfk_satype t)
+{
+	switch (t) {
+	case PFK_SATYPE_AH:
+		return "AH (CONFIG_INET_AH, CONFIG_INET6_AH: modules ah4, ah6)";
+	case PFK_SATYPE_IPCOMP:
+		return "IPComp (CONFIG_INET_IPCOMP, CONFIG_INET6_IPCOMP: modules ipcomp, ipcomp6)";
+	default:
+		return "ESP (CONFIG_INET_ESP, CONFIG_INET6_ESP: modules esp4, esp6)";
+	}
+}
+
+int pfk_conn_hint(const struct pfk_conn *c, const struct pfk_stmt *st, int err, char *buf,
+		  size_t cap)
+{
+	const struct pfkm_alg *e, *a;
+
+	if (c->backend != PFK_BACKEND_XFRM && c->backend != PFK_BACKEND_PFKEY)
+		return 0;
+	if (st->cmd != PFK_CMD_ADD && st->cmd != PFK_CMD_UPDATE)
+		return 0;
+	if (err == -EPROTONOSUPPORT) {
+		snprintf(buf, cap, "the kernel's xfrm has no %s", proto_support(st->sa.satype));
+		return 1;
+	}
+	if (err == -ENOSYS) {
+		/* xfrm_user: "Requested ... algorithm not found" */
+		e = st->sa.enc_alg ? pfkm_alg_by_id(st->sa.satype == PFK_SATYPE_IPCOMP ?
+						    PFKM_ALG_COMP : PFKM_ALG_ENC, st->sa.enc_alg) : NULL;
+		a = st->sa.auth_alg ? pfkm_alg_by_id(PFKM_ALG_AUTH, st->sa.auth_alg) : NULL;
+		snprintf(buf, cap, "the kernel's crypto has no %s%s%s for xfrm (its module is "
+			 "missing or not built)", e ? e->name : "", e && a ? " or " : "",
+			 a ? a->name : e ? "" : "algorithm of this SA");
+		return 1;
+	}
+	return 0;
 }

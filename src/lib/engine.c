@@ -19,11 +19,20 @@
  * them, as PF_KEY sockets of one namespace); it is created by the first
  * open and destroyed by the last close. The core's timers run from
  * pfk_engine_sock_timers, which transport.c calls around its waits.
+ *
+ * A store with an event socket (XFRM netlink: changes by ip xfrm or an IKE
+ * daemon, the kernel's ACQUIRE and EXPIRE) is read by a thread of the
+ * engine, the pump: the events become PF_KEY broadcasts on every
+ * connection while the program waits on its own socket, as with a kernel
+ * PF_KEY socket. Events the kernel dropped (netlink ENOBUFS) are added to
+ * every connection's lost counter, which the monitor and keytui report.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -41,16 +50,23 @@ struct pfk_engine_sock {
 	size_t sndbuf;
 	uint64_t drops;			/* broadcasts lost to a full queue */
 	uint64_t drops_seen;		/* already added to pfk_conn.lost */
+	uint64_t lost_seen;		/* of eng.lost, likewise */
 	bool want_resume;		/* a dump may be paused */
 };
 
-/* The process's engine: one per store constructor. */
+/* The process's engine: one per store. */
 static struct {
 	pthread_mutex_t lock;
 	struct pfkm_net *net;
-	pfk_engine_make make;
+	const struct pfk_engine_store *kind;
+	struct pfkm_store *store;
 	unsigned int users;
-} eng = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	/* the pump (a store with an event socket) */
+	bool pumping;
+	pthread_t pump;
+	int stop[2];			/* the pump exits when stop[0] is readable */
+	uint64_t lost;			/* events lost for everyone (atomic) */
+} eng = { .lock = PTHREAD_MUTEX_INITIALIZER, .stop = { -1, -1 } };
 
 /* Deep enough for a 100k-SA batch's replies; the kernel doubles it. */
 #define ENGINE_SNDBUF (16 << 20)
@@ -63,8 +79,9 @@ static int sock_deliver(struct pfkm_sock *sk, const void *msg, size_t len)
 	n = send(e->wfd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == (ssize_t)len)
 		return 0;
-	e->drops++;
-	e->want_resume = true;
+	/* the pump thread delivers too: counters shared with the reader */
+	__atomic_add_fetch(&e->drops, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->want_resume, true, __ATOMIC_RELAXED);
 	return -ENOBUFS;
 }
 
@@ -76,7 +93,7 @@ static size_t sock_rmem(struct pfkm_sock *sk)
 	if (ioctl(e->wfd, SIOCOUTQ, &q) < 0 || q < 0)
 		return 0;
 	if ((size_t)q * 3 > e->sndbuf)
-		e->want_resume = true;
+		__atomic_store_n(&e->want_resume, true, __ATOMIC_RELAXED);
 	return (size_t)q;
 }
 
@@ -93,30 +110,117 @@ static const struct pfkm_sock_ops sock_ops = {
 	.rcvbuf = sock_rcvbuf,
 };
 
-/* Take a reference on the engine of make, creating it on first use. */
-static int engine_get(pfk_engine_make make, void *arg)
+/* The store's constructor, remembering the store for the pump. */
+static int make_store(const struct pfkm_store_cb *cb, void *arg, struct pfkm_store **out)
+{
+	int ret;
+
+	(void)arg;
+	ret = eng.kind->make(cb, eng.kind->arg, out);
+	if (!ret)
+		eng.store = *out;
+	return ret;
+}
+
+static void lost_add(uint64_t n)
+{
+	__atomic_add_fetch(&eng.lost, n, __ATOMIC_RELAXED);
+}
+
+static void *pump(void *arg)
+{
+	const struct pfk_engine_store *k = eng.kind;
+	struct pollfd p[2];
+	uint64_t seen = k->event_lost ? k->event_lost(eng.store) : 0, now;
+	int ret;
+
+	(void)arg;
+	p[0] = (struct pollfd){ .fd = eng.stop[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = k->event_fd(eng.store), .events = POLLIN };
+	for (;;) {
+		ret = poll(p, 2, -1);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0 || p[0].revents)
+			break;
+		if (!p[1].revents)
+			continue;
+		ret = k->event_read(eng.store);
+		if (k->event_lost) {
+			now = k->event_lost(eng.store);
+			if (now != seen)
+				lost_add(now - seen);
+			seen = now;
+		}
+		if (ret < 0 && ret != -EAGAIN && ret != -EINTR && ret != -ENOBUFS) {
+			/* The event socket broke: from now on every event is
+			 * lost; say so once through the lost counters. */
+			lost_add(1);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int pump_start(void)
+{
+	int ret;
+
+	if (!eng.kind || !eng.kind->event_fd || eng.kind->event_fd(eng.store) < 0)
+		return 0;
+	if (pipe2(eng.stop, O_CLOEXEC) < 0)
+		return -errno;
+	ret = -pthread_create(&eng.pump, NULL, pump, NULL);
+	if (ret) {
+		close(eng.stop[0]);
+		close(eng.stop[1]);
+		eng.stop[0] = eng.stop[1] = -1;
+		return ret;
+	}
+	eng.pumping = true;
+	return 0;
+}
+
+static void pump_stop(void)
+{
+	if (!eng.pumping)
+		return;
+	close(eng.stop[1]);		/* stop[0] turns readable (EOF) */
+	pthread_join(eng.pump, NULL);
+	close(eng.stop[0]);
+	eng.stop[0] = eng.stop[1] = -1;
+	eng.pumping = false;
+}
+
+/* Take a reference on the engine of kind, creating it on first use. */
+static int engine_get(const struct pfk_engine_store *kind)
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&eng.lock);
 	if (eng.users) {
-		if (eng.make != make)
+		if (eng.kind != kind)
 			ret = -EBUSY;	/* one engine (one SAD/SPD view) per process */
 		else
 			eng.users++;
 		goto out;
 	}
-#ifdef PFK_NO_XFRM_STORE
-	/* Until the core runs on store.h: only the memory store. */
-	(void)arg;
-	ret = make ? -ENOPROTOOPT : pfkm_net_create(&eng.net);
-#else
-	ret = make ? pfkm_net_create_on(make, arg, &eng.net) : pfkm_net_create(&eng.net);
-#endif
+	eng.kind = kind;
+	ret = kind ? pfkm_net_create_on(make_store, NULL, &eng.net) : pfkm_net_create(&eng.net);
 	if (ret)
-		goto out;
-	eng.make = make;
+		goto err_net;
+	ret = pump_start();
+	if (ret)
+		goto err_pump;
 	eng.users = 1;
+	goto out;
+
+err_pump:
+	pfkm_net_destroy(eng.net);
+err_net:
+	eng.net = NULL;
+	eng.store = NULL;
+	eng.kind = NULL;
 out:
 	pthread_mutex_unlock(&eng.lock);
 	return ret;
@@ -126,14 +230,16 @@ static void engine_put(void)
 {
 	pthread_mutex_lock(&eng.lock);
 	if (eng.users && !--eng.users) {
+		pump_stop();
 		pfkm_net_destroy(eng.net);
 		eng.net = NULL;
-		eng.make = NULL;
+		eng.store = NULL;
+		eng.kind = NULL;
 	}
 	pthread_mutex_unlock(&eng.lock);
 }
 
-int pfk_engine_sock_open(struct pfk_conn *c, pfk_engine_make make, void *arg)
+int pfk_engine_sock_open(struct pfk_conn *c, const struct pfk_engine_store *store)
 {
 	struct pfk_engine_sock *e;
 	socklen_t sl;
@@ -154,9 +260,10 @@ int pfk_engine_sock_open(struct pfk_conn *c, pfk_engine_make make, void *arg)
 		v = 212992;
 	e->sndbuf = (size_t)v;
 	e->wfd = sv[1];
-	ret = engine_get(make, arg);
+	ret = engine_get(store);
 	if (ret)
 		goto err_engine;
+	e->lost_seen = __atomic_load_n(&eng.lost, __ATOMIC_RELAXED);
 	e->sk = pfkm_sock_create(eng.net, &sock_ops, e);
 	if (!e->sk) {
 		ret = -ENOMEM;
@@ -193,15 +300,22 @@ int pfk_engine_sock_send(struct pfk_engine_sock *e, const void *msg, size_t len)
 
 void pfk_engine_sock_drained(struct pfk_engine_sock *e, struct pfk_conn *c)
 {
+	uint64_t lost = __atomic_load_n(&eng.lost, __ATOMIC_RELAXED);
+	uint64_t drops = __atomic_load_n(&e->drops, __ATOMIC_RELAXED);
 	int q = 0;
 
-	if (e->want_resume && ioctl(e->wfd, SIOCOUTQ, &q) == 0 && (size_t)q * 3 <= e->sndbuf) {
-		e->want_resume = false;
+	if (__atomic_load_n(&e->want_resume, __ATOMIC_RELAXED) &&
+	    ioctl(e->wfd, SIOCOUTQ, &q) == 0 && (size_t)q * 3 <= e->sndbuf) {
+		__atomic_store_n(&e->want_resume, false, __ATOMIC_RELAXED);
 		pfkm_sock_dump_resume(e->sk);
 	}
-	if (e->drops != e->drops_seen) {
-		c->lost += e->drops - e->drops_seen;
-		e->drops_seen = e->drops;
+	if (drops != e->drops_seen) {
+		c->lost += drops - e->drops_seen;
+		e->drops_seen = drops;
+	}
+	if (lost != e->lost_seen) {
+		c->lost += lost - e->lost_seen;
+		e->lost_seen = lost;
 	}
 }
 

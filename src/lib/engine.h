@@ -6,6 +6,7 @@
 #ifndef PFK_ENGINE_H
 #define PFK_ENGINE_H
 
+#include <stdint.h>
 #include "pfk.h"
 
 struct pfkm_store_cb;
@@ -14,13 +15,25 @@ struct pfkm_store;
 typedef int (*pfk_engine_make)(const struct pfkm_store_cb *cb, void *arg,
 			       struct pfkm_store **out);
 
+/* A store for the engine: its constructor and, for a store that learns of
+ * changes made by others (XFRM netlink: ip xfrm, the kernel's ACQUIRE),
+ * its event socket, read by a thread of the engine so that every
+ * connection gets those events as a PF_KEY socket would. */
+struct pfk_engine_store {
+	pfk_engine_make make;
+	void *arg;
+	int (*event_fd)(struct pfkm_store *st);		/* -1: none */
+	int (*event_read)(struct pfkm_store *st);	/* takes the engine lock */
+	uint64_t (*event_lost)(struct pfkm_store *st);	/* events the kernel dropped */
+};
+
 /*
- * Make c a PF_KEY socket of the process's engine on the store make builds
- * (NULL: the in-memory store). The first open creates the engine; every
- * open of the same process must name the same constructor (-EBUSY). Sets
- * c->fd and c->eng only.
+ * Make c a PF_KEY socket of the process's engine on store (NULL: the
+ * in-memory store). The first open creates the engine; every open of the
+ * same process must name the same store (-EBUSY). Sets c->fd and c->eng
+ * only.
  */
-int pfk_engine_sock_open(struct pfk_conn *c, pfk_engine_make make, void *arg);
+int pfk_engine_sock_open(struct pfk_conn *c, const struct pfk_engine_store *store);
 void pfk_engine_sock_close(struct pfk_engine_sock *e);
 int pfk_engine_sock_send(struct pfk_engine_sock *e, const void *msg, size_t len);
 /* After the reader took messages: resume a paused dump, count drops. */

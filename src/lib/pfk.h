@@ -409,6 +409,12 @@ enum pfk_backend pfk_backend_resolve(enum pfk_backend want, const char *sock);
  * and --backend keyd, how to start keyd, the uid of a foreign socket.
  */
 void pfk_conn_explain(const struct pfk_conn *c, int err, char *buf, size_t cap);
+/* A statement the backend refused for want of kernel support (the
+ * kernel's xfrm without ESP/AH, a missing crypto module): one line naming
+ * what is missing, for after the error; 1 when written, else 0. */
+struct pfk_stmt;
+int pfk_conn_hint(const struct pfk_conn *c, const struct pfk_stmt *st, int err, char *buf,
+		  size_t cap);
 /* What -v and the status bar show: "pfkey (pfkeyv2.ko)", "xfrm (netlink)",
  * "keyd /run/keyd.sock". */
 void pfk_conn_describe(const struct pfk_conn *c, char *buf, size_t cap);

@@ -33,9 +33,7 @@
 #include <linux/pfkeyv2.h>
 #include "pfk.h"
 #include "engine.h"
-#ifndef PFK_NO_XFRM_STORE
 #include "../xfrm/store_nl.h"
-#endif
 
 #ifndef PF_KEY
 #define PF_KEY 15
@@ -111,14 +109,25 @@ err_close:
 	return ret;
 }
 
+static uint64_t xfrm_lost(struct pfkm_store *st)
+{
+	struct xfrm_store_nl_stats s;
+
+	xfrm_store_nl_stats(st, &s);
+	return s.lost;
+}
+
+/* The kernel's xfrm through XFRM netlink (src/xfrm), every event group. */
+static const struct pfk_engine_store xfrm_store = {
+	.make = xfrm_store_nl_create,
+	.event_fd = xfrm_store_nl_monitor_fd,
+	.event_read = xfrm_store_nl_monitor_read,
+	.event_lost = xfrm_lost,
+};
+
 static int open_xfrm(struct pfk_conn *c)
 {
-#ifdef PFK_NO_XFRM_STORE
-	(void)c;
-	return -ENOPROTOOPT;	/* pfk_conn_explain: not in this build */
-#else
-	return pfk_engine_sock_open(c, xfrm_store_nl_create, NULL);
-#endif
+	return pfk_engine_sock_open(c, &xfrm_store);
 }
 
 int pfk_conn_open(struct pfk_conn *c, enum pfk_backend be, const char *path)

@@ -121,11 +121,15 @@ static void host(char *b, size_t cap, const struct pfk_addr *a)
 
 static void backend_err(struct ksh *k, const struct pfk_stmt *st, int err)
 {
-	char what[256];
+	char what[256], hint[256];
 
 	pfk_stmt_describe(st, err, what, sizeof(what));
 	fflush(stdout);
-	fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
+	if (pfk_conn_hint(&k->conn, st, err, hint, sizeof(hint)))
+		fprintf(stderr, "%s:%d: %s: %s\n", k->file ? k->file : "<stdin>", st->line, what,
+			hint);
+	else
+		fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
 }
 
 static void print_register(struct ksh *k, const struct pfk_msg *m)

@@ -21,6 +21,16 @@
  * Errors: -EPERM without CAP_NET_ADMIN (the kernel checks every XFRM
  * message), -EPROTONOSUPPORT when the kernel has no XFRM netlink, then
  * af_key's errnos for each op as store.h describes.
+ *
+ * Limits (what XFRM netlink does not say or do):
+ *   - a KM's error ACQUIRE cannot mark the kernel's larval SA failed: it
+ *     expires after net.core.xfrm_acq_expires as if unanswered;
+ *   - SAs have no km.state: one without algorithms is LARVAL, others MATURE
+ *     (DYING only in a soft EXPIRE event);
+ *   - replay windows above 255 (ESN SAs of ip xfrm) show as 255;
+ *   - Mobile IPv6 states, socket and sub policies are not shown.
+ * The engine keeps the store in pfkm_net; a host that polls its events
+ * keeps the pointer by wrapping the constructor (tests/unit/test_xfrm_engine.c).
  */
 #ifndef XFRM_STORE_NL_H
 #define XFRM_STORE_NL_H
@@ -67,6 +77,11 @@ int xfrm_store_nl_subscribe(struct pfkm_store *st, unsigned int events);
  * Must not be called with cb->lock held.
  */
 int xfrm_store_nl_monitor_read(struct pfkm_store *st);
+
+/* The kernel's reason for the last failed request ("" when it gave
+ * none), e.g. "SPI is too large for COMP": front ends may show it next to
+ * the errno. Valid until the next op. */
+const char *xfrm_store_nl_why(struct pfkm_store *st);
 
 struct xfrm_store_nl_stats {
 	uint64_t requests;	/* netlink requests sent */

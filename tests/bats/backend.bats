@@ -4,7 +4,10 @@
 # when asked and never started for the user, the default keyd socket (root:
 # /run/keyd.sock; a user: only $XDG_RUNTIME_DIR), the SO_PEERCRED owner
 # check, a keyd that goes away, --backend errors and the messages naming
-# CAP_NET_ADMIN. keyd's --socket-group/--socket-mode: backend_keyd.bats.
+# CAP_NET_ADMIN; the xfrm backend on this kernel (in private network
+# namespaces): auto picks it without PF_KEY, SPD requests and events over
+# netlink, an SA the kernel cannot carry, keyd --store xfrm, keytui.
+# keyd's --socket-group/--socket-mode: backend_keyd.bats.
 
 load fixtures/suite.bash
 
@@ -207,4 +210,119 @@ EOF
 	[ "$(screen | grep -c 'went away')" -eq 1 ]
 	$TM kill-server 2>/dev/null || true
 	keysh_stop_keyd
+}
+
+# ---- the xfrm backend: the engine in process on this kernel's XFRM netlink.
+# Each test runs in its own network namespace (unshare -n): a private,
+# empty SAD and SPD, nothing of the host's touched.
+
+need_netns() {
+	need_root
+	unshare -n true 2>/dev/null || skip "cannot unshare a network namespace"
+}
+
+# Run a script in a fresh network namespace.
+in_netns() { unshare -n sh -c "$1"; }
+
+@test "auto on a kernel without PF_KEY is the xfrm backend (no keyd involved)" {
+	has_pfkey && skip "this kernel has PF_KEY: auto takes it"
+	need_netns
+	run in_netns "'$KEYSH_BIN' -v -D"
+	assert_success
+	assert_output "keysh: backend xfrm (PF_KEY engine in process on the kernel's XFRM netlink)
+No SAD entries."
+	[ ! -e "$XDG_RUNTIME_DIR/keyd.sock" ]
+}
+
+@test "xfrm: without CAP_NET_ADMIN the message names it and --backend keyd" {
+	need_root
+	msg="keysh: the kernel's XFRM netlink needs CAP_NET_ADMIN (run as root); for a private test engine use --backend keyd"
+	run setpriv --inh-caps=-all --bounding-set=-net_admin "$KEYSH_BIN" --backend xfrm -D
+	assert_failure 3
+	assert_output "$msg"
+	run setpriv --reuid nobody --regid nogroup --clear-groups "$KEYSH_BIN" --backend xfrm -D
+	assert_failure 3
+	assert_output "$msg"
+	if ! has_pfkey; then
+		# auto lands on xfrm here: the same message
+		run setpriv --reuid nobody --regid nogroup --clear-groups "$KEYSH_BIN" -DP
+		assert_failure 3
+		assert_output "$msg"
+		run setpriv --reuid nobody --regid nogroup --clear-groups "$KT"
+		assert_failure 3
+		assert_output "keytui: the kernel's XFRM netlink needs CAP_NET_ADMIN (run as root); for a private test engine use --backend keyd"
+	fi
+}
+
+@test "xfrm: spdadd keys the kernel (ip xfrm sees it), spddump shows ip xfrm's, spdflush" {
+	need_netns
+	run in_netns "
+		'$KEYSH_BIN' --backend xfrm 'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require;' || exit 10
+		ip xfrm policy add src 10.9.0.0/24 dst 10.8.0.0/24 dir in || exit 11
+		echo '--- ip'; ip xfrm policy list
+		echo '--- keysh'; '$KEYSH_BIN' --backend xfrm -DP || exit 12
+		'$KEYSH_BIN' --backend xfrm -FP || exit 13
+		echo '--- after'; ip xfrm policy list | wc -l"
+	assert_success
+	assert_line "src 10.0.0.1/32 dst 10.0.0.2/32 "
+	assert_line --partial "proto esp reqid 0 mode transport"
+	assert_line "10.0.0.1[any] 10.0.0.2[any] any"
+	assert_line "	esp/transport//require"
+	assert_line "10.9.0.0/24[any] 10.8.0.0/24[any] any"
+	assert_line --index $((${#lines[@]} - 1)) "0"
+}
+
+@test "xfrm: an SA this kernel cannot carry fails naming the missing kernel support" {
+	need_netns
+	if in_netns "ip xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1001 mode transport enc 'cbc(aes)' 0x00112233445566778899aabbccddeeff auth-trunc 'hmac(sha256)' 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff 128" 2>/dev/null; then
+		skip "this kernel's xfrm has ESP"
+	fi
+	run in_netns "'$KEYSH_BIN' --backend xfrm 'add 10.0.0.1 10.0.0.2 esp 0x1001 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'"
+	assert_failure 1
+	assert_output "<args>:1: add esp 0x1001: Protocol not supported (EPROTONOSUPPORT): the kernel's xfrm has no ESP (CONFIG_INET_ESP, CONFIG_INET6_ESP: modules esp4, esp6)"
+}
+
+@test "xfrm: the monitor shows what ip xfrm and another keysh did" {
+	need_netns
+	run in_netns "
+		'$KEYSH_BIN' --backend xfrm -x --json --count 2 > '$BATS_TEST_TMPDIR/mon' 2>&1 & m=\$!
+		sleep 0.5
+		ip xfrm policy add src 10.8.0.1 dst 10.8.0.2 dir out
+		'$KEYSH_BIN' --backend xfrm 'spdadd 10.0.0.1 10.0.0.2 any -P in ipsec esp/transport//require;'
+		wait \$m; echo rc=\$?"
+	assert_success
+	assert_output "rc=0"
+	run jq -r '[.type, .policy.dir, .policy.src.addr] | join(" ")' "$BATS_TEST_TMPDIR/mon"
+	assert_output "X_SPDADD out 10.8.0.1
+X_SPDADD in 10.0.0.1"
+}
+
+@test "keyd --store xfrm: PF_KEY on a Unix socket over the kernel's xfrm" {
+	need_netns
+	run in_netns "
+		'$KEYD' --store xfrm --socket '$BATS_TEST_TMPDIR/kx.sock' --daemon --pidfile '$BATS_TEST_TMPDIR/kx.pid' || exit 10
+		'$KEYSH_BIN' --socket '$BATS_TEST_TMPDIR/kx.sock' 'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require;' || exit 11
+		ip xfrm policy add src 10.9.0.1 dst 10.9.0.2 dir in
+		ip xfrm policy list | grep -c '^src'
+		'$KEYSH_BIN' --socket '$BATS_TEST_TMPDIR/kx.sock' -DP | grep '^10'
+		kill \$(cat '$BATS_TEST_TMPDIR/kx.pid')"
+	assert_success
+	assert_output "2
+10.9.0.1[any] 10.9.0.2[any] any
+10.0.0.1[any] 10.0.0.2[any] any"
+}
+
+@test "keytui --backend xfrm: status bar names it, the SPD view shows the kernel's policies" {
+	need_netns
+	command -v tmux >/dev/null || skip "tmux not installed"
+	TM="tmux -L keysh-bex-$$-$BATS_TEST_NUMBER"
+	export TM
+	$TM new-session -d -x 150 -y 30 "unshare -n sh -c \"ip xfrm policy add src 10.7.0.1 dst 10.7.0.2 dir out; env TERM=screen LANG=C.UTF-8 '$KT' --backend xfrm\"; sleep 30"
+	for _ in $(seq 1 100); do
+		$TM capture-pane -p | grep -qF "2 SPD (1)" && break
+		sleep 0.05
+	done
+	run $TM capture-pane -p
+	assert_output --partial "2 SPD (1)"
+	assert_output --partial "xfrm (PF_KEY engine in process"
 }

@@ -251,8 +251,8 @@ TEST(backend_engine_memory)
 	memset(&b, 0, sizeof(b));
 	a.fd = b.fd = -1;
 	a.pid = 1111;
-	REQUIRE_EQ(pfk_engine_sock_open(&a, NULL, NULL), 0);
-	REQUIRE_EQ(pfk_engine_sock_open(&b, NULL, NULL), 0);
+	REQUIRE_EQ(pfk_engine_sock_open(&a, NULL), 0);
+	REQUIRE_EQ(pfk_engine_sock_open(&b, NULL), 0);
 	REQUIRE_EQ(pfk_exec_init(&x, &a), 0);
 	/* a reply to a, the ADD broadcast to b (a second PF_KEY socket) */
 	CHECK_EQ(run(&x, "add 10.0.0.1 10.0.0.2 esp 0x1001 -m transport -E null;"), 0);
@@ -277,7 +277,7 @@ TEST(backend_engine_memory)
 	pfk_exec_fini(&x);
 	pfk_conn_close(&b);
 	/* the last close destroyed it: a new engine starts empty */
-	REQUIRE_EQ(pfk_engine_sock_open(&a, NULL, NULL), 0);
+	REQUIRE_EQ(pfk_engine_sock_open(&a, NULL), 0);
 	REQUIRE_EQ(pfk_exec_init(&x, &a), 0);
 	CHECK_EQ(run(&x, "get 10.0.0.1 10.0.0.2 esp 0x1001;"), -ESRCH);
 	pfk_exec_fini(&x);
@@ -310,7 +310,7 @@ TEST(backend_engine_pipeline_and_big_dump)
 	memset(&a, 0, sizeof(a));
 	a.fd = -1;
 	a.pid = 2222;
-	REQUIRE_EQ(pfk_engine_sock_open(&a, NULL, NULL), 0);
+	REQUIRE_EQ(pfk_engine_sock_open(&a, NULL), 0);
 	REQUIRE_EQ(pfk_exec_init(&x, &a), 0);
 	x.on_done = on_done;
 	x.ctx = &fails;
