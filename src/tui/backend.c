@@ -173,7 +173,9 @@ bool tui_backend_lost(struct tui_backend *be, int err, char *msg, size_t cap)
 	if (!pfk_conn_lost(c, err))
 		return false;
 	be->gone = true;
-	pfk_conn_explain(c, err, msg, cap);
+	/* pfk_conn_explain's line is too long for the status bar */
+	snprintf(msg, cap, "keyd on %s went away (%s)", c->path,
+		 strerrorname_np(-err) ? strerrorname_np(-err) : "?");
 	return true;
 }
 

@@ -326,3 +326,58 @@ X_SPDADD in 10.0.0.1"
 	assert_output --partial "2 SPD (1)"
 	assert_output --partial "xfrm (PF_KEY engine in process"
 }
+
+@test "a keyd that goes away under a batch: said once, exit 3, nothing after it runs" {
+	keysh_start_keyd
+	awk 'BEGIN { for (i = 0; i < 200000; i++)
+		printf "add 10.%d.%d.1 10.0.0.2 esp %d -E null;\n", int(i / 250) % 250, i % 250, 4096 + i }' \
+		> "$BATS_TEST_TMPDIR/big.conf"
+	"$KEYSH_BIN" --socket "$KEYSH_SOCKET" -f "$BATS_TEST_TMPDIR/big.conf" \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	ks=$!
+	# stop keyd once the batch is under way
+	for _ in $(seq 1 500); do
+		"$KEYD" --socket "$KEYSH_SOCKET" stats 2>/dev/null | grep -q "sas=[1-9]" && break
+		sleep 0.01
+	done
+	keysh_stop_keyd
+	rc=0
+	wait "$ks" || rc=$?
+	[ "$rc" -ne 0 ] || skip "the batch finished before keyd was stopped"
+	[ "$rc" -eq 3 ]
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line --regexp "^keysh: keyd on $KEYSH_SOCKET went away \((ECONNRESET|EPIPE)\)"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "keytui: a keyd that goes away is said, r reconnects; quitting while it is gone exits 3" {
+	command -v tmux >/dev/null || skip "tmux not installed"
+	keysh_start_keyd
+	TM="tmux -L keysh-bet-$$-$BATS_TEST_NUMBER"
+	export TM
+	rcf=$BATS_TEST_TMPDIR/rc
+	$TM new-session -d -x 160 -y 30 "env TERM=screen LANG=C.UTF-8 '$KT' --socket '$KEYSH_SOCKET'; echo \$? > '$rcf'; sleep 30"
+	wait_for() {
+		for _ in $(seq 1 200); do
+			$TM capture-pane -p | grep -qF -- "$1" && return 0
+			sleep 0.05
+		done
+		$TM capture-pane -p >&2
+		return 1
+	}
+	wait_for "keyd on $KEYSH_SOCKET"
+	keysh_stop_keyd
+	wait_for "keyd on $KEYSH_SOCKET went away"
+	wait_for "press r to reconnect"
+	keysh_start_keyd
+	$TM send-keys r
+	wait_for "reconnected to keyd on $KEYSH_SOCKET"
+	"$KEYSH_BIN" --socket "$KEYSH_SOCKET" 'add 10.0.0.1 10.0.0.2 esp 0x7001 -E null'
+	wait_for "0x00007001"
+	# gone again, and quit without reconnecting
+	keysh_stop_keyd
+	wait_for "went away"
+	$TM send-keys q
+	for _ in $(seq 1 100); do [ -s "$rcf" ] && break; sleep 0.05; done
+	[ "$(cat "$rcf")" = 3 ]
+}
