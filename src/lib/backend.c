@@ -193,7 +193,9 @@ int pfk_conn_hint(const struct pfk_conn *c, const struct pfk_stmt *st, int err, 
 {
 	const struct pfkm_alg *e, *a;
 
-	if (c->backend != PFK_BACKEND_XFRM && c->backend != PFK_BACKEND_PFKEY)
+	/* af_key keys the kernel's xfrm too; pfkeyv2.ko has its own SADB */
+	if (c->backend != PFK_BACKEND_XFRM &&
+	    (c->backend != PFK_BACKEND_PFKEY || strcmp(pfkey_impl(), "af_key")))
 		return 0;
 	if (st->cmd != PFK_CMD_ADD && st->cmd != PFK_CMD_UPDATE)
 		return 0;

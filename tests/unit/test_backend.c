@@ -338,3 +338,31 @@ TEST(backend_engine_pipeline_and_big_dump)
 	pfk_exec_fini(&x);
 	pfk_conn_close(&a);
 }
+
+TEST(backend_hint_names_missing_kernel_support)
+{
+	struct pfk_conn c;
+	struct pfk_stmt st;
+	char buf[256];
+
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	c.backend = PFK_BACKEND_XFRM;
+	st.cmd = PFK_CMD_ADD;
+	st.sa.satype = PFK_SATYPE_AH;
+	REQUIRE_EQ(pfk_conn_hint(&c, &st, -EPROTONOSUPPORT, buf, sizeof(buf)), 1);
+	CHECK(strstr(buf, "no AH") && strstr(buf, "CONFIG_INET_AH") && strstr(buf, "ah4"));
+	st.sa.satype = PFK_SATYPE_ESP;
+	REQUIRE_EQ(pfk_conn_hint(&c, &st, -EPROTONOSUPPORT, buf, sizeof(buf)), 1);
+	CHECK(strstr(buf, "no ESP") && strstr(buf, "esp4"));
+	st.sa.enc_alg = pfkm_alg_by_name(PFKM_ALG_ENC, "aes-gcm-16")->id;
+	REQUIRE_EQ(pfk_conn_hint(&c, &st, -ENOSYS, buf, sizeof(buf)), 1);
+	CHECK(strstr(buf, "crypto has no aes-gcm-16 for xfrm") != NULL);
+	/* other errors, other statements, keyd: no hint */
+	CHECK_EQ(pfk_conn_hint(&c, &st, -EEXIST, buf, sizeof(buf)), 0);
+	st.cmd = PFK_CMD_DELETE;
+	CHECK_EQ(pfk_conn_hint(&c, &st, -EPROTONOSUPPORT, buf, sizeof(buf)), 0);
+	st.cmd = PFK_CMD_ADD;
+	c.backend = PFK_BACKEND_KEYD;
+	CHECK_EQ(pfk_conn_hint(&c, &st, -EPROTONOSUPPORT, buf, sizeof(buf)), 0);
+}
