@@ -57,6 +57,8 @@ static void foreign(struct nl_store *ns, const struct nlmsghdr *nlh)
 
 	if (ret) {
 		ns->stats.ignored++;
+		if (nlh->nlmsg_type == XFRM_MSG_NEWAE)
+			ns->stats.aevents++;
 		return;
 	}
 	/* A mapping names the SA, a soft EXPIRE leaves out its algorithms
@@ -955,7 +957,7 @@ int xfrm_store_nl_create(const struct pfkm_store_cb *cb, void *arg, struct pfkm_
 		goto err_probe;
 	if (!opts || !opts->no_events) {
 		ret = xfrm_store_nl_subscribe(&ns->st, opts && opts->events ? opts->events :
-						       XFRM_STORE_NL_EV_ALL);
+						       XFRM_STORE_NL_EV_DEFAULT);
 		if (ret)
 			goto err_probe;
 	}
