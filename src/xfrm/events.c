@@ -278,12 +278,12 @@ int xfrm_ev_parse(const struct nlmsghdr *nlh, struct xfrm_ev *e)
 		e->ev.kind = PFKM_EV_SA_EXPIRE;
 		ret = x ? sa_in(nlh, sizeof(*x), &x->state, e) : -EINVAL;
 		if (!ret) {
+			/* hard: deleted as it expired; soft: dying. The kernel's
+			 * EXPIRE carries no algorithms (build_expire): the state
+			 * is the message's, not guessed from them. */
 			e->ev.hard = x->hard;
-			/* hard: deleted as it expired; soft: dying */
-			if (x->hard)
-				e->sa->state = PFKM_SA_DEAD;
-			else
-				e->sa->dying = true;
+			e->sa->state = x->hard ? PFKM_SA_DEAD : PFKM_SA_MATURE;
+			e->sa->dying = !x->hard;
 		}
 		break;
 	}

@@ -57,17 +57,24 @@ static void foreign(struct nl_store *ns, const struct nlmsghdr *nlh)
 
 	if (ret) {
 		ns->stats.ignored++;
+		if (nlh->nlmsg_type == XFRM_MSG_NEWAE)
+			ns->stats.aevents++;
 		return;
 	}
-	if (e.ev.kind == PFKM_EV_NEW_MAPPING && e.sa) {
-		/* the notification names the SA; the event carries all of it */
+	/* A mapping names the SA, a soft EXPIRE leaves out its algorithms
+	 * (build_expire): while the SA exists, the event carries all of it. */
+	if ((e.ev.kind == PFKM_EV_NEW_MAPPING || (e.ev.kind == PFKM_EV_SA_EXPIRE && !e.ev.hard)) &&
+	    e.sa) {
 		struct pfkm_sa_id id = { .family = e.sa->family, .proto = e.sa->proto,
 					 .spi = e.sa->spi, .daddr = e.sa->daddr };
-		const struct pfkm_sa *full;
+		const struct pfkm_sa *got;
 
-		if (!ns->st.ops->sa_get(&ns->st, &id, &full)) {
+		if (!ns->st.ops->sa_get(&ns->st, &id, &got)) {
+			struct pfkm_sa *full = (struct pfkm_sa *)got;
+
+			full->dying = e.sa->dying;
 			pfkm_sadb_sa_free(e.sa);
-			e.sa = (struct pfkm_sa *)full;
+			e.sa = full;
 			e.ev.sa = full;
 		}
 	}
@@ -950,7 +957,7 @@ int xfrm_store_nl_create(const struct pfkm_store_cb *cb, void *arg, struct pfkm_
 		goto err_probe;
 	if (!opts || !opts->no_events) {
 		ret = xfrm_store_nl_subscribe(&ns->st, opts && opts->events ? opts->events :
-						       XFRM_STORE_NL_EV_ALL);
+						       XFRM_STORE_NL_EV_DEFAULT);
 		if (ret)
 			goto err_probe;
 	}

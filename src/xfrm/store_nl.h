@@ -51,11 +51,15 @@ enum {
 	XFRM_STORE_NL_EV_MIGRATE = 1u << 5,	/* XFRMNLGRP_MIGRATE */
 	XFRM_STORE_NL_EV_AEVENTS = 1u << 6,	/* XFRMNLGRP_AEVENTS (counted) */
 	XFRM_STORE_NL_EV_ALL = (1u << 7) - 1,
+	/* The default: all but AEVENTS, which have no PF_KEY form and which
+	 * the kernel sends every 2 packets of an SA keyed over netlink
+	 * (xfrm_aevent_rseqth): opt in to count them. */
+	XFRM_STORE_NL_EV_DEFAULT = XFRM_STORE_NL_EV_ALL & ~XFRM_STORE_NL_EV_AEVENTS,
 };
 
 /* What xfrm_store_nl_create's arg points to; NULL = the defaults. */
 struct xfrm_store_nl_opts {
-	unsigned int events;	/* XFRM_STORE_NL_EV_* to subscribe; default ALL */
+	unsigned int events;	/* XFRM_STORE_NL_EV_* to subscribe; 0: DEFAULT */
 	bool no_events;		/* subscribe to nothing (one-shot commands) */
 	int rcvbuf;		/* event socket buffer in bytes; 0 = 4 MiB */
 };
@@ -88,6 +92,7 @@ struct xfrm_store_nl_stats {
 	uint64_t events;	/* events delivered from the event socket */
 	uint64_t lost;		/* times the kernel dropped events (ENOBUFS) */
 	uint64_t ignored;	/* messages read that map to no PF_KEY event */
+	uint64_t aevents;	/* of those, AEVENTS (NEWAE) */
 };
 void xfrm_store_nl_stats(struct pfkm_store *st, struct xfrm_store_nl_stats *out);
 

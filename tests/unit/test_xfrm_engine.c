@@ -48,6 +48,7 @@ static void engine(void)
 	struct pfkm_exts x;
 	struct pfkm_net *net = NULL;
 	const struct sadb_x_policy *xp;
+	struct sadb_x_policy *pp;
 	const struct sadb_sa *sa;
 	struct cap a, b;
 	uint32_t id;
@@ -133,6 +134,38 @@ static void engine(void)
 	XCHECK(mb_send(&a, &m) == 0);
 	XCHECK(b.n == 1 && cap_hdr(&b, 0)->sadb_msg_type == SADB_X_SPDFLUSH);
 	XCHECK(system("test -z \"$(ip xfrm policy)\"") == 0);
+	/* X_MIGRATE: the kernel moves the policy's template (xfrm_migrate)
+	 * and announces it; everyone gets the one MIGRATE */
+	mb_hdr(&m, SADB_X_SPDADD, 0, 50);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, 255, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, 255, 0);
+	pp = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pp, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, 100,
+		    "192.168.1.1", "192.168.1.2");
+	XCHECK(mb_send(&a, &m) == 0);
+	XCHECK(cap_errno(&a) == -1);
+	cap_clear(&a);
+	cap_clear(&b);
+	mb_migrate(&m, "192.168.1.1", "192.168.1.2", "192.168.9.1", "192.168.9.2", 100);
+	XCHECK(mb_send(&a, &m) == 0);
+	XCHECK(a.n == 1 && cap_hdr(&a, 0)->sadb_msg_type == SADB_X_MIGRATE &&
+	       cap_hdr(&a, 0)->sadb_msg_errno == 0);
+	XCHECK(b.n == 1 && cap_hdr(&b, 0)->sadb_msg_type == SADB_X_MIGRATE);
+	XCHECK(system("ip xfrm policy | grep -q 'tmpl src 192.168.9.1 dst 192.168.9.2'") == 0);
+	/* without such a policy: ENOENT */
+	cap_clear(&a);
+	mb_hdr(&m, SADB_X_MIGRATE, 0, 9);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.7.0.0", 16, 255, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, 255, 0);
+	pp = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pp, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, 100,
+		    "192.168.1.1", "192.168.1.2");
+	mb_ipsecreq(&m, pp, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, 100,
+		    "192.168.9.1", "192.168.9.2");
+	XCHECK(mb_send(&a, &m) == 0);
+	XCHECK(cap_errno(&a) == ENOENT);
+	XCHECK(system("ip xfrm policy flush") == 0);
+	XCHECK(xfrm_store_nl_monitor_read(made) == 1);	/* ip's SPDFLUSH */
 	/* our own changes are not reported twice */
 	cap_clear(&a);
 	XCHECK(xfrm_store_nl_monitor_read(made) == 0);

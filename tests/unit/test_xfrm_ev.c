@@ -172,4 +172,7 @@ TEST(xfrm_ev_group_mask)
 	/* every group the store reads, REPORT not among them */
 	CHECK_EQ(xfrm_ev_groups(XFRM_STORE_NL_EV_ALL),
 		 0xffu & ~(1u << (XFRMNLGRP_REPORT - 1)));
+	/* the default leaves out AEVENTS (one every 2 packets per SA) */
+	CHECK_EQ(xfrm_ev_groups(XFRM_STORE_NL_EV_DEFAULT),
+		 0xffu & ~(1u << (XFRMNLGRP_REPORT - 1)) & ~(1u << (XFRMNLGRP_AEVENTS - 1)));
 }

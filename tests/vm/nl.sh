@@ -10,6 +10,17 @@ pass=0 fail=0
 # applet (no xfrm) whatever PATH says.
 export IP=/bin/iproute2-ip
 $IP link set lo up
+# keysh.nlbench=10000,100000: benchmarks instead of tests (nl-run.sh bench)
+for a in $(cat /proc/cmdline); do
+	case "$a" in keysh.nlbench=*) sizes=$(echo "${a#keysh.nlbench=}" | tr , ' ') ;; esac
+done
+if [ -n "${sizes:-}" ]; then
+	for n in $sizes; do
+		/bin/nlbench "$n" || exit 1
+		/bin/nlbench "$n" events || exit 1
+	done
+	exit 0
+fi
 if /bin/nlvm; then
 	echo "VMTEST ok nlvm"
 	pass=$((pass + 1))
