@@ -33,6 +33,7 @@ LDFLAGS ?=
 LIBS_SSL := -lcrypto
 LIBS_EDIT := -ledit
 LIBS_CURSES := -lncursesw
+LIBS_MNL := -lmnl
 
 # Every .c under a directory belongs to its component; new files need no
 # Makefile edit.
@@ -41,6 +42,7 @@ LIBP_SRC := $(wildcard src/lib/*.c) kmod/core/walker.c kmod/core/alg.c
 ENGINE_SRC := $(wildcard src/engine/*.c)
 SHELL_SRC := $(wildcard src/shell/*.c)
 TUI_SRC := $(wildcard src/tui/*.c)
+XFRM_SRC := $(wildcard src/xfrm/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 DRIVER_SRC := $(wildcard tests/driver/*.c)
 
@@ -76,20 +78,27 @@ $(B)/libcore.a: $(call obj,$(CORE_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(B)/libpfkey.a: $(call obj,$(LIBP_SRC))
 	@rm -f $@; ar rcs $@ $^
+# The XFRM netlink store (src/xfrm/store_nl.h): link before libcore.a, add $(LIBS_MNL).
+$(B)/libxfrmnl.a: $(call obj,$(XFRM_SRC))
+	@rm -f $@; ar rcs $@ $^
 
-$(B)/keyd: $(call obj,$(ENGINE_SRC)) $(B)/libcore.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) -lpthread
-$(B)/keysh: $(call obj,$(SHELL_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL)
-$(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_SSL)
+# keyd --store xfrm: the engine on the netlink store.
+$(B)/keyd: $(call obj,$(ENGINE_SRC)) $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) $(LIBS_MNL) -lpthread
+# libpfkey's xfrm backend runs the core's engine in process on the netlink
+# store: keysh, keytui and everything else linking libpfkey link
+# libxfrmnl and libcore after it.
+$(B)/keysh: $(call obj,$(SHELL_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) $(LIBS_MNL) -lpthread
+$(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_SSL) $(LIBS_MNL) -lpthread
 
 # Unit tests link everything userspace except the programs' main()s.
 $(B)/unit: $(call obj,$(UNIT_SRC)) $(filter-out %/main.o,$(call obj,$(ENGINE_SRC) $(SHELL_SRC))) \
-		$(B)/libpfkey.a $(B)/libcore.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) -lpthread
-$(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL)
+		$(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) $(LIBS_MNL) -lpthread
+$(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) $(LIBS_MNL) -lpthread
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(wildcard /usr/src/linux-headers-*-amd64))

@@ -39,10 +39,34 @@ void keyd_ready(int ready_fd, const char *status);
 /* STOPPING=1 to $NOTIFY_SOCKET. */
 void keyd_stopping(void);
 
-/* ---- path.c: default socket path (same rule as pfk_keyd_default_path) -- */
+/* ---- path.c: default socket path (same rule as pfk_keyd_default_path) --
+ * -EDESTADDRREQ: a user without XDG_RUNTIME_DIR (no default). */
 int keyd_path_default(char *buf, size_t cap);
 /* PATH.ctl for the control socket; -ENAMETOOLONG if it does not fit. */
 int keyd_path_ctl(const char *path, char *buf, size_t cap);
+
+/* ---- access.c: --socket-group / --socket-mode ----------------------- */
+struct keyd_opts;
+/* GROUP as a name or a number; -ENOENT for an unknown name. */
+int keyd_access_parse_group(const char *s, gid_t *out);
+/* An octal mode with rw for the owner and no bits for others (-ERANGE). */
+int keyd_access_parse_mode(const char *s, mode_t *out);
+/* Give the socket at path the group and mode asked for (if any). */
+int keyd_access_apply(const struct keyd_opts *o, const char *path);
+/* Whether a peer that is neither root nor keyd's uid is in the group. */
+bool keyd_access_group_ok(const struct keyd_opts *o, int fd, gid_t primary);
+
+/* ---- store.c: --store memory|xfrm ------------------------------------ */
+enum keyd_store { KEYD_STORE_MEMORY = 0, KEYD_STORE_XFRM };
+int keyd_store_parse(const char *s, enum keyd_store *out);
+const char *keyd_store_name(enum keyd_store st);
+/* The engine on the store; -errno (xfrm: -EPERM without CAP_NET_ADMIN). */
+int keyd_store_net_create(enum keyd_store st, struct pfkm_net **out);
+/* The store's event socket (changes by others: ip xfrm, the kernel's
+ * ACQUIRE/EXPIRE) for the poll loop, -1 when it has none; read it when
+ * readable. */
+int keyd_store_event_fd(void);
+void keyd_store_event_read(void);
 
 /* ---- conn.c: one client connection = one pfkm_sock ------------------ */
 struct keyd_conn {
@@ -94,6 +118,10 @@ struct keyd_opts {
 	const char *socket_path;
 	const char *state_file;	/* NULL: no persistence */
 	unsigned int save_delay_ms;
+	enum keyd_store store;
+	bool socket_group_set;	/* --socket-group: delegate to a group */
+	gid_t socket_gid;
+	mode_t socket_mode;
 };
 /*
  * Bind PATH (0600) and PATH.ctl, then serve until SIGTERM/SIGINT. ready_fd

@@ -150,8 +150,9 @@ static int listen_on(const char *path, int type)
 	return fd;
 }
 
-/* SO_PEERCRED: keyd's own uid or root. Returns 0 or -EPERM. */
-static int peer_check(int fd, pid_t *pid, uid_t *uid)
+/* SO_PEERCRED: keyd's own uid or root, or a member of --socket-group.
+ * Returns 0 or -EPERM. */
+static int peer_check(const struct keyd_opts *o, int fd, pid_t *pid, uid_t *uid)
 {
 	struct ucred cr;
 	socklen_t l = sizeof(cr);
@@ -160,7 +161,7 @@ static int peer_check(int fd, pid_t *pid, uid_t *uid)
 		return -errno;
 	*pid = cr.pid;
 	*uid = cr.uid;
-	if (cr.uid != 0 && cr.uid != geteuid()) {
+	if (cr.uid != 0 && cr.uid != geteuid() && !keyd_access_group_ok(o, fd, cr.gid)) {
 		keyd_log(KEYD_LOG_WARN, "refused connection from uid %u pid %d",
 			 (unsigned int)cr.uid, (int)cr.pid);
 		return -EPERM;
@@ -198,7 +199,7 @@ static void accept_conns(struct server *s)
 				keyd_log(KEYD_LOG_WARN, "accept: %s", strerror(errno));
 			return;
 		}
-		if (peer_check(fd, &pid, &uid) || grow(&s->conns, &s->capconns, s->nconns,
+		if (peer_check(s->o, fd, &pid, &uid) || grow(&s->conns, &s->capconns, s->nconns,
 						      sizeof(*s->conns))) {
 			close(fd);
 			continue;
@@ -225,7 +226,7 @@ static void accept_ctls(struct server *s)
 
 		if (fd < 0)
 			return;
-		if (peer_check(fd, &pid, &uid) ||
+		if (peer_check(s->o, fd, &pid, &uid) ||
 		    grow(&s->ctls, &s->capctls, s->nctls, sizeof(*s->ctls)) ||
 		    !(cc = calloc(1, sizeof(*cc)))) {
 			close(fd);
@@ -344,7 +345,8 @@ static int loop(struct server *s)
 	size_t cap = 0;
 
 	while (!s->stop) {
-		size_t n = 3 + s->nconns + s->nctls, i, k;
+		/* the last entry: the store's event socket (store.c), or -1 */
+		size_t n = 3 + s->nconns + s->nctls + 1, i, k;
 		int r;
 
 		if (n > cap) {
@@ -368,6 +370,7 @@ static int loop(struct server *s)
 		for (k = 0; k < s->nctls; k++)
 			pfd[3 + s->nconns + k] = (struct pollfd){ .fd = s->ctls[k]->fd,
 								  .events = POLLIN };
+		pfd[n - 1] = (struct pollfd){ .fd = keyd_store_event_fd(), .events = POLLIN };
 
 		r = poll(pfd, n, poll_timeout(s));
 		if (r < 0 && errno != EINTR) {
@@ -379,6 +382,8 @@ static int loop(struct server *s)
 
 			if (pfd[0].revents)
 				signals_read(s);
+			if (pfd[n - 1].revents)
+				keyd_store_event_read();
 			for (i = 0; i < nc; i++) {
 				struct keyd_conn *c = s->conns[i];
 				short re = pfd[3 + i].revents;
@@ -439,9 +444,17 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	s.rx = malloc(PFKM_MSG_MAX);
 	if (!s.rx)
 		goto err_alloc;
-	ret = pfkm_net_create(&s.net);
+	ret = keyd_store_net_create(o->store, &s.net);
 	if (ret) {
-		keyd_log(KEYD_LOG_ERR, "core: %s", strerror(-ret));
+		if (ret == -EPERM || ret == -EACCES)
+			keyd_log(KEYD_LOG_ERR, "--store %s: the kernel's XFRM netlink needs "
+				 "CAP_NET_ADMIN (run as root)", keyd_store_name(o->store));
+		else if (ret == -EPROTONOSUPPORT)
+			keyd_log(KEYD_LOG_ERR, "--store %s: this kernel has no XFRM netlink "
+				 "(CONFIG_XFRM_USER)", keyd_store_name(o->store));
+		else
+			keyd_log(KEYD_LOG_ERR, "--store %s: %s", keyd_store_name(o->store),
+				 strerror(-ret));
 		goto err_net;
 	}
 	if (o->state_file) {
@@ -481,8 +494,18 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 			 s.lfd == -EEXIST ? "exists and is not a socket" : strerror(-s.lfd));
 		goto err_listen;
 	}
-	keyd_log(KEYD_LOG_INFO, "listening on %s (control: %s)%s%s", o->socket_path,
-		 s.ctlpath, o->state_file ? ", state file " : "",
+	/* --socket-group: widened only now, from 0600 (never wider meanwhile) */
+	ret = keyd_access_apply(o, s.ctlpath);
+	if (!ret)
+		ret = keyd_access_apply(o, o->socket_path);
+	if (ret) {
+		keyd_log(KEYD_LOG_ERR, "--socket-group: %s", strerror(-ret));
+		unlink(o->socket_path);
+		close(s.lfd);
+		goto err_listen;
+	}
+	keyd_log(KEYD_LOG_INFO, "listening on %s (control: %s), store %s%s%s", o->socket_path,
+		 s.ctlpath, keyd_store_name(o->store), o->state_file ? ", state file " : "",
 		 o->state_file ? o->state_file : "");
 	keyd_ready(ready_fd, o->socket_path);
 

@@ -816,11 +816,11 @@ static int flush_queue(struct pfk_exec *x)
 			mv[i].msg_hdr.msg_iov = &iov[i];
 			mv[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = sendmmsg(x->conn->fd, mv, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
+		r = pfk_conn_sendv(x->conn, mv, n);
+		if (r == -EINTR)
 			continue;
 		if (r < 0) {
-			int err = -errno;
+			int err = r;
 
 			if (err == -EPIPE || err == -ECONNRESET || err == -EBADF || err == -ENOTCONN) {
 				fail_all(x, err);
@@ -1046,16 +1046,16 @@ static int reap_some(struct pfk_exec *x)
 			mv[i].msg_hdr.msg_iov = &iov[i];
 			mv[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = recvmmsg(x->conn->fd, mv, PFK_EXEC_BATCH, MSG_DONTWAIT, NULL);
+		r = pfk_conn_recvv(x->conn, mv, PFK_EXEC_BATCH);
 		if (r < 0) {
-			if (errno == EINTR)
+			if (r == -EINTR)
 				continue;
-			if (errno == ENOBUFS) {
+			if (r == -ENOBUFS) {
 				x->conn->lost++;
 				continue;
 			}
-			ret = errno == EAGAIN || errno == EWOULDBLOCK ?
-			      wait_in(x->conn->fd, (int)(deadline - now_ms())) : -errno;
+			ret = r == -EAGAIN || r == -EWOULDBLOCK ?
+			      wait_in(x->conn->fd, (int)(deadline - now_ms())) : r;
 			if (ret == -ETIMEDOUT) {
 				/* Nothing of ours for timeout_ms: what is in
 				 * flight is lost (report() settles it). */

@@ -14,11 +14,12 @@ N=${1:-100000}
 W=${2:-64}
 PAIRS=${PAIRS:-distinct}
 [ -x "$B/keyd" ] || { echo "keyd.sh: $B/keyd missing (make B=$B userspace)" >&2; exit 1; }
-[ -f "$B/libpfkey.a" ] || make -s B="$B" "$B/libpfkey.a"
+make -s B="$B" "$B/libpfkey.a" "$B/libxfrmnl.a" "$B/libcore.a"
 tmp=$(mktemp -d)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c "$B/libpfkey.a"
+cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c "$B/libpfkey.a" \
+	"$B/libxfrmnl.a" "$B/libcore.a" -lmnl -lcrypto -lpthread
 "$B/keyd" --foreground --socket "$tmp/keyd.sock" 2>"$tmp/keyd.log" &
 pid=$!
 i=0
