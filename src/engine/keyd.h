@@ -72,18 +72,42 @@ int keyd_ctl_exec(struct pfkm_net *net, struct keyd_conn *const *conns, size_t n
 /* ---- inject.c: client mode `keyd inject ...` / `keyd ctl ...` -------- */
 int keyd_inject_run(const char *sockpath, int argc, char **argv);
 
-/* ---- state.c: --state FILE ------------------------------------------ */
+/* ---- state.c: --state FILE (the snapshot) ---------------------------- */
 /* Replay FILE into net. 0 (also when FILE does not exist: *loaded = false),
- * or -errno with the reason logged. */
+ * or -errno with the reason logged. *gen: the first journal to replay. */
 int keyd_state_load(struct pfkm_net *net, const char *file, bool *loaded,
-		    size_t *nsa, size_t *npol);
-/* Dump net into FILE.tmp, fsync, rename over FILE. 0 or -errno. */
-int keyd_state_save(struct pfkm_net *net, const char *file);
+		    size_t *nsa, size_t *npol, uint64_t *gen);
+/* Dump net into FILE.tmp, fsync, rename over FILE. 0 or -errno (logged). */
+int keyd_state_save(struct pfkm_net *net, const char *file, uint64_t gen);
+/* FILE's directory: owned by keyd's uid, no group/other write. 0 or -errno
+ * (logged). */
+int keyd_state_check_dir(const char *file);
+/* flock FILE.lock (created 0600, O_NOFOLLOW): the fd, or -EBUSY when
+ * another keyd holds it, or -errno (logged). */
+int keyd_state_lock(const char *file);
+/* Open a state or journal file for reading: O_NOFOLLOW|O_NONBLOCK, then a
+ * regular file owned by keyd's uid with no group/other bits. fd, -ENOENT
+ * (not logged) or -errno (logged, `what` names the file's role). */
+int keyd_state_open_checked(const char *file, const char *what);
+/* Unlink path, then create it O_EXCL|O_NOFOLLOW 0600 for writing: fd or -errno. */
+int keyd_state_create_excl(const char *path);
+int keyd_state_write_all(int fd, const void *p, size_t n);
+int keyd_state_fsync_dir(const char *file);
+/* A dumped SA/policy message as a request of `type` into out (len bytes
+ * room): LIFETIME_CURRENT and policy ids dropped; only_ids keeps just
+ * SA, addresses and policy (for DELETE / X_SPDDELETE). Returns its length. */
+size_t keyd_state_to_request(const uint8_t *msg, size_t len, uint8_t *out, uint8_t type,
+			     bool only_ids);
+
+/* ---- pidfile.c: --pidfile FILE --------------------------------------- */
+/* Create FILE (O_EXCL|O_NOFOLLOW) with our pid. 0 or -errno (logged). */
+int keyd_pidfile_write(const char *file);
 
 /* ---- server.c: listening sockets and the poll loop ------------------ */
 struct keyd_opts {
 	const char *socket_path;
 	const char *state_file;	/* NULL: no persistence */
+	const char *pidfile;	/* NULL: none */
 	unsigned int save_delay_ms;
 };
 /*

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -57,6 +59,19 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * No core dumps and no ptrace/proc-mem access by other processes of our uid
+ * while keys may be in memory: PR_SET_DUMPABLE 0 (also makes /proc/PID/mem
+ * root-only) and RLIMIT_CORE 0. Best effort: failures change nothing else.
+ */
+static void keyd_secrets_protect(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
+
 /* The daemon changes to /: keep relative paths meaning what they said. */
 static char *absolute(const char *p)
 {
@@ -69,23 +84,6 @@ static char *absolute(const char *p)
 	if (asprintf(&out, "%s/%s", cwd, p) < 0)
 		return NULL;
 	return out;
-}
-
-static int pidfile_write(const char *file)
-{
-	char buf[32];
-	int fd, n;
-
-	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return -EIO;
-	}
-	close(fd);
-	return 0;
 }
 
 /*
@@ -137,6 +135,8 @@ int main(int argc, char **argv)
 	char defpath[108], *sock = NULL, *state = NULL, *pidfile = NULL;
 	bool daemon_mode = false, use_syslog = false, verbose = false;
 	int c, ready_fd = -1, status;
+
+	keyd_secrets_protect();	/* before any key can be in memory */
 
 	while ((c = getopt_long(argc, argv, "+s:fdp:S:lvVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -219,16 +219,7 @@ int main(int argc, char **argv)
 	keyd_log_open(use_syslog, verbose);
 	if (daemon_mode)
 		daemonise(&ready_fd);
-	if (pidfile) {
-		int ret = pidfile_write(pidfile);
-
-		if (ret) {
-			keyd_log(KEYD_LOG_ERR, "pidfile %s: %s", pidfile, strerror(-ret));
-			return KEYD_EXIT_FAIL;
-		}
-	}
+	o.pidfile = pidfile;	/* written by the server once it holds the lock and listens */
 	status = keyd_server_run(&o, ready_fd);
-	if (pidfile)
-		unlink(pidfile);
 	return status;
 }

@@ -48,6 +48,8 @@ struct server {
 	struct ctl_client **ctls;
 	size_t nctls, capctls;
 	uint8_t *rx;
+	int lockfd;		/* FILE.lock, flocked for our lifetime */
+	uint64_t gen;		/* snapshot generation */
 	bool stop;
 	/* debounced state save: 0 = clean */
 	uint64_t dirty_since_ms, save_at_ms;
@@ -80,7 +82,7 @@ static void save_now(struct server *s)
 	if (!s->o->state_file)
 		return;
 	s->dirty_since_ms = s->save_at_ms = 0;
-	keyd_state_save(s->net, s->o->state_file);
+	keyd_state_save(s->net, s->o->state_file, s->gen);
 }
 
 /* ---- listening sockets --------------------------------------------- */
@@ -430,7 +432,7 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 
 	memset(&s, 0, sizeof(s));
 	s.o = o;
-	s.lfd = s.cfd = s.sigfd = -1;
+	s.lfd = s.cfd = s.sigfd = s.lockfd = -1;
 	ret = keyd_path_ctl(o->socket_path, s.ctlpath, sizeof(s.ctlpath));
 	if (ret || strlen(o->socket_path) >= sizeof(s.ctlpath)) {
 		keyd_log(KEYD_LOG_ERR, "socket path too long: %s", o->socket_path);
@@ -445,20 +447,21 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 		goto err_net;
 	}
 	if (o->state_file) {
-		ret = keyd_state_load(s.net, o->state_file, &loaded, &nsa, &npol);
-		if (ret) {
-			status = KEYD_EXIT_STATE;
+		/* Nothing is written (not even a socket bound) before we know
+		 * the state is ours alone and trustworthy. */
+		status = KEYD_EXIT_STATE;
+		if (keyd_state_check_dir(o->state_file))
 			goto err_state;
-		}
+		s.lockfd = keyd_state_lock(o->state_file);
+		if (s.lockfd < 0)
+			goto err_state;
+		ret = keyd_state_load(s.net, o->state_file, &loaded, &nsa, &npol, &s.gen);
+		if (ret)
+			goto err_state;
 		if (loaded)
 			keyd_log(KEYD_LOG_INFO, "state file %s: restored %zu SAs, %zu policies",
 				 o->state_file, nsa, npol);
-		/* Write it once now: an unwritable location fails at start,
-		 * not silently at the first change. */
-		if (keyd_state_save(s.net, o->state_file)) {
-			status = KEYD_EXIT_STATE;
-			goto err_state;
-		}
+		status = KEYD_EXIT_FAIL;
 	}
 	s.sigfd = signals_open();
 	if (s.sigfd < 0) {
@@ -481,6 +484,14 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 			 s.lfd == -EEXIST ? "exists and is not a socket" : strerror(-s.lfd));
 		goto err_listen;
 	}
+	/* Write the state once now: an unwritable location fails at start,
+	 * not silently at the first change. */
+	if (o->state_file && keyd_state_save(s.net, o->state_file, s.gen)) {
+		status = KEYD_EXIT_STATE;
+		goto err_save;
+	}
+	if (o->pidfile && keyd_pidfile_write(o->pidfile))
+		goto err_save;
 	keyd_log(KEYD_LOG_INFO, "listening on %s (control: %s)%s%s", o->socket_path,
 		 s.ctlpath, o->state_file ? ", state file " : "",
 		 o->state_file ? o->state_file : "");
@@ -506,8 +517,12 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	for (i = 0; i < s.nconns; i++)
 		keyd_conn_destroy(s.conns[i]);
 	free(s.conns);
-	if (o->state_file && keyd_state_save(s.net, o->state_file))
+	if (o->state_file && keyd_state_save(s.net, o->state_file, s.gen))
 		status = KEYD_EXIT_FAIL;
+	if (o->pidfile)
+		unlink(o->pidfile);
+err_save:
+	unlink(o->socket_path);
 	close(s.lfd);
 err_listen:
 	close(s.cfd);
@@ -516,6 +531,8 @@ err_ctl:
 	close(s.sigfd);
 err_sig:
 err_state:
+	if (s.lockfd >= 0)
+		close(s.lockfd);
 	pfkm_net_destroy(s.net);
 err_net:
 	explicit_bzero(s.rx, PFKM_MSG_MAX);
