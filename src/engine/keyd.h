@@ -36,26 +36,58 @@ int keyd_path_default(char *buf, size_t cap);
 int keyd_path_ctl(const char *path, char *buf, size_t cap);
 
 /* ---- conn.c: one client connection = one pfkm_sock ------------------ */
+/* A connection whose output queue holds this much is not read (conn.c). */
+#define KEYD_CONN_QUEUE_MAX (1u << 20)
 struct keyd_conn {
 	int fd;
 	struct pfkm_sock *sk;
 	size_t sndbuf;		/* SO_SNDBUF: the "receive buffer" the core sees */
 	bool dead;		/* peer gone: closed by the loop, never mid-request */
+	bool hup;		/* peer closed its end: requests still applied */
 	bool want_resume;	/* a dump may be paused: poll for POLLOUT */
 	pid_t pid;
 	uid_t uid;
-	uint64_t drops;		/* messages lost to a full queue (not after hangup) */
+	uint64_t drops;		/* broadcasts lost to a full queue (not after hangup) */
 	bool deep;		/* registered/promiscuous: deeper queue (conn.c) */
+	/* output queue (conn.c): q[qhead..qlen) */
+	uint8_t *q;
+	size_t qhead, qlen, qcap;
+	/* the request being processed */
+	bool in_req, reply_seen;
+	uint8_t req_type, reply_errno;
+	uint8_t *rbuf;		/* copy of its reply (PFKM_MSG_MAX), wiped after */
+	size_t reply_len;
 };
+/* Tag of the state-changing request being processed (0: none); tags grow
+ * by one per such request. keyd_conn_muted: deliver nothing (rollback). */
+extern uint64_t keyd_conn_tag, keyd_conn_tag_next;
+extern bool keyd_conn_muted;
 struct keyd_conn *keyd_conn_create(struct pfkm_net *net, int fd, pid_t pid, uid_t uid);
 void keyd_conn_destroy(struct keyd_conn *c);
+/*
+ * Called for a state-changing request: before it is applied with
+ * rlen == SIZE_MAX (return -errno to refuse it without applying), and after
+ * it succeeded with a copy of its reply (reply NULL, rlen 0 if it could not
+ * be kept; the return value is ignored).
+ */
+typedef int (*keyd_conn_changed_fn)(void *arg, struct keyd_conn *c, const uint8_t *req,
+				    size_t len, const void *reply, size_t rlen);
 /*
  * Read and process up to max queued requests. rx is a scratch buffer of
  * rxcap bytes. Returns the number of state-changing requests processed.
  */
-int keyd_conn_read(struct keyd_conn *c, uint8_t *rx, size_t rxcap, int max);
-/* POLLOUT after a pause: continue the connection's dump. */
+int keyd_conn_read(struct keyd_conn *c, uint8_t *rx, size_t rxcap, int max,
+		   keyd_conn_changed_fn changed, void *arg);
+/* Send what is queued, as far as the socket takes it. */
+void keyd_conn_flush(struct keyd_conn *c);
+/* POLLOUT: flush, and continue a paused dump once the queue is empty. */
 void keyd_conn_writable(struct keyd_conn *c);
+bool keyd_conn_wants_input(const struct keyd_conn *c);
+bool keyd_conn_wants_output(const struct keyd_conn *c);
+/* Take back what requests of tags first.. with ok[tag - first] queued:
+ * their replies become header-only errors with err, the rest is dropped. */
+void keyd_conn_unsend(struct keyd_conn *c, uint64_t first, const bool *ok, size_t nok,
+		      int err);
 /* Message types that can change the SADB/SPD (for the state file). */
 bool keyd_conn_type_changes_state(unsigned int sadb_type);
 
@@ -98,6 +130,35 @@ int keyd_state_fsync_dir(const char *file);
  * SA, addresses and policy (for DELETE / X_SPDDELETE). Returns its length. */
 size_t keyd_state_to_request(const uint8_t *msg, size_t len, uint8_t *out, uint8_t type,
 			     bool only_ids);
+
+/* ---- journal.c: --state FILE's journals FILE.j<gen> ------------------- */
+struct keyd_journal;
+/* Replay FILE.j<gen>, j<gen+1>, ... into net (a torn last record is cut
+ * off). *next: the generation after the last journal found. 0 or -errno. */
+int keyd_journal_replay(struct pfkm_net *net, const char *file, uint64_t gen,
+			uint64_t *next, size_t *nrec);
+/* Snapshot net as generation gen, remove journals [oldest, gen), open
+ * FILE.j<gen>. 0 or -errno (logged). */
+int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
+		       uint64_t oldest, struct keyd_journal **out);
+/* 0, or -errno while the journal cannot take changes. */
+int keyd_journal_ready(struct keyd_journal *j);
+/* Record a successful change (its request and reply) for the next commit. */
+int keyd_journal_note(struct keyd_journal *j, const uint8_t *req, size_t len,
+		      const void *reply, size_t rlen);
+/* Write the batch's records, fdatasync. 0 or -errno (batch not durable). */
+int keyd_journal_commit(struct keyd_journal *j);
+void keyd_journal_discard(struct keyd_journal *j);
+/* Rebuild net from the snapshot and journals on disk. 0 or -errno. */
+int keyd_journal_rollback(struct keyd_journal *j);
+size_t keyd_journal_size(const struct keyd_journal *j);
+bool keyd_journal_compacting(const struct keyd_journal *j);
+/* Rotate the journal and fork a child that writes the snapshot. */
+int keyd_journal_compact(struct keyd_journal *j);
+/* Collect a finished compaction (wait: block). 1 done, 0 none, -errno. */
+int keyd_journal_reap(struct keyd_journal *j, bool wait);
+/* Finish: wait for compaction; with snapshot, write one and drop journals. */
+int keyd_journal_close(struct keyd_journal *j, bool snapshot);
 
 /* ---- pidfile.c: --pidfile FILE --------------------------------------- */
 /* Create FILE (O_EXCL|O_NOFOLLOW) with our pid. 0 or -errno (logged). */

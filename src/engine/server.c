@@ -50,6 +50,15 @@ struct server {
 	uint8_t *rx;
 	int lockfd;		/* FILE.lock, flocked for our lifetime */
 	uint64_t gen;		/* snapshot generation */
+	struct keyd_journal *j;	/* with --state */
+	/* the batch: tags from first_tag; ok[tag - first_tag]: succeeded */
+	uint64_t first_tag;
+	bool *ok;
+	size_t nok, capok;
+	int batch_err;		/* a change could not be recorded */
+	bool accept_paused;	/* EMFILE/ENFILE: until an fd frees */
+	uint64_t accept_retry_ms;
+	int fatal;		/* exit status after a failed rollback */
 	bool stop;
 	/* debounced state save: 0 = clean */
 	uint64_t dirty_since_ms, save_at_ms;
@@ -77,12 +86,94 @@ static void mark_dirty(struct server *s)
 		s->save_at_ms = s->dirty_since_ms + SAVE_MAX_DELAY_MS;
 }
 
+/* Compaction: the journal so far into a new snapshot, in a child. */
 static void save_now(struct server *s)
 {
-	if (!s->o->state_file)
+	if (!s->j)
 		return;
+	if (keyd_journal_compacting(s->j) || keyd_journal_compact(s->j)) {
+		s->save_at_ms = now_ms() + 100;	/* busy or failed: again soon */
+		return;
+	}
 	s->dirty_since_ms = s->save_at_ms = 0;
-	keyd_state_save(s->net, s->o->state_file, s->gen);
+}
+
+/* Journal a compaction's worth of changes: start one. */
+#define COMPACT_BYTES ((size_t)64 << 20)
+
+/* keyd_conn_changed_fn: check, then record, one state-changing request. */
+static int on_change(void *arg, struct keyd_conn *c, const uint8_t *req, size_t len,
+		     const void *reply, size_t rlen)
+{
+	struct server *s = arg;
+	uint64_t i = keyd_conn_tag - s->first_tag;
+	int ret;
+
+	(void)c;
+	if (rlen == SIZE_MAX)
+		return s->j ? keyd_journal_ready(s->j) : 0;
+	if (i >= s->capok) {
+		size_t cap = s->capok ? s->capok * 2 : 256;
+		bool *p;
+
+		while (cap <= i)
+			cap *= 2;
+		p = realloc(s->ok, cap * sizeof(*p));
+		if (!p) {
+			s->batch_err = -ENOMEM;
+			return -ENOMEM;
+		}
+		memset(p + s->capok, 0, (cap - s->capok) * sizeof(*p));
+		s->ok = p;
+		s->capok = cap;
+	}
+	s->ok[i] = true;
+	if (i + 1 > s->nok)
+		s->nok = i + 1;
+	if (!s->j)
+		return 0;
+	ret = keyd_journal_note(s->j, req, len, reply, rlen);
+	if (ret && !s->batch_err)
+		s->batch_err = ret;
+	return ret;
+}
+
+static void batch_begin(struct server *s)
+{
+	if (s->nok)
+		memset(s->ok, 0, s->nok * sizeof(*s->ok));
+	s->nok = 0;
+	s->batch_err = 0;
+	s->first_tag = keyd_conn_tag_next;
+}
+
+/*
+ * The batch's changes to disk before any of its messages leaves keyd. If
+ * they cannot be written, memory goes back to what is on disk and every
+ * change of the batch is answered with the errno instead.
+ */
+static void batch_commit(struct server *s)
+{
+	size_t i;
+	int ret;
+
+	if (!s->j)
+		return;
+	ret = s->batch_err;
+	if (ret)
+		keyd_journal_discard(s->j);
+	else
+		ret = keyd_journal_commit(s->j);
+	if (!ret || !s->nok)
+		return;
+	for (i = 0; i < s->nconns; i++)
+		keyd_conn_unsend(s->conns[i], s->first_tag, s->ok, s->nok, -ret);
+	if (keyd_journal_rollback(s->j)) {
+		s->fatal = KEYD_EXIT_STATE;
+		s->stop = true;
+	}
+	if (keyd_journal_size(s->j) >= COMPACT_BYTES)
+		save_now(s);
 }
 
 /* ---- listening sockets --------------------------------------------- */
@@ -196,8 +287,19 @@ static void accept_conns(struct server *s)
 		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* Stop accepting (no busy loop) until a connection
+				 * closes, or for a second. */
+				if (!s->accept_paused)
+					keyd_log(KEYD_LOG_WARN, "accept: %s: not accepting until a "
+						 "connection closes (%zu open)", strerror(errno),
+						 s->nconns);
+				s->accept_paused = true;
+				s->accept_retry_ms = now_ms() + 1000;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				keyd_log(KEYD_LOG_WARN, "accept: %s", strerror(errno));
+			}
 			return;
 		}
 		if (peer_check(fd, &pid, &uid) || grow(&s->conns, &s->capconns, s->nconns,
@@ -225,8 +327,14 @@ static void accept_ctls(struct server *s)
 		uid_t uid;
 		int fd = accept4(s->cfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				s->accept_paused = true;
+				s->accept_retry_ms = now_ms() + 1000;
+			}
 			return;
+		}
 		if (peer_check(fd, &pid, &uid) ||
 		    grow(&s->ctls, &s->capctls, s->nctls, sizeof(*s->ctls)) ||
 		    !(cc = calloc(1, sizeof(*cc)))) {
@@ -298,7 +406,7 @@ static void signals_read(struct server *s)
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			/* SIGHUP: write the state file now. */
-			keyd_log(KEYD_LOG_INFO, "SIGHUP: saving state");
+			keyd_log(KEYD_LOG_INFO, "SIGHUP: compacting the state journal");
 			save_now(s);
 			continue;
 		}
@@ -320,6 +428,10 @@ static int poll_timeout(struct server *s)
 		if (t < 0 || d < t)
 			t = d;
 	}
+	if (s->j && keyd_journal_compacting(s->j) && (t < 0 || t > 50))
+		t = 50;		/* collect the child soon */
+	if (s->accept_paused && (t < 0 || t > 1000))
+		t = 1000;
 	if (t > 60000)
 		t = 60000;
 	return (int)t;
@@ -331,6 +443,7 @@ static void reap(struct server *s)
 
 	for (i = j = 0; i < s->nconns; i++) {
 		if (s->conns[i]->dead) {
+			s->accept_paused = false;	/* an fd is free again */
 			keyd_log(KEYD_LOG_DEBUG, "pid %d disconnected", (int)s->conns[i]->pid);
 			keyd_conn_destroy(s->conns[i]);
 		} else {
@@ -359,13 +472,16 @@ static int loop(struct server *s)
 			pfd = p;
 			cap = n * 2;
 		}
+		if (s->accept_paused && now_ms() >= s->accept_retry_ms)
+			s->accept_paused = false;
 		pfd[0] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = s->cfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->accept_paused ? -1 : s->lfd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = s->accept_paused ? -1 : s->cfd, .events = POLLIN };
 		for (i = 0; i < s->nconns; i++)
 			pfd[3 + i] = (struct pollfd){
 				.fd = s->conns[i]->fd,
-				.events = POLLIN | (s->conns[i]->want_resume ? POLLOUT : 0),
+				.events = (keyd_conn_wants_input(s->conns[i]) ? POLLIN : 0) |
+					  (keyd_conn_wants_output(s->conns[i]) ? POLLOUT : 0),
 			};
 		for (k = 0; k < s->nctls; k++)
 			pfd[3 + s->nconns + k] = (struct pollfd){ .fd = s->ctls[k]->fd,
@@ -376,6 +492,7 @@ static int loop(struct server *s)
 			free(pfd);
 			return -errno;
 		}
+		batch_begin(s);
 		if (r > 0) {
 			size_t nc = s->nconns, nctl = s->nctls;
 
@@ -385,11 +502,15 @@ static int loop(struct server *s)
 				struct keyd_conn *c = s->conns[i];
 				short re = pfd[3 + i].revents;
 
+				if (re & (POLLHUP | POLLERR))
+					c->hup = true;	/* its requests still count */
 				if (re & POLLOUT)
 					keyd_conn_writable(c);
 				if (re & (POLLIN | POLLHUP | POLLERR))
-					if (keyd_conn_read(c, s->rx, PFKM_MSG_MAX, READ_BATCH) > 0)
-						mark_dirty(s);
+					keyd_conn_read(c, s->rx, PFKM_MSG_MAX, READ_BATCH,
+						       on_change, s);
+				if ((re & (POLLHUP | POLLERR)) && !(re & POLLIN))
+					c->dead = true;
 			}
 			for (k = nctl; k-- > 0;) {
 				struct ctl_client *cc = s->ctls[k];
@@ -415,8 +536,16 @@ static int loop(struct server *s)
 			if (a.sas != b.sas || a.policies != b.policies || a.expires != b.expires)
 				mark_dirty(s);
 		}
+		/* Durable first, then tell anybody. */
+		batch_commit(s);
+		for (i = 0; i < s->nconns; i++)
+			keyd_conn_flush(s->conns[i]);
 		reap(s);
+		if (s->j && keyd_journal_reap(s->j, false) < 0)
+			mark_dirty(s);	/* try again */
 		if (s->save_at_ms && now_ms() >= s->save_at_ms)
+			save_now(s);
+		if (s->j && keyd_journal_size(s->j) >= COMPACT_BYTES && !keyd_journal_compacting(s->j))
 			save_now(s);
 	}
 	free(pfd);
@@ -426,7 +555,8 @@ static int loop(struct server *s)
 int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 {
 	struct server s;
-	size_t nsa = 0, npol = 0, i;
+	size_t nsa = 0, npol = 0, nrec = 0, i;
+	uint64_t next_gen = 0;
 	bool loaded = false;
 	int ret, status = KEYD_EXIT_FAIL;
 
@@ -458,9 +588,12 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 		ret = keyd_state_load(s.net, o->state_file, &loaded, &nsa, &npol, &s.gen);
 		if (ret)
 			goto err_state;
-		if (loaded)
-			keyd_log(KEYD_LOG_INFO, "state file %s: restored %zu SAs, %zu policies",
-				 o->state_file, nsa, npol);
+		ret = keyd_journal_replay(s.net, o->state_file, s.gen, &next_gen, &nrec);
+		if (ret)
+			goto err_state;
+		if (loaded || nrec)
+			keyd_log(KEYD_LOG_INFO, "state file %s: restored %zu SAs, %zu policies, "
+				 "%zu journal records", o->state_file, nsa, npol, nrec);
 		status = KEYD_EXIT_FAIL;
 	}
 	s.sigfd = signals_open();
@@ -486,12 +619,12 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	}
 	/* Write the state once now: an unwritable location fails at start,
 	 * not silently at the first change. */
-	if (o->state_file && keyd_state_save(s.net, o->state_file, s.gen)) {
+	if (o->state_file && keyd_journal_start(s.net, o->state_file, next_gen, s.gen, &s.j)) {
 		status = KEYD_EXIT_STATE;
 		goto err_save;
 	}
 	if (o->pidfile && keyd_pidfile_write(o->pidfile))
-		goto err_save;
+		goto err_pid;
 	keyd_log(KEYD_LOG_INFO, "listening on %s (control: %s)%s%s", o->socket_path,
 		 s.ctlpath, o->state_file ? ", state file " : "",
 		 o->state_file ? o->state_file : "");
@@ -502,7 +635,7 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	}
 
 	ret = loop(&s);
-	status = ret ? KEYD_EXIT_FAIL : KEYD_EXIT_OK;
+	status = ret ? KEYD_EXIT_FAIL : s.fatal ? s.fatal : KEYD_EXIT_OK;
 	if (ret)
 		keyd_log(KEYD_LOG_ERR, "poll loop: %s", strerror(-ret));
 
@@ -517,10 +650,13 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	for (i = 0; i < s.nconns; i++)
 		keyd_conn_destroy(s.conns[i]);
 	free(s.conns);
-	if (o->state_file && keyd_state_save(s.net, o->state_file, s.gen))
+	if (keyd_journal_close(s.j, !s.fatal))
 		status = KEYD_EXIT_FAIL;
+	s.j = NULL;
 	if (o->pidfile)
 		unlink(o->pidfile);
+err_pid:
+	keyd_journal_close(s.j, false);
 err_save:
 	unlink(o->socket_path);
 	close(s.lfd);
@@ -531,6 +667,7 @@ err_ctl:
 	close(s.sigfd);
 err_sig:
 err_state:
+	free(s.ok);
 	if (s.lockfd >= 0)
 		close(s.lockfd);
 	pfkm_net_destroy(s.net);
