@@ -55,6 +55,7 @@ struct qhdr {
 uint64_t keyd_conn_tag;		/* request being processed, 0: none */
 uint64_t keyd_conn_tag_next = 1;
 bool keyd_conn_muted;		/* rollback replay: deliver nothing */
+static size_t deep_total;	/* SO_SNDBUF granted to deep queues (listener_queue) */
 
 static size_t queued(struct keyd_conn *c)
 {
@@ -63,6 +64,11 @@ static size_t queued(struct keyd_conn *c)
 	if (ioctl(c->fd, SIOCOUTQ, &q) < 0 || q < 0)
 		q = 0;
 	return (size_t)q + (c->qlen - c->qhead);
+}
+
+size_t keyd_conn_queued(struct keyd_conn *c)
+{
+	return c->dead ? 0 : queued(c);
 }
 
 static int enqueue(struct keyd_conn *c, const void *msg, size_t len, bool reply)
@@ -186,6 +192,7 @@ void keyd_conn_destroy(struct keyd_conn *c)
 	if (!c)
 		return;
 	pfkm_sock_release(c->sk);
+	deep_total -= c->deep_granted;
 	close(c->fd);
 	if (c->q) {
 		explicit_bzero(c->q, c->qcap);
@@ -215,9 +222,12 @@ bool keyd_conn_type_changes_state(unsigned int t)
  * loses some. The memory is only used while the client lags; plain
  * request/reply clients keep the default (and lose broadcasts they never
  * read as soon as before). Best effort: without CAP_NET_ADMIN the size is
- * capped by net.core.wmem_max.
+ * capped by net.core.wmem_max. All deep queues together may hold at most
+ * DEEP_BUDGET: listeners beyond it keep the default (50 listeners that never
+ * read cannot pin 8 MiB of socket memory each).
  */
 #define LISTENER_SNDBUF (4 << 20)	/* the kernel doubles it */
+#define DEEP_BUDGET ((size_t)64 << 20)
 
 static void listener_queue(struct keyd_conn *c, unsigned int type)
 {
@@ -227,11 +237,17 @@ static void listener_queue(struct keyd_conn *c, unsigned int type)
 	if (c->deep || (type != SADB_REGISTER && type != SADB_X_PROMISC))
 		return;
 	c->deep = true;
+	if (deep_total + 2 * (size_t)LISTENER_SNDBUF > DEEP_BUDGET)
+		return;
 	if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 	v = 0;
-	if (!getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &v, &sl) && v > 0)
+	if (!getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &v, &sl) && v > 0 &&
+	    (size_t)v > c->sndbuf) {
+		c->deep_granted = (size_t)v;
+		deep_total += c->deep_granted;
 		c->sndbuf = (size_t)v;
+	}
 }
 
 /* The header-level fault reply described at the top of this file. */

@@ -49,6 +49,7 @@ struct keyd_conn {
 	uid_t uid;
 	uint64_t drops;		/* broadcasts lost to a full queue (not after hangup) */
 	bool deep;		/* registered/promiscuous: deeper queue (conn.c) */
+	size_t deep_granted;	/* its share of the deep-queue budget */
 	/* output queue (conn.c): q[qhead..qlen) */
 	uint8_t *q;
 	size_t qhead, qlen, qcap;
@@ -88,6 +89,8 @@ bool keyd_conn_wants_output(const struct keyd_conn *c);
  * their replies become header-only errors with err, the rest is dropped. */
 void keyd_conn_unsend(struct keyd_conn *c, uint64_t first, const bool *ok, size_t nok,
 		      int err);
+/* Bytes the client has not read yet (socket + keyd's queue). */
+size_t keyd_conn_queued(struct keyd_conn *c);
 /* Message types that can change the SADB/SPD (for the state file). */
 bool keyd_conn_type_changes_state(unsigned int sadb_type);
 
