@@ -10,7 +10,10 @@
  * leaves keyd (group commit).
  *
  * Record: uint32 len, uint32 crc32 (IEEE, over the payload), payload = one
- * PF_KEY message (len bytes, a multiple of 8), little-endian. What a
+ * PF_KEY message (len bytes, a multiple of 8), little-endian. The active
+ * journal grows in zero-filled 4 MiB steps (a commit then overwrites
+ * allocated blocks: its fdatasync writes no metadata); a zero header
+ * followed only by zeros is its end. What a
  * payload means at replay:
  *   ADD / UPDATE / GET   the SA as it is after the change (keys, limits):
  *                        DELETE it (if there), ADD it
@@ -53,6 +56,9 @@
 #include "walker.h"
 
 #define REC_HDR 8u
+/* The journal grows by zero-filled chunks, so that a commit overwrites
+ * allocated blocks and its fdatasync has no metadata to write. */
+#define PREALLOC ((off_t)4 << 20)
 
 struct keyd_journal {
 	struct pfkm_net *net;
@@ -60,13 +66,17 @@ struct keyd_journal {
 	int fd;			/* FILE.j<gen>, appended at good */
 	uint64_t gen, snap_gen;	/* active journal; snapshot on disk */
 	off_t good;		/* durable bytes of the active journal */
+	off_t alloc;		/* file size: zeros after good (preallocated) */
+	size_t nrec;		/* records pending */
 	uint8_t *pend;		/* this batch's records */
 	size_t plen, pcap;
 	int broken;		/* -errno: could not cut back a failed write */
+	unsigned long long commits, records;	/* logged at close */
 	pid_t child;		/* compaction in progress */
 	uint64_t child_gen;
 	/* internal socket: one answer at a time */
 	struct pfkm_sock *isk;
+	uint8_t *req;		/* scratch request (PFKM_MSG_MAX), wiped after use */
 	uint8_t *ans;
 	size_t alen;
 	int aerr;		/* -1: no answer */
@@ -154,12 +164,12 @@ static void ans_wipe(struct keyd_journal *j)
 static int isk_open(struct keyd_journal *j)
 {
 	j->ans = malloc(PFKM_MSG_MAX);
-	if (!j->ans)
-		return -ENOMEM;
-	j->isk = pfkm_sock_create(j->net, &isk_ops, j);
+	j->req = malloc(PFKM_MSG_MAX);
+	j->isk = j->ans && j->req ? pfkm_sock_create(j->net, &isk_ops, j) : NULL;
 	if (!j->isk) {
 		free(j->ans);
-		j->ans = NULL;
+		free(j->req);
+		j->ans = j->req = NULL;
 		return -ENOMEM;
 	}
 	return 0;
@@ -172,7 +182,8 @@ static void isk_close(struct keyd_journal *j)
 	j->isk = NULL;
 	ans_wipe(j);
 	free(j->ans);
-	j->ans = NULL;
+	free(j->req);
+	j->ans = j->req = NULL;
 }
 
 /* ---- names --------------------------------------------------------- */
@@ -210,12 +221,10 @@ static void unlink_stale(const char *file, uint64_t gen)
 static int apply(struct keyd_journal *j, const uint8_t *msg, size_t len)
 {
 	const struct sadb_msg *h = (const void *)msg;
-	uint8_t *req = malloc(PFKM_MSG_MAX);
-	size_t rlen;
+	uint8_t *req = j->req;
+	size_t rlen = 0;
 	int ret;
 
-	if (!req)
-		return -ENOMEM;
 	switch (h->sadb_msg_type) {
 	case SADB_ADD: case SADB_UPDATE: case SADB_GET:
 		rlen = keyd_state_to_request(msg, len, req, SADB_DELETE, true);
@@ -250,8 +259,7 @@ static int apply(struct keyd_journal *j, const uint8_t *msg, size_t len)
 	default:
 		ret = -EBADMSG;
 	}
-	explicit_bzero(req, PFKM_MSG_MAX);
-	free(req);
+	explicit_bzero(req, rlen > len ? rlen : len);
 	ans_wipe(j);
 	return ret;
 }
@@ -261,7 +269,7 @@ static int apply(struct keyd_journal *j, const uint8_t *msg, size_t len)
  * offset of the last good record's end). 0, -ENOENT or -errno (logged).
  */
 static int replay_file(struct keyd_journal *j, const char *path, size_t *nrec, off_t *end,
-		       bool *torn)
+		       bool *torn, bool *zeros)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -270,6 +278,7 @@ static int replay_file(struct keyd_journal *j, const char *path, size_t *nrec, o
 	int fd, ret = 0;
 
 	*torn = false;
+	*zeros = false;
 	*end = 0;
 	fd = keyd_state_open_checked(path, "state journal");
 	if (fd < 0)
@@ -305,6 +314,20 @@ static int replay_file(struct keyd_journal *j, const char *path, size_t *nrec, o
 		memcpy(&crc, buf + off + 4, 4);
 		len = le32toh(len);
 		crc = le32toh(crc);
+		if (len == 0 && crc == 0) {
+			/* preallocated zeros: the end, if nothing follows */
+			size_t z = off;
+
+			while (z < size && !buf[z])
+				z++;
+			if (z == size) {
+				*end = (off_t)off;
+				*torn = false;
+				*zeros = true;
+				goto out;
+			}
+			break;
+		}
 		if (len < sizeof(struct sadb_msg) || len > PFKM_MSG_MAX || len % PFKM_UNIT ||
 		    len > size - off - REC_HDR || crc32_ieee(buf + off + REC_HDR, len) != crc ||
 		    ((const struct sadb_msg *)(const void *)(buf + off + REC_HDR))->sadb_msg_len *
@@ -337,7 +360,7 @@ static int replay_all(struct keyd_journal *j, uint64_t from, uint64_t *next, siz
 	char path[PATH_MAX], tornpath[PATH_MAX] = "";
 	off_t end = 0;
 	uint64_t g;
-	bool torn;
+	bool torn, zeros;
 	int ret;
 
 	*nrec = 0;
@@ -345,7 +368,7 @@ static int replay_all(struct keyd_journal *j, uint64_t from, uint64_t *next, siz
 		ret = jname(path, sizeof(path), j->file, g);
 		if (ret)
 			return ret;
-		ret = replay_file(j, path, nrec, &end, &torn);
+		ret = replay_file(j, path, nrec, &end, &torn, &zeros);
 		if (ret == -ENOENT)
 			break;
 		if (ret)
@@ -357,6 +380,9 @@ static int replay_all(struct keyd_journal *j, uint64_t from, uint64_t *next, siz
 		}
 		if (torn)
 			snprintf(tornpath, sizeof(tornpath), "%s", path);
+		if (zeros && truncate(path, end) < 0)	/* a journal is only data */
+			keyd_log(KEYD_LOG_WARN, "state journal %s: truncate: %s", path,
+				 strerror(errno));
 	}
 	*next = g;
 	if (tornpath[0]) {
@@ -413,7 +439,7 @@ static int create_journal(struct keyd_journal *j, uint64_t gen)
 		close(j->fd);
 	j->fd = fd;
 	j->gen = gen;
-	j->good = 0;
+	j->good = j->alloc = 0;
 	return 0;
 }
 
@@ -453,8 +479,10 @@ err_isk:
 
 int keyd_journal_ready(struct keyd_journal *j)
 {
-	if (j->broken && ftruncate(j->fd, j->good) == 0)
+	if (j->broken && ftruncate(j->fd, j->good) == 0) {
 		j->broken = 0;
+		j->alloc = j->good;
+	}
 	return j->broken;
 }
 
@@ -482,6 +510,7 @@ static int pend_put(struct keyd_journal *j, const void *msg, size_t len)
 	memcpy(j->pend + j->plen, h, REC_HDR);
 	memcpy(j->pend + j->plen + REC_HDR, msg, len);
 	j->plen += REC_HDR + len;
+	j->nrec++;
 	return 0;
 }
 
@@ -502,13 +531,11 @@ int keyd_journal_note(struct keyd_journal *j, const uint8_t *req, size_t len,
 	case SADB_UPDATE:
 		/* the reply may show the discarded request (mature UPDATE):
 		 * record the SA as it is now */
-		get = malloc(PFKM_MSG_MAX);
-		if (!get)
-			return -ENOMEM;
+		get = j->req;
 		glen = keyd_state_to_request(req, len, get, SADB_GET, true);
 		((struct sadb_msg *)(void *)get)->sadb_msg_satype = h->sadb_msg_satype;
 		ret = isk_send(j, get, glen);
-		free(get);
+		explicit_bzero(get, glen);
 		if (!ret && !j->alen)
 			ret = -EIO;
 		if (!ret)
@@ -516,12 +543,10 @@ int keyd_journal_note(struct keyd_journal *j, const uint8_t *req, size_t len,
 		ans_wipe(j);
 		return ret;
 	case SADB_DELETE:
-		get = malloc(PFKM_MSG_MAX);
-		if (!get)
-			return -ENOMEM;
+		get = j->req;
 		glen = keyd_state_to_request(req, len, get, SADB_DELETE, true);
 		ret = pend_put(j, get, glen);
-		free(get);
+		explicit_bzero(get, glen);
 		return ret;
 	case SADB_FLUSH: case SADB_X_SPDFLUSH:
 		return pend_put(j, req, sizeof(struct sadb_msg));
@@ -535,6 +560,29 @@ int keyd_journal_note(struct keyd_journal *j, const uint8_t *req, size_t len,
 	}
 }
 
+/* Best effort: zeros up to beyond need (in PREALLOC steps). On failure
+ * (a full disk) the file is cut back and commits append as they are. */
+static void prealloc(struct keyd_journal *j, off_t need)
+{
+	static const uint8_t zero[65536];
+	off_t to = (need / PREALLOC + 1) * PREALLOC, at = j->alloc > j->good ? j->alloc : j->good;
+
+	while (at < to) {
+		size_t n = (size_t)(to - at) < sizeof(zero) ? (size_t)(to - at) : sizeof(zero);
+		ssize_t w = pwrite(j->fd, zero, n, at);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (ftruncate(j->fd, j->alloc > j->good ? j->alloc : j->good) < 0)
+				j->broken = -errno;
+			return;
+		}
+		at += w;
+	}
+	j->alloc = to;
+}
+
 int keyd_journal_commit(struct keyd_journal *j)
 {
 	size_t off = 0;
@@ -546,6 +594,8 @@ int keyd_journal_commit(struct keyd_journal *j)
 		ret = j->broken;
 		goto out;
 	}
+	if (j->good + (off_t)j->plen > j->alloc)
+		prealloc(j, j->good + (off_t)j->plen);
 	while (off < j->plen) {
 		ssize_t w = pwrite(j->fd, j->pend + off, j->plen - off, j->good + (off_t)off);
 
@@ -561,15 +611,20 @@ int keyd_journal_commit(struct keyd_journal *j)
 		ret = -errno;
 	if (!ret) {
 		j->good += (off_t)j->plen;
+		j->commits++;
+		j->records += j->nrec;
 		goto out;
 	}
 	keyd_log(KEYD_LOG_ERR, "state journal %s.j%" PRIu64 ": write failed: %s; the batch's "
 		 "changes are refused", j->file, j->gen, strerror(-ret));
 	if (ftruncate(j->fd, j->good) < 0)
 		j->broken = -errno;
+	else
+		j->alloc = j->good;
 out:
 	explicit_bzero(j->pend, j->plen);
 	j->plen = 0;
+	j->nrec = 0;
 	return ret;
 }
 
@@ -577,6 +632,7 @@ void keyd_journal_discard(struct keyd_journal *j)
 {
 	explicit_bzero(j->pend, j->plen);
 	j->plen = 0;
+	j->nrec = 0;
 }
 
 int keyd_journal_rollback(struct keyd_journal *j)
@@ -633,6 +689,7 @@ int keyd_journal_compact(struct keyd_journal *j)
 	/* the old journal is complete: make it exactly its durable bytes */
 	if (ftruncate(j->fd, j->good) < 0)
 		return -errno;
+	j->alloc = j->good;
 	ret = create_journal(j, gen);
 	if (ret)
 		return ret;
@@ -677,6 +734,9 @@ int keyd_journal_close(struct keyd_journal *j, bool snapshot)
 
 	if (!j)
 		return 0;
+	if (j->commits)
+		keyd_log(KEYD_LOG_INFO, "state journal: %llu records in %llu commits (%.1f per "
+			 "fdatasync)", j->records, j->commits, (double)j->records / (double)j->commits);
 	keyd_journal_reap(j, true);
 	if (snapshot && !j->broken) {
 		/* everything in one snapshot after the active journal */
