@@ -24,6 +24,8 @@
  * the queue has drained (POLLOUT); a connection whose peer is gone reports a
  * full queue, so its dump pauses at once and ends when the loop closes it.
  *
+ * Each queued message carries the epoch it was queued in: it is sent once
+ * keyd_conn_durable has reached it (the server's group commit moves it).
  * Each queued message carries the tag of the request that caused it
  * (keyd_conn_tag, 0 for none) and whether it is that request's reply, so a
  * batch whose journal write failed can take its messages back
@@ -50,10 +52,12 @@ struct qhdr {
 	uint32_t len;
 	uint32_t reply;	/* the reply to the request of tag */
 	uint64_t tag;
+	uint64_t epoch;	/* keyd_conn_epoch when queued */
 };
 
 uint64_t keyd_conn_tag;		/* request being processed, 0: none */
 uint64_t keyd_conn_tag_next = 1;
+uint64_t keyd_conn_epoch = 1, keyd_conn_durable;
 bool keyd_conn_muted;		/* rollback replay: deliver nothing */
 static size_t deep_total;	/* SO_SNDBUF granted to deep queues (listener_queue) */
 
@@ -73,7 +77,7 @@ size_t keyd_conn_queued(struct keyd_conn *c)
 
 static int enqueue(struct keyd_conn *c, const void *msg, size_t len, bool reply)
 {
-	struct qhdr h = { (uint32_t)len, reply, keyd_conn_tag };
+	struct qhdr h = { (uint32_t)len, reply, keyd_conn_tag, keyd_conn_epoch };
 	size_t need = sizeof(h) + len;
 
 	if (c->qhead && c->qlen + need > c->qcap) {
@@ -334,6 +338,8 @@ void keyd_conn_flush(struct keyd_conn *c)
 		ssize_t n;
 
 		memcpy(&h, c->q + c->qhead, sizeof(h));
+		if (h.epoch > keyd_conn_durable)
+			break;	/* its batch is not on disk yet */
 		n = send(c->fd, c->q + c->qhead + sizeof(h), h.len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
 			break;
@@ -355,7 +361,14 @@ void keyd_conn_flush(struct keyd_conn *c)
 
 bool keyd_conn_wants_output(const struct keyd_conn *c)
 {
-	return !c->dead && (c->qhead < c->qlen || c->want_resume);
+	struct qhdr h;
+
+	if (c->dead)
+		return false;
+	if (c->qhead == c->qlen)
+		return c->want_resume;
+	memcpy(&h, c->q + c->qhead, sizeof(h));
+	return h.epoch <= keyd_conn_durable;	/* else the sync's end wakes us */
 }
 
 void keyd_conn_writable(struct keyd_conn *c)

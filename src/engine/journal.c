@@ -49,6 +49,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -72,6 +74,12 @@ struct keyd_journal {
 	size_t plen, pcap;
 	int broken;		/* -errno: could not cut back a failed write */
 	unsigned long long commits, records;	/* logged at close */
+	/* the syncer thread: fdatasync(fd) off the loop */
+	pthread_t syncer;
+	bool have_syncer, syncing;
+	int req_pipe[2], res_pipe[2];
+	off_t written;		/* end of what was written, durable once synced */
+	size_t wrec;		/* records written, not yet durable */
 	pid_t child;		/* compaction in progress */
 	uint64_t child_gen;
 	/* internal socket: one answer at a time */
@@ -81,6 +89,8 @@ struct keyd_journal {
 	size_t alen;
 	int aerr;		/* -1: no answer */
 };
+
+static int syncer_start(struct keyd_journal *j);
 
 /* ---- crc32 (IEEE 802.3, reflected) -------------------------------- */
 
@@ -467,6 +477,11 @@ int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
 	ret = create_journal(j, gen);
 	if (ret)
 		goto err_save;
+	ret = syncer_start(j);
+	if (ret) {
+		close(j->fd);
+		goto err_save;
+	}
 	*out = j;
 	return 0;
 
@@ -583,7 +598,20 @@ static void prealloc(struct keyd_journal *j, off_t need)
 	j->alloc = to;
 }
 
-int keyd_journal_commit(struct keyd_journal *j)
+/* A write or sync failed: cut back to the durable bytes. */
+static void write_failed(struct keyd_journal *j, int ret)
+{
+	keyd_log(KEYD_LOG_ERR, "state journal %s.j%" PRIu64 ": write failed: %s; the batch's "
+		 "changes are refused", j->file, j->gen, strerror(-ret));
+	if (ftruncate(j->fd, j->good) < 0)
+		j->broken = -errno;
+	else
+		j->alloc = j->good;
+	j->written = j->good;
+	j->wrec = 0;
+}
+
+int keyd_journal_write(struct keyd_journal *j)
 {
 	size_t off = 0;
 	int ret = 0;
@@ -607,25 +635,159 @@ int keyd_journal_commit(struct keyd_journal *j)
 		}
 		off += (size_t)w;
 	}
-	if (!ret && fdatasync(j->fd) < 0)
-		ret = -errno;
-	if (!ret) {
-		j->good += (off_t)j->plen;
-		j->commits++;
-		j->records += j->nrec;
-		goto out;
+	if (ret) {
+		write_failed(j, ret);
+	} else {
+		j->written = j->good + (off_t)j->plen;
+		j->wrec = j->nrec;
 	}
-	keyd_log(KEYD_LOG_ERR, "state journal %s.j%" PRIu64 ": write failed: %s; the batch's "
-		 "changes are refused", j->file, j->gen, strerror(-ret));
-	if (ftruncate(j->fd, j->good) < 0)
-		j->broken = -errno;
-	else
-		j->alloc = j->good;
 out:
 	explicit_bzero(j->pend, j->plen);
 	j->plen = 0;
 	j->nrec = 0;
 	return ret;
+}
+
+static void sync_result(struct keyd_journal *j, int ret)
+{
+	if (ret) {
+		write_failed(j, ret);
+		return;
+	}
+	j->good = j->written;
+	j->commits++;
+	j->records += j->wrec;
+	j->wrec = 0;
+}
+
+int keyd_journal_commit(struct keyd_journal *j)
+{
+	int ret;
+
+	if (j->syncing)
+		return -EBUSY;
+	ret = keyd_journal_write(j);
+	if (ret || j->written == j->good)
+		return ret;
+	ret = fdatasync(j->fd) < 0 ? -errno : 0;
+	sync_result(j, ret);
+	return ret;
+}
+
+static void *syncer_main(void *arg)
+{
+	struct keyd_journal *j = arg;
+	int fd, ret;
+
+	while (read(j->req_pipe[0], &fd, sizeof(fd)) == (ssize_t)sizeof(fd)) {
+		ret = fdatasync(fd) < 0 ? -errno : 0;
+		if (write(j->res_pipe[1], &ret, sizeof(ret)) != (ssize_t)sizeof(ret))
+			break;
+	}
+	return NULL;
+}
+
+static int syncer_start(struct keyd_journal *j)
+{
+	int ret;
+
+	if (pipe2(j->req_pipe, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(j->res_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto err_res;
+	}
+	ret = -pthread_create(&j->syncer, NULL, syncer_main, j);
+	if (ret)
+		goto err_thread;
+	j->have_syncer = true;
+	return 0;
+
+err_thread:
+	close(j->res_pipe[0]);
+	close(j->res_pipe[1]);
+err_res:
+	close(j->req_pipe[0]);
+	close(j->req_pipe[1]);
+	return ret;
+}
+
+static void syncer_stop(struct keyd_journal *j)
+{
+	if (!j->have_syncer)
+		return;
+	keyd_journal_sync_wait(j);
+	close(j->req_pipe[1]);	/* the thread's read returns 0 */
+	pthread_join(j->syncer, NULL);
+	close(j->req_pipe[0]);
+	close(j->res_pipe[0]);
+	close(j->res_pipe[1]);
+	j->have_syncer = false;
+}
+
+int keyd_journal_sync_start(struct keyd_journal *j)
+{
+	if (j->syncing || j->written == j->good)
+		return 0;
+	if (write(j->req_pipe[1], &j->fd, sizeof(j->fd)) != (ssize_t)sizeof(j->fd)) {
+		int ret = -errno;
+
+		write_failed(j, ret);
+		return ret;
+	}
+	j->syncing = true;
+	return 1;
+}
+
+int keyd_journal_sync_fd(const struct keyd_journal *j)
+{
+	return j->syncing ? j->res_pipe[0] : -1;
+}
+
+bool keyd_journal_syncing(const struct keyd_journal *j)
+{
+	return j->syncing;
+}
+
+bool keyd_journal_pending(const struct keyd_journal *j)
+{
+	return j->plen > 0;
+}
+
+static int sync_collect(struct keyd_journal *j, bool wait)
+{
+	int ret;
+	ssize_t n;
+
+	if (!j->syncing)
+		return 1;
+	for (;;) {
+		n = read(j->res_pipe[0], &ret, sizeof(ret));
+		if (n == (ssize_t)sizeof(ret))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && wait) {
+			struct pollfd p = { .fd = j->res_pipe[0], .events = POLLIN };
+
+			(void)poll(&p, 1, -1);
+			continue;
+		}
+		return n < 0 && errno == EAGAIN ? 0 : -EIO;
+	}
+	j->syncing = false;
+	sync_result(j, ret);
+	return ret ? ret : 1;
+}
+
+int keyd_journal_sync_done(struct keyd_journal *j)
+{
+	return sync_collect(j, false);
+}
+
+int keyd_journal_sync_wait(struct keyd_journal *j)
+{
+	return sync_collect(j, true);
 }
 
 void keyd_journal_discard(struct keyd_journal *j)
@@ -684,7 +846,7 @@ int keyd_journal_compact(struct keyd_journal *j)
 	pid_t pid;
 	int ret;
 
-	if (j->child > 0 || j->broken)
+	if (j->child > 0 || j->broken || j->syncing || j->written != j->good)
 		return -EBUSY;
 	/* the old journal is complete: make it exactly its durable bytes */
 	if (ftruncate(j->fd, j->good) < 0)
@@ -734,6 +896,9 @@ int keyd_journal_close(struct keyd_journal *j, bool snapshot)
 
 	if (!j)
 		return 0;
+	syncer_stop(j);
+	if (j->plen)
+		(void)keyd_journal_commit(j);	/* what the loop left: durable now */
 	if (j->commits)
 		keyd_log(KEYD_LOG_INFO, "state journal: %llu records in %llu commits (%.1f per "
 			 "fdatasync)", j->records, j->commits, (double)j->records / (double)j->commits);

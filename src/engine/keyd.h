@@ -62,6 +62,8 @@ struct keyd_conn {
 /* Tag of the state-changing request being processed (0: none); tags grow
  * by one per such request. keyd_conn_muted: deliver nothing (rollback). */
 extern uint64_t keyd_conn_tag, keyd_conn_tag_next;
+/* Messages queued in epoch e are sent once keyd_conn_durable >= e. */
+extern uint64_t keyd_conn_epoch, keyd_conn_durable;
 extern bool keyd_conn_muted;
 struct keyd_conn *keyd_conn_create(struct pfkm_net *net, int fd, pid_t pid, uid_t uid);
 void keyd_conn_destroy(struct keyd_conn *c);
@@ -149,8 +151,20 @@ int keyd_journal_ready(struct keyd_journal *j);
 /* Record a successful change (its request and reply) for the next commit. */
 int keyd_journal_note(struct keyd_journal *j, const uint8_t *req, size_t len,
 		      const void *reply, size_t rlen);
-/* Write the batch's records, fdatasync. 0 or -errno (batch not durable). */
+/* Write the batch's records, fdatasync, here and now. 0 or -errno. */
 int keyd_journal_commit(struct keyd_journal *j);
+/* Group commit off the loop: write the pending records (0 or -errno: cut
+ * back, not durable), then sync_start hands the fdatasync to the syncer
+ * thread (1 started, 0 nothing to sync, -errno); sync_fd is readable when
+ * it is done, sync_done collects it (1 durable, 0 not yet, -errno failed:
+ * cut back), sync_wait blocks for it. */
+int keyd_journal_write(struct keyd_journal *j);
+int keyd_journal_sync_start(struct keyd_journal *j);
+int keyd_journal_sync_fd(const struct keyd_journal *j);
+int keyd_journal_sync_done(struct keyd_journal *j);
+int keyd_journal_sync_wait(struct keyd_journal *j);
+bool keyd_journal_syncing(const struct keyd_journal *j);
+bool keyd_journal_pending(const struct keyd_journal *j);
 void keyd_journal_discard(struct keyd_journal *j);
 /* Rebuild net from the snapshot and journals on disk. 0 or -errno. */
 int keyd_journal_rollback(struct keyd_journal *j);

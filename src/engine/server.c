@@ -31,6 +31,7 @@
 #define CTL_LINE_MAX 256
 #define SAVE_MAX_DELAY_MS 2000u
 #define READ_BATCH 64
+#define NFIXED 4	/* poll slots: signals, PATH, PATH.ctl, the syncer */
 
 struct ctl_client {
 	int fd;
@@ -52,7 +53,8 @@ struct server {
 	uint64_t gen;		/* snapshot generation */
 	struct keyd_journal *j;	/* with --state */
 	/* the batch: tags from first_tag; ok[tag - first_tag]: succeeded */
-	uint64_t first_tag;
+	uint64_t first_tag;	/* oldest change not yet durable */
+	uint64_t sync_epoch, sync_end_tag;	/* the batch being synced */
 	bool *ok;
 	size_t nok, capok;
 	int batch_err;		/* a change could not be recorded */
@@ -86,11 +88,14 @@ static void mark_dirty(struct server *s)
 		s->save_at_ms = s->dirty_since_ms + SAVE_MAX_DELAY_MS;
 }
 
+static void sync_settle(struct server *s);
+
 /* Compaction: the journal so far into a new snapshot, in a child. */
 static void save_now(struct server *s)
 {
 	if (!s->j)
 		return;
+	sync_settle(s);
 	if (keyd_journal_compacting(s->j) || keyd_journal_compact(s->j)) {
 		s->save_at_ms = now_ms() + 100;	/* busy or failed: again soon */
 		return;
@@ -138,42 +143,111 @@ static int on_change(void *arg, struct keyd_conn *c, const uint8_t *req, size_t 
 	return ret;
 }
 
-static void batch_begin(struct server *s)
+/* Changes with tags below tag are settled: ok[] starts at tag. */
+static void ok_drop_below(struct server *s, uint64_t tag)
 {
-	if (s->nok)
-		memset(s->ok, 0, s->nok * sizeof(*s->ok));
-	s->nok = 0;
-	s->batch_err = 0;
-	s->first_tag = keyd_conn_tag_next;
+	size_t d = (size_t)(tag - s->first_tag);
+
+	if (d >= s->nok) {
+		if (s->nok)
+			memset(s->ok, 0, s->nok * sizeof(*s->ok));
+		s->nok = 0;
+	} else if (d) {
+		memmove(s->ok, s->ok + d, (s->nok - d) * sizeof(*s->ok));
+		memset(s->ok + s->nok - d, 0, d * sizeof(*s->ok));
+		s->nok -= d;
+	}
+	s->first_tag = tag;
+}
+
+/* The sync in flight ended well: its epoch's messages may go. */
+static void sync_ok(struct server *s)
+{
+	keyd_conn_durable = s->sync_epoch;
+	ok_drop_below(s, s->sync_end_tag);
 }
 
 /*
- * The batch's changes to disk before any of its messages leaves keyd. If
- * they cannot be written, memory goes back to what is on disk and every
- * change of the batch is answered with the errno instead.
+ * Changes not on disk could not be written: memory goes back to what is on
+ * disk and every change not yet acknowledged is answered with err instead.
  */
-static void batch_commit(struct server *s)
+static void changes_fail(struct server *s, int err)
 {
 	size_t i;
-	int ret;
 
-	if (!s->j)
-		return;
-	ret = s->batch_err;
-	if (ret)
-		keyd_journal_discard(s->j);
-	else
-		ret = keyd_journal_commit(s->j);
-	if (!ret || !s->nok)
-		return;
-	for (i = 0; i < s->nconns; i++)
-		keyd_conn_unsend(s->conns[i], s->first_tag, s->ok, s->nok, -ret);
+	if (keyd_journal_syncing(s->j) && keyd_journal_sync_wait(s->j) == 1)
+		sync_ok(s);	/* that one made it; the rest fails */
+	keyd_journal_discard(s->j);
+	for (i = 0; s->nok && i < s->nconns; i++)
+		keyd_conn_unsend(s->conns[i], s->first_tag, s->ok, s->nok, -err);
 	if (keyd_journal_rollback(s->j)) {
 		s->fatal = KEYD_EXIT_STATE;
 		s->stop = true;
 	}
-	if (keyd_journal_size(s->j) >= COMPACT_BYTES)
-		save_now(s);
+	ok_drop_below(s, keyd_conn_tag_next);
+	s->batch_err = 0;
+	keyd_conn_durable = keyd_conn_epoch++;
+}
+
+/*
+ * Group commit, once per loop iteration. While one batch's fdatasync runs
+ * in the syncer thread, the loop keeps processing requests; their records
+ * and messages wait (epoch) and become the next batch as soon as the sync
+ * ends. No message of a change leaves keyd before the change is on disk.
+ * Without --state everything queued may go at once.
+ */
+static void group_commit(struct server *s)
+{
+	int ret;
+
+	if (!s->j) {
+		keyd_conn_durable = keyd_conn_epoch++;
+		ok_drop_below(s, keyd_conn_tag_next);
+		return;
+	}
+	if (s->batch_err) {
+		changes_fail(s, s->batch_err);
+		return;
+	}
+	if (keyd_journal_syncing(s->j)) {
+		ret = keyd_journal_sync_done(s->j);
+		if (ret == 0)
+			return;		/* still syncing: keep gathering */
+		if (ret < 0) {
+			changes_fail(s, ret);
+			return;
+		}
+		sync_ok(s);
+	}
+	if (!keyd_journal_pending(s->j)) {
+		/* nothing to write: what is queued is as durable as it gets */
+		keyd_conn_durable = keyd_conn_epoch++;
+		ok_drop_below(s, keyd_conn_tag_next);
+		return;
+	}
+	ret = keyd_journal_write(s->j);
+	if (!ret)
+		ret = keyd_journal_sync_start(s->j);
+	if (ret < 0) {
+		changes_fail(s, ret);
+		return;
+	}
+	s->sync_epoch = keyd_conn_epoch++;
+	s->sync_end_tag = keyd_conn_tag_next;
+}
+
+/* Before the journal changes hands (compaction): finish the sync. */
+static void sync_settle(struct server *s)
+{
+	int ret;
+
+	if (!s->j || !keyd_journal_syncing(s->j))
+		return;
+	ret = keyd_journal_sync_wait(s->j);
+	if (ret < 0)
+		changes_fail(s, ret);
+	else
+		sync_ok(s);
 }
 
 /* ---- listening sockets --------------------------------------------- */
@@ -459,7 +533,7 @@ static int loop(struct server *s)
 	size_t cap = 0;
 
 	while (!s->stop) {
-		size_t n = 3 + s->nconns + s->nctls, i, k;
+		size_t n = NFIXED + s->nconns + s->nctls, i, k;
 		int r;
 
 		if (n > cap) {
@@ -477,14 +551,16 @@ static int loop(struct server *s)
 		pfd[0] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->accept_paused ? -1 : s->lfd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = s->accept_paused ? -1 : s->cfd, .events = POLLIN };
+		pfd[3] = (struct pollfd){ .fd = s->j ? keyd_journal_sync_fd(s->j) : -1,
+					  .events = POLLIN };
 		for (i = 0; i < s->nconns; i++)
-			pfd[3 + i] = (struct pollfd){
+			pfd[NFIXED + i] = (struct pollfd){
 				.fd = s->conns[i]->fd,
 				.events = (keyd_conn_wants_input(s->conns[i]) ? POLLIN : 0) |
 					  (keyd_conn_wants_output(s->conns[i]) ? POLLOUT : 0),
 			};
 		for (k = 0; k < s->nctls; k++)
-			pfd[3 + s->nconns + k] = (struct pollfd){ .fd = s->ctls[k]->fd,
+			pfd[NFIXED + s->nconns + k] = (struct pollfd){ .fd = s->ctls[k]->fd,
 								  .events = POLLIN };
 
 		r = poll(pfd, n, poll_timeout(s));
@@ -492,7 +568,6 @@ static int loop(struct server *s)
 			free(pfd);
 			return -errno;
 		}
-		batch_begin(s);
 		if (r > 0) {
 			size_t nc = s->nconns, nctl = s->nctls;
 
@@ -500,7 +575,7 @@ static int loop(struct server *s)
 				signals_read(s);
 			for (i = 0; i < nc; i++) {
 				struct keyd_conn *c = s->conns[i];
-				short re = pfd[3 + i].revents;
+				short re = pfd[NFIXED + i].revents;
 
 				if (re & (POLLHUP | POLLERR))
 					c->hup = true;	/* its requests still count */
@@ -515,7 +590,7 @@ static int loop(struct server *s)
 			for (k = nctl; k-- > 0;) {
 				struct ctl_client *cc = s->ctls[k];
 
-				if (!pfd[3 + nc + k].revents || ctl_read(s, cc))
+				if (!pfd[NFIXED + nc + k].revents || ctl_read(s, cc))
 					continue;
 				close(cc->fd);
 				free(cc);
@@ -537,7 +612,7 @@ static int loop(struct server *s)
 				mark_dirty(s);
 		}
 		/* Durable first, then tell anybody. */
-		batch_commit(s);
+		group_commit(s);
 		for (i = 0; i < s->nconns; i++)
 			keyd_conn_flush(s->conns[i]);
 		reap(s);
