@@ -44,6 +44,7 @@
 #include <fcntl.h>
 #include <endian.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@
 #include <unistd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -79,6 +81,8 @@ struct keyd_journal {
 	bool have_syncer, syncing;
 	int req_pipe[2], res_pipe[2];
 	off_t written;		/* end of what was written, durable once synced */
+	bool dir_dirty;		/* the active journal's name is not synced yet */
+	int dirfd;		/* the state directory, for the syncer */
 	size_t wrec;		/* records written, not yet durable */
 	pid_t child;		/* compaction in progress */
 	uint64_t child_gen;
@@ -424,7 +428,10 @@ int keyd_journal_replay(struct pfkm_net *net, const char *file, uint64_t gen,
 
 /* ---- writing ------------------------------------------------------- */
 
-static int create_journal(struct keyd_journal *j, uint64_t gen)
+/* Open FILE.j<gen> as the active journal. Its directory entry is made
+ * durable now (sync_dir) or by the syncer before its first records are
+ * acknowledged (j->dir_dirty). */
+static int create_journal(struct keyd_journal *j, uint64_t gen, bool sync_dir)
 {
 	char path[PATH_MAX];
 	int fd, ret;
@@ -437,7 +444,7 @@ static int create_journal(struct keyd_journal *j, uint64_t gen)
 		keyd_log(KEYD_LOG_ERR, "state journal %s: %s", path, strerror(-fd));
 		return fd;
 	}
-	ret = keyd_state_fsync_dir(path);
+	ret = sync_dir ? keyd_state_fsync_dir(path) : 0;
 	if (ret) {
 		keyd_log(KEYD_LOG_ERR, "state journal %s: fsync directory: %s", path,
 			 strerror(-ret));
@@ -449,8 +456,23 @@ static int create_journal(struct keyd_journal *j, uint64_t gen)
 		close(j->fd);
 	j->fd = fd;
 	j->gen = gen;
-	j->good = j->alloc = 0;
+	j->good = j->alloc = j->written = 0;
+	j->dir_dirty = !sync_dir;
 	return 0;
+}
+
+static int open_dir(const char *file)
+{
+	char *copy = strdup(file);
+	int fd;
+
+	if (!copy)
+		return -ENOMEM;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	free(copy);
+	return fd;
 }
 
 int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
@@ -464,6 +486,12 @@ int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
 	j->net = net;
 	j->file = file;
 	j->fd = -1;
+	j->dirfd = open_dir(file);
+	if (j->dirfd < 0) {
+		ret = j->dirfd;
+		free(j);
+		return ret;
+	}
 	ret = isk_open(j);
 	if (ret)
 		goto err_isk;
@@ -474,7 +502,7 @@ int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
 	j->snap_gen = gen;
 	unlink_range(file, oldest, gen);
 	unlink_stale(file, oldest);
-	ret = create_journal(j, gen);
+	ret = create_journal(j, gen, true);
 	if (ret)
 		goto err_save;
 	ret = syncer_start(j);
@@ -488,6 +516,7 @@ int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
 err_save:
 	isk_close(j);
 err_isk:
+	close(j->dirfd);
 	free(j);
 	return ret;
 }
@@ -654,6 +683,7 @@ static void sync_result(struct keyd_journal *j, int ret)
 		write_failed(j, ret);
 		return;
 	}
+	j->dir_dirty = false;
 	j->good = j->written;
 	j->commits++;
 	j->records += j->wrec;
@@ -669,18 +699,27 @@ int keyd_journal_commit(struct keyd_journal *j)
 	ret = keyd_journal_write(j);
 	if (ret || j->written == j->good)
 		return ret;
-	ret = fdatasync(j->fd) < 0 ? -errno : 0;
+	ret = j->dir_dirty && fsync(j->dirfd) < 0 ? -errno : 0;
+	if (!ret && fdatasync(j->fd) < 0)
+		ret = -errno;
 	sync_result(j, ret);
 	return ret;
 }
 
+struct sync_req {
+	int fd, dirfd;		/* dirfd -1: the directory is synced already */
+};
+
 static void *syncer_main(void *arg)
 {
 	struct keyd_journal *j = arg;
-	int fd, ret;
+	struct sync_req q;
+	int ret;
 
-	while (read(j->req_pipe[0], &fd, sizeof(fd)) == (ssize_t)sizeof(fd)) {
-		ret = fdatasync(fd) < 0 ? -errno : 0;
+	while (read(j->req_pipe[0], &q, sizeof(q)) == (ssize_t)sizeof(q)) {
+		ret = q.dirfd >= 0 && fsync(q.dirfd) < 0 ? -errno : 0;
+		if (!ret && fdatasync(q.fd) < 0)
+			ret = -errno;
 		if (write(j->res_pipe[1], &ret, sizeof(ret)) != (ssize_t)sizeof(ret))
 			break;
 	}
@@ -727,9 +766,11 @@ static void syncer_stop(struct keyd_journal *j)
 
 int keyd_journal_sync_start(struct keyd_journal *j)
 {
+	struct sync_req q = { j->fd, j->dir_dirty ? j->dirfd : -1 };
+
 	if (j->syncing || j->written == j->good)
 		return 0;
-	if (write(j->req_pipe[1], &j->fd, sizeof(j->fd)) != (ssize_t)sizeof(j->fd)) {
+	if (write(j->req_pipe[1], &q, sizeof(q)) != (ssize_t)sizeof(q)) {
 		int ret = -errno;
 
 		write_failed(j, ret);
@@ -848,11 +889,10 @@ int keyd_journal_compact(struct keyd_journal *j)
 
 	if (j->child > 0 || j->broken || j->syncing || j->written != j->good)
 		return -EBUSY;
-	/* the old journal is complete: make it exactly its durable bytes */
-	if (ftruncate(j->fd, j->good) < 0)
-		return -errno;
-	j->alloc = j->good;
-	ret = create_journal(j, gen);
+	/* The old journal is complete (its preallocated zero tail reads as
+	 * its end). Nothing here waits for the disk: the new journal's
+	 * directory entry is synced with its first batch. */
+	ret = create_journal(j, gen, false);
 	if (ret)
 		return ret;
 	pid = fork();
@@ -861,8 +901,11 @@ int keyd_journal_compact(struct keyd_journal *j)
 		keyd_log(KEYD_LOG_ERR, "state compaction: fork: %s", strerror(errno));
 		return ret;	/* the next compaction covers this one's journals too */
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		/* the serving parent comes first on a busy machine */
+		(void)setpriority(PRIO_PROCESS, 0, 10);
 		_exit(keyd_state_save(j->net, j->file, gen) ? 1 : 0);
+	}
 	j->child = pid;
 	j->child_gen = gen;
 	return 0;
@@ -911,6 +954,7 @@ int keyd_journal_close(struct keyd_journal *j, bool snapshot)
 	}
 	if (j->fd >= 0)
 		close(j->fd);
+	close(j->dirfd);
 	isk_close(j);
 	if (j->pend) {
 		explicit_bzero(j->pend, j->pcap);

@@ -9,7 +9,8 @@
 # STATE=1 runs keyd with --state in the temp dir (STATEDIR=DIR: there
 # instead, to measure another file system): every ADD acknowledged only
 # once journaled and fdatasync'd (group commit); also reports the journal
-# size and how long a restart takes to replay it.
+# size and how long a restart takes to replay it. STALL=1 (with STATE=1)
+# also measures the longest GET round trip while a compaction starts.
 # Usage: sh tests/bench/keyd.sh [N] [WINDOW]
 set -eu
 cd "$(dirname "$0")/../.."
@@ -34,6 +35,7 @@ fi
 pid=$!
 i=0
 while [ ! -S "$tmp/keyd.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "${STALL:-0}" = 1 ] && export KEYD_PID="$pid"
 "$tmp/keyd_bench" "$tmp/keyd.sock" "$N" "$W" "$PAIRS" "$([ "${LARVAL:-0}" = 1 ] && echo larval || echo none)"
 rss=$(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status 2>/dev/null || echo "?")
 echo "keyd peak RSS with $N SAs: $rss"
