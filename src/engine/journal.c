@@ -52,6 +52,8 @@
 #include <unistd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -83,6 +85,7 @@ struct keyd_journal {
 	off_t written;		/* end of what was written, durable once synced */
 	bool dir_dirty;		/* the active journal's name is not synced yet */
 	int dirfd;		/* the state directory, for the syncer */
+	int lockfd;		/* FILE.lock: kept by a compaction child */
 	size_t wrec;		/* records written, not yet durable */
 	pid_t child;		/* compaction in progress */
 	uint64_t child_gen;
@@ -476,7 +479,7 @@ static int open_dir(const char *file)
 }
 
 int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
-		       uint64_t oldest, struct keyd_journal **out)
+		       uint64_t oldest, int lockfd, struct keyd_journal **out)
 {
 	struct keyd_journal *j = calloc(1, sizeof(*j));
 	int ret;
@@ -486,6 +489,7 @@ int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
 	j->net = net;
 	j->file = file;
 	j->fd = -1;
+	j->lockfd = lockfd;
 	j->dirfd = open_dir(file);
 	if (j->dirfd < 0) {
 		ret = j->dirfd;
@@ -902,6 +906,15 @@ int keyd_journal_compact(struct keyd_journal *j)
 		return ret;	/* the next compaction covers this one's journals too */
 	}
 	if (pid == 0) {
+		/* Dies with keyd: it holds the state lock (a copy of the fd),
+		 * and a restarted keyd must not wait for it or race it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+			_exit(1);
+		/* Nothing of keyd's but the lock: no client can reach a
+		 * child's copy of the listening sockets. */
+		if (j->lockfd > 3)
+			(void)close_range(3, (unsigned int)j->lockfd - 1, 0);
+		(void)close_range((unsigned int)(j->lockfd >= 3 ? j->lockfd + 1 : 3), ~0u, 0);
 		/* the serving parent comes first on a busy machine */
 		(void)setpriority(PRIO_PROCESS, 0, 10);
 		_exit(keyd_state_save(j->net, j->file, gen) ? 1 : 0);

@@ -143,9 +143,10 @@ struct keyd_journal;
 int keyd_journal_replay(struct pfkm_net *net, const char *file, uint64_t gen,
 			uint64_t *next, size_t *nrec);
 /* Snapshot net as generation gen, remove journals [oldest, gen), open
- * FILE.j<gen>. 0 or -errno (logged). */
+ * FILE.j<gen>. lockfd: the state lock, the one fd a compaction child keeps
+ * (it dies with keyd). 0 or -errno (logged). */
 int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
-		       uint64_t oldest, struct keyd_journal **out);
+		       uint64_t oldest, int lockfd, struct keyd_journal **out);
 /* 0, or -errno while the journal cannot take changes. */
 int keyd_journal_ready(struct keyd_journal *j);
 /* Record a successful change (its request and reply) for the next commit. */

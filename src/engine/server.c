@@ -61,6 +61,7 @@ struct server {
 	bool accept_paused;	/* EMFILE/ENFILE: until an fd frees */
 	uint64_t accept_retry_ms;
 	int fatal;		/* exit status after a failed rollback */
+	struct pollfd *pfd;	/* the loop's poll set */
 	bool stop;
 	/* debounced state save: 0 = clean */
 	uint64_t dirty_since_ms, save_at_ms;
@@ -543,7 +544,7 @@ static int loop(struct server *s)
 				free(pfd);
 				return -ENOMEM;
 			}
-			pfd = p;
+			pfd = s->pfd = p;	/* reachable from s (a compaction child) */
 			cap = n * 2;
 		}
 		if (s->accept_paused && now_ms() >= s->accept_retry_ms)
@@ -694,7 +695,8 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	}
 	/* Write the state once now: an unwritable location fails at start,
 	 * not silently at the first change. */
-	if (o->state_file && keyd_journal_start(s.net, o->state_file, next_gen, s.gen, &s.j)) {
+	if (o->state_file && keyd_journal_start(s.net, o->state_file, next_gen, s.gen,
+						  s.lockfd, &s.j)) {
 		status = KEYD_EXIT_STATE;
 		goto err_save;
 	}

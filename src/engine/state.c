@@ -379,6 +379,10 @@ int keyd_state_lock(const char *file)
 		close(fd);
 		return -EPERM;
 	}
+	/* A compaction child of a keyd that was just killed dies with it
+	 * (PR_SET_PDEATHSIG) and releases the lock within moments. */
+	for (int i = 0; i < 50 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++)
+		usleep(10000);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		ret = -errno;
 		if (errno == EWOULDBLOCK) {
