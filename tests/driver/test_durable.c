@@ -100,6 +100,8 @@ static int write_until_killed(struct keyd *k, uint32_t *next, unsigned int *seed
 	if (fd < 0)
 		return -1;
 	delay_ms = 20 + (int)(rand_r(seed) % 400);
+	if (getenv("KEYSH_VALGRIND") && strcmp(getenv("KEYSH_VALGRIND"), "0"))
+		delay_ms = delay_ms * 10 + 2000;	/* valgrind starts slowly */
 	killer = fork();
 	if (killer == 0) {
 		usleep((useconds_t)delay_ms * 1000);

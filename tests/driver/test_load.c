@@ -24,6 +24,18 @@
 
 static struct rx r;
 
+/* Latency, CPU and memory figures mean nothing under valgrind. */
+static bool under_valgrind(void)
+{
+	const char *v = getenv("KEYSH_VALGRIND");
+
+	if (v && *v && strcmp(v, "0")) {
+		drv_skip("timing and memory bounds are not measured under valgrind");
+		return true;
+	}
+	return false;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -135,6 +147,8 @@ DTEST(load_abandoned_dumps_stop)
 
 	if (drv_keyd_only("keyd's own scheduling"))
 		return;
+	if (under_valgrind())
+		return;
 	REQUIRE_EQ(drv_keyd_start(&k, false, NULL), 0);
 	fd = drv_connect(&k);
 	REQUIRE(fd >= 0);
@@ -172,6 +186,8 @@ DTEST(load_fd_limit_no_busy_loop)
 	long long c0, c1, lat, t0;
 
 	if (drv_keyd_only("keyd's descriptor handling"))
+		return;
+	if (under_valgrind())
 		return;
 	REQUIRE_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
 	if (old.rlim_max < 2300) {
@@ -241,6 +257,8 @@ DTEST(load_nonreading_listeners_bounded)
 	long long lat, worst = 0, rss, drops, queued;
 
 	if (drv_keyd_only("keyd's queues"))
+		return;
+	if (under_valgrind())
 		return;
 	REQUIRE_EQ(drv_keyd_start(&k, false, NULL), 0);
 	for (i = 0; i < 50; i++) {
