@@ -74,6 +74,8 @@ refuse() {
 @test "keyd: a stale pidfile of ours is replaced, removed at exit" {
 	echo 99999 >"$D/keyd.pid"
 	start --pidfile "$D/keyd.pid"
+	# written once keyd listens (--daemon reports readiness after it)
+	for _ in $(seq 1 500); do [ "$(cat "$D/keyd.pid")" = "$PID" ] && break; sleep 0.01; done
 	[ "$(cat "$D/keyd.pid")" = "$PID" ]
 	[ ! -L "$D/keyd.pid" ]
 	stop
