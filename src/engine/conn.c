@@ -377,7 +377,10 @@ void keyd_conn_writable(struct keyd_conn *c)
 	if (c->dead || c->qhead < c->qlen || !c->want_resume)
 		return;
 	c->want_resume = false;
+	/* its own dump: queued like a reply, paced by rmem, never dropped */
+	c->in_req = c->reply_seen = true;
 	pfkm_sock_dump_resume(c->sk);
+	c->in_req = false;
 	keyd_conn_flush(c);
 }
 
