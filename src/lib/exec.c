@@ -122,13 +122,16 @@ int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply)
 	uint8_t *copy = NULL;
 	int ret;
 
-	if (!reply && (type == SADB_ADD || type == SADB_UPDATE || type == SADB_DELETE ||
-		       type == SADB_X_SPDADD || type == SADB_X_SPDUPDATE ||
-		       type == SADB_X_SPDDELETE) && (copy = malloc(len)))
+	if ((type == SADB_ADD || type == SADB_UPDATE || type == SADB_DELETE ||
+	     type == SADB_X_SPDADD || type == SADB_X_SPDUPDATE || type == SADB_X_SPDDELETE) &&
+	    (copy = malloc(len)))
 		memcpy(copy, x->sbuf, len);
 	ret = request_raw(x, len, reply);
-	if (ret == -ETIMEDOUT && copy)
+	if (ret == -ETIMEDOUT && copy) {
 		ret = settle(x, copy, len);
+		if (reply)	/* the outcome is known, the reply was not seen */
+			memset(reply, 0, sizeof(*reply));
+	}
 	if (copy) {
 		explicit_bzero(copy, len);
 		free(copy);

@@ -117,3 +117,13 @@ ks() { "$KEYSH" --backend keyd --socket "$S" "$@"; }
 	[ "$status" -eq 0 ]
 	ks -c <<<"get 10.0.0.1 10.0.0.2 esp 0x1001 ;" >/dev/null
 }
+
+@test "keysh: a policy change whose reply comes late is settled too" {
+	start
+	kill -STOP "$PID"
+	( sleep 6.5; kill -CONT "$PID" ) &
+	run ks --atomic -c <<<"spdadd 10.1.0.0/16 10.2.0.0/16 any -P out ipsec esp/transport//require ;"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$(ks -DP --json | grep -c '"dir":"out"')" -eq 1 ]
+}
