@@ -31,6 +31,7 @@
 #define CTL_LINE_MAX 256
 #define SAVE_MAX_DELAY_MS 2000u
 #define READ_BATCH 64
+#define KEYD_CONNS_PER_PID 256
 #define NFIXED 4	/* poll slots: signals, PATH, PATH.ctl, the syncer */
 
 struct ctl_client {
@@ -62,6 +63,7 @@ struct server {
 	uint64_t accept_retry_ms;
 	int fatal;		/* exit status after a failed rollback */
 	struct pollfd *pfd;	/* the loop's poll set */
+	pid_t warned_pid;	/* last told to have too many connections */
 	bool stop;
 	/* debounced state save: 0 = clean */
 	uint64_t dirty_since_ms, save_at_ms;
@@ -353,6 +355,17 @@ static int grow(void *arrp, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
+/* Open connections of process pid. */
+static int conns_of(const struct server *s, pid_t pid)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < s->nconns; i++)
+		n += s->conns[i]->pid == pid && !s->conns[i]->dead;
+	return n;
+}
+
 static void accept_conns(struct server *s)
 {
 	for (;;) {
@@ -379,6 +392,15 @@ static void accept_conns(struct server *s)
 		}
 		if (peer_check(fd, &pid, &uid) || grow(&s->conns, &s->capconns, s->nconns,
 						      sizeof(*s->conns))) {
+			close(fd);
+			continue;
+		}
+		if (conns_of(s, pid) >= KEYD_CONNS_PER_PID) {
+			/* one process cannot take every descriptor from the others */
+			if (pid != s->warned_pid)
+				keyd_log(KEYD_LOG_WARN, "pid %d already has %d connections: "
+					 "closing its new ones", (int)pid, KEYD_CONNS_PER_PID);
+			s->warned_pid = pid;
 			close(fd);
 			continue;
 		}
