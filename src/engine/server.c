@@ -239,18 +239,38 @@ static void group_commit(struct server *s)
 	s->sync_end_tag = keyd_conn_tag_next;
 }
 
-/* Before the journal changes hands (compaction): finish the sync. */
+/*
+ * Before a compaction forks: everything in memory must be on disk, or the
+ * snapshot could hold a change whose write then fails. Finish the sync in
+ * flight and commit what gathered meanwhile, here and now.
+ */
 static void sync_settle(struct server *s)
 {
 	int ret;
 
-	if (!s->j || !keyd_journal_syncing(s->j))
+	if (!s->j)
 		return;
-	ret = keyd_journal_sync_wait(s->j);
-	if (ret < 0)
-		changes_fail(s, ret);
-	else
+	if (keyd_journal_syncing(s->j)) {
+		ret = keyd_journal_sync_wait(s->j);
+		if (ret < 0) {
+			changes_fail(s, ret);
+			return;
+		}
 		sync_ok(s);
+	}
+	if (s->batch_err) {
+		changes_fail(s, s->batch_err);
+		return;
+	}
+	if (!keyd_journal_pending(s->j))
+		return;
+	ret = keyd_journal_commit(s->j);
+	if (ret) {
+		changes_fail(s, ret);
+		return;
+	}
+	keyd_conn_durable = keyd_conn_epoch++;
+	ok_drop_below(s, keyd_conn_tag_next);
 }
 
 /* ---- listening sockets --------------------------------------------- */
@@ -502,7 +522,7 @@ static void signals_read(struct server *s)
 
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			/* SIGHUP: write the state file now. */
+			/* SIGHUP: fold the journal into a new snapshot now. */
 			keyd_log(KEYD_LOG_INFO, "SIGHUP: compacting the state journal");
 			save_now(s);
 			continue;
