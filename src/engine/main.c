@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -39,8 +41,10 @@ static const char usage_text[] =
 "  -f, --foreground     stay in the foreground (default)\n"
 "  -d, --daemon         detach; implies --syslog\n"
 "  -p, --pidfile FILE   write the server's pid to FILE\n"
-"  -S, --state FILE     keep SADB and SPD in FILE across restarts\n"
-"      --save-delay MS  debounce state saves by MS milliseconds (default 250)\n"
+"  -S, --state FILE     keep SADB and SPD in FILE across restarts; a change is\n"
+"                       acknowledged once journaled and fsynced (FILE.jN)\n"
+"      --save-delay MS  compact MS milliseconds after an expiry or injected\n"
+"                       flow changed state (default 250)\n"
 "  -l, --syslog         log to syslog instead of stderr\n"
 "  -v, --verbose        log connections and debug messages\n"
 "  -V, --version        print the version\n"
@@ -65,6 +69,19 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * No core dumps and no ptrace/proc-mem access by other processes of our uid
+ * while keys may be in memory: PR_SET_DUMPABLE 0 (also makes /proc/PID/mem
+ * root-only) and RLIMIT_CORE 0. Best effort: failures change nothing else.
+ */
+static void keyd_secrets_protect(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
 
 /* The daemon changes to /: keep relative paths meaning what they said. */
 static char *absolute(const char *p)
@@ -109,23 +126,6 @@ static int state_dir_check(const char *file)
 	}
 	free(dup);
 	return ret;
-}
-
-static int pidfile_write(const char *file)
-{
-	char buf[32];
-	int fd, n;
-
-	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return -EIO;
-	}
-	close(fd);
-	return 0;
 }
 
 /*
@@ -178,6 +178,8 @@ int main(int argc, char **argv)
 	char defpath[108], *sock = NULL, *state = NULL, *pidfile = NULL;
 	bool daemon_mode = false, use_syslog = false, verbose = false, mode_set = false;
 	int c, ready_fd = -1, status;
+
+	keyd_secrets_protect();	/* before any key can be in memory */
 
 	while ((c = getopt_long(argc, argv, "+s:fdp:S:lvVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -302,16 +304,7 @@ int main(int argc, char **argv)
 	keyd_log_open(use_syslog, verbose);
 	if (daemon_mode)
 		daemonise(&ready_fd);
-	if (pidfile) {
-		int ret = pidfile_write(pidfile);
-
-		if (ret) {
-			keyd_log(KEYD_LOG_ERR, "pidfile %s: %s", pidfile, strerror(-ret));
-			return KEYD_EXIT_FAIL;
-		}
-	}
+	o.pidfile = pidfile;	/* written by the server once it holds the lock and listens */
 	status = keyd_server_run(&o, ready_fd);
-	if (pidfile)
-		unlink(pidfile);
 	return status;
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "ksh.h"
 
@@ -83,6 +85,10 @@ int main(int argc, char **argv)
 	const char *file = NULL, *complete = NULL;
 	bool use_stdin = false, dump = false, policy = false, flush = false, loop = false;
 	int monitor = 0, c, ret;
+
+	/* Keys pass through memory: no core dump, no same-uid ptrace (man page). */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 
 	memset(&k, 0, sizeof(k));
 	k.backend = PFK_BACKEND_AUTO;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include "loop.h"
 #include "tui.h"
 #include "view.h"
@@ -56,6 +58,10 @@ int main(int argc, char **argv)
 	SCREEN *scr;
 	char err[512], *end;
 	int c, ret;
+
+	/* Keys pass through memory: no core dump, no same-uid ptrace (man page). */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 
 	setlocale(LC_ALL, "");
 	while ((c = getopt_long(argc, argv, "b:s:n:hV", lo, NULL)) != -1) {
