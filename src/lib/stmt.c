@@ -110,6 +110,28 @@ enum pfk_cmd pfk_stmt_cmd_lookup(const char *word)
 
 static int seterr(struct pfk_err *err, int code, int line, int col, const char *tok,
 		  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Control bytes (ESC, OSC, CR...) quoted from a script would reach the
+ * terminal that shows the error: they become \xNN. */
+static void escape_ctl(char *s, size_t cap)
+{
+	char tmp[sizeof(((struct pfk_err *)0)->msg)];
+	size_t i, o = 0;
+
+	for (i = 0; s[i] && o + 1 < sizeof(tmp); i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			if (o + 5 >= sizeof(tmp))
+				break;
+			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x", c);
+		} else {
+			tmp[o++] = (char)c;
+		}
+	}
+	tmp[o] = '\0';
+	snprintf(s, cap, "%s", tmp);
+}
+
 static int seterr(struct pfk_err *err, int code, int line, int col, const char *tok,
 		  const char *fmt, ...)
 {
@@ -124,6 +146,8 @@ static int seterr(struct pfk_err *err, int code, int line, int col, const char *
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	escape_ctl(err->msg, sizeof(err->msg));
+	escape_ctl(err->token, sizeof(err->token));
 	return code;
 }
 
@@ -431,6 +455,10 @@ int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
 			explicit_bzero(out, sizeof(*out));
 			return FERR(err, "(hidden)", "invalid hex digit in key");
 		}
+	} else if (!strcmp(s, "(hidden)")) {
+		/* keysh -D --script without -K, keytui copy with keys hidden */
+		return FERR(err, s, "key omitted: this script was written without keys "
+			    "(write it again with keysh -K --script -D, or use save)");
 	} else {
 		return FERR(err, s, "invalid key '%s': expected \"string\", 0xhex or random", s);
 	}

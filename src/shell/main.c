@@ -11,6 +11,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "ksh.h"
 
@@ -68,6 +69,18 @@ static int value_err(const char *opt, const struct pfk_err *e)
 {
 	fprintf(stderr, "keysh: %s: %s\n", opt, e->msg);
 	return KSH_EXIT_USAGE;
+}
+
+/* -K into a regular file that group or others can read (umask 022 and a
+ * shell redirection): the keys are readable by them. Said, not refused. */
+static void warn_keys_readable(void)
+{
+	struct stat sb;
+
+	if (fstat(1, &sb) || !S_ISREG(sb.st_mode) || !(sb.st_mode & (S_IRGRP | S_IROTH)))
+		return;
+	fprintf(stderr, "keysh: warning: -K writes keys to a file others can read (mode %04o); "
+		"chmod 600 it first, or use save FILE\n", (unsigned int)(sb.st_mode & 07777));
 }
 
 int main(int argc, char **argv)
@@ -158,6 +171,8 @@ int main(int argc, char **argv)
 			return KSH_EXIT_USAGE;
 		}
 	}
+	if (k.show_keys)
+		warn_keys_readable();
 	/* --socket names keyd's socket: it implies the keyd backend. */
 	if (k.socket && !backend_set)
 		k.backend = PFK_BACKEND_KEYD;

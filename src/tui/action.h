@@ -16,6 +16,6 @@ unsigned int tui_action_export_ask(struct tui *t, bool all);
 unsigned int tui_action_copy(struct tui *t);
 unsigned int tui_action_do(struct tui *t);
 /* Write the keysh statement(s) for the SAs / policies to f. */
-void tui_action_script(struct tui *t, FILE *f, bool all);
+void tui_action_script(struct tui *t, FILE *f, bool all, bool keys);
 
 #endif /* TUI_ACTION_H */

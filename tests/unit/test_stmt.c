@@ -215,6 +215,39 @@ TEST(stmt_lex_complete_and_redact)
 	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc (hidden) -A hmac-sha1 (hidden);");
 	pfk_lex_redact("add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc \"unterminated", out, sizeof(out));
 	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc (hidden)");
+	/* 0X keys and keys after a quoted algorithm name */
+	pfk_lex_redact("add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc 0X00112233445566778899aabbccddeeff;",
+		       out, sizeof(out));
+	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc (hidden);");
+	pfk_lex_redact("add 1.1.1.1 2.2.2.2 esp 0x300 -E \"aes-gcm-16\" 0x0011223344556677"
+		       "8899aabbccddeeff00112233 -A \"hmac-sha1\" \"secret\";", out, sizeof(out));
+	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E \"aes-gcm-16\" (hidden) -A \"hmac-sha1\" "
+		  "(hidden);");
+}
+
+/* A script written without -K says (hidden) where keys were: refused with
+ * a message that says why, not "invalid key". */
+TEST(stmt_hidden_key_refused)
+{
+	struct pfk_stmt st;
+	struct pfk_err e;
+
+	CHECK_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc (hidden) ;", &st, &e), -EINVAL);
+	CHECK(strstr(e.msg, "key omitted: this script was written without keys") != NULL);
+	CHECK_EQ(e.col, 45);
+}
+
+/* Control bytes from a script never reach the terminal raw in an error. */
+TEST(stmt_error_escapes_control_bytes)
+{
+	struct pfk_stmt st;
+	struct pfk_err e;
+
+	CHECK_EQ(parse1("add 10.0.0.1 10.0.0.2 \033]0;x\007 0x1000 ;", &st, &e), -EINVAL);
+	CHECK(strchr(e.msg, '\033') == NULL);
+	CHECK(strchr(e.msg, '\007') == NULL);
+	CHECK(strstr(e.msg, "\\x1b]0") != NULL);
+	CHECK(strchr(e.token, '\033') == NULL);
 }
 
 TEST(stmt_suggest)
