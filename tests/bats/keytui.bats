@@ -311,6 +311,9 @@ add_sa() { # src dst spi
 @test "keytui: help lists every key; export writes a 0600 keysh script that restores" {
 	add_sa 10.0.0.1 10.0.0.2 0x1001
 	ks "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;"
+	# the export target is a symlink: replaced, never followed
+	echo victim > "$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$BATS_TEST_TMPDIR/out.keysh"
 	kt_start 120x40
 	kt_keys '?'
 	kt_wait "keytui help"
@@ -323,6 +326,8 @@ add_sa() { # src dst spi
 	for _ in $(seq 1 20); do kt_keys BSpace; done
 	kt_type "$BATS_TEST_TMPDIR/out.keysh"; kt_keys Enter
 	kt_wait "exported"
+	[ ! -L "$BATS_TEST_TMPDIR/out.keysh" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/victim")" = victim ]
 	[ "$(stat -c %a "$BATS_TEST_TMPDIR/out.keysh")" = 600 ]
 	grep -q "^add 10.0.0.1 10.0.0.2 esp" "$BATS_TEST_TMPDIR/out.keysh"
 	grep -q "^spdadd" "$BATS_TEST_TMPDIR/out.keysh"
@@ -374,7 +379,15 @@ add_sa() { # src dst spi
 		enc_key.bits=128
 	kt_keys y
 	kt_wait "copied: add 10.0.0.1 10.0.0.2 esp"
-	kt_screen | tail -n1 | grep -qF "(hidden)"
+	kt_screen | tail -n1 | grep -qF -- "-E aes-cbc (hidd"
+	for _ in $(seq 1 50); do tmux -S "$TSOCK" show-buffer 2>/dev/null | grep -q "^add 10.0.0.1" && break; sleep 0.05; done
+	# keys hidden on screen: hidden in the clipboard too
+	tmux -S "$TSOCK" show-buffer | grep -q "^add 10.0.0.1 10.0.0.2 esp .*-E aes-cbc (hidden) -A hmac-sha256 (hidden) ;"
+	! tmux -S "$TSOCK" show-buffer | grep -q "00112233445566778899aabbccddeeff"
+	tmux -S "$TSOCK" delete-buffer
+	kt_keys K
+	kt_wait "KEYS SHOWN"
+	kt_keys y
 	for _ in $(seq 1 50); do tmux -S "$TSOCK" show-buffer 2>/dev/null | grep -q "^add 10.0.0.1" && break; sleep 0.05; done
 	tmux -S "$TSOCK" show-buffer | grep -q "^add 10.0.0.1 10.0.0.2 esp .*0x00112233445566778899aabbccddeeff"
 }
