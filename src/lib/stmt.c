@@ -51,6 +51,49 @@ static void describe_host(char *b, size_t cap, const struct pfk_addr *a)
 		snprintf(b, cap, "?");
 }
 
+/* What an errno means for this statement, where the bare strerror text
+ * misleads: ESRCH is "no such SA", ENOSYS names the algorithm. */
+static void describe_err(const struct pfk_stmt *st, int err, char *b, size_t cap)
+{
+	const struct pfkm_alg *e = NULL, *a = NULL;
+
+	switch (st->cmd) {
+	case PFK_CMD_GET: case PFK_CMD_DELETE: case PFK_CMD_UPDATE:
+		if (err == -ESRCH || (err == -ENOENT && st->cmd != PFK_CMD_UPDATE)) {
+			snprintf(b, cap, "no such SA");
+			return;
+		}
+		break;
+	case PFK_CMD_SPDDELETE: case PFK_CMD_SPDUPDATE:
+		if (err == -ENOENT || err == -ESRCH) {
+			snprintf(b, cap, "no such policy");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if ((st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) &&
+	    (err == -ENOSYS || err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)) {
+		if (st->sa.satype == PFK_SATYPE_IPCOMP) {
+			e = pfkm_alg_by_id(PFKM_ALG_COMP, st->sa.enc_alg);
+		} else {
+			if (st->sa.has & PFK_SA_HAS_ENC_KEY || st->sa.enc_alg)
+				e = pfkm_alg_by_id(PFKM_ALG_ENC, st->sa.enc_alg);
+			if (st->sa.has & PFK_SA_HAS_AUTH_KEY || st->sa.auth_alg)
+				a = pfkm_alg_by_id(PFKM_ALG_AUTH, st->sa.auth_alg);
+		}
+		if (e && a)
+			snprintf(b, cap, "%s or %s not supported by this backend", e->name, a->name);
+		else if (e || a)
+			snprintf(b, cap, "%s not supported by this backend", e ? e->name : a->name);
+		else
+			snprintf(b, cap, "%s", strerror(-err));
+		return;
+	}
+	snprintf(b, cap, "%s", strerror(-err));
+}
+
 int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
 {
 	const char *cmd = pfk_stmt_cmd_name(st->cmd);
@@ -65,7 +108,7 @@ int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
 		if (st->opts & PFK_STMT_SPI_AUTO)
 			n = snprintf(b, cap, "%s %s auto", cmd, proto);
 		else
-			n = snprintf(b, cap, "%s %s 0x%x", cmd, proto, st->sa.spi);
+			n = snprintf(b, cap, "%s %s 0x%08x", cmd, proto, st->sa.spi);
 		break;
 	case PFK_CMD_DELETEALL: case PFK_CMD_GETSPI:
 		describe_host(s, sizeof(s), &st->sa.src);
@@ -90,8 +133,10 @@ int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
 	}
 	if (err && n >= 0 && (size_t)n < cap) {
 		const char *name = strerrorname_np(-err);
+		char why[96];
 
-		n += snprintf(b + n, cap - (size_t)n, ": %s (%s)", strerror(-err), name ? name : "?");
+		describe_err(st, err, why, sizeof(why));
+		n += snprintf(b + n, cap - (size_t)n, ": %s (%s)", why, name ? name : "?");
 	}
 	return n;
 }

@@ -135,7 +135,7 @@ static void offer_live(struct ksh *k, struct cands *c, bool spd, int which,
 			} else if (which == 2) {
 				if ((!src || !memcmp(m->sa.src.a.bytes, src->a.bytes, 16)) &&
 				    (!dst || !memcmp(m->sa.dst.a.bytes, dst->a.bytes, 16))) {
-					snprintf(b, sizeof(b), "0x%x", m->sa.spi);
+					snprintf(b, sizeof(b), "0x%08x", m->sa.spi);
 					offer(c, b);
 				}
 			} else {

@@ -185,10 +185,10 @@ int ksh_save(struct ksh *k, const char *path)
 	return 0;
 err:
 	if (ret == -EPERM)
-		fprintf(stderr, "%s: save %s: the file belongs to another user: not replaced\n",
-			k->file ? k->file : "keysh", path);
+		ksh_error(k, 0, 0, ret, "save %s: the file belongs to another user: not replaced",
+			  path);
 	else
-		fprintf(stderr, "%s: save %s: %s (%s)\n", k->file ? k->file : "keysh", path,
-			strerror(-ret), strerrorname_np(-ret) ? strerrorname_np(-ret) : "?");
+		ksh_error(k, 0, 0, ret, "save %s: %s (%s)", path, strerror(-ret),
+			  strerrorname_np(-ret) ? strerrorname_np(-ret) : "?");
 	return ret;
 }

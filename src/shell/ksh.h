@@ -77,6 +77,11 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len);
 /* One statement, already parsed; prints results/errors. Returns 0, 1 (failed),
  * or -1 when the shell should exit. */
 int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st);
+/* One error: "FILE:LINE[:COL]: msg" (no position for a statement typed at
+ * the prompt: k->file NULL), or with --json one {"type":"ERROR",...} line;
+ * err (-errno or 0) names the errno in JSON. On stderr. */
+void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* "FILE:LINE:COL: error: msg" (+ caret line when interactive). */
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline);
 unsigned int ksh_render_flags(const struct ksh *k);

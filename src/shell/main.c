@@ -261,6 +261,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "keysh: %s: %s\n", file, strerror(-ret));
 			return KSH_EXIT_USAGE;
 		}
+		if (!file && !use_stdin && strspn(text, " \t\n") == len)
+			/* keysh (make run) with stdin not a terminal and empty */
+			fprintf(stderr, "keysh: standard input is not a terminal and holds no "
+				"statements: nothing to do (run keysh in a terminal for the shell)\n");
 		ret = ksh_run_text(&k, name, text, len);
 		explicit_bzero(text, len);
 		free(text);

@@ -9,6 +9,7 @@
  * exists (EEXIST)".
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <arpa/inet.h>
 
 #include "ksh.h"
+#include "text.h"
 
 #define MAX_SYNTAX_ERRS 20
 #define MAX_LOAD_DEPTH 8
@@ -34,14 +36,48 @@ unsigned int ksh_render_flags(const struct ksh *k)
 	return f;
 }
 
+void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
+{
+	char msg[768];
+	const char *name = err ? strerrorname_np(-err) : NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	if (k->out == KSH_OUT_JSON) {
+		/* keysh-json(5): one ERROR object per line on stderr */
+		fputs("{\"type\":\"ERROR\",\"file\":", stderr);
+		pfk_text_json_str(stderr, k->file ? k->file : "<stdin>",
+				  strlen(k->file ? k->file : "<stdin>"));
+		fprintf(stderr, ",\"line\":%d", line);
+		if (col > 0)
+			fprintf(stderr, ",\"col\":%d", col);
+		if (name)
+			fprintf(stderr, ",\"errno\":\"%s\"", name);
+		fputs(",\"message\":", stderr);
+		pfk_text_json_str(stderr, msg, strlen(msg));
+		fputs("}\n", stderr);
+		return;
+	}
+	/* Typed at the prompt: no "<stdin>:1:" (a loaded file keeps its name). */
+	if (!k->file)
+		fprintf(stderr, "%s\n", msg);
+	else if (col > 0)
+		fprintf(stderr, "%s:%d:%d: %s\n", k->file, line, col, msg);
+	else if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", k->file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", k->file, msg);
+}
+
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline)
 {
 	int i;
 
-	fflush(stdout);
-	fprintf(stderr, "%s:%d:%d: error: %s\n", k->file ? k->file : "<stdin>", e->line, e->col,
-		e->msg);
-	if (k->interactive && srcline) {
+	ksh_error(k, e->line, e->col, 0, "error: %s", e->msg);
+	if (k->interactive && srcline && k->out != KSH_OUT_JSON) {
 		fprintf(stderr, "  %s\n  ", srcline);
 		for (i = 1; i < e->col; i++)
 			fputc(srcline[i - 1] == '\t' ? '\t' : ' ', stderr);
@@ -124,8 +160,7 @@ static void backend_err(struct ksh *k, const struct pfk_stmt *st, int err)
 	char what[256];
 
 	pfk_stmt_describe(st, err, what, sizeof(what));
-	fflush(stdout);
-	fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
+	ksh_error(k, st->line, 0, err, "%s", what);
 }
 
 static void print_register(struct ksh *k, const struct pfk_msg *m)
@@ -211,14 +246,13 @@ static int run_load(struct ksh *k, const struct pfk_stmt *st)
 	int ret;
 
 	if (k->load_depth >= MAX_LOAD_DEPTH) {
-		fprintf(stderr, "%s:%d: load %s: too many nested loads\n", saved ? saved : "<stdin>",
-			st->line, st->arg);
+		ksh_error(k, st->line, 0, -ELOOP, "load %s: too many nested loads", st->arg);
 		return 1;
 	}
 	ret = ksh_read_file(st->arg, &text, &len);
 	if (ret) {
-		fprintf(stderr, "%s:%d: load %s: %s (%s)\n", saved ? saved : "<stdin>", st->line,
-			st->arg, strerror(-ret), strerrorname_np(-ret));
+		ksh_error(k, st->line, 0, ret, "load %s: %s (%s)", st->arg, strerror(-ret),
+			  strerrorname_np(-ret));
 		return 1;
 	}
 	path = strdup(st->arg);
@@ -241,8 +275,7 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 		return -1;
 	case PFK_CMD_HELP:
 		if (ksh_help(stdout, st->arg[0] ? st->arg : NULL) < 0) {
-			fprintf(stderr, "%s:%d: help: no command '%s' (try 'help')\n",
-				k->file ? k->file : "<stdin>", st->line, st->arg);
+			ksh_error(k, st->line, 0, 0, "help: no command '%s' (try 'help')", st->arg);
 			return 1;
 		}
 		return 0;
@@ -367,8 +400,8 @@ static void on_done(void *ctx, size_t tag, int err)
 		return;
 	b->failed = true;
 	if (reparse(b, tag, &st)) {
-		fprintf(stderr, "%s:%d: %s (%s)\n", k->file ? k->file : "<stdin>",
-			b->v[tag].line, strerror(-err), strerrorname_np(-err));
+		ksh_error(k, b->v[tag].line, 0, err, "%s (%s)", strerror(-err),
+			  strerrorname_np(-err));
 		return;
 	}
 	backend_err(k, &st, err);

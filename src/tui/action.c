@@ -241,7 +241,7 @@ unsigned int tui_action_do(struct tui *t)
 		if (t->view == TUI_VIEW_SAD) {
 			tui_run_host(a, sizeof(a), &t->act_sa.src);
 			tui_run_host(b, sizeof(b), &t->act_sa.dst);
-			snprintf(text, sizeof(text), "delete %s %s %s 0x%x ;", a, b,
+			snprintf(text, sizeof(text), "delete %s %s %s 0x%08x ;", a, b,
 				 pfk_satype_name(t->act_sa.satype), t->act_sa.spi);
 		} else {
 			range_text(a, sizeof(a), &t->act_pol.src);

@@ -144,3 +144,20 @@ aes-gcm-8"
 	assert_output "on
 off"
 }
+
+@test "no terminal and nothing on stdin (make run from a script): says so" {
+	run bash -c "'$KEYSH_BIN' --socket '$BATS_TEST_TMPDIR/none.sock' < /dev/null"
+	assert_success
+	assert_output "keysh: standard input is not a terminal and holds no statements: nothing to do (run keysh in a terminal for the shell)"
+	# -c says explicitly that stdin is the script: an empty one is fine
+	run bash -c "'$KEYSH_BIN' -c --socket '$BATS_TEST_TMPDIR/none.sock' < /dev/null"
+	assert_success
+	assert_output ""
+}
+
+@test "--json: errors are one JSON object each on stderr" {
+	run "$KEYSH_BIN" --json -n 'add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbcx random'
+	assert_failure 2
+	assert_output '{"type":"ERROR","file":"<args>","line":1,"col":34,"message":"error: unknown algorithm '"'aes-cbcx'"'; did you mean '"'aes-cbc'"'?"}'
+	echo "$output" | jq -e '.type == "ERROR"'
+}
