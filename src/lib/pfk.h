@@ -100,6 +100,7 @@ struct pfk_addr {
 		struct in6_addr v6;
 		uint8_t bytes[16];
 	} a;
+	uint32_t scope;		/* IPv6 sin6_scope_id ("fe80::1%eth0"), 0 = none */
 };
 
 #define PFK_KEY_MAX 64		/* bytes: 512-bit keys are the largest */

@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <openssl/rand.h>
 
 #include "stmt.h"
@@ -59,7 +60,7 @@ static void describe_err(const struct pfk_stmt *st, int err, char *b, size_t cap
 
 	switch (st->cmd) {
 	case PFK_CMD_GET: case PFK_CMD_DELETE: case PFK_CMD_UPDATE:
-		if (err == -ESRCH || (err == -ENOENT && st->cmd != PFK_CMD_UPDATE)) {
+		if (err == -ESRCH || err == -ENOENT) {
 			snprintf(b, cap, "no such SA");
 			return;
 		}
@@ -138,6 +139,40 @@ int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
 		describe_err(st, err, why, sizeof(why));
 		n += snprintf(b + n, cap - (size_t)n, ": %s (%s)", why, name ? name : "?");
 	}
+	return n;
+}
+
+int pfk_stmt_warnings(const struct pfk_stmt *st, char (*w)[160], int max)
+{
+	const struct pfkm_alg *e;
+	unsigned int i;
+	int n = 0;
+
+#define WARN(...) do { if (n < max) snprintf(w[n++], sizeof(w[0]), __VA_ARGS__); } while (0)
+	if (st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) {
+		const struct pfk_sa *sa = &st->sa;
+
+		e = pfkm_alg_by_id(PFKM_ALG_ENC, sa->enc_alg);
+		if (sa->satype == PFK_SATYPE_ESP && e && !e->aead && e->key_max &&
+		    !(sa->has & PFK_SA_HAS_AUTH_KEY) && !sa->auth_alg)
+			WARN("%s without -A: encryption without integrity protection "
+			     "(RFC 8221: use an AEAD such as aes-gcm-16, or add -A)", e->name);
+		if (sa->flags & 0x0300u)
+			WARN("-f %s: Linux PF_KEY ignores the padding flags (ESP pads "
+			     "with RFC 4303's sequential bytes)",
+			     sa->flags & 0x0100u ? "random-pad" : "zero-pad");
+		if (st->opts & PFK_STMT_RAWCPI)
+			WARN("-R: Linux PF_KEY ignores the raw-CPI flag (the CPI is the SPI given)");
+	}
+	if ((st->cmd == PFK_CMD_SPDADD || st->cmd == PFK_CMD_SPDUPDATE) &&
+	    st->pol.action == PFK_ACTION_IPSEC)
+		for (i = 0; i < st->pol.nreq; i++)
+			if (st->pol.req[i].level == PFK_LEVEL_DEFAULT) {
+				WARN("level default: Linux PF_KEY has no system default "
+				     "level and applies require");
+				break;
+			}
+#undef WARN
 	return n;
 }
 
@@ -222,7 +257,7 @@ static int parse_ulong(const char *s, unsigned long long max, unsigned long long
 int pfk_stmt_addr(const char *s, bool range, int family, struct pfk_addr *out,
 		  struct pfk_err *err)
 {
-	char buf[INET6_ADDRSTRLEN + 16], *slash, *br;
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], *slash, *br, *pct;
 	unsigned long long v;
 	size_t n = strlen(s);
 
@@ -248,10 +283,17 @@ int pfk_stmt_addr(const char *s, bool range, int family, struct pfk_addr *out,
 		*br = '\0';
 	}
 	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	/* the zone: "fe80::1%eth0/64" or "fe80::1/64%eth0" */
+	pct = strchr(buf, '%');
+	if (!pct && slash)
+		pct = strchr(slash, '%');
+	if (pct)
+		*pct++ = '\0';
 	if (slash) {
 		if (!range)
 			return FERR(err, s, "prefix length not allowed in '%s': an SA endpoint is one address", s);
-		*slash++ = '\0';
 	}
 	if (inet_pton(AF_INET, buf, &out->a.v4) == 1) {
 		out->family = AF_INET;
@@ -264,6 +306,17 @@ int pfk_stmt_addr(const char *s, bool range, int family, struct pfk_addr *out,
 	}
 	if (family && out->family != family)
 		return FERR(err, s, "address '%s' is not %s", buf, family == AF_INET ? "IPv4 (-4)" : "IPv6 (-6)");
+	if (pct) {
+		/* "fe80::1%eth0" (RFC 4007 zone): link-local peers, e.g.
+		 * OSPFv3 with manual keys (RFC 4552) */
+		if (out->family != AF_INET6)
+			return FERR(err, s, "a zone ('%%%s') is for IPv6 addresses only, in '%s'",
+				    pct, s);
+		if (!parse_ulong(pct, 0xffffffffull, &v) && v)
+			out->scope = (uint32_t)v;
+		else if (!(out->scope = if_nametoindex(pct)))
+			return FERR(err, s, "unknown interface '%s' in '%s'", pct, s);
+	}
 	if (slash) {
 		if (parse_ulong(slash, out->prefixlen, &v))
 			return FERR(err, s, "invalid prefix length '/%s' in '%s' (0-%u)", slash, s,
@@ -1172,7 +1225,8 @@ static int parse_req(struct parser *p, const struct pfk_tok *t, struct pfk_ipsec
 }
 
 /* Parses "dir [prio ...] action req..." up to ';' / EOF (not consumed).
- * delete_only: spddelete, which takes only the direction. */
+ * delete_only: spddelete, where the direction alone is enough (the rest,
+ * when given as setkey allows, is checked and not sent). */
 static int policy_body(struct parser *p, struct pfk_policy *pol, bool delete_only)
 {
 	struct pfk_tok t;
@@ -1271,10 +1325,9 @@ prio_done:
 		pk = peek(p);
 		if (pk->kind != PFK_TOK_WORD)
 			break;
-		if (delete_only)
-			return seterr(p->err, -EINVAL, pk->line, pk->col, pk->text,
-				      "spddelete: unexpected '%s'; only '-P in|out|fwd' is needed",
-				      pk->text);
+		/* spddelete: setkey accepts the whole policy; it is checked
+		 * here and not sent (the kernel matches selectors and
+		 * direction only). */
 		ret = next(p, &t);
 		if (ret)
 			return ret;

@@ -197,6 +197,8 @@ static int run_statements(struct session *s, const char *text, size_t len)
 			ksh_print_err(s->k, &e, e.col > 0 ? red : NULL);
 			continue;
 		}
+		if (!s->k->quiet)
+			ksh_warn_stmt(s->k, &st);
 		if (s->k->dry_run) {
 			pfk_stmt_wipe(&st);
 			continue;

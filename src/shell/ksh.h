@@ -53,6 +53,8 @@ struct ksh {
 	bool ports;		/* -p */
 	bool all;		/* -a: dead SAs too */
 	bool atomic;
+	bool quiet;		/* --quiet: no warnings, no result lines */
+	bool peer;		/* --peer: print the other end's script */
 	bool interactive;
 	bool no_spawn;		/* never start keyd (completion) */
 	enum ksh_out out;
@@ -82,6 +84,8 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st);
  * err (-errno or 0) names the errno in JSON. On stderr. */
 void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* pfk_stmt_warnings as "FILE:LINE:COL: warning: ..." (or WARNING objects). */
+void ksh_warn_stmt(struct ksh *k, const struct pfk_stmt *st);
 /* "FILE:LINE:COL: error: msg" (+ caret line when interactive). */
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline);
 unsigned int ksh_render_flags(const struct ksh *k);

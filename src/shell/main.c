@@ -18,6 +18,7 @@
 enum {
 	OPT_SCRIPT = 256, OPT_ATOMIC, OPT_BACKEND, OPT_SOCKET, OPT_PROMISC, OPT_TYPE,
 	OPT_SATYPE, OPT_SPI, OPT_ADDR, OPT_COUNT, OPT_COMPLETE,
+	OPT_PEER,
 };
 
 static const struct option longopts[] = {
@@ -36,6 +37,8 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "show-keys", no_argument, NULL, 'K' },
 	{ "script", no_argument, NULL, OPT_SCRIPT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "peer", no_argument, NULL, OPT_PEER },
 	{ "atomic", no_argument, NULL, OPT_ATOMIC },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -98,13 +101,15 @@ int main(int argc, char **argv)
 	 * ones. A tty stays line-buffered; the monitor switches to lines. */
 	if (!isatty(1))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	while ((c = getopt_long(argc, argv, "+cf:nvDPFalpxHjKVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+cf:nvqDPFalpxHjKVh", longopts, NULL)) != -1) {
 		memset(&e, 0, sizeof(e));
 		switch (c) {
 		case 'c': use_stdin = true; break;
 		case 'f': file = optarg; break;
 		case 'n': k.dry_run = true; break;
 		case 'v': k.verbose = true; break;
+		case 'q': k.quiet = true; break;
+		case OPT_PEER: k.peer = true; break;
 		case 'D': dump = true; break;
 		case 'P': policy = true; break;
 		case 'F': flush = true; break;

@@ -36,19 +36,15 @@ unsigned int ksh_render_flags(const struct ksh *k)
 	return f;
 }
 
-void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
+static void report(struct ksh *k, const char *type, int line, int col, int err,
+		   const char *msg)
 {
-	char msg[768];
 	const char *name = err ? strerrorname_np(-err) : NULL;
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	fflush(stdout);
 	if (k->out == KSH_OUT_JSON) {
-		/* keysh-json(5): one ERROR object per line on stderr */
-		fputs("{\"type\":\"ERROR\",\"file\":", stderr);
+		/* keysh-json(5): one ERROR / WARNING object per line on stderr */
+		fprintf(stderr, "{\"type\":\"%s\",\"file\":", type);
 		pfk_text_json_str(stderr, k->file ? k->file : "<stdin>",
 				  strlen(k->file ? k->file : "<stdin>"));
 		fprintf(stderr, ",\"line\":%d", line);
@@ -70,6 +66,28 @@ void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
 		fprintf(stderr, "%s:%d: %s\n", k->file, line, msg);
 	else
 		fprintf(stderr, "%s: %s\n", k->file, msg);
+}
+
+void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(k, "ERROR", line, col, err, msg);
+}
+
+void ksh_warn_stmt(struct ksh *k, const struct pfk_stmt *st)
+{
+	char w[4][160], msg[176];
+	int i, n = pfk_stmt_warnings(st, w, 4);
+
+	for (i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "warning: %.159s", w[i]);
+		report(k, "WARNING", st->line, st->col, 0, msg);
+	}
 }
 
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline)
@@ -193,6 +211,8 @@ static void on_result(void *ctx, const struct pfk_stmt *st, const struct pfk_msg
 
 	(void)raw;
 	(void)len;
+	if (k->quiet && st->cmd != PFK_CMD_GET && st->cmd != PFK_CMD_REGISTER)
+		return;
 	switch (st->cmd) {
 	case PFK_CMD_GET:
 		ksh_dump_print(k, m, false);
@@ -496,6 +516,8 @@ static int prepare(struct ksh *k, struct batch *b, bool pipeline)
 			break;
 		}
 		if (ret > 0) {
+			if (!k->quiet)
+				ksh_warn_stmt(k, &st);
 			if (!nerr && pipeline && pfk_exec_pipelinable(&k->exec, &st))
 				prebuild(b, &st, &b->v[b->n - 1]);
 			pfk_stmt_wipe(&st);
@@ -603,7 +625,7 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			if (ret)
 				fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
 					strerror(-ret), strerrorname_np(-ret));
-			else
+			else if (!k->quiet)
 				fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", undo,
 					undo == 1 ? "" : "s");
 		}

@@ -64,7 +64,7 @@ teardown() { keysh_stop_keyd; }
 	assert_success
 	run ks 'spddelete 10.0.0.0/24 10.0.1.0/24 any -P out'
 	assert_failure 1
-	assert_output "<args>:1: spddelete 10.0.0.0/24 10.0.1.0/24 -P out: No such file or directory (ENOENT)"
+	assert_output "<args>:1: spddelete 10.0.0.0/24 10.0.1.0/24 -P out: no such policy (ENOENT)"
 }
 
 @test "spdflush, -FP and spddump" {

@@ -68,7 +68,7 @@ teardown() { keysh_stop_keyd; }
 		> "$BATS_TEST_TMPDIR/main.conf"
 	run ks -f "$BATS_TEST_TMPDIR/main.conf"
 	assert_failure 1
-	assert_output "$BATS_TEST_TMPDIR/l.conf:2: add esp 0x1000: File exists (EEXIST)"
+	assert_output "$BATS_TEST_TMPDIR/l.conf:2: add esp 0x00001000: File exists (EEXIST)"
 	[ "$(keysh_count_sa)" -eq 2 ]
 	run ks "load $BATS_TEST_TMPDIR/missing.conf"
 	assert_failure 1

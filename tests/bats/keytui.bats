@@ -247,7 +247,8 @@ add_sa() { # src dst spi
 	kt_wait "cancelled"
 	[ "$(keysh_count_sa)" -eq 2 ]
 	kt_keys d y
-	kt_gone "0x00001001"
+	kt_wait "deleted (delete 10.0.0.1 10.0.0.2 esp 0x00001001 ;)"
+	kt_gone "→ 10.0.0.2 "
 	kt_screen | grep -qF "0x00001002"
 	assert_sa_absent 10.0.0.1 10.0.0.2 esp 0x1001
 	kt_keys 3
@@ -374,7 +375,7 @@ add_sa() { # src dst spi
 	kt_keys C-u; kt_type 100; kt_keys Tab
 	kt_keys C-u; kt_type 200
 	kt_keys Enter
-	kt_wait "ok: update 10.0.0.1 10.0.0.2 esp 0x1001"
+	kt_wait "ok: update 10.0.0.1 10.0.0.2 esp 0x00001001"
 	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1001 lifetime_soft.addtime=100 lifetime_hard.addtime=200 \
 		enc_key.bits=128
 	kt_keys y
