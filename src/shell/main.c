@@ -169,6 +169,11 @@ int main(int argc, char **argv)
 			printf("keysh %s\n", KEYSH_VERSION);
 			return KSH_EXIT_OK;
 		case 'h':
+			if (monitor) {
+				/* setkey -x -h: the monitor's hex dump (-H) */
+				k.mon.hex = true;
+				break;
+			}
 			fputs(ksh_usage_text, stdout);
 			return KSH_EXIT_OK;
 		default:

@@ -356,6 +356,12 @@ int ksh_monitor(struct ksh *k)
 			pfk_msg_wipe(m);
 			continue;
 		}
+		/* Linux's UPDATE broadcast describes the replaced copy of the SA,
+		 * already dead (xfrm_state_update); pfkeyv2 and keyd send the same
+		 * bytes. The SA itself is mature: the JSON says so (the -x block
+		 * prints the wire as it is). */
+		if (m->type == PFK_T_UPDATE && !m->errno_ && m->sa.state == PFK_STATE_DEAD)
+			m->sa.state = PFK_STATE_MATURE;
 		show(k, &j, m, k->exec.buf, (size_t)n);
 		pfk_msg_wipe(m);
 		explicit_bzero(k->exec.buf, (size_t)n);

@@ -184,3 +184,24 @@ DELETE esp 0x00001000 number"
 	run cat "$BATS_TEST_TMPDIR/mon.err"
 	refute_output --partial "lost"
 }
+
+@test "--json: an UPDATE event says the SA is mature (the wire's replaced copy is dead)" {
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-16 0x3132333435363738393031323334353637383930'
+	mon --json -x --count 1 --type update
+	ks 'update 10.0.0.1 10.0.0.2 esp 0x1000 -lh 100 -E aes-gcm-16 0x3132333435363738393031323334353637383930'
+	mon_wait
+	run jq -r '"\(.type) \(.sa.state)"' "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "UPDATE mature"
+	[ "$(keysh_sa_json | jq -r .sa.state)" = mature ]
+}
+
+@test "setkey's -x -h is the hex dump (-H); -h alone is help" {
+	mon -x -h --count 1
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	mon_wait
+	[ "$MON_STATUS" -eq 0 ]
+	run cat "$BATS_TEST_TMPDIR/mon.out"
+	assert_line --index 1 --regexp '^00000000: 02 03 00 03 '
+	run "$KEYSH_BIN" -h
+	assert_line --index 0 "usage: keysh [options] [STATEMENT...]"
+}
