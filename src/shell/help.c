@@ -30,7 +30,7 @@ static const struct help_entry entries[] = {
 	{ "spddump", "spddump ;\n" },
 	{ "register", "register [PROTO] ;\n" },
 	{ "monitor", "monitor [--promisc] [--json] [--hex] [--type T] [--satype PROTO] [--spi SPI]\n"
-		     "        [--addr ADDR] [--count N] ;\n" },
+		     "        [--addr ADDR[/PLEN]] [--count N] ;\n" },
 	{ "save", "save FILE ;\n" },
 	{ "load", "load FILE ;\n" },
 	{ "help", "help [COMMAND] ;\n" },
@@ -91,7 +91,7 @@ const char ksh_usage_text[] =
 	"  -x, --monitor         monitor PF_KEY events (-xx: unix timestamps)\n"
 	"  -H, --hex             hex dump of each monitored message\n"
 	"      --promisc         monitor in promiscuous mode (every message)\n"
-	"      --type T --satype PROTO --spi SPI --addr ADDR --count N\n"
+	"      --type T --satype PROTO --spi SPI --addr ADDR[/PLEN] --count N\n"
 	"                        monitor filters and event limit\n"
 	"  -j, --json            JSON output (one object per line)\n"
 	"      --script          dump as a restorable script\n"

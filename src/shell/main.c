@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 			k.mon.has_spi = true;
 			break;
 		case OPT_ADDR:
-			if (pfk_stmt_addr(optarg, false, 0, &k.mon.addr, &e))
+			if (pfk_stmt_addr(optarg, true, 0, &k.mon.addr, &e))
 				return value_err("--addr", &e);
 			k.mon.has_addr = true;
 			break;

@@ -103,7 +103,7 @@ int ksh_monitor_args(struct ksh *k, const char *args, struct pfk_err *err)
 				return -EINVAL;
 			m->has_spi = true;
 		} else if (!strcmp(w, "--addr")) {
-			if (pfk_stmt_addr(v, false, 0, &m->addr, err))
+			if (pfk_stmt_addr(v, true, 0, &m->addr, err))
 				return -EINVAL;
 			m->has_addr = true;
 		} else {
@@ -119,10 +119,16 @@ int ksh_monitor_args(struct ksh *k, const char *args, struct pfk_err *err)
 	return 0;
 }
 
+/* --addr ADDR[/PLEN]: a in the filter's subnet (one address: /32, /128). */
 static bool addr_is(const struct pfk_addr *a, const struct pfk_addr *want)
 {
-	return a->family == want->family &&
-	       !memcmp(a->a.bytes, want->a.bytes, a->family == AF_INET ? 4 : 16);
+	unsigned int bits = want->prefixlen, whole = bits / 8, rest = bits % 8;
+
+	if (a->family != want->family)
+		return false;
+	if (memcmp(a->a.bytes, want->a.bytes, whole))
+		return false;
+	return !rest || !((a->a.bytes[whole] ^ want->a.bytes[whole]) & (0xff00u >> rest));
 }
 
 static bool wanted(const struct ksh_monitor_opts *o, const struct pfk_msg *m)

@@ -80,6 +80,10 @@ load fixtures/suite.bash
 @test "-n validates without a backend: ok and syntax error" {
 	run "$KEYSH_BIN" -n --socket "$BATS_TEST_TMPDIR/none.sock" -f "$FIX/ipsec-tools.conf"
 	assert_success
+	# its des-cbc SA has no -A: RFC 8221 says why that is a bad idea
+	assert_output "$FIX/ipsec-tools.conf:4:1: warning: des-cbc without -A: encryption without integrity protection (RFC 8221: use an AEAD such as aes-gcm-16, or add -A)"
+	run "$KEYSH_BIN" -n --quiet --socket "$BATS_TEST_TMPDIR/none.sock" -f "$FIX/ipsec-tools.conf"
+	assert_success
 	assert_output ""
 	run "$KEYSH_BIN" -n 'add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbcx random'
 	assert_failure 2

@@ -90,6 +90,31 @@ DELETE esp 0x00001000 number"
 	assert_output "10.0.0.9 0x00002001"
 }
 
+@test "--addr takes a subnet: 10.0.0.0/8 matches any address in it, either end" {
+	mon -x --json --addr 10.0.0.0/8 --count 2
+	ks 'add 192.168.0.1 192.168.0.2 esp 0x3000 -E null'
+	ks 'add 11.0.0.1 192.168.0.2 esp 0x3001 -E null'
+	ks 'add 192.168.0.1 10.200.3.4 esp 0x3002 -E null'
+	ks 'add 10.0.0.1 192.168.0.2 esp 0x3003 -E null'
+	mon_wait
+	run jq -r .sa.spi_hex "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "0x00003002
+0x00003003"
+	mon -x --json --addr 2001:db8:1::/48 --count 1
+	ks 'add 2001:db8:2::1 2001:db8:2::2 esp 0x3004 -E null'
+	ks 'add 2001:db8:1:ff::1 2001:db8:2::2 esp 0x3005 -E null'
+	mon_wait
+	run jq -r .sa.spi_hex "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "0x00003005"
+	# /12: not on a byte boundary
+	mon -x --json --addr 172.16.0.0/12 --count 1
+	ks 'add 172.32.0.1 10.0.0.2 esp 0x3006 -E null'
+	ks 'add 172.31.255.1 10.0.0.2 esp 0x3007 -E null'
+	mon_wait
+	run jq -r .sa.spi_hex "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "0x00003007"
+}
+
 @test "policy events and the X_ prefix in --type" {
 	mon -x --json --type spdadd --count 1
 	ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard'
