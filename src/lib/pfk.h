@@ -409,6 +409,13 @@ void pfk_render_script_policy(FILE *f, const struct pfk_policy *p);
 int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a);
 
 /*
+ * peer.c: the policies the other end needs for p (keysh --peer): same
+ * selectors and requests, out -> in (plus fwd when that end is a tunnel
+ * gateway for a network), in -> out, fwd -> none. Returns 0, 1 or 2.
+ */
+int pfk_policy_peer(const struct pfk_policy *p, struct pfk_policy out[2]);
+
+/*
  * file.c: a file that may hold keys. open creates a temporary file 0600
  * (O_CREAT|O_EXCL|O_NOFOLLOW) next to path; commit syncs it and renames it
  * over path; abort removes it. A path owned by another user: -EPERM; a

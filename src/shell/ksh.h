@@ -91,6 +91,9 @@ void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline);
 unsigned int ksh_render_flags(const struct ksh *k);
 int ksh_read_file(const char *path, char **out, size_t *len);
 
+/* peer.c: print the other end's script for text (--peer). KSH_EXIT_*. */
+int ksh_peer_text(struct ksh *k, const char *file, const char *text, size_t len);
+
 /* dump.c */
 int ksh_dump(struct ksh *k, bool spd, enum pfk_satype t);
 int ksh_dump_loop(struct ksh *k, enum pfk_satype t);

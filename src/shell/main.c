@@ -199,6 +199,9 @@ int main(int argc, char **argv)
 		return usage_err("%s", "choose one of -f, -c, -D, -F, -x or statements");
 	if (loop && !dump)
 		return usage_err("%s", "-l needs -D");
+	if (k.peer && (dump || flush || monitor || policy ||
+		       (!file && !use_stdin && optind >= argc && isatty(0))))
+		return usage_err("%s", "--peer needs a script: -f FILE, -c or statements");
 
 	if (dump || flush || monitor) {
 		ret = ksh_backend_connect(&k);
@@ -258,7 +261,8 @@ int main(int argc, char **argv)
 		if (!pfk_lex_complete(text))
 			text[o++] = ';';
 		text[o] = '\0';
-		ret = ksh_run_text(&k, "<args>", text, o);
+		ret = k.peer ? ksh_peer_text(&k, "<args>", text, o) :
+			       ksh_run_text(&k, "<args>", text, o);
 		explicit_bzero(text, o);
 		free(text);
 	} else if (file || use_stdin || !isatty(0)) {
@@ -275,7 +279,8 @@ int main(int argc, char **argv)
 			/* keysh (make run) with stdin not a terminal and empty */
 			fprintf(stderr, "keysh: standard input is not a terminal and holds no "
 				"statements: nothing to do (run keysh in a terminal for the shell)\n");
-		ret = ksh_run_text(&k, name, text, len);
+		ret = k.peer ? ksh_peer_text(&k, name, text, len) :
+			       ksh_run_text(&k, name, text, len);
 		explicit_bzero(text, len);
 		free(text);
 	} else {
