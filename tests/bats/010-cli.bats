@@ -165,3 +165,16 @@ off"
 	assert_output '{"type":"ERROR","file":"<args>","line":1,"col":34,"message":"error: unknown algorithm '"'aes-cbcx'"'; did you mean '"'aes-cbc'"'?"}'
 	echo "$output" | jq -e '.type == "ERROR"'
 }
+
+@test "make install: keysh.8 names the installed bats helper, no literal \$(DATADIR)" {
+	top="$BATS_TEST_DIRNAME/../.."
+	[ -f "$top/Makefile" ] && [ -x "$KEYSH_BUILD/keysh" ] || skip "no source tree beside the tests"
+	[ "$KEYSH_BUILD" = "$(cd "$top" && pwd)/build" ] || skip "KEYSH_BUILD is not this tree's build"
+	run make -s -C "$top" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/ks
+	assert_success
+	man8="$BATS_TEST_TMPDIR/root/opt/ks/share/man/man8/keysh.8"
+	[ -f "$man8" ] || man8=$(find "$BATS_TEST_TMPDIR/root" -name keysh.8 | head -n1)
+	! grep -qF '$(' "$man8"
+	grep -qF "/opt/ks/share/keysh/bats/keysh.bash" "$man8"
+	[ -f "$BATS_TEST_TMPDIR/root/opt/ks/share/keysh/bats/keysh.bash" ]
+}

@@ -230,3 +230,16 @@ DELETE esp 0x00001000 number"
 	run "$KEYSH_BIN" -h
 	assert_line --index 0 "usage: keysh [options] [STATEMENT...]"
 }
+
+@test "examples/monitor-json.sh passes its options to keysh (not 'jq' as a statement)" {
+	KEYSH="$KEYSH_BIN" sh "$BATS_TEST_DIRNAME/../../examples/monitor-json.sh" jq \
+		--socket "$KEYSH_SOCKET" --count 2 > "$BATS_TEST_TMPDIR/ex.out" 2>&1 &
+	MON=$!
+	sleep 0.5
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	ks 'delete 10.0.0.1 10.0.0.2 esp 0x1000'
+	mon_wait
+	run sed -e 's/^[0-9.]* //' "$BATS_TEST_TMPDIR/ex.out"
+	assert_output "ADD esp 0x00001000 10.0.0.1 -> 10.0.0.2
+DELETE esp 0x00001000 10.0.0.1 -> 10.0.0.2"
+}
