@@ -178,3 +178,21 @@ off"
 	grep -qF "/opt/ks/share/keysh/bats/keysh.bash" "$man8"
 	[ -f "$BATS_TEST_TMPDIR/root/opt/ks/share/keysh/bats/keysh.bash" ]
 }
+
+@test "bash completion: words, and words inside a quoted statement" {
+	comp="$BATS_TEST_DIRNAME/../../completions/keysh.bash"
+	[ -r "$comp" ] || skip "no completions/ beside the tests"
+	run bash -c "source '$comp'; keysh() { '$KEYSH_BIN' --socket '$BATS_TEST_TMPDIR/none.sock' \"\$@\"; }
+		COMP_WORDS=(keysh \"'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gc\"); COMP_CWORD=1
+		_keysh; printf '%s\n' \"\${COMPREPLY[@]}\"
+		COMP_WORDS=(keysh '\"spdf'); COMP_CWORD=1
+		_keysh; printf '%s\n' \"\${COMPREPLY[@]}\"
+		COMP_WORDS=(keysh add 10.0.0.1 10.0.0.2 esp-); COMP_CWORD=4
+		_keysh; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-16
+'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-12
+'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-8
+\"spdflush
+esp-udp"
+}
