@@ -39,7 +39,7 @@ static const struct help_entry entries[] = {
 };
 
 static const char terms[] =
-	"SRC, DST     ADDR[[PORT]]      numeric IPv4 or IPv6 address\n"
+	"SRC, DST     ADDR[[PORT]]      numeric IPv4 or IPv6 address (IPv6: ADDR%ZONE)\n"
 	"SRC_RANGE    ADDR[/PLEN][[PORT|any]]\n"
 	"PROTO        esp | ah | ipcomp | esp-udp\n"
 	"SPI          decimal or 0xhex, 256..0xffffffff; auto: allocated by GETSPI\n"

@@ -532,6 +532,13 @@ void tui_form_draw(struct tui *t, struct tui_form *f)
 	mvaddnstr(y0, x0 + 2, buf, w - 4);
 	move(y0 + h - 1, x0);
 	hline(ACS_HLINE, w);
+	/* the sides and corners: a box, not two lines */
+	mvvline(y0 + 1, x0, ACS_VLINE, h - 2);
+	mvvline(y0 + 1, x0 + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y0, x0, ACS_ULCORNER);
+	mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
+	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
 	attrset(A_NORMAL);
 	if (f->preview) {
 		tui_wizard_preview_draw(t, f, y0 + 1, x0 + 1, w - 2, h - 2);

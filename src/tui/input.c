@@ -299,6 +299,10 @@ static unsigned int prompt_key(struct tui *t, int ch)
 		if (t->prompt_len)
 			t->prompt[--t->prompt_len] = 0;
 		break;
+	case 21:	/* C-u: clear the line, as in the forms */
+		explicit_bzero(t->prompt, sizeof(t->prompt));
+		t->prompt_len = 0;
+		break;
 	case KEY_RESIZE:
 		break;
 	default:

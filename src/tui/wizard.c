@@ -324,10 +324,22 @@ void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, in
 			nl = p + strlen(p);
 		/* wrap long statements: the whole script must be visible */
 		for (len = (int)(nl - p); len > 0 && r < h; ind = 4) {
+			const char *q = nl - len;
 			int n = len < w - ind ? len : w - ind;
 
-			mvaddnstr(y + r++, x + ind, nl - len, n);
+			/* break at a blank when there is one, not inside a word */
+			if (n < len) {
+				int b = n;
+
+				while (b > 0 && q[b] != ' ')
+					b--;
+				if (b > 0)
+					n = b;
+			}
+			mvaddnstr(y + r++, x + ind, q, n);
 			len -= n;
+			while (len > 0 && *(nl - len) == ' ')
+				len--;
 		}
 		if (!*nl)
 			break;

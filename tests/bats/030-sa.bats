@@ -59,7 +59,7 @@ stable() { grep -v -e 'created:' -e 'diff:' -e 'last:' -e 'sadb_seq='; }
 
 @test "update changes a mature SA's lifetimes (keys stay, as on Linux); delete removes" {
 	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f'
-	run ks 'update 10.0.0.1 10.0.0.2 esp 0x1000 -lh 600 -E aes-cbc 0x0f0e0d0c0b0a09080706050403020100'
+	run ks -q 'update 10.0.0.1 10.0.0.2 esp 0x1000 -lh 600 -E aes-cbc 0x0f0e0d0c0b0a09080706050403020100'
 	assert_success
 	assert_output ""
 	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1000 lifetime_hard.addtime=600

@@ -581,3 +581,41 @@ add_sa() { # src dst spi
 	kt_wait "1 SAD (3000)"
 	kt_screen | head -n1 | grep -qF "1 SAD (3000)"
 }
+
+@test "keytui: esp-udp shown as esp-udp; an icmp6 type as type,code, not a port" {
+	ks "add 10.0.0.1[4500] 10.0.0.2[4500] esp-udp 0x1001 -E aes-gcm-16 0x3132333435363738393031323334353637383930 ;"
+	ks "spdadd 2001:db8::/64 2001:db8:1::/64 icmp6 135,0 -P out discard ;"
+	kt_start 120x30
+	kt_wait_line "0x00001001" "esp-udp"
+	kt_keys 2
+	kt_wait "2001:db8::/64 → 2001:db8:1::/64 icmp6 135,0"
+	! kt_screen | grep -qF "/64[135]"
+}
+
+@test "keytui: cut cells end in a marker; a wide terminal widens the columns" {
+	ks "add 2001:db8:aaaa:bbbb:cccc:dddd:eeee:200 2001:db8:aaaa:bbbb:cccc:dddd:eeee:2 esp 0x1001 -E cast128-cbc 0x00112233445566778899aabbccddeeff -A hmac-md5 0x00112233445566778899aabbccddeeff ;"
+	kt_start 80x24
+	kt_wait "0x00001001"
+	kt_screen | grep -F "0x00001001" | grep -qF "…"
+	tmux -S "$TSOCK" resize-window -t kt -x 200 -y 50
+	kt_wait "2001:db8:aaaa:bbbb:cccc:dddd:eeee:200 → 2001:db8:aaaa:bbbb:cccc:dddd:eeee:2"
+	kt_wait "cast128-cbc/md5"
+	! kt_screen | grep -F "0x00001001" | grep -qF "…"
+}
+
+@test "keytui: C-u clears the export prompt; forms are boxed" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	kt_start 100x30
+	kt_keys e
+	kt_wait "Export the selected row to file (0600): keytui-export.keysh"
+	kt_keys C-u
+	kt_gone "keytui-export.keysh"
+	kt_type "$BATS_TEST_TMPDIR/one.keysh"; kt_keys Enter
+	kt_wait "exported"
+	grep -q "^add 10.0.0.1 10.0.0.2 esp 0x00001001" "$BATS_TEST_TMPDIR/one.keysh"
+	kt_keys a
+	kt_wait "Compose SA (add)"
+	kt_screen | grep -qF "┌"
+	kt_screen | grep -qF "┘"
+	[ "$(kt_screen | grep -cF "│")" -ge 5 ]
+}
