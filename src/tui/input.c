@@ -33,7 +33,7 @@ const struct tui_keydef tui_keydefs[] = {
 	{ "F", "flush the SAD or SPD (type 'flush' to confirm); clear Events", "all" },
 	{ "e", "export the selected row as a keysh script (file mode 0600)", "SAD SPD" },
 	{ "E", "export everything (SAD and SPD) as a keysh script (0600)", "all" },
-	{ "y", "copy the selected row as a keysh statement (OSC 52 clipboard)", "SAD SPD" },
+	{ "y", "copy the selected row as a keysh statement (OSC 52; keys only after K)", "SAD SPD" },
 	{ "f", "follow mode: keep the newest event selected", "Events" },
 	{ "Space", "pause / resume the event list (events are still recorded)", "Events" },
 	{ "c", "clear the event list", "Events" },
