@@ -65,6 +65,10 @@ struct ksh {
 	struct pfk_exec exec;
 	const char *file;	/* name used in error messages */
 	int load_depth;
+	/* What the backend runs (REGISTER esp, asked once): bitmaps by
+	 * SADB algorithm id, [0] auth, [1] enc. */
+	bool algs_known;
+	uint8_t alg_ok[2][32];
 	/* The script being pipelined (run.c): resolves on_done tags. */
 	struct batch *batch;
 };
@@ -84,6 +88,9 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st);
  * err (-errno or 0) names the errno in JSON. On stderr. */
 void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Whether the backend runs the algorithm (kind AUTH or ENC): 1 yes, 0 no,
+ * -1 unknown (no backend, or it did not answer REGISTER). */
+int ksh_alg_supported(struct ksh *k, enum pfkm_alg_kind kind, unsigned int id);
 /* pfk_stmt_warnings as "FILE:LINE:COL: warning: ..." (or WARNING objects). */
 void ksh_warn_stmt(struct ksh *k, const struct pfk_stmt *st);
 /* "FILE:LINE:COL: error: msg" (+ caret line when interactive). */

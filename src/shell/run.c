@@ -173,10 +173,73 @@ static void host(char *b, size_t cap, const struct pfk_addr *a)
 		snprintf(b, cap, "?");
 }
 
+static void on_register(void *ctx, const struct pfk_stmt *st, const struct pfk_msg *m,
+			const void *raw, size_t len)
+{
+	struct ksh *k = ctx;
+	unsigned int i;
+
+	(void)st;
+	(void)raw;
+	(void)len;
+	memset(k->alg_ok, 0, sizeof(k->alg_ok));
+	for (i = 0; i < m->nauth; i++)
+		k->alg_ok[0][m->auth[i].id / 8] |= (uint8_t)(1u << (m->auth[i].id % 8));
+	for (i = 0; i < m->nenc; i++)
+		k->alg_ok[1][m->enc[i].id / 8] |= (uint8_t)(1u << (m->enc[i].id % 8));
+	k->algs_known = true;
+}
+
+int ksh_alg_supported(struct ksh *k, enum pfkm_alg_kind kind, unsigned int id)
+{
+	if (kind != PFKM_ALG_AUTH && kind != PFKM_ALG_ENC)
+		return -1;
+	/* Not while pipelined requests are in flight: their replies are the
+	 * pipeline's (a batch's error then names both algorithms). */
+	if (!k->algs_known && k->connected && !k->exec.npend && !k->exec.nq) {
+		void (*saved)(void *, const struct pfk_stmt *, const struct pfk_msg *,
+			      const void *, size_t) = k->exec.on_result;
+		void *saved_ctx = k->exec.ctx;
+		struct pfk_stmt st;
+
+		memset(&st, 0, sizeof(st));
+		st.cmd = PFK_CMD_REGISTER;
+		st.satype = PFK_SATYPE_ESP;
+		k->exec.on_result = on_register;
+		k->exec.ctx = k;
+		pfk_exec_run(&k->exec, &st);
+		k->exec.on_result = saved;
+		k->exec.ctx = saved_ctx;
+	}
+	if (!k->algs_known || id > 255)
+		return -1;
+	return !!(k->alg_ok[kind == PFKM_ALG_ENC][id / 8] & (1u << (id % 8)));
+}
+
 static void backend_err(struct ksh *k, const struct pfk_stmt *st, int err)
 {
 	char what[256];
 
+	if (err == -ENOSYS && (st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) &&
+	    st->sa.satype != PFK_SATYPE_IPCOMP) {
+		/* which algorithm: the one REGISTER does not list */
+		const struct pfkm_alg *e = st->sa.enc_alg ?
+			pfkm_alg_by_id(PFKM_ALG_ENC, st->sa.enc_alg) : NULL;
+		const struct pfkm_alg *a = st->sa.auth_alg ?
+			pfkm_alg_by_id(PFKM_ALG_AUTH, st->sa.auth_alg) : NULL;
+		const struct pfkm_alg *bad = NULL;
+
+		if (e && ksh_alg_supported(k, PFKM_ALG_ENC, e->id) == 0)
+			bad = e;
+		else if (a && ksh_alg_supported(k, PFKM_ALG_AUTH, a->id) == 0)
+			bad = a;
+		if (bad) {
+			pfk_stmt_describe(st, 0, what, sizeof(what));
+			ksh_error(k, st->line, 0, err, "%s: %s not supported by this backend (ENOSYS)",
+				  what, bad->name);
+			return;
+		}
+	}
 	pfk_stmt_describe(st, err, what, sizeof(what));
 	ksh_error(k, st->line, 0, err, "%s", what);
 }
