@@ -655,7 +655,10 @@ static unsigned int apply(struct tui *t, struct tui_form *f)
 		tui_msg(t, true, "%s", err);
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
-	tui_msg(t, false, "ok: %s", red);
+	if (err[0])
+		tui_msg(t, true, "ok, warning: %s: %s", err, red);
+	else
+		tui_msg(t, false, "ok: %s", red);
 	t->st = TUI_ST_BROWSE;
 	t->form = NULL;
 	tui_form_free(f);

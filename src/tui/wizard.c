@@ -290,7 +290,11 @@ unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f)
 		tui_msg(t, true, "wizard: %s", err);
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
-	tui_msg(t, false, "pair installed: %d SAs and %d policies", nsa, npol);
+	if (err[0])
+		tui_msg(t, true, "pair installed: %d SAs and %d policies; warning: %s", nsa, npol,
+			err);
+	else
+		tui_msg(t, false, "pair installed: %d SAs and %d policies", nsa, npol);
 	t->st = TUI_ST_BROWSE;
 	t->form = NULL;
 	tui_form_free(f);

@@ -619,3 +619,24 @@ add_sa() { # src dst spi
 	kt_screen | grep -qF "┘"
 	[ "$(kt_screen | grep -cF "│")" -ge 5 ]
 }
+
+@test "keytui: ESP without integrity is applied with keysh's RFC 8221 warning" {
+	kt_start 160x30
+	kt_keys a
+	kt_wait "Compose SA (add)"
+	kt_type 192.0.2.1; kt_keys Tab
+	kt_type 192.0.2.2; kt_keys Tab
+	kt_keys Tab                       # protocol: esp
+	kt_keys C-u; kt_type 0x2001; kt_keys Tab
+	kt_keys Tab Tab Tab               # mode, reqid, encryption aes-cbc
+	kt_keys C-g; kt_keys Tab          # generated enc key
+	for _ in $(seq 1 12); do          # authentication: (none)
+		kt_screen | grep -qF "(none)" && break
+		kt_keys Left
+		sleep 0.1
+	done
+	kt_wait "(none)"
+	kt_keys Enter
+	kt_wait "ok, warning: aes-cbc without -A: encryption without integrity protection"
+	assert_sa_exists 192.0.2.1 192.0.2.2 esp 0x2001 enc_key.bits=128
+}
