@@ -15,6 +15,7 @@
 #include "stmt.h"
 #include "run.h"
 #include "view.h"
+#include "form.h"
 
 static const char *upper_word(unsigned int p, char *buf, size_t cap)
 {
@@ -227,6 +228,22 @@ unsigned int tui_action_copy(struct tui *t)
 		explicit_bzero(text, size);
 		free(text);
 	}
+	return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+unsigned int tui_action_copy_peer(struct tui *t, struct tui_form *f)
+{
+	char err[256], *peer = tui_wizard_peer_script(f, t->show_keys, err, sizeof(err));
+
+	if (!peer) {
+		tui_msg(t, true, "peer's script: %s", err);
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	}
+	osc52(peer, strlen(peer));
+	tui_msg(t, false, "copied the peer's script (%zu bytes%s)", strlen(peer),
+		t->show_keys ? ", with keys" : ", keys hidden");
+	explicit_bzero(peer, strlen(peer));
+	free(peer);
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 

@@ -18,6 +18,7 @@
 #include "form.h"
 #include "run.h"
 #include "view.h"
+#include "action.h"
 
 /* SA form fields */
 enum { S_SRC, S_DST, S_PROTO, S_SPI, S_MODE, S_REQID, S_EALG, S_EKEY, S_AALG, S_AKEY,
@@ -685,6 +686,8 @@ unsigned int tui_form_key(struct tui *t, struct tui_form *f, int ch)
 			t->show_keys = !t->show_keys;
 			return TUI_R_HANDLED | TUI_R_REDRAW;
 		}
+		if (ch == 'y')
+			return tui_action_copy_peer(t, f);
 		return TUI_R_HANDLED | (ch == KEY_RESIZE ? TUI_R_REDRAW : 0);
 	}
 	switch (ch) {

@@ -27,7 +27,7 @@ const struct tui_keydef tui_keydefs[] = {
 	{ "r", "refresh: dump SAD and SPD again", "all" },
 	{ "a", "compose an SA (add)", "all" },
 	{ "p", "compose a policy (spdadd)", "all" },
-	{ "w", "pair wizard: both SAs and the policies for two hosts or gateways", "all" },
+	{ "w", "pair wizard: both SAs and the policies for two hosts or gateways; the preview shows the peer's script (y copies it)", "all" },
 	{ "d, Del", "delete the selected SA or policy (asks y/N)", "SAD SPD" },
 	{ "l", "update the lifetimes of the selected SA", "SAD" },
 	{ "F", "flush the SAD or SPD (type 'flush' to confirm); clear Events", "all" },

@@ -640,3 +640,38 @@ add_sa() { # src dst spi
 	kt_wait "ok, warning: aes-cbc without -A: encryption without integrity protection"
 	assert_sa_exists 192.0.2.1 192.0.2.2 esp 0x2001 enc_key.bits=128
 }
+
+@test "keytui: the wizard preview shows the peer's script; y copies it (keys after K)" {
+	kt_start 160x50
+	tmux -S "$TSOCK" set -g set-clipboard on
+	kt_keys w
+	kt_wait "Pair wizard"
+	kt_keys Right Tab
+	kt_type 203.0.113.1; kt_keys Tab
+	kt_type 203.0.113.2; kt_keys Tab
+	kt_type 10.1.0.0/16; kt_keys Tab
+	kt_type 10.2.0.0/16; kt_keys Tab Tab Tab
+	kt_keys C-u; kt_type 0x3001; kt_keys Tab
+	kt_keys C-u; kt_type 0x3002
+	kt_keys Enter
+	kt_wait "The peer's script (keysh --peer"
+	# this end's out flow enters the peer: in, and fwd (a gateway)
+	kt_wait "spdadd 10.1.0.0/16[any] 10.2.0.0/16[any] any -P in prio def ipsec esp/tunnel/203.0.113.1-203.0.113.2/require ;"
+	kt_wait "spdadd 10.1.0.0/16[any] 10.2.0.0/16[any] any -P fwd prio def ipsec esp/tunnel/203.0.113.1-203.0.113.2/require ;"
+	kt_keys y
+	kt_wait "copied the peer's script"
+	tmux -S "$TSOCK" show-buffer > "$BATS_TEST_TMPDIR/peer.keysh"
+	grep -qF "(hidden)" "$BATS_TEST_TMPDIR/peer.keysh"
+	tmux -S "$TSOCK" delete-buffer
+	kt_keys K
+	kt_keys y
+	kt_wait "with keys"
+	for _ in $(seq 1 50); do tmux -S "$TSOCK" show-buffer 2>/dev/null | grep -q "^add" && break; sleep 0.05; done
+	tmux -S "$TSOCK" show-buffer > "$BATS_TEST_TMPDIR/peer.keysh"
+	! grep -qF "(hidden)" "$BATS_TEST_TMPDIR/peer.keysh"
+	keysh_cmd -n -f "$BATS_TEST_TMPDIR/peer.keysh"
+	grep -q "^add 203.0.113.1 203.0.113.2 esp 0x3001 .*-E aes-cbc 0x[0-9a-f]\{32\} -A hmac-sha256 0x[0-9a-f]\{64\} ;" \
+		"$BATS_TEST_TMPDIR/peer.keysh"
+	grep -qF "spdadd 10.2.0.0/16[any] 10.1.0.0/16[any] any -P out prio def ipsec esp/tunnel/203.0.113.2-203.0.113.1/require ;" \
+		"$BATS_TEST_TMPDIR/peer.keysh"
+}
