@@ -301,7 +301,7 @@ static int setup(struct ksh *k)
 
 int ksh_monitor(struct ksh *k)
 {
-	struct sigaction sa = { .sa_handler = on_sig };
+	struct sigaction sa = { .sa_handler = on_sig }, old_int, old_term;
 	struct pfk_msg *m = malloc(sizeof(*m));
 	struct jbuf j = { 0 };
 	uint64_t lost_seen, total;
@@ -322,8 +322,10 @@ int ksh_monitor(struct ksh *k)
 		free(m);
 		return ret;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* Ctrl-C ends the monitor; the interactive shell's own handler (which
+	 * cancels a line) is put back afterwards. */
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	mon_stop = 0;
 	lost_seen = k->conn.lost;
 	drops_base = drops_seen = keyd_drops(k);
@@ -394,5 +396,7 @@ int ksh_monitor(struct ksh *k)
 	fflush(stdout);
 	jbuf_close(&j);
 	free(m);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	return ret;
 }

@@ -111,6 +111,20 @@ tab() { $TM send-keys Tab; sleep 0.2; }
 	refute_output --partial 'get'
 }
 
+@test "Ctrl-C ends a monitor started at the prompt; the next Ctrl-C still only cancels a line" {
+	type_ 'monitor;'
+	enter
+	sleep 0.3
+	$TM send-keys C-c
+	wait_for "keysh($BE)>"
+	type_ 'get 10.0.0.1 10.0.0.2 esp 0x1'
+	$TM send-keys C-c
+	sleep 0.2
+	type_ 'dump ah;'
+	enter
+	wait_for 'No SAD entries.'
+}
+
 @test "help, exit and quit need no ';'" {
 	type_ 'help exit'
 	enter
