@@ -36,10 +36,32 @@ unsigned int ksh_render_flags(const struct ksh *k)
 	return f;
 }
 
+/* A file name or word quoted from a script may hold ESC, OSC, CR: never
+ * sent raw to the terminal that shows the error (\xNN instead). */
+static const char *esc(char *out, size_t cap, const char *in)
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void report(struct ksh *k, const char *type, int line, int col, int err,
-		   const char *msg)
+		   const char *raw)
 {
 	const char *name = err ? strerrorname_np(-err) : NULL;
+	char msg[1024], fbuf[1024];
+	const char *file = k->file ? esc(fbuf, sizeof(fbuf), k->file) : NULL;
+
+	esc(msg, sizeof(msg), raw);
 
 	fflush(stdout);
 	if (k->out == KSH_OUT_JSON) {
@@ -58,14 +80,14 @@ static void report(struct ksh *k, const char *type, int line, int col, int err,
 		return;
 	}
 	/* Typed at the prompt: no "<stdin>:1:" (a loaded file keeps its name). */
-	if (!k->file)
+	if (!file)
 		fprintf(stderr, "%s\n", msg);
 	else if (col > 0)
-		fprintf(stderr, "%s:%d:%d: %s\n", k->file, line, col, msg);
+		fprintf(stderr, "%s:%d:%d: %s\n", file, line, col, msg);
 	else if (line > 0)
-		fprintf(stderr, "%s:%d: %s\n", k->file, line, msg);
+		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
 	else
-		fprintf(stderr, "%s: %s\n", k->file, msg);
+		fprintf(stderr, "%s: %s\n", file, msg);
 }
 
 void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)

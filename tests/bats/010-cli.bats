@@ -196,3 +196,18 @@ off"
 \"spdflush
 esp-udp"
 }
+
+@test "errors never print raw control bytes from a script, a word or a file name" {
+	f="$BATS_TEST_TMPDIR/"$'\e[31m'"x.conf"
+	printf 'add 1.1.1.1 2.2.2.2 esp 0x300 -E \033]2;x\007 random;\n' > "$f"
+	run "$KEYSH_BIN" -n -f "$f"
+	assert_failure 2
+	[[ "$output" != *$'\e'* ]]
+	[[ "$output" != *$'\a'* ]]
+	assert_output --partial '\x1b[31mx.conf:1:'
+	assert_output --partial '\x1b]2'
+	run "$KEYSH_BIN" --socket "$BATS_TEST_TMPDIR/none.sock" help $'\e]2x\a'
+	assert_failure 1
+	[[ "$output" != *$'\e'* ]]
+	assert_output "<args>:1: help: no command '\x1b]2x\x07' (try 'help')"
+}
