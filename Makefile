@@ -146,6 +146,7 @@ install: userspace
 		$(DESTDIR)$(LOCALSTATEDIR)/lib/keyd
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	sed -i 's|/usr/local/share/keysh|$(DATADIR)/keysh|g' $(DESTDIR)$(MANDIR)/man8/keysh.8
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	for m in man/*.4; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man4/; done; true
 	[ ! -f completions/keysh.bash ] || install -m 0644 completions/keysh.bash \

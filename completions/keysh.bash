@@ -24,8 +24,8 @@ _keysh()
 		esac
 	done
 	if [[ $stmt_start == 0 && $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "-c -f -n -v -D -P -F -a -l -p -x -xx -H -j -K -V -h
-			--stdin --file --dry-run --verbose --dump --policy --flush --all --loop
+		COMPREPLY=($(compgen -W "-c -f -n -v -q -D -P -F -a -l -p -x -xx -H -j -K -V -h
+			--stdin --file --dry-run --verbose --quiet --peer --dump --policy --flush --all --loop
 			--ports --monitor --hex --json --show-keys --script --atomic --undo --backend
 			--socket --promisc --type --satype --spi --addr --count --version --help" -- "$cur"))
 		return
@@ -33,8 +33,25 @@ _keysh()
 	[[ $stmt_start == 0 ]] && stmt_start=$COMP_CWORD
 	line="${COMP_WORDS[*]:stmt_start:COMP_CWORD-stmt_start}"
 	[[ -n $line ]] && line+=" "
+	# Inside a quoted statement (keysh 'add 10.0.0.1 ...): the word being
+	# completed is the last word of the quoted text; each candidate
+	# replaces the whole shell word, so it carries the quote and the text
+	# before the last word.
+	local q= head= c
+	if [[ $cur == [\'\"]* ]]; then
+		q=${cur:0:1}
+		cur=${cur:1}
+		[[ $cur == *' '* ]] && head="${cur% *} "
+	fi
 	line+=$cur
 	local IFS=$'\n'
 	COMPREPLY=($(keysh "${sock[@]}" --complete "$line" 2>/dev/null))
+	if [[ -n $q ]]; then
+		for i in "${!COMPREPLY[@]}"; do
+			c=${COMPREPLY[i]}
+			COMPREPLY[i]="$q$head$c"
+		done
+		compopt -o nospace 2>/dev/null
+	fi
 }
 complete -F _keysh keysh

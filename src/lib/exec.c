@@ -290,7 +290,8 @@ int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_du
 		if (last)
 			break;
 	}
-	qsort(out->v, out->n, sizeof(out->v[0]), spd ? entry_cmp_pol : entry_cmp_sa);
+	if (out->n)	/* an empty dump has no array: qsort(NULL) is undefined */
+		qsort(out->v, out->n, sizeof(out->v[0]), spd ? entry_cmp_pol : entry_cmp_sa);
 	return 0;
 
 err:

@@ -100,6 +100,7 @@ struct pfk_addr {
 		struct in6_addr v6;
 		uint8_t bytes[16];
 	} a;
+	uint32_t scope;		/* IPv6 sin6_scope_id ("fe80::1%eth0"), 0 = none */
 };
 
 #define PFK_KEY_MAX 64		/* bytes: 512-bit keys are the largest */
@@ -439,8 +440,9 @@ void pfk_render_debug(FILE *f, const void *buf, size_t len, unsigned int flags);
 /* One JSON object (single line, no trailing newline) for any parsed msg. */
 void pfk_render_json(FILE *f, const struct pfk_msg *m, unsigned int flags);
 /* Restorable script statement(s): "add ... ;" / "spdadd ... ;". Keys are
- * always written (a script without keys cannot restore). */
-void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa);
+ * written when keys is true; otherwise each key is the word (hidden),
+ * which the parser refuses (such a script cannot restore anything). */
+void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa, bool keys);
 void pfk_render_script_policy(FILE *f, const struct pfk_policy *p);
 /*
  * Address text: "10.0.0.1", "10.0.0.0/24", "10.0.0.1[4500]", "fe80::1":
@@ -449,5 +451,27 @@ void pfk_render_script_policy(FILE *f, const struct pfk_policy *p);
  * Returns the length (as snprintf), -EINVAL for an unknown family.
  */
 int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a);
+
+/*
+ * peer.c: the policies the other end needs for p (keysh --peer): same
+ * selectors and requests, out -> in (plus fwd when that end is a tunnel
+ * gateway for a network), in -> out, fwd -> none. Returns 0, 1 or 2.
+ */
+int pfk_policy_peer(const struct pfk_policy *p, struct pfk_policy out[2]);
+
+/*
+ * file.c: a file that may hold keys. open creates a temporary file 0600
+ * (O_CREAT|O_EXCL|O_NOFOLLOW) next to path; commit syncs it and renames it
+ * over path; abort removes it. A path owned by another user: -EPERM; a
+ * directory: -EISDIR. Returns 0 or -errno.
+ */
+struct pfk_file {
+	int fd;
+	char path[4096];
+	char tmp[4096 + 32];
+};
+int pfk_file_open(struct pfk_file *f, const char *path);
+int pfk_file_commit(struct pfk_file *f);
+void pfk_file_abort(struct pfk_file *f);
 
 #endif /* PFK_H */

@@ -30,7 +30,7 @@ static const struct help_entry entries[] = {
 	{ "spddump", "spddump ;\n" },
 	{ "register", "register [PROTO] ;\n" },
 	{ "monitor", "monitor [--promisc] [--json] [--hex] [--type T] [--satype PROTO] [--spi SPI]\n"
-		     "        [--addr ADDR] [--count N] ;\n" },
+		     "        [--addr ADDR[/PLEN]] [--count N] ;\n" },
 	{ "save", "save FILE ;\n" },
 	{ "load", "load FILE ;\n" },
 	{ "help", "help [COMMAND] ;\n" },
@@ -39,7 +39,7 @@ static const struct help_entry entries[] = {
 };
 
 static const char terms[] =
-	"SRC, DST     ADDR[[PORT]]      numeric IPv4 or IPv6 address\n"
+	"SRC, DST     ADDR[[PORT]]      numeric IPv4 or IPv6 address (IPv6: ADDR%ZONE)\n"
 	"SRC_RANGE    ADDR[/PLEN][[PORT|any]]\n"
 	"PROTO        esp | ah | ipcomp | esp-udp\n"
 	"SPI          decimal or 0xhex, 256..0xffffffff; auto: allocated by GETSPI\n"
@@ -82,6 +82,7 @@ const char ksh_usage_text[] =
 	"                        to run several files as one script\n"
 	"  -n, --dry-run         parse and validate only\n"
 	"  -v, --verbose         name the backend; print every PF_KEY message exchanged\n"
+	"  -q, --quiet           no warnings, no result lines (errors still)\n"
 	"  -D, --dump            dump the SADB (with -P: the SPD)\n"
 	"  -P, --policy          -D/-F act on the SPD; alone: dump the SPD\n"
 	"  -F, --flush           flush the SADB (with -P: the SPD)\n"
@@ -91,10 +92,11 @@ const char ksh_usage_text[] =
 	"  -x, --monitor         monitor PF_KEY events (-xx: unix timestamps)\n"
 	"  -H, --hex             hex dump of each monitored message\n"
 	"      --promisc         monitor in promiscuous mode (every message)\n"
-	"      --type T --satype PROTO --spi SPI --addr ADDR --count N\n"
+	"      --type T --satype PROTO --spi SPI --addr ADDR[/PLEN] --count N\n"
 	"                        monitor filters and event limit\n"
 	"  -j, --json            JSON output (one object per line)\n"
 	"      --script          dump as a restorable script\n"
+	"      --peer            print the script the other end needs (runs nothing)\n"
 	"  -K, --show-keys       show keys instead of (hidden)\n"
 	"      --atomic          all statements or none (rollback on failure)\n"
 	"      --undo            remove what the script installs (with -n: print\n"

@@ -13,12 +13,14 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "ksh.h"
 
 enum {
 	OPT_SCRIPT = 256, OPT_ATOMIC, OPT_BACKEND, OPT_SOCKET, OPT_PROMISC, OPT_TYPE,
 	OPT_SATYPE, OPT_SPI, OPT_ADDR, OPT_COUNT, OPT_COMPLETE, OPT_UNDO,
+	OPT_PEER,
 };
 
 static const struct option longopts[] = {
@@ -37,6 +39,8 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "show-keys", no_argument, NULL, 'K' },
 	{ "script", no_argument, NULL, OPT_SCRIPT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "peer", no_argument, NULL, OPT_PEER },
 	{ "atomic", no_argument, NULL, OPT_ATOMIC },
 	{ "undo", no_argument, NULL, OPT_UNDO },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
@@ -76,6 +80,18 @@ static int value_err(const char *opt, const struct pfk_err *e)
 /* -f may be repeated: the files run as one script (run.c). */
 #define MAX_FILES 256
 
+/* -K into a regular file that group or others can read (umask 022 and a
+ * shell redirection): the keys are readable by them. Said, not refused. */
+static void warn_keys_readable(void)
+{
+	struct stat sb;
+
+	if (fstat(1, &sb) || !S_ISREG(sb.st_mode) || !(sb.st_mode & (S_IRGRP | S_IROTH)))
+		return;
+	fprintf(stderr, "keysh: warning: -K writes keys to a file others can read (mode %04o); "
+		"chmod 600 it first, or use save FILE\n", (unsigned int)(sb.st_mode & 07777));
+}
+
 int main(int argc, char **argv)
 {
 	const char *files[MAX_FILES];
@@ -96,7 +112,7 @@ int main(int argc, char **argv)
 	 * ones. A tty stays line-buffered; the monitor switches to lines. */
 	if (!isatty(1))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	while ((c = getopt_long(argc, argv, "+cf:nvDPFalpxHjKVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+cf:nvqDPFalpxHjKVh", longopts, NULL)) != -1) {
 		memset(&e, 0, sizeof(e));
 		switch (c) {
 		case 'c': use_stdin = true; break;
@@ -108,6 +124,8 @@ int main(int argc, char **argv)
 			break;
 		case 'n': k.dry_run = true; break;
 		case 'v': k.verbose = true; break;
+		case 'q': k.quiet = true; break;
+		case OPT_PEER: k.peer = true; break;
 		case 'D': dump = true; break;
 		case 'P': policy = true; break;
 		case 'F': flush = true; break;
@@ -144,7 +162,7 @@ int main(int argc, char **argv)
 			k.mon.has_spi = true;
 			break;
 		case OPT_ADDR:
-			if (pfk_stmt_addr(optarg, false, 0, &k.mon.addr, &e))
+			if (pfk_stmt_addr(optarg, true, 0, &k.mon.addr, &e))
 				return value_err("--addr", &e);
 			k.mon.has_addr = true;
 			break;
@@ -161,6 +179,11 @@ int main(int argc, char **argv)
 			printf("keysh %s\n", KEYSH_VERSION);
 			return KSH_EXIT_OK;
 		case 'h':
+			if (monitor) {
+				/* setkey -x -h: the monitor's hex dump (-H) */
+				k.mon.hex = true;
+				break;
+			}
 			fputs(ksh_usage_text, stdout);
 			return KSH_EXIT_OK;
 		default:
@@ -168,6 +191,8 @@ int main(int argc, char **argv)
 			return KSH_EXIT_USAGE;
 		}
 	}
+	if (k.show_keys)
+		warn_keys_readable();
 	/* --socket names keyd's socket: with auto it means keyd
 	 * (pfk_backend_resolve); with another backend it is a mistake. */
 	if (k.socket && k.backend != PFK_BACKEND_AUTO && k.backend != PFK_BACKEND_KEYD)
@@ -188,6 +213,9 @@ int main(int argc, char **argv)
 		return usage_err("%s", "-l needs -D");
 	if (k.undo && (dump || flush || monitor || policy))
 		return usage_err("%s", "--undo applies to a script (-f, -c or statements)");
+	if (k.peer && (dump || flush || monitor || policy ||
+		       (!file && !use_stdin && optind >= argc && isatty(0))))
+		return usage_err("%s", "--peer needs a script: -f FILE, -c or statements");
 
 	if (dump || flush || monitor) {
 		ret = ksh_backend_connect(&k);
@@ -253,7 +281,8 @@ int main(int argc, char **argv)
 		if (!pfk_lex_complete(text))
 			text[o++] = ';';
 		text[o] = '\0';
-		ret = ksh_run_text(&k, "<args>", text, o);
+		ret = k.peer ? ksh_peer_text(&k, "<args>", text, o) :
+			       ksh_run_text(&k, "<args>", text, o);
 		explicit_bzero(text, o);
 		free(text);
 	} else if (nfiles > 1) {
@@ -268,7 +297,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "keysh: %s: %s\n", file, strerror(-ret));
 			return KSH_EXIT_USAGE;
 		}
-		ret = ksh_run_text(&k, name, text, len);
+		if (!file && !use_stdin && strspn(text, " \t\n") == len)
+			/* keysh (make run) with stdin not a terminal and empty */
+			fprintf(stderr, "keysh: standard input is not a terminal and holds no "
+				"statements: nothing to do (run keysh in a terminal for the shell)\n");
+		ret = k.peer ? ksh_peer_text(&k, name, text, len) :
+			       ksh_run_text(&k, name, text, len);
 		explicit_bzero(text, len);
 		free(text);
 	} else {

@@ -9,6 +9,7 @@
  * exists (EEXIST)".
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <arpa/inet.h>
 
 #include "ksh.h"
+#include "text.h"
 
 #define MAX_SYNTAX_ERRS 20
 #define MAX_LOAD_DEPTH 8
@@ -34,14 +36,88 @@ unsigned int ksh_render_flags(const struct ksh *k)
 	return f;
 }
 
+/* A file name or word quoted from a script may hold ESC, OSC, CR: never
+ * sent raw to the terminal that shows the error (\xNN instead). */
+static const char *esc(char *out, size_t cap, const char *in)
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void report(struct ksh *k, const char *type, int line, int col, int err,
+		   const char *raw)
+{
+	const char *name = err ? strerrorname_np(-err) : NULL;
+	char msg[1024], fbuf[1024];
+	const char *file = k->file ? esc(fbuf, sizeof(fbuf), k->file) : NULL;
+
+	esc(msg, sizeof(msg), raw);
+
+	fflush(stdout);
+	if (k->out == KSH_OUT_JSON) {
+		/* keysh-json(5): one ERROR / WARNING object per line on stderr */
+		fprintf(stderr, "{\"type\":\"%s\",\"file\":", type);
+		pfk_text_json_str(stderr, k->file ? k->file : "<stdin>",
+				  strlen(k->file ? k->file : "<stdin>"));
+		fprintf(stderr, ",\"line\":%d", line);
+		if (col > 0)
+			fprintf(stderr, ",\"col\":%d", col);
+		if (name)
+			fprintf(stderr, ",\"errno\":\"%s\"", name);
+		fputs(",\"message\":", stderr);
+		pfk_text_json_str(stderr, msg, strlen(msg));
+		fputs("}\n", stderr);
+		return;
+	}
+	/* Typed at the prompt: no "<stdin>:1:" (a loaded file keeps its name). */
+	if (!file)
+		fprintf(stderr, "%s\n", msg);
+	else if (col > 0)
+		fprintf(stderr, "%s:%d:%d: %s\n", file, line, col, msg);
+	else if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(k, "ERROR", line, col, err, msg);
+}
+
+void ksh_warn_stmt(struct ksh *k, const struct pfk_stmt *st)
+{
+	char w[4][160], msg[176];
+	int i, n = pfk_stmt_warnings(st, w, 4);
+
+	for (i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "warning: %.159s", w[i]);
+		report(k, "WARNING", st->line, st->col, 0, msg);
+	}
+}
+
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline)
 {
 	int i;
 
-	fflush(stdout);
-	fprintf(stderr, "%s:%d:%d: error: %s\n", k->file ? k->file : "<stdin>", e->line, e->col,
-		e->msg);
-	if (k->interactive && srcline) {
+	ksh_error(k, e->line, e->col, 0, "error: %s", e->msg);
+	if (k->interactive && srcline && k->out != KSH_OUT_JSON) {
 		fprintf(stderr, "  %s\n  ", srcline);
 		for (i = 1; i < e->col; i++)
 			fputc(srcline[i - 1] == '\t' ? '\t' : ' ', stderr);
@@ -119,17 +195,79 @@ static void host(char *b, size_t cap, const struct pfk_addr *a)
 		snprintf(b, cap, "?");
 }
 
+static void on_register(void *ctx, const struct pfk_stmt *st, const struct pfk_msg *m,
+			const void *raw, size_t len)
+{
+	struct ksh *k = ctx;
+	unsigned int i;
+
+	(void)st;
+	(void)raw;
+	(void)len;
+	memset(k->alg_ok, 0, sizeof(k->alg_ok));
+	for (i = 0; i < m->nauth; i++)
+		k->alg_ok[0][m->auth[i].id / 8] |= (uint8_t)(1u << (m->auth[i].id % 8));
+	for (i = 0; i < m->nenc; i++)
+		k->alg_ok[1][m->enc[i].id / 8] |= (uint8_t)(1u << (m->enc[i].id % 8));
+	k->algs_known = true;
+}
+
+int ksh_alg_supported(struct ksh *k, enum pfkm_alg_kind kind, unsigned int id)
+{
+	if (kind != PFKM_ALG_AUTH && kind != PFKM_ALG_ENC)
+		return -1;
+	/* Not while pipelined requests are in flight: their replies are the
+	 * pipeline's (a batch's error then names both algorithms). */
+	if (!k->algs_known && k->connected && !k->exec.npend && !k->exec.nq) {
+		void (*saved)(void *, const struct pfk_stmt *, const struct pfk_msg *,
+			      const void *, size_t) = k->exec.on_result;
+		void *saved_ctx = k->exec.ctx;
+		struct pfk_stmt st;
+
+		memset(&st, 0, sizeof(st));
+		st.cmd = PFK_CMD_REGISTER;
+		st.satype = PFK_SATYPE_ESP;
+		k->exec.on_result = on_register;
+		k->exec.ctx = k;
+		pfk_exec_run(&k->exec, &st);
+		k->exec.on_result = saved;
+		k->exec.ctx = saved_ctx;
+	}
+	if (!k->algs_known || id > 255)
+		return -1;
+	return !!(k->alg_ok[kind == PFKM_ALG_ENC][id / 8] & (1u << (id % 8)));
+}
+
 static void backend_err(struct ksh *k, const struct pfk_stmt *st, int err)
 {
 	char what[256], hint[256];
 
+	if (err == -ENOSYS && (st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) &&
+	    st->sa.satype != PFK_SATYPE_IPCOMP) {
+		/* which algorithm: the one REGISTER does not list */
+		const struct pfkm_alg *e = st->sa.enc_alg ?
+			pfkm_alg_by_id(PFKM_ALG_ENC, st->sa.enc_alg) : NULL;
+		const struct pfkm_alg *a = st->sa.auth_alg ?
+			pfkm_alg_by_id(PFKM_ALG_AUTH, st->sa.auth_alg) : NULL;
+		const struct pfkm_alg *bad = NULL;
+
+		if (e && ksh_alg_supported(k, PFKM_ALG_ENC, e->id) == 0)
+			bad = e;
+		else if (a && ksh_alg_supported(k, PFKM_ALG_AUTH, a->id) == 0)
+			bad = a;
+		if (bad) {
+			pfk_stmt_describe(st, 0, what, sizeof(what));
+			ksh_error(k, st->line, 0, err, "%s: %s not supported by this backend (ENOSYS)",
+				  what, bad->name);
+			return;
+		}
+	}
 	pfk_stmt_describe(st, err, what, sizeof(what));
 	fflush(stdout);
 	if (pfk_conn_hint(&k->conn, st, err, hint, sizeof(hint)))
-		fprintf(stderr, "%s:%d: %s: %s\n", k->file ? k->file : "<stdin>", st->line, what,
-			hint);
+		ksh_error(k, st->line, 0, err, "%s: %s", what, hint);
 	else
-		fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
+		ksh_error(k, st->line, 0, err, "%s", what);
 }
 
 static void print_register(struct ksh *k, const struct pfk_msg *m)
@@ -162,6 +300,8 @@ static void on_result(void *ctx, const struct pfk_stmt *st, const struct pfk_msg
 
 	(void)raw;
 	(void)len;
+	if (k->quiet && st->cmd != PFK_CMD_GET && st->cmd != PFK_CMD_REGISTER)
+		return;
 	switch (st->cmd) {
 	case PFK_CMD_GET:
 		ksh_dump_print(k, m, false);
@@ -215,14 +355,13 @@ static int run_load(struct ksh *k, const struct pfk_stmt *st)
 	int ret;
 
 	if (k->load_depth >= MAX_LOAD_DEPTH) {
-		fprintf(stderr, "%s:%d: load %s: too many nested loads\n", saved ? saved : "<stdin>",
-			st->line, st->arg);
+		ksh_error(k, st->line, 0, -ELOOP, "load %s: too many nested loads", st->arg);
 		return 1;
 	}
 	ret = ksh_read_file(st->arg, &text, &len);
 	if (ret) {
-		fprintf(stderr, "%s:%d: load %s: %s (%s)\n", saved ? saved : "<stdin>", st->line,
-			st->arg, strerror(-ret), strerrorname_np(-ret));
+		ksh_error(k, st->line, 0, ret, "load %s: %s (%s)", st->arg, strerror(-ret),
+			  strerrorname_np(-ret));
 		return 1;
 	}
 	path = strdup(st->arg);
@@ -256,8 +395,7 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 		return -1;
 	case PFK_CMD_HELP:
 		if (ksh_help(stdout, st->arg[0] ? st->arg : NULL) < 0) {
-			fprintf(stderr, "%s:%d: help: no command '%s' (try 'help')\n",
-				k->file ? k->file : "<stdin>", st->line, st->arg);
+			ksh_error(k, st->line, 0, 0, "help: no command '%s' (try 'help')", st->arg);
 			return 1;
 		}
 		return 0;
@@ -385,8 +523,8 @@ static void on_done(void *ctx, size_t tag, int err)
 	if (ksh_backend_lost(k, err))
 		return;
 	if (reparse(b, tag, &st)) {
-		fprintf(stderr, "%s:%d: %s (%s)\n", k->file ? k->file : "<stdin>",
-			b->v[tag].line, strerror(-err), strerrorname_np(-err));
+		ksh_error(k, b->v[tag].line, 0, err, "%s (%s)", strerror(-err),
+			  strerrorname_np(-err));
 		return;
 	}
 	backend_err(k, &st, err);
@@ -481,6 +619,8 @@ static int prepare(struct ksh *k, struct batch *b, bool pipeline)
 			break;
 		}
 		if (ret > 0) {
+			if (!k->quiet)
+				ksh_warn_stmt(k, &st);
 			if (!nerr && pipeline && pfk_exec_pipelinable(&k->exec, &st))
 				prebuild(b, &st, &b->v[b->n - 1]);
 			pfk_stmt_wipe(&st);
@@ -516,7 +656,7 @@ static void atomic_end(struct ksh *k, bool failed)
 		if (ret)
 			fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
 				strerror(-ret), strerrorname_np(-ret));
-		else
+		else if (!k->quiet)
 			fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", undo,
 				undo == 1 ? "" : "s");
 	}
