@@ -92,8 +92,8 @@ $D/etc/conf.d/10-out.conf"
 	assert_output --partial "spi=30583(0x00007777)"
 	run "$LOAD" stop
 	assert_success
-	run ks -D --script
-	assert_output "add 198.51.100.1 198.51.100.2 esp 0x7777 -m transport -E aes-cbc $K16 ;"
+	run ks -K -D --script
+	assert_output "add 198.51.100.1 198.51.100.2 esp 0x00007777 -m transport -E aes-cbc $K16 ;"
 	run ks -DP
 	assert_output "No SPD entries."
 	# Stopping twice (or after an SA expired) is not an error.
@@ -112,7 +112,7 @@ $D/etc/conf.d/10-out.conf"
 add 192.0.2.1 192.0.2.2 esp 0x1001 -E aes-cbc $K16 ;"
 	run "$LOAD" reload
 	assert_failure 1
-	assert_output --partial "$D/etc/conf.d/50-x.conf:2: add esp 0x1001: File exists (EEXIST)"
+	assert_output --partial "$D/etc/conf.d/50-x.conf:2: add esp 0x00001001: File exists (EEXIST)"
 	run diff "$D/before" <(stable_dump)
 	assert_success
 	# A syntax error: caught before anything runs, by check and by start.
