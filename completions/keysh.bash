@@ -26,7 +26,7 @@ _keysh()
 	if [[ $stmt_start == 0 && $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "-c -f -n -v -D -P -F -a -l -p -x -xx -H -j -K -V -h
 			--stdin --file --dry-run --verbose --dump --policy --flush --all --loop
-			--ports --monitor --hex --json --show-keys --script --atomic --backend
+			--ports --monitor --hex --json --show-keys --script --atomic --undo --backend
 			--socket --promisc --type --satype --spi --addr --count --version --help" -- "$cur"))
 		return
 	fi

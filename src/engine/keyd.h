@@ -29,6 +29,15 @@ enum keyd_log_level { KEYD_LOG_ERR, KEYD_LOG_WARN, KEYD_LOG_INFO, KEYD_LOG_DEBUG
 void keyd_log_open(bool use_syslog, bool verbose);
 void keyd_log(enum keyd_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Start-up is over: with syslog, stop copying messages to stderr. */
+void keyd_log_started(void);
+
+/* ---- ready.c: readiness (daemon pipe, sd_notify) -------------------- */
+/* Serving: READY=1 to $NOTIFY_SOCKET, end of start-up logging, and with
+ * ready_fd >= 0 (--daemon) stderr to /dev/null and the byte to the parent. */
+void keyd_ready(int ready_fd, const char *status);
+/* STOPPING=1 to $NOTIFY_SOCKET. */
+void keyd_stopping(void);
 
 /* ---- path.c: default socket path (same rule as pfk_keyd_default_path) -- */
 int keyd_path_default(char *buf, size_t cap);

@@ -71,6 +71,37 @@ static char *absolute(const char *p)
 	return out;
 }
 
+/*
+ * The state file's directory must exist: say so on stderr before anything
+ * else (a daemon would otherwise fail after detaching). Returns 0 or -1.
+ */
+static int state_dir_check(const char *file)
+{
+	char *dup = strdup(file), *slash;
+	const char *dir;
+	struct stat st;
+	int ret = 0;
+
+	if (!dup)
+		return -1;
+	slash = strrchr(dup, '/');
+	dir = !slash ? "." : slash == dup ? "/" : (*slash = '\0', dup);
+	if (stat(dir, &st) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "keyd: --state %s: directory %s: %s%s\n", file, dir,
+			strerror(err), err == ENOENT ?
+			" (create it, mode 0700; keyd.service gets it from StateDirectory=keyd)" :
+			"");
+		ret = -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "keyd: --state %s: %s is not a directory\n", file, dir);
+		ret = -1;
+	}
+	free(dup);
+	return ret;
+}
+
 static int pidfile_write(const char *file)
 {
 	char buf[32];
@@ -122,9 +153,10 @@ static void daemonise(int *ready_fd)
 		keyd_log(KEYD_LOG_WARN, "chdir /: %s", strerror(errno));
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
+		/* stderr stays until keyd serves (keyd_ready): start-up
+		 * errors reach the terminal. */
 		dup2(fd, 0);
 		dup2(fd, 1);
-		dup2(fd, 2);
 		if (fd > 2)
 			close(fd);
 	}
@@ -203,6 +235,8 @@ int main(int argc, char **argv)
 		return KEYD_EXIT_USAGE;
 	}
 
+	if (state && state_dir_check(state))
+		return KEYD_EXIT_STATE;
 	if (daemon_mode) {
 		use_syslog = true;
 		o.socket_path = absolute(sock);

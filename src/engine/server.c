@@ -484,11 +484,7 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 	keyd_log(KEYD_LOG_INFO, "listening on %s (control: %s)%s%s", o->socket_path,
 		 s.ctlpath, o->state_file ? ", state file " : "",
 		 o->state_file ? o->state_file : "");
-	if (ready_fd >= 0) {
-		if (write(ready_fd, "1", 1) != 1)
-			keyd_log(KEYD_LOG_WARN, "readiness pipe: %s", strerror(errno));
-		close(ready_fd);
-	}
+	keyd_ready(ready_fd, o->socket_path);
 
 	ret = loop(&s);
 	status = ret ? KEYD_EXIT_FAIL : KEYD_EXIT_OK;
@@ -496,6 +492,7 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 		keyd_log(KEYD_LOG_ERR, "poll loop: %s", strerror(-ret));
 
 	/* Clean shutdown: stop accepting, save, release every socket. */
+	keyd_stopping();
 	unlink(s.ctlpath);
 	unlink(o->socket_path);
 	for (i = 0; i < s.nctls; i++) {

@@ -53,6 +53,7 @@ struct ksh {
 	bool ports;		/* -p */
 	bool all;		/* -a: dead SAs too */
 	bool atomic;
+	bool undo;		/* --undo: remove what the script installs (undo.c) */
 	bool interactive;
 	bool no_spawn;		/* never start keyd (completion) */
 	enum ksh_out out;
@@ -74,6 +75,10 @@ void ksh_backend_close(struct ksh *k);
 /* run.c */
 /* Parse a whole text; run it (unless dry run). Returns KSH_EXIT_*. */
 int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len);
+/* Several -f files as one script (one --atomic journal). Returns KSH_EXIT_*. */
+int ksh_run_files(struct ksh *k, const char *const *paths, size_t n);
+/* Run a statement's request, printing nothing: 0, -errno, or KSH_EXIT_BACKEND. */
+int ksh_run_stmt_quiet(struct ksh *k, const struct pfk_stmt *st);
 /* One statement, already parsed; prints results/errors. Returns 0, 1 (failed),
  * or -1 when the shell should exit. */
 int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st);
@@ -81,6 +86,10 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st);
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline);
 unsigned int ksh_render_flags(const struct ksh *k);
 int ksh_read_file(const char *path, char **out, size_t *len);
+
+/* undo.c: --undo for one parsed statement (removal run, or printed with
+ * -n; load followed). Returns 0, or 1 when it failed. */
+int ksh_undo_run(struct ksh *k, const struct pfk_stmt *st);
 
 /* dump.c */
 int ksh_dump(struct ksh *k, bool spd, enum pfk_satype t);

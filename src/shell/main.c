@@ -16,7 +16,7 @@
 
 enum {
 	OPT_SCRIPT = 256, OPT_ATOMIC, OPT_BACKEND, OPT_SOCKET, OPT_PROMISC, OPT_TYPE,
-	OPT_SATYPE, OPT_SPI, OPT_ADDR, OPT_COUNT, OPT_COMPLETE,
+	OPT_SATYPE, OPT_SPI, OPT_ADDR, OPT_COUNT, OPT_COMPLETE, OPT_UNDO,
 };
 
 static const struct option longopts[] = {
@@ -36,6 +36,7 @@ static const struct option longopts[] = {
 	{ "show-keys", no_argument, NULL, 'K' },
 	{ "script", no_argument, NULL, OPT_SCRIPT },
 	{ "atomic", no_argument, NULL, OPT_ATOMIC },
+	{ "undo", no_argument, NULL, OPT_UNDO },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "promisc", no_argument, NULL, OPT_PROMISC },
@@ -70,8 +71,13 @@ static int value_err(const char *opt, const struct pfk_err *e)
 	return KSH_EXIT_USAGE;
 }
 
+/* -f may be repeated: the files run as one script (run.c). */
+#define MAX_FILES 256
+
 int main(int argc, char **argv)
 {
+	const char *files[MAX_FILES];
+	size_t nfiles = 0;
 	struct ksh k;
 	struct pfk_err e;
 	const char *file = NULL, *complete = NULL;
@@ -89,7 +95,12 @@ int main(int argc, char **argv)
 		memset(&e, 0, sizeof(e));
 		switch (c) {
 		case 'c': use_stdin = true; break;
-		case 'f': file = optarg; break;
+		case 'f':
+			if (nfiles == MAX_FILES)
+				return usage_err("-f: more than %s files", "256");
+			files[nfiles++] = optarg;
+			file = optarg;
+			break;
 		case 'n': k.dry_run = true; break;
 		case 'v': k.verbose = true; break;
 		case 'D': dump = true; break;
@@ -104,6 +115,7 @@ int main(int argc, char **argv)
 		case 'K': k.show_keys = true; break;
 		case OPT_SCRIPT: k.out = KSH_OUT_SCRIPT; break;
 		case OPT_ATOMIC: k.atomic = true; break;
+		case OPT_UNDO: k.undo = true; break;
 		case OPT_BACKEND:
 			backend_set = true;
 			if (!strcmp(optarg, "auto"))
@@ -174,6 +186,8 @@ int main(int argc, char **argv)
 		return usage_err("%s", "choose one of -f, -c, -D, -F, -x or statements");
 	if (loop && !dump)
 		return usage_err("%s", "-l needs -D");
+	if (k.undo && (dump || flush || monitor || policy))
+		return usage_err("%s", "--undo applies to a script (-f, -c or statements)");
 
 	if (dump || flush || monitor) {
 		ret = ksh_backend_connect(&k);
@@ -236,6 +250,8 @@ int main(int argc, char **argv)
 		ret = ksh_run_text(&k, "<args>", text, o);
 		explicit_bzero(text, o);
 		free(text);
+	} else if (nfiles > 1) {
+		ret = ksh_run_files(&k, files, nfiles);
 	} else if (file || use_stdin || !isatty(0)) {
 		char *text;
 		size_t len;
@@ -250,6 +266,10 @@ int main(int argc, char **argv)
 		explicit_bzero(text, len);
 		free(text);
 	} else {
+		if (k.undo) {
+			ksh_backend_close(&k);
+			return usage_err("%s", "--undo applies to a script (-f, -c or statements)");
+		}
 		ret = ksh_interactive(&k);
 	}
 	ksh_backend_close(&k);

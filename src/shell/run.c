@@ -232,6 +232,17 @@ static int run_load(struct ksh *k, const struct pfk_stmt *st)
 	return ret == KSH_EXIT_OK ? 0 : 1;
 }
 
+int ksh_run_stmt_quiet(struct ksh *k, const struct pfk_stmt *st)
+{
+	int ret = need_backend(k);
+
+	if (ret)
+		return ret;
+	ret = pfk_exec_run(&k->exec, st);
+	fflush(stdout);
+	return ret;
+}
+
 int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 {
 	int ret;
@@ -476,6 +487,36 @@ static int prepare(struct ksh *k, struct batch *b, bool pipeline)
 	return nerr;
 }
 
+/* --atomic: one journal for the outermost script (or -f list); loads and
+ * the files of a list run inside it. */
+static int atomic_begin(struct ksh *k)
+{
+	int ret = need_backend(k);
+
+	if (ret)
+		return ret;
+	k->exec.journal = true;
+	pfk_exec_journal_clear(&k->exec);
+	return 0;
+}
+
+static void atomic_end(struct ksh *k, bool failed)
+{
+	if (failed) {
+		size_t undo = k->exec.nundo;
+		int ret = pfk_exec_rollback(&k->exec);
+
+		if (ret)
+			fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
+				strerror(-ret), strerrorname_np(-ret));
+		else
+			fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", undo,
+				undo == 1 ? "" : "s");
+	}
+	pfk_exec_journal_clear(&k->exec);
+	k->exec.journal = false;
+}
+
 int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 {
 	struct batch b = { .text = text, .len = len };
@@ -484,7 +525,9 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 	size_t i;
 	int ret, failed = 0;
 	/* Nested loads run one by one (the outer batch owns the window). */
-	bool pipeline = !k->verbose && !k->atomic && !k->dry_run && k->load_depth == 0;
+	bool pipeline = !k->verbose && !k->atomic && !k->dry_run && !k->undo &&
+			k->load_depth == 0;
+	bool outer_atomic = k->atomic && k->load_depth == 0 && !k->dry_run;
 
 	k->file = file;
 	ret = prepare(k, &b, pipeline);
@@ -492,18 +535,16 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		batch_free(&b);
 		return ret < 0 ? KSH_EXIT_FAILED : KSH_EXIT_USAGE;
 	}
-	if (k->dry_run) {
+	if (k->dry_run && !k->undo) {
 		batch_free(&b);
 		return KSH_EXIT_OK;
 	}
-	if (k->atomic) {
-		ret = need_backend(k);
+	if (outer_atomic) {
+		ret = atomic_begin(k);
 		if (ret) {
 			batch_free(&b);
 			return ret;
 		}
-		k->exec.journal = true;
-		pfk_exec_journal_clear(&k->exec);
 	}
 	if (pipeline)
 		k->batch = &b;
@@ -543,14 +584,14 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		if (k->connected && (k->exec.npend || k->exec.nq))
 			pfk_exec_drain(&k->exec);
 		k->file = file;
-		ret = ksh_run_stmt(k, &st);
+		ret = k->undo ? ksh_undo_run(k, &st) : ksh_run_stmt(k, &st);
 		pfk_stmt_wipe(&st);
 		if (ret < 0)
 			break;
 		if (ret > 0) {
 			failed = 1;
-			if (!k->connected && st.cmd != PFK_CMD_HELP && st.cmd != PFK_CMD_LOAD &&
-			    st.cmd != PFK_CMD_SET && !k->atomic) {
+			if (!k->connected && !k->dry_run && st.cmd != PFK_CMD_HELP &&
+			    st.cmd != PFK_CMD_LOAD && st.cmd != PFK_CMD_SET && !k->atomic) {
 				ret = KSH_EXIT_BACKEND;
 				goto out;
 			}
@@ -562,21 +603,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		pfk_exec_drain(&k->exec);
 	if (b.failed)
 		failed = 1;
-	if (k->atomic) {
-		if (failed) {
-			size_t undo = k->exec.nundo;
-
-			ret = pfk_exec_rollback(&k->exec);
-			if (ret)
-				fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
-					strerror(-ret), strerrorname_np(-ret));
-			else
-				fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", undo,
-					undo == 1 ? "" : "s");
-		}
-		pfk_exec_journal_clear(&k->exec);
-		k->exec.journal = false;
-	}
+	if (outer_atomic)
+		atomic_end(k, failed);
 	ret = failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 out:
 	if (k->connected && k->exec.npend)
@@ -584,5 +612,84 @@ out:
 	fflush(stdout);
 	k->batch = saved;
 	batch_free(&b);
+	return ret;
+}
+
+/*
+ * Several -f files: all read and parsed first (a syntax error or an
+ * unreadable file in any of them changes nothing), then run in order as one
+ * script, errors naming FILE:LINE; with --atomic one journal covers them
+ * all, so a failure in the last file also undoes the first.
+ */
+int ksh_run_files(struct ksh *k, const char *const *paths, size_t n)
+{
+	char **texts;
+	size_t *lens, i;
+	int ret = KSH_EXIT_OK, nerr = 0;
+	bool failed = false, atomic = k->atomic && !k->dry_run;
+
+	texts = calloc(n, sizeof(*texts));
+	lens = calloc(n, sizeof(*lens));
+	if (!texts || !lens) {
+		ret = KSH_EXIT_FAILED;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = strcmp(paths[i], "-") ? paths[i] : "<stdin>";
+		struct batch b;
+
+		ret = ksh_read_file(paths[i], &texts[i], &lens[i]);
+		if (ret) {
+			fprintf(stderr, "keysh: %s: %s\n", paths[i], strerror(-ret));
+			ret = KSH_EXIT_USAGE;
+			goto out;
+		}
+		memset(&b, 0, sizeof(b));
+		b.text = texts[i];
+		b.len = lens[i];
+		k->file = name;
+		ret = prepare(k, &b, false);
+		batch_free(&b);
+		if (ret < 0) {
+			ret = KSH_EXIT_FAILED;
+			goto out;
+		}
+		nerr += ret;
+	}
+	if (nerr) {
+		ret = KSH_EXIT_USAGE;
+		goto out;
+	}
+	ret = KSH_EXIT_OK;
+	if (k->dry_run && !k->undo)
+		goto out;
+	if (atomic) {
+		ret = atomic_begin(k);
+		if (ret)
+			goto out;
+	}
+	k->load_depth++;
+	for (i = 0; i < n; i++) {
+		ret = ksh_run_text(k, strcmp(paths[i], "-") ? paths[i] : "<stdin>", texts[i],
+				   lens[i]);
+		if (ret != KSH_EXIT_OK)
+			failed = true;
+		if (ret == KSH_EXIT_BACKEND || (failed && atomic))
+			break;
+	}
+	k->load_depth--;
+	if (atomic)
+		atomic_end(k, failed);
+	if (failed && ret == KSH_EXIT_OK)
+		ret = KSH_EXIT_FAILED;
+out:
+	for (i = 0; texts && lens && i < n; i++) {
+		if (texts[i]) {
+			explicit_bzero(texts[i], lens[i]);
+			free(texts[i]);
+		}
+	}
+	free(texts);
+	free(lens);
 	return ret;
 }
