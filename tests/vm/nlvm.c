@@ -8,7 +8,7 @@
  *   - ADD of every algorithm row the kernel has (ESP enc x auth, AEADs,
  *     AH, IPComp), GET back with the keys, DELETE;
  *   - EEXIST/ESRCH, UPDATE of a mature SA (lifetimes only), replay 64
- *     (bitmap attribute), ESP-in-UDP ports;
+ *     (bitmap attribute), ESP-in-UDP ports, IPv6 tunnel mode with an AEAD;
  *   - `ip xfrm state add` of another process broadcast as SADB_ADD;
  *   - the kernel's ACQUIRE (policy without SA, ping) to a registered
  *     socket, answered as a KM does (GETSPI by its seq, UPDATE); soft and
@@ -247,6 +247,20 @@ TEST(nlvm_errnos_update_replay_natt)
 	REQUIRE_EQ(mb_send(&c, &m), 0);
 	CHECK_EQ(cap_errno(&c), -1);
 	CHECK_EQ(system("$IP xfrm state | grep -q 'encap type espinudp sport 4500 dport 4501'"), 0);
+	/* IPv6, tunnel mode, a reqid (SA2), an AEAD */
+	cap_clear(&c);
+	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 14);
+	mb_sa(&m, 0x2200, 0, SADB_X_EALG_AES_GCM_ICV16, 32);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8::1", -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8::2", -1, 0, 0);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 288, 0xee);
+	mb_sa2(&m, IPSEC_MODE_TUNNEL, 5);
+	REQUIRE_EQ(mb_send(&c, &m), 0);
+	CHECK_EQ(cap_errno(&c), -1);
+	CHECK_EQ(system("$IP xfrm state get src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2200 "
+			"| grep -q 'reqid 5 mode tunnel'"), 0);
+	CHECK_EQ(system("$IP xfrm state get src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2200 "
+			"| grep -q 'aead rfc4106(gcm(aes)) 0x[e]* 128'"), 0);
 	cap_close(&c);
 	pfkm_net_destroy(net);
 }
