@@ -82,19 +82,23 @@ $(B)/libpfkey.a: $(call obj,$(LIBP_SRC))
 $(B)/libxfrmnl.a: $(call obj,$(XFRM_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/keyd: $(call obj,$(ENGINE_SRC)) $(B)/libcore.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) -lpthread
-$(B)/keysh: $(call obj,$(SHELL_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL)
-$(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_SSL)
+# keyd --store xfrm: the engine on the netlink store.
+$(B)/keyd: $(call obj,$(ENGINE_SRC)) $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) $(LIBS_MNL) -lpthread
+# libpfkey's xfrm backend runs the core's engine in process on the netlink
+# store: keysh, keytui and everything else linking libpfkey link
+# libxfrmnl and libcore after it.
+$(B)/keysh: $(call obj,$(SHELL_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) $(LIBS_MNL) -lpthread
+$(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_SSL) $(LIBS_MNL) -lpthread
 
 # Unit tests link everything userspace except the programs' main()s.
 $(B)/unit: $(call obj,$(UNIT_SRC)) $(filter-out %/main.o,$(call obj,$(ENGINE_SRC) $(SHELL_SRC))) \
-		$(B)/libxfrmnl.a $(B)/libpfkey.a $(B)/libcore.a
+		$(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) $(LIBS_MNL) -lpthread
-$(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL)
+$(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) $(LIBS_MNL) -lpthread
 
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(wildcard /usr/src/linux-headers-*-amd64))

@@ -10,7 +10,7 @@ _keysh()
 	case $prev in
 	-f|--file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	--backend) COMPREPLY=($(compgen -W "auto kernel keyd" -- "$cur")); return ;;
+	--backend) COMPREPLY=($(compgen -W "auto pfkey xfrm keyd" -- "$cur")); return ;;
 	--satype) COMPREPLY=($(compgen -W "esp ah ipcomp" -- "$cur")); return ;;
 	--type) COMPREPLY=($(compgen -W "add update delete get getspi acquire expire flush register spdadd spddelete spdupdate spdflush spdexpire migrate" -- "$cur")); return ;;
 	--spi|--addr|--count) return ;;

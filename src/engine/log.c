@@ -2,8 +2,9 @@
 /*
  * log.c: keyd's log output, to stderr ("keyd: ...") or to syslog (daemon
  * facility). The core's os_log() is routed here too, so one switch decides
- * where everything goes. With syslog, messages are copied to stderr until
- * keyd serves (keyd_log_started), so a daemon that cannot start says why.
+ * where everything goes. With syslog, errors and warnings are copied to
+ * stderr until keyd serves (keyd_log_started), so a daemon that cannot
+ * start says why (and one that starts prints nothing).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ static void emit(enum keyd_log_level lvl, const char *msg)
 		return;
 	if (to_syslog)
 		syslog(prio[lvl], "%s", msg);
-	if (!to_syslog || starting)
+	if (!to_syslog || (starting && lvl <= KEYD_LOG_WARN))
 		fprintf(stderr, "keyd: %s\n", msg);
 }
 

@@ -98,9 +98,7 @@ static bool live(struct ksh *k)
 	}
 	dup2(null, 2);
 	close(null);
-	k->no_spawn = true;
 	ret = ksh_backend_connect(k);
-	k->no_spawn = false;
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);

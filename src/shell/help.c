@@ -81,7 +81,7 @@ const char ksh_usage_text[] =
 	"  -f, --file FILE       read statements from FILE (- for stdin); repeat -f\n"
 	"                        to run several files as one script\n"
 	"  -n, --dry-run         parse and validate only\n"
-	"  -v, --verbose         print every PF_KEY message exchanged\n"
+	"  -v, --verbose         name the backend; print every PF_KEY message exchanged\n"
 	"  -D, --dump            dump the SADB (with -P: the SPD)\n"
 	"  -P, --policy          -D/-F act on the SPD; alone: dump the SPD\n"
 	"  -F, --flush           flush the SADB (with -P: the SPD)\n"
@@ -99,8 +99,11 @@ const char ksh_usage_text[] =
 	"      --atomic          all statements or none (rollback on failure)\n"
 	"      --undo            remove what the script installs (with -n: print\n"
 	"                        the delete/spddelete statements)\n"
-	"      --backend B       auto | kernel | keyd\n"
-	"      --socket PATH     keyd socket (implies --backend keyd)\n"
+	"      --backend B       auto | pfkey | xfrm | keyd: auto is the kernel's PF_KEY\n"
+	"                        when it has one, else XFRM netlink; keyd only when asked\n"
+	"      --socket PATH     keyd socket (implies --backend keyd; default\n"
+	"                        /run/keyd.sock as root, else $XDG_RUNTIME_DIR/keyd.sock)\n"
 	"  -V, --version         print the version\n"
 	"  -h, --help            this help; 'keysh help' prints the grammar\n"
-	"exit status: 0 ok, 1 a statement failed, 2 usage or syntax error, 3 backend unavailable\n";
+	"exit status: 0 ok, 1 a statement failed, 2 usage or syntax error,\n"
+	"  3 backend unavailable or lost (a keyd that went away)\n";

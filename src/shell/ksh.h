@@ -55,11 +55,11 @@ struct ksh {
 	bool atomic;
 	bool undo;		/* --undo: remove what the script installs (undo.c) */
 	bool interactive;
-	bool no_spawn;		/* never start keyd (completion) */
 	enum ksh_out out;
 	struct ksh_monitor_opts mon;
 	/* state */
 	bool connected;
+	bool lost;		/* the keyd in use went away (said so already) */
 	struct pfk_conn conn;
 	struct pfk_exec exec;
 	const char *file;	/* name used in error messages */
@@ -68,9 +68,13 @@ struct ksh {
 	struct batch *batch;
 };
 
-/* backend.c: connect (auto-detection, keyd start). Returns KSH_EXIT_*. */
+/* backend.c: connect to the backend libpfkey chooses. Returns KSH_EXIT_*. */
 int ksh_backend_connect(struct ksh *k);
 void ksh_backend_close(struct ksh *k);
+/* err from the backend: when it means the keyd in use went away, say so
+ * (once), set k->lost and return true. The next ksh_backend_connect
+ * closes the dead connection and connects again. */
+bool ksh_backend_lost(struct ksh *k, int err);
 
 /* run.c */
 /* Parse a whole text; run it (unless dry run). Returns KSH_EXIT_*. */

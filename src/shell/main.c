@@ -11,6 +11,8 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "ksh.h"
 
@@ -82,8 +84,11 @@ int main(int argc, char **argv)
 	struct pfk_err e;
 	const char *file = NULL, *complete = NULL;
 	bool use_stdin = false, dump = false, policy = false, flush = false, loop = false;
-	bool backend_set = false;
 	int monitor = 0, c, ret;
+
+	/* Keys pass through memory: no core dump, no same-uid ptrace (man page). */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 
 	memset(&k, 0, sizeof(k));
 	k.backend = PFK_BACKEND_AUTO;
@@ -117,15 +122,8 @@ int main(int argc, char **argv)
 		case OPT_ATOMIC: k.atomic = true; break;
 		case OPT_UNDO: k.undo = true; break;
 		case OPT_BACKEND:
-			backend_set = true;
-			if (!strcmp(optarg, "auto"))
-				k.backend = PFK_BACKEND_AUTO;
-			else if (!strcmp(optarg, "kernel"))
-				k.backend = PFK_BACKEND_KERNEL;
-			else if (!strcmp(optarg, "keyd"))
-				k.backend = PFK_BACKEND_KEYD;
-			else
-				return usage_err("--backend: '%s' is not auto, kernel or keyd", optarg);
+			if (pfk_backend_parse(optarg, &k.backend))
+				return usage_err("--backend: '%s' is not auto, pfkey, xfrm or keyd", optarg);
 			break;
 		case OPT_SOCKET: k.socket = optarg; break;
 		case OPT_PROMISC: k.mon.promisc = true; break;
@@ -170,9 +168,11 @@ int main(int argc, char **argv)
 			return KSH_EXIT_USAGE;
 		}
 	}
-	/* --socket names keyd's socket: it implies the keyd backend. */
-	if (k.socket && !backend_set)
-		k.backend = PFK_BACKEND_KEYD;
+	/* --socket names keyd's socket: with auto it means keyd
+	 * (pfk_backend_resolve); with another backend it is a mistake. */
+	if (k.socket && k.backend != PFK_BACKEND_AUTO && k.backend != PFK_BACKEND_KEYD)
+		return usage_err("--socket: names a keyd socket, but --backend is %s",
+				 pfk_backend_name(k.backend));
 	k.mon.ts = monitor >= 2 ? 2 : 1;
 
 	if (complete) {
@@ -208,11 +208,13 @@ int main(int argc, char **argv)
 			ret = ksh_dump_loop(&k, PFK_SATYPE_UNSPEC) ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 		} else {
 			ret = ksh_dump(&k, policy, PFK_SATYPE_UNSPEC);
-			if (ret)
+			if (ret && !ksh_backend_lost(&k, ret))
 				fprintf(stderr, "keysh: dump: %s (%s)\n", strerror(-ret),
 					strerrorname_np(-ret));
 			ret = ret ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 		}
+		if (k.lost)
+			ret = KSH_EXIT_BACKEND;
 		ksh_backend_close(&k);
 		return ret;
 	}
@@ -220,7 +222,11 @@ int main(int argc, char **argv)
 		ret = ksh_backend_connect(&k);
 		if (ret)
 			return ret;
-		ret = ksh_dump(&k, true, PFK_SATYPE_UNSPEC) ? KSH_EXIT_FAILED : KSH_EXIT_OK;
+		ret = ksh_dump(&k, true, PFK_SATYPE_UNSPEC);
+		if (ret && !ksh_backend_lost(&k, ret))
+			fprintf(stderr, "keysh: dump: %s (%s)\n", strerror(-ret),
+				strerrorname_np(-ret));
+		ret = k.lost ? KSH_EXIT_BACKEND : ret ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 		ksh_backend_close(&k);
 		return ret;
 	}

@@ -345,7 +345,9 @@ int ksh_monitor(struct ksh *k)
 		}
 		if (n < 0) {
 			ret = n;
-			fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-n), strerrorname_np(-n));
+			if (!ksh_backend_lost(k, n))
+				fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-n),
+					strerrorname_np(-n));
 			break;
 		}
 		if (pfk_parse(k->exec.buf, (size_t)n, m)) {

@@ -121,11 +121,15 @@ static void host(char *b, size_t cap, const struct pfk_addr *a)
 
 static void backend_err(struct ksh *k, const struct pfk_stmt *st, int err)
 {
-	char what[256];
+	char what[256], hint[256];
 
 	pfk_stmt_describe(st, err, what, sizeof(what));
 	fflush(stdout);
-	fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
+	if (pfk_conn_hint(&k->conn, st, err, hint, sizeof(hint)))
+		fprintf(stderr, "%s:%d: %s: %s\n", k->file ? k->file : "<stdin>", st->line, what,
+			hint);
+	else
+		fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
 }
 
 static void print_register(struct ksh *k, const struct pfk_msg *m)
@@ -297,7 +301,8 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 	}
 	fflush(stdout);
 	if (ret) {
-		backend_err(k, st, ret);
+		if (!ksh_backend_lost(k, ret))
+			backend_err(k, st, ret);
 		return 1;
 	}
 	return 0;
@@ -377,6 +382,8 @@ static void on_done(void *ctx, size_t tag, int err)
 	if (!err)
 		return;
 	b->failed = true;
+	if (ksh_backend_lost(k, err))
+		return;
 	if (reparse(b, tag, &st)) {
 		fprintf(stderr, "%s:%d: %s (%s)\n", k->file ? k->file : "<stdin>",
 			b->v[tag].line, strerror(-err), strerrorname_np(-err));
@@ -560,6 +567,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			ret = pfk_exec_submit_msg(&k->exec, b.v[i].msg, b.v[i].len, i);
 			if (ret)
 				on_done(k, i, ret);
+			if (k->lost)
+				goto lost;
 			continue;
 		}
 		if (reparse(&b, i, &st))
@@ -577,6 +586,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			pfk_stmt_wipe(&st);
 			if (ret)
 				on_done(k, i, ret);
+			if (k->lost)
+				goto lost;
 			continue;
 		}
 		/* Anything else waits for the batch so far (order of effects and
@@ -586,6 +597,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		k->file = file;
 		ret = k->undo ? ksh_undo_run(k, &st) : ksh_run_stmt(k, &st);
 		pfk_stmt_wipe(&st);
+		if (k->lost)
+			goto lost;
 		if (ret < 0)
 			break;
 		if (ret > 0) {
@@ -601,13 +614,20 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 	}
 	if (k->connected && k->exec.npend)
 		pfk_exec_drain(&k->exec);
+	if (k->lost)
+		goto lost;
 	if (b.failed)
 		failed = 1;
 	if (outer_atomic)
 		atomic_end(k, failed);
 	ret = failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
+	goto out;
+lost:
+	/* The engine is gone with whatever the script had done so far: no
+	 * rollback is possible and nothing after this can run. */
+	ret = KSH_EXIT_BACKEND;
 out:
-	if (k->connected && k->exec.npend)
+	if (k->connected && !k->lost && k->exec.npend)
 		pfk_exec_drain(&k->exec);
 	fflush(stdout);
 	k->batch = saved;

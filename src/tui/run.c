@@ -72,6 +72,13 @@ int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t
 		if (ret) {
 			/* keysh's error line without "FILE:LINE: " */
 			pfk_stmt_describe(&v[i], ret, err, cap);
+			{
+				char hint[256];
+				size_t l = strlen(err);
+
+				if (pfk_conn_hint(&c, &v[i], ret, hint, sizeof(hint)))
+					snprintf(err + l, cap - l, ": %s", hint);
+			}
 			if (atomic && x.nundo) {
 				int r2 = pfk_exec_rollback(&x);
 				size_t l = strlen(err);
