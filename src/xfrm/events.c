@@ -311,8 +311,10 @@ int xfrm_ev_parse(const struct nlmsghdr *nlh, struct xfrm_ev *e)
 
 		e->ev.kind = PFKM_EV_POL_DELETE;
 		ret = id ? pol_in(nlh, sizeof(*id), NULL, e) : -EINVAL;
-		if (!ret)
+		if (!ret) {
 			e->ev.by_id = id->index != 0;
+			e->pol->linked = false;
+		}
 		break;
 	}
 	case XFRM_MSG_FLUSHPOLICY:

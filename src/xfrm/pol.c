@@ -154,6 +154,9 @@ int xfrm_pol_parse(const struct xfrm_userpolicy_info *u, const struct nlattr *co
 	p->id = u->index;
 	p->dir = u->dir + 1;
 	p->block = u->action == XFRM_POLICY_BLOCK;
+	/* In the kernel's table: its one reference, as the memory store's
+	 * (the engine derives sadb_msg_reserved from both, as af_key). */
+	p->linked = true;
 	if (tb[XFRMA_TMPL]) {
 		ret = tmpls_in(p, tb[XFRMA_TMPL]);
 		if (ret) {

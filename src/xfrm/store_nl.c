@@ -398,6 +398,16 @@ static void sa_acquire_error(struct pfkm_store *st, uint32_t seq)
 	(void)seq;
 }
 
+/* A policy read from the kernel is this store's copy: freed whatever
+ * references the engine's view gave it. */
+static void pol_free(struct pfkm_policy *p)
+{
+	if (p) {
+		p->refcnt = 1;
+		pfkm_spd_policy_put(p);
+	}
+}
+
 /* --- walks: one dump socket per walk, read at the walker's pace ---- */
 
 struct walk {
@@ -559,7 +569,7 @@ static int pol_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store
 		if (ret)
 			return ret;
 		ret = fn(arg, p);
-		pfkm_spd_policy_put(p);
+		pol_free(p);
 		if (ret > 0)
 			k->held = nlh;
 		if (ret)
@@ -595,8 +605,7 @@ static int pol_read(struct nl_store *ns, uint8_t dir, const struct pfkm_sel *sel
 	if (!ret && !p)
 		ret = -ENOENT;
 	if (ret) {
-		if (p)
-			pfkm_spd_policy_put(p);
+		pol_free(p);
 		return ret == -EOPNOTSUPP ? -ENOENT : ret;
 	}
 	*out = p;
@@ -624,10 +633,11 @@ static int pol_add(struct pfkm_store *st, struct pfkm_policy *p, bool excl,
 	/* the policy as stored: the index the kernel chose, its times */
 	if (pol_read(ns, p->dir, &p->sel, 0, &now))
 		now = NULL;
+	else
+		now->refcnt++;		/* the creator's, as af_key's reply */
 	ev.pol = now ? now : p;
 	own_event(ns, seq, &ev, o);
-	if (now)
-		pfkm_spd_policy_put(now);
+	pol_free(now);
 out:
 	pfkm_spd_policy_put(p);
 	return ret;
@@ -645,6 +655,7 @@ static int pol_remove(struct nl_store *ns, struct pfkm_policy *old, bool by_id,
 	ret = xfrm_nl_talk(&ns->req, nlh, NULL, NULL);
 	if (ret)
 		return ret;
+	old->linked = false;	/* out of the table: the lookup's reference */
 	ev.pol = old;
 	own_event(ns, seq, &ev, o);
 	return 0;
@@ -663,7 +674,7 @@ static int pol_delete(struct pfkm_store *st, uint8_t dir, const struct pfkm_sel 
 	if (ret)
 		return ret;
 	ret = pol_remove(ns, old, false, o);
-	pfkm_spd_policy_put(old);
+	pol_free(old);
 	return ret;
 }
 
@@ -683,9 +694,11 @@ static int pol_get(struct pfkm_store *st, uint32_t id, bool del,
 	if (del) {
 		ret = pol_remove(ns, p, true, o);
 		if (ret) {
-			pfkm_spd_policy_put(p);
+			pol_free(p);
 			return ret;
 		}
+	} else {
+		p->refcnt++;		/* the lookup's, besides the table's */
 	}
 	*out = p;
 	return 0;
@@ -694,7 +707,7 @@ static int pol_get(struct pfkm_store *st, uint32_t id, bool del,
 static void pol_put(struct pfkm_store *st, const struct pfkm_policy *p)
 {
 	(void)st;
-	pfkm_spd_policy_put((struct pfkm_policy *)p);
+	pol_free((struct pfkm_policy *)p);
 }
 
 static int pol_flush(struct pfkm_store *st)

@@ -3,8 +3,9 @@
  * test_xfrm.h: shared by the tests/unit/test_xfrm_*.c files: XFRM netlink
  * messages captured from Linux 6.18 (a fresh network namespace, `ip xfrm`
  * commands, the notifications read on a socket bound to every XFRMNLGRP_*
- * group, dumps and GET*INFO answers read on a request socket), and a hex
- * decoder for them. Static functions only.
+ * group, dumps and GET*INFO answers read on a request socket: recorded
+ * with tests/unit/xfrm-capture.py), and a hex decoder for them. Static
+ * functions only.
  */
 #ifndef TEST_XFRM_H
 #define TEST_XFRM_H

@@ -65,6 +65,8 @@ static void engine(void)
 	XREQUIRE(cap_exts(&b, 0, &x) == 0);
 	XCHECK(x.msg->sadb_msg_type == SADB_X_SPDADD && x.msg->sadb_msg_seq == 21 &&
 	       x.msg->sadb_msg_errno == 0);
+	/* af_key's refcount: creator + table + the policy timer's first second */
+	XCHECK(x.msg->sadb_msg_reserved == 3);
 	xp = PFKM_EXT(&x, SADB_X_EXT_POLICY, struct sadb_x_policy);
 	XREQUIRE(xp);
 	id = xp->sadb_x_policy_id;
@@ -102,6 +104,8 @@ static void engine(void)
 	XCHECK(mb_send(&a, &m) == 0);
 	XCHECK(a.n == 1 && cap_hdr(&a, 0)->sadb_msg_errno == 0 &&
 	       cap_hdr(&a, 0)->sadb_msg_type == SADB_X_SPDGET);
+	/* lookup + table (+ the timer while the policy is under a second old) */
+	XCHECK(cap_hdr(&a, 0)->sadb_msg_reserved == 2 || cap_hdr(&a, 0)->sadb_msg_reserved == 3);
 	/* GETSPI: a larval SA in the kernel, its SPI in the range asked */
 	cap_clear(&a);
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 40);

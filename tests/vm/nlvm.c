@@ -8,10 +8,11 @@
  *   - ADD of every algorithm row the kernel has (ESP enc x auth, AEADs,
  *     AH, IPComp), GET back with the keys, DELETE;
  *   - EEXIST/ESRCH, UPDATE of a mature SA (lifetimes only), replay 64
- *     (bitmap attribute), ESP-in-UDP ports;
+ *     (bitmap attribute), ESP-in-UDP ports, IPv6 tunnel mode with an AEAD;
  *   - `ip xfrm state add` of another process broadcast as SADB_ADD;
  *   - the kernel's ACQUIRE (policy without SA, ping) to a registered
- *     socket; soft and hard EXPIRE (addtime 1 s / 2 s).
+ *     socket, answered as a KM does (GETSPI by its seq, UPDATE); soft and
+ *     hard EXPIRE (addtime 1 s / 2 s).
  * Shell commands name iproute2 $IP (nl.sh sets it; IP=ip elsewhere).
  */
 #include <poll.h>
@@ -246,6 +247,20 @@ TEST(nlvm_errnos_update_replay_natt)
 	REQUIRE_EQ(mb_send(&c, &m), 0);
 	CHECK_EQ(cap_errno(&c), -1);
 	CHECK_EQ(system("$IP xfrm state | grep -q 'encap type espinudp sport 4500 dport 4501'"), 0);
+	/* IPv6, tunnel mode, a reqid (SA2), an AEAD */
+	cap_clear(&c);
+	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 14);
+	mb_sa(&m, 0x2200, 0, SADB_X_EALG_AES_GCM_ICV16, 32);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8::1", -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8::2", -1, 0, 0);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 288, 0xee);
+	mb_sa2(&m, IPSEC_MODE_TUNNEL, 5);
+	REQUIRE_EQ(mb_send(&c, &m), 0);
+	CHECK_EQ(cap_errno(&c), -1);
+	CHECK_EQ(system("$IP xfrm state get src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2200 "
+			"| grep -q 'reqid 5 mode tunnel'"), 0);
+	CHECK_EQ(system("$IP xfrm state get src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2200 "
+			"| grep -q 'aead rfc4106(gcm(aes)) 0x[e]* 128'"), 0);
 	cap_close(&c);
 	pfkm_net_destroy(net);
 }
@@ -289,6 +304,7 @@ TEST(nlvm_kernel_acquire_and_expire)
 	struct pfkm_exts x;
 	struct cap c, reg;
 	unsigned int i, soft = 0, hard = 0, acq = 0;
+	uint32_t acq_seq = 0;
 	struct mb m;
 
 	REQUIRE(net);
@@ -324,7 +340,38 @@ TEST(nlvm_kernel_acquire_and_expire)
 		CHECK(x.msg->sadb_msg_seq != 0);
 		CHECK(x.ext[SADB_EXT_ADDRESS_SRC] && x.ext[SADB_EXT_ADDRESS_DST] &&
 		      x.ext[SADB_X_EXT_POLICY] && x.ext[SADB_EXT_PROPOSAL]);
+		acq_seq = x.msg->sadb_msg_seq;
 	}
+	/* the key manager's answer: GETSPI with the ACQUIRE's seq takes the
+	 * kernel's larval SA (ALLOCSPI by seq), UPDATE makes it mature */
+	REQUIRE(acq_seq);
+	cap_clear(&c);
+	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, acq_seq);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.99.0.1", -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.99.0.2", -1, 0, 0);
+	mb_spirange(&m, 0x7000, 0x7000);
+	REQUIRE_EQ(mb_send(&c, &m), 0);
+	REQUIRE_EQ(c.n, 1);
+	REQUIRE_EQ(cap_exts(&c, 0, &x), 0);
+	REQUIRE(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa));
+	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_spi, htonl(0x7000));
+	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_state, SADB_SASTATE_LARVAL);
+	CHECK_EQ(system("$IP xfrm state | grep -c 'spi 0x00007000' | grep -qx 1"), 0);
+	cap_clear(&c);
+	mb_hdr(&m, SADB_UPDATE, SADB_SATYPE_ESP, acq_seq);
+	mb_sa(&m, 0x7000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 32);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.99.0.1", -1, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.99.0.2", -1, 0, 0);
+	mb_key(&m, SADB_EXT_KEY_AUTH, 160, 0xaa);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 0xee);
+	REQUIRE_EQ(mb_send(&c, &m), 0);
+	REQUIRE_EQ(c.n, 1);
+	REQUIRE_EQ(cap_exts(&c, 0, &x), 0);
+	CHECK_EQ(x.msg->sadb_msg_type, SADB_UPDATE);
+	CHECK_EQ(x.msg->sadb_msg_errno, 0);
+	CHECK_EQ(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_state, SADB_SASTATE_MATURE);
+	CHECK_EQ(system("$IP xfrm state | grep -q 'enc cbc(aes) 0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee'"), 0);
+	CHECK_EQ(system("$IP xfrm state | grep -c 'spi 0x00007000' | grep -qx 1"), 0);
 	/* EXPIRE: soft after 1 s, hard after 2 s, from the kernel's timers */
 	cap_clear(&c);
 	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 3);

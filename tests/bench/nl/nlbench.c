@@ -8,11 +8,17 @@
  * is checked (the kernel holds N SAs; the dump saw N). Prints
  *   BENCH name N seconds
  * Usage: nlbench N [events]   (events: the store subscribes to the groups,
- * so its own notifications are read back too, as keysh's would be)
+ * so its own notifications are read back too, as keysh's would be; and a
+ * monitor run: `ip -batch` adds N SAs in another process while the store's
+ * event socket, default 4 MiB, is read as fast as it goes: SADB_ADDs
+ * delivered and ENOBUFS losses counted, "BENCH monitor N delivered lost")
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include "../../unit/test_core.h"
 #include "../../../src/xfrm/store_nl.h"
 
@@ -32,6 +38,16 @@ void unit_failf(const char *file, int line, const char *fmt, ...)
 void unit_register(struct unit_case *c)
 {
 	(void)c;
+}
+
+static struct pfkm_store *kept;
+
+static int keep_store(const struct pfkm_store_cb *cb, void *arg, struct pfkm_store **out)
+{
+	int ret = xfrm_store_nl_create(cb, arg, out);
+
+	kept = ret ? NULL : *out;
+	return ret;
 }
 
 static double now(void)
@@ -156,6 +172,44 @@ int main(int argc, char **argv)
 	printf("BENCH ip-batch-add %lu %.3f\n", n, now() - t);
 	if (kernel_sas() != n)
 		return 1;
+	if (events) {
+		struct xfrm_store_nl_stats st;
+		struct pfkm_store *store = NULL;
+		unsigned long adds = 0;
+		pid_t pid;
+		size_t k;
+		int wst;
+
+		if (system("$IP xfrm state flush"))
+			return 1;
+		/* the store's event socket: the net's store via a fresh engine */
+		cap_close(&c);
+		pfkm_net_destroy(net);
+		ret = pfkm_net_create_on(keep_store, NULL, &net);
+		if (ret)
+			return 1;
+		store = kept;
+		cap_open(net, &c);
+		pid = fork();
+		if (pid == 0)
+			_exit(system("$IP -batch /tmp/ip.batch") ? 1 : 0);
+		t = now();
+		for (;;) {
+			struct pollfd pf = { .fd = xfrm_store_nl_monitor_fd(store), .events = POLLIN };
+
+			if (poll(&pf, 1, 2000) <= 0 && waitpid(pid, &wst, WNOHANG) == pid)
+				break;
+			xfrm_store_nl_monitor_read(store);
+			for (k = 0; k < c.n; k++)
+				adds += cap_hdr(&c, k)->sadb_msg_type == SADB_ADD;
+			cap_clear(&c);
+		}
+		xfrm_store_nl_stats(store, &st);
+		printf("BENCH monitor %lu %lu %lu %.3f\n", n, adds, (unsigned long)st.lost, now() - t);
+		if (!WIFEXITED(wst) || WEXITSTATUS(wst) || adds + st.lost == 0 ||
+		    (st.lost == 0 && adds != n))
+			return 1;
+	}
 	cap_close(&c);
 	pfkm_net_destroy(net);
 	return system("$IP xfrm state flush") ? 1 : 0;
