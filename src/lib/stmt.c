@@ -74,8 +74,10 @@ static void describe_err(const struct pfk_stmt *st, int err, char *b, size_t cap
 	default:
 		break;
 	}
+	/* EPROTONOSUPPORT is the protocol (a kernel without ESP/AH), not an
+	 * algorithm: the backend's hint says which (pfk_conn_hint). */
 	if ((st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) &&
-	    (err == -ENOSYS || err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)) {
+	    (err == -ENOSYS || err == -EOPNOTSUPP)) {
 		if (st->sa.satype == PFK_SATYPE_IPCOMP) {
 			e = pfkm_alg_by_id(PFKM_ALG_COMP, st->sa.enc_alg);
 		} else {

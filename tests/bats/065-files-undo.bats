@@ -44,7 +44,7 @@ teardown() { keysh_stop_keyd; }
 		"$K16" "$K32" "$K16" "$K32" > "$D/dup.conf"
 	run ks --atomic -f "$D/a.conf" -f "$D/dup.conf"
 	assert_failure 1
-	assert_output --partial "$D/dup.conf:2: add esp 0x1001: File exists (EEXIST)"
+	assert_output --partial "$D/dup.conf:2: add esp 0x00001001: File exists (EEXIST)"
 	assert_output --partial "rolled back 3 changes"
 	run diff "$D/before" <(stable_dump)
 	assert_success
@@ -137,7 +137,7 @@ spddelete 10.0.0.0/24[500] 10.0.1.0/24[any] tcp -P in ;"
 	printf 'load "%s" ;\nload "%s" ;\n' "$D/a.conf" "$D/dup.conf" > "$D/top.conf"
 	run ks --atomic -f "$D/top.conf"
 	assert_failure 1
-	assert_output --partial "$D/dup.conf:2: add esp 0x7777: File exists (EEXIST)"
+	assert_output --partial "$D/dup.conf:2: add esp 0x00007777: File exists (EEXIST)"
 	run diff "$D/before" <(stable_dump)
 	assert_success
 }

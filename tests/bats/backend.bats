@@ -279,7 +279,7 @@ No SAD entries."
 	fi
 	run in_netns "'$KEYSH_BIN' --backend xfrm 'add 10.0.0.1 10.0.0.2 esp 0x1001 -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'"
 	assert_failure 1
-	assert_output "<args>:1: add esp 0x1001: Protocol not supported (EPROTONOSUPPORT): the kernel's xfrm has no ESP (CONFIG_INET_ESP, CONFIG_INET6_ESP: modules esp4, esp6)"
+	assert_output "<args>:1: add esp 0x00001001: Protocol not supported (EPROTONOSUPPORT): the kernel's xfrm has no ESP (CONFIG_INET_ESP, CONFIG_INET6_ESP: modules esp4, esp6)"
 }
 
 @test "xfrm: the monitor shows what ip xfrm and another keysh did" {
