@@ -37,6 +37,8 @@ struct pfkm_dump {
 	uint32_t pid;
 	uint32_t count;			/* entries composed so far */
 	struct pfkm_store_walk walk;	/* the store's cursor */
+	bool walked;			/* the walk ended (walk_rc): only held is left */
+	int walk_rc;
 	bool filter;			/* SADB_X_EXT_FILTER given */
 	uint16_t f_family;
 	uint8_t f_splen, f_dplen;

@@ -292,9 +292,16 @@ static int do_dump(struct pfkm_sock *sk)
 
 	if (d->kind == PFKM_DUMP_NONE)
 		return 0;
-	rc = dump_walk(sk);
-	if (rc == -ENOBUFS)
-		return 0;
+	/* A walk that ended is not walked again while the last entry waits
+	 * for room (a store may start over once its cursor is released). */
+	if (!d->walked) {
+		rc = dump_walk(sk);
+		if (rc == -ENOBUFS)
+			return 0;
+		d->walked = true;
+		d->walk_rc = rc;
+	}
+	rc = d->walk_rc;
 	if (d->held.p) {
 		struct sadb_msg *h = pfkm_mbuf_hdr(&d->held);
 
@@ -315,6 +322,7 @@ int pfkm_sock_dump_start(struct pfkm_sock *sk)
 
 	d->count = 0;
 	d->held.p = NULL;
+	d->walked = false;
 	return do_dump(sk);
 }
 

@@ -146,9 +146,9 @@ enum { PFKM_WALK_SA = 1, PFKM_WALK_POL };
 /*
  * A walk callback returns 0 to go on, > 0 to pause (the walk offers this
  * same entry again on the next call, as xfrm_state_walk), < 0 to stop with
- * that error. The walk functions return 0 when the walk is complete (its
- * cursor released), > 0 when paused, < 0 on error (cursor kept: the caller
- * ends it with walk_done).
+ * that error. The walk functions return 0 when the walk is complete, > 0
+ * when paused, < 0 on error; the caller ends every walk with walk_done and
+ * never walks a completed one again (a store may start over).
  */
 typedef int (*pfkm_store_sa_fn)(void *arg, const struct pfkm_sa *x);
 typedef int (*pfkm_store_pol_fn)(void *arg, const struct pfkm_policy *p);

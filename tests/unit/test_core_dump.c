@@ -135,6 +135,43 @@ done:
 	pfkm_net_destroy(net);
 }
 
+/* Every entry walked, the last one held back for room: the resume sends
+ * it (seq 0) and walks nothing again (a store's walk, once ended, may
+ * start over from the top). */
+TEST(core_dump_resume_after_walk_ended)
+{
+	struct pfkm_net *net;
+	struct pfkm_exts x;
+	struct cap a;
+	size_t one, i;
+
+	pfkm_net_create(&net);
+	cap_open(net, &a);
+	add_n(&a, 3);
+	cap_clear(&a);
+	REQUIRE_EQ(send_dump(&a, SADB_DUMP, SADB_SATYPE_UNSPEC), 0);
+	one = a.len[0];
+	cap_clear(&a);
+	a.account = true;
+	a.rmem = 0;
+	a.rcvbuf = 2 * one;	/* room to compose all three, not to send the last */
+	REQUIRE_EQ(send_dump(&a, SADB_DUMP, SADB_SATYPE_UNSPEC), 0);
+	REQUIRE_EQ(a.n, 2);
+	a.rmem = 0;
+	pfkm_sock_dump_resume(a.sk);
+	REQUIRE_EQ(a.n, 3);
+	for (i = 0; i < 3; i++) {
+		REQUIRE_EQ(cap_exts(&a, i, &x), 0);
+		CHECK_EQ(x.msg->sadb_msg_seq, i < 2 ? i + 1 : 0);
+		CHECK_EQ(ntohl(PFKM_EXT(&x, SADB_EXT_SA, struct sadb_sa)->sadb_sa_spi), 0x1002 - i);
+	}
+	a.rmem = 0;
+	pfkm_sock_dump_resume(a.sk);
+	CHECK_EQ(a.n, 3);
+	cap_close(&a);
+	pfkm_net_destroy(net);
+}
+
 TEST(core_dump_release_while_paused)
 {
 	struct pfkm_net *net;
