@@ -5,7 +5,7 @@
 # tmux-driven tests), vm (the qemu suite and pfkeyv2.ko), fuzz (clang).
 set -eu
 pkgs_build="gcc make libc6-dev linux-libc-dev libedit-dev libncurses-dev libssl-dev pkg-config"
-pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps"
+pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps iputils-ping"
 pkgs_vm="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio kmod iproute2"
 pkgs_fuzz="clang libclang-rt-dev"
 

@@ -48,6 +48,7 @@ struct server {
 	struct ctl_client **ctls;
 	size_t nctls, capctls;
 	uint8_t *rx;
+	struct keyd_dp *dp;	/* --datapath (dp_io.c), or NULL */
 	bool stop;
 	/* debounced state save: 0 = clean */
 	uint64_t dirty_since_ms, save_at_ms;
@@ -251,7 +252,7 @@ static bool ctl_read(struct server *s, struct ctl_client *cc)
 		cc->len += (size_t)n;
 		cc->buf[cc->len] = '\0';
 		while ((nl = memchr(cc->buf, '\n', cc->len))) {
-			char out[CTL_LINE_MAX + 64];
+			char out[CTL_LINE_MAX + 512];
 			size_t used = (size_t)(nl - cc->buf) + 1;
 			int olen;
 
@@ -318,6 +319,8 @@ static int poll_timeout(struct server *s)
 		if (t < 0 || d < t)
 			t = d;
 	}
+	if (s->dp && (t < 0 || keyd_dp_timeout(s->dp) < t))
+		t = keyd_dp_timeout(s->dp);
 	if (t > 60000)
 		t = 60000;
 	return (int)t;
@@ -344,7 +347,7 @@ static int loop(struct server *s)
 	size_t cap = 0;
 
 	while (!s->stop) {
-		size_t n = 3 + s->nconns + s->nctls, i, k;
+		size_t n = 3 + s->nconns + s->nctls + KEYD_DP_NFDS, i, k;
 		int r;
 
 		if (n > cap) {
@@ -368,6 +371,10 @@ static int loop(struct server *s)
 		for (k = 0; k < s->nctls; k++)
 			pfd[3 + s->nconns + k] = (struct pollfd){ .fd = s->ctls[k]->fd,
 								  .events = POLLIN };
+		if (s->dp)	/* the data path's fds last */
+			n = 3 + s->nconns + s->nctls + keyd_dp_pollfds(s->dp, pfd + n - KEYD_DP_NFDS);
+		else
+			n -= KEYD_DP_NFDS;
 
 		r = poll(pfd, n, poll_timeout(s));
 		if (r < 0 && errno != EINTR) {
@@ -386,8 +393,11 @@ static int loop(struct server *s)
 				if (re & POLLOUT)
 					keyd_conn_writable(c);
 				if (re & (POLLIN | POLLHUP | POLLERR))
-					if (keyd_conn_read(c, s->rx, PFKM_MSG_MAX, READ_BATCH) > 0)
+					if (keyd_conn_read(c, s->rx, PFKM_MSG_MAX, READ_BATCH) > 0) {
 						mark_dirty(s);
+						if (s->dp)
+							keyd_dp_changed(s->dp);
+					}
 			}
 			for (k = nctl; k-- > 0;) {
 				struct ctl_client *cc = s->ctls[k];
@@ -413,6 +423,8 @@ static int loop(struct server *s)
 			if (a.sas != b.sas || a.policies != b.policies || a.expires != b.expires)
 				mark_dirty(s);
 		}
+		if (s->dp)
+			keyd_dp_run(s->dp, r > 0 ? pfd + n - KEYD_DP_NFDS : NULL);
 		reap(s);
 		if (s->save_at_ms && now_ms() >= s->save_at_ms)
 			save_now(s);
@@ -460,6 +472,8 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 			goto err_state;
 		}
 	}
+	if (o->datapath && keyd_dp_open(s.net, o->datapath, &s.dp))
+		goto err_dp;
 	s.sigfd = signals_open();
 	if (s.sigfd < 0) {
 		keyd_log(KEYD_LOG_ERR, "signalfd: %s", strerror(errno));
@@ -515,6 +529,8 @@ err_listen:
 err_ctl:
 	close(s.sigfd);
 err_sig:
+	keyd_dp_close(s.dp);
+err_dp:
 err_state:
 	pfkm_net_destroy(s.net);
 err_net:
