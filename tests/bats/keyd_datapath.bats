@@ -18,8 +18,8 @@ setup_file() {
 	if ! unshare -Urn true 2>/dev/null; then
 		skip "no user namespaces here (unshare -Urn)"
 	fi
-	${CC:-cc} -O2 -o "$dir/dpcap" tests/vm/dpcap.c
-	${CC:-cc} -O2 -o "$dir/dpinj" tests/vm/dpinj.c
+	${CC:-cc} -O2 -o "$dir/dpcap" "$BATS_TEST_DIRNAME/../vm/dpcap.c"
+	${CC:-cc} -O2 -o "$dir/dpinj" "$BATS_TEST_DIRNAME/../vm/dpinj.c"
 }
 
 # Namespaces a (PA, also the user namespace) and b (PB), veth va -- vb.
@@ -31,7 +31,7 @@ setup() {
 		[ "$(readlink /proc/$PA/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
 		sleep 0.01
 	done
-	nsenter -t "$PA" -U -n unshare -n sleep 3600 &
+	nsenter --preserve-credentials -t "$PA" -U -n unshare -n sleep 3600 &
 	PB=$!
 	for i in $(seq 500); do
 		[ -e /proc/$PB/ns/net ] &&
@@ -67,21 +67,18 @@ teardown() {
 	done
 }
 
-A() { nsenter -t "$PA" -U -n "$@"; }
-B() { nsenter -t "$PB" -U -n "$@"; }
+A() { nsenter --preserve-credentials -t "$PA" -U -n "$@"; }
+B() { nsenter --preserve-credentials -t "$PB" -U -n "$@"; }
 
 # dp_keyd a|b: keyd with a data path (device ka / kb) in that namespace.
 dp_keyd() {
 	local s=$1 sock=$BATS_TEST_TMPDIR/$1.sock i
-	if [ "$s" = a ]; then
-		A "$(keysh__bin keyd)" --socket "$sock" --datapath tun=k$s -v \
-			>"$BATS_TEST_TMPDIR/$s.log" 2>&1 &
-		KA=$!
-	else
-		B "$(keysh__bin keyd)" --socket "$sock" --datapath tun=k$s -v \
-			>"$BATS_TEST_TMPDIR/$s.log" 2>&1 &
-		KB=$!
-	fi
+	local pid=$PA
+	[ "$s" = b ] && pid=$PB
+	# nsenter itself, not A/B: $! must be keyd's pid (nsenter execs it)
+	nsenter --preserve-credentials -t "$pid" -U -n "$(keysh__bin keyd)" --socket "$sock" \
+		--datapath tun=k$s -v >"$BATS_TEST_TMPDIR/$s.log" 2>&1 &
+	if [ "$s" = a ]; then KA=$!; else KB=$!; fi
 	for i in $(seq 1000); do
 		[ -S "$sock" ] && [ -S "$sock.ctl" ] && return 0
 		sleep 0.01
