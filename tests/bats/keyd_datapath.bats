@@ -297,3 +297,22 @@ ping_both() { # INNER
 	grep -q '"type":"EXPIRE"' "$BATS_TEST_TMPDIR/mon"
 	grep -q '"spi":4097\|0x00001001\|"spi":"0x1001"' "$BATS_TEST_TMPDIR/mon"
 }
+
+@test "datapath: ESP in UDP (RFC 3948, esp-udp SAs, port 4500), IPv4" {
+	local s
+	for s in a b; do
+		ksh $s "add 10.0.0.1[4500] 10.0.0.2[4500] esp-udp 0x1001 -m tunnel -r 32 -E aes-gcm-16 $K160;
+			add 10.0.0.2[4500] 10.0.0.1[4500] esp-udp 0x2001 -m tunnel -r 32 -E aes-gcm-16 $K160;"
+	done
+	dp_pols a esp 4 4
+	dp_pols b esp 4 4
+	A "$BATS_FILE_TMPDIR/dpcap" va 4 >"$BATS_TEST_TMPDIR/cap" &
+	cap=$!
+	sleep 0.3
+	ping_both 4
+	wait "$cap"
+	echo "capture: $(cat "$BATS_TEST_TMPDIR/cap")"
+	read -r _ icmp _ esp _ <"$BATS_TEST_TMPDIR/cap"
+	natt=$(sed -n 's/.* natt \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/cap")
+	[ "$icmp" = 0 ] && [ "$esp" = 0 ] && [ "$natt" -ge 8 ]
+}
