@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -61,7 +62,9 @@ struct hold_slot {
 
 struct dp_route {
 	uint8_t family, plen;
+	bool has_src;
 	uint8_t dst[16];
+	uint8_t src[16];		/* preferred source: ours, in the selector */
 };
 
 struct keyd_dp {
@@ -102,6 +105,7 @@ struct route_set {
 	struct dp_route r[MAX_ROUTES];
 	unsigned int n;
 	bool full;
+	struct ifaddrs *ifa;		/* this host's addresses */
 };
 
 static bool prefix_has(unsigned int family, const uint8_t *pfx, unsigned int plen,
@@ -122,6 +126,7 @@ static int want_route(void *arg, const struct pfkm_policy *p)
 	struct route_set *rs = arg;
 	const struct pfkm_tmpl *t = &p->tmpl[0];
 	struct dp_route r = { .family = p->sel.family, .plen = p->sel.dplen };
+	struct ifaddrs *ifa;
 	unsigned int alen = r.family == AF_INET ? 4 : 16, i;
 
 	if (p->dir != IPSEC_DIR_OUTBOUND || p->block || !p->ntmpl || t->mode != IPSEC_MODE_TUNNEL)
@@ -129,6 +134,22 @@ static int want_route(void *arg, const struct pfkm_policy *p)
 	if (r.family != AF_INET && r.family != AF_INET6)
 		return 0;
 	memcpy(r.dst, p->sel.daddr.b, alen);
+	/* Our address inside the selector's source prefix becomes the
+	 * route's preferred source: local traffic matches the policy. */
+	for (ifa = rs->ifa; ifa; ifa = ifa->ifa_next) {
+		const uint8_t *a;
+
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != r.family)
+			continue;
+		a = r.family == AF_INET ?
+			(const uint8_t *)&((struct sockaddr_in *)ifa->ifa_addr)->sin_addr :
+			(const uint8_t *)&((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
+		if (prefix_has(r.family, p->sel.saddr.b, p->sel.splen, a)) {
+			memcpy(r.src, a, alen);
+			r.has_src = true;
+			break;
+		}
+	}
 	/* The route is to the prefix: clear the bits past it. */
 	for (i = r.plen; i < alen * 8; i++)
 		r.dst[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
@@ -176,10 +197,14 @@ static void routes_sync(struct keyd_dp *d)
 
 	rs.n = 0;
 	rs.full = false;
+	if (getifaddrs(&rs.ifa))
+		rs.ifa = NULL;
 	os_mutex_lock(&d->net->lock);
 	st->ops->pol_walk(st, &w, want_route, &rs);
 	st->ops->walk_done(st, &w);
 	os_mutex_unlock(&d->net->lock);
+	if (rs.ifa)
+		freeifaddrs(rs.ifa);
 	if (rs.full)
 		keyd_log(KEYD_LOG_WARN, "datapath: more than %u tunnel prefixes, some not routed",
 			 MAX_ROUTES);
@@ -189,7 +214,7 @@ static void routes_sync(struct keyd_dp *d)
 			continue;
 		}
 		ret = keyd_tun_route(d->ifindex, false, d->routes[i].family, d->routes[i].dst,
-				     d->routes[i].plen);
+				     d->routes[i].plen, NULL);
 		keyd_log(ret ? KEYD_LOG_WARN : KEYD_LOG_DEBUG, "datapath: route %s dev %s removed%s%s",
 			 route_str(&d->routes[i], buf, sizeof(buf)), d->ifname, ret ? ": " : "",
 			 ret ? strerror(-ret) : "");
@@ -198,7 +223,8 @@ static void routes_sync(struct keyd_dp *d)
 	for (i = 0; i < rs.n; i++) {
 		if (route_in(&rs.r[i], d->routes, d->nroutes))
 			continue;
-		ret = keyd_tun_route(d->ifindex, true, rs.r[i].family, rs.r[i].dst, rs.r[i].plen);
+		ret = keyd_tun_route(d->ifindex, true, rs.r[i].family, rs.r[i].dst, rs.r[i].plen,
+				     rs.r[i].has_src ? rs.r[i].src : NULL);
 		if (ret) {
 			/* -EEXIST: somebody else's route; not replaced, retried. */
 			keyd_log(KEYD_LOG_WARN, "datapath: route %s dev %s: %s",

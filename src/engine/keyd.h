@@ -85,8 +85,10 @@ int keyd_state_save(struct pfkm_net *net, const char *file);
 /* Create (or attach to) TUN device name (NULL: the kernel's tunN), MTU
  * KEYD_TUN_MTU, up. Returns its non-blocking fd, name in ifname. */
 int keyd_tun_open(const char *name, char *ifname, int *ifindex);
-/* Add (exclusive) or delete the main-table route dst/plen dev ifindex. */
-int keyd_tun_route(int ifindex, bool add, int family, const uint8_t *dst, unsigned int plen);
+/* Add (exclusive) or delete the main-table route dst/plen dev ifindex,
+ * with preferred source src (NULL: none). */
+int keyd_tun_route(int ifindex, bool add, int family, const uint8_t *dst, unsigned int plen,
+		   const uint8_t *src);
 
 /* ---- dp_io.c: --datapath tun[=NAME], the ESP/AH packet loop ---------- */
 struct keyd_dp;

@@ -66,7 +66,8 @@ err_fd:
 	return ret;
 }
 
-int keyd_tun_route(int ifindex, bool add, int family, const uint8_t *dst, unsigned int plen)
+int keyd_tun_route(int ifindex, bool add, int family, const uint8_t *dst, unsigned int plen,
+		   const uint8_t *src)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -102,6 +103,13 @@ int keyd_tun_route(int ifindex, bool add, int family, const uint8_t *dst, unsign
 	ra->rta_len = RTA_LENGTH(sizeof(int));
 	memcpy(RTA_DATA(ra), &ifindex, sizeof(int));
 	req.nh.nlmsg_len += RTA_ALIGN(ra->rta_len);
+	if (src) {
+		ra = (struct rtattr *)((uint8_t *)&req + req.nh.nlmsg_len);
+		ra->rta_type = RTA_PREFSRC;
+		ra->rta_len = (unsigned short)RTA_LENGTH(alen);
+		memcpy(RTA_DATA(ra), src, alen);
+		req.nh.nlmsg_len += RTA_ALIGN(ra->rta_len);
+	}
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)

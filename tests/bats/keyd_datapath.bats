@@ -8,8 +8,8 @@
 # SAs between the veth addresses (10.0.0.1, 10.0.0.2 / fd00::1, fd00::2)
 # protect the subnets on each side's loopback (172.16.1.0/24 and fd01::/64
 # on a, 172.16.2.0/24 and fd02::/64 on b). tests/vm/dpcap.c (packet counts
-# on the veth) and tests/vm/dpinj.c (replayed and corrupted ESP) are built
-# for the host.
+# on the veth), tests/vm/dpinj.c (replayed and corrupted ESP) and
+# tests/vm/dptcp.c (a checksummed TCP transfer) are built for the host.
 
 load lib/keysh.bash
 
@@ -20,6 +20,7 @@ setup_file() {
 	fi
 	${CC:-cc} -O2 -o "$dir/dpcap" "$BATS_TEST_DIRNAME/../vm/dpcap.c"
 	${CC:-cc} -O2 -o "$dir/dpinj" "$BATS_TEST_DIRNAME/../vm/dpinj.c"
+	${CC:-cc} -O2 -o "$dir/dptcp" "$BATS_TEST_DIRNAME/../vm/dptcp.c"
 }
 
 # Namespaces a (PA, also the user namespace) and b (PB), veth va -- vb.
@@ -315,4 +316,24 @@ ping_both() { # INNER
 	read -r _ icmp _ esp _ <"$BATS_TEST_TMPDIR/cap"
 	natt=$(sed -n 's/.* natt \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/cap")
 	[ "$icmp" = 0 ] && [ "$esp" = 0 ] && [ "$natt" -ge 8 ]
+}
+
+@test "datapath: TCP both ways through the tunnel, source chosen by the route" {
+	dp_pair gcm 4 4
+	# keyd gave each route a preferred source inside the policy's selector
+	run A ip route show dev ka
+	[[ "$output" == *"172.16.2.0/24"*"src 172.16.1.1"* ]]
+	B "$BATS_FILE_TMPDIR/dptcp" recv 5001 30 >"$BATS_TEST_TMPDIR/recv" &
+	r=$!
+	A "$BATS_FILE_TMPDIR/dptcp" send 172.16.2.1 5001 3000000 >"$BATS_TEST_TMPDIR/send"
+	wait "$r"
+	cat "$BATS_TEST_TMPDIR/send" "$BATS_TEST_TMPDIR/recv"
+	[ "$(cat "$BATS_TEST_TMPDIR/send")" = "$(cat "$BATS_TEST_TMPDIR/recv")" ]
+	A "$BATS_FILE_TMPDIR/dptcp" recv 5002 30 >"$BATS_TEST_TMPDIR/recv" &
+	r=$!
+	B "$BATS_FILE_TMPDIR/dptcp" send 172.16.1.1 5002 3000000 >"$BATS_TEST_TMPDIR/send"
+	wait "$r"
+	[ "$(cat "$BATS_TEST_TMPDIR/send")" = "$(cat "$BATS_TEST_TMPDIR/recv")" ]
+	[ "$(dpstat a nopolicy)" -le 2 ]
+	[ "$(dpstat a out_xform)" -ge 1000 ]
 }
