@@ -6,7 +6,7 @@
 # pfkeyv2.ko), fuzz (clang), deb (make deb: debhelper, DKMS helper, lintian).
 set -eu
 pkgs_build="gcc make libc6-dev linux-libc-dev libedit-dev libncurses-dev libssl-dev libmnl-dev pkg-config"
-pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps systemd"
+pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps systemd iputils-ping"
 pkgs_vm="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio kmod iproute2"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_deb="dpkg-dev debhelper dh-dkms lintian fakeroot"

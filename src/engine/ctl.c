@@ -5,6 +5,7 @@
  *   flow out|in|fwd SRC DST PROTO SPORT DPORT BYTES
  *   stats
  *   stats PID
+ *   stats datapath       (the --datapath counters, dp_io.c)
  * and the answer is one line, "ok RESULT" or "err ERRNAME text". A flow is
  * handed to pfkm_net_flow() as if a packet of BYTES bytes had been seen, so
  * ACQUIRE and byte/packet lifetime EXPIREs can be exercised without a kernel.
@@ -203,6 +204,10 @@ int keyd_ctl_exec(struct pfkm_net *net, struct keyd_conn *const *conns, size_t n
 			 (unsigned long long)st.sockets, (unsigned long long)st.sas,
 			 (unsigned long long)st.policies, (unsigned long long)st.drops,
 			 (unsigned long long)st.acquires, (unsigned long long)st.expires, queued);
+		return 0;
+	}
+	if (!strcmp(tok[0], "stats") && ntok == 2 && !strcmp(tok[1], "datapath")) {
+		keyd_dp_stats_line(out, cap);
 		return 0;
 	}
 	if (!strcmp(tok[0], "stats") && ntok == 2)

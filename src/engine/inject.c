@@ -18,7 +18,7 @@
 int keyd_inject_run(const char *sockpath, int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char line[512], reply[512];
+	char line[512], reply[1024];
 	size_t len = 0, rlen = 0;
 	int fd, i;
 

@@ -215,9 +215,42 @@ int keyd_journal_close(struct keyd_journal *j, bool snapshot);
 /* Create FILE (O_EXCL|O_NOFOLLOW) with our pid. 0 or -errno (logged). */
 int keyd_pidfile_write(const char *file);
 
+/* ---- tun.c: the data path's TUN device and its routes ---------------- */
+#define KEYD_TUN_MTU 1400u	/* room for ESP/AH and an IPv6 outer header in 1500 */
+/* Create (or attach to) TUN device name (NULL: the kernel's tunN), MTU
+ * KEYD_TUN_MTU, up. Returns its non-blocking fd, name in ifname. */
+int keyd_tun_open(const char *name, char *ifname, int *ifindex);
+/* Add (exclusive) or delete the main-table route dst/plen dev ifindex,
+ * with preferred source src (NULL: none). */
+int keyd_tun_route(int ifindex, bool add, int family, const uint8_t *dst, unsigned int plen,
+		   const uint8_t *src);
+
+/* ---- dp_io.c: --datapath tun[=NAME], the ESP/AH packet loop ---------- */
+struct keyd_dp;
+struct pollfd;
+struct keyd_dp_io_stats {
+	uint64_t tun_rx, tun_tx, net_rx, net_tx;
+	uint64_t out_nopolicy;	/* routed into the device, no IPsec policy: dropped */
+	uint64_t out_drop, in_drop;	/* every other packet not sent / not delivered */
+};
+#define KEYD_DP_NFDS 6		/* pollfds keyd_dp_pollfds fills */
+/* spec "tun" or "tun=NAME". 0 or -errno (logged). */
+int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out);
+void keyd_dp_close(struct keyd_dp *d);
+size_t keyd_dp_pollfds(struct keyd_dp *d, struct pollfd *pfd);
+/* Poll timeout (ms) the data path needs: route resync, held packets. */
+int keyd_dp_timeout(struct keyd_dp *d);
+/* After poll: pfd as filled by keyd_dp_pollfds with revents (or NULL). */
+void keyd_dp_run(struct keyd_dp *d, const struct pollfd *pfd);
+/* The SPD may have changed: resync the routes before the next packets. */
+void keyd_dp_changed(struct keyd_dp *d);
+/* "ok dev=... counters" of the running data path for `stats datapath'. */
+int keyd_dp_stats_line(char *out, size_t cap);
+
 /* ---- server.c: listening sockets and the poll loop ------------------ */
 struct keyd_opts {
 	const char *socket_path;
+	const char *datapath;	/* NULL, "tun" or "tun=NAME" */
 	const char *state_file;	/* NULL: no persistence */
 	const char *pidfile;	/* NULL: none */
 	unsigned int save_delay_ms;

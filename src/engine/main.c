@@ -27,8 +27,9 @@ static const char usage_text[] =
 "usage: keyd [--socket PATH] [--foreground | --daemon] [--pidfile FILE]\n"
 "            [--store memory|xfrm] [--socket-group GROUP [--socket-mode MODE]]\n"
 "            [--state FILE] [--save-delay MS] [--syslog] [--verbose]\n"
+"            [--datapath tun[=NAME]]\n"
 "       keyd [--socket PATH] inject out|in|fwd SRC DST PROTO SPORT DPORT BYTES\n"
-"       keyd [--socket PATH] stats\n"
+"       keyd [--socket PATH] stats [datapath]\n"
 "       keyd --version | --help\n"
 "\n"
 "  -s, --socket PATH    listen on PATH (default /run/keyd.sock as root,\n"
@@ -45,13 +46,15 @@ static const char usage_text[] =
 "                       acknowledged once journaled and fsynced (FILE.jN)\n"
 "      --save-delay MS  compact MS milliseconds after an expiry or injected\n"
 "                       flow changed state (default 250)\n"
+"      --datapath tun[=NAME]  protect packets: a TUN device, routes for the\n"
+"                       tunnel-mode out policies, ESP/AH on raw sockets\n"
 "  -l, --syslog         log to syslog instead of stderr\n"
 "  -v, --verbose        log connections and debug messages\n"
 "  -V, --version        print the version\n"
 "  -h, --help           print this help\n"
 "Exit status: 0 ok, 1 failure, 2 usage, 3 state file unusable.\n";
 
-enum { OPT_SAVE_DELAY = 256, OPT_STORE, OPT_SOCKET_GROUP, OPT_SOCKET_MODE };
+enum { OPT_SAVE_DELAY = 256, OPT_STORE, OPT_SOCKET_GROUP, OPT_SOCKET_MODE, OPT_DATAPATH };
 
 static const struct option longopts[] = {
 	{ "socket", required_argument, NULL, 's' },
@@ -63,6 +66,7 @@ static const struct option longopts[] = {
 	{ "store", required_argument, NULL, OPT_STORE },
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+	{ "datapath", required_argument, NULL, OPT_DATAPATH },
 	{ "syslog", no_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -230,6 +234,15 @@ int main(int argc, char **argv)
 			}
 			mode_set = true;
 			break;
+		case OPT_DATAPATH:
+			if (strcmp(optarg, "tun") && (strncmp(optarg, "tun=", 4) || !optarg[4] ||
+						      strlen(optarg + 4) >= 16)) {
+				fprintf(stderr, "keyd: invalid --datapath `%s' (tun or tun=NAME)\n",
+					optarg);
+				return KEYD_EXIT_USAGE;
+			}
+			o.datapath = optarg;
+			break;
 		case 'l':
 			use_syslog = true;
 			break;
@@ -281,6 +294,8 @@ int main(int argc, char **argv)
 			return keyd_inject_run(sock, argc - optind, argv + optind);
 		if (!strcmp(cmd, "stats") && argc - optind == 1)
 			return keyd_inject_run(sock, 1, argv + optind);
+		if (!strcmp(cmd, "stats") && argc - optind == 2 && !strcmp(argv[optind + 1], "datapath"))
+			return keyd_inject_run(sock, 2, argv + optind);
 		fprintf(stderr, "keyd: unknown command or wrong arguments: `%s'\n", cmd);
 		fputs(usage_text, stderr);
 		return KEYD_EXIT_USAGE;

@@ -64,6 +64,7 @@ struct server {
 	int fatal;		/* exit status after a failed rollback */
 	struct pollfd *pfd;	/* the loop's poll set */
 	pid_t warned_pid;	/* last told to have too many connections */
+	struct keyd_dp *dp;	/* --datapath (dp_io.c), or NULL */
 	bool stop;
 	/* debounced state save: 0 = clean */
 	uint64_t dirty_since_ms, save_at_ms;
@@ -479,7 +480,7 @@ static bool ctl_read(struct server *s, struct ctl_client *cc)
 		cc->len += (size_t)n;
 		cc->buf[cc->len] = '\0';
 		while ((nl = memchr(cc->buf, '\n', cc->len))) {
-			char out[CTL_LINE_MAX + 64];
+			char out[CTL_LINE_MAX + 512];
 			size_t used = (size_t)(nl - cc->buf) + 1;
 			int olen;
 
@@ -550,6 +551,8 @@ static int poll_timeout(struct server *s)
 		t = 50;		/* collect the child soon */
 	if (s->accept_paused && (t < 0 || t > 1000))
 		t = 1000;
+	if (s->dp && (t < 0 || keyd_dp_timeout(s->dp) < t))
+		t = keyd_dp_timeout(s->dp);
 	if (t > 60000)
 		t = 60000;
 	return (int)t;
@@ -577,8 +580,9 @@ static int loop(struct server *s)
 	size_t cap = 0;
 
 	while (!s->stop) {
-		/* the last entry: the store's event socket (store.c), or -1 */
-		size_t n = NFIXED + s->nconns + s->nctls + 1, i, k;
+		/* after the connections: the store's event socket (store.c, or
+		 * -1), then the data path's fds (dp_io.c) */
+		size_t ev = NFIXED + s->nconns + s->nctls, n = ev + 1 + KEYD_DP_NFDS, i, k;
 		int r;
 
 		if (n > cap) {
@@ -607,7 +611,8 @@ static int loop(struct server *s)
 		for (k = 0; k < s->nctls; k++)
 			pfd[NFIXED + s->nconns + k] = (struct pollfd){ .fd = s->ctls[k]->fd,
 								  .events = POLLIN };
-		pfd[n - 1] = (struct pollfd){ .fd = keyd_store_event_fd(), .events = POLLIN };
+		pfd[ev] = (struct pollfd){ .fd = keyd_store_event_fd(), .events = POLLIN };
+		n = ev + 1 + (s->dp ? keyd_dp_pollfds(s->dp, pfd + ev + 1) : 0);
 
 		r = poll(pfd, n, poll_timeout(s));
 		if (r < 0 && errno != EINTR) {
@@ -619,7 +624,7 @@ static int loop(struct server *s)
 
 			if (pfd[0].revents)
 				signals_read(s);
-			if (pfd[n - 1].revents)
+			if (pfd[ev].revents)
 				keyd_store_event_read();
 			for (i = 0; i < nc; i++) {
 				struct keyd_conn *c = s->conns[i];
@@ -629,9 +634,10 @@ static int loop(struct server *s)
 					c->hup = true;	/* its requests still count */
 				if (re & POLLOUT)
 					keyd_conn_writable(c);
-				if (re & (POLLIN | POLLHUP | POLLERR))
-					keyd_conn_read(c, s->rx, PFKM_MSG_MAX, READ_BATCH,
-						       on_change, s);
+				if ((re & (POLLIN | POLLHUP | POLLERR)) &&
+				    keyd_conn_read(c, s->rx, PFKM_MSG_MAX, READ_BATCH,
+						   on_change, s) > 0 && s->dp)
+					keyd_dp_changed(s->dp);	/* routes follow the SPD */
 				if ((re & (POLLHUP | POLLERR)) && !(re & POLLIN))
 					c->dead = true;
 			}
@@ -663,6 +669,8 @@ static int loop(struct server *s)
 		group_commit(s);
 		for (i = 0; i < s->nconns; i++)
 			keyd_conn_flush(s->conns[i]);
+		if (s->dp)
+			keyd_dp_run(s->dp, r > 0 ? pfd + ev + 1 : NULL);
 		reap(s);
 		if (s->j && keyd_journal_reap(s->j, false) < 0)
 			mark_dirty(s);	/* try again */
@@ -727,6 +735,8 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 				 "%zu journal records", o->state_file, nsa, npol, nrec);
 		status = KEYD_EXIT_FAIL;
 	}
+	if (o->datapath && keyd_dp_open(s.net, o->datapath, &s.dp))
+		goto err_dp;
 	s.sigfd = signals_open();
 	if (s.sigfd < 0) {
 		keyd_log(KEYD_LOG_ERR, "signalfd: %s", strerror(errno));
@@ -805,6 +815,8 @@ err_listen:
 err_ctl:
 	close(s.sigfd);
 err_sig:
+	keyd_dp_close(s.dp);
+err_dp:
 err_state:
 	free(s.ok);
 	if (s.lockfd >= 0)

@@ -1,0 +1,786 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * dp_io.c: keyd's data path (--datapath tun[=NAME]): the portable ESP/AH
+ * data path of the core (kmod/core/dp.h) fed from a TUN device and raw
+ * sockets, in keyd's poll loop.
+ *
+ *   TUN read  -> pfkm_dp_output_route -> ESP/AH (or ESP in UDP, RFC 3948)
+ *                sent with its outer header on an IPPROTO_RAW socket;
+ *                -EAGAIN (no SA yet, ACQUIRE sent): held (pfkm_dp_hold) in
+ *                one of PFKM_DP_HOLD_MAX preallocated slots until the SA
+ *                comes or PFKM_DP_HOLD_MS pass.
+ *   raw ESP/AH (IPv4, IPv6) and UDP 4500 read -> pfkm_dp_input_route ->
+ *                clear text written to the TUN device (the kernel then
+ *                delivers or forwards it).
+ *
+ * Routes: for every `out` policy whose first template is a tunnel, the
+ * selector's destination prefix is routed into the TUN device (tun.c);
+ * the outer packets go to the peer gateway by the normal routing table.
+ * Transport-mode policies and tunnels whose gateway lies inside the
+ * selector's destination get no route (the outer packet would come back
+ * into the device): documented as unsupported in man/keyd.8.
+ *
+ * Reads are batched (up to KEYD_DP_BATCH per descriptor and wakeup, until
+ * EAGAIN); one packet buffer and the hold slots are allocated at start,
+ * nothing per packet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+
+#include "keyd.h"
+#include "net.h"
+#include "dp.h"
+
+#define KEYD_DP_BATCH 64
+#define BUF_CAP 65600u		/* any IP packet plus the encapsulation */
+#define HOLD_CAP (KEYD_TUN_MTU + 64u)
+#define MAX_ROUTES 256
+#define NATT_PORT 4500
+#define RESYNC_MS 1000u
+#define GC_MS 5000u
+
+enum { FD_TUN, FD_ESP4, FD_AH4, FD_ESP6, FD_AH6, FD_UDP4, FD_N };
+_Static_assert(FD_N == KEYD_DP_NFDS, "keyd.h's KEYD_DP_NFDS");
+
+struct hold_slot {
+	bool used;
+	uint16_t len;
+	uint8_t data[HOLD_CAP];
+};
+
+struct dp_route {
+	uint8_t family, plen;
+	bool has_src;
+	uint8_t dst[16];
+	uint8_t src[16];		/* preferred source: ours, in the selector */
+};
+
+struct keyd_dp {
+	struct pfkm_net *net;
+	struct pfkm_dp *dp;
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	int fd[FD_N];
+	int tx4, tx6;
+	uint8_t *buf;
+	struct hold_slot *hold;
+	unsigned int held;
+	struct dp_route routes[MAX_ROUTES];
+	unsigned int nroutes;
+	bool dirty;
+	uint64_t synced_ms, gc_ms;
+	struct keyd_dp_io_stats io;
+	/* rt->local's one-entry cache */
+	uint8_t lc_addr[16];
+	unsigned int lc_family;
+	bool lc_local;
+	uint64_t lc_ms;
+};
+
+static struct keyd_dp *active;	/* for the control socket's `stats datapath' */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- routes: what the out policies select, into the TUN device ------ */
+
+struct route_set {
+	struct dp_route r[MAX_ROUTES];
+	unsigned int n;
+	bool full;
+	struct ifaddrs *ifa;		/* this host's addresses */
+};
+
+static bool prefix_has(unsigned int family, const uint8_t *pfx, unsigned int plen,
+		       const uint8_t *a)
+{
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	(void)family;
+	if (memcmp(pfx, a, bytes))
+		return false;
+	if (!bits)
+		return true;
+	return !((pfx[bytes] ^ a[bytes]) & (uint8_t)(0xff << (8 - bits)));
+}
+
+static int want_route(void *arg, const struct pfkm_policy *p)
+{
+	struct route_set *rs = arg;
+	const struct pfkm_tmpl *t = &p->tmpl[0];
+	struct dp_route r = { .family = p->sel.family, .plen = p->sel.dplen };
+	struct ifaddrs *ifa;
+	unsigned int alen = r.family == AF_INET ? 4 : 16, i;
+
+	if (p->dir != IPSEC_DIR_OUTBOUND || p->block || !p->ntmpl || t->mode != IPSEC_MODE_TUNNEL)
+		return 0;
+	if (r.family != AF_INET && r.family != AF_INET6)
+		return 0;
+	memcpy(r.dst, p->sel.daddr.b, alen);
+	/* Our address inside the selector's source prefix becomes the
+	 * route's preferred source: local traffic matches the policy. */
+	for (ifa = rs->ifa; ifa; ifa = ifa->ifa_next) {
+		const uint8_t *a;
+
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != r.family)
+			continue;
+		a = r.family == AF_INET ?
+			(const uint8_t *)&((struct sockaddr_in *)ifa->ifa_addr)->sin_addr :
+			(const uint8_t *)&((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
+		if (prefix_has(r.family, p->sel.saddr.b, p->sel.splen, a)) {
+			memcpy(r.src, a, alen);
+			r.has_src = true;
+			break;
+		}
+	}
+	/* The route is to the prefix: clear the bits past it. */
+	for (i = r.plen; i < alen * 8; i++)
+		r.dst[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	/* A gateway inside the prefix would route its own ESP back here. */
+	if (t->family == r.family && prefix_has(r.family, r.dst, r.plen, t->daddr.b))
+		return 0;
+	for (i = 0; i < rs->n; i++)
+		if (!memcmp(&rs->r[i], &r, sizeof(r)))
+			return 0;
+	if (rs->n == MAX_ROUTES) {
+		rs->full = true;
+		return 0;
+	}
+	rs->r[rs->n++] = r;
+	return 0;
+}
+
+static const char *route_str(const struct dp_route *r, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(r->family, r->dst, a, sizeof(a));
+	snprintf(buf, cap, "%s/%u", a, r->plen);
+	return buf;
+}
+
+static bool route_in(const struct dp_route *r, const struct dp_route *set, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&set[i], r, sizeof(*r)))
+			return true;
+	return false;
+}
+
+static void routes_sync(struct keyd_dp *d)
+{
+	struct pfkm_store *st = pfkm_net_store(d->net);
+	struct pfkm_store_walk w = { .what = PFKM_WALK_POL };
+	static struct route_set rs;
+	char buf[64];
+	unsigned int i, j;
+	int ret;
+
+	rs.n = 0;
+	rs.full = false;
+	if (getifaddrs(&rs.ifa))
+		rs.ifa = NULL;
+	os_mutex_lock(&d->net->lock);
+	st->ops->pol_walk(st, &w, want_route, &rs);
+	st->ops->walk_done(st, &w);
+	os_mutex_unlock(&d->net->lock);
+	if (rs.ifa)
+		freeifaddrs(rs.ifa);
+	if (rs.full)
+		keyd_log(KEYD_LOG_WARN, "datapath: more than %u tunnel prefixes, some not routed",
+			 MAX_ROUTES);
+	for (i = j = 0; i < d->nroutes; i++) {
+		if (route_in(&d->routes[i], rs.r, rs.n)) {
+			d->routes[j++] = d->routes[i];
+			continue;
+		}
+		ret = keyd_tun_route(d->ifindex, false, d->routes[i].family, d->routes[i].dst,
+				     d->routes[i].plen, NULL);
+		keyd_log(ret ? KEYD_LOG_WARN : KEYD_LOG_DEBUG, "datapath: route %s dev %s removed%s%s",
+			 route_str(&d->routes[i], buf, sizeof(buf)), d->ifname, ret ? ": " : "",
+			 ret ? strerror(-ret) : "");
+	}
+	d->nroutes = j;
+	for (i = 0; i < rs.n; i++) {
+		if (route_in(&rs.r[i], d->routes, d->nroutes))
+			continue;
+		ret = keyd_tun_route(d->ifindex, true, rs.r[i].family, rs.r[i].dst, rs.r[i].plen,
+				     rs.r[i].has_src ? rs.r[i].src : NULL);
+		if (ret) {
+			/* -EEXIST: somebody else's route; not replaced, retried. */
+			keyd_log(KEYD_LOG_WARN, "datapath: route %s dev %s: %s",
+				 route_str(&rs.r[i], buf, sizeof(buf)), d->ifname, strerror(-ret));
+			continue;
+		}
+		keyd_log(KEYD_LOG_DEBUG, "datapath: route %s dev %s",
+			 route_str(&rs.r[i], buf, sizeof(buf)), d->ifname);
+		d->routes[d->nroutes++] = rs.r[i];
+	}
+	d->synced_ms = now_ms();
+	d->dirty = false;
+}
+
+/* ---- what the host's routing tells the core ------------------------ */
+
+/* Is daddr ours? A bind() probe (EADDRNOTAVAIL when not), cached for the
+ * last address for a second: tunnels carry runs of one destination. */
+static bool rt_local(void *arg, unsigned int family, const uint8_t *daddr)
+{
+	struct keyd_dp *d = arg;
+	struct sockaddr_storage ss;
+	unsigned int alen = family == AF_INET ? 4 : 16;
+	uint64_t now = now_ms();
+	socklen_t sl;
+	int fd;
+
+	if (family == AF_INET ? daddr[0] >= 224 : daddr[0] == 0xff)
+		return true;		/* multicast (and IPv4 broadcast range) */
+	if (d->lc_family == family && now - d->lc_ms < 1000 && !memcmp(d->lc_addr, daddr, alen))
+		return d->lc_local;
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, daddr, 4);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, daddr, 16);
+		sl = sizeof(*a);
+	}
+	fd = socket((int)family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;		/* unknown: the `in' policy decides */
+	d->lc_local = bind(fd, (struct sockaddr *)&ss, sl) == 0 || errno != EADDRNOTAVAIL;
+	close(fd);
+	d->lc_family = family;
+	memcpy(d->lc_addr, daddr, alen);
+	d->lc_ms = now;
+	return d->lc_local;
+}
+
+/* ---- packets -------------------------------------------------------- */
+
+/* Send the packet in buf (a whole IPv4/IPv6 packet with its outer header)
+ * to its destination on the family's IPPROTO_RAW socket. */
+static void send_outer(struct keyd_dp *d, const uint8_t *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if ((buf[0] >> 4) == 4 && len >= 20) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, buf + 16, 4);
+		sl = sizeof(*a);
+		fd = d->tx4;
+	} else if ((buf[0] >> 4) == 6 && len >= 40) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, buf + 24, 16);
+		sl = sizeof(*a);
+		fd = d->tx6;
+	} else {
+		d->io.out_drop++;
+		return;
+	}
+	if (sendto(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) != (ssize_t)len) {
+		d->io.out_drop++;
+		keyd_log(KEYD_LOG_DEBUG, "datapath: send: %s", strerror(errno));
+		return;
+	}
+	d->io.net_tx++;
+}
+
+static struct hold_slot *hold_get(struct keyd_dp *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < PFKM_DP_HOLD_MAX; i++)
+		if (!d->hold[i].used)
+			return &d->hold[i];
+	return NULL;
+}
+
+/* One clear-text packet in d->buf[0 .. len) from the TUN device. */
+static void do_output(struct keyd_dp *d, size_t len, bool may_hold)
+{
+	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
+	struct hold_slot *h;
+	int ret = pfkm_dp_output_route(d->dp, d->buf, BUF_CAP, &len, &rt);
+
+	if (ret == PFKM_DP_XFORM) {
+		send_outer(d, d->buf, len);
+		return;
+	}
+	if (ret == -EAGAIN && may_hold && len <= HOLD_CAP && (h = hold_get(d))) {
+		memcpy(h->data, d->buf, len);
+		h->len = (uint16_t)len;
+		if (!pfkm_dp_hold(d->dp, h->data, len, h)) {
+			h->used = true;
+			d->held++;
+			return;
+		}
+	}
+	/* PASS: routed here but no IPsec policy takes it; nothing else to
+	 * send it through without looping: dropped. */
+	if (ret == PFKM_DP_PASS)
+		d->io.out_nopolicy++;
+	else
+		d->io.out_drop++;
+}
+
+static void hold_done(void *arg, void *pkt, bool send)
+{
+	struct keyd_dp *d = arg;
+	struct hold_slot *h = pkt;
+	size_t len = h->len;
+
+	h->used = false;
+	d->held--;
+	if (!send) {
+		d->io.out_drop++;
+		return;
+	}
+	memcpy(d->buf, h->data, len);
+	do_output(d, len, false);
+}
+
+/* One packet in d->buf[0 .. len) from the network (ESP/AH, ESP in UDP). */
+static void do_input(struct keyd_dp *d, size_t len)
+{
+	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
+	int ret = pfkm_dp_input_route(d->dp, d->buf, &len, &rt);
+
+	if (ret == PFKM_DP_XFORM || ret == PFKM_DP_FWD) {
+		if (write(d->fd[FD_TUN], d->buf, len) == (ssize_t)len)
+			d->io.tun_tx++;
+		else
+			d->io.in_drop++;
+		return;
+	}
+	/* PASS (IKE on the NAT-T port), -ESRCH (not ours: the kernel has
+	 * the packet too), or a drop the core counted. */
+	if (ret != PFKM_DP_PASS && ret != -ESRCH)
+		d->io.in_drop++;
+}
+
+static void read_tun(struct keyd_dp *d)
+{
+	int i;
+
+	for (i = 0; i < KEYD_DP_BATCH; i++) {
+		ssize_t n = read(d->fd[FD_TUN], d->buf, HOLD_CAP);
+
+		if (n <= 0)
+			return;
+		d->io.tun_rx++;
+		do_output(d, (size_t)n, true);
+	}
+}
+
+/* IPv4 raw sockets hand over the whole packet, header included. */
+static void read_raw4(struct keyd_dp *d, int fd)
+{
+	int i;
+
+	for (i = 0; i < KEYD_DP_BATCH; i++) {
+		ssize_t n = recv(fd, d->buf, BUF_CAP, MSG_DONTWAIT);
+
+		if (n <= 0)
+			return;
+		d->io.net_rx++;
+		do_input(d, (size_t)n);
+	}
+}
+
+/* IPv6 raw sockets hand over the payload: the base header is rebuilt from
+ * the source address, IPV6_PKTINFO and IPV6_HOPLIMIT. */
+static void read_raw6(struct keyd_dp *d, int fd, uint8_t proto)
+{
+	int i;
+
+	for (i = 0; i < KEYD_DP_BATCH; i++) {
+		struct sockaddr_in6 src;
+		union {
+			struct cmsghdr c;
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+		} cb;
+		struct iovec iov = { d->buf + 40, BUF_CAP - 40 };
+		struct msghdr mh = {
+			.msg_name = &src, .msg_namelen = sizeof(src),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = &cb, .msg_controllen = sizeof(cb),
+		};
+		struct ip6_hdr *ip6 = (struct ip6_hdr *)d->buf;
+		struct cmsghdr *c;
+		bool have_dst = false;
+		int hlim = 64;
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+		if (n < 0)
+			return;
+		d->io.net_rx++;
+		memset(ip6, 0, sizeof(*ip6));
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != IPPROTO_IPV6)
+				continue;
+			if (c->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				ip6->ip6_dst = pi.ipi6_addr;
+				have_dst = true;
+			} else if (c->cmsg_type == IPV6_HOPLIMIT) {
+				memcpy(&hlim, CMSG_DATA(c), sizeof(hlim));
+			}
+		}
+		if (!have_dst || n > 0xffff) {
+			d->io.in_drop++;
+			continue;
+		}
+		ip6->ip6_flow = htonl(6u << 28);
+		ip6->ip6_plen = htons((uint16_t)n);
+		ip6->ip6_nxt = proto;
+		ip6->ip6_hlim = (uint8_t)hlim;
+		ip6->ip6_src = src.sin6_addr;
+		do_input(d, 40 + (size_t)n);
+	}
+}
+
+/* ESP in UDP (RFC 3948) to port 4500: the IPv4 and UDP headers are
+ * rebuilt (UDP checksum 0) around the datagram for the core. */
+static void read_udp4(struct keyd_dp *d)
+{
+	int i;
+
+	for (i = 0; i < KEYD_DP_BATCH; i++) {
+		struct sockaddr_in src;
+		union {
+			struct cmsghdr c;
+			uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		} cb;
+		struct iovec iov = { d->buf + 28, BUF_CAP - 28 };
+		struct msghdr mh = {
+			.msg_name = &src, .msg_namelen = sizeof(src),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = &cb, .msg_controllen = sizeof(cb),
+		};
+		struct iphdr *ip = (struct iphdr *)d->buf;
+		struct udphdr *uh = (struct udphdr *)(d->buf + 20);
+		struct cmsghdr *c;
+		bool have_dst = false;
+		ssize_t n = recvmsg(d->fd[FD_UDP4], &mh, MSG_DONTWAIT);
+
+		if (n < 0)
+			return;
+		d->io.net_rx++;
+		memset(d->buf, 0, 28);
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				ip->daddr = pi.ipi_addr.s_addr;
+				have_dst = true;
+			}
+		if (!have_dst || n > 0xffff - 28) {
+			d->io.in_drop++;
+			continue;
+		}
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons((uint16_t)(28 + n));
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		ip->saddr = src.sin_addr.s_addr;
+		ip->check = 0;
+		uh->source = src.sin_port;
+		uh->dest = htons(NATT_PORT);
+		uh->len = htons((uint16_t)(8 + n));
+		uh->check = 0;
+		{
+			/* header checksum, for a core that checks it */
+			uint32_t sum = 0;
+			unsigned int k;
+
+			for (k = 0; k < 20; k += 2)
+				sum += (uint32_t)(d->buf[k] << 8 | d->buf[k + 1]);
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			ip->check = htons((uint16_t)~sum);
+		}
+		do_input(d, 28 + (size_t)n);
+	}
+}
+
+/* ---- the interface to server.c -------------------------------------- */
+
+static int raw_open(int family, int proto)
+{
+	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	int one = 1;
+
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET6 && proto != IPPROTO_RAW &&
+	    (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0 ||
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0)) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int udp4_open(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(NATT_PORT) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, ret;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
+{
+	static const struct { int family, proto; } raws[] = {
+		[FD_ESP4] = { AF_INET, IPPROTO_ESP }, [FD_AH4] = { AF_INET, IPPROTO_AH },
+		[FD_ESP6] = { AF_INET6, IPPROTO_ESP }, [FD_AH6] = { AF_INET6, IPPROTO_AH },
+	};
+	const char *name = NULL;
+	struct keyd_dp *d;
+	int ret, i;
+
+	if (!strncmp(spec, "tun=", 4))
+		name = spec + 4;
+	else if (strcmp(spec, "tun"))
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	for (i = 0; i < FD_N; i++)
+		d->fd[i] = -1;
+	d->tx4 = d->tx6 = -1;
+	d->net = net;
+	d->buf = malloc(BUF_CAP);
+	d->hold = calloc(PFKM_DP_HOLD_MAX, sizeof(*d->hold));
+	if (!d->buf || !d->hold) {
+		ret = -ENOMEM;
+		goto err_alloc;
+	}
+	ret = pfkm_dp_create(net, &d->dp);
+	if (ret) {
+		keyd_log(KEYD_LOG_ERR, "datapath: %s", ret == -EOPNOTSUPP ?
+			 "needs the memory store" : strerror(-ret));
+		goto err_alloc;
+	}
+	ret = keyd_tun_open(name, d->ifname, &d->ifindex);
+	if (ret < 0) {
+		keyd_log(KEYD_LOG_ERR, "datapath: TUN device %s: %s", name ? name : "",
+			 strerror(-ret));
+		goto err_fds;
+	}
+	d->fd[FD_TUN] = ret;
+	for (i = FD_ESP4; i <= FD_AH6; i++) {
+		ret = d->fd[i] = raw_open(raws[i].family, raws[i].proto);
+		if (ret < 0) {
+			keyd_log(KEYD_LOG_ERR, "datapath: raw %s socket (IPv%d): %s",
+				 raws[i].proto == IPPROTO_ESP ? "ESP" : "AH",
+				 raws[i].family == AF_INET ? 4 : 6, strerror(-ret));
+			goto err_fds;
+		}
+	}
+	ret = d->tx4 = raw_open(AF_INET, IPPROTO_RAW);
+	if (ret >= 0)
+		ret = d->tx6 = raw_open(AF_INET6, IPPROTO_RAW);
+	if (ret < 0) {
+		keyd_log(KEYD_LOG_ERR, "datapath: raw send socket: %s", strerror(-ret));
+		goto err_fds;
+	}
+	ret = d->fd[FD_UDP4] = udp4_open();
+	if (ret < 0) {
+		keyd_log(KEYD_LOG_ERR, "datapath: UDP port %d (ESP in UDP): %s", NATT_PORT,
+			 strerror(-ret));
+		goto err_fds;
+	}
+	keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u)", d->ifname, KEYD_TUN_MTU);
+	d->gc_ms = now_ms();
+	routes_sync(d);
+	active = d;
+	*out = d;
+	return 0;
+
+err_fds:
+	for (i = 0; i < FD_N; i++)
+		if (d->fd[i] >= 0)
+			close(d->fd[i]);
+	if (d->tx4 >= 0)
+		close(d->tx4);
+	if (d->tx6 >= 0)
+		close(d->tx6);
+	pfkm_dp_destroy(d->dp);
+err_alloc:
+	free(d->hold);
+	free(d->buf);
+	free(d);
+	return ret;
+}
+
+static void hold_drop(void *arg, void *pkt, bool send)
+{
+	struct keyd_dp *d = arg;
+
+	(void)send;
+	((struct hold_slot *)pkt)->used = false;
+	d->held--;
+}
+
+void keyd_dp_close(struct keyd_dp *d)
+{
+	int i;
+
+	if (!d)
+		return;
+	active = NULL;
+	pfkm_dp_hold_flush(d->dp, hold_drop, d);
+	/* The routes go with the device. */
+	for (i = 0; i < FD_N; i++)
+		close(d->fd[i]);
+	close(d->tx4);
+	close(d->tx6);
+	pfkm_dp_destroy(d->dp);
+	free(d->hold);
+	free(d->buf);
+	free(d);
+}
+
+size_t keyd_dp_pollfds(struct keyd_dp *d, struct pollfd *pfd)
+{
+	int i;
+
+	for (i = 0; i < FD_N; i++)
+		pfd[i] = (struct pollfd){ .fd = d->fd[i], .events = POLLIN };
+	return FD_N;
+}
+
+void keyd_dp_changed(struct keyd_dp *d)
+{
+	d->dirty = true;
+}
+
+int keyd_dp_timeout(struct keyd_dp *d)
+{
+	uint64_t now = now_ms(), at = d->synced_ms + RESYNC_MS;
+
+	if (d->dirty)
+		return 0;
+	if (d->held && at > now + 100)
+		at = now + 100;
+	return at > now ? (int)(at - now) : 0;
+}
+
+void keyd_dp_run(struct keyd_dp *d, const struct pollfd *pfd)
+{
+	uint64_t now;
+
+	/* Routes first: a policy added in this round routes its packets. */
+	if (d->dirty)
+		routes_sync(d);
+	if (pfd) {
+		if (pfd[FD_ESP4].revents)
+			read_raw4(d, d->fd[FD_ESP4]);
+		if (pfd[FD_AH4].revents)
+			read_raw4(d, d->fd[FD_AH4]);
+		if (pfd[FD_ESP6].revents)
+			read_raw6(d, d->fd[FD_ESP6], IPPROTO_ESP);
+		if (pfd[FD_AH6].revents)
+			read_raw6(d, d->fd[FD_AH6], IPPROTO_AH);
+		if (pfd[FD_UDP4].revents)
+			read_udp4(d);
+		if (pfd[FD_TUN].revents)
+			read_tun(d);
+	}
+	if (d->held)
+		pfkm_dp_hold_poll(d->dp, hold_done, d);
+	now = now_ms();
+	if (now - d->synced_ms >= RESYNC_MS)
+		routes_sync(d);
+	if (now - d->gc_ms >= GC_MS) {
+		pfkm_dp_gc(d->dp);
+		d->gc_ms = now;
+	}
+}
+
+static void sa_sum(void *arg, const struct pfkm_dp_sa_info *i)
+{
+	struct pfkm_dp_sa_stats *sum = arg;
+
+	sum->auth_fail += i->st.auth_fail;
+	sum->replay_drop += i->st.replay_drop;
+	sum->other_drop += i->st.other_drop;
+}
+
+int keyd_dp_stats_line(char *out, size_t cap)
+{
+	struct pfkm_dp_sa_stats sum = { 0 };
+	struct pfkm_dp_stats s;
+	struct keyd_dp *d = active;
+
+	if (!d) {
+		snprintf(out, cap, "err ENODEV no data path (start keyd with --datapath tun)");
+		return -ENODEV;
+	}
+	pfkm_dp_stats_get(d->dp, &s);
+	pfkm_dp_sa_each(d->dp, sa_sum, &sum);
+	snprintf(out, cap, "ok dev=%s tun_rx=%llu tun_tx=%llu net_rx=%llu net_tx=%llu "
+		 "out_xform=%llu in_xform=%llu auth_fail=%llu replay=%llu policy_drop=%llu "
+		 "no_sa=%llu unknown_spi=%llu errors=%llu hold=%llu hold_sent=%llu "
+		 "hold_timeout=%llu nopolicy=%llu out_drop=%llu in_drop=%llu",
+		 d->ifname, (unsigned long long)d->io.tun_rx, (unsigned long long)d->io.tun_tx,
+		 (unsigned long long)d->io.net_rx, (unsigned long long)d->io.net_tx,
+		 (unsigned long long)s.out_xform, (unsigned long long)s.in_xform,
+		 (unsigned long long)sum.auth_fail, (unsigned long long)sum.replay_drop,
+		 (unsigned long long)s.policy_drop,
+		 (unsigned long long)s.no_sa, (unsigned long long)s.unknown_spi,
+		 (unsigned long long)s.errors, (unsigned long long)s.hold,
+		 (unsigned long long)s.hold_sent, (unsigned long long)s.hold_timeout,
+		 (unsigned long long)d->io.out_nopolicy, (unsigned long long)d->io.out_drop,
+		 (unsigned long long)d->io.in_drop);
+	return 0;
+}

@@ -1,0 +1,343 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: BSD-2-Clause
+# keyd_datapath.bats: keyd's own ESP/AH data path (--datapath tun) between
+# two network namespaces joined by a veth, without root: one user
+# namespace of our own (unshare -Urn) holds namespace a, a second network
+# namespace b is made inside it (unshare -n) and entered by pid. Each side
+# runs a keyd with a data path, keyed by keysh over its socket: tunnel-mode
+# SAs between the veth addresses (10.0.0.1, 10.0.0.2 / fd00::1, fd00::2)
+# protect the subnets on each side's loopback (172.16.1.0/24 and fd01::/64
+# on a, 172.16.2.0/24 and fd02::/64 on b). tests/vm/dpcap.c (packet counts
+# on the veth), tests/vm/dpinj.c (replayed and corrupted ESP) and
+# tests/vm/dptcp.c (a checksummed TCP transfer) are built for the host.
+
+load lib/keysh.bash
+
+setup_file() {
+	local dir=$BATS_FILE_TMPDIR
+	if ! unshare -Urn true 2>/dev/null; then
+		skip "no user namespaces here (unshare -Urn)"
+	fi
+	${CC:-cc} -O2 -o "$dir/dpcap" "$BATS_TEST_DIRNAME/../vm/dpcap.c"
+	${CC:-cc} -O2 -o "$dir/dpinj" "$BATS_TEST_DIRNAME/../vm/dpinj.c"
+	${CC:-cc} -O2 -o "$dir/dptcp" "$BATS_TEST_DIRNAME/../vm/dptcp.c"
+}
+
+# Namespaces a (PA, also the user namespace) and b (PB), veth va -- vb.
+setup() {
+	local i
+	unshare -Urn sleep 3600 &
+	PA=$!
+	for i in $(seq 500); do
+		[ "$(readlink /proc/$PA/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+		sleep 0.01
+	done
+	nsenter --preserve-credentials -t "$PA" -U -n unshare -n sleep 3600 &
+	PB=$!
+	for i in $(seq 500); do
+		[ -e /proc/$PB/ns/net ] &&
+			[ "$(readlink /proc/$PB/ns/net)" != "$(readlink /proc/$PA/ns/net)" ] &&
+			[ "$(readlink /proc/$PB/ns/user)" = "$(readlink /proc/$PA/ns/user)" ] && break
+		sleep 0.01
+	done
+	KA= KB=
+	A ip link set lo up
+	B ip link set lo up
+	A ip link add va type veth peer name vb netns "$PB"
+	A ip addr add 10.0.0.1/24 dev va
+	A ip -6 addr add fd00::1/64 dev va nodad
+	A ip link set va up
+	B ip addr add 10.0.0.2/24 dev vb
+	B ip -6 addr add fd00::2/64 dev vb nodad
+	B ip link set vb up
+	A ip addr add 172.16.1.1/24 dev lo
+	A ip -6 addr add fd01::1/64 dev lo
+	B ip addr add 172.16.2.1/24 dev lo
+	B ip -6 addr add fd02::1/64 dev lo
+	dp_keyd a
+	dp_keyd b
+}
+
+teardown() {
+	local p
+	for p in $KA $KB $PB $PA; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $KA $KB $PB $PA; do
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+A() { nsenter --preserve-credentials -t "$PA" -U -n "$@"; }
+B() { nsenter --preserve-credentials -t "$PB" -U -n "$@"; }
+
+# dp_keyd a|b: keyd with a data path (device ka / kb) in that namespace.
+dp_keyd() {
+	local s=$1 sock=$BATS_TEST_TMPDIR/$1.sock i
+	local pid=$PA
+	[ "$s" = b ] && pid=$PB
+	# nsenter itself, not A/B: $! must be keyd's pid (nsenter execs it)
+	nsenter --preserve-credentials -t "$pid" -U -n "$(keysh__bin keyd)" --socket "$sock" \
+		--datapath tun=k$s -v >"$BATS_TEST_TMPDIR/$s.log" 2>&1 &
+	if [ "$s" = a ]; then KA=$!; else KB=$!; fi
+	for i in $(seq 1000); do
+		[ -S "$sock" ] && [ -S "$sock.ctl" ] && return 0
+		sleep 0.01
+	done
+	cat "$BATS_TEST_TMPDIR/$s.log" >&2
+	return 1
+}
+
+ksh() { "$(keysh__bin keysh)" --socket "$BATS_TEST_TMPDIR/$1.sock" "${@:2}"; }
+dpstat() { # side counter
+	"$(keysh__bin keyd)" --socket "$BATS_TEST_TMPDIR/$1.sock" stats datapath |
+		tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+K160=0x0102030405060708090a0b0c0d0e0f1011121314
+K128=0x0102030405060708090a0b0c0d0e0f10
+K256=0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
+
+# dp_sas SIDE ALG OUTER [EXTRA]: the SAs a->b (0x1001) and b->a (0x2001)
+# on one side; ALG gcm | cbc | ah; OUTER 4 | 6; EXTRA: more SA options for
+# a->b (lifetimes).
+dp_sas() {
+	local s=$1 alg=$2 ga=10.0.0.1 gb=10.0.0.2 p=esp x
+	[ "$3" = 6 ] && ga=fd00::1 gb=fd00::2
+	case $alg in
+	gcm) x="-E aes-gcm-16 $K160" ;;
+	cbc) x="-E aes-cbc $K128 -A hmac-sha256 $K256" ;;
+	ah) x="-A hmac-sha256 $K256"; p=ah ;;
+	esac
+	ksh "$s" "add $ga $gb $p 0x1001 -m tunnel -r 32 $x ${4:-};
+		add $gb $ga $p 0x2001 -m tunnel -r 32 $x ;"
+}
+
+# dp_pols SIDE PROTO OUTER INNER: out and in policies of that side.
+dp_pols() {
+	local s=$1 p=$2 ga=10.0.0.1 gb=10.0.0.2 na=172.16.1.0/24 nb=172.16.2.0/24
+	[ "$3" = 6 ] && ga=fd00::1 gb=fd00::2
+	[ "$4" = 6 ] && na=fd01::/64 nb=fd02::/64
+	if [ "$s" = a ]; then
+		ksh a "spdadd $na $nb any -P out ipsec $p/tunnel/$ga-$gb/require;
+			spdadd $nb $na any -P in ipsec $p/tunnel/$gb-$ga/require;"
+	else
+		ksh b "spdadd $nb $na any -P out ipsec $p/tunnel/$gb-$ga/require;
+			spdadd $na $nb any -P in ipsec $p/tunnel/$ga-$gb/require;"
+	fi
+}
+
+# dp_pair ALG OUTER INNER: both sides keyed.
+dp_pair() {
+	local p=esp
+	[ "$1" = ah ] && p=ah
+	dp_sas a "$1" "$2" && dp_sas b "$1" "$2" &&
+		dp_pols a $p "$2" "$3" && dp_pols b $p "$2" "$3"
+}
+
+ping_ab() { A ping -c "${1:-2}" -i 0.2 -W 3 -I 172.16.1.1 172.16.2.1; }
+ping_ba() { B ping -c "${1:-2}" -i 0.2 -W 3 -I 172.16.2.1 172.16.1.1; }
+
+# Both ways, then every packet accounted for on both sides.
+ping_both() { # INNER
+	if [ "$1" = 6 ]; then
+		A ping -6 -c 2 -i 0.2 -W 3 -I fd01::1 fd02::1
+		B ping -6 -c 2 -i 0.2 -W 3 -I fd02::1 fd01::1
+	else
+		ping_ab
+		ping_ba
+	fi
+	# 4 echo requests/replies leave and arrive on each side
+	[ "$(dpstat a out_xform)" -ge 4 ] && [ "$(dpstat a in_xform)" -ge 4 ]
+	[ "$(dpstat b out_xform)" -ge 4 ] && [ "$(dpstat b in_xform)" -ge 4 ]
+	[ "$(dpstat a auth_fail)" = 0 ] && [ "$(dpstat b auth_fail)" = 0 ]
+}
+
+@test "datapath: keyd refuses a bad --datapath" {
+	run "$(keysh__bin keyd)" --socket "$BATS_TEST_TMPDIR/x.sock" --datapath tap
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"invalid --datapath \`tap'"* ]]
+	keysh_start_keyd
+	run "$(keysh__bin keyd)" --socket "$KEYSH_SOCKET" stats datapath
+	keysh_stop_keyd
+	[ "$status" -eq 1 ]
+	[[ "$output" == "err ENODEV"* ]]
+}
+
+@test "datapath: routes follow the tunnel-mode out policies" {
+	dp_pols a esp 4 4
+	run A ip route show dev ka
+	[[ "$output" == *"172.16.2.0/24"* ]]
+	ksh a "spddelete 172.16.1.0/24 172.16.2.0/24 any -P out;"
+	sleep 0.1
+	run A ip route show dev ka
+	[[ "$output" != *"172.16.2.0/24"* ]]
+	# transport mode: no route (it would loop the ESP back into the device)
+	ksh a "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require;"
+	sleep 0.1
+	run A ip route show dev ka
+	[ -z "$output" ]
+}
+
+@test "datapath: ESP AES-GCM tunnel, IPv4, ping both ways, no clear text on the veth" {
+	dp_pair gcm 4 4
+	A "$BATS_FILE_TMPDIR/dpcap" va 4 >"$BATS_TEST_TMPDIR/cap" &
+	cap=$!
+	sleep 0.3
+	ping_both 4
+	wait "$cap"
+	read -r _ icmp _ esp _ <"$BATS_TEST_TMPDIR/cap"
+	echo "capture: $(cat "$BATS_TEST_TMPDIR/cap")"
+	[ "$icmp" = 0 ]
+	[ "$esp" -ge 8 ]
+	# the per-SA counts are the CURRENT lifetimes keysh -D shows
+	run ksh a -D --json
+	[[ "$output" == *'"bytes":'* ]]
+	run ksh a -D
+	[[ "$output" == *"current: "[1-9]*"(bytes)"* ]]
+}
+
+@test "datapath: ESP AES-CBC + HMAC-SHA-256 tunnel, IPv4" {
+	dp_pair cbc 4 4
+	ping_both 4
+}
+
+@test "datapath: AH HMAC-SHA-256 tunnel, IPv4, no clear ICMP outside AH" {
+	dp_pair ah 4 4
+	A "$BATS_FILE_TMPDIR/dpcap" va 4 >"$BATS_TEST_TMPDIR/cap" &
+	cap=$!
+	sleep 0.3
+	ping_both 4
+	wait "$cap"
+	read -r _ icmp _ esp _ ah _ <"$BATS_TEST_TMPDIR/cap"
+	echo "capture: $(cat "$BATS_TEST_TMPDIR/cap")"
+	[ "$icmp" = 0 ] && [ "$esp" = 0 ] && [ "$ah" -ge 8 ]
+}
+
+@test "datapath: ESP tunnel over IPv6, IPv6 inside" {
+	dp_pair gcm 6 6
+	ping_both 6
+}
+
+@test "datapath: ESP tunnel over IPv6, IPv4 inside; over IPv4, IPv6 inside" {
+	dp_pair gcm 6 4
+	ping_both 4
+	ksh a "flush; spdflush;"
+	ksh b "flush; spdflush;"
+	dp_pair cbc 4 6
+	ping_both 6
+}
+
+@test "datapath: replayed and corrupted ESP dropped and counted" {
+	dp_pair gcm 4 4
+	ping_ab 1
+	A "$BATS_FILE_TMPDIR/dpinj" va replay 5 &
+	inj=$!
+	sleep 0.3
+	ping_ab 1
+	wait "$inj"
+	A "$BATS_FILE_TMPDIR/dpinj" va flip 5 &
+	inj=$!
+	sleep 0.3
+	ping_ab 1
+	wait "$inj"
+	A "$BATS_FILE_TMPDIR/dpinj" va spi 5 &
+	inj=$!
+	sleep 0.3
+	ping_ab 1
+	wait "$inj"
+	sleep 0.2
+	keyd_stats=$("$(keysh__bin keyd)" --socket "$BATS_TEST_TMPDIR/b.sock" stats datapath)
+	echo "$keyd_stats"
+	[ "$(dpstat b replay)" = 1 ]
+	[ "$(dpstat b auth_fail)" = 1 ]
+	[ "$(dpstat b unknown_spi)" = 1 ]
+	# the 4 genuine packets all went through, nothing else
+	[ "$(dpstat b in_xform)" = 4 ]
+}
+
+@test "datapath: ACQUIRE for a policy without SAs, the held packet delivered" {
+	dp_sas b gcm 4
+	dp_pols b esp 4 4
+	dp_pols a esp 4 4
+	# a has the inbound SA already (the reply may come back as soon as the
+	# outbound one is added); only a->b is missing
+	ksh a "add 10.0.0.2 10.0.0.1 esp 0x2001 -m tunnel -r 32 -E aes-gcm-16 $K160;"
+	ksh a -x --json --type acquire --count 1 >"$BATS_TEST_TMPDIR/mon" &
+	mon=$!
+	for i in $(seq 200); do
+		"$(keysh__bin keyd)" --socket "$BATS_TEST_TMPDIR/a.sock" stats |
+			grep -q "sockets=1 " && break
+		sleep 0.02
+	done
+	A ping -c 1 -W 8 -I 172.16.1.1 172.16.2.1 >"$BATS_TEST_TMPDIR/ping" &
+	png=$!
+	wait "$mon"
+	# the SA at once: the packet is held for 5 s at most
+	ksh a "add 10.0.0.1 10.0.0.2 esp 0x1001 -m tunnel -r 32 -E aes-gcm-16 $K160;"
+	grep -q '"type":"ACQUIRE"' "$BATS_TEST_TMPDIR/mon"
+	"$(keysh__bin keyd)" --socket "$BATS_TEST_TMPDIR/a.sock" stats datapath
+	[ "$(dpstat a hold)" = 1 ]
+	wait "$png"
+	[ "$(dpstat a hold_sent)" = 1 ]
+	[ "$(dpstat b in_xform)" = 1 ]
+}
+
+@test "datapath: EXPIRE from the bytes counted on the traffic" {
+	dp_sas a gcm 4 "-bs 400 -bh 100000"
+	dp_sas b gcm 4
+	dp_pols a esp 4 4
+	dp_pols b esp 4 4
+	ksh a -x --json --type expire --count 1 >"$BATS_TEST_TMPDIR/mon" &
+	mon=$!
+	for i in $(seq 200); do
+		"$(keysh__bin keyd)" --socket "$BATS_TEST_TMPDIR/a.sock" stats |
+			grep -q "sockets=1 " && break
+		sleep 0.02
+	done
+	# 84-byte echo requests: the 5th crosses 400 bytes
+	ping_ab 6
+	wait "$mon"
+	cat "$BATS_TEST_TMPDIR/mon"
+	grep -q '"type":"EXPIRE"' "$BATS_TEST_TMPDIR/mon"
+	grep -q '"spi":4097\|0x00001001\|"spi":"0x1001"' "$BATS_TEST_TMPDIR/mon"
+}
+
+@test "datapath: ESP in UDP (RFC 3948, esp-udp SAs, port 4500), IPv4" {
+	local s
+	for s in a b; do
+		ksh $s "add 10.0.0.1[4500] 10.0.0.2[4500] esp-udp 0x1001 -m tunnel -r 32 -E aes-gcm-16 $K160;
+			add 10.0.0.2[4500] 10.0.0.1[4500] esp-udp 0x2001 -m tunnel -r 32 -E aes-gcm-16 $K160;"
+	done
+	dp_pols a esp 4 4
+	dp_pols b esp 4 4
+	A "$BATS_FILE_TMPDIR/dpcap" va 4 >"$BATS_TEST_TMPDIR/cap" &
+	cap=$!
+	sleep 0.3
+	ping_both 4
+	wait "$cap"
+	echo "capture: $(cat "$BATS_TEST_TMPDIR/cap")"
+	read -r _ icmp _ esp _ <"$BATS_TEST_TMPDIR/cap"
+	natt=$(sed -n 's/.* natt \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/cap")
+	[ "$icmp" = 0 ] && [ "$esp" = 0 ] && [ "$natt" -ge 8 ]
+}
+
+@test "datapath: TCP both ways through the tunnel, source chosen by the route" {
+	dp_pair gcm 4 4
+	# keyd gave each route a preferred source inside the policy's selector
+	run A ip route show dev ka
+	[[ "$output" == *"172.16.2.0/24"*"src 172.16.1.1"* ]]
+	B "$BATS_FILE_TMPDIR/dptcp" recv 5001 30 >"$BATS_TEST_TMPDIR/recv" &
+	r=$!
+	A "$BATS_FILE_TMPDIR/dptcp" send 172.16.2.1 5001 3000000 >"$BATS_TEST_TMPDIR/send"
+	wait "$r"
+	cat "$BATS_TEST_TMPDIR/send" "$BATS_TEST_TMPDIR/recv"
+	[ "$(cat "$BATS_TEST_TMPDIR/send")" = "$(cat "$BATS_TEST_TMPDIR/recv")" ]
+	A "$BATS_FILE_TMPDIR/dptcp" recv 5002 30 >"$BATS_TEST_TMPDIR/recv" &
+	r=$!
+	B "$BATS_FILE_TMPDIR/dptcp" send 172.16.1.1 5002 3000000 >"$BATS_TEST_TMPDIR/send"
+	wait "$r"
+	[ "$(cat "$BATS_TEST_TMPDIR/send")" = "$(cat "$BATS_TEST_TMPDIR/recv")" ]
+	[ "$(dpstat a nopolicy)" -le 2 ]
+	[ "$(dpstat a out_xform)" -ge 1000 ]
+}
