@@ -6,7 +6,11 @@
 set -eu
 pkgs_build="gcc make libc6-dev linux-libc-dev libedit-dev libncurses-dev libssl-dev pkg-config"
 pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps"
-pkgs_vm="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio kmod iproute2"
+# vm: the two kernels the VM suite boots (tests/vm/run.sh): Debian 12's 6.1
+# (linux-image-amd64) and 6.12 from bookworm-security (the linux-*-6.12-amd64
+# metapackages follow its newest 6.12.*+deb12 ABI, so no pinned version can vanish).
+pkgs_vm="qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64
+	linux-headers-6.12-amd64 busybox-static cpio kmod iproute2"
 pkgs_fuzz="clang libclang-rt-dev"
 
 want=""

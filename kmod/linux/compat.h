@@ -2,7 +2,8 @@
 /*
  * compat.h: the only place that knows kernel versions. Everything else in
  * kmod/linux uses the newest API spelling and this file maps it back.
- * Supported: 5.10 .. current (Debian 11 backports, Debian 12's 6.1, 6.x).
+ * Supported: 5.10 .. current (Debian 11 backports, Debian 12's 6.1, 6.x);
+ * tested (tests/vm/run.sh) on Debian's 6.1 and 6.12.
  */
 #ifndef PFKM_COMPAT_H
 #define PFKM_COMPAT_H
@@ -22,6 +23,12 @@
 /* 6.1 renamed sock_recv_ts_and_drops() to sock_recv_cmsgs(). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #define sock_recv_cmsgs(msg, sk, skb) sock_recv_ts_and_drops((msg), (sk), (skb))
+#endif
+
+/* 6.4 moved skb_gso_segment() and friends from <linux/netdevice.h> to
+ * <net/gso.h>. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#include <net/gso.h>
 #endif
 
 /* 6.5 removed proto_ops.sendpage (splice goes through sendmsg). */

@@ -116,6 +116,7 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 
+#include "compat.h"
 #include "os.h"
 #include "net.h"
 #include "dp.h"
