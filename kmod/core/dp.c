@@ -5,7 +5,7 @@
  * outbound/inbound packet decisions, and the packets held for an ACQUIRE.
  * Policy lookup, template resolution, ACQUIRE and byte/packet lifetimes go
  * through the core (pfkm_spd_lookup, pfkm_acquire_flow, pfkm_expire_count,
- * pfkm_expire_account) under net->lock. A packet is in an SA's CURRENT
+ * pfkm_expire_account) under the store lock. A packet is in an SA's CURRENT
  * lifetime and in its counters (struct pfkm_dp_sa_stats packets/bytes) only
  * once it went through that SA, with the same byte count in both. ESP SAs
  * with UDP encapsulation (RFC 3948, natt.c)
@@ -14,6 +14,7 @@
  * unwrapped and decapsulated by an esp-udp SA of that destination port;
  * a new source address or port is reported as NAT_T_NEW_MAPPING).
  */
+#include "store_mem.h"
 #include "net.h"
 #include "dp.h"
 #include "esp.h"
@@ -27,15 +28,15 @@
 /*
  * An SA's data-path state. Lifetime: created on the SA's first use
  * (dp_sa_get), the SA and the entry point at each other (sa->dp, d->sa)
- * until the SA is freed (pfkm_dp_sa_forget: d->sa = NULL, the entry stays
+ * until the SA is freed (pfkm_sadb_sa_free clears d->sa through sa->dp, the entry stays
  * for its counters) or the entry is dropped (dp_sa_drop: sa->dp = NULL);
  * pfkm_dp_gc frees entries whose SA is gone or no longer MATURE. All of it
- * under net->lock. No lookup by (daddr, SPI) or add time: an SA freed and
+ * under the store lock. No lookup by (daddr, SPI) or add time: an SA freed and
  * another allocated at its address in the same millisecond, or an SA whose
  * addresses MIGRATE changed, cannot be mistaken.
  */
 struct dp_sa {
-	struct pfkm_sa *sa;		/* NULL: the SA was freed */
+	struct pfkm_sa *sa;		/* first: sa->dp's weak reference (sadb.h); NULL: freed */
 	bool ready;
 	struct pfkm_esp esp;
 	struct pfkm_ah ah;
@@ -54,13 +55,13 @@ struct dp_held {
 };
 
 struct pfkm_dp {
-	struct pfkm_net *net;
+	struct pfkm_mem *mem;
 	struct dp_sa **tab;
 	size_t n, cap;
 	struct pfkm_dp_stats st;
-	struct dp_held held[PFKM_DP_HOLD_MAX];	/* oldest first, under net->lock */
+	struct dp_held held[PFKM_DP_HOLD_MAX];	/* oldest first, under the store lock */
 	unsigned int nheld;
-	struct pfkm_natt_ports natt;	/* UDP ports of ESP-in-UDP SAs, under net->lock */
+	struct pfkm_natt_ports natt;	/* UDP ports of ESP-in-UDP SAs, under the store lock */
 };
 
 /* Header sanity: version 4, ihl, total length within len. Returns ihl. */
@@ -170,7 +171,7 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 	struct dp_sa *d = sa->dp;
 	int ret;
 
-	os_assert_held(&dp->net->lock);
+	os_assert_held(dp->mem->lock);
 	if (d)
 		return d;
 	if (dp->n == dp->cap) {
@@ -217,11 +218,15 @@ static struct dp_sa *dp_sa_get(struct pfkm_dp *dp, struct pfkm_sa *sa)
 
 int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out)
 {
-	struct pfkm_dp *dp = os_zalloc(sizeof(*dp));
+	struct pfkm_mem *mem = pfkm_mem_of(net);
+	struct pfkm_dp *dp;
 
+	if (!mem)
+		return -EOPNOTSUPP;	/* a kernel's store carries its own packets */
+	dp = os_zalloc(sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
-	dp->net = net;
+	dp->mem = mem;
 	*out = dp;
 	return 0;
 }
@@ -231,13 +236,13 @@ void pfkm_dp_destroy(struct pfkm_dp *dp)
 	if (!dp)
 		return;
 	/* the SADB may outlive us (module unload): clear the SAs' pointers */
-	os_mutex_lock(&dp->net->lock);
+	os_mutex_lock(dp->mem->lock);
 	while (dp->n)
 		dp_sa_drop(dp, dp->n - 1);
 	if (dp->nheld)	/* the host did not pfkm_dp_hold_flush: its handles leak */
 		os_log(OS_LOG_ERR, "dp: destroyed with %u held packets", dp->nheld);
 	pfkm_natt_ports_fini(&dp->natt);
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 	os_free(dp->tab);
 	os_free(dp);
 }
@@ -248,34 +253,24 @@ static bool dp_sa_live(const struct dp_sa *d)
 	return d->sa && d->sa->state == PFKM_SA_MATURE;
 }
 
-void pfkm_dp_sa_forget(struct pfkm_sa *sa)
-{
-	struct dp_sa *d = sa->dp;
-
-	if (d) {
-		d->sa = NULL;
-		sa->dp = NULL;
-	}
-}
-
 void pfkm_dp_gc(struct pfkm_dp *dp)
 {
-	struct pfkm_net *net = dp->net;
+	struct pfkm_mem *mem = dp->mem;
 	size_t i = 0;
 
-	os_mutex_lock(&net->lock);
+	os_mutex_lock(mem->lock);
 	while (i < dp->n) {
 		if (dp_sa_live(dp->tab[i]))
 			i++;
 		else
 			dp_sa_drop(dp, i);
 	}
-	os_mutex_unlock(&net->lock);
+	os_mutex_unlock(mem->lock);
 }
 
 bool pfkm_dp_active(struct pfkm_dp *dp)
 {
-	return dp->net->spd.count != 0;
+	return dp->mem->spd.count != 0;
 }
 
 #define ECN_MASK 3
@@ -549,19 +544,19 @@ static int pmtu_check(struct pfkm_dp_route *rt, struct dp_sa *const *d,
 }
 
 /* The outbound half shared by pfkm_dp_output and pfkm_dp_forward, under
- * net->lock: the `out` policy for fl, its SAs (tmpl[0] innermost, as xfrm
+ * the store lock: the `out` policy for fl, its SAs (tmpl[0] innermost, as xfrm
  * bundles), the path MTU, then the encapsulation. */
 static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
 			 const struct pfkm_spd_flow *fl, size_t ihl, struct pfkm_dp_route *rt)
 {
-	struct pfkm_net *net = dp->net;
+	struct pfkm_mem *mem = dp->mem;
 	struct pfkm_sa *sas[PFKM_MAX_TEMPLATES];
 	struct dp_sa *ds[PFKM_MAX_TEMPLATES];
 	struct pfkm_policy *pol;
 	unsigned int i, n = 0;
 	int ret;
 
-	pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, fl);
+	pol = pfkm_spd_lookup(&mem->spd, IPSEC_DIR_OUTBOUND, fl);
 	if (!pol)
 		return PFKM_DP_PASS;
 	pol->cur.usetime = os_time_real();
@@ -575,7 +570,7 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 	/* SA selection (optional templates without SA left out), ACQUIRE
 	 * and the lifetimes checked by the core; counted below, per SA,
 	 * once the packet went through it */
-	ret = pfkm_acquire_flow(net, pol, fl, IPSEC_DIR_OUTBOUND, sas, &n);
+	ret = pfkm_acquire_flow(mem, pol, fl, IPSEC_DIR_OUTBOUND, sas, &n);
 	if (ret < 0) {
 		dp->st.no_sa++;
 		return ret;
@@ -605,17 +600,17 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 			/* sequence numbers exhausted: no wrap without ESN (RFC
 			 * 4303 3.3.3, RFC 4302 3.3.2); a manually keyed SA is
 			 * done. Hard EXPIRE and removal through the core, under
-			 * net->lock as every SA death; the SA is freed (d forgets
+			 * the store lock as every SA death; the SA is freed (d forgets
 			 * it), d stays in the table until pfkm_dp_gc. */
 			if (r == -EOVERFLOW) {
 				dp->st.seq_overflow++;
-				pfkm_expire_sa_hard(net, sas[i]);
+				pfkm_expire_sa_hard(mem, sas[i]);
 			}
 			return r;
 		}
 		/* through this SA (xfrm_output_one's curlft): the bytes it
 		 * took in, in CURRENT and in its counters alike */
-		pfkm_expire_count(net, sas[i], (uint32_t)before);
+		pfkm_expire_count(mem, sas[i], (uint32_t)before);
 		d->st.packets++;
 		d->st.bytes += before;
 		ret = PFKM_DP_XFORM;
@@ -634,9 +629,9 @@ int pfkm_dp_output_route(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 	ihl = ip_parse(buf, len, &fl);
 	if (ihl < 0)
 		return ihl;
-	os_mutex_lock(&dp->net->lock);
+	os_mutex_lock(dp->mem->lock);
 	ret = output_locked(dp, buf, cap, len, &fl, (size_t)ihl, rt);
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 	return ret;
 }
 
@@ -651,7 +646,7 @@ int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
 static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 		     struct pfkm_sa **sa_out)
 {
-	struct pfkm_net *net = dp->net;
+	struct pfkm_mem *mem = dp->mem;
 	bool v6 = buf[0] >> 4 == 6;
 	size_t ihl = v6 ? PFKM_IP6_HDR : (size_t)(buf[0] & 15) * 4;
 	uint8_t proto = ip_proto(buf), otos = ip_tos(buf);	/* AH zeroes the TOS */
@@ -673,7 +668,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 			return -EINVAL;
 		memcpy(&spi, buf + ihl + 4, 4);
 	}
-	sa = pfkm_sadb_lookup(&net->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, proto);
+	sa = pfkm_sadb_lookup(&mem->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, proto);
 	if (!sa || sa->state != PFKM_SA_MATURE)
 		return -ESRCH;
 	d = dp_sa_get(dp, sa);
@@ -720,7 +715,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 	/* lifetimes checked and the packet counted once decapsulated; a
 	 * hard limit already reached drops it (the SA is freed then, its
 	 * counters left as they were, like CURRENT) */
-	ret = pfkm_expire_account(net, sa, (uint32_t)*len);
+	ret = pfkm_expire_account(mem, sa, (uint32_t)*len);
 	if (ret)
 		return ret;
 	d->st.packets++;
@@ -738,7 +733,7 @@ err:
 }
 
 /*
- * A UDP datagram to us, under net->lock: 0 when it is not for NAT-T (not
+ * A UDP datagram to us, under the store lock: 0 when it is not for NAT-T (not
  * one of the net's NAT-T ports, or IKE behind the non-ESP marker: the
  * socket stack gets it untouched); 1 when it was ESP for an esp-udp SA with
  * this destination port and the UDP header is off (the caller
@@ -752,7 +747,7 @@ err:
 static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl,
 		   struct pfkm_addr *src, uint16_t *src_port)
 {
-	struct pfkm_net *net = dp->net;
+	struct pfkm_mem *mem = dp->mem;
 	bool v6 = buf[0] >> 4 == 6;
 	struct pfkm_addr dst;
 	struct pfkm_sa *sa;
@@ -761,7 +756,7 @@ static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl,
 
 	switch (pfkm_natt_classify(buf, *len, hl, &sport, &dport, &spi)) {
 	case PFKM_NATT_KEEPALIVE:
-		if (!pfkm_natt_port_used(&dp->natt, &net->sadb, dport))
+		if (!pfkm_natt_port_used(&dp->natt, &mem->sadb, dport))
 			return 0;
 		dp->st.natt_keepalive++;
 		return -ENODATA;
@@ -771,11 +766,11 @@ static int natt_in(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t hl,
 		return 0;
 	}
 	/* one bit test for ordinary UDP */
-	if (!pfkm_natt_port_used(&dp->natt, &net->sadb, dport))
+	if (!pfkm_natt_port_used(&dp->natt, &mem->sadb, dport))
 		return 0;
 	memset(&dst, 0, sizeof(dst));
 	memcpy(dst.b, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
-	sa = pfkm_sadb_lookup(&net->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, IPPROTO_ESP);
+	sa = pfkm_sadb_lookup(&mem->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, IPPROTO_ESP);
 	if (!sa || sa->state != PFKM_SA_MATURE || sa->natt_type != PFKM_NATT_ESPINUDP ||
 	    sa->natt_dport != dport ||
 	    !pfkm_natt_csum_ok(buf, *len, hl) || pfkm_natt_decap(buf, len)) {
@@ -824,7 +819,7 @@ static bool tmpls_ok(const struct pfkm_policy *pol, struct pfkm_sa **used, unsig
 static int policy_check(struct pfkm_dp *dp, uint8_t dir, const struct pfkm_spd_flow *fl,
 			struct pfkm_sa **used, unsigned int n)
 {
-	struct pfkm_policy *pol = pfkm_spd_lookup(&dp->net->spd, dir, fl);
+	struct pfkm_policy *pol = pfkm_spd_lookup(&dp->mem->spd, dir, fl);
 	unsigned int i;
 
 	if (!pol) {
@@ -854,7 +849,7 @@ static int policy_check(struct pfkm_dp *dp, uint8_t dir, const struct pfkm_spd_f
 
 int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt)
 {
-	struct pfkm_net *net = dp->net;
+	struct pfkm_mem *mem = dp->mem;
 	struct pfkm_sa *used[MAX_DEPTH];
 	struct pfkm_spd_flow fl;
 	struct pfkm_addr peer;
@@ -869,7 +864,7 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 		return ihl;
 	v6 = buf[0] >> 4 == 6;
 	memcpy(outer, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
-	os_mutex_lock(&net->lock);
+	os_mutex_lock(mem->lock);
 	if (ip_proto(buf) == IPPROTO_UDP) {
 		ret = natt_in(dp, buf, len, (size_t)ihl, &peer, &peer_port);
 		if (ret < 0)
@@ -891,7 +886,7 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 		/* authenticated: now a new NAT mapping of the peer is told to
 		 * the key managers; the packet is accepted either way */
 		if (udp && !n && used[0]->dp)
-			pfkm_natt_mapping(net, used[0], &((struct dp_sa *)used[0]->dp)->map,
+			pfkm_natt_mapping(mem, used[0], &((struct dp_sa *)used[0]->dp)->map,
 					  &peer, peer_port);
 		n++;
 		ihl = ip_parse(buf, len, NULL);
@@ -917,7 +912,7 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 	if (!ret)
 		ret = !n ? PFKM_DP_PASS : local ? PFKM_DP_XFORM : PFKM_DP_FWD;
 out:
-	os_mutex_unlock(&net->lock);
+	os_mutex_unlock(mem->lock);
 	return ret;
 }
 
@@ -935,20 +930,20 @@ int pfkm_dp_forward(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
 	ihl = ip_parse(buf, len, &fl);
 	if (ihl < 0)
 		return ihl;
-	os_mutex_lock(&dp->net->lock);
+	os_mutex_lock(dp->mem->lock);
 	if (!checked)
 		ret = policy_check(dp, IPSEC_DIR_FWD, &fl, NULL, 0);
 	if (!ret)
 		ret = output_locked(dp, buf, cap, len, &fl, (size_t)ihl, rt);
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 	return ret;
 }
 
 void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st)
 {
-	os_mutex_lock(&dp->net->lock);
+	os_mutex_lock(dp->mem->lock);
 	*st = dp->st;
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 }
 
 int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t spi_be,
@@ -962,13 +957,13 @@ int pfkm_dp_sa_stats(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t sp
 	fam = pfkm_addr_from_sockaddr(dst, &a, NULL);
 	if (!fam)
 		return -EINVAL;
-	os_mutex_lock(&dp->net->lock);
-	sa = pfkm_sadb_lookup(&dp->net->sadb, fam, &a, spi_be, proto);
+	os_mutex_lock(dp->mem->lock);
+	sa = pfkm_sadb_lookup(&dp->mem->sadb, fam, &a, spi_be, proto);
 	if (sa && sa->dp) {
 		*st = ((struct dp_sa *)sa->dp)->st;
 		ret = 0;
 	}
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 	return ret;
 }
 
@@ -986,15 +981,15 @@ int pfkm_dp_sa_seq_set(struct pfkm_dp *dp, const struct sockaddr *dst, uint32_t 
 	fam = pfkm_addr_from_sockaddr(dst, &a, NULL);
 	if (!fam)
 		return -EINVAL;
-	os_mutex_lock(&dp->net->lock);
-	sa = pfkm_sadb_lookup(&dp->net->sadb, fam, &a, spi_be, proto);
+	os_mutex_lock(dp->mem->lock);
+	sa = pfkm_sadb_lookup(&dp->mem->sadb, fam, &a, spi_be, proto);
 	if (sa && sa->state == PFKM_SA_MATURE) {
 		d = dp_sa_get(dp, sa);
 		ret = d ? 0 : -ENOMEM;
 		if (d)
 			d->last_seq = last;
 	}
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 	return ret;
 }
 
@@ -1004,7 +999,7 @@ void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm
 	struct pfkm_dp_sa_info info;
 	size_t i;
 
-	os_mutex_lock(&dp->net->lock);
+	os_mutex_lock(dp->mem->lock);
 	for (i = 0; i < dp->n; i++) {
 		const struct dp_sa *d = dp->tab[i];
 
@@ -1018,7 +1013,7 @@ void pfkm_dp_sa_each(struct pfkm_dp *dp, void (*fn)(void *arg, const struct pfkm
 		info.st = d->st;
 		fn(arg, &info);
 	}
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 }
 
 /* ---- ACQUIRE hold --------------------------------------------------------- */
@@ -1031,14 +1026,14 @@ static bool same_pair(const struct pfkm_spd_flow *a, const struct pfkm_spd_flow 
 
 int pfkm_dp_hold(struct pfkm_dp *dp, const uint8_t *buf, size_t len, void *pkt)
 {
-	struct pfkm_net *net = dp->net;
+	struct pfkm_mem *mem = dp->mem;
 	struct pfkm_spd_flow fl;
 	unsigned int i, same = 0;
 	int ret = 0;
 
 	if (ip_parse(buf, &len, &fl) < 0)
 		return -EINVAL;
-	os_mutex_lock(&net->lock);
+	os_mutex_lock(mem->lock);
 	for (i = 0; i < dp->nheld; i++)
 		same += same_pair(&dp->held[i].fl, &fl);
 	if (same >= PFKM_DP_HOLD_PER_FLOW || dp->nheld == PFKM_DP_HOLD_MAX) {
@@ -1051,28 +1046,28 @@ int pfkm_dp_hold(struct pfkm_dp *dp, const uint8_t *buf, size_t len, void *pkt)
 	dp->nheld++;
 	dp->st.hold++;
 out:
-	os_mutex_unlock(&net->lock);
+	os_mutex_unlock(mem->lock);
 	return ret;
 }
 
 /* Would pfkm_dp_output find every required SA for fl now? No policy (or a
  * policy without templates) counts as yes: the output call decides then. */
-static bool hold_ready(struct pfkm_net *net, const struct pfkm_spd_flow *fl)
+static bool hold_ready(struct pfkm_mem *mem, const struct pfkm_spd_flow *fl)
 {
-	struct pfkm_policy *pol = pfkm_spd_lookup(&net->spd, IPSEC_DIR_OUTBOUND, fl);
+	struct pfkm_policy *pol = pfkm_spd_lookup(&mem->spd, IPSEC_DIR_OUTBOUND, fl);
 	unsigned int i;
 	bool pending;
 
 	if (!pol)
 		return true;
 	for (i = 0; i < pol->ntmpl; i++)
-		if (!pol->tmpl[i].optional && !pfkm_acquire_tmpl_sa(net, &pol->tmpl[i], fl, &pending))
+		if (!pol->tmpl[i].optional && !pfkm_acquire_tmpl_sa(mem, &pol->tmpl[i], fl, &pending))
 			return false;
 	return true;
 }
 
 /* Take the packets to hand back out of the table (order kept) under
- * net->lock; all of them when flush. */
+ * the store lock; all of them when flush. */
 static unsigned int hold_take(struct pfkm_dp *dp, bool flush, void **pkt, bool *send)
 {
 	uint64_t now = os_time_mono_ms();
@@ -1080,7 +1075,7 @@ static unsigned int hold_take(struct pfkm_dp *dp, bool flush, void **pkt, bool *
 
 	while (i < dp->nheld) {
 		struct dp_held *h = &dp->held[i];
-		bool ready = !flush && hold_ready(dp->net, &h->fl);
+		bool ready = !flush && hold_ready(dp->mem, &h->fl);
 
 		if (!flush && !ready && now < h->until_ms) {
 			i++;
@@ -1105,10 +1100,10 @@ static unsigned int hold_run(struct pfkm_dp *dp, bool flush,
 	bool send[PFKM_DP_HOLD_MAX];
 	unsigned int i, n, left;
 
-	os_mutex_lock(&dp->net->lock);
+	os_mutex_lock(dp->mem->lock);
 	n = hold_take(dp, flush, pkt, send);
 	left = dp->nheld;
-	os_mutex_unlock(&dp->net->lock);
+	os_mutex_unlock(dp->mem->lock);
 	/* unlocked: fn may run the packet through pfkm_dp_output */
 	for (i = 0; i < n; i++)
 		fn(arg, pkt[i], send[i]);

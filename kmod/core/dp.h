@@ -62,13 +62,11 @@ struct pfkm_dp_sa_info {
 	struct pfkm_dp_sa_stats st;
 };
 
+/* A data path over the engine's memory store (-EOPNOTSUPP on another). */
 int pfkm_dp_create(struct pfkm_net *net, struct pfkm_dp **out);
 void pfkm_dp_destroy(struct pfkm_dp *dp);
 /* Drop side-table entries whose SA is gone from the SADB. */
 void pfkm_dp_gc(struct pfkm_dp *dp);
-/* The SA is being freed (net->lock held, pfkm_sadb_sa_free): its data-path
- * state, if any, no longer refers to it (freed by the next pfkm_dp_gc). */
-void pfkm_dp_sa_forget(struct pfkm_sa *sa);
 /* True when the net has any policy (hooks may skip work otherwise). */
 bool pfkm_dp_active(struct pfkm_dp *dp);
 

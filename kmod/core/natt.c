@@ -7,6 +7,7 @@
  * call them, under net->lock.
  */
 #include "natt.h"
+#include "store_mem.h"
 #include "net.h"
 #include "ip.h"
 
@@ -246,75 +247,15 @@ void pfkm_natt_ports_fini(struct pfkm_natt_ports *p)
 	p->built = false;
 }
 
-/* ---- SADB_X_NAT_T_NEW_MAPPING --------------------------------------------- */
-
-static int put_port(struct pfkm_mbuf *m, uint16_t exttype, uint16_t port)
-{
-	struct sadb_x_nat_t_port *p = pfkm_mbuf_put(m, sizeof(*p));
-
-	if (!p)
-		return -ENOBUFS;
-	p->sadb_x_nat_t_port_len = sizeof(*p) / PFKM_UNIT;
-	p->sadb_x_nat_t_port_exttype = exttype;
-	p->sadb_x_nat_t_port_port = port;
-	return 0;
-}
-
-/*
- * pfkey_send_new_mapping: SA (the SPI only), ADDRESS_SRC + NAT_T_SPORT as
- * the SA has them (the old mapping), ADDRESS_DST + NAT_T_DPORT the new
- * address and port the packet came from; satype ESP, a fresh sequence
- * number from the ACQUIRE counter (Linux get_acqseq; af_key also stores it
- * in x->km.seq, here sa->seq is an index key and stays), pid 0.
- */
-static int send_mapping(struct pfkm_net *net, const struct pfkm_sa *sa,
-			const struct pfkm_addr *addr, uint16_t sport)
-{
-	struct sadb_sa *s;
-	struct pfkm_mbuf m;
-	int ret;
-
-	ret = pfkm_mbuf_init(&m, sizeof(struct sadb_msg) + sizeof(*s) +
-			     2 * pfkm_mbuf_addr_size(sa->family) +
-			     2 * sizeof(struct sadb_x_nat_t_port), false);
-	if (ret)
-		return ret;
-	if (++net->acq_seq == 0)
-		net->acq_seq = 1;
-	ret = -ENOBUFS;
-	if (!pfkm_mbuf_put_hdr(&m, SADB_X_NAT_T_NEW_MAPPING, pfkm_sa_proto2satype(sa->proto),
-			       net->acq_seq, 0))
-		goto err;
-	s = pfkm_mbuf_put(&m, sizeof(*s));
-	if (!s)
-		goto err;
-	s->sadb_sa_len = sizeof(*s) / PFKM_UNIT;
-	s->sadb_sa_exttype = SADB_EXT_SA;
-	s->sadb_sa_spi = sa->spi;
-	ret = pfkm_mbuf_put_addr(&m, SADB_EXT_ADDRESS_SRC, sa->family, &sa->saddr, 0, 0, -1);
-	if (!ret)
-		ret = put_port(&m, SADB_X_EXT_NAT_T_SPORT, sa->natt_sport);
-	if (!ret)
-		ret = pfkm_mbuf_put_addr(&m, SADB_EXT_ADDRESS_DST, sa->family, addr, 0, 0, -1);
-	if (!ret)
-		ret = put_port(&m, SADB_X_EXT_NAT_T_DPORT, sport);
-	if (ret)
-		goto err;
-	/* -ESRCH (no registered socket) is no failure: nobody to tell */
-	pfkm_sock_bcast_mbuf(net, &m, PFKM_BCAST_REGISTERED, NULL);
-	return 0;
-
-err:
-	pfkm_mbuf_free(&m);
-	return ret;
-}
-
-bool pfkm_natt_mapping(struct pfkm_net *net, const struct pfkm_sa *sa, struct pfkm_natt_map *last,
+bool pfkm_natt_mapping(struct pfkm_mem *mem, const struct pfkm_sa *sa, struct pfkm_natt_map *last,
 		       const struct pfkm_addr *addr, uint16_t sport)
 {
+	struct pfkm_store_ev ev = {
+		.kind = PFKM_EV_NEW_MAPPING, .sa = sa, .addr = addr, .port = sport,
+	};
 	uint64_t now;
 
-	os_assert_held(&net->lock);
+	os_assert_held(mem->lock);
 	if (sa->proto != IPPROTO_ESP || sa->natt_type != PFKM_NATT_ESPINUDP)
 		return false;
 	if (sport == sa->natt_sport && pfkm_addr_equal(sa->family, addr, &sa->saddr))
@@ -324,7 +265,8 @@ bool pfkm_natt_mapping(struct pfkm_net *net, const struct pfkm_sa *sa, struct pf
 	now = os_time_mono_ms();
 	if (last->sent && now - last->ms < PFKM_NATT_MAP_MS)
 		return false;
-	if (send_mapping(net, sa, addr, sport))
+	ev.seq = pfkm_mem_next_seq(mem);
+	if (pfkm_store_event(&mem->st, &ev))
 		return false;	/* no memory: a later packet tries again */
 	last->addr = *addr;
 	last->port = sport;

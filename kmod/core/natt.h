@@ -27,7 +27,7 @@
 #include "addr.h"
 
 struct pfkm_sadb;
-struct pfkm_net;
+struct pfkm_mem;
 struct pfkm_sa;
 
 #define PFKM_NATT_ESPINUDP 2	/* sadb_x_nat_t_type_type: UDP_ENCAP_ESPINUDP */
@@ -119,7 +119,7 @@ struct pfkm_natt_map {
  * to the registered sockets as the rate limit in *last allows. Returns
  * true when a message was sent. The caller holds net->lock.
  */
-bool pfkm_natt_mapping(struct pfkm_net *net, const struct pfkm_sa *sa, struct pfkm_natt_map *last,
+bool pfkm_natt_mapping(struct pfkm_mem *mem, const struct pfkm_sa *sa, struct pfkm_natt_map *last,
 		       const struct pfkm_addr *addr, uint16_t sport);
 
 #endif /* PFKM_NATT_H */

@@ -18,6 +18,7 @@
 #include "walker.h"
 #include "sadb.h"
 #include "spd.h"
+#include "store.h"
 
 /* A message under construction: zeroed storage, so every byte nobody set
  * (reserved fields, sockaddr tails, padding) goes out as zero. */
@@ -35,7 +36,7 @@ struct pfkm_dump {
 	uint8_t version;
 	uint32_t pid;
 	uint32_t count;			/* entries composed so far */
-	struct pfkm_walk cursor;	/* marker in the SA or policy list */
+	struct pfkm_store_walk walk;	/* the store's cursor */
 	bool filter;			/* SADB_X_EXT_FILTER given */
 	uint16_t f_family;
 	uint8_t f_splen, f_dplen;
@@ -55,20 +56,10 @@ struct pfkm_sock {
 
 struct pfkm_net {
 	struct os_mutex lock;
-	struct pfkm_sadb sadb;
-	struct pfkm_spd spd;
+	struct pfkm_store *store;
 	struct pfkm_sock *socks;
 	struct pfkm_net_stats st;
-	uint32_t acq_seq;		/* ACQUIRE sequence, never 0 */
 	uint32_t reqid_gen;		/* auto reqids from 0x4000 */
-	/* Lifetime events: min-heap of SAs by deadline, one timer. */
-	struct pfkm_sa **heap;		/* 1-based */
-	uint32_t heap_n, heap_cap;
-	struct os_timer timer;
-	uint64_t timer_at;		/* mono ms the timer is armed for, 0 = idle */
-	uint32_t pol_timed;		/* policies with hard time limits (upper bound) */
-	uint64_t pol_next_ms;		/* earliest policy deadline, 0 = none */
-	bool closing;
 	/* Algorithm availability as last probed (register.c), one bit per
 	 * (kind - 1, id): af_key's xfrm_algo_desc.available, per net. */
 	uint32_t alg_avail[3][8];
@@ -114,7 +105,6 @@ int pfkm_sock_bcast_mbuf(struct pfkm_net *net, struct pfkm_mbuf *m, unsigned int
 			 struct pfkm_sock *one);
 /* Start a dump on the socket (kind and filter set by the caller). */
 int pfkm_sock_dump_start(struct pfkm_sock *sk);
-bool pfkm_net_has_registered(struct pfkm_net *net);
 
 /* sa_msg.c */
 /* Build an SA from an ADD/UPDATE request (af_key's pfkey_msg2xfrm_state). */
@@ -144,15 +134,12 @@ int pfkm_sa_req_flush_resp(struct pfkm_req *r);
 int pfkm_sa_req_dump(struct pfkm_req *r);
 /*
  * Dump entry callbacks for sock.c's resumable walk: with m == NULL only say
- * whether the list entry w belongs in the socket's dump (0) or not (1);
+ * whether the entry belongs in the socket's dump (0) or not (1);
  * with m, compose it (header type/satype/pid set, seq set by the walker).
  */
-int pfkm_sa_req_dump_one(struct pfkm_sock *sk, struct pfkm_walk *w, struct pfkm_mbuf *m);
-int pfkm_policy_req_dump_one(struct pfkm_sock *sk, struct pfkm_walk *w, struct pfkm_mbuf *m);
-/* Remove an SA from the tables and the expiry heap, then free it. */
-void pfkm_sa_req_destroy(struct pfkm_net *net, struct pfkm_sa *sa);
-/* Unique random SPI in [lo, hi] for proto (0 if none free). */
-uint32_t pfkm_sa_req_alloc_spi(struct pfkm_net *net, uint8_t proto, uint32_t lo, uint32_t hi);
+int pfkm_sa_req_dump_one(struct pfkm_sock *sk, const struct pfkm_sa *x, struct pfkm_mbuf *m);
+int pfkm_policy_req_dump_one(struct pfkm_sock *sk, const struct pfkm_policy *p,
+			     struct pfkm_mbuf *m);
 int pfkm_register_req(struct pfkm_req *r);
 int pfkm_register_req_promisc(struct pfkm_req *r);
 /* Algorithm availability (register.c). usable: the host's answer, probed
@@ -176,41 +163,21 @@ int pfkm_policy_msg_parse(struct pfkm_req *r, struct pfkm_policy **out);
 /* af_key's pfkey_xfrm_policy2msg; header type/seq/pid set by the caller. */
 int pfkm_policy_msg_compose(const struct pfkm_policy *pol, struct pfkm_mbuf *m);
 
-/* expire.c */
-void pfkm_expire_init(struct pfkm_net *net);
-void pfkm_expire_fini(struct pfkm_net *net);
-/* (Re)compute the SA's next lifetime deadline and place it in the heap. */
-void pfkm_expire_sa_update(struct pfkm_net *net, struct pfkm_sa *sa);
-void pfkm_expire_sa_remove(struct pfkm_net *net, struct pfkm_sa *sa);
-/* A policy was inserted: watch its hard add/use time, if any. */
-void pfkm_expire_policy_added(struct pfkm_net *net, struct pfkm_policy *pol);
-/* Before a packet goes through a usable SA: first use noted, soft EXPIRE
- * when a soft byte/packet limit was reached; 0, or -EKEYEXPIRED when a hard
- * one was (the SA is then expired, removed and freed). Counts nothing. */
-int pfkm_expire_check(struct pfkm_net *net, struct pfkm_sa *sa);
-/* After the packet went through the SA: `bytes` and one packet in CURRENT. */
-void pfkm_expire_count(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes);
-/* pfkm_expire_check, then pfkm_expire_count when it passed: for a packet
- * already through the SA (inbound, after the decapsulation). */
-int pfkm_expire_account(struct pfkm_net *net, struct pfkm_sa *sa, uint32_t bytes);
-/* Remove a usable SA now with a hard EXPIRE (state DEAD), as a hard limit
- * would: the data path's sequence numbers ran out. sa is freed. */
-void pfkm_expire_sa_hard(struct pfkm_net *net, struct pfkm_sa *sa);
+/* The engine's store (sock.c). */
+struct pfkm_store *pfkm_net_store(struct pfkm_net *net);
 
-/* acquire.c */
-/* The SA a template takes for flow fl (xfrm_state_look_at: mature, not
- * dying first, then the newest), NULL if none; *pending: a larval one is
- * being negotiated. Nothing checked or counted. */
-struct pfkm_sa *pfkm_acquire_tmpl_sa(struct pfkm_net *net, const struct pfkm_tmpl *t,
-				     const struct pfkm_spd_flow *fl, bool *pending);
-/* Outbound (or in/fwd) template resolution: every template's SA checked
- * (pfkm_expire_check) and returned in sas[0 .. *n) (tmpl[0] first; optional
- * templates without an SA skipped), IPSEC_POLICY_IPSEC; or -EAGAIN (missing
- * SA, ACQUIRE sent when outbound; or a hard limit reached). Nothing is
- * counted: the caller counts each SA the packet went through
- * (pfkm_expire_count). sas has room for PFKM_MAX_TEMPLATES. */
-int pfkm_acquire_flow(struct pfkm_net *net, struct pfkm_policy *pol,
-		      const struct pfkm_spd_flow *fl, uint8_t dir, struct pfkm_sa **sas,
-		      unsigned int *n);
+/* notify.c: store events -> PF_KEY broadcasts (the store's cb->event). */
+int pfkm_notify_event(void *ctx, const struct pfkm_store_ev *ev);
+/* Compose an SA message of a request (reply or event), header from r. */
+int pfkm_notify_sa(struct pfkm_net *net, const struct pfkm_sa *sa, uint8_t type, uint32_t seq,
+		   uint32_t pid, unsigned int flags, struct pfkm_sock *one);
+
+/* A store origin from a request's header. */
+static inline struct pfkm_store_origin pfkm_req_origin(const struct pfkm_req *r)
+{
+	struct pfkm_store_origin o = { r->hdr->sadb_msg_pid, r->hdr->sadb_msg_seq };
+
+	return o;
+}
 
 #endif /* PFKM_NET_H */

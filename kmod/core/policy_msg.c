@@ -41,22 +41,26 @@ int pfkm_policy_msg_sel(const struct pfkm_req *r, struct pfkm_sel *sel)
 	return 0;
 }
 
-static bool reqid_used(struct pfkm_net *net, uint32_t reqid)
+static int has_reqid(void *arg, const struct pfkm_policy *p)
 {
-	struct pfkm_walk *w;
+	uint32_t reqid = *(const uint32_t *)arg;
 	unsigned int i;
 
-	for (w = net->spd.all.next; w != &net->spd.all; w = w->next) {
-		const struct pfkm_policy *p;
+	for (i = 0; i < p->ntmpl; i++)
+		if (p->tmpl[i].reqid == reqid)
+			return 1;
+	return 0;
+}
 
-		if (w->marker)
-			continue;
-		p = os_container_of(w, struct pfkm_policy, all);
-		for (i = 0; i < p->ntmpl; i++)
-			if (p->tmpl[i].reqid == reqid)
-				return true;
-	}
-	return false;
+/* xfrm_policy_walk with check_reqid, as af_key's gen_reqid. */
+static bool reqid_used(struct pfkm_net *net, uint32_t reqid)
+{
+	struct pfkm_store *st = net->store;
+	struct pfkm_store_walk w = { .what = PFKM_WALK_POL };
+	int ret = st->ops->pol_walk(st, &w, has_reqid, &reqid);
+
+	st->ops->walk_done(st, &w);
+	return ret != 0;
 }
 
 /* gen_reqid: the next reqid above 0x3fff no policy uses, 0 if none. */

@@ -4,7 +4,6 @@
  * Callers hold the net mutex; nothing here sends messages.
  */
 #include "sadb.h"
-#include "dp.h"
 
 #define HASH_MIN 64u
 #define HASH_MAX (1u << 26)
@@ -408,7 +407,9 @@ void pfkm_sadb_sa_free(struct pfkm_sa *sa)
 {
 	if (!sa)
 		return;
-	pfkm_dp_sa_forget(sa);
+	/* the weak reference sa->dp points at (sadb.h) */
+	if (sa->dp)
+		*(struct pfkm_sa **)sa->dp = NULL;
 	keys_free(sa);
 	os_free_secret(sa, sizeof(*sa));
 }

@@ -110,7 +110,12 @@ struct pfkm_sa {
 	uint16_t natt_sport, natt_dport;
 	struct pfkm_addr sel_saddr;	/* the fields above pack into 8 bytes */
 
-	void *dp;			/* data-path state, owned and freed by dp.c */
+	/*
+	 * A user's weak reference (the data path's per-SA state): NULL, or a
+	 * pointer to a struct pfkm_sa * (its first member) that freeing the SA
+	 * sets to NULL. The SADB never calls its owner.
+	 */
+	void *dp;
 };
 
 /* Outbound selection / larval key. */
@@ -197,6 +202,17 @@ struct pfkm_sa *pfkm_sadb_sel_next(struct pfkm_sadb *db, const struct pfkm_sa_se
  * if several: O(1) expected, reads larval SAs only. */
 struct pfkm_sa *pfkm_sadb_find_acq(struct pfkm_sadb *db, const struct pfkm_sa_sel *k);
 void pfkm_sadb_sa_sel(const struct pfkm_sa *sa, struct pfkm_sa_sel *k);
+
+/* af_key's verify_spi_info: a GETSPI range valid for proto (IPComp CPIs
+ * are 16 bits). */
+static inline bool pfkm_sa_spi_range_ok(uint8_t proto, uint32_t min, uint32_t max)
+{
+	if (proto == IPPROTO_COMP && max >= 0x10000)
+		return false;
+	if (proto != IPPROTO_AH && proto != IPPROTO_ESP && proto != IPPROTO_COMP)
+		return false;
+	return min <= max;
+}
 
 /* sadb_sa_state as af_key reports it. */
 uint8_t pfkm_sa_wire_state(const struct pfkm_sa *sa);

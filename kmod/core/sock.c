@@ -5,6 +5,7 @@
  * extension walk, dispatch, error replies), af_key's broadcast rules and the
  * resumable dump walk shared by DUMP and X_SPDDUMP.
  */
+#include "store_mem.h"
 #include "net.h"
 
 typedef int (*pfkm_handler)(struct pfkm_req *r);
@@ -32,8 +33,11 @@ static const pfkm_handler handlers[SADB_MAX + 1] = {
 	[SADB_X_MIGRATE] = pfkm_migrate_req,
 };
 
-int pfkm_net_create(struct pfkm_net **out)
+int pfkm_net_create_on(int (*make)(const struct pfkm_store_cb *cb, void *arg,
+				   struct pfkm_store **out),
+		       void *arg, struct pfkm_net **out)
 {
+	struct pfkm_store_cb cb;
 	struct pfkm_net *net;
 	int ret;
 
@@ -41,37 +45,43 @@ int pfkm_net_create(struct pfkm_net **out)
 	if (!net)
 		return -ENOMEM;
 	os_mutex_init(&net->lock);
-	ret = pfkm_sadb_init(&net->sadb);
-	if (ret)
-		goto err_sadb;
-	ret = pfkm_spd_init(&net->spd);
-	if (ret)
-		goto err_spd;
 	net->reqid_gen = IPSEC_MANUAL_REQID_MAX;
-	pfkm_expire_init(net);
+	cb.event = pfkm_notify_event;
+	cb.ctx = net;
+	cb.lock = &net->lock;
+	ret = make(&cb, arg, &net->store);
+	if (ret)
+		goto err_store;
 	*out = net;
 	return 0;
 
-err_spd:
-	pfkm_sadb_destroy(&net->sadb);
-err_sadb:
+err_store:
 	os_mutex_destroy(&net->lock);
 	os_free(net);
 	return ret;
+}
+
+int pfkm_net_create(struct pfkm_net **out)
+{
+	return pfkm_net_create_on(pfkm_store_mem_create, NULL, out);
+}
+
+struct pfkm_store *pfkm_net_store(struct pfkm_net *net)
+{
+	return net->store;
+}
+
+struct pfkm_mem *pfkm_mem_of(struct pfkm_net *net)
+{
+	return pfkm_store_mem(net->store);
 }
 
 void pfkm_net_destroy(struct pfkm_net *net)
 {
 	if (!net)
 		return;
-	/* The expiry timer takes net->lock: cancel it without holding it. */
-	pfkm_expire_fini(net);
-	os_mutex_lock(&net->lock);
-	pfkm_spd_destroy(&net->spd);
-	pfkm_sadb_destroy(&net->sadb);
-	os_free(net->heap);
-	net->heap = NULL;
-	os_mutex_unlock(&net->lock);
+	/* A store's timers and work take net->lock: it stops them without. */
+	net->store->ops->destroy(net->store);
 	os_mutex_destroy(&net->lock);
 	os_free(net);
 }
@@ -86,7 +96,6 @@ struct pfkm_sock *pfkm_sock_create(struct pfkm_net *net, const struct pfkm_sock_
 	sk->net = net;
 	sk->ops = ops;
 	sk->priv = priv;
-	pfkm_walk_init(&sk->dump.cursor);
 	os_mutex_lock(&net->lock);
 	sk->next = net->socks;
 	if (net->socks)
@@ -100,9 +109,10 @@ struct pfkm_sock *pfkm_sock_create(struct pfkm_net *net, const struct pfkm_sock_
 static void dump_terminate(struct pfkm_sock *sk)
 {
 	struct pfkm_dump *d = &sk->dump;
+	struct pfkm_store *st = sk->net->store;
 
 	if (d->kind != PFKM_DUMP_NONE)
-		pfkm_walk_del(&d->cursor);
+		st->ops->walk_done(st, &d->walk);
 	pfkm_mbuf_free(&d->held);
 	d->kind = PFKM_DUMP_NONE;
 	d->count = 0;
@@ -135,21 +145,14 @@ void *pfkm_sock_priv(struct pfkm_sock *sk)
 
 void pfkm_net_stats_get(struct pfkm_net *net, struct pfkm_net_stats *st)
 {
+	struct pfkm_store_info info = { 0 };
+
 	os_mutex_lock(&net->lock);
 	*st = net->st;
-	st->sas = net->sadb.count;
-	st->policies = net->spd.count;
+	net->store->ops->info(net->store, &info);
+	st->sas = info.sas;
+	st->policies = info.policies;
 	os_mutex_unlock(&net->lock);
-}
-
-bool pfkm_net_has_registered(struct pfkm_net *net)
-{
-	struct pfkm_sock *s;
-
-	for (s = net->socks; s; s = s->next)
-		if (s->registered)
-			return true;
-	return false;
 }
 
 static int deliver(struct pfkm_net *net, struct pfkm_sock *sk, const void *msg, size_t len)
@@ -223,52 +226,61 @@ static bool can_dump(struct pfkm_sock *sk)
 	return 3 * sk_rmem(sk) <= 2 * sk_rcvbuf(sk);
 }
 
-static void cursor_move(struct pfkm_dump *d, struct pfkm_walk *after)
+/*
+ * One entry of xfrm_state_walk/xfrm_policy_walk + dump_sa/dump_sp: compose
+ * it, send the previously composed one, keep the newest back so the final
+ * one can carry seq 0. 1: paused (the store offers the entry again).
+ */
+static int dump_entry(struct pfkm_sock *sk, const struct pfkm_sa *x,
+		      const struct pfkm_policy *p)
 {
-	pfkm_walk_del(&d->cursor);
-	pfkm_walk_add_after(after, &d->cursor);
+	struct pfkm_dump *d = &sk->dump;
+	struct pfkm_mbuf m;
+	int ret;
+
+	if (x ? pfkm_sa_req_dump_one(sk, x, NULL) : pfkm_policy_req_dump_one(sk, p, NULL))
+		return 0;
+	if (!can_dump(sk))
+		return 1;
+	ret = x ? pfkm_sa_req_dump_one(sk, x, &m) : pfkm_policy_req_dump_one(sk, p, &m);
+	if (ret < 0)
+		return ret;
+	pfkm_mbuf_finish(&m);
+	pfkm_mbuf_hdr(&m)->sadb_msg_seq = d->count + 1;
+	if (d->held.p) {
+		pfkm_sock_bcast(sk->net, d->held.p, d->held.len, PFKM_BCAST_ONE, sk);
+		pfkm_mbuf_free(&d->held);
+	}
+	d->held = m;
+	d->count++;
+	return 0;
 }
 
-/*
- * The walk of xfrm_state_walk/xfrm_policy_walk + dump_sa/dump_sp: compose
- * each matching entry, send the previously composed one, keep the newest
- * back so the final one can carry seq 0. -ENOBUFS: paused (cursor before
- * the entry not yet sent); -ENOENT: nothing matched at all.
- */
+static int dump_sa(void *arg, const struct pfkm_sa *x)
+{
+	return dump_entry(arg, x, NULL);
+}
+
+static int dump_pol(void *arg, const struct pfkm_policy *p)
+{
+	return dump_entry(arg, NULL, p);
+}
+
+/* -ENOBUFS: paused; -ENOENT: nothing matched at all. */
 static int dump_walk(struct pfkm_sock *sk)
 {
 	struct pfkm_dump *d = &sk->dump;
-	struct pfkm_net *net = sk->net;
-	struct pfkm_walk *head = d->kind == PFKM_DUMP_SA ? &net->sadb.all : &net->spd.all;
-	int (*one)(struct pfkm_sock *, struct pfkm_walk *, struct pfkm_mbuf *) =
-		d->kind == PFKM_DUMP_SA ? pfkm_sa_req_dump_one : pfkm_policy_req_dump_one;
+	struct pfkm_store *st = sk->net->store;
+	int ret;
 
-	for (;;) {
-		struct pfkm_walk *w = d->cursor.next;
-		struct pfkm_mbuf m;
-		int ret;
-
-		if (w == head)
-			break;
-		if (w->marker || one(sk, w, NULL) != 0) {
-			cursor_move(d, w);
-			continue;
-		}
-		if (!can_dump(sk))
-			return -ENOBUFS;
-		ret = one(sk, w, &m);
-		if (ret < 0)
-			return ret;
-		pfkm_mbuf_finish(&m);
-		pfkm_mbuf_hdr(&m)->sadb_msg_seq = d->count + 1;
-		if (d->held.p) {
-			pfkm_sock_bcast(net, d->held.p, d->held.len, PFKM_BCAST_ONE, sk);
-			pfkm_mbuf_free(&d->held);
-		}
-		d->held = m;
-		d->count++;
-		cursor_move(d, w);
-	}
+	if (d->kind == PFKM_DUMP_SA)
+		ret = st->ops->sa_walk(st, &d->walk, dump_sa, sk);
+	else
+		ret = st->ops->pol_walk(st, &d->walk, dump_pol, sk);
+	if (ret > 0)
+		return -ENOBUFS;
+	if (ret < 0)
+		return ret;
 	return d->count ? 0 : -ENOENT;
 }
 
@@ -300,12 +312,9 @@ static int do_dump(struct pfkm_sock *sk)
 int pfkm_sock_dump_start(struct pfkm_sock *sk)
 {
 	struct pfkm_dump *d = &sk->dump;
-	struct pfkm_walk *head = d->kind == PFKM_DUMP_SA ? &sk->net->sadb.all : &sk->net->spd.all;
 
 	d->count = 0;
 	d->held.p = NULL;
-	pfkm_walk_init(&d->cursor);
-	pfkm_walk_add_after(head, &d->cursor);
 	return do_dump(sk);
 }
 

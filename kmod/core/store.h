@@ -33,8 +33,8 @@
  * pfkey_send_acquire, pfkey_send_new_mapping, pfkey_send_migrate). An event
  * caused by a request carries the request's pid and seq (ev->pid, ev->seq),
  * so the sender sees its own ADD come back exactly as on af_key.
- * Events are delivered in process context with no store lock held and in
- * the order the changes happened; a store that learns of a change in atomic
+ * Events are delivered in process context with the engine's lock held
+ * (cb->lock) and in the order the changes happened; a store that learns of a change in atomic
  * context (xfrm's km callbacks, timers, the packet path) queues it and
  * delivers it from process context, and delivers everything it queued
  * before a request's operation returns (so replies stay ordered).
@@ -74,7 +74,7 @@ enum pfkm_store_ev_kind {
 
 /* One entry of a MIGRATE (old and new endpoints of one template). */
 struct pfkm_store_mig {
-	uint8_t proto, mode, family, new_family;
+	uint8_t proto, mode, family;	/* old and new endpoints: one family */
 	uint32_t reqid;
 	struct pfkm_addr old_s, old_d, new_s, new_d;
 };
@@ -113,7 +113,10 @@ struct pfkm_store_origin {
  * starts itself (timers, queued events) and never inside an op.
  */
 struct pfkm_store_cb {
-	void (*event)(void *ctx, const struct pfkm_store_ev *ev);
+	/* Returns what the broadcast returned; only ACQUIRE's result is
+	 * used: -ESRCH when no registered socket took it (xfrm's km_query
+	 * failing: the store drops the larval SA it made for it). */
+	int (*event)(void *ctx, const struct pfkm_store_ev *ev);
 	void *ctx;
 	struct os_mutex *lock;
 };
@@ -141,8 +144,11 @@ struct pfkm_store_walk {
 enum { PFKM_WALK_SA = 1, PFKM_WALK_POL };
 
 /*
- * A walk callback returns 0 to go on, > 0 to pause (the walk resumes after
- * this entry on the next call), < 0 to stop with that error.
+ * A walk callback returns 0 to go on, > 0 to pause (the walk offers this
+ * same entry again on the next call, as xfrm_state_walk), < 0 to stop with
+ * that error. The walk functions return 0 when the walk is complete (its
+ * cursor released), > 0 when paused, < 0 on error (cursor kept: the caller
+ * ends it with walk_done).
  */
 typedef int (*pfkm_store_sa_fn)(void *arg, const struct pfkm_sa *x);
 typedef int (*pfkm_store_pol_fn)(void *arg, const struct pfkm_policy *p);
@@ -150,7 +156,6 @@ typedef int (*pfkm_store_pol_fn)(void *arg, const struct pfkm_policy *p);
 /* Numbers for /proc/net/pfkeyv2, keyd's status and GETSADINFO-like views. */
 struct pfkm_store_info {
 	uint64_t sas, policies;
-	uint64_t acquires, expires;	/* sent since creation (kernel's own too) */
 };
 
 struct pfkm_store_ops {
@@ -234,9 +239,9 @@ struct pfkm_store {
 	struct pfkm_store_cb cb;
 };
 
-static inline void pfkm_store_event(struct pfkm_store *st, const struct pfkm_store_ev *ev)
+static inline int pfkm_store_event(struct pfkm_store *st, const struct pfkm_store_ev *ev)
 {
-	st->cb.event(st->cb.ctx, ev);
+	return st->cb.event(st->cb.ctx, ev);
 }
 
 /* store_mem.c: the in-memory store (arg unused). */

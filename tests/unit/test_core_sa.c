@@ -6,6 +6,7 @@
  * header-level error path.
  */
 #include "test_core.h"
+#include "store_mem.h"
 #include "net.h"
 
 struct env {
@@ -279,7 +280,7 @@ TEST(core_sa_icv_bits_rfc4868)
 	CHECK_EQ(cap_hdr(&a, 0)->sadb_msg_errno, 0);
 	inet_pton(AF_INET, "10.0.0.2", d.b);
 	os_mutex_lock(&net->lock);
-	sa = pfkm_sadb_lookup(&net->sadb, AF_INET, &d, spi, IPPROTO_AH);
+	sa = pfkm_sadb_lookup(&pfkm_mem_of(net)->sadb, AF_INET, &d, spi, IPPROTO_AH);
 	CHECK(sa && sa->icv_bits == 128);	/* af_key: 96 */
 	os_mutex_unlock(&net->lock);
 	cap_close(&a);
