@@ -2,8 +2,8 @@
 /*
  * af_pfkey.c: the PF_KEY socket family of pfkeyv2.ko. Owns the struct sock
  * wrapper (one struct pfkm_sock of the core per socket), the per-network-
- * namespace struct pfkm_net and /proc/net/pfkeyv2 (the core's counters,
- * then the data path's from dp_hook.c). The core does the
+ * namespace struct pfkm_net and /proc/net/pfkeyv2 (the core's counters).
+ * The core does the
  * protocol; this file only moves bytes and enforces socket rules as Linux
  * af_key does:
  *   - socket(PF_KEY, SOCK_RAW, PF_KEY_V2) only, CAP_NET_ADMIN in the net's
@@ -38,7 +38,6 @@
 #include "os.h"
 #include "pfkey.h"
 #include "af_pfkey.h"
-#include "dp.h"
 
 struct pfkm_knet {
 	struct pfkm_net *core;
@@ -56,8 +55,6 @@ static struct pfkm_ksock *pfkm_ks(struct sock *sk)
 	return container_of(sk, struct pfkm_ksock, sk);
 }
 
-/* Also used by the data path (dp_hook.c), whose pernet state is created
- * after this one and destroyed before it. */
 struct pfkm_net *pfkm_af_core_net(struct net *net)
 {
 	return ((struct pfkm_knet *)net_generic(net, pfkm_net_id))->core;
@@ -255,10 +252,8 @@ static const struct net_proto_family pfkm_family = {
 };
 
 /* ---- /proc/net/pfkeyv2 -----------------------------------------------
- * The core's lines, then the data path's (global counters, one line per
- * SA). The file lives from our pernet init to our pernet exit; the data
- * path's state is created after and destroyed before (dp.h): its show
- * prints nothing when the state is not there. */
+ * The core's counters of this namespace. The file lives from our pernet
+ * init to our pernet exit. */
 
 static int pfkm_proc_show(struct seq_file *m, void *v)
 {
@@ -272,7 +267,6 @@ static int pfkm_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "drops: %llu\n", (unsigned long long)st.drops);
 	seq_printf(m, "acquires: %llu\n", (unsigned long long)st.acquires);
 	seq_printf(m, "expires: %llu\n", (unsigned long long)st.expires);
-	pfkm_dp_kproc_show(m, net);
 	return 0;
 }
 

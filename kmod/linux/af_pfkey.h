@@ -13,8 +13,8 @@ void pfkm_af_exit(void);
 
 struct net;
 struct pfkm_net;
-/* The core of a namespace (created by the pernet init; dp_hook.c's pernet
- * state is registered after it and so is created after, destroyed before). */
+/* The core of a namespace (created by our pernet init, destroyed by its
+ * exit): for kmod/linux code with a struct net in hand. */
 struct pfkm_net *pfkm_af_core_net(struct net *net);
 
 #endif /* PFKM_AF_PFKEY_H */

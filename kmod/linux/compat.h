@@ -25,12 +25,6 @@
 #define sock_recv_cmsgs(msg, sk, skb) sock_recv_ts_and_drops((msg), (sk), (skb))
 #endif
 
-/* 6.4 moved skb_gso_segment() and friends from <linux/netdevice.h> to
- * <net/gso.h>. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#include <net/gso.h>
-#endif
-
 /* 6.5 removed proto_ops.sendpage (splice goes through sendmsg). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
 #define PFKM_HAVE_SENDPAGE 1
