@@ -102,7 +102,8 @@ static const struct pfkm_sock_ops ks_ops = {
 /* ---- proto_ops ------------------------------------------------------- */
 
 /* Queued messages may hold keys (GET replies, ADD broadcasts): wipe them
- * before the memory goes back to the allocator. */
+ * before the memory goes back to the allocator.
+ */
 static void wipe_free_skb(struct sk_buff *skb)
 {
 	memzero_explicit(skb->data, skb->len);
@@ -121,7 +122,8 @@ static int pfkm_release(struct socket *sock)
 	sock_orphan(sk);
 	sock->sk = NULL;
 	/* After this returns the core holds no pointer to sk: no deliver()
-	 * can race with the purge below. */
+	 * can race with the purge below.
+	 */
 	pfkm_sock_release(ks->core);
 	ks->core = NULL;
 	skb_queue_purge(&sk->sk_write_queue);
@@ -180,7 +182,8 @@ static int pfkm_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int
 	sock_recv_cmsgs(msg, sk, skb);
 	err = (flags & MSG_TRUNC) ? skb->len : copied;
 	/* af_key's rule: a paused dump continues once the reader drained its
-	 * queue to a third of the buffer. */
+	 * queue to a third of the buffer.
+	 */
 	if (3 * (size_t)atomic_read(&sk->sk_rmem_alloc) <= (size_t)READ_ONCE(sk->sk_rcvbuf))
 		pfkm_sock_dump_resume(ks->core);
 out:
@@ -253,7 +256,8 @@ static const struct net_proto_family pfkm_family = {
 
 /* ---- /proc/net/pfkeyv2 -----------------------------------------------
  * The core's counters of this namespace. The file lives from our pernet
- * init to our pernet exit. */
+ * init to our pernet exit.
+ */
 
 static int pfkm_proc_show(struct seq_file *m, void *v)
 {
@@ -299,7 +303,8 @@ static void __net_exit pfkm_net_exit(struct net *net)
 
 	remove_proc_entry("pfkeyv2", net->proc_net);
 	/* No socket is left (each holds the netns): drop the tables with
-	 * everything still installed in them. */
+	 * everything still installed in them.
+	 */
 	pfkm_net_destroy(kn->core);
 	pr_debug("net %p destroyed\n", kn->core);
 	kn->core = NULL;

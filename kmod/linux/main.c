@@ -13,7 +13,8 @@
 
 #ifdef PFKM_SELFTESTS
 /* Kbuild lists kmod/core/selftest/<unit>.c as X(unit) X(unit) ...; each
- * file defines int pfkm_selftest_<unit>(void), 0 when every case passed. */
+ * file defines int pfkm_selftest_<unit>(void), 0 when every case passed.
+ */
 #define X(unit) int pfkm_selftest_##unit(void);
 PFKM_SELFTESTS
 #undef X

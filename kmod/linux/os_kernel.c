@@ -16,7 +16,8 @@
 #include "os.h"
 
 /* Timer callbacks run here. Ordered is not needed; unbound lets TCG/idle
- * CPUs pick them up. Created at module init, destroyed after every net. */
+ * CPUs pick them up. Created at module init, destroyed after every net.
+ */
 static struct workqueue_struct *os_wq;
 
 int os_kernel_init(void)
@@ -28,7 +29,8 @@ int os_kernel_init(void)
 void os_kernel_exit(void)
 {
 	/* Every timer was cancelled by pfkm_net_destroy(); this only waits
-	 * for nothing and frees the workqueue. */
+	 * for nothing and frees the workqueue.
+	 */
 	destroy_workqueue(os_wq);
 	os_wq = NULL;
 }

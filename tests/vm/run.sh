@@ -70,6 +70,25 @@ else
 	bad "diffclient and diffcmp build"
 	finish
 fi
+# checkpatch (kernel style) over the glue, when a checkpatch.pl is at hand:
+# $CHECKPATCH, or a kernel source tree's (Debian's headers packages ship
+# none; linux-source-6.x has one). Ignored: compat.h's version tests
+# (LINUX_VERSION_CODE, and CONSTANT_COMPARISON, which takes that name for
+# a constant) and main.c's X-macro prototypes (TRAILING_SEMICOLON).
+chk=${CHECKPATCH:-}
+[ -n "$chk" ] || chk=$(ls /usr/src/linux-source-*/scripts/checkpatch.pl 2>/dev/null | tail -n1)
+if [ -n "$chk" ] && [ -x "$chk" ]; then
+	if "$chk" --no-tree --strict --terse --show-types \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,TRAILING_SEMICOLON \
+		-f kmod/linux/*.[ch] > "$B/vm/checkpatch.log" 2>&1; then
+		ok "checkpatch --strict: kmod/linux clean"
+	else
+		bad "checkpatch --strict: kmod/linux clean" "see $B/vm/checkpatch.log"
+		grep -v '^total' "$B/vm/checkpatch.log" | head -n 10 | sed 's/^/#   /'
+	fi
+else
+	echo "# checkpatch.pl not found (CHECKPATCH=/path/to/checkpatch.pl): not run"
+fi
 t0=$(date +%s)
 
 # The whole suite on one kernel: kver; out, kimg and have_ko for the helpers.
@@ -102,6 +121,22 @@ if make -s -C "$out/kmod" KDIR="$KDIR" VERSION="$(cat "$out/kmod/VERSION")" debu
 	fi
 	cp "$out/kmod/pfkeyv2.ko" "$out/pfkeyv2.ko"
 	have_ko=1
+	# sparse over every file of the module (no rebuild: same flags). The
+	# glue (kmod/linux) must be clean; the core's warnings are counted.
+	if command -v sparse > /dev/null; then
+		make -s -C "$out/kmod" KDIR="$KDIR" VERSION="$(cat "$out/kmod/VERSION")" \
+			PFKEYV2_DEBUG=1 check > "$out/sparse.log" 2>&1
+		nl=$(grep -c '/kmod/linux/.*: \(warning\|error\):' "$out/sparse.log")
+		nc=$(grep -c '/kmod/core/.*: \(warning\|error\):' "$out/sparse.log")
+		if [ "$nl" = 0 ] && ! grep -q 'error:' "$out/sparse.log"; then
+			ok "$kver: sparse: kmod/linux clean (kmod/core: $nc warnings, $out/sparse.log)"
+		else
+			bad "$kver: sparse: kmod/linux clean" "$nl warnings, see $out/sparse.log"
+			grep '/kmod/linux/' "$out/sparse.log" | head -n 10 | sed 's/^/#   /'
+		fi
+	else
+		echo "# $kver: sparse not installed (tests/deps.sh vm): not run"
+	fi
 else
 	sed 's/^/#   /' "$out/kmod.log" | tail -n 30
 	bad "$kver: pfkeyv2.ko builds" "see $out/kmod.log"
