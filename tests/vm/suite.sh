@@ -6,7 +6,8 @@
 #   pfkeyv2  our module: load (self-tests), refuse-while-af_key, corpus,
 #            driver suite (driver --kernel), keysh's bats suite in kernel
 #            mode, live-state unload/reload, stress (tests/vm/stress.c and
-#            4 keysh writers with a keysh dumper and monitor).
+#            4 keysh writers with a keysh dumper and monitor), the SA and
+#            policy limits of an unprivileged user's namespace (ENOBUFS).
 #   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm.
 # Each test prints "VMTEST ok NAME" or "VMTEST FAIL NAME" on the console
 # (tests/vm/run.sh counts them); corpus output goes to /dev/ttyS2, which is
@@ -107,6 +108,60 @@ netns_isolation() { # each network namespace has its own SADB/SPD
 		grep -q "^sas: 3$" /proc/net/pfkeyv2 && grep -q "^policies: 3$" /proc/net/pfkeyv2' ||
 		return 1
 	proc_has sas 10 && proc_has policies 10
+}
+
+# limits: uid 1000 (su, no capability) creates a user namespace and a network namespace
+# (unshare -Urn) and, root in there, keys it through PF_KEY (ns_capable
+# CAP_NET_ADMIN, as af_key): the namespace's limits are userns_max_sas and
+# userns_max_policies (lowered here to 20 and 5): 20 SAs and 5 policies go
+# in, the 21st SA (ADD and GETSPI) and the 6th policy fail with ENOBUFS and
+# nothing is added; the initial namespace keeps its own, larger limits.
+limits() {
+	prm=/sys/module/pfkeyv2/parameters
+	[ -w $prm/userns_max_sas ] && [ -w $prm/userns_max_policies ] || return 1
+	proc_has sas_max 1048576 && proc_has policies_max 102400 || { cat /proc/net/pfkeyv2; return 1; }
+	os=$(cat $prm/userns_max_sas) op=$(cat $prm/userns_max_policies)
+	echo 20 > $prm/userns_max_sas && echo 5 > $prm/userns_max_policies || return 1
+	gen_setkey 20 > /tmp/lim.sa
+	gen_setkey 1 20 > /tmp/lim.sa21
+	awk 'BEGIN { for (i = 0; i < 5; i++)
+		printf "spdadd 10.77.%d.1 10.77.%d.2 any -P out ipsec esp/transport//require;\n", i, i }' > /tmp/lim.sp
+	echo "spdadd 10.77.9.1 10.77.9.2 any -P out ipsec esp/transport//require;" > /tmp/lim.sp6
+	echo "getspi 10.78.0.1 10.78.0.2 esp auto;" > /tmp/lim.getspi
+	chmod 0644 /tmp/lim.*
+	cat > /tmp/limits.sh <<-'EOF'
+	p() { grep -q "^$1: $2\$" /proc/net/pfkeyv2 || { echo "want $1: $2"; cat /proc/net/pfkeyv2; exit 1; }; }
+	enobufs() { # what: the request must fail with ENOBUFS
+		if keysh --backend kernel -f "$2" > /tmp/lim.out 2>&1; then echo "$1 accepted"; exit 1; fi
+		grep -q ENOBUFS /tmp/lim.out || { echo "$1:"; cat /tmp/lim.out; exit 1; }
+	}
+	echo "limits: uid $(id -u) in a user namespace, $(cat /proc/self/uid_map)"
+	p sas_max 20
+	p policies_max 5
+	keysh --backend kernel -f /tmp/lim.sa || exit 1
+	keysh --backend kernel -f /tmp/lim.sp || exit 1
+	p sas 20
+	p policies 5
+	enobufs "the 21st SA" /tmp/lim.sa21
+	enobufs "GETSPI at the limit" /tmp/lim.getspi
+	enobufs "the 6th policy" /tmp/lim.sp6
+	p sas 20
+	p policies 5
+	p limit_refused 3
+	keysh --backend kernel 'delete 10.0.0.1 10.0.0.2 esp 0x10000;' || exit 1
+	keysh --backend kernel -f /tmp/lim.sa21 || exit 1
+	p sas 20
+	EOF
+	grep -q '^keyshu:' /etc/passwd || {
+		echo "keyshu:x:1000:1000:limits test:/tmp:/bin/sh" >> /etc/passwd
+		echo "keyshu:x:1000:" >> /etc/group
+	}
+	su -s /bin/sh -c 'unshare -Urn sh /tmp/limits.sh' keyshu
+	rc=$?
+	[ "$rc" = 0 ] || cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null
+	echo "$os" > $prm/userns_max_sas
+	echo "$op" > $prm/userns_max_policies
+	[ "$rc" = 0 ] && proc_has limit_refused 0
 }
 
 kfuzz() { # mutated corpus messages for keysh.fuzz seconds; a bug kills the VM
@@ -291,6 +346,7 @@ pfkeyv2)
 	t empty-after-reload proc_has sas 0
 	t keysh-stress keysh_stress
 	t netns-isolation netns_isolation
+	t limits-userns limits
 	t kfuzz kfuzz
 	t unload-after-fuzz rmmod pfkeyv2
 	t reload-after-fuzz insmod $ko/pfkeyv2.ko
