@@ -8,6 +8,7 @@
 
 #include <linux/module.h>
 #include <linux/init.h>
+#include <linux/net.h>
 #include "os.h"
 #include "af_pfkey.h"
 
@@ -87,3 +88,8 @@ MODULE_LICENSE("Dual BSD/GPL");
 MODULE_AUTHOR("keysh developers");
 MODULE_DESCRIPTION("PF_KEY v2 key management sockets (RFC 2367)");
 MODULE_VERSION(PFKM_VERSION);
+/* "net-pf-15": socket(PF_KEY) with no PF_KEY family registered asks modprobe
+ * for it. Linux af_key carries the same alias; kmod/pfkeyv2.conf
+ * (/etc/modprobe.d) blacklists af_key so that only this module answers.
+ */
+MODULE_ALIAS_NETPROTO(PF_KEY);

@@ -154,7 +154,11 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf
 	$B/vm/diffclient $B/vm/stress $B/vm/timeit $B/vm/kfuzz $afkey
-	$B/vm/dpcap $B/vm/dpinj $B/vm/dptcp $B/vm/dpmtu $B/vm/dpnattsock"
+	$B/vm/dpcap $B/vm/dpinj $B/vm/dptcp $B/vm/dpmtu $B/vm/dpnattsock
+	kmod/pfkeyv2.conf:/pfkeyv2.conf"
+# kmod (modprobe, depmod) for the autoload test; /init makes no
+# /sbin/modprobe, so request_module() fails until that test links it.
+command -v kmod > /dev/null && files="$files $(command -v kmod):/bin/kmod"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"

@@ -7,7 +7,9 @@
 #            driver suite (driver --kernel), keysh's bats suite in kernel
 #            mode, live-state unload/reload, stress (tests/vm/stress.c and
 #            4 keysh writers with a keysh dumper and monitor), the SA and
-#            policy limits of an unprivileged user's namespace (ENOBUFS).
+#            policy limits of an unprivileged user's namespace (ENOBUFS),
+#            socket(PF_KEY) autoloading pfkeyv2 through modprobe with
+#            kmod/pfkeyv2.conf installed.
 #   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm.
 # Each test prints "VMTEST ok NAME" or "VMTEST FAIL NAME" on the console
 # (tests/vm/run.sh counts them); corpus output goes to /dev/ttyS2, which is
@@ -162,6 +164,34 @@ limits() {
 	echo "$os" > $prm/userns_max_sas
 	echo "$op" > $prm/userns_max_policies
 	[ "$rc" = 0 ] && proc_has limit_refused 0
+}
+
+# autoload: the install path of README/pfkeyv2(4): pfkeyv2.ko and af_key.ko
+# under /lib/modules/KVER, depmod, kmod/pfkeyv2.conf in /etc/modprobe.d
+# (af_key blacklisted, its install /bin/false) and kmod as /sbin/modprobe:
+# the first socket(PF_KEY) makes the kernel ask modprobe for net-pf-15,
+# which loads pfkeyv2 and not af_key; `modprobe af_key` is refused.
+autoload() {
+	kv=$(uname -r)
+	[ -x /bin/kmod ] || { echo "no kmod in the initramfs"; return 1; }
+	grep -q '^pfkeyv2 ' /proc/modules && return 1
+	mkdir -p /lib/modules/$kv/extra /lib/modules/$kv/kernel/net/key /etc/modprobe.d /sbin
+	cp $ko/pfkeyv2.ko /lib/modules/$kv/extra/ && cp $ko/af_key.ko /lib/modules/$kv/kernel/net/key/ || return 1
+	ln -sf /bin/kmod /sbin/modprobe && ln -sf /bin/kmod /sbin/depmod || return 1
+	/sbin/depmod -a "$kv" || return 1
+	grep 'net-pf-15' /lib/modules/$kv/modules.alias
+	grep -q '^alias net-pf-15 pfkeyv2$' /lib/modules/$kv/modules.alias || return 1
+	cp /pfkeyv2.conf /etc/modprobe.d/pfkeyv2.conf || return 1
+	keysh --backend kernel -D > /tmp/al.out 2>&1
+	cat /tmp/al.out
+	grep '^pfkeyv2 \|^af_key ' /proc/modules
+	grep -q '^pfkeyv2 ' /proc/modules && ! grep -q '^af_key ' /proc/modules || return 1
+	rmmod pfkeyv2 || return 1
+	if /sbin/modprobe af_key 2>/dev/null; then echo "modprobe af_key was not refused"; return 1; fi
+	! grep -q '^af_key ' /proc/modules || return 1
+	# Without the snippet, net-pf-15 names both modules.
+	rm /etc/modprobe.d/pfkeyv2.conf
+	grep -q '^alias net-pf-15 af_key$' /lib/modules/$kv/modules.alias
 }
 
 kfuzz() { # mutated corpus messages for keysh.fuzz seconds; a bug kills the VM
@@ -351,6 +381,8 @@ pfkeyv2)
 	t unload-after-fuzz rmmod pfkeyv2
 	t reload-after-fuzz insmod $ko/pfkeyv2.ko
 	t unload-final rmmod pfkeyv2
+	t autoload-socket-pf_key autoload
+	grep -q '^pfkeyv2 ' /proc/modules && rmmod pfkeyv2
 	sleep 1	# namespaces are torn down by a kernel worker
 	t lifecycle-paired lifecycle_paired
 	;;
