@@ -132,6 +132,7 @@ limits() {
 	echo "getspi 10.78.0.1 10.78.0.2 esp auto;" > /tmp/lim.getspi
 	chmod 0644 /tmp/lim.*
 	cat > /tmp/limits.sh <<-'EOF'
+	export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 	p() { grep -q "^$1: $2\$" /proc/net/pfkeyv2 || { echo "want $1: $2"; cat /proc/net/pfkeyv2; exit 1; }; }
 	enobufs() { # what: the request must fail with ENOBUFS
 		if keysh --backend kernel -f "$2" > /tmp/lim.out 2>&1; then echo "$1 accepted"; exit 1; fi
@@ -158,7 +159,7 @@ limits() {
 		echo "keyshu:x:1000:1000:limits test:/tmp:/bin/sh" >> /etc/passwd
 		echo "keyshu:x:1000:" >> /etc/group
 	}
-	su -s /bin/sh -c 'unshare -Urn sh /tmp/limits.sh' keyshu
+	su -s /bin/sh keyshu -c '/bin/unshare -Urn /bin/sh /tmp/limits.sh'
 	rc=$?
 	[ "$rc" = 0 ] || cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null
 	echo "$os" > $prm/userns_max_sas
