@@ -47,9 +47,9 @@ kmsg_clean() { # no kernel warning, oops or leak report so far
 	! dmesg | grep -E 'WARNING:|BUG:|Oops|leak|refcount_t|general protection' 
 }
 
-corpus() { # record the differential corpus on the data port
+corpus() { # record the differential corpus on the data port (a hung case fails it after 300 s)
 	echo "=== corpus $1" > /dev/ttyS2
-	/bin/diffclient > /tmp/corpus.$1 && cat /tmp/corpus.$1 > /dev/ttyS2 &&
+	timeout 300 /bin/diffclient > /tmp/corpus.$1 && cat /tmp/corpus.$1 > /dev/ttyS2 &&
 		grep -q '^D$' /tmp/corpus.$1
 }
 
