@@ -5,7 +5,8 @@
  * an AEAD (alg->aead), a cipher (PFKM_ALG_ENC, !aead) or a MAC
  * (PFKM_ALG_AUTH). Implementations:
  *   - kmod/core/xform_user.c   OpenSSL 3 EVP (keyd, unit tests, fuzzers)
- *   - kmod/linux/xform_kernel.c the kernel crypto API (pfkeyv2.ko)
+ *   - kmod/linux/xform_kernel.c pfkm_xform_available only (pfkeyv2.ko has
+ *                               no packet path: the kernel xfrm does AH/ESP)
  *
  * Key bytes are the whole sadb_key payload: the cipher key followed by the
  * alg->salt_bits / 8 bytes of salt (RFC 4106/4543 GCM and GMAC 4, RFC 4309

@@ -2,8 +2,8 @@
 /*
  * af_pfkey.c: the PF_KEY socket family of pfkeyv2.ko. Owns the struct sock
  * wrapper (one struct pfkm_sock of the core per socket), the per-network-
- * namespace struct pfkm_net and /proc/net/pfkeyv2 (the core's counters,
- * then the data path's from dp_hook.c). The core does the
+ * namespace struct pfkm_net and /proc/net/pfkeyv2 (the core's counters).
+ * The core does the
  * protocol; this file only moves bytes and enforces socket rules as Linux
  * af_key does:
  *   - socket(PF_KEY, SOCK_RAW, PF_KEY_V2) only, CAP_NET_ADMIN in the net's
@@ -14,7 +14,18 @@
  *   - every reply/broadcast is one skb charged to the reader's receive
  *     buffer; a reader above sk_rcvbuf loses it (-ENOBUFS, counted by the
  *     core as a drop), exactly af_key's pfkey_broadcast_one() rule;
- *   - recvmsg resumes a paused dump once rmem <= rcvbuf / 3.
+ *   - recvmsg resumes a paused dump once rmem <= rcvbuf / 3;
+ *   - per-namespace limits (module parameters max_sas, max_policies, and
+ *     userns_max_sas, userns_max_policies for a namespace owned by a user
+ *     namespace other than the initial one): a request that would add an
+ *     SA (ADD, GETSPI) or a policy (X_SPDADD, X_SPDSETIDX, X_SPDUPDATE) to
+ *     a namespace at its limit is answered, as any failed request, by a
+ *     copy of its header with sadb_msg_errno ENOBUFS, before the engine
+ *     sees it (so X_PROMISC sockets get no copy of it). The count is read
+ *     before the request runs: concurrent writers may overshoot the limit
+ *     by one entry each, never more;
+ *   - memory the engine allocates for a request is charged to the caller's
+ *     memory cgroup (os_kernel.c: GFP_KERNEL_ACCOUNT).
  *
  * Lifetimes: a socket holds a reference on its net namespace (sk_alloc) and
  * on this module (proto_ops.owner), so the pernet exit — which destroys the
@@ -38,11 +49,37 @@
 #include "os.h"
 #include "pfkey.h"
 #include "af_pfkey.h"
-#include "dp.h"
 
 struct pfkm_knet {
 	struct pfkm_net *core;
+	atomic64_t limit_refused;	/* requests refused by the limits */
 };
+
+/* ---- per-namespace limits (module parameters, writable at run time) -- */
+
+static unsigned int max_sas = 1048576;
+module_param(max_sas, uint, 0644);
+MODULE_PARM_DESC(max_sas, "SAs per network namespace of the initial user namespace (beyond: ENOBUFS)");
+static unsigned int max_policies = 102400;
+module_param(max_policies, uint, 0644);
+MODULE_PARM_DESC(max_policies, "Policies per network namespace of the initial user namespace (beyond: ENOBUFS)");
+static unsigned int userns_max_sas = 10000;
+module_param(userns_max_sas, uint, 0644);
+MODULE_PARM_DESC(userns_max_sas, "SAs per network namespace owned by another user namespace (beyond: ENOBUFS)");
+static unsigned int userns_max_policies = 10000;
+module_param(userns_max_policies, uint, 0644);
+MODULE_PARM_DESC(userns_max_policies, "Policies per network namespace owned by another user namespace (beyond: ENOBUFS)");
+
+static u64 net_max_sas(const struct net *net)
+{
+	return net->user_ns == &init_user_ns ? READ_ONCE(max_sas) : READ_ONCE(userns_max_sas);
+}
+
+static u64 net_max_policies(const struct net *net)
+{
+	return net->user_ns == &init_user_ns ? READ_ONCE(max_policies) :
+	       READ_ONCE(userns_max_policies);
+}
 
 struct pfkm_ksock {
 	struct sock sk;		/* first: sk_alloc() sizes us by proto.obj_size */
@@ -56,18 +93,21 @@ static struct pfkm_ksock *pfkm_ks(struct sock *sk)
 	return container_of(sk, struct pfkm_ksock, sk);
 }
 
-/* Also used by the data path (dp_hook.c), whose pernet state is created
- * after this one and destroyed before it. */
+static struct pfkm_knet *knet(struct net *net)
+{
+	return net_generic(net, pfkm_net_id);
+}
+
 struct pfkm_net *pfkm_af_core_net(struct net *net)
 {
-	return ((struct pfkm_knet *)net_generic(net, pfkm_net_id))->core;
+	return knet(net)->core;
 }
 
 /* ---- core callbacks -------------------------------------------------- */
 
-static int ks_deliver(struct pfkm_sock *ps, const void *msg, size_t len)
+/* One message onto sk's receive queue, charged to its receive buffer. */
+static int sk_queue_msg(struct sock *sk, const void *msg, size_t len)
 {
-	struct sock *sk = pfkm_sock_priv(ps);
 	struct sk_buff *skb;
 
 	if (atomic_read(&sk->sk_rmem_alloc) > sk->sk_rcvbuf)
@@ -80,6 +120,11 @@ static int ks_deliver(struct pfkm_sock *ps, const void *msg, size_t len)
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
 	return 0;
+}
+
+static int ks_deliver(struct pfkm_sock *ps, const void *msg, size_t len)
+{
+	return sk_queue_msg(pfkm_sock_priv(ps), msg, len);
 }
 
 static size_t ks_rmem(struct pfkm_sock *ps)
@@ -105,7 +150,8 @@ static const struct pfkm_sock_ops ks_ops = {
 /* ---- proto_ops ------------------------------------------------------- */
 
 /* Queued messages may hold keys (GET replies, ADD broadcasts): wipe them
- * before the memory goes back to the allocator. */
+ * before the memory goes back to the allocator.
+ */
 static void wipe_free_skb(struct sk_buff *skb)
 {
 	memzero_explicit(skb->data, skb->len);
@@ -124,7 +170,8 @@ static int pfkm_release(struct socket *sock)
 	sock_orphan(sk);
 	sock->sk = NULL;
 	/* After this returns the core holds no pointer to sk: no deliver()
-	 * can race with the purge below. */
+	 * can race with the purge below.
+	 */
 	pfkm_sock_release(ks->core);
 	ks->core = NULL;
 	skb_queue_purge(&sk->sk_write_queue);
@@ -132,6 +179,48 @@ static int pfkm_release(struct socket *sock)
 		wipe_free_skb(skb);
 	sock_put(sk);
 	return 0;
+}
+
+/*
+ * 0 when buf[len] may go to the engine; -ENOBUFS when it is a well-formed
+ * request that would add an SA or a policy to a namespace at its limit.
+ * Anything malformed goes to the engine, which reports it.
+ */
+static int limit_check(struct net *net, struct pfkm_net *core, const void *buf, size_t len)
+{
+	const struct sadb_msg *h = buf;
+	struct pfkm_net_stats st;
+
+	if (len < sizeof(*h) || h->sadb_msg_version != PF_KEY_V2 ||
+	    (size_t)h->sadb_msg_len * PFKM_UNIT != len)
+		return 0;
+	switch (h->sadb_msg_type) {
+	case SADB_ADD:
+	case SADB_GETSPI:
+		pfkm_net_stats_get(core, &st);
+		return st.sas >= net_max_sas(net) ? -ENOBUFS : 0;
+	case SADB_X_SPDADD:
+	case SADB_X_SPDSETIDX:
+	case SADB_X_SPDUPDATE:
+		pfkm_net_stats_get(core, &st);
+		return st.policies >= net_max_policies(net) ? -ENOBUFS : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The engine's error reply (af_key's pfkey_error): the request's header,
+ * sadb_msg_errno set, sadb_msg_len 2, to the sender only.
+ */
+static void error_reply(struct sock *sk, const void *buf, int err)
+{
+	struct sadb_msg h;
+
+	memcpy(&h, buf, sizeof(h));
+	h.sadb_msg_errno = (u8)-err;
+	h.sadb_msg_len = sizeof(h) / PFKM_UNIT;
+	/* A full receive buffer loses it, as any reply. */
+	sk_queue_msg(sk, &h, sizeof(h));
 }
 
 static int pfkm_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
@@ -145,12 +234,19 @@ static int pfkm_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		return -EOPNOTSUPP;
 	if ((unsigned int)len > sk->sk_sndbuf - 32)
 		return -EMSGSIZE;
-	buf = kvmalloc(len ? len : 1, GFP_KERNEL);
+	buf = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOBUFS;
 	ret = -EFAULT;
 	if (!copy_from_iter_full(buf, len, &msg->msg_iter))
 		goto out;
+	ret = limit_check(sock_net(sk), pfkm_af_core_net(sock_net(sk)), buf, len);
+	if (ret) {
+		atomic64_inc(&knet(sock_net(sk))->limit_refused);
+		error_reply(sk, buf, ret);
+		ret = 0;
+		goto out;
+	}
 	ret = pfkm_sock_send(ks->core, buf, len);
 out:
 	/* Requests carry keys: wipe the copy. */
@@ -183,7 +279,8 @@ static int pfkm_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int
 	sock_recv_cmsgs(msg, sk, skb);
 	err = (flags & MSG_TRUNC) ? skb->len : copied;
 	/* af_key's rule: a paused dump continues once the reader drained its
-	 * queue to a third of the buffer. */
+	 * queue to a third of the buffer.
+	 */
 	if (3 * (size_t)atomic_read(&sk->sk_rmem_alloc) <= (size_t)READ_ONCE(sk->sk_rcvbuf))
 		pfkm_sock_dump_resume(ks->core);
 out:
@@ -255,10 +352,11 @@ static const struct net_proto_family pfkm_family = {
 };
 
 /* ---- /proc/net/pfkeyv2 -----------------------------------------------
- * The core's lines, then the data path's (global counters, one line per
- * SA). The file lives from our pernet init to our pernet exit; the data
- * path's state is created after and destroyed before (dp.h): its show
- * prints nothing when the state is not there. */
+ * The core's counters of this namespace, then its limits and how many
+ * requests they refused. Counts only (no address, SPI or key): readable by
+ * anyone who can see the namespace's /proc/net. The file lives from our
+ * pernet init to our pernet exit.
+ */
 
 static int pfkm_proc_show(struct seq_file *m, void *v)
 {
@@ -272,7 +370,9 @@ static int pfkm_proc_show(struct seq_file *m, void *v)
 	seq_printf(m, "drops: %llu\n", (unsigned long long)st.drops);
 	seq_printf(m, "acquires: %llu\n", (unsigned long long)st.acquires);
 	seq_printf(m, "expires: %llu\n", (unsigned long long)st.expires);
-	pfkm_dp_kproc_show(m, net);
+	seq_printf(m, "sas_max: %llu\n", (unsigned long long)net_max_sas(net));
+	seq_printf(m, "policies_max: %llu\n", (unsigned long long)net_max_policies(net));
+	seq_printf(m, "limit_refused: %lld\n", (long long)atomic64_read(&knet(net)->limit_refused));
 	return 0;
 }
 
@@ -280,9 +380,10 @@ static int pfkm_proc_show(struct seq_file *m, void *v)
 
 static int __net_init pfkm_net_init(struct net *net)
 {
-	struct pfkm_knet *kn = net_generic(net, pfkm_net_id);
+	struct pfkm_knet *kn = knet(net);
 	int ret;
 
+	atomic64_set(&kn->limit_refused, 0);
 	ret = pfkm_net_create(&kn->core);
 	if (ret)
 		goto err_create;
@@ -301,11 +402,12 @@ err_create:
 
 static void __net_exit pfkm_net_exit(struct net *net)
 {
-	struct pfkm_knet *kn = net_generic(net, pfkm_net_id);
+	struct pfkm_knet *kn = knet(net);
 
 	remove_proc_entry("pfkeyv2", net->proc_net);
 	/* No socket is left (each holds the netns): drop the tables with
-	 * everything still installed in them. */
+	 * everything still installed in them.
+	 */
 	pfkm_net_destroy(kn->core);
 	pr_debug("net %p destroyed\n", kn->core);
 	kn->core = NULL;

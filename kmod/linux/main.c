@@ -8,13 +8,14 @@
 
 #include <linux/module.h>
 #include <linux/init.h>
+#include <linux/net.h>
 #include "os.h"
 #include "af_pfkey.h"
-#include "dp.h"
 
 #ifdef PFKM_SELFTESTS
 /* Kbuild lists kmod/core/selftest/<unit>.c as X(unit) X(unit) ...; each
- * file defines int pfkm_selftest_<unit>(void), 0 when every case passed. */
+ * file defines int pfkm_selftest_<unit>(void), 0 when every case passed.
+ */
 #define X(unit) int pfkm_selftest_##unit(void);
 PFKM_SELFTESTS
 #undef X
@@ -64,14 +65,9 @@ static int __init pfkm_mod_init(void)
 	ret = pfkm_af_init();
 	if (ret)
 		goto err_af;
-	ret = pfkm_dp_kinit();
-	if (ret)
-		goto err_dp;
 	pr_info("PF_KEY v2 (RFC 2367) loaded, version " PFKM_VERSION "\n");
 	return 0;
 
-err_dp:
-	pfkm_af_exit();
 err_af:
 err_selftest:
 	os_kernel_exit();
@@ -81,7 +77,6 @@ err_os:
 
 static void __exit pfkm_mod_exit(void)
 {
-	pfkm_dp_kexit();
 	pfkm_af_exit();
 	os_kernel_exit();
 	pr_info("unloaded\n");
@@ -91,5 +86,10 @@ module_init(pfkm_mod_init);
 module_exit(pfkm_mod_exit);
 MODULE_LICENSE("Dual BSD/GPL");
 MODULE_AUTHOR("keysh developers");
-MODULE_DESCRIPTION("PF_KEY v2 key management sockets (RFC 2367) with their own SADB/SPD");
+MODULE_DESCRIPTION("PF_KEY v2 key management sockets (RFC 2367)");
 MODULE_VERSION(PFKM_VERSION);
+/* "net-pf-15": socket(PF_KEY) with no PF_KEY family registered asks modprobe
+ * for it. Linux af_key carries the same alias; kmod/pfkeyv2.conf
+ * (/etc/modprobe.d) blacklists af_key so that only this module answers.
+ */
+MODULE_ALIAS_NETPROTO(PF_KEY);

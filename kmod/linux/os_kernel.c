@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
  * os_kernel.c: os.h for the Linux kernel (pfkeyv2.ko): memory from
- * kvzalloc (tables can outgrow kmalloc), wiped frees, struct mutex, ktime
+ * kvzalloc (tables can outgrow kmalloc) charged to the memory cgroup of
+ * the task that asks (GFP_KERNEL_ACCOUNT: a PF_KEY request's SAs, policies
+ * and table growth count against the caller's memcg; timer work runs in a
+ * kernel worker and charges no one), wiped frees, struct mutex, ktime
  * clocks, get_random_bytes, delayed_work timers on a private workqueue and
  * printk logging.
  */
@@ -16,7 +19,8 @@
 #include "os.h"
 
 /* Timer callbacks run here. Ordered is not needed; unbound lets TCG/idle
- * CPUs pick them up. Created at module init, destroyed after every net. */
+ * CPUs pick them up. Created at module init, destroyed after every net.
+ */
 static struct workqueue_struct *os_wq;
 
 int os_kernel_init(void)
@@ -28,14 +32,15 @@ int os_kernel_init(void)
 void os_kernel_exit(void)
 {
 	/* Every timer was cancelled by pfkm_net_destroy(); this only waits
-	 * for nothing and frees the workqueue. */
+	 * for nothing and frees the workqueue.
+	 */
 	destroy_workqueue(os_wq);
 	os_wq = NULL;
 }
 
 void *os_zalloc(size_t n)
 {
-	return kvzalloc(n, GFP_KERNEL);
+	return kvzalloc(n, GFP_KERNEL_ACCOUNT);
 }
 
 void os_free(void *p)

@@ -45,7 +45,7 @@
 #define os_ntohl(x) ntohl(x)
 
 struct os_mutex {
-	struct mutex m;
+	struct mutex m;		/* the core's lock (a pfkm_net's, its store's) */
 };
 
 #define os_assert_held(om) lockdep_assert_held(&(om)->m)

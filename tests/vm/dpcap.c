@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * dpcap.c: count IPv4 and IPv6 packets by protocol on one interface
- * (tests/vm/dp.sh runs it in namespace a on the veth, proving that no
- * clear-text ICMP or TCP crossed while ESP/AH did). A raw AF_PACKET socket,
+ * (run in a network namespace on its veth, it shows that no clear-text
+ * ICMP or TCP crossed while ESP/AH did). A raw AF_PACKET socket,
  * so no tcpdump is needed in the VM.
  *   dpcap IFNAME SECONDS  ->
  *       "icmp N esp N ah N other N ah_esp N tcp N icmp6 N frag N natt N"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * dpinj.c: the data path's hostile-packet injector for tests/vm/dp.sh.
+ * dpinj.c: a hostile-packet injector for the VM's IPsec peer tests.
  * Waits for the next outgoing IPv4 ESP or AH frame on an interface (sent by
  * the Linux xfrm side) and sends one copy of it back out of the same
  * interface, changed as asked, so the peer's data path sees:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * dpmtu.c: one "don't fragment" UDP datagram and the path MTU the network
- * answers with, for tests/vm/dp-case-fwd.sh (busybox ping cannot set DF
+ * answers with, for the VM's IPsec gateway tests (busybox ping cannot set DF
  * nor show the MTU of an ICMP "fragmentation needed").
  *   dpmtu IP PORT SIZE   sends one datagram whose IP packet is SIZE bytes
  *                        (IPv4: DF set, IPv6: never fragmented), the

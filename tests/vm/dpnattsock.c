@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * dpnattsock.c: UDP sockets for the NAT-T (RFC 3948) cases of the VM
- * data-path suite (tests/vm/dp-case-natt.sh).
+ * dpnattsock.c: UDP sockets for the NAT-T (RFC 3948) cases of the VM's
+ * IPsec peer tests.
  *   dpnattsock encap PORT SECONDS
  *       Linux xfrm decapsulates ESP in UDP only when it arrives on a UDP
  *       socket with UDP_ENCAP_ESPINUDP set (what an IKE daemon opens): an

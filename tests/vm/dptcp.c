@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * dptcp.c: a TCP transfer with a checksum for tests/vm/dp.sh (busybox nc
+ * dptcp.c: a TCP transfer with a checksum for the VM's IPsec peer tests (busybox nc
  * may quit at its stdin's end before the peer's data has arrived, so the
  * transfer is done here). The sender writes BYTES of a fixed pseudo-random
  * stream; both sides print the count and an FNV-1a 64 sum of the bytes.

@@ -17,6 +17,7 @@ shift 3
 [ "${1:-}" = -- ] && shift
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 0755 "$root"	# mktemp's 0700 would become /'s mode: no one but root could run anything
 mkdir -p "$root/bin" "$root/lib/modules/extra" "$root/etc" "$root/tmp"
 cp "$(command -v busybox)" "$root/bin/busybox"
 if ldd "$root/bin/busybox" >/dev/null 2>&1; then
