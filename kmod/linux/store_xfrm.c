@@ -92,7 +92,7 @@ static int sa_get(struct pfkm_store *st, const struct pfkm_sa_id *id, const stru
 
 	if (!x)
 		return -ESRCH;
-	ret = pfkm_xfrm_sa_from_state(x, &sa);
+	ret = pfkm_xfrm_sa_from_state(x, GFP_KERNEL, true, &sa);
 	xfrm_state_put(x);
 	if (ret)
 		return ret == -EINVAL ? -ESRCH : ret;
@@ -177,7 +177,7 @@ static int sa_getspi(struct pfkm_store *st, const struct pfkm_sa_sel *k, uint32_
 		return -ENOENT;
 	ret = pfkm_xfrm_alloc_spi(x, lo, hi);
 	if (!ret)
-		ret = pfkm_xfrm_sa_from_state(x, &sa);
+		ret = pfkm_xfrm_sa_from_state(x, GFP_KERNEL, true, &sa);
 	xfrm_state_put(x);
 	pfkm_xfrm_km_deliver(xs);
 	if (ret)
@@ -281,7 +281,7 @@ static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, v
 				struct pfkm_sa *sa;
 
 				ret = x->km.state == XFRM_STATE_DEAD ? -EINVAL :
-				      pfkm_xfrm_sa_from_state(x, &sa);
+				      pfkm_xfrm_sa_from_state(x, GFP_KERNEL, true, &sa);
 				if (!ret) {
 					ret = ((pfkm_store_sa_fn)fn)(arg, sa);
 					pfkm_sadb_sa_free(sa);
@@ -296,7 +296,8 @@ static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, v
 				struct pfkm_policy *pol;
 
 				ret = xp->walk.dead ? -EINVAL :
-				      pfkm_xfrm_pol_from_policy(xp, p->dir[p->i], &pol);
+				      pfkm_xfrm_pol_from_policy(xp, p->dir[p->i], GFP_KERNEL, true,
+								 &pol);
 				if (!ret) {
 					ret = ((pfkm_store_pol_fn)fn)(arg, pol);
 					pfkm_xfrm_pol_free(pol);
@@ -422,7 +423,7 @@ static int pol_get(struct pfkm_store *st, uint32_t id, bool del,
 		}
 	}
 	if (!ret)
-		ret = pfkm_xfrm_pol_from_policy(xp, dir, &p);
+		ret = pfkm_xfrm_pol_from_policy(xp, dir, GFP_KERNEL, true, &p);
 	xfrm_pol_put(xp);
 	pfkm_xfrm_km_deliver(xs);
 	if (ret)

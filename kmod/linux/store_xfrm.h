@@ -52,9 +52,13 @@ int pfkm_store_xfrm_create(const struct pfkm_store_cb *cb, void *arg, struct pfk
 /* xfrm_sa.c */
 /* A new xfrm_state (not initialised, not inserted) described by sa. */
 int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm_state **out);
-/* sa's copy of x (keys included); -EINVAL for what PF_KEY cannot show
- * (a mode or family af_key skips too), -ENOBUFS. Process context. */
-int pfkm_xfrm_sa_from_state(struct xfrm_state *x, struct pfkm_sa **out);
+/*
+ * An SA value copied from x (keys included), freed by pfkm_sadb_sa_free;
+ * -EINVAL for what PF_KEY cannot show (a mode or family af_key skips too),
+ * -ENOBUFS. lock: take x->lock for the copy (false where the caller may
+ * hold it: km callbacks, with gfp GFP_ATOMIC).
+ */
+int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out);
 u8 pfkm_xfrm_mode_to(u8 ipsec_mode);
 u8 pfkm_xfrm_mode_from(u8 xfrm_mode);
 
@@ -63,8 +67,10 @@ void pfkm_xfrm_sel_to(const struct pfkm_sel *s, struct xfrm_selector *sel);
 void pfkm_xfrm_sel_from(const struct xfrm_selector *sel, struct pfkm_sel *s);
 int pfkm_xfrm_pol_to_policy(struct net *net, const struct pfkm_policy *p,
 			    struct xfrm_policy **out);
-/* dir: XFRM_POLICY_IN/OUT/FWD. -EINVAL for a policy PF_KEY cannot show. */
-int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, struct pfkm_policy **out);
+/* dir: XFRM_POLICY_IN/OUT/FWD. -EINVAL for a policy PF_KEY cannot show;
+ * lock and gfp as pfkm_xfrm_sa_from_state. */
+int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, gfp_t gfp, bool lock,
+			      struct pfkm_policy **out);
 void pfkm_xfrm_pol_free(const struct pfkm_policy *p);
 
 /* xfrm_km.c */

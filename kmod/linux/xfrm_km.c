@@ -6,10 +6,11 @@
  * IKE daemon on netlink, xfrm's own timers and packet path): notify (SA
  * add/update/delete/expire/flush), notify_policy, acquire, new_mapping,
  * migrate. Those calls come in any context, often atomic (under xfrm's
- * locks, in softirq), so each one only takes references (xfrm_state_hold,
- * xfrm_pol_hold) and queues a small record on its net's store; the records
- * become store events (store.h) in process context with the engine's lock
- * held: at the end of each store op (pfkm_xfrm_km_deliver), else from the
+ * locks, x->lock included, in softirq; a state that just expired may have
+ * no reference left), so each one copies what it reports into the engine's
+ * values there and then (GFP_ATOMIC, no lock taken) and queues the record
+ * on its net's store; the records become store events (store.h) in process
+ * context with the engine's lock held: at the end of each store op (pfkm_xfrm_km_deliver), else from the
  * store's work item. Every change therefore reaches PF_KEY exactly once,
  * through this queue, with the pid/seq of the request that caused it
  * (km_event.portid/seq, as af_key passes them).
@@ -38,8 +39,9 @@ struct xev {
 	u8 dir;			/* policy events: XFRM_POLICY_* */
 	bool hard, by_id;
 	u32 pid, seq;
-	struct xfrm_state *x;	/* held */
-	struct xfrm_policy *xp;	/* held */
+	struct pfkm_sa *sa;	/* copies, freed with the record */
+	struct pfkm_policy *pol;
+	struct xfrm_state *x;	/* ACQUIRE: the larval state, held */
 	xfrm_address_t addr;	/* NEW_MAPPING */
 	__be16 port;
 	struct pfkm_store_migrate mig;
@@ -66,8 +68,9 @@ static void ev_free(struct xev *e)
 {
 	if (e->x)
 		xfrm_state_put(e->x);
-	if (e->xp)
-		xfrm_pol_put(e->xp);
+	pfkm_sadb_sa_free(e->sa);
+	if (e->pol)
+		pfkm_xfrm_pol_free(e->pol);
 	kfree(e);
 }
 
@@ -152,8 +155,10 @@ static int pk_notify(struct xfrm_state *x, const struct km_event *c)
 		return ev_queue(c->net, e);
 	}
 	e->hard = kind == PFKM_EV_SA_EXPIRE && c->data.hard;
-	xfrm_state_hold(x);
-	e->x = x;
+	if (pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa)) {
+		kfree(e);
+		return 0;	/* nothing PF_KEY can show */
+	}
 	return ev_queue(xs_net(x), e);
 }
 
@@ -195,8 +200,10 @@ static int pk_notify_policy(struct xfrm_policy *xp, int dir, const struct km_eve
 	e->dir = (u8)dir;
 	e->hard = kind == PFKM_EV_POL_EXPIRE && c->data.hard;
 	e->by_id = kind == PFKM_EV_POL_DELETE && c->data.byid;
-	xfrm_pol_hold(xp);
-	e->xp = xp;
+	if (pfkm_xfrm_pol_from_policy(xp, dir, GFP_ATOMIC, false, &e->pol)) {
+		kfree(e);
+		return 0;
+	}
 	return ev_queue(xp_net(xp), e);
 }
 
@@ -216,11 +223,15 @@ static int pk_acquire(struct xfrm_state *x, struct xfrm_tmpl *t, struct xfrm_pol
 		return -ENOMEM;
 	e->seq = xfrm_get_acqseq();
 	x->km.seq = e->seq;
+	if (pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa) ||
+	    pfkm_xfrm_pol_from_policy(xp, XFRM_POLICY_OUT, GFP_ATOMIC, false, &e->pol)) {
+		ev_free(e);
+		return -ENOMEM;
+	}
+	e->sa->state = PFKM_SA_LARVAL;
+	e->sa->seq = e->seq;
 	xfrm_state_hold(x);
 	e->x = x;
-	xfrm_pol_hold(xp);
-	e->xp = xp;
-	e->dir = XFRM_POLICY_OUT;
 	return ev_queue(xs_net(x), e);
 }
 
@@ -239,8 +250,10 @@ static int pk_new_mapping(struct xfrm_state *x, xfrm_address_t *ipaddr, __be16 s
 	e->seq = xfrm_get_acqseq();
 	e->addr = *ipaddr;
 	e->port = sport;
-	xfrm_state_hold(x);
-	e->x = x;
+	if (pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa)) {
+		kfree(e);
+		return -ENOMEM;
+	}
 	return ev_queue(xs_net(x), e);
 }
 
@@ -434,27 +447,11 @@ static void deliver_one(struct pfkm_xfrm *xs, struct xev *e)
 {
 	struct pfkm_store_ev ev = {
 		.kind = e->kind, .proto = e->proto, .hard = e->hard, .by_id = e->by_id,
-		.pid = e->pid, .seq = e->seq,
+		.pid = e->pid, .seq = e->seq, .sa = e->sa, .pol = e->pol,
 	};
 	struct pfkm_addr addr;
-	struct pfkm_policy *p = NULL;
-	struct pfkm_sa *sa = NULL;
 	int ret;
 
-	if (e->x) {
-		if (pfkm_xfrm_sa_from_state(e->x, &sa))
-			return;
-		if (e->kind == PFKM_EV_ACQUIRE) {
-			sa->state = PFKM_SA_LARVAL;
-			sa->seq = e->seq;
-		}
-		ev.sa = sa;
-	}
-	if (e->xp) {
-		if (pfkm_xfrm_pol_from_policy(e->xp, e->dir, &p))
-			goto out;
-		ev.pol = p;
-	}
 	if (e->kind == PFKM_EV_NEW_MAPPING) {
 		memcpy(&addr, &e->addr, sizeof(addr));
 		ev.addr = &addr;
@@ -467,11 +464,6 @@ static void deliver_one(struct pfkm_xfrm *xs, struct xev *e)
 	 * as xfrm does when no key manager answers km_query. */
 	if (e->kind == PFKM_EV_ACQUIRE && ret == -ESRCH && e->x->km.state == XFRM_STATE_ACQ)
 		xfrm_state_delete(e->x);
-out:
-	if (sa)
-		pfkm_sadb_sa_free(sa);
-	if (p)
-		pfkm_xfrm_pol_free(p);
 }
 
 void pfkm_xfrm_km_deliver(struct pfkm_xfrm *xs)

@@ -97,7 +97,8 @@ int pfkm_xfrm_pol_to_policy(struct net *net, const struct pfkm_policy *p,
 	return 0;
 }
 
-int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, struct pfkm_policy **out)
+int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, gfp_t gfp, bool lock,
+			      struct pfkm_policy **out)
 {
 	struct pfkm_policy *p;
 	int i;
@@ -105,10 +106,13 @@ int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, struct pfkm_polic
 	if (dir < XFRM_POLICY_IN || dir > XFRM_POLICY_FWD || xp->xfrm_nr > PFKM_MAX_TEMPLATES ||
 	    (xp->selector.family != AF_INET && xp->selector.family != AF_INET6))
 		return -EINVAL;
-	p = pfkm_spd_policy_alloc();
+	p = kzalloc(sizeof(*p), gfp);
 	if (!p)
 		return -ENOBUFS;
-	read_lock_bh(&xp->lock);
+	p->all.next = &p->all;
+	p->all.prev = &p->all;
+	if (lock)
+		read_lock_bh(&xp->lock);
 	p->dir = dir + 1;
 	p->block = xp->action == XFRM_POLICY_BLOCK;
 	p->id = xp->index;
@@ -141,7 +145,8 @@ int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, struct pfkm_polic
 		memcpy(&t->daddr, &xt->id.daddr, sizeof(t->daddr));
 	}
 	p->ntmpl = (u8)xp->xfrm_nr;
-	read_unlock_bh(&xp->lock);
+	if (lock)
+		read_unlock_bh(&xp->lock);
 	*out = p;
 	return 0;
 }

@@ -78,12 +78,25 @@ static void *algo_alloc(size_t head, const char *name, const u8 *key, unsigned i
 	return a;
 }
 
+/*
+ * xfrm's own table must know the algorithm and have found it usable (the
+ * probe sets its .available, which esp4/esp6/ah4/ah6 rely on): -ENOSYS
+ * otherwise, as af_key's xfrm_*_get_byid. Its entry also names the IV
+ * generator ESP wraps the cipher in (x->geniv: seqiv, echainiv).
+ */
 static int algs_to(struct xfrm_state *x, const struct pfkm_sa *sa)
 {
+	const struct pfkm_alg *e = sa->enc;
+	struct xfrm_algo_desc *d;
+
+	if (sa->auth && !xfrm_aalg_get_byname(sa->auth->crypto_name, 1))
+		return -ENOSYS;
 	if (sa->proto == IPPROTO_COMP) {
-		if (!sa->enc)
+		if (!e)
 			return -EINVAL;
-		x->calg = algo_alloc(sizeof(struct xfrm_algo), sa->enc->crypto_name, NULL, 0);
+		if (!xfrm_calg_get_byname(e->crypto_name, 1))
+			return -ENOSYS;
+		x->calg = algo_alloc(sizeof(struct xfrm_algo), e->crypto_name, NULL, 0);
 		if (!x->calg)
 			return -ENOBUFS;
 		x->props.calgo = sa->enc_id;
@@ -98,21 +111,29 @@ static int algs_to(struct xfrm_state *x, const struct pfkm_sa *sa)
 		x->aalg->alg_trunc_len = sa->icv_bits;
 		x->props.aalgo = sa->auth_id;
 	}
-	if (sa->enc && sa->enc->aead) {
-		x->aead = algo_alloc(sizeof(struct xfrm_algo_aead), sa->enc->crypto_name,
+	if (e && e->aead) {
+		d = xfrm_aead_get_byname(e->crypto_name, e->icv_bits, 1);
+		if (!d)
+			return -ENOSYS;
+		x->aead = algo_alloc(sizeof(struct xfrm_algo_aead), e->crypto_name,
 				     sa->enc_key, sa->enc_bits);
 		if (!x->aead)
 			return -ENOBUFS;
 		x->aead->alg_key_len = sa->enc_bits;
-		x->aead->alg_icv_len = sa->enc->icv_bits;
+		x->aead->alg_icv_len = e->icv_bits;
 		x->props.ealgo = sa->enc_id;
-	} else if (sa->enc) {
-		x->ealg = algo_alloc(sizeof(struct xfrm_algo), sa->enc->crypto_name,
+		x->geniv = d->uinfo.aead.geniv;
+	} else if (e) {
+		d = xfrm_ealg_get_byname(e->crypto_name, 1);
+		if (!d)
+			return -ENOSYS;
+		x->ealg = algo_alloc(sizeof(struct xfrm_algo), e->crypto_name,
 				     sa->enc_key, sa->enc_bits);
 		if (!x->ealg)
 			return -ENOBUFS;
 		x->ealg->alg_key_len = sa->enc_bits;
 		x->props.ealgo = sa->enc_id;
+		x->geniv = d->uinfo.encr.geniv;
 	}
 	return 0;
 }
@@ -230,32 +251,51 @@ static const struct pfkm_alg *alg_find(enum pfkm_alg_kind kind, const char *name
 	return NULL;
 }
 
-static int keys_from(struct xfrm_state *x, struct pfkm_sa *sa)
+static size_t key_bytes(unsigned int bits)
 {
-	int ret = 0;
+	return ((size_t)bits + 7) / 8;
+}
+
+/* Algorithms and keys: one key block, auth bytes then enc bytes, as
+ * pfkm_sadb_sa_set_key lays it out (pfkm_sadb_sa_free frees it). */
+static int keys_from(const struct xfrm_state *x, struct pfkm_sa *sa, gfp_t gfp)
+{
+	unsigned int ab = x->aalg ? x->aalg->alg_key_len : 0, eb = 0;
+	const char *ek = NULL;
+	u8 *k;
 
 	if (x->aalg) {
 		sa->auth = alg_find(PFKM_ALG_AUTH, x->aalg->alg_name, -1);
 		sa->auth_id = sa->auth ? sa->auth->id : 0;
 		sa->icv_bits = x->aalg->alg_trunc_len;
-		ret = pfkm_sadb_sa_set_key(sa, true, x->aalg->alg_key, x->aalg->alg_key_len);
-		if (ret)
-			return ret;
 	}
 	if (x->aead) {
 		sa->enc = alg_find(PFKM_ALG_ENC, x->aead->alg_name, x->aead->alg_icv_len);
-		sa->enc_id = sa->enc ? sa->enc->id : 0;
 		sa->icv_bits = x->aead->alg_icv_len;
-		ret = pfkm_sadb_sa_set_key(sa, false, x->aead->alg_key, x->aead->alg_key_len);
+		eb = x->aead->alg_key_len;
+		ek = x->aead->alg_key;
 	} else if (x->ealg) {
 		sa->enc = alg_find(PFKM_ALG_ENC, x->ealg->alg_name, -1);
-		sa->enc_id = sa->enc ? sa->enc->id : 0;
-		ret = pfkm_sadb_sa_set_key(sa, false, x->ealg->alg_key, x->ealg->alg_key_len);
+		eb = x->ealg->alg_key_len;
+		ek = x->ealg->alg_key;
 	} else if (x->calg) {
 		sa->enc = alg_find(PFKM_ALG_COMP, x->calg->alg_name, -1);
-		sa->enc_id = sa->enc ? sa->enc->id : 0;
 	}
-	return ret;
+	sa->enc_id = sa->enc ? sa->enc->id : 0;
+	if (!key_bytes(ab) && !key_bytes(eb))
+		return 0;
+	k = kzalloc(key_bytes(ab) + key_bytes(eb), gfp);
+	if (!k)
+		return -ENOBUFS;
+	if (key_bytes(ab))
+		memcpy(k, x->aalg->alg_key, key_bytes(ab));
+	if (key_bytes(eb))
+		memcpy(k + key_bytes(ab), ek, key_bytes(eb));
+	sa->auth_key = key_bytes(ab) ? k : NULL;
+	sa->enc_key = key_bytes(eb) ? k + key_bytes(ab) : NULL;
+	sa->auth_bits = (u16)ab;
+	sa->enc_bits = (u16)eb;
+	return 0;
 }
 
 static u8 state_from(const struct xfrm_state *x)
@@ -274,26 +314,27 @@ static u8 state_from(const struct xfrm_state *x)
 	}
 }
 
-int pfkm_xfrm_sa_from_state(struct xfrm_state *x, struct pfkm_sa **out)
+int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out)
 {
 	struct pfkm_sa *sa;
 	unsigned int i;
-	int ret;
 
 	if ((x->props.family != AF_INET && x->props.family != AF_INET6) ||
 	    !pfkm_xfrm_mode_from(x->props.mode) || !pfkm_sa_proto2satype(x->id.proto))
 		return -EINVAL;
-	sa = pfkm_sadb_sa_alloc();
+	sa = kzalloc(sizeof(*sa), gfp);
 	if (!sa)
 		return -ENOBUFS;
+	sa->all.next = &sa->all;
+	sa->all.prev = &sa->all;
 	/* Keys and algorithm names never change in a live state. */
-	ret = keys_from(x, sa);
-	if (ret) {
+	if (keys_from(x, sa, gfp)) {
 		pfkm_sadb_sa_free(sa);
 		return -ENOBUFS;
 	}
 
-	spin_lock_bh(&x->lock);
+	if (lock)
+		spin_lock_bh(&x->lock);
 	sa->spi = x->id.spi;
 	sa->proto = x->id.proto;
 	sa->family = x->props.family;
@@ -335,7 +376,8 @@ int pfkm_xfrm_sa_from_state(struct xfrm_state *x, struct pfkm_sa **out)
 		sa->natt_sport = x->encap->encap_sport;
 		sa->natt_dport = x->encap->encap_dport;
 	}
-	spin_unlock_bh(&x->lock);
+	if (lock)
+		spin_unlock_bh(&x->lock);
 	*out = sa;
 	return 0;
 }
