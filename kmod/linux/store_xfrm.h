@@ -19,16 +19,6 @@
 #include <net/xfrm.h>
 #include "store.h"
 
-/*
- * SADB_X_SAFLAGS_ESN: the SA uses 64-bit extended sequence numbers
- * (RFC 4303 section 2.2.1; xfrm's XFRM_STATE_ESN). FreeBSD's netipsec
- * defines the same bit with the same meaning, so a client that asks
- * FreeBSD for ESN asks pfkeyv2 alike. Needs sadb_sa_replay > 0.
- */
-#ifndef SADB_X_SAFLAGS_ESN
-#define SADB_X_SAFLAGS_ESN 0x400
-#endif
-
 /* af_key's DUMMY_MARK: PF_KEY has no marks. */
 extern const struct xfrm_mark pfkm_xfrm_nomark;
 
@@ -38,7 +28,6 @@ struct pfkm_xfrm {
 	struct list_head node;		/* every store (xfrm_km.c), by net */
 	struct list_head queue;		/* events not yet delivered */
 	struct work_struct work;	/* delivers what atomic context queued */
-	bool dead;
 };
 
 static inline struct pfkm_xfrm *pfkm_xfrm(struct pfkm_store *st)

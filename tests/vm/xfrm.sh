@@ -18,8 +18,14 @@
 #   expire             -ls 2 -lh 4: soft, then hard EXPIRE; the SA is gone
 #   reload             rmmod with live SAs: xfrm keeps them and traffic
 #                      flows; insmod: keysh -D shows them again
+#   esn                (xfrmpk) SADB_X_SAFLAGS_ESN with a 64-packet window:
+#                      `ip xfrm state` says "flag esn", the reply keeps the
+#                      flag; with window 0: EINVAL
+#   socket-bypass      (xfrmpk) IP_IPSEC_POLICY "out bypass" on a UDP socket
+#                      (af_key's compile_policy): its datagram leaves in clear
+#                      past a require policy without SA, a plain one does not
 #   kmsg-clean         no WARNING/BUG/Oops in the kernel log
-# Needs /bin/iproute2-ip, /bin/keysh, /lib/modules/extra/pfkeyv2.ko.
+# Needs /bin/iproute2-ip, /bin/keysh, /bin/xfrmpk, /lib/modules/extra/pfkeyv2.ko.
 IP=${IP:-/bin/iproute2-ip}
 fails=0
 ok() { echo "VMTEST ok xfrm-$1"; }
@@ -30,7 +36,7 @@ KA() { A keysh --backend kernel "$@"; }
 # ka STATEMENTS: run keysh statements in a (through a file: -f)
 ka() { printf '%s\n' "$@" > /tmp/ka.conf && KA -f /tmp/ka.conf; }
 
-for t in "$IP" /bin/keysh; do
+for t in "$IP" /bin/keysh /bin/xfrmpk; do
 	[ -x "$t" ] || { bad tools "no $t in the initramfs"; exit 1; }
 done
 insmod /lib/modules/extra/pfkeyv2.ko || { bad load; exit 1; }
@@ -182,6 +188,35 @@ if [ "$soft" = 1 ] && [ "$hard" = 1 ] && grep -n EXPIRE /tmp/exp | head -n1 | gr
 	ok expire-soft-then-hard
 else
 	bad expire-soft-then-hard "soft $soft hard $hard: $(head -c 300 /tmp/exp)"
+fi
+
+# --- esn
+ka "flush;" "spdflush;"
+r=$(A /bin/xfrmpk esn 10.0.0.1 10.0.0.7 0xa00a)
+r0=$(A /bin/xfrmpk esn0 10.0.0.1 10.0.0.7 0xb00b)
+A $IP xfrm state get src 10.0.0.1 dst 10.0.0.7 proto esp spi 0xa00a > /tmp/esn 2>&1
+if [ "$r" = "errno 0 flags 0x400" ] && [ "$r0" = "errno 22 flags 0x0" ] &&
+	grep -q "flag esn" /tmp/esn && grep -q "replay-window 64" /tmp/esn; then
+	ok esn
+else
+	bad esn "reply '$r', window 0 '$r0': $(tr '\n' ' ' < /tmp/esn | head -c 300)"
+fi
+
+# --- socket-bypass: b counts datagrams to a closed port (Udp NoPorts)
+noports() { B cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }'; }
+ka "flush;" "spdflush;" "spdadd 10.0.0.1 10.0.0.2 udp -P out ipsec esp/transport//require;"
+B $IP xfrm state flush; B $IP xfrm policy flush
+n0=$(noports)
+A /bin/xfrmpk send 10.0.0.2 9 plain > /tmp/plain 2>&1
+sleep 1
+n1=$(noports)
+A /bin/xfrmpk send 10.0.0.2 9 bypass > /tmp/bypass 2>&1
+sleep 1
+n2=$(noports)
+if [ "$n1" = "$n0" ] && [ "$n2" = $((n0 + 1)) ] && grep -q "setsockopt 0" /tmp/bypass; then
+	ok socket-bypass
+else
+	bad socket-bypass "NoPorts $n0 $n1 $n2: $(cat /tmp/plain /tmp/bypass | tr '\n' ' ')"
 fi
 
 ka "flush;" "spdflush;"
