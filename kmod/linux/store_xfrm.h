@@ -19,6 +19,13 @@
 #include <net/xfrm.h>
 #include "store.h"
 
+/* The core keeps network-order values in plain integers (it is portable
+ * C); xfrm types them. */
+#define PFKM_BE32(v) ((__force __be32)(v))
+#define PFKM_BE16(v) ((__force __be16)(v))
+#define PFKM_U32(v) ((__force u32)(v))
+#define PFKM_U16(v) ((__force u16)(v))
+
 /* af_key's DUMMY_MARK: PF_KEY has no marks. */
 extern const struct xfrm_mark pfkm_xfrm_nomark;
 

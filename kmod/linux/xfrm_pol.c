@@ -19,8 +19,8 @@ void pfkm_xfrm_sel_to(const struct pfkm_sel *s, struct xfrm_selector *sel)
 	sel->prefixlen_s = s->splen;
 	sel->prefixlen_d = s->dplen;
 	sel->proto = s->proto;
-	sel->sport = s->sport;
-	sel->dport = s->dport;
+	sel->sport = PFKM_BE16(s->sport);
+	sel->dport = PFKM_BE16(s->dport);
 	if (s->sport)
 		sel->sport_mask = htons(0xffff);
 	if (s->dport)
@@ -36,8 +36,8 @@ void pfkm_xfrm_sel_from(const struct xfrm_selector *sel, struct pfkm_sel *s)
 	s->splen = sel->prefixlen_s;
 	s->dplen = sel->prefixlen_d;
 	s->proto = sel->proto;
-	s->sport = sel->sport;
-	s->dport = sel->dport;
+	s->sport = PFKM_U16(sel->sport);
+	s->dport = PFKM_U16(sel->dport);
 }
 
 static u64 lim_to(u64 v)
@@ -58,7 +58,7 @@ int pfkm_xfrm_pol_to_policy(struct net *net, const struct pfkm_policy *p,
 
 	if (p->ntmpl > XFRM_MAX_DEPTH || p->dir < IPSEC_DIR_INBOUND || p->dir > IPSEC_DIR_FWD)
 		return -EINVAL;
-	xp = xfrm_policy_alloc(net, GFP_KERNEL);
+	xp = xfrm_policy_alloc(net, GFP_KERNEL_ACCOUNT);
 	if (!xp)
 		return -ENOBUFS;
 	xp->type = XFRM_POLICY_TYPE_MAIN;
@@ -97,22 +97,11 @@ int pfkm_xfrm_pol_to_policy(struct net *net, const struct pfkm_policy *p,
 	return 0;
 }
 
-int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, gfp_t gfp, bool lock,
-			      struct pfkm_policy **out)
+/* Everything PF_KEY shows (xp->lock held, or a km callback). */
+static void copy_fields(struct xfrm_policy *xp, int dir, struct pfkm_policy *p)
 {
-	struct pfkm_policy *p;
 	int i;
 
-	if (dir < XFRM_POLICY_IN || dir > XFRM_POLICY_FWD || xp->xfrm_nr > PFKM_MAX_TEMPLATES ||
-	    (xp->selector.family != AF_INET && xp->selector.family != AF_INET6))
-		return -EINVAL;
-	p = kzalloc(sizeof(*p), gfp);
-	if (!p)
-		return -ENOBUFS;
-	p->all.next = &p->all;
-	p->all.prev = &p->all;
-	if (lock)
-		read_lock_bh(&xp->lock);
 	p->dir = dir + 1;
 	p->block = xp->action == XFRM_POLICY_BLOCK;
 	p->id = xp->index;
@@ -145,8 +134,28 @@ int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, gfp_t gfp, bool l
 		memcpy(&t->daddr, &xt->id.daddr, sizeof(t->daddr));
 	}
 	p->ntmpl = (u8)xp->xfrm_nr;
-	if (lock)
+}
+
+int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, gfp_t gfp, bool lock,
+			      struct pfkm_policy **out)
+{
+	struct pfkm_policy *p;
+
+	if (dir < XFRM_POLICY_IN || dir > XFRM_POLICY_FWD || xp->xfrm_nr > PFKM_MAX_TEMPLATES ||
+	    (xp->selector.family != AF_INET && xp->selector.family != AF_INET6))
+		return -EINVAL;
+	p = kzalloc(sizeof(*p), gfp);
+	if (!p)
+		return -ENOBUFS;
+	p->all.next = &p->all;
+	p->all.prev = &p->all;
+	if (lock) {
+		read_lock_bh(&xp->lock);
+		copy_fields(xp, dir, p);
 		read_unlock_bh(&xp->lock);
+	} else {
+		copy_fields(xp, dir, p);
+	}
 	*out = p;
 	return 0;
 }

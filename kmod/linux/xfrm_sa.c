@@ -13,6 +13,9 @@
  *   - SADB_X_SAFLAGS_ESN asks for 64-bit sequence numbers (XFRM_STATE_ESN).
  * Kernel algorithm names come from kmod/core/alg.c (one table); an SA that
  * `ip xfrm` made with an algorithm alg.c lacks reads as algorithm id 0.
+ * What an SA keeps (algorithms and keys, replay state, encapsulation) is
+ * charged to the requester's memory cgroup (GFP_KERNEL_ACCOUNT); the
+ * xfrm_state itself comes from xfrm's own cache, as for `ip xfrm`.
  */
 #include <linux/slab.h>
 #include "store_xfrm.h"
@@ -68,7 +71,7 @@ static u64 lim_from(u64 v)
 
 static void *algo_alloc(size_t head, const char *name, const u8 *key, unsigned int bits)
 {
-	struct xfrm_algo *a = kzalloc(head + (bits + 7) / 8, GFP_KERNEL);
+	struct xfrm_algo *a = kzalloc(head + (bits + 7) / 8, GFP_KERNEL_ACCOUNT);
 
 	if (!a)
 		return NULL;
@@ -152,8 +155,8 @@ static int replay_to(struct xfrm_state *x, const struct pfkm_sa *sa)
 	if (!words)
 		words = 1;
 	sz = sizeof(*r) + words * sizeof(__u32);
-	r = kzalloc(sz, GFP_KERNEL);
-	p = kzalloc(sz, GFP_KERNEL);
+	r = kzalloc(sz, GFP_KERNEL_ACCOUNT);
+	p = kzalloc(sz, GFP_KERNEL_ACCOUNT);
 	if (!r || !p) {
 		kfree(r);
 		kfree(p);
@@ -180,7 +183,7 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
 	if (!x)
 		return -ENOBUFS;
 	x->id.proto = sa->proto;
-	x->id.spi = sa->spi;
+	x->id.spi = PFKM_BE32(sa->spi);
 	memcpy(&x->id.daddr, &sa->daddr, sizeof(x->id.daddr));
 	memcpy(&x->props.saddr, &sa->saddr, sizeof(x->props.saddr));
 	x->props.family = sa->family;
@@ -211,18 +214,18 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
 	memcpy(&x->sel.saddr, &sa->sel_saddr, sizeof(x->sel.saddr));
 	x->sel.prefixlen_s = sa->sel_plen;
 	x->sel.proto = sa->sel_proto;
-	x->sel.sport = sa->sel_sport;
+	x->sel.sport = PFKM_BE16(sa->sel_sport);
 	if (sa->sel_sport)
 		x->sel.sport_mask = htons(0xffff);
 
 	if (sa->natt_type) {
-		x->encap = kzalloc(sizeof(*x->encap), GFP_KERNEL);
+		x->encap = kzalloc(sizeof(*x->encap), GFP_KERNEL_ACCOUNT);
 		ret = -ENOBUFS;
 		if (!x->encap)
 			goto err;
 		x->encap->encap_type = sa->natt_type;
-		x->encap->encap_sport = sa->natt_sport;
-		x->encap->encap_dport = sa->natt_dport;
+		x->encap->encap_sport = PFKM_BE16(sa->natt_sport);
+		x->encap->encap_dport = PFKM_BE16(sa->natt_dport);
 	}
 	x->km.seq = sa->seq;
 	*out = x;
@@ -314,28 +317,12 @@ static u8 state_from(const struct xfrm_state *x)
 	}
 }
 
-int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out)
+/* Everything but keys and algorithms (x->lock held, or a km callback). */
+static void copy_fields(const struct xfrm_state *x, struct pfkm_sa *sa)
 {
-	struct pfkm_sa *sa;
 	unsigned int i;
 
-	if ((x->props.family != AF_INET && x->props.family != AF_INET6) ||
-	    !pfkm_xfrm_mode_from(x->props.mode) || !pfkm_sa_proto2satype(x->id.proto))
-		return -EINVAL;
-	sa = kzalloc(sizeof(*sa), gfp);
-	if (!sa)
-		return -ENOBUFS;
-	sa->all.next = &sa->all;
-	sa->all.prev = &sa->all;
-	/* Keys and algorithm names never change in a live state. */
-	if (keys_from(x, sa, gfp)) {
-		pfkm_sadb_sa_free(sa);
-		return -ENOBUFS;
-	}
-
-	if (lock)
-		spin_lock_bh(&x->lock);
-	sa->spi = x->id.spi;
+	sa->spi = PFKM_U32(x->id.spi);
 	sa->proto = x->id.proto;
 	sa->family = x->props.family;
 	sa->mode = pfkm_xfrm_mode_from(x->props.mode);
@@ -369,15 +356,40 @@ int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct p
 	memcpy(&sa->sel_saddr, &x->sel.saddr, sizeof(sa->sel_saddr));
 	sa->sel_plen = x->sel.prefixlen_s;
 	sa->sel_proto = x->sel.proto;
-	sa->sel_sport = x->sel.sport;
+	sa->sel_sport = PFKM_U16(x->sel.sport);
 
 	if (x->encap) {
 		sa->natt_type = (u8)x->encap->encap_type;
-		sa->natt_sport = x->encap->encap_sport;
-		sa->natt_dport = x->encap->encap_dport;
+		sa->natt_sport = PFKM_U16(x->encap->encap_sport);
+		sa->natt_dport = PFKM_U16(x->encap->encap_dport);
 	}
-	if (lock)
+}
+
+int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out)
+{
+	struct pfkm_sa *sa;
+
+	if ((x->props.family != AF_INET && x->props.family != AF_INET6) ||
+	    !pfkm_xfrm_mode_from(x->props.mode) || !pfkm_sa_proto2satype(x->id.proto))
+		return -EINVAL;
+	sa = kzalloc(sizeof(*sa), gfp);
+	if (!sa)
+		return -ENOBUFS;
+	sa->all.next = &sa->all;
+	sa->all.prev = &sa->all;
+	/* Keys and algorithm names never change in a live state. */
+	if (keys_from(x, sa, gfp)) {
+		pfkm_sadb_sa_free(sa);
+		return -ENOBUFS;
+	}
+
+	if (lock) {
+		spin_lock_bh(&x->lock);
+		copy_fields(x, sa);
 		spin_unlock_bh(&x->lock);
+	} else {
+		copy_fields(x, sa);
+	}
 	*out = sa;
 	return 0;
 }
