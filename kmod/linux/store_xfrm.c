@@ -42,6 +42,26 @@ static void addr_to(xfrm_address_t *x, const struct pfkm_addr *a)
 	memcpy(x, a, sizeof(*x));
 }
 
+/*
+ * Announce a change this store made, as af_key does; the key manager's
+ * callbacks run synchronously and queue the event, which the op delivers
+ * before it returns (pfkm_xfrm_km_deliver), so they need no work item.
+ */
+static void own_state_notify(struct pfkm_xfrm *xs, struct xfrm_state *x, struct km_event *c)
+{
+	WRITE_ONCE(xs->op_task, current);
+	km_state_notify(x, c);
+	WRITE_ONCE(xs->op_task, NULL);
+}
+
+static void own_policy_notify(struct pfkm_xfrm *xs, struct xfrm_policy *xp, int dir,
+			      struct km_event *c)
+{
+	WRITE_ONCE(xs->op_task, current);
+	km_policy_notify(xp, dir, c);
+	WRITE_ONCE(xs->op_task, NULL);
+}
+
 static int sa_add(struct pfkm_store *st, struct pfkm_sa *sa, bool update,
 		  const struct pfkm_store_origin *o)
 {
@@ -69,7 +89,7 @@ static int sa_add(struct pfkm_store *st, struct pfkm_sa *sa, bool update,
 		goto out;
 	}
 	c.event = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
-	km_state_notify(x, &c);
+	own_state_notify(xs, x, &c);
 out:
 	xfrm_state_put(x);
 	pfkm_xfrm_km_deliver(xs);
@@ -126,7 +146,7 @@ static int sa_delete(struct pfkm_store *st, const struct pfkm_sa_id *id,
 	if (ret < 0)
 		goto out;
 	c.event = XFRM_MSG_DELSA;
-	km_state_notify(x, &c);
+	own_state_notify(xs, x, &c);
 out:
 	xfrm_audit_state_delete(x, ret ? 0 : 1, true);
 	xfrm_state_put(x);
@@ -365,7 +385,7 @@ static int pol_add(struct pfkm_store *st, struct pfkm_policy *p, bool excl,
 		return ret;
 	}
 	c.event = excl ? XFRM_MSG_NEWPOLICY : XFRM_MSG_UPDPOLICY;
-	km_policy_notify(xp, dir, &c);
+	own_policy_notify(xs, xp, dir, &c);
 	xfrm_pol_put(xp);
 	pfkm_xfrm_km_deliver(xs);
 	return 0;
@@ -391,7 +411,7 @@ static int pol_delete(struct pfkm_store *st, uint8_t dir, const struct pfkm_sel 
 	if (!ret) {
 		c.data.byid = 0;
 		c.event = XFRM_MSG_DELPOLICY;
-		km_policy_notify(xp, dir - 1, &c);
+		own_policy_notify(xs, xp, dir - 1, &c);
 	}
 	xfrm_pol_put(xp);
 	pfkm_xfrm_km_deliver(xs);
@@ -419,7 +439,7 @@ static int pol_get(struct pfkm_store *st, uint32_t id, bool del,
 		if (!ret) {
 			c.data.byid = 1;
 			c.event = XFRM_MSG_DELPOLICY;
-			km_policy_notify(xp, dir, &c);
+			own_policy_notify(xs, xp, dir, &c);
 		}
 	}
 	if (!ret)
@@ -472,11 +492,11 @@ static void notify_flush(struct pfkm_store *st, uint8_t what, uint8_t proto,
 	if (what == PFKM_WALK_SA) {
 		c.data.proto = proto;
 		c.event = XFRM_MSG_FLUSHSA;
-		km_state_notify(NULL, &c);
+		own_state_notify(xs, NULL, &c);
 	} else {
 		c.data.type = XFRM_POLICY_TYPE_MAIN;
 		c.event = XFRM_MSG_FLUSHPOLICY;
-		km_policy_notify(NULL, 0, &c);
+		own_policy_notify(xs, NULL, 0, &c);
 	}
 	pfkm_xfrm_km_deliver(xs);
 }
@@ -514,7 +534,9 @@ static int migrate(struct pfkm_store *st, const struct pfkm_store_migrate *m)
 		addr_to(&k.local, &m->kl);
 		addr_to(&k.remote, &m->kr);
 	}
+	WRITE_ONCE(xs->op_task, current);
 	ret = pfkm_xfrm_migrate(&sel, m->dir - 1, xm, m->n, m->kfam ? &k : NULL, xs->net);
+	WRITE_ONCE(xs->op_task, NULL);
 	pfkm_xfrm_km_deliver(xs);
 	return ret;
 }

@@ -35,6 +35,9 @@ struct pfkm_xfrm {
 	struct list_head node;		/* every store (xfrm_km.c), by net */
 	struct list_head queue;		/* events not yet delivered */
 	struct work_struct work;	/* delivers what atomic context queued */
+	/* The task inside one of this store's own km_*_notify calls: what it
+	 * queues is delivered by the op itself, no work item needed. */
+	struct task_struct *op_task;
 };
 
 static inline struct pfkm_xfrm *pfkm_xfrm(struct pfkm_store *st)

@@ -84,7 +84,8 @@ static int ev_queue(const struct net *net, struct xev *e)
 	xs = store_of(net);
 	if (xs) {
 		list_add_tail(&e->node, &xs->queue);
-		schedule_work(&xs->work);
+		if (READ_ONCE(xs->op_task) != current)
+			schedule_work(&xs->work);
 	}
 	spin_unlock_irqrestore(&km_lock, fl);
 	if (!xs) {
@@ -223,16 +224,29 @@ static int pk_acquire(struct xfrm_state *x, struct xfrm_tmpl *t, struct xfrm_pol
 		return -ENOMEM;
 	e->seq = xfrm_get_acqseq();
 	x->km.seq = e->seq;
-	if (pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa) ||
-	    pfkm_xfrm_pol_from_policy(xp, XFRM_POLICY_OUT, GFP_ATOMIC, false, &e->pol)) {
-		ev_free(e);
-		return -ENOMEM;
+	if (pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa))
+		goto err;
+	/* ACQUIRE names the policy by id and priority only (af_key), which
+	 * a per-socket policy, with no selector PF_KEY can show, has too. */
+	if (pfkm_xfrm_pol_from_policy(xp, XFRM_POLICY_OUT, GFP_ATOMIC, false, &e->pol)) {
+		e->pol = kzalloc(sizeof(*e->pol), GFP_ATOMIC);
+		if (!e->pol)
+			goto err;
+		e->pol->all.next = &e->pol->all;
+		e->pol->all.prev = &e->pol->all;
+		e->pol->dir = IPSEC_DIR_OUTBOUND;
+		e->pol->id = xp->index;
+		e->pol->priority = xp->priority;
 	}
 	e->sa->state = PFKM_SA_LARVAL;
 	e->sa->seq = e->seq;
 	xfrm_state_hold(x);
 	e->x = x;
 	return ev_queue(xs_net(x), e);
+
+err:
+	ev_free(e);
+	return -ENOMEM;
 }
 
 /* A NAT moved the peer of an ESP-in-UDP SA (esp4/esp6 input, softirq). */
