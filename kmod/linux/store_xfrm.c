@@ -319,6 +319,9 @@ static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, v
 				      pfkm_xfrm_pol_from_policy(xp, p->dir[p->i], GFP_KERNEL, true,
 								 &pol);
 				if (!ret) {
+					/* as af_key's dump_sp reads it: without
+					 * the reference this walk holds */
+					pol->refcnt--;
 					ret = ((pfkm_store_pol_fn)fn)(arg, pol);
 					pfkm_xfrm_pol_free(pol);
 				} else if (ret == -EINVAL) {
