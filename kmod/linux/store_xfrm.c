@@ -284,7 +284,8 @@ static int walk_start(struct pfkm_store_walk *w)
 	return 0;
 }
 
-/* Offer the held entries one by one; refill from xfrm's walker. */
+/* Offer the held entries one by one; refill from xfrm's walker. The
+ * caller ends every walk it started with walk_done. */
 static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, void *arg)
 {
 	struct xwalk *p;
@@ -333,10 +334,11 @@ static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, v
 			}
 			p->i++;
 		}
-		if (p->end) {
-			walk_release(xs, w);
+		/* Complete: 0 again on every further call, as xfrm's walkers
+		 * (af_key's dump calls again while its last message waits for
+		 * room); the cursor goes in walk_done. */
+		if (p->end)
 			return 0;
-		}
 		p->n = 0;
 		p->i = 0;
 		if (w->what == PFKM_WALK_SA)
