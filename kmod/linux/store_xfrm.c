@@ -195,7 +195,10 @@ static int sa_getspi(struct pfkm_store *st, const struct pfkm_sa_sel *k, uint32_
 				       &d, &s, k->family);
 	if (!x)
 		return -ENOENT;
-	ret = pfkm_xfrm_alloc_spi(x, lo, hi);
+	/* af_key's verify_spi_info, after the larval SA exists (as there) */
+	ret = pfkm_sa_spi_range_ok(k->proto, lo, hi) ? 0 : -EINVAL;
+	if (!ret)
+		ret = pfkm_xfrm_alloc_spi(x, lo, hi);
 	if (!ret)
 		ret = pfkm_xfrm_sa_from_state(x, GFP_KERNEL, true, &sa);
 	xfrm_state_put(x);
