@@ -32,7 +32,8 @@ static uint32_t *avail_word(const struct pfkm_net *net, const struct pfkm_alg *a
 static bool probe(struct pfkm_net *net, const struct pfkm_alg *a)
 {
 	uint32_t bit, *w = avail_word(net, a, &bit);
-	bool ok = pfkm_xform_available(a);
+	struct pfkm_store *st = net->store;
+	bool ok = st->ops->alg_available ? st->ops->alg_available(st, a) : pfkm_xform_available(a);
 
 	if (ok)
 		*w |= bit;

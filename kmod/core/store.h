@@ -232,6 +232,11 @@ struct pfkm_store_ops {
 	int (*migrate)(struct pfkm_store *st, const struct pfkm_store_migrate *m);
 
 	void (*info)(struct pfkm_store *st, struct pfkm_store_info *out);
+
+	/* Can this store's SAs use alg (REGISTER's SUPPORTED, ADD's ENOSYS)?
+	 * NULL: the host's crypto decides (pfkm_xform_available); a store
+	 * that keys a kernel answers for that kernel. */
+	bool (*alg_available)(struct pfkm_store *st, const struct pfkm_alg *alg);
 };
 
 struct pfkm_store {

@@ -192,12 +192,17 @@ int keyd_ctl_exec(struct pfkm_net *net, struct keyd_conn *const *conns, size_t n
 	if (!strcmp(tok[0], "stats") && ntok == 1) {
 		struct pfkm_net_stats st;
 
+		unsigned long long queued = 0;
+		size_t i;
+
 		pfkm_net_stats_get(net, &st);
+		for (i = 0; i < nconns; i++)
+			queued += keyd_conn_queued(conns[i]);
 		snprintf(out, cap, "ok sockets=%llu sas=%llu policies=%llu drops=%llu "
-			 "acquires=%llu expires=%llu",
+			 "acquires=%llu expires=%llu queued=%llu",
 			 (unsigned long long)st.sockets, (unsigned long long)st.sas,
 			 (unsigned long long)st.policies, (unsigned long long)st.drops,
-			 (unsigned long long)st.acquires, (unsigned long long)st.expires);
+			 (unsigned long long)st.acquires, (unsigned long long)st.expires, queued);
 		return 0;
 	}
 	if (!strcmp(tok[0], "stats") && ntok == 2)

@@ -29,33 +29,103 @@ enum keyd_log_level { KEYD_LOG_ERR, KEYD_LOG_WARN, KEYD_LOG_INFO, KEYD_LOG_DEBUG
 void keyd_log_open(bool use_syslog, bool verbose);
 void keyd_log(enum keyd_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Start-up is over: with syslog, stop copying messages to stderr. */
+void keyd_log_started(void);
 
-/* ---- path.c: default socket path (same rule as pfk_keyd_default_path) -- */
+/* ---- ready.c: readiness (daemon pipe, sd_notify) -------------------- */
+/* Serving: READY=1 to $NOTIFY_SOCKET, end of start-up logging, and with
+ * ready_fd >= 0 (--daemon) stderr to /dev/null and the byte to the parent. */
+void keyd_ready(int ready_fd, const char *status);
+/* STOPPING=1 to $NOTIFY_SOCKET. */
+void keyd_stopping(void);
+
+/* ---- path.c: default socket path (same rule as pfk_keyd_default_path) --
+ * -EDESTADDRREQ: a user without XDG_RUNTIME_DIR (no default). */
 int keyd_path_default(char *buf, size_t cap);
 /* PATH.ctl for the control socket; -ENAMETOOLONG if it does not fit. */
 int keyd_path_ctl(const char *path, char *buf, size_t cap);
 
+/* ---- access.c: --socket-group / --socket-mode ----------------------- */
+struct keyd_opts;
+/* GROUP as a name or a number; -ENOENT for an unknown name. */
+int keyd_access_parse_group(const char *s, gid_t *out);
+/* An octal mode with rw for the owner and no bits for others (-ERANGE). */
+int keyd_access_parse_mode(const char *s, mode_t *out);
+/* Give the socket at path the group and mode asked for (if any). */
+int keyd_access_apply(const struct keyd_opts *o, const char *path);
+/* Whether a peer that is neither root nor keyd's uid is in the group. */
+bool keyd_access_group_ok(const struct keyd_opts *o, int fd, gid_t primary);
+
+/* ---- store.c: --store memory|xfrm ------------------------------------ */
+enum keyd_store { KEYD_STORE_MEMORY = 0, KEYD_STORE_XFRM };
+int keyd_store_parse(const char *s, enum keyd_store *out);
+const char *keyd_store_name(enum keyd_store st);
+/* The engine on the store; -errno (xfrm: -EPERM without CAP_NET_ADMIN). */
+int keyd_store_net_create(enum keyd_store st, struct pfkm_net **out);
+/* The store's event socket (changes by others: ip xfrm, the kernel's
+ * ACQUIRE/EXPIRE) for the poll loop, -1 when it has none; read it when
+ * readable. */
+int keyd_store_event_fd(void);
+void keyd_store_event_read(void);
+
 /* ---- conn.c: one client connection = one pfkm_sock ------------------ */
+/* A connection whose output queue holds this much is not read (conn.c). */
+#define KEYD_CONN_QUEUE_MAX (1u << 20)
 struct keyd_conn {
 	int fd;
 	struct pfkm_sock *sk;
 	size_t sndbuf;		/* SO_SNDBUF: the "receive buffer" the core sees */
 	bool dead;		/* peer gone: closed by the loop, never mid-request */
+	bool hup;		/* peer closed its end: requests still applied */
 	bool want_resume;	/* a dump may be paused: poll for POLLOUT */
 	pid_t pid;
 	uid_t uid;
-	uint64_t drops;		/* messages lost to a full queue (not after hangup) */
+	uint64_t drops;		/* broadcasts lost to a full queue (not after hangup) */
 	bool deep;		/* registered/promiscuous: deeper queue (conn.c) */
+	size_t deep_granted;	/* its share of the deep-queue budget */
+	/* output queue (conn.c): q[qhead..qlen) */
+	uint8_t *q;
+	size_t qhead, qlen, qcap;
+	/* the request being processed */
+	bool in_req, reply_seen;
+	uint8_t req_type, reply_errno;
+	uint8_t *rbuf;		/* copy of its reply (PFKM_MSG_MAX), wiped after */
+	size_t reply_len;
 };
+/* Tag of the state-changing request being processed (0: none); tags grow
+ * by one per such request. keyd_conn_muted: deliver nothing (rollback). */
+extern uint64_t keyd_conn_tag, keyd_conn_tag_next;
+/* Messages queued in epoch e are sent once keyd_conn_durable >= e. */
+extern uint64_t keyd_conn_epoch, keyd_conn_durable;
+extern bool keyd_conn_muted;
 struct keyd_conn *keyd_conn_create(struct pfkm_net *net, int fd, pid_t pid, uid_t uid);
 void keyd_conn_destroy(struct keyd_conn *c);
+/*
+ * Called for a state-changing request: before it is applied with
+ * rlen == SIZE_MAX (return -errno to refuse it without applying), and after
+ * it succeeded with a copy of its reply (reply NULL, rlen 0 if it could not
+ * be kept; the return value is ignored).
+ */
+typedef int (*keyd_conn_changed_fn)(void *arg, struct keyd_conn *c, const uint8_t *req,
+				    size_t len, const void *reply, size_t rlen);
 /*
  * Read and process up to max queued requests. rx is a scratch buffer of
  * rxcap bytes. Returns the number of state-changing requests processed.
  */
-int keyd_conn_read(struct keyd_conn *c, uint8_t *rx, size_t rxcap, int max);
-/* POLLOUT after a pause: continue the connection's dump. */
+int keyd_conn_read(struct keyd_conn *c, uint8_t *rx, size_t rxcap, int max,
+		   keyd_conn_changed_fn changed, void *arg);
+/* Send what is queued, as far as the socket takes it. */
+void keyd_conn_flush(struct keyd_conn *c);
+/* POLLOUT: flush, and continue a paused dump once the queue is empty. */
 void keyd_conn_writable(struct keyd_conn *c);
+bool keyd_conn_wants_input(const struct keyd_conn *c);
+bool keyd_conn_wants_output(const struct keyd_conn *c);
+/* Take back what requests of tags first.. with ok[tag - first] queued:
+ * their replies become header-only errors with err, the rest is dropped. */
+void keyd_conn_unsend(struct keyd_conn *c, uint64_t first, const bool *ok, size_t nok,
+		      int err);
+/* Bytes the client has not read yet (socket + keyd's queue). */
+size_t keyd_conn_queued(struct keyd_conn *c);
 /* Message types that can change the SADB/SPD (for the state file). */
 bool keyd_conn_type_changes_state(unsigned int sadb_type);
 
@@ -72,19 +142,89 @@ int keyd_ctl_exec(struct pfkm_net *net, struct keyd_conn *const *conns, size_t n
 /* ---- inject.c: client mode `keyd inject ...` / `keyd ctl ...` -------- */
 int keyd_inject_run(const char *sockpath, int argc, char **argv);
 
-/* ---- state.c: --state FILE ------------------------------------------ */
+/* ---- state.c: --state FILE (the snapshot) ---------------------------- */
 /* Replay FILE into net. 0 (also when FILE does not exist: *loaded = false),
- * or -errno with the reason logged. */
+ * or -errno with the reason logged. *gen: the first journal to replay. */
 int keyd_state_load(struct pfkm_net *net, const char *file, bool *loaded,
-		    size_t *nsa, size_t *npol);
-/* Dump net into FILE.tmp, fsync, rename over FILE. 0 or -errno. */
-int keyd_state_save(struct pfkm_net *net, const char *file);
+		    size_t *nsa, size_t *npol, uint64_t *gen);
+/* Dump net into FILE.tmp, fsync, rename over FILE. 0 or -errno (logged). */
+int keyd_state_save(struct pfkm_net *net, const char *file, uint64_t gen);
+/* FILE's directory: owned by keyd's uid, no group/other write. 0 or -errno
+ * (logged). */
+int keyd_state_check_dir(const char *file);
+/* flock FILE.lock (created 0600, O_NOFOLLOW): the fd, or -EBUSY when
+ * another keyd holds it, or -errno (logged). */
+int keyd_state_lock(const char *file);
+/* Open a state or journal file for reading: O_NOFOLLOW|O_NONBLOCK, then a
+ * regular file owned by keyd's uid with no group/other bits. fd, -ENOENT
+ * (not logged) or -errno (logged, `what` names the file's role). */
+int keyd_state_open_checked(const char *file, const char *what);
+/* Unlink path, then create it O_EXCL|O_NOFOLLOW 0600 for writing: fd or -errno. */
+int keyd_state_create_excl(const char *path);
+int keyd_state_write_all(int fd, const void *p, size_t n);
+int keyd_state_fsync_dir(const char *file);
+/* A dumped SA/policy message as a request of `type` into out (len bytes
+ * room): LIFETIME_CURRENT and policy ids dropped; only_ids keeps just
+ * SA, addresses and policy (for DELETE / X_SPDDELETE). Returns its length. */
+size_t keyd_state_to_request(const uint8_t *msg, size_t len, uint8_t *out, uint8_t type,
+			     bool only_ids);
+
+/* ---- journal.c: --state FILE's journals FILE.j<gen> ------------------- */
+struct keyd_journal;
+/* Replay FILE.j<gen>, j<gen+1>, ... into net (a torn last record is cut
+ * off). *next: the generation after the last journal found. 0 or -errno. */
+int keyd_journal_replay(struct pfkm_net *net, const char *file, uint64_t gen,
+			uint64_t *next, size_t *nrec);
+/* Snapshot net as generation gen, remove journals [oldest, gen), open
+ * FILE.j<gen>. lockfd: the state lock, the one fd a compaction child keeps
+ * (it dies with keyd). 0 or -errno (logged). */
+int keyd_journal_start(struct pfkm_net *net, const char *file, uint64_t gen,
+		       uint64_t oldest, int lockfd, struct keyd_journal **out);
+/* 0, or -errno while the journal cannot take changes. */
+int keyd_journal_ready(struct keyd_journal *j);
+/* Record a successful change (its request and reply) for the next commit. */
+int keyd_journal_note(struct keyd_journal *j, const uint8_t *req, size_t len,
+		      const void *reply, size_t rlen);
+/* Write the batch's records, fdatasync, here and now. 0 or -errno. */
+int keyd_journal_commit(struct keyd_journal *j);
+/* Group commit off the loop: write the pending records (0 or -errno: cut
+ * back, not durable), then sync_start hands the fdatasync to the syncer
+ * thread (1 started, 0 nothing to sync, -errno); sync_fd is readable when
+ * it is done, sync_done collects it (1 durable, 0 not yet, -errno failed:
+ * cut back), sync_wait blocks for it. */
+int keyd_journal_write(struct keyd_journal *j);
+int keyd_journal_sync_start(struct keyd_journal *j);
+int keyd_journal_sync_fd(const struct keyd_journal *j);
+int keyd_journal_sync_done(struct keyd_journal *j);
+int keyd_journal_sync_wait(struct keyd_journal *j);
+bool keyd_journal_syncing(const struct keyd_journal *j);
+bool keyd_journal_pending(const struct keyd_journal *j);
+void keyd_journal_discard(struct keyd_journal *j);
+/* Rebuild net from the snapshot and journals on disk. 0 or -errno. */
+int keyd_journal_rollback(struct keyd_journal *j);
+size_t keyd_journal_size(const struct keyd_journal *j);
+bool keyd_journal_compacting(const struct keyd_journal *j);
+/* Rotate the journal and fork a child that writes the snapshot. */
+int keyd_journal_compact(struct keyd_journal *j);
+/* Collect a finished compaction (wait: block). 1 done, 0 none, -errno. */
+int keyd_journal_reap(struct keyd_journal *j, bool wait);
+/* Finish: wait for compaction; with snapshot, write one and drop journals. */
+int keyd_journal_close(struct keyd_journal *j, bool snapshot);
+
+/* ---- pidfile.c: --pidfile FILE --------------------------------------- */
+/* Create FILE (O_EXCL|O_NOFOLLOW) with our pid. 0 or -errno (logged). */
+int keyd_pidfile_write(const char *file);
 
 /* ---- server.c: listening sockets and the poll loop ------------------ */
 struct keyd_opts {
 	const char *socket_path;
 	const char *state_file;	/* NULL: no persistence */
+	const char *pidfile;	/* NULL: none */
 	unsigned int save_delay_ms;
+	enum keyd_store store;
+	bool socket_group_set;	/* --socket-group: delegate to a group */
+	gid_t socket_gid;
+	mode_t socket_mode;
 };
 /*
  * Bind PATH (0600) and PATH.ctl, then serve until SIGTERM/SIGINT. ready_fd

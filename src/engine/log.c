@@ -2,7 +2,9 @@
 /*
  * log.c: keyd's log output, to stderr ("keyd: ...") or to syslog (daemon
  * facility). The core's os_log() is routed here too, so one switch decides
- * where everything goes.
+ * where everything goes. With syslog, errors and warnings are copied to
+ * stderr until keyd serves (keyd_log_started), so a daemon that cannot
+ * start says why (and one that starts prints nothing).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 static bool to_syslog;
 static bool debug;
+static bool starting;
 
 static const int prio[] = {
 	[KEYD_LOG_ERR] = LOG_ERR,
@@ -28,7 +31,7 @@ static void emit(enum keyd_log_level lvl, const char *msg)
 		return;
 	if (to_syslog)
 		syslog(prio[lvl], "%s", msg);
-	else
+	if (!to_syslog || (starting && lvl <= KEYD_LOG_WARN))
 		fprintf(stderr, "keyd: %s\n", msg);
 }
 
@@ -41,10 +44,16 @@ static void core_sink(int lvl, const char *msg)
 void keyd_log_open(bool use_syslog, bool verbose)
 {
 	to_syslog = use_syslog;
+	starting = use_syslog;
 	debug = verbose;
 	if (use_syslog)
 		openlog("keyd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	os_user_log_set(core_sink);
+}
+
+void keyd_log_started(void)
+{
+	starting = false;
 }
 
 void keyd_log(enum keyd_log_level lvl, const char *fmt, ...)

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -23,25 +25,33 @@
 
 static const char usage_text[] =
 "usage: keyd [--socket PATH] [--foreground | --daemon] [--pidfile FILE]\n"
+"            [--store memory|xfrm] [--socket-group GROUP [--socket-mode MODE]]\n"
 "            [--state FILE] [--save-delay MS] [--syslog] [--verbose]\n"
 "       keyd [--socket PATH] inject out|in|fwd SRC DST PROTO SPORT DPORT BYTES\n"
 "       keyd [--socket PATH] stats\n"
 "       keyd --version | --help\n"
 "\n"
-"  -s, --socket PATH    listen on PATH (default $XDG_RUNTIME_DIR/keyd.sock,\n"
-"                       /run/keyd.sock as root, else /tmp/keyd-$UID.sock)\n"
+"  -s, --socket PATH    listen on PATH (default /run/keyd.sock as root,\n"
+"                       else $XDG_RUNTIME_DIR/keyd.sock)\n"
+"      --store S        memory (default: a private engine that keys no packet)\n"
+"                       or xfrm (the kernel's IPsec over XFRM netlink;\n"
+"                       needs CAP_NET_ADMIN)\n"
+"      --socket-group G let group G use the sockets too (mode 0660)\n"
+"      --socket-mode M  the sockets' mode with --socket-group (0600..0770)\n"
 "  -f, --foreground     stay in the foreground (default)\n"
 "  -d, --daemon         detach; implies --syslog\n"
 "  -p, --pidfile FILE   write the server's pid to FILE\n"
-"  -S, --state FILE     keep SADB and SPD in FILE across restarts\n"
-"      --save-delay MS  debounce state saves by MS milliseconds (default 250)\n"
+"  -S, --state FILE     keep SADB and SPD in FILE across restarts; a change is\n"
+"                       acknowledged once journaled and fsynced (FILE.jN)\n"
+"      --save-delay MS  compact MS milliseconds after an expiry or injected\n"
+"                       flow changed state (default 250)\n"
 "  -l, --syslog         log to syslog instead of stderr\n"
 "  -v, --verbose        log connections and debug messages\n"
 "  -V, --version        print the version\n"
 "  -h, --help           print this help\n"
 "Exit status: 0 ok, 1 failure, 2 usage, 3 state file unusable.\n";
 
-enum { OPT_SAVE_DELAY = 256 };
+enum { OPT_SAVE_DELAY = 256, OPT_STORE, OPT_SOCKET_GROUP, OPT_SOCKET_MODE };
 
 static const struct option longopts[] = {
 	{ "socket", required_argument, NULL, 's' },
@@ -50,12 +60,28 @@ static const struct option longopts[] = {
 	{ "pidfile", required_argument, NULL, 'p' },
 	{ "state", required_argument, NULL, 'S' },
 	{ "save-delay", required_argument, NULL, OPT_SAVE_DELAY },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
 	{ "syslog", no_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * No core dumps and no ptrace/proc-mem access by other processes of our uid
+ * while keys may be in memory: PR_SET_DUMPABLE 0 (also makes /proc/PID/mem
+ * root-only) and RLIMIT_CORE 0. Best effort: failures change nothing else.
+ */
+static void keyd_secrets_protect(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
 
 /* The daemon changes to /: keep relative paths meaning what they said. */
 static char *absolute(const char *p)
@@ -71,21 +97,35 @@ static char *absolute(const char *p)
 	return out;
 }
 
-static int pidfile_write(const char *file)
+/*
+ * The state file's directory must exist: say so on stderr before anything
+ * else (a daemon would otherwise fail after detaching). Returns 0 or -1.
+ */
+static int state_dir_check(const char *file)
 {
-	char buf[32];
-	int fd, n;
+	char *dup = strdup(file), *slash;
+	const char *dir;
+	struct stat st;
+	int ret = 0;
 
-	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return -EIO;
+	if (!dup)
+		return -1;
+	slash = strrchr(dup, '/');
+	dir = !slash ? "." : slash == dup ? "/" : (*slash = '\0', dup);
+	if (stat(dir, &st) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "keyd: --state %s: directory %s: %s%s\n", file, dir,
+			strerror(err), err == ENOENT ?
+			" (create it, mode 0700; keyd.service gets it from StateDirectory=keyd)" :
+			"");
+		ret = -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "keyd: --state %s: %s is not a directory\n", file, dir);
+		ret = -1;
 	}
-	close(fd);
-	return 0;
+	free(dup);
+	return ret;
 }
 
 /*
@@ -122,9 +162,10 @@ static void daemonise(int *ready_fd)
 		keyd_log(KEYD_LOG_WARN, "chdir /: %s", strerror(errno));
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
+		/* stderr stays until keyd serves (keyd_ready): start-up
+		 * errors reach the terminal. */
 		dup2(fd, 0);
 		dup2(fd, 1);
-		dup2(fd, 2);
 		if (fd > 2)
 			close(fd);
 	}
@@ -135,8 +176,10 @@ int main(int argc, char **argv)
 {
 	struct keyd_opts o = { .save_delay_ms = 250 };
 	char defpath[108], *sock = NULL, *state = NULL, *pidfile = NULL;
-	bool daemon_mode = false, use_syslog = false, verbose = false;
+	bool daemon_mode = false, use_syslog = false, verbose = false, mode_set = false;
 	int c, ready_fd = -1, status;
+
+	keyd_secrets_protect();	/* before any key can be in memory */
 
 	while ((c = getopt_long(argc, argv, "+s:fdp:S:lvVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -166,6 +209,27 @@ int main(int argc, char **argv)
 			o.save_delay_ms = (unsigned int)v;
 			break;
 		}
+		case OPT_STORE:
+			if (keyd_store_parse(optarg, &o.store)) {
+				fprintf(stderr, "keyd: invalid --store `%s' (memory or xfrm)\n", optarg);
+				return KEYD_EXIT_USAGE;
+			}
+			break;
+		case OPT_SOCKET_GROUP:
+			if (keyd_access_parse_group(optarg, &o.socket_gid)) {
+				fprintf(stderr, "keyd: --socket-group: no group `%s'\n", optarg);
+				return KEYD_EXIT_USAGE;
+			}
+			o.socket_group_set = true;
+			break;
+		case OPT_SOCKET_MODE:
+			if (keyd_access_parse_mode(optarg, &o.socket_mode)) {
+				fprintf(stderr, "keyd: invalid --socket-mode `%s' (octal, rw for the owner, "
+					"nothing for others: 0600..0770)\n", optarg);
+				return KEYD_EXIT_USAGE;
+			}
+			mode_set = true;
+			break;
 		case 'l':
 			use_syslog = true;
 			break;
@@ -184,11 +248,30 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!sock) {
-		if (keyd_path_default(defpath, sizeof(defpath))) {
+		int ret = keyd_path_default(defpath, sizeof(defpath));
+
+		if (ret == -EDESTADDRREQ) {
+			fprintf(stderr, "keyd: XDG_RUNTIME_DIR is not set, so there is no default "
+				"socket for uid %u: give --socket PATH\n", (unsigned int)geteuid());
+			return KEYD_EXIT_USAGE;
+		}
+		if (ret) {
 			fprintf(stderr, "keyd: default socket path too long; use --socket\n");
 			return KEYD_EXIT_USAGE;
 		}
 		sock = defpath;
+	}
+	if (mode_set && !o.socket_group_set) {
+		fprintf(stderr, "keyd: --socket-mode needs --socket-group (alone, the sockets "
+			"are 0600)\n");
+		return KEYD_EXIT_USAGE;
+	}
+	if (o.socket_group_set && !mode_set)
+		o.socket_mode = 0660;
+	if (o.store == KEYD_STORE_XFRM && state) {
+		fprintf(stderr, "keyd: --state with --store xfrm: the kernel keeps the SAs and "
+			"policies, there is nothing to save\n");
+		return KEYD_EXIT_USAGE;
 	}
 
 	if (optind < argc) {
@@ -203,6 +286,8 @@ int main(int argc, char **argv)
 		return KEYD_EXIT_USAGE;
 	}
 
+	if (state && state_dir_check(state))
+		return KEYD_EXIT_STATE;
 	if (daemon_mode) {
 		use_syslog = true;
 		o.socket_path = absolute(sock);
@@ -219,16 +304,7 @@ int main(int argc, char **argv)
 	keyd_log_open(use_syslog, verbose);
 	if (daemon_mode)
 		daemonise(&ready_fd);
-	if (pidfile) {
-		int ret = pidfile_write(pidfile);
-
-		if (ret) {
-			keyd_log(KEYD_LOG_ERR, "pidfile %s: %s", pidfile, strerror(-ret));
-			return KEYD_EXIT_FAIL;
-		}
-	}
+	o.pidfile = pidfile;	/* written by the server once it holds the lock and listens */
 	status = keyd_server_run(&o, ready_fd);
-	if (pidfile)
-		unlink(pidfile);
 	return status;
 }

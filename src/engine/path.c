@@ -2,8 +2,10 @@
 /*
  * path.c: where keyd listens by default. The rule must stay identical to
  * libpfkey's pfk_keyd_default_path() (src/lib/pfk.h), which clients use:
- * $XDG_RUNTIME_DIR/keyd.sock, else /run/keyd.sock for root, else
- * /tmp/keyd-$UID.sock. keyd does not link libpfkey, hence the copy.
+ * /run/keyd.sock for root (whatever XDG_RUNTIME_DIR says), else
+ * $XDG_RUNTIME_DIR/keyd.sock, else no default (-EDESTADDRREQ: a socket in
+ * a shared directory such as /tmp could be bound first by another user).
+ * keyd does not link libpfkey, hence the copy.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,12 +19,12 @@ int keyd_path_default(char *buf, size_t cap)
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	int n;
 
-	if (xdg && *xdg)
-		n = snprintf(buf, cap, "%s/keyd.sock", xdg);
-	else if (geteuid() == 0)
+	if (geteuid() == 0)
 		n = snprintf(buf, cap, "/run/keyd.sock");
+	else if (xdg && *xdg)
+		n = snprintf(buf, cap, "%s/keyd.sock", xdg);
 	else
-		n = snprintf(buf, cap, "/tmp/keyd-%u.sock", (unsigned int)geteuid());
+		return -EDESTADDRREQ;
 	if (n < 0 || (size_t)n >= cap)
 		return -ENAMETOOLONG;
 	return 0;

@@ -97,6 +97,7 @@ static size_t put_sockaddr(void *p, const struct pfk_addr *a)
 		s->sin6_family = AF_INET6;
 		s->sin6_port = htons(a->port);
 		memcpy(&s->sin6_addr, a->a.bytes, 16);
+		s->sin6_scope_id = a->scope;
 		return sizeof(*s);
 	}
 	return 0;

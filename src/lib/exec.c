@@ -73,7 +73,9 @@ static uint32_t nextseq(struct pfk_exec *x)
 	return s ? s : nextseq(x);
 }
 
-int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply)
+static int settle(struct pfk_exec *x, const void *msg, size_t len);
+
+static int request_raw(struct pfk_exec *x, size_t len, struct pfk_msg *reply)
 {
 	const struct sadb_msg *out = (const void *)x->sbuf;
 	uint8_t type = out->sadb_msg_type;
@@ -107,6 +109,34 @@ int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply)
 		}
 		return n;
 	}
+}
+
+/*
+ * A change whose reply does not come within timeout_ms is not reported as
+ * failed: its outcome is looked up first (settle: GET/SPDDUMP, resent if it
+ * did not happen), as batch mode does for lost replies.
+ */
+int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply)
+{
+	uint8_t type = ((const struct sadb_msg *)(const void *)x->sbuf)->sadb_msg_type;
+	uint8_t *copy = NULL;
+	int ret;
+
+	if ((type == SADB_ADD || type == SADB_UPDATE || type == SADB_DELETE ||
+	     type == SADB_X_SPDADD || type == SADB_X_SPDUPDATE || type == SADB_X_SPDDELETE) &&
+	    (copy = malloc(len)))
+		memcpy(copy, x->sbuf, len);
+	ret = request_raw(x, len, reply);
+	if (ret == -ETIMEDOUT && copy) {
+		ret = settle(x, copy, len);
+		if (reply)	/* the outcome is known, the reply was not seen */
+			memset(reply, 0, sizeof(*reply));
+	}
+	if (copy) {
+		explicit_bzero(copy, len);
+		free(copy);
+	}
+	return ret;
 }
 
 /* ---- dumps ---------------------------------------------------------- */
@@ -260,7 +290,8 @@ int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_du
 		if (last)
 			break;
 	}
-	qsort(out->v, out->n, sizeof(out->v[0]), spd ? entry_cmp_pol : entry_cmp_sa);
+	if (out->n)	/* an empty dump has no array: qsort(NULL) is undefined */
+		qsort(out->v, out->n, sizeof(out->v[0]), spd ? entry_cmp_pol : entry_cmp_sa);
 	return 0;
 
 err:
@@ -816,11 +847,11 @@ static int flush_queue(struct pfk_exec *x)
 			mv[i].msg_hdr.msg_iov = &iov[i];
 			mv[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = sendmmsg(x->conn->fd, mv, n, MSG_NOSIGNAL);
-		if (r < 0 && errno == EINTR)
+		r = pfk_conn_sendv(x->conn, mv, n);
+		if (r == -EINTR)
 			continue;
 		if (r < 0) {
-			int err = -errno;
+			int err = r;
 
 			if (err == -EPIPE || err == -ECONNRESET || err == -EBADF || err == -ENOTCONN) {
 				fail_all(x, err);
@@ -878,7 +909,7 @@ static int resend(struct pfk_exec *x, const void *msg, size_t len)
 	memcpy(x->sbuf, msg, len);
 	h->sadb_msg_seq = nextseq(x);
 	h->sadb_msg_pid = x->conn->pid;
-	ret = pfk_exec_request(x, len, NULL);
+	ret = request_raw(x, len, NULL);
 	return ret < 0 ? ret : 0;
 }
 
@@ -1046,16 +1077,16 @@ static int reap_some(struct pfk_exec *x)
 			mv[i].msg_hdr.msg_iov = &iov[i];
 			mv[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = recvmmsg(x->conn->fd, mv, PFK_EXEC_BATCH, MSG_DONTWAIT, NULL);
+		r = pfk_conn_recvv(x->conn, mv, PFK_EXEC_BATCH);
 		if (r < 0) {
-			if (errno == EINTR)
+			if (r == -EINTR)
 				continue;
-			if (errno == ENOBUFS) {
+			if (r == -ENOBUFS) {
 				x->conn->lost++;
 				continue;
 			}
-			ret = errno == EAGAIN || errno == EWOULDBLOCK ?
-			      wait_in(x->conn->fd, (int)(deadline - now_ms())) : -errno;
+			ret = r == -EAGAIN || r == -EWOULDBLOCK ?
+			      wait_in(x->conn->fd, (int)(deadline - now_ms())) : r;
 			if (ret == -ETIMEDOUT) {
 				/* Nothing of ours for timeout_ms: what is in
 				 * flight is lost (report() settles it). */

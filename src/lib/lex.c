@@ -223,7 +223,8 @@ void pfk_lex_redact(const char *text, char *out, size_t cap)
 	while (pfk_lex_next(&lx, &t, NULL) == 0 && t.kind != PFK_TOK_EOF) {
 		last_end = t.src + t.srclen;
 		if (state == 2 && (t.kind == PFK_TOK_STRING ||
-				   (t.kind == PFK_TOK_WORD && strncmp(t.text, "0x", 2) == 0))) {
+				   (t.kind == PFK_TOK_WORD && t.text[0] == '0' &&
+				    (t.text[1] == 'x' || t.text[1] == 'X')))) {
 			PUT(copied, (size_t)(t.src - copied));
 			PUT("(hidden)", 8);
 			copied = t.src + t.srclen;
@@ -232,8 +233,8 @@ void pfk_lex_redact(const char *text, char *out, size_t cap)
 		}
 		if (t.kind == PFK_TOK_WORD && (!strcmp(t.text, "-E") || !strcmp(t.text, "-A")))
 			state = 1;
-		else if (state == 1 && t.kind == PFK_TOK_WORD)
-			state = 2;
+		else if (state == 1 && (t.kind == PFK_TOK_WORD || t.kind == PFK_TOK_STRING))
+			state = 2;	/* the algorithm, quoted or not */
 		else
 			state = 0;
 	}

@@ -38,6 +38,7 @@ static void sockaddr_to_addr(const struct sockaddr *s, struct pfk_addr *a)
 
 		a->port = ntohs(in6->sin6_port);
 		memcpy(a->a.bytes, &in6->sin6_addr, 16);
+		a->scope = in6->sin6_scope_id;
 		a->prefixlen = 128;
 	}
 }

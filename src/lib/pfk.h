@@ -100,6 +100,7 @@ struct pfk_addr {
 		struct in6_addr v6;
 		uint8_t bytes[16];
 	} a;
+	uint32_t scope;		/* IPv6 sin6_scope_id ("fe80::1%eth0"), 0 = none */
 };
 
 #define PFK_KEY_MAX 64		/* bytes: 512-bit keys are the largest */
@@ -348,32 +349,76 @@ int pfk_parse(const void *buf, size_t len, struct pfk_msg *out);
 struct sadb_address;
 void pfk_parse_addr_ext(const struct sadb_address *e, struct pfk_addr *a);
 
-/* ---- transports (transport.c) ---------------------------------------- */
+/* ---- transports (transport.c, engine.c) and the backend choice (backend.c) */
 enum pfk_backend {
 	PFK_BACKEND_AUTO = 0,
-	PFK_BACKEND_KERNEL,	/* socket(PF_KEY, SOCK_RAW, PF_KEY_V2) */
+	PFK_BACKEND_PFKEY,	/* the kernel's socket(PF_KEY, SOCK_RAW, PF_KEY_V2) */
+	PFK_BACKEND_XFRM,	/* in-process PF_KEY engine on XFRM netlink (engine.c) */
 	PFK_BACKEND_KEYD,	/* Unix SOCK_SEQPACKET to keyd */
 };
+struct pfk_engine_sock;
 struct pfk_conn {
 	int fd;
-	enum pfk_backend backend;
+	enum pfk_backend backend;	/* set by pfk_conn_open, also on failure */
 	char path[108];		/* keyd socket path */
 	uint32_t pid, seq;	/* our pid for headers, next seq */
 	uint64_t lost;		/* receive overflows observed (ENOBUFS) */
+	uint32_t peer_uid;	/* keyd: the server's uid (SO_PEERCRED) */
+	struct pfk_engine_sock *eng;	/* XFRM: this connection's engine socket */
 };
-/* Default keyd socket: $XDG_RUNTIME_DIR/keyd.sock, /run/keyd.sock (root),
- * else /tmp/keyd-$UID.sock. */
+/*
+ * Default keyd socket: /run/keyd.sock for root (whatever XDG_RUNTIME_DIR
+ * says), $XDG_RUNTIME_DIR/keyd.sock for everyone else. -EDESTADDRREQ when
+ * a non-root user has no XDG_RUNTIME_DIR (there is no shared fallback: a
+ * socket in /tmp could be bound by anyone first).
+ */
 int pfk_keyd_default_path(char *buf, size_t cap);
-/* Open a backend. AUTO tries PF_KEY then keyd at path (NULL: default).
+/*
+ * Open a backend. AUTO resolves through pfk_backend_resolve (path non-NULL:
+ * keyd). KEYD connects to path (NULL: the default) and refuses a server that
+ * runs as neither root nor our own uid (-EACCES, c->peer_uid says who).
  * -EAFNOSUPPORT: no PF_KEY; -EPERM: needs CAP_NET_ADMIN; -ENOENT /
- * -ECONNREFUSED: no keyd listening. */
+ * -ECONNREFUSED: no keyd listening. c->backend and c->path tell what was
+ * tried, for pfk_conn_explain.
+ */
 int pfk_conn_open(struct pfk_conn *c, enum pfk_backend be, const char *path);
 void pfk_conn_close(struct pfk_conn *c);
 int pfk_conn_send(struct pfk_conn *c, const void *msg, size_t len);
 /* Receive one whole message (buf at least PFKM_MSG_MAX to be safe).
  * timeout_ms < 0 waits forever; -ETIMEDOUT on timeout. */
 int pfk_conn_recv(struct pfk_conn *c, void *buf, size_t cap, int timeout_ms);
+/* sendmmsg()/recvmmsg(MSG_DONTWAIT) of whole messages for pipelining
+ * (exec.c): the number done, or -errno as those calls' errno. */
+struct mmsghdr;
+int pfk_conn_sendv(struct pfk_conn *c, struct mmsghdr *mv, unsigned int n);
+int pfk_conn_recvv(struct pfk_conn *c, struct mmsghdr *mv, unsigned int n);
+/* Whether err from send/recv means the engine went away (keyd exited). */
+bool pfk_conn_lost(const struct pfk_conn *c, int err);
 const char *pfk_backend_name(enum pfk_backend be);
+/* "auto", "pfkey" ("kernel" too), "xfrm", "keyd"; -EINVAL otherwise. */
+int pfk_backend_parse(const char *s, enum pfk_backend *out);
+/*
+ * The one place keysh and keytui choose: want as given by --backend, sock
+ * by --socket. AUTO with a socket is keyd; AUTO without one is the kernel's
+ * PF_KEY when socket(PF_KEY) works or is refused for want of
+ * CAP_NET_ADMIN, else XFRM netlink. keyd is never chosen unless asked for.
+ */
+enum pfk_backend pfk_backend_resolve(enum pfk_backend want, const char *sock);
+/*
+ * One line for the user about a failed pfk_conn_open (or a lost
+ * connection: err from pfk_conn_lost), naming what to do: CAP_NET_ADMIN
+ * and --backend keyd, how to start keyd, the uid of a foreign socket.
+ */
+void pfk_conn_explain(const struct pfk_conn *c, int err, char *buf, size_t cap);
+/* A statement the backend refused for want of kernel support (the
+ * kernel's xfrm without ESP/AH, a missing crypto module): one line naming
+ * what is missing, for after the error; 1 when written, else 0. */
+struct pfk_stmt;
+int pfk_conn_hint(const struct pfk_conn *c, const struct pfk_stmt *st, int err, char *buf,
+		  size_t cap);
+/* What -v and the status bar show: "pfkey (pfkeyv2.ko)", "xfrm (netlink)",
+ * "keyd /run/keyd.sock". */
+void pfk_conn_describe(const struct pfk_conn *c, char *buf, size_t cap);
 
 /* ---- renderers (render_*.c) ------------------------------------------ */
 enum {
@@ -395,8 +440,9 @@ void pfk_render_debug(FILE *f, const void *buf, size_t len, unsigned int flags);
 /* One JSON object (single line, no trailing newline) for any parsed msg. */
 void pfk_render_json(FILE *f, const struct pfk_msg *m, unsigned int flags);
 /* Restorable script statement(s): "add ... ;" / "spdadd ... ;". Keys are
- * always written (a script without keys cannot restore). */
-void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa);
+ * written when keys is true; otherwise each key is the word (hidden),
+ * which the parser refuses (such a script cannot restore anything). */
+void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa, bool keys);
 void pfk_render_script_policy(FILE *f, const struct pfk_policy *p);
 /*
  * Address text: "10.0.0.1", "10.0.0.0/24", "10.0.0.1[4500]", "fe80::1":
@@ -405,5 +451,27 @@ void pfk_render_script_policy(FILE *f, const struct pfk_policy *p);
  * Returns the length (as snprintf), -EINVAL for an unknown family.
  */
 int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a);
+
+/*
+ * peer.c: the policies the other end needs for p (keysh --peer): same
+ * selectors and requests, out -> in (plus fwd when that end is a tunnel
+ * gateway for a network), in -> out, fwd -> none. Returns 0, 1 or 2.
+ */
+int pfk_policy_peer(const struct pfk_policy *p, struct pfk_policy out[2]);
+
+/*
+ * file.c: a file that may hold keys. open creates a temporary file 0600
+ * (O_CREAT|O_EXCL|O_NOFOLLOW) next to path; commit syncs it and renames it
+ * over path; abort removes it. A path owned by another user: -EPERM; a
+ * directory: -EISDIR. Returns 0 or -errno.
+ */
+struct pfk_file {
+	int fd;
+	char path[4096];
+	char tmp[4096 + 32];
+};
+int pfk_file_open(struct pfk_file *f, const char *path);
+int pfk_file_commit(struct pfk_file *f);
+void pfk_file_abort(struct pfk_file *f);
 
 #endif /* PFK_H */

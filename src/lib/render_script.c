@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * render_script.c: setkey statements that recreate an SA ("add ... ;") or a
- * policy ("spdadd ... ;"). Used for `keysh save` and TUI export, so keys are
- * always written: a script without keys cannot restore anything. Whatever
+ * policy ("spdadd ... ;"). Used for `keysh save`, --script and TUI export
+ * and copy. Keys are written only when asked (save, export, -K); otherwise
+ * each is the word (hidden), which the parser refuses with a message
+ * saying the keys were omitted: such a script cannot restore. Whatever
  * the model does not say (HAS_* clear, zero reqid, mode any) is left out so
  * the statement stays as short as one a person would write.
  */
@@ -10,10 +12,14 @@
 #include <netinet/in.h>
 #include "text.h"
 
-static void hexkey(FILE *f, const struct pfk_key *k)
+static void hexkey(FILE *f, const struct pfk_key *k, bool keys)
 {
 	size_t n = ((size_t)k->bits + 7) / 8, i;
 
+	if (!keys && k->bits) {
+		fputs("(hidden)", f);
+		return;
+	}
 	fputs("0x", f);
 	for (i = 0; i < n && i < PFK_KEY_MAX; i++)
 		fprintf(f, "%02x", k->data[i]);
@@ -38,7 +44,7 @@ static const char *algname(enum pfkm_alg_kind kind, unsigned int id, char *num, 
 	return num;
 }
 
-void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa)
+void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa, bool keys)
 {
 	bool natt = (sa->has & PFK_SA_HAS_NATT) && sa->natt_type;
 	char num[16];
@@ -51,7 +57,7 @@ void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa)
 	host(f, &sa->dst);
 	if (natt && sa->natt_dport)
 		fprintf(f, "[%u]", sa->natt_dport);
-	fprintf(f, " %s 0x%x", natt && sa->satype == PFK_SATYPE_ESP ? "esp-udp" :
+	fprintf(f, " %s 0x%08x", natt && sa->satype == PFK_SATYPE_ESP ? "esp-udp" :
 		pfk_satype_name(sa->satype), sa->spi);
 	if ((sa->has & PFK_SA_HAS_SA2) && sa->mode && sa->mode != PFK_MODE_ANY)
 		fprintf(f, " -m %s", pfk_mode_name(sa->mode));
@@ -81,11 +87,11 @@ void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa)
 	} else {
 		if (sa->has & PFK_SA_HAS_ENC_KEY) {
 			fprintf(f, " -E %s ", algname(PFKM_ALG_ENC, sa->enc_alg, num, sizeof(num)));
-			hexkey(f, &sa->enc_key);
+			hexkey(f, &sa->enc_key, keys);
 		}
 		if (sa->has & PFK_SA_HAS_AUTH_KEY) {
 			fprintf(f, " -A %s ", algname(PFKM_ALG_AUTH, sa->auth_alg, num, sizeof(num)));
-			hexkey(f, &sa->auth_key);
+			hexkey(f, &sa->auth_key, keys);
 		}
 	}
 	fputs(" ;\n", f);

@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <openssl/rand.h>
 
 #include "stmt.h"
@@ -51,6 +52,51 @@ static void describe_host(char *b, size_t cap, const struct pfk_addr *a)
 		snprintf(b, cap, "?");
 }
 
+/* What an errno means for this statement, where the bare strerror text
+ * misleads: ESRCH is "no such SA", ENOSYS names the algorithm. */
+static void describe_err(const struct pfk_stmt *st, int err, char *b, size_t cap)
+{
+	const struct pfkm_alg *e = NULL, *a = NULL;
+
+	switch (st->cmd) {
+	case PFK_CMD_GET: case PFK_CMD_DELETE: case PFK_CMD_UPDATE:
+		if (err == -ESRCH || err == -ENOENT) {
+			snprintf(b, cap, "no such SA");
+			return;
+		}
+		break;
+	case PFK_CMD_SPDDELETE: case PFK_CMD_SPDUPDATE:
+		if (err == -ENOENT || err == -ESRCH) {
+			snprintf(b, cap, "no such policy");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	/* EPROTONOSUPPORT is the protocol (a kernel without ESP/AH), not an
+	 * algorithm: the backend's hint says which (pfk_conn_hint). */
+	if ((st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) &&
+	    (err == -ENOSYS || err == -EOPNOTSUPP)) {
+		if (st->sa.satype == PFK_SATYPE_IPCOMP) {
+			e = pfkm_alg_by_id(PFKM_ALG_COMP, st->sa.enc_alg);
+		} else {
+			if (st->sa.has & PFK_SA_HAS_ENC_KEY || st->sa.enc_alg)
+				e = pfkm_alg_by_id(PFKM_ALG_ENC, st->sa.enc_alg);
+			if (st->sa.has & PFK_SA_HAS_AUTH_KEY || st->sa.auth_alg)
+				a = pfkm_alg_by_id(PFKM_ALG_AUTH, st->sa.auth_alg);
+		}
+		if (e && a)
+			snprintf(b, cap, "%s or %s not supported by this backend", e->name, a->name);
+		else if (e || a)
+			snprintf(b, cap, "%s not supported by this backend", e ? e->name : a->name);
+		else
+			snprintf(b, cap, "%s", strerror(-err));
+		return;
+	}
+	snprintf(b, cap, "%s", strerror(-err));
+}
+
 int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
 {
 	const char *cmd = pfk_stmt_cmd_name(st->cmd);
@@ -65,7 +111,7 @@ int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
 		if (st->opts & PFK_STMT_SPI_AUTO)
 			n = snprintf(b, cap, "%s %s auto", cmd, proto);
 		else
-			n = snprintf(b, cap, "%s %s 0x%x", cmd, proto, st->sa.spi);
+			n = snprintf(b, cap, "%s %s 0x%08x", cmd, proto, st->sa.spi);
 		break;
 	case PFK_CMD_DELETEALL: case PFK_CMD_GETSPI:
 		describe_host(s, sizeof(s), &st->sa.src);
@@ -90,9 +136,45 @@ int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *b, size_t cap)
 	}
 	if (err && n >= 0 && (size_t)n < cap) {
 		const char *name = strerrorname_np(-err);
+		char why[96];
 
-		n += snprintf(b + n, cap - (size_t)n, ": %s (%s)", strerror(-err), name ? name : "?");
+		describe_err(st, err, why, sizeof(why));
+		n += snprintf(b + n, cap - (size_t)n, ": %s (%s)", why, name ? name : "?");
 	}
+	return n;
+}
+
+int pfk_stmt_warnings(const struct pfk_stmt *st, char (*w)[160], int max)
+{
+	const struct pfkm_alg *e;
+	unsigned int i;
+	int n = 0;
+
+#define WARN(...) do { if (n < max) snprintf(w[n++], sizeof(w[0]), __VA_ARGS__); } while (0)
+	if (st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) {
+		const struct pfk_sa *sa = &st->sa;
+
+		e = pfkm_alg_by_id(PFKM_ALG_ENC, sa->enc_alg);
+		if (sa->satype == PFK_SATYPE_ESP && e && !e->aead && e->key_max &&
+		    !(sa->has & PFK_SA_HAS_AUTH_KEY) && !sa->auth_alg)
+			WARN("%s without -A: encryption without integrity protection "
+			     "(RFC 8221: use an AEAD such as aes-gcm-16, or add -A)", e->name);
+		if (sa->flags & 0x0300u)
+			WARN("-f %s: Linux PF_KEY ignores the padding flags (ESP pads "
+			     "with RFC 4303's sequential bytes)",
+			     sa->flags & 0x0100u ? "random-pad" : "zero-pad");
+		if (st->opts & PFK_STMT_RAWCPI)
+			WARN("-R: Linux PF_KEY ignores the raw-CPI flag (the CPI is the SPI given)");
+	}
+	if ((st->cmd == PFK_CMD_SPDADD || st->cmd == PFK_CMD_SPDUPDATE) &&
+	    st->pol.action == PFK_ACTION_IPSEC)
+		for (i = 0; i < st->pol.nreq; i++)
+			if (st->pol.req[i].level == PFK_LEVEL_DEFAULT) {
+				WARN("level default: Linux PF_KEY has no system default "
+				     "level and applies require");
+				break;
+			}
+#undef WARN
 	return n;
 }
 
@@ -110,6 +192,28 @@ enum pfk_cmd pfk_stmt_cmd_lookup(const char *word)
 
 static int seterr(struct pfk_err *err, int code, int line, int col, const char *tok,
 		  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Control bytes (ESC, OSC, CR...) quoted from a script would reach the
+ * terminal that shows the error: they become \xNN. */
+static void escape_ctl(char *s, size_t cap)
+{
+	char tmp[sizeof(((struct pfk_err *)0)->msg)];
+	size_t i, o = 0;
+
+	for (i = 0; s[i] && o + 1 < sizeof(tmp); i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			if (o + 5 >= sizeof(tmp))
+				break;
+			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x", c);
+		} else {
+			tmp[o++] = (char)c;
+		}
+	}
+	tmp[o] = '\0';
+	snprintf(s, cap, "%s", tmp);
+}
+
 static int seterr(struct pfk_err *err, int code, int line, int col, const char *tok,
 		  const char *fmt, ...)
 {
@@ -124,6 +228,8 @@ static int seterr(struct pfk_err *err, int code, int line, int col, const char *
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	escape_ctl(err->msg, sizeof(err->msg));
+	escape_ctl(err->token, sizeof(err->token));
 	return code;
 }
 
@@ -153,7 +259,7 @@ static int parse_ulong(const char *s, unsigned long long max, unsigned long long
 int pfk_stmt_addr(const char *s, bool range, int family, struct pfk_addr *out,
 		  struct pfk_err *err)
 {
-	char buf[INET6_ADDRSTRLEN + 16], *slash, *br;
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], *slash, *br, *pct;
 	unsigned long long v;
 	size_t n = strlen(s);
 
@@ -179,10 +285,17 @@ int pfk_stmt_addr(const char *s, bool range, int family, struct pfk_addr *out,
 		*br = '\0';
 	}
 	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	/* the zone: "fe80::1%eth0/64" or "fe80::1/64%eth0" */
+	pct = strchr(buf, '%');
+	if (!pct && slash)
+		pct = strchr(slash, '%');
+	if (pct)
+		*pct++ = '\0';
 	if (slash) {
 		if (!range)
 			return FERR(err, s, "prefix length not allowed in '%s': an SA endpoint is one address", s);
-		*slash++ = '\0';
 	}
 	if (inet_pton(AF_INET, buf, &out->a.v4) == 1) {
 		out->family = AF_INET;
@@ -195,6 +308,17 @@ int pfk_stmt_addr(const char *s, bool range, int family, struct pfk_addr *out,
 	}
 	if (family && out->family != family)
 		return FERR(err, s, "address '%s' is not %s", buf, family == AF_INET ? "IPv4 (-4)" : "IPv6 (-6)");
+	if (pct) {
+		/* "fe80::1%eth0" (RFC 4007 zone): link-local peers, e.g.
+		 * OSPFv3 with manual keys (RFC 4552) */
+		if (out->family != AF_INET6)
+			return FERR(err, s, "a zone ('%%%s') is for IPv6 addresses only, in '%s'",
+				    pct, s);
+		if (!parse_ulong(pct, 0xffffffffull, &v) && v)
+			out->scope = (uint32_t)v;
+		else if (!(out->scope = if_nametoindex(pct)))
+			return FERR(err, s, "unknown interface '%s' in '%s'", pct, s);
+	}
 	if (slash) {
 		if (parse_ulong(slash, out->prefixlen, &v))
 			return FERR(err, s, "invalid prefix length '/%s' in '%s' (0-%u)", slash, s,
@@ -431,6 +555,10 @@ int pfk_stmt_key(const struct pfkm_alg *alg, const char *s, bool quoted,
 			explicit_bzero(out, sizeof(*out));
 			return FERR(err, "(hidden)", "invalid hex digit in key");
 		}
+	} else if (!strcmp(s, "(hidden)")) {
+		/* keysh -D --script without -K, keytui copy with keys hidden */
+		return FERR(err, s, "key omitted: this script was written without keys "
+			    "(write it again with keysh -K --script -D, or use save)");
 	} else {
 		return FERR(err, s, "invalid key '%s': expected \"string\", 0xhex or random", s);
 	}
@@ -1099,7 +1227,8 @@ static int parse_req(struct parser *p, const struct pfk_tok *t, struct pfk_ipsec
 }
 
 /* Parses "dir [prio ...] action req..." up to ';' / EOF (not consumed).
- * delete_only: spddelete, which takes only the direction. */
+ * delete_only: spddelete, where the direction alone is enough (the rest,
+ * when given as setkey allows, is checked and not sent). */
 static int policy_body(struct parser *p, struct pfk_policy *pol, bool delete_only)
 {
 	struct pfk_tok t;
@@ -1198,10 +1327,9 @@ prio_done:
 		pk = peek(p);
 		if (pk->kind != PFK_TOK_WORD)
 			break;
-		if (delete_only)
-			return seterr(p->err, -EINVAL, pk->line, pk->col, pk->text,
-				      "spddelete: unexpected '%s'; only '-P in|out|fwd' is needed",
-				      pk->text);
+		/* spddelete: setkey accepts the whole policy; it is checked
+		 * here and not sent (the kernel matches selectors and
+		 * direction only). */
 		ret = next(p, &t);
 		if (ret)
 			return ret;

@@ -101,6 +101,23 @@ enum pfk_cmd pfk_stmt_cmd_lookup(const char *word);
  * place keysh and keytui format it. Returns snprintf's count.
  */
 int pfk_stmt_describe(const struct pfk_stmt *st, int err, char *buf, size_t cap);
+/*
+ * What a statement asks that it will not get, or should not ask: ESP
+ * encryption without integrity (RFC 8221), -f random-pad/zero-pad and -R
+ * (Linux PF_KEY ignores them), policy level default (applied as require).
+ * Fills up to max messages; returns how many. keysh and keytui print them.
+ */
+int pfk_stmt_warnings(const struct pfk_stmt *st, char (*w)[160], int max);
+/*
+ * peer.c: the other end's script for text (keysh --peer): SA statements
+ * copied (keys as (hidden) unless keys; *hidden says whether any was),
+ * policies mirrored by pfk_policy_peer, comments and layout kept, written
+ * to f. on_err gets each error (syntax, or `random`/`auto` that cannot be
+ * mirrored). Returns the number of errors (0: f holds the script), or
+ * -ENOMEM.
+ */
+int pfk_peer_text(const char *text, size_t len, bool keys, FILE *f, bool *hidden,
+		  void (*on_err)(void *ctx, const struct pfk_err *e), void *ctx);
 
 /*
  * Parse the next statement from lx. Returns 1 with *st filled, 0 at end of

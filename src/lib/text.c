@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include "text.h"
 
 /* Dotted quad without inet_ntop's sprintf (dumps print two per SA). */
@@ -44,13 +45,21 @@ int pfk_text_host(char *buf, size_t cap, const struct pfk_addr *a)
 		return -EINVAL;
 	if (!inet_ntop(a->family, a->a.bytes, tmp, sizeof(tmp)))
 		return -EINVAL;
+	if (a->scope) {
+		/* the zone as getnameinfo writes it: name, or number if gone */
+		char ifn[IF_NAMESIZE];
+
+		if (if_indextoname(a->scope, ifn))
+			return snprintf(buf, cap, "%s%%%s", tmp, ifn);
+		return snprintf(buf, cap, "%s%%%u", tmp, a->scope);
+	}
 	return snprintf(buf, cap, "%s", tmp);
 }
 
 int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a)
 {
 	unsigned int full = a->family == AF_INET6 ? 128 : 32;
-	char host[INET6_ADDRSTRLEN], plen[8] = "", port[8] = "";
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], plen[8] = "", port[8] = "";
 	bool zero = true;
 	size_t i;
 	int ret;

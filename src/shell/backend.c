@@ -1,127 +1,25 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * backend.c: choosing and opening the backend. auto: the kernel's PF_KEY
- * socket when there is one; EPERM is reported with the CAP_NET_ADMIN hint;
- * EAFNOSUPPORT falls back to keyd on its default socket, starting keyd (the
- * binary next to keysh, else $PATH) when nobody listens. The fallback is
- * announced once on stderr so scripts know which SADB they changed.
+ * backend.c: opening the backend libpfkey chooses (pfk_backend_resolve:
+ * the kernel's PF_KEY, else the in-process engine on XFRM netlink; keyd only
+ * when asked) and telling the user, in one line, why it cannot be reached
+ * or that a keyd in use went away. keysh never starts a keyd: an empty one
+ * would silently take the place of the SADB the user meant.
  */
 #include <errno.h>
 #include <string.h>
-#include <stdlib.h>
-#include <unistd.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <time.h>
-#include <sys/wait.h>
 
 #include "ksh.h"
 
-/* keyd next to our own executable, else "keyd" for execvp's $PATH search. */
-static void keyd_binary(char *buf, size_t cap)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			if ((size_t)snprintf(buf, cap, "%.*s/keyd", (int)(cap - 6), self) < cap &&
-			    access(buf, X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(buf, cap, "keyd");
-}
-
-/* Double fork so keyd is reparented to init and never becomes our zombie. */
-static int start_keyd(const char *path)
-{
-	char bin[PATH_MAX];
-	pid_t pid;
-	int st;
-
-	keyd_binary(bin, sizeof(bin));
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd;
-
-		if (fork() != 0)
-			_exit(0);
-		setsid();
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-		execlp(bin, bin, "--socket", path, "--foreground", (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return 0;
-}
-
-static int connect_keyd(struct ksh *k, const char *path, bool may_start, bool announce)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	int ret, i;
-
-	ret = pfk_conn_open(&k->conn, PFK_BACKEND_KEYD, path);
-	if (!ret) {
-		if (announce)
-			fprintf(stderr, "keysh: no PF_KEY in this kernel; using keyd on %s\n", path);
-		return 0;
-	}
-	if (!may_start || (ret != -ENOENT && ret != -ECONNREFUSED))
-		return ret;
-	ret = start_keyd(path);
-	if (ret)
-		return ret;
-	for (i = 0; i < 150; i++) {
-		nanosleep(&ts, NULL);
-		ret = pfk_conn_open(&k->conn, PFK_BACKEND_KEYD, path);
-		if (!ret) {
-			fprintf(stderr, "keysh: no PF_KEY in this kernel; started keyd on %s\n", path);
-			return 0;
-		}
-	}
-	return ret;
-}
-
 int ksh_backend_connect(struct ksh *k)
 {
-	char path[108];
+	char msg[512];
 	int ret;
 
-	if (k->connected)
+	if (k->connected && !k->lost)
 		return KSH_EXIT_OK;
-	if (k->socket)
-		snprintf(path, sizeof(path), "%s", k->socket);
-	else if ((ret = pfk_keyd_default_path(path, sizeof(path))) < 0)
-		goto err;
-
-	switch (k->backend) {
-	case PFK_BACKEND_KERNEL:
-		ret = pfk_conn_open(&k->conn, PFK_BACKEND_KERNEL, NULL);
-		break;
-	case PFK_BACKEND_KEYD:
-		ret = connect_keyd(k, path, false, false);
-		break;
-	default:
-		ret = pfk_conn_open(&k->conn, PFK_BACKEND_KERNEL, NULL);
-		if (ret == -EAFNOSUPPORT || ret == -EPROTONOSUPPORT)
-			ret = connect_keyd(k, path, !k->no_spawn, true);
-		break;
-	}
+	ksh_backend_close(k);	/* the keyd that went away: connect anew */
+	ret = pfk_conn_open(&k->conn, k->backend, k->socket);
 	if (ret)
 		goto err;
 	ret = pfk_exec_init(&k->exec, &k->conn);
@@ -130,19 +28,35 @@ int ksh_backend_connect(struct ksh *k)
 		goto err;
 	}
 	k->connected = true;
+	k->lost = false;
+	if (k->verbose) {
+		pfk_conn_describe(&k->conn, msg, sizeof(msg));
+		fprintf(stderr, "keysh: backend %s\n", msg);
+	}
 	return KSH_EXIT_OK;
 
 err:
-	if (ret == -EPERM || ret == -EACCES)
-		fprintf(stderr, "keysh: cannot open a PF_KEY socket: %s; it needs CAP_NET_ADMIN (run as root)\n",
-			strerror(-ret));
-	else if (k->backend == PFK_BACKEND_KERNEL)
-		fprintf(stderr, "keysh: cannot open a PF_KEY socket: %s (%s)\n", strerror(-ret),
-			strerrorname_np(-ret) ? strerrorname_np(-ret) : "?");
-	else
-		fprintf(stderr, "keysh: cannot connect to keyd on %s: %s (%s)\n", path, strerror(-ret),
-			strerrorname_np(-ret) ? strerrorname_np(-ret) : "?");
+	pfk_conn_explain(&k->conn, ret, msg, sizeof(msg));
+	fprintf(stderr, "keysh: %s\n", msg);
 	return KSH_EXIT_BACKEND;
+}
+
+bool ksh_backend_lost(struct ksh *k, int err)
+{
+	char msg[512];
+
+	if (!k->connected || !pfk_conn_lost(&k->conn, err))
+		return false;
+	if (k->lost)
+		return true;	/* said once: the rest fail for the same reason */
+	k->lost = true;
+	pfk_conn_explain(&k->conn, err, msg, sizeof(msg));
+	fflush(stdout);
+	fprintf(stderr, "keysh: %s\n", msg);
+	if (k->interactive)
+		fprintf(stderr, "keysh: the next statement connects to %s again "
+			"(start keyd there first), or type exit\n", k->conn.path);
+	return true;
 }
 
 void ksh_backend_close(struct ksh *k)

@@ -65,18 +65,26 @@ static const char *const prios[] = { "low", "def", "high" };
 static const char *const monopts[] = { "--promisc", "--json", "--hex", "--type", "--satype",
 				       "--spi", "--addr", "--count" };
 
-static void offer_algs(struct cands *c, enum pfk_satype t, bool espudp, enum pfkm_alg_kind kind)
+static bool live(struct ksh *k);
+
+/* Algorithms valid for the protocol; with a backend, only those it runs
+ * (REGISTER's list: keyd has no twofish or serpent). */
+static void offer_algs(struct ksh *k, struct cands *c, enum pfk_satype t, bool espudp,
+		       enum pfkm_alg_kind kind)
 {
 	const struct pfkm_alg *a;
 	unsigned int i;
+	bool known;
 
 	(void)espudp;
 	if ((kind == PFKM_ALG_ENC && t != PFK_SATYPE_ESP) ||
 	    (kind == PFKM_ALG_COMP && t != PFK_SATYPE_IPCOMP) ||
 	    (kind == PFKM_ALG_AUTH && t == PFK_SATYPE_IPCOMP))
 		return;
+	known = kind != PFKM_ALG_COMP && live(k);
 	for (i = 0; (a = pfkm_alg_at(kind, i)); i++)
-		offer(c, a->name);
+		if (!known || ksh_alg_supported(k, kind, a->id) != 0)
+			offer(c, a->name);
 }
 
 /* Connect without printing: completion must not write on the terminal. */
@@ -98,9 +106,7 @@ static bool live(struct ksh *k)
 	}
 	dup2(null, 2);
 	close(null);
-	k->no_spawn = true;
 	ret = ksh_backend_connect(k);
-	k->no_spawn = false;
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -135,7 +141,7 @@ static void offer_live(struct ksh *k, struct cands *c, bool spd, int which,
 			} else if (which == 2) {
 				if ((!src || !memcmp(m->sa.src.a.bytes, src->a.bytes, 16)) &&
 				    (!dst || !memcmp(m->sa.dst.a.bytes, dst->a.bytes, 16))) {
-					snprintf(b, sizeof(b), "0x%x", m->sa.spi);
+					snprintf(b, sizeof(b), "0x%08x", m->sa.spi);
 					offer(c, b);
 				}
 			} else {
@@ -207,15 +213,15 @@ static void sa_fields(struct ksh *k, struct cands *c, enum pfk_cmd cmd, char **w
 		return;
 	}
 	if (!strcmp(prev, "-E")) {
-		offer_algs(c, t, opts & PFK_STMT_ESPUDP, PFKM_ALG_ENC);
+		offer_algs(k, c, t, opts & PFK_STMT_ESPUDP, PFKM_ALG_ENC);
 		return;
 	}
 	if (!strcmp(prev, "-A")) {
-		offer_algs(c, t, false, PFKM_ALG_AUTH);
+		offer_algs(k, c, t, false, PFKM_ALG_AUTH);
 		return;
 	}
 	if (!strcmp(prev, "-C")) {
-		offer_algs(c, t, false, PFKM_ALG_COMP);
+		offer_algs(k, c, t, false, PFKM_ALG_COMP);
 		return;
 	}
 	if (nw >= 2 && (!strcmp(w[nw - 2], "-E") || !strcmp(w[nw - 2], "-A"))) {

@@ -35,7 +35,7 @@ void ksh_dump_print(struct ksh *k, const struct pfk_msg *m, bool spd)
 		if (spd)
 			pfk_render_script_policy(stdout, &m->pol);
 		else if (m->sa.state != PFK_STATE_LARVAL)
-			pfk_render_script_sa(stdout, &m->sa);
+			pfk_render_script_sa(stdout, &m->sa, k->show_keys);
 		break;
 	default:
 		if (spd)
@@ -59,6 +59,9 @@ int ksh_dump(struct ksh *k, bool spd, enum pfk_satype t)
 	ret = pfk_exec_dump(&k->exec, spd, t, &d);
 	if (ret)
 		goto out;
+	if (k->out == KSH_OUT_SCRIPT && !spd && !k->show_keys && d.n)
+		printf("# keys omitted (written without -K): this script cannot be loaded;\n"
+		       "# keysh -K --script -D (or save FILE) writes one that can.\n");
 	for (i = 0; i < d.n; i++) {
 		ret = pfk_parse(d.v[i].raw, d.v[i].len, m);
 		if (ret)
@@ -144,45 +147,48 @@ int ksh_dump_loop(struct ksh *k, enum pfk_satype t)
 int ksh_save(struct ksh *k, const char *path)
 {
 	enum ksh_out saved = k->out;
-	int fd, ret, out_fd;
+	bool keys = k->show_keys;
+	struct pfk_file pf;
+	int ret, out_fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		ret = -errno;
+	ret = pfk_file_open(&pf, path);
+	if (ret)
 		goto err;
-	}
-	/* An existing file keeps its mode on O_CREAT: force 0600, keys go in. */
-	if (fchmod(fd, 0600) < 0) {
-		ret = -errno;
-		close(fd);
-		goto err;
-	}
 	fflush(stdout);
 	out_fd = dup(1);
-	if (out_fd < 0 || dup2(fd, 1) < 0) {
+	if (out_fd < 0 || dup2(pf.fd, 1) < 0) {
 		ret = -errno;
-		close(fd);
 		if (out_fd >= 0)
 			close(out_fd);
+		pfk_file_abort(&pf);
 		goto err;
 	}
-	close(fd);
 	printf("# keysh save: restore with keysh -f %s (into an empty SADB/SPD)\n", path);
 	k->out = KSH_OUT_SCRIPT;
+	k->show_keys = true;	/* a save restores: keys always (the file is 0600) */
 	ret = ksh_dump(k, false, PFK_SATYPE_UNSPEC);
 	if (!ret)
 		ret = ksh_dump(k, true, PFK_SATYPE_UNSPEC);
 	k->out = saved;
-	fflush(stdout);
-	if (fsync(1) < 0 && !ret)
+	k->show_keys = keys;
+	if (fflush(stdout) && !ret)
 		ret = -errno;
 	dup2(out_fd, 1);
 	close(out_fd);
+	if (ret) {
+		pfk_file_abort(&pf);
+		goto err;
+	}
+	ret = pfk_file_commit(&pf);
 	if (ret)
 		goto err;
 	return 0;
 err:
-	fprintf(stderr, "%s: save %s: %s (%s)\n", k->file ? k->file : "keysh", path, strerror(-ret),
-		strerrorname_np(-ret) ? strerrorname_np(-ret) : "?");
+	if (ret == -EPERM)
+		ksh_error(k, 0, 0, ret, "save %s: the file belongs to another user: not replaced",
+			  path);
+	else
+		ksh_error(k, 0, 0, ret, "save %s: %s (%s)", path, strerror(-ret),
+			  strerrorname_np(-ret) ? strerrorname_np(-ret) : "?");
 	return ret;
 }

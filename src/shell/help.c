@@ -30,7 +30,7 @@ static const struct help_entry entries[] = {
 	{ "spddump", "spddump ;\n" },
 	{ "register", "register [PROTO] ;\n" },
 	{ "monitor", "monitor [--promisc] [--json] [--hex] [--type T] [--satype PROTO] [--spi SPI]\n"
-		     "        [--addr ADDR] [--count N] ;\n" },
+		     "        [--addr ADDR[/PLEN]] [--count N] ;\n" },
 	{ "save", "save FILE ;\n" },
 	{ "load", "load FILE ;\n" },
 	{ "help", "help [COMMAND] ;\n" },
@@ -39,7 +39,7 @@ static const struct help_entry entries[] = {
 };
 
 static const char terms[] =
-	"SRC, DST     ADDR[[PORT]]      numeric IPv4 or IPv6 address\n"
+	"SRC, DST     ADDR[[PORT]]      numeric IPv4 or IPv6 address (IPv6: ADDR%ZONE)\n"
 	"SRC_RANGE    ADDR[/PLEN][[PORT|any]]\n"
 	"PROTO        esp | ah | ipcomp | esp-udp\n"
 	"SPI          decimal or 0xhex, 256..0xffffffff; auto: allocated by GETSPI\n"
@@ -78,9 +78,11 @@ const char ksh_usage_text[] =
 	"       keysh [options] -f FILE | -c\n"
 	"       keysh [options] -D [-P] | -F [-P] | -x[x]\n"
 	"  -c, --stdin           read statements from standard input\n"
-	"  -f, --file FILE       read statements from FILE (- for stdin)\n"
+	"  -f, --file FILE       read statements from FILE (- for stdin); repeat -f\n"
+	"                        to run several files as one script\n"
 	"  -n, --dry-run         parse and validate only\n"
-	"  -v, --verbose         print every PF_KEY message exchanged\n"
+	"  -v, --verbose         name the backend; print every PF_KEY message exchanged\n"
+	"  -q, --quiet           no warnings, no result lines (errors still)\n"
 	"  -D, --dump            dump the SADB (with -P: the SPD)\n"
 	"  -P, --policy          -D/-F act on the SPD; alone: dump the SPD\n"
 	"  -F, --flush           flush the SADB (with -P: the SPD)\n"
@@ -90,14 +92,20 @@ const char ksh_usage_text[] =
 	"  -x, --monitor         monitor PF_KEY events (-xx: unix timestamps)\n"
 	"  -H, --hex             hex dump of each monitored message\n"
 	"      --promisc         monitor in promiscuous mode (every message)\n"
-	"      --type T --satype PROTO --spi SPI --addr ADDR --count N\n"
+	"      --type T --satype PROTO --spi SPI --addr ADDR[/PLEN] --count N\n"
 	"                        monitor filters and event limit\n"
 	"  -j, --json            JSON output (one object per line)\n"
 	"      --script          dump as a restorable script\n"
+	"      --peer            print the script the other end needs (runs nothing)\n"
 	"  -K, --show-keys       show keys instead of (hidden)\n"
 	"      --atomic          all statements or none (rollback on failure)\n"
-	"      --backend B       auto | kernel | keyd\n"
-	"      --socket PATH     keyd socket (implies --backend keyd)\n"
+	"      --undo            remove what the script installs (with -n: print\n"
+	"                        the delete/spddelete statements)\n"
+	"      --backend B       auto | pfkey | xfrm | keyd: auto is the kernel's PF_KEY\n"
+	"                        when it has one, else XFRM netlink; keyd only when asked\n"
+	"      --socket PATH     keyd socket (implies --backend keyd; default\n"
+	"                        /run/keyd.sock as root, else $XDG_RUNTIME_DIR/keyd.sock)\n"
 	"  -V, --version         print the version\n"
 	"  -h, --help            this help; 'keysh help' prints the grammar\n"
-	"exit status: 0 ok, 1 a statement failed, 2 usage or syntax error, 3 backend unavailable\n";
+	"exit status: 0 ok, 1 a statement failed, 2 usage or syntax error,\n"
+	"  3 backend unavailable or lost (a keyd that went away)\n";

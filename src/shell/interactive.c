@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <histedit.h>
 
@@ -169,7 +170,7 @@ static int run_statements(struct session *s, const char *text, size_t len)
 	struct pfk_err e;
 	int ret, rc = 0;
 
-	s->k->file = "<stdin>";
+	s->k->file = NULL;	/* typed: errors carry no "<stdin>:1:" */
 	pfk_lex_init(&lx, text, len, 1);
 	for (;;) {
 		memset(&e, 0, sizeof(e));
@@ -196,6 +197,8 @@ static int run_statements(struct session *s, const char *text, size_t len)
 			ksh_print_err(s->k, &e, e.col > 0 ? red : NULL);
 			continue;
 		}
+		if (!s->k->quiet)
+			ksh_warn_stmt(s->k, &st);
 		if (s->k->dry_run) {
 			pfk_stmt_wipe(&st);
 			continue;
@@ -210,8 +213,40 @@ static int run_statements(struct session *s, const char *text, size_t len)
 	return rc;
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_int(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* "help", "help add", "exit", "quit", "bye" typed without ';' are complete. */
+static bool bare_command(const char *text)
+{
+	static const char *const bare[] = { "help", "exit", "quit", "bye" };
+	size_t i, n;
+
+	text += strspn(text, " \t\n");
+	n = strcspn(text, " \t\n");
+	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++)
+		if (n == strlen(bare[i]) && !strncmp(text, bare[i], n))
+			break;
+	if (i == sizeof(bare) / sizeof(bare[0]))
+		return false;
+	/* help takes one word: nothing else, no quotes, no comment */
+	text += n;
+	text += strspn(text, " \t");
+	if (*text && *text != '\n' && i == 0) {
+		text += strcspn(text, " \t\n\";#");
+		text += strspn(text, " \t");
+	}
+	return *text == '\0' || (*text == '\n' && text[1] == '\0');
+}
+
 int ksh_interactive(struct ksh *k)
 {
+	struct sigaction sa_int = { .sa_handler = on_int }, old_int;
 	struct session s = { .k = k };
 	HistEvent ev;
 	const char *line;
@@ -245,13 +280,32 @@ int ksh_interactive(struct ksh *k)
 	el_set(s.el, EL_BIND, "^I", "ksh-complete", NULL);
 	el_set(s.el, EL_SIGNAL, 1);
 	el_source(s.el, NULL);
+	/* Ctrl-C cancels the line being typed (no SA_RESTART: el_gets returns
+	 * with EINTR); it never ends the session. */
+	sigemptyset(&sa_int.sa_mask);
+	sigaction(SIGINT, &sa_int, &old_int);
 
 	for (;;) {
 		size_t n, cut, i;
 		bool in_str = false, in_comment = false;
 		char *nb;
 
+		interrupted = 0;
 		line = el_gets(s.el, &count);
+		if (interrupted) {
+			/* drop the statement being typed, back to the first prompt */
+			fputs("^C\n", stdout);
+			fflush(stdout);
+			if (s.pending)
+				explicit_bzero(s.pending, s.plen);
+			s.plen = 0;
+			if (s.pending)
+				s.pending[0] = '\0';
+			el_reset(s.el);
+			snprintf(s.prompt, sizeof(s.prompt), "keysh(%s)> ",
+				 pfk_backend_name(k->conn.backend));
+			continue;
+		}
 		if (!line || count <= 0) {
 			fputc('\n', stdout);
 			break;
@@ -263,6 +317,16 @@ int ksh_interactive(struct ksh *k)
 		s.pending = nb;
 		memcpy(s.pending + s.plen, line, n + 1);
 		s.plen += n;
+		if (!pfk_lex_complete(s.pending) && bare_command(s.pending)) {
+			nb = realloc(s.pending, s.plen + 2);
+			if (!nb)
+				break;
+			s.pending = nb;
+			if (s.plen && s.pending[s.plen - 1] == '\n')
+				s.plen--;
+			memcpy(s.pending + s.plen, ";\n", 3);
+			s.plen += 2;
+		}
 		if (!pfk_lex_complete(s.pending)) {
 			bool blank = strspn(s.pending, " \t\n") == s.plen;
 
@@ -314,6 +378,7 @@ int ksh_interactive(struct ksh *k)
 		if (ret < 0)
 			break;
 	}
+	sigaction(SIGINT, &old_int, NULL);
 	history_save(&s);
 	if (s.pending) {
 		explicit_bzero(s.pending, s.plen);

@@ -53,34 +53,65 @@ struct ksh {
 	bool ports;		/* -p */
 	bool all;		/* -a: dead SAs too */
 	bool atomic;
+	bool undo;		/* --undo: remove what the script installs (undo.c) */
+	bool quiet;		/* --quiet: no warnings, no result lines */
+	bool peer;		/* --peer: print the other end's script */
 	bool interactive;
-	bool no_spawn;		/* never start keyd (completion) */
 	enum ksh_out out;
 	struct ksh_monitor_opts mon;
 	/* state */
 	bool connected;
+	bool lost;		/* the keyd in use went away (said so already) */
 	struct pfk_conn conn;
 	struct pfk_exec exec;
 	const char *file;	/* name used in error messages */
 	int load_depth;
+	/* What the backend runs (REGISTER esp, asked once): bitmaps by
+	 * SADB algorithm id, [0] auth, [1] enc. */
+	bool algs_known;
+	uint8_t alg_ok[2][32];
 	/* The script being pipelined (run.c): resolves on_done tags. */
 	struct batch *batch;
 };
 
-/* backend.c: connect (auto-detection, keyd start). Returns KSH_EXIT_*. */
+/* backend.c: connect to the backend libpfkey chooses. Returns KSH_EXIT_*. */
 int ksh_backend_connect(struct ksh *k);
 void ksh_backend_close(struct ksh *k);
+/* err from the backend: when it means the keyd in use went away, say so
+ * (once), set k->lost and return true. The next ksh_backend_connect
+ * closes the dead connection and connects again. */
+bool ksh_backend_lost(struct ksh *k, int err);
 
 /* run.c */
 /* Parse a whole text; run it (unless dry run). Returns KSH_EXIT_*. */
 int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len);
+/* Several -f files as one script (one --atomic journal). Returns KSH_EXIT_*. */
+int ksh_run_files(struct ksh *k, const char *const *paths, size_t n);
+/* Run a statement's request, printing nothing: 0, -errno, or KSH_EXIT_BACKEND. */
+int ksh_run_stmt_quiet(struct ksh *k, const struct pfk_stmt *st);
 /* One statement, already parsed; prints results/errors. Returns 0, 1 (failed),
  * or -1 when the shell should exit. */
 int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st);
+/* One error: "FILE:LINE[:COL]: msg" (no position for a statement typed at
+ * the prompt: k->file NULL), or with --json one {"type":"ERROR",...} line;
+ * err (-errno or 0) names the errno in JSON. On stderr. */
+void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Whether the backend runs the algorithm (kind AUTH or ENC): 1 yes, 0 no,
+ * -1 unknown (no backend, or it did not answer REGISTER). */
+int ksh_alg_supported(struct ksh *k, enum pfkm_alg_kind kind, unsigned int id);
+/* pfk_stmt_warnings as "FILE:LINE:COL: warning: ..." (or WARNING objects). */
+void ksh_warn_stmt(struct ksh *k, const struct pfk_stmt *st);
 /* "FILE:LINE:COL: error: msg" (+ caret line when interactive). */
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline);
 unsigned int ksh_render_flags(const struct ksh *k);
 int ksh_read_file(const char *path, char **out, size_t *len);
+
+/* undo.c: --undo for one parsed statement (removal run, or printed with
+ * -n; load followed). Returns 0, or 1 when it failed. */
+int ksh_undo_run(struct ksh *k, const struct pfk_stmt *st);
+/* peer.c: print the other end's script for text (--peer). KSH_EXIT_*. */
+int ksh_peer_text(struct ksh *k, const char *file, const char *text, size_t len);
 
 /* dump.c */
 int ksh_dump(struct ksh *k, bool spd, enum pfk_satype t);

@@ -11,12 +11,16 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "ksh.h"
 
 enum {
 	OPT_SCRIPT = 256, OPT_ATOMIC, OPT_BACKEND, OPT_SOCKET, OPT_PROMISC, OPT_TYPE,
-	OPT_SATYPE, OPT_SPI, OPT_ADDR, OPT_COUNT, OPT_COMPLETE,
+	OPT_SATYPE, OPT_SPI, OPT_ADDR, OPT_COUNT, OPT_COMPLETE, OPT_UNDO,
+	OPT_PEER,
 };
 
 static const struct option longopts[] = {
@@ -35,7 +39,10 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "show-keys", no_argument, NULL, 'K' },
 	{ "script", no_argument, NULL, OPT_SCRIPT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "peer", no_argument, NULL, OPT_PEER },
 	{ "atomic", no_argument, NULL, OPT_ATOMIC },
+	{ "undo", no_argument, NULL, OPT_UNDO },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "promisc", no_argument, NULL, OPT_PROMISC },
@@ -70,14 +77,34 @@ static int value_err(const char *opt, const struct pfk_err *e)
 	return KSH_EXIT_USAGE;
 }
 
+/* -f may be repeated: the files run as one script (run.c). */
+#define MAX_FILES 256
+
+/* -K into a regular file that group or others can read (umask 022 and a
+ * shell redirection): the keys are readable by them. Said, not refused. */
+static void warn_keys_readable(void)
+{
+	struct stat sb;
+
+	if (fstat(1, &sb) || !S_ISREG(sb.st_mode) || !(sb.st_mode & (S_IRGRP | S_IROTH)))
+		return;
+	fprintf(stderr, "keysh: warning: -K writes keys to a file others can read (mode %04o); "
+		"chmod 600 it first, or use save FILE\n", (unsigned int)(sb.st_mode & 07777));
+}
+
 int main(int argc, char **argv)
 {
+	const char *files[MAX_FILES];
+	size_t nfiles = 0;
 	struct ksh k;
 	struct pfk_err e;
 	const char *file = NULL, *complete = NULL;
 	bool use_stdin = false, dump = false, policy = false, flush = false, loop = false;
-	bool backend_set = false;
 	int monitor = 0, c, ret;
+
+	/* Keys pass through memory: no core dump, no same-uid ptrace (man page). */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 
 	memset(&k, 0, sizeof(k));
 	k.backend = PFK_BACKEND_AUTO;
@@ -85,13 +112,20 @@ int main(int argc, char **argv)
 	 * ones. A tty stays line-buffered; the monitor switches to lines. */
 	if (!isatty(1))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	while ((c = getopt_long(argc, argv, "+cf:nvDPFalpxHjKVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+cf:nvqDPFalpxHjKVh", longopts, NULL)) != -1) {
 		memset(&e, 0, sizeof(e));
 		switch (c) {
 		case 'c': use_stdin = true; break;
-		case 'f': file = optarg; break;
+		case 'f':
+			if (nfiles == MAX_FILES)
+				return usage_err("-f: more than %s files", "256");
+			files[nfiles++] = optarg;
+			file = optarg;
+			break;
 		case 'n': k.dry_run = true; break;
 		case 'v': k.verbose = true; break;
+		case 'q': k.quiet = true; break;
+		case OPT_PEER: k.peer = true; break;
 		case 'D': dump = true; break;
 		case 'P': policy = true; break;
 		case 'F': flush = true; break;
@@ -104,16 +138,10 @@ int main(int argc, char **argv)
 		case 'K': k.show_keys = true; break;
 		case OPT_SCRIPT: k.out = KSH_OUT_SCRIPT; break;
 		case OPT_ATOMIC: k.atomic = true; break;
+		case OPT_UNDO: k.undo = true; break;
 		case OPT_BACKEND:
-			backend_set = true;
-			if (!strcmp(optarg, "auto"))
-				k.backend = PFK_BACKEND_AUTO;
-			else if (!strcmp(optarg, "kernel"))
-				k.backend = PFK_BACKEND_KERNEL;
-			else if (!strcmp(optarg, "keyd"))
-				k.backend = PFK_BACKEND_KEYD;
-			else
-				return usage_err("--backend: '%s' is not auto, kernel or keyd", optarg);
+			if (pfk_backend_parse(optarg, &k.backend))
+				return usage_err("--backend: '%s' is not auto, pfkey, xfrm or keyd", optarg);
 			break;
 		case OPT_SOCKET: k.socket = optarg; break;
 		case OPT_PROMISC: k.mon.promisc = true; break;
@@ -134,7 +162,7 @@ int main(int argc, char **argv)
 			k.mon.has_spi = true;
 			break;
 		case OPT_ADDR:
-			if (pfk_stmt_addr(optarg, false, 0, &k.mon.addr, &e))
+			if (pfk_stmt_addr(optarg, true, 0, &k.mon.addr, &e))
 				return value_err("--addr", &e);
 			k.mon.has_addr = true;
 			break;
@@ -151,6 +179,11 @@ int main(int argc, char **argv)
 			printf("keysh %s\n", KEYSH_VERSION);
 			return KSH_EXIT_OK;
 		case 'h':
+			if (monitor) {
+				/* setkey -x -h: the monitor's hex dump (-H) */
+				k.mon.hex = true;
+				break;
+			}
 			fputs(ksh_usage_text, stdout);
 			return KSH_EXIT_OK;
 		default:
@@ -158,9 +191,13 @@ int main(int argc, char **argv)
 			return KSH_EXIT_USAGE;
 		}
 	}
-	/* --socket names keyd's socket: it implies the keyd backend. */
-	if (k.socket && !backend_set)
-		k.backend = PFK_BACKEND_KEYD;
+	if (k.show_keys)
+		warn_keys_readable();
+	/* --socket names keyd's socket: with auto it means keyd
+	 * (pfk_backend_resolve); with another backend it is a mistake. */
+	if (k.socket && k.backend != PFK_BACKEND_AUTO && k.backend != PFK_BACKEND_KEYD)
+		return usage_err("--socket: names a keyd socket, but --backend is %s",
+				 pfk_backend_name(k.backend));
 	k.mon.ts = monitor >= 2 ? 2 : 1;
 
 	if (complete) {
@@ -174,6 +211,11 @@ int main(int argc, char **argv)
 		return usage_err("%s", "choose one of -f, -c, -D, -F, -x or statements");
 	if (loop && !dump)
 		return usage_err("%s", "-l needs -D");
+	if (k.undo && (dump || flush || monitor || policy))
+		return usage_err("%s", "--undo applies to a script (-f, -c or statements)");
+	if (k.peer && (dump || flush || monitor || policy ||
+		       (!file && !use_stdin && optind >= argc && isatty(0))))
+		return usage_err("%s", "--peer needs a script: -f FILE, -c or statements");
 
 	if (dump || flush || monitor) {
 		ret = ksh_backend_connect(&k);
@@ -194,11 +236,13 @@ int main(int argc, char **argv)
 			ret = ksh_dump_loop(&k, PFK_SATYPE_UNSPEC) ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 		} else {
 			ret = ksh_dump(&k, policy, PFK_SATYPE_UNSPEC);
-			if (ret)
+			if (ret && !ksh_backend_lost(&k, ret))
 				fprintf(stderr, "keysh: dump: %s (%s)\n", strerror(-ret),
 					strerrorname_np(-ret));
 			ret = ret ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 		}
+		if (k.lost)
+			ret = KSH_EXIT_BACKEND;
 		ksh_backend_close(&k);
 		return ret;
 	}
@@ -206,7 +250,11 @@ int main(int argc, char **argv)
 		ret = ksh_backend_connect(&k);
 		if (ret)
 			return ret;
-		ret = ksh_dump(&k, true, PFK_SATYPE_UNSPEC) ? KSH_EXIT_FAILED : KSH_EXIT_OK;
+		ret = ksh_dump(&k, true, PFK_SATYPE_UNSPEC);
+		if (ret && !ksh_backend_lost(&k, ret))
+			fprintf(stderr, "keysh: dump: %s (%s)\n", strerror(-ret),
+				strerrorname_np(-ret));
+		ret = k.lost ? KSH_EXIT_BACKEND : ret ? KSH_EXIT_FAILED : KSH_EXIT_OK;
 		ksh_backend_close(&k);
 		return ret;
 	}
@@ -233,9 +281,12 @@ int main(int argc, char **argv)
 		if (!pfk_lex_complete(text))
 			text[o++] = ';';
 		text[o] = '\0';
-		ret = ksh_run_text(&k, "<args>", text, o);
+		ret = k.peer ? ksh_peer_text(&k, "<args>", text, o) :
+			       ksh_run_text(&k, "<args>", text, o);
 		explicit_bzero(text, o);
 		free(text);
+	} else if (nfiles > 1) {
+		ret = ksh_run_files(&k, files, nfiles);
 	} else if (file || use_stdin || !isatty(0)) {
 		char *text;
 		size_t len;
@@ -246,10 +297,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "keysh: %s: %s\n", file, strerror(-ret));
 			return KSH_EXIT_USAGE;
 		}
-		ret = ksh_run_text(&k, name, text, len);
+		if (!file && !use_stdin && strspn(text, " \t\n") == len)
+			/* keysh (make run) with stdin not a terminal and empty */
+			fprintf(stderr, "keysh: standard input is not a terminal and holds no "
+				"statements: nothing to do (run keysh in a terminal for the shell)\n");
+		ret = k.peer ? ksh_peer_text(&k, name, text, len) :
+			       ksh_run_text(&k, name, text, len);
 		explicit_bzero(text, len);
 		free(text);
 	} else {
+		if (k.undo) {
+			ksh_backend_close(&k);
+			return usage_err("%s", "--undo applies to a script (-f, -c or statements)");
+		}
 		ret = ksh_interactive(&k);
 	}
 	ksh_backend_close(&k);

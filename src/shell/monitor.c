@@ -103,7 +103,7 @@ int ksh_monitor_args(struct ksh *k, const char *args, struct pfk_err *err)
 				return -EINVAL;
 			m->has_spi = true;
 		} else if (!strcmp(w, "--addr")) {
-			if (pfk_stmt_addr(v, false, 0, &m->addr, err))
+			if (pfk_stmt_addr(v, true, 0, &m->addr, err))
 				return -EINVAL;
 			m->has_addr = true;
 		} else {
@@ -119,10 +119,16 @@ int ksh_monitor_args(struct ksh *k, const char *args, struct pfk_err *err)
 	return 0;
 }
 
+/* --addr ADDR[/PLEN]: a in the filter's subnet (one address: /32, /128). */
 static bool addr_is(const struct pfk_addr *a, const struct pfk_addr *want)
 {
-	return a->family == want->family &&
-	       !memcmp(a->a.bytes, want->a.bytes, a->family == AF_INET ? 4 : 16);
+	unsigned int bits = want->prefixlen, whole = bits / 8, rest = bits % 8;
+
+	if (a->family != want->family)
+		return false;
+	if (memcmp(a->a.bytes, want->a.bytes, whole))
+		return false;
+	return !rest || !((a->a.bytes[whole] ^ want->a.bytes[whole]) & (0xff00u >> rest));
 }
 
 static bool wanted(const struct ksh_monitor_opts *o, const struct pfk_msg *m)
@@ -295,7 +301,7 @@ static int setup(struct ksh *k)
 
 int ksh_monitor(struct ksh *k)
 {
-	struct sigaction sa = { .sa_handler = on_sig };
+	struct sigaction sa = { .sa_handler = on_sig }, old_int, old_term;
 	struct pfk_msg *m = malloc(sizeof(*m));
 	struct jbuf j = { 0 };
 	uint64_t lost_seen, total;
@@ -316,8 +322,10 @@ int ksh_monitor(struct ksh *k)
 		free(m);
 		return ret;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* Ctrl-C ends the monitor; the interactive shell's own handler (which
+	 * cancels a line) is put back afterwards. */
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	mon_stop = 0;
 	lost_seen = k->conn.lost;
 	drops_base = drops_seen = keyd_drops(k);
@@ -345,7 +353,9 @@ int ksh_monitor(struct ksh *k)
 		}
 		if (n < 0) {
 			ret = n;
-			fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-n), strerrorname_np(-n));
+			if (!ksh_backend_lost(k, n))
+				fprintf(stderr, "keysh: monitor: %s (%s)\n", strerror(-n),
+					strerrorname_np(-n));
 			break;
 		}
 		if (pfk_parse(k->exec.buf, (size_t)n, m)) {
@@ -356,6 +366,12 @@ int ksh_monitor(struct ksh *k)
 			pfk_msg_wipe(m);
 			continue;
 		}
+		/* Linux's UPDATE broadcast describes the replaced copy of the SA,
+		 * already dead (xfrm_state_update); pfkeyv2 and keyd send the same
+		 * bytes. The SA itself is mature: the JSON says so (the -x block
+		 * prints the wire as it is). */
+		if (m->type == PFK_T_UPDATE && !m->errno_ && m->sa.state == PFK_STATE_DEAD)
+			m->sa.state = PFK_STATE_MATURE;
 		show(k, &j, m, k->exec.buf, (size_t)n);
 		pfk_msg_wipe(m);
 		explicit_bzero(k->exec.buf, (size_t)n);
@@ -382,5 +398,7 @@ int ksh_monitor(struct ksh *k)
 	fflush(stdout);
 	jbuf_close(&j);
 	free(m);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	return ret;
 }

@@ -9,6 +9,7 @@
  * exists (EEXIST)".
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <arpa/inet.h>
 
 #include "ksh.h"
+#include "text.h"
 
 #define MAX_SYNTAX_ERRS 20
 #define MAX_LOAD_DEPTH 8
@@ -34,14 +36,88 @@ unsigned int ksh_render_flags(const struct ksh *k)
 	return f;
 }
 
+/* A file name or word quoted from a script may hold ESC, OSC, CR: never
+ * sent raw to the terminal that shows the error (\xNN instead). */
+static const char *esc(char *out, size_t cap, const char *in)
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void report(struct ksh *k, const char *type, int line, int col, int err,
+		   const char *raw)
+{
+	const char *name = err ? strerrorname_np(-err) : NULL;
+	char msg[1024], fbuf[1024];
+	const char *file = k->file ? esc(fbuf, sizeof(fbuf), k->file) : NULL;
+
+	esc(msg, sizeof(msg), raw);
+
+	fflush(stdout);
+	if (k->out == KSH_OUT_JSON) {
+		/* keysh-json(5): one ERROR / WARNING object per line on stderr */
+		fprintf(stderr, "{\"type\":\"%s\",\"file\":", type);
+		pfk_text_json_str(stderr, k->file ? k->file : "<stdin>",
+				  strlen(k->file ? k->file : "<stdin>"));
+		fprintf(stderr, ",\"line\":%d", line);
+		if (col > 0)
+			fprintf(stderr, ",\"col\":%d", col);
+		if (name)
+			fprintf(stderr, ",\"errno\":\"%s\"", name);
+		fputs(",\"message\":", stderr);
+		pfk_text_json_str(stderr, msg, strlen(msg));
+		fputs("}\n", stderr);
+		return;
+	}
+	/* Typed at the prompt: no "<stdin>:1:" (a loaded file keeps its name). */
+	if (!file)
+		fprintf(stderr, "%s\n", msg);
+	else if (col > 0)
+		fprintf(stderr, "%s:%d:%d: %s\n", file, line, col, msg);
+	else if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+void ksh_error(struct ksh *k, int line, int col, int err, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(k, "ERROR", line, col, err, msg);
+}
+
+void ksh_warn_stmt(struct ksh *k, const struct pfk_stmt *st)
+{
+	char w[4][160], msg[176];
+	int i, n = pfk_stmt_warnings(st, w, 4);
+
+	for (i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "warning: %.159s", w[i]);
+		report(k, "WARNING", st->line, st->col, 0, msg);
+	}
+}
+
 void ksh_print_err(struct ksh *k, const struct pfk_err *e, const char *srcline)
 {
 	int i;
 
-	fflush(stdout);
-	fprintf(stderr, "%s:%d:%d: error: %s\n", k->file ? k->file : "<stdin>", e->line, e->col,
-		e->msg);
-	if (k->interactive && srcline) {
+	ksh_error(k, e->line, e->col, 0, "error: %s", e->msg);
+	if (k->interactive && srcline && k->out != KSH_OUT_JSON) {
 		fprintf(stderr, "  %s\n  ", srcline);
 		for (i = 1; i < e->col; i++)
 			fputc(srcline[i - 1] == '\t' ? '\t' : ' ', stderr);
@@ -119,13 +195,79 @@ static void host(char *b, size_t cap, const struct pfk_addr *a)
 		snprintf(b, cap, "?");
 }
 
+static void on_register(void *ctx, const struct pfk_stmt *st, const struct pfk_msg *m,
+			const void *raw, size_t len)
+{
+	struct ksh *k = ctx;
+	unsigned int i;
+
+	(void)st;
+	(void)raw;
+	(void)len;
+	memset(k->alg_ok, 0, sizeof(k->alg_ok));
+	for (i = 0; i < m->nauth; i++)
+		k->alg_ok[0][m->auth[i].id / 8] |= (uint8_t)(1u << (m->auth[i].id % 8));
+	for (i = 0; i < m->nenc; i++)
+		k->alg_ok[1][m->enc[i].id / 8] |= (uint8_t)(1u << (m->enc[i].id % 8));
+	k->algs_known = true;
+}
+
+int ksh_alg_supported(struct ksh *k, enum pfkm_alg_kind kind, unsigned int id)
+{
+	if (kind != PFKM_ALG_AUTH && kind != PFKM_ALG_ENC)
+		return -1;
+	/* Not while pipelined requests are in flight: their replies are the
+	 * pipeline's (a batch's error then names both algorithms). */
+	if (!k->algs_known && k->connected && !k->exec.npend && !k->exec.nq) {
+		void (*saved)(void *, const struct pfk_stmt *, const struct pfk_msg *,
+			      const void *, size_t) = k->exec.on_result;
+		void *saved_ctx = k->exec.ctx;
+		struct pfk_stmt st;
+
+		memset(&st, 0, sizeof(st));
+		st.cmd = PFK_CMD_REGISTER;
+		st.satype = PFK_SATYPE_ESP;
+		k->exec.on_result = on_register;
+		k->exec.ctx = k;
+		pfk_exec_run(&k->exec, &st);
+		k->exec.on_result = saved;
+		k->exec.ctx = saved_ctx;
+	}
+	if (!k->algs_known || id > 255)
+		return -1;
+	return !!(k->alg_ok[kind == PFKM_ALG_ENC][id / 8] & (1u << (id % 8)));
+}
+
 static void backend_err(struct ksh *k, const struct pfk_stmt *st, int err)
 {
-	char what[256];
+	char what[256], hint[256];
 
+	if (err == -ENOSYS && (st->cmd == PFK_CMD_ADD || st->cmd == PFK_CMD_UPDATE) &&
+	    st->sa.satype != PFK_SATYPE_IPCOMP) {
+		/* which algorithm: the one REGISTER does not list */
+		const struct pfkm_alg *e = st->sa.enc_alg ?
+			pfkm_alg_by_id(PFKM_ALG_ENC, st->sa.enc_alg) : NULL;
+		const struct pfkm_alg *a = st->sa.auth_alg ?
+			pfkm_alg_by_id(PFKM_ALG_AUTH, st->sa.auth_alg) : NULL;
+		const struct pfkm_alg *bad = NULL;
+
+		if (e && ksh_alg_supported(k, PFKM_ALG_ENC, e->id) == 0)
+			bad = e;
+		else if (a && ksh_alg_supported(k, PFKM_ALG_AUTH, a->id) == 0)
+			bad = a;
+		if (bad) {
+			pfk_stmt_describe(st, 0, what, sizeof(what));
+			ksh_error(k, st->line, 0, err, "%s: %s not supported by this backend (ENOSYS)",
+				  what, bad->name);
+			return;
+		}
+	}
 	pfk_stmt_describe(st, err, what, sizeof(what));
 	fflush(stdout);
-	fprintf(stderr, "%s:%d: %s\n", k->file ? k->file : "<stdin>", st->line, what);
+	if (pfk_conn_hint(&k->conn, st, err, hint, sizeof(hint)))
+		ksh_error(k, st->line, 0, err, "%s: %s", what, hint);
+	else
+		ksh_error(k, st->line, 0, err, "%s", what);
 }
 
 static void print_register(struct ksh *k, const struct pfk_msg *m)
@@ -158,6 +300,8 @@ static void on_result(void *ctx, const struct pfk_stmt *st, const struct pfk_msg
 
 	(void)raw;
 	(void)len;
+	if (k->quiet && st->cmd != PFK_CMD_GET && st->cmd != PFK_CMD_REGISTER)
+		return;
 	switch (st->cmd) {
 	case PFK_CMD_GET:
 		ksh_dump_print(k, m, false);
@@ -211,14 +355,13 @@ static int run_load(struct ksh *k, const struct pfk_stmt *st)
 	int ret;
 
 	if (k->load_depth >= MAX_LOAD_DEPTH) {
-		fprintf(stderr, "%s:%d: load %s: too many nested loads\n", saved ? saved : "<stdin>",
-			st->line, st->arg);
+		ksh_error(k, st->line, 0, -ELOOP, "load %s: too many nested loads", st->arg);
 		return 1;
 	}
 	ret = ksh_read_file(st->arg, &text, &len);
 	if (ret) {
-		fprintf(stderr, "%s:%d: load %s: %s (%s)\n", saved ? saved : "<stdin>", st->line,
-			st->arg, strerror(-ret), strerrorname_np(-ret));
+		ksh_error(k, st->line, 0, ret, "load %s: %s (%s)", st->arg, strerror(-ret),
+			  strerrorname_np(-ret));
 		return 1;
 	}
 	path = strdup(st->arg);
@@ -232,6 +375,17 @@ static int run_load(struct ksh *k, const struct pfk_stmt *st)
 	return ret == KSH_EXIT_OK ? 0 : 1;
 }
 
+int ksh_run_stmt_quiet(struct ksh *k, const struct pfk_stmt *st)
+{
+	int ret = need_backend(k);
+
+	if (ret)
+		return ret;
+	ret = pfk_exec_run(&k->exec, st);
+	fflush(stdout);
+	return ret;
+}
+
 int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 {
 	int ret;
@@ -241,8 +395,7 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 		return -1;
 	case PFK_CMD_HELP:
 		if (ksh_help(stdout, st->arg[0] ? st->arg : NULL) < 0) {
-			fprintf(stderr, "%s:%d: help: no command '%s' (try 'help')\n",
-				k->file ? k->file : "<stdin>", st->line, st->arg);
+			ksh_error(k, st->line, 0, 0, "help: no command '%s' (try 'help')", st->arg);
 			return 1;
 		}
 		return 0;
@@ -286,7 +439,8 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 	}
 	fflush(stdout);
 	if (ret) {
-		backend_err(k, st, ret);
+		if (!ksh_backend_lost(k, ret))
+			backend_err(k, st, ret);
 		return 1;
 	}
 	return 0;
@@ -366,9 +520,11 @@ static void on_done(void *ctx, size_t tag, int err)
 	if (!err)
 		return;
 	b->failed = true;
+	if (ksh_backend_lost(k, err))
+		return;
 	if (reparse(b, tag, &st)) {
-		fprintf(stderr, "%s:%d: %s (%s)\n", k->file ? k->file : "<stdin>",
-			b->v[tag].line, strerror(-err), strerrorname_np(-err));
+		ksh_error(k, b->v[tag].line, 0, err, "%s (%s)", strerror(-err),
+			  strerrorname_np(-err));
 		return;
 	}
 	backend_err(k, &st, err);
@@ -463,6 +619,8 @@ static int prepare(struct ksh *k, struct batch *b, bool pipeline)
 			break;
 		}
 		if (ret > 0) {
+			if (!k->quiet)
+				ksh_warn_stmt(k, &st);
 			if (!nerr && pipeline && pfk_exec_pipelinable(&k->exec, &st))
 				prebuild(b, &st, &b->v[b->n - 1]);
 			pfk_stmt_wipe(&st);
@@ -476,6 +634,36 @@ static int prepare(struct ksh *k, struct batch *b, bool pipeline)
 	return nerr;
 }
 
+/* --atomic: one journal for the outermost script (or -f list); loads and
+ * the files of a list run inside it. */
+static int atomic_begin(struct ksh *k)
+{
+	int ret = need_backend(k);
+
+	if (ret)
+		return ret;
+	k->exec.journal = true;
+	pfk_exec_journal_clear(&k->exec);
+	return 0;
+}
+
+static void atomic_end(struct ksh *k, bool failed)
+{
+	if (failed) {
+		size_t undo = k->exec.nundo;
+		int ret = pfk_exec_rollback(&k->exec);
+
+		if (ret)
+			fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
+				strerror(-ret), strerrorname_np(-ret));
+		else if (!k->quiet)
+			fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", undo,
+				undo == 1 ? "" : "s");
+	}
+	pfk_exec_journal_clear(&k->exec);
+	k->exec.journal = false;
+}
+
 int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 {
 	struct batch b = { .text = text, .len = len };
@@ -484,7 +672,9 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 	size_t i;
 	int ret, failed = 0;
 	/* Nested loads run one by one (the outer batch owns the window). */
-	bool pipeline = !k->verbose && !k->atomic && !k->dry_run && k->load_depth == 0;
+	bool pipeline = !k->verbose && !k->atomic && !k->dry_run && !k->undo &&
+			k->load_depth == 0;
+	bool outer_atomic = k->atomic && k->load_depth == 0 && !k->dry_run;
 
 	k->file = file;
 	ret = prepare(k, &b, pipeline);
@@ -492,18 +682,16 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		batch_free(&b);
 		return ret < 0 ? KSH_EXIT_FAILED : KSH_EXIT_USAGE;
 	}
-	if (k->dry_run) {
+	if (k->dry_run && !k->undo) {
 		batch_free(&b);
 		return KSH_EXIT_OK;
 	}
-	if (k->atomic) {
-		ret = need_backend(k);
+	if (outer_atomic) {
+		ret = atomic_begin(k);
 		if (ret) {
 			batch_free(&b);
 			return ret;
 		}
-		k->exec.journal = true;
-		pfk_exec_journal_clear(&k->exec);
 	}
 	if (pipeline)
 		k->batch = &b;
@@ -519,6 +707,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			ret = pfk_exec_submit_msg(&k->exec, b.v[i].msg, b.v[i].len, i);
 			if (ret)
 				on_done(k, i, ret);
+			if (k->lost)
+				goto lost;
 			continue;
 		}
 		if (reparse(&b, i, &st))
@@ -536,6 +726,8 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 			pfk_stmt_wipe(&st);
 			if (ret)
 				on_done(k, i, ret);
+			if (k->lost)
+				goto lost;
 			continue;
 		}
 		/* Anything else waits for the batch so far (order of effects and
@@ -543,14 +735,16 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		if (k->connected && (k->exec.npend || k->exec.nq))
 			pfk_exec_drain(&k->exec);
 		k->file = file;
-		ret = ksh_run_stmt(k, &st);
+		ret = k->undo ? ksh_undo_run(k, &st) : ksh_run_stmt(k, &st);
 		pfk_stmt_wipe(&st);
+		if (k->lost)
+			goto lost;
 		if (ret < 0)
 			break;
 		if (ret > 0) {
 			failed = 1;
-			if (!k->connected && st.cmd != PFK_CMD_HELP && st.cmd != PFK_CMD_LOAD &&
-			    st.cmd != PFK_CMD_SET && !k->atomic) {
+			if (!k->connected && !k->dry_run && st.cmd != PFK_CMD_HELP &&
+			    st.cmd != PFK_CMD_LOAD && st.cmd != PFK_CMD_SET && !k->atomic) {
 				ret = KSH_EXIT_BACKEND;
 				goto out;
 			}
@@ -560,29 +754,102 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 	}
 	if (k->connected && k->exec.npend)
 		pfk_exec_drain(&k->exec);
+	if (k->lost)
+		goto lost;
 	if (b.failed)
 		failed = 1;
-	if (k->atomic) {
-		if (failed) {
-			size_t undo = k->exec.nundo;
-
-			ret = pfk_exec_rollback(&k->exec);
-			if (ret)
-				fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
-					strerror(-ret), strerrorname_np(-ret));
-			else
-				fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", undo,
-					undo == 1 ? "" : "s");
-		}
-		pfk_exec_journal_clear(&k->exec);
-		k->exec.journal = false;
-	}
+	if (outer_atomic)
+		atomic_end(k, failed);
 	ret = failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
+	goto out;
+lost:
+	/* The engine is gone with whatever the script had done so far: no
+	 * rollback is possible and nothing after this can run. */
+	ret = KSH_EXIT_BACKEND;
 out:
-	if (k->connected && k->exec.npend)
+	if (k->connected && !k->lost && k->exec.npend)
 		pfk_exec_drain(&k->exec);
 	fflush(stdout);
 	k->batch = saved;
 	batch_free(&b);
+	return ret;
+}
+
+/*
+ * Several -f files: all read and parsed first (a syntax error or an
+ * unreadable file in any of them changes nothing), then run in order as one
+ * script, errors naming FILE:LINE; with --atomic one journal covers them
+ * all, so a failure in the last file also undoes the first.
+ */
+int ksh_run_files(struct ksh *k, const char *const *paths, size_t n)
+{
+	char **texts;
+	size_t *lens, i;
+	int ret = KSH_EXIT_OK, nerr = 0;
+	bool failed = false, atomic = k->atomic && !k->dry_run;
+
+	texts = calloc(n, sizeof(*texts));
+	lens = calloc(n, sizeof(*lens));
+	if (!texts || !lens) {
+		ret = KSH_EXIT_FAILED;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = strcmp(paths[i], "-") ? paths[i] : "<stdin>";
+		struct batch b;
+
+		ret = ksh_read_file(paths[i], &texts[i], &lens[i]);
+		if (ret) {
+			fprintf(stderr, "keysh: %s: %s\n", paths[i], strerror(-ret));
+			ret = KSH_EXIT_USAGE;
+			goto out;
+		}
+		memset(&b, 0, sizeof(b));
+		b.text = texts[i];
+		b.len = lens[i];
+		k->file = name;
+		ret = prepare(k, &b, false);
+		batch_free(&b);
+		if (ret < 0) {
+			ret = KSH_EXIT_FAILED;
+			goto out;
+		}
+		nerr += ret;
+	}
+	if (nerr) {
+		ret = KSH_EXIT_USAGE;
+		goto out;
+	}
+	ret = KSH_EXIT_OK;
+	if (k->dry_run && !k->undo)
+		goto out;
+	if (atomic) {
+		ret = atomic_begin(k);
+		if (ret)
+			goto out;
+	}
+	k->load_depth++;
+	for (i = 0; i < n; i++) {
+		ret = ksh_run_text(k, strcmp(paths[i], "-") ? paths[i] : "<stdin>", texts[i],
+				   lens[i]);
+		if (ret != KSH_EXIT_OK)
+			failed = true;
+		if (ret == KSH_EXIT_BACKEND || (failed && atomic))
+			break;
+	}
+	k->load_depth--;
+	if (atomic)
+		atomic_end(k, failed);
+	if (failed && ret == KSH_EXIT_OK)
+		ret = KSH_EXIT_FAILED;
+out:
+	for (i = 0; texts && lens && i < n; i++) {
+		if (texts[i]) {
+			explicit_bzero(texts[i], lens[i]);
+			free(texts[i]);
+		}
+	}
+	free(texts);
+	free(lens);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include "stmt.h"
 #include "run.h"
 #include "view.h"
+#include "form.h"
 
 static const char *upper_word(unsigned int p, char *buf, size_t cap)
 {
@@ -119,7 +120,7 @@ unsigned int tui_action_export_ask(struct tui *t, bool all)
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
-void tui_action_script(struct tui *t, FILE *f, bool all)
+void tui_action_script(struct tui *t, FILE *f, bool all, bool keys)
 {
 	size_t i;
 
@@ -128,7 +129,7 @@ void tui_action_script(struct tui *t, FILE *f, bool all)
 		tui_view_sad_index(t);
 		tui_view_spd_index(t);
 		for (i = 0; i < t->m.sad.n; i++)
-			pfk_render_script_sa(f, &tui_model_sa(&t->m, i)->sa);
+			pfk_render_script_sa(f, &tui_model_sa(&t->m, i)->sa, keys);
 		for (i = 0; i < t->m.spd.n; i++)
 			pfk_render_script_policy(f, &tui_model_pol(&t->m, i)->pol);
 		return;
@@ -137,7 +138,7 @@ void tui_action_script(struct tui *t, FILE *f, bool all)
 		const struct tui_sa *s = tui_view_sad_selected(t);
 
 		if (s)
-			pfk_render_script_sa(f, &s->sa);
+			pfk_render_script_sa(f, &s->sa, keys);
 	} else if (t->view == TUI_VIEW_SPD) {
 		const struct tui_pol *p = tui_view_spd_selected(t);
 
@@ -148,30 +149,29 @@ void tui_action_script(struct tui *t, FILE *f, bool all)
 
 static int export_file(struct tui *t, const char *path, bool all, size_t *bytes)
 {
+	struct pfk_file pf;
 	FILE *f;
-	int fd, ret = 0;
+	int ret;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	/* an existing file keeps its mode on O_CREAT: force 0600, keys inside */
-	if (fchmod(fd, 0600)) {
-		ret = -errno;
-		close(fd);
+	ret = pfk_file_open(&pf, path);
+	if (ret)
 		return ret;
-	}
-	f = fdopen(fd, "w");
+	f = fdopen(dup(pf.fd), "w");
 	if (!f) {
 		ret = -errno;
-		close(fd);
+		pfk_file_abort(&pf);
 		return ret;
 	}
 	fprintf(f, "#!/usr/sbin/keysh -f\n# exported by keytui\n");
-	tui_action_script(t, f, all);
+	tui_action_script(t, f, all, true);
 	*bytes = (size_t)ftell(f);
 	if (fclose(f))
 		ret = -errno;
-	return ret;
+	if (ret) {
+		pfk_file_abort(&pf);
+		return ret;
+	}
+	return pfk_file_commit(&pf);
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -211,7 +211,8 @@ unsigned int tui_action_copy(struct tui *t)
 	f = open_memstream(&text, &size);
 	if (!f)
 		return TUI_R_HANDLED;
-	tui_action_script(t, f, false);
+	/* Keys go to the clipboard only when the screen shows them (K). */
+	tui_action_script(t, f, false, t->show_keys);
 	fclose(f);
 	if (!size) {
 		tui_msg(t, true, "nothing selected");
@@ -230,6 +231,22 @@ unsigned int tui_action_copy(struct tui *t)
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
+unsigned int tui_action_copy_peer(struct tui *t, struct tui_form *f)
+{
+	char err[256], *peer = tui_wizard_peer_script(f, t->show_keys, err, sizeof(err));
+
+	if (!peer) {
+		tui_msg(t, true, "peer's script: %s", err);
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	}
+	osc52(peer, strlen(peer));
+	tui_msg(t, false, "copied the peer's script (%zu bytes%s)", strlen(peer),
+		t->show_keys ? ", with keys" : ", keys hidden");
+	explicit_bzero(peer, strlen(peer));
+	free(peer);
+	return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
 unsigned int tui_action_do(struct tui *t)
 {
 	char text[512], err[512], a[80], b[80], up[16];
@@ -241,7 +258,7 @@ unsigned int tui_action_do(struct tui *t)
 		if (t->view == TUI_VIEW_SAD) {
 			tui_run_host(a, sizeof(a), &t->act_sa.src);
 			tui_run_host(b, sizeof(b), &t->act_sa.dst);
-			snprintf(text, sizeof(text), "delete %s %s %s 0x%x ;", a, b,
+			snprintf(text, sizeof(text), "delete %s %s %s 0x%08x ;", a, b,
 				 pfk_satype_name(t->act_sa.satype), t->act_sa.spi);
 		} else {
 			range_text(a, sizeof(a), &t->act_pol.src);
@@ -270,7 +287,10 @@ unsigned int tui_action_do(struct tui *t)
 		break;
 	case TUI_ACT_EXPORT:
 		ret = export_file(t, t->prompt, t->act_all, &bytes);
-		if (ret)
+		if (ret == -EPERM)
+			tui_msg(t, true, "export %s: the file belongs to another user: not replaced",
+				t->prompt);
+		else if (ret)
 			tui_msg(t, true, "export %s: %s", t->prompt, strerror(-ret));
 		else
 			tui_msg(t, false, "exported %zu bytes to %s (mode 0600)", bytes, t->prompt);

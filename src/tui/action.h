@@ -14,8 +14,11 @@ unsigned int tui_action_delete_ask(struct tui *t);
 unsigned int tui_action_flush_ask(struct tui *t);
 unsigned int tui_action_export_ask(struct tui *t, bool all);
 unsigned int tui_action_copy(struct tui *t);
+/* The wizard preview's y: copy the peer's script (keys only after K). */
+struct tui_form;
+unsigned int tui_action_copy_peer(struct tui *t, struct tui_form *f);
 unsigned int tui_action_do(struct tui *t);
 /* Write the keysh statement(s) for the SAs / policies to f. */
-void tui_action_script(struct tui *t, FILE *f, bool all);
+void tui_action_script(struct tui *t, FILE *f, bool all, bool keys);
 
 #endif /* TUI_ACTION_H */

@@ -1,96 +1,26 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * backend.c: opening the engine (with keyd autostart), the asynchronous
- * dump that refreshes the model, and the event pump. See backend.h for which
- * socket carries what. Nothing here blocks: receives use a zero timeout and
- * are only attempted when poll() said the socket is readable.
+ * backend.c: opening the engine libpfkey chooses (pfk_backend_resolve; keyd
+ * only when asked, never started for the user), the asynchronous dump that
+ * refreshes the model, the event pump, and noticing that a keyd in use went
+ * away. See backend.h for which socket carries what. Nothing here blocks:
+ * receives use a zero timeout and are only attempted when poll() said the
+ * socket is readable.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include "backend.h"
 
-static void kernel_desc(struct tui_backend *be)
+/* keyd: the socket given or resolved; NULL: the default (or not keyd). */
+static const char *keyd_path(const struct tui_backend *be)
 {
-	struct stat st;
-
-	if (!stat("/sys/module/pfkeyv2", &st))
-		snprintf(be->desc, sizeof(be->desc), "pfkeyv2.ko");
-	else
-		snprintf(be->desc, sizeof(be->desc), "kernel PF_KEY");
-}
-
-/* keyd next to our own executable, else whatever $PATH finds. */
-static void keyd_exe(char *out, size_t cap)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n > 0) {
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(out, cap, "%s/keyd", self);
-			if (!access(out, X_OK))
-				return;
-		}
-	}
-	snprintf(out, cap, "keyd");
-}
-
-/* Double fork: keyd is reparented to init, outlives us (it holds the SAs
- * the operator installed) and never becomes our zombie. */
-static int keyd_spawn(struct tui_backend *be, const char *path)
-{
-	char exe[PATH_MAX + 8];
-	pid_t pid;
-	int i, fd, st;
-
-	keyd_exe(exe, sizeof(exe));
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		if (fork() != 0)
-			_exit(0);
-		setsid();
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-		execlp(exe, exe, "--socket", path, "--foreground", (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	be->keyd_pid = 1;
-	for (i = 0; i < 150; i++) {	/* up to 3 s for the socket */
-		struct pfk_conn c;
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		if (!pfk_conn_open(&c, PFK_BACKEND_KEYD, path)) {
-			pfk_conn_close(&c);
-			return 0;
-		}
-	}
-	return -ETIMEDOUT;
+	return be->kind == PFK_BACKEND_KEYD && be->path[0] ? be->path : NULL;
 }
 
 static int open_pair(struct tui_backend *be)
@@ -100,7 +30,7 @@ static int open_pair(struct tui_backend *be)
 		PFK_SATYPE_ESP, PFK_SATYPE_AH, PFK_SATYPE_IPCOMP,
 	};
 
-	ret = pfk_conn_open(&be->evt, be->kind, be->path);
+	ret = pfk_conn_open(&be->evt, be->kind, keyd_path(be));
 	if (ret)
 		goto err_evt;
 	be->evt_open = true;
@@ -197,10 +127,9 @@ bool tui_backend_resync_due(const struct tui_backend *be)
 }
 
 int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *sock,
-		     bool autostart, const char *argv0, char *err, size_t errcap)
+		     char *err, size_t errcap)
 {
 	int ret;
-	(void)argv0;
 
 	memset(be, 0, sizeof(*be));
 	be->statfd = -1;
@@ -213,42 +142,19 @@ int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *
 		snprintf(err, errcap, "out of memory");
 		goto err_alloc;
 	}
+	be->kind = pfk_backend_resolve(want, sock);
 	if (sock)
 		snprintf(be->path, sizeof(be->path), "%s", sock);
-	else
-		pfk_keyd_default_path(be->path, sizeof(be->path));
-
-	if (want != PFK_BACKEND_KEYD) {
-		be->kind = PFK_BACKEND_KERNEL;
-		ret = open_pair(be);
-		if (!ret) {
-			kernel_desc(be);
-			return 0;
-		}
-		if (want == PFK_BACKEND_KERNEL ||
-		    (ret != -EAFNOSUPPORT && ret != -EPROTONOSUPPORT)) {
-			snprintf(err, errcap, "PF_KEY socket: %s", strerror(-ret));
-			goto err_open;
-		}
-	}
-	be->kind = PFK_BACKEND_KEYD;
 	ret = open_pair(be);
-	if ((ret == -ENOENT || ret == -ECONNREFUSED) && autostart) {
-		ret = keyd_spawn(be, be->path);
-		if (ret) {
-			snprintf(err, errcap, "cannot start keyd on %s: %s", be->path,
-				 strerror(-ret));
-			goto err_open;
-		}
-		ret = open_pair(be);
-	}
 	if (ret) {
-		snprintf(err, errcap, "keyd socket %s: %s", be->path, strerror(-ret));
+		pfk_conn_explain(&be->evt, ret, err, errcap);
 		goto err_open;
 	}
-	snprintf(be->desc, sizeof(be->desc), "keyd %s%s", be->path,
-		 be->keyd_pid ? " (started)" : "");
-	stats_open(be);
+	/* the path the connection resolved (the default socket, if none given) */
+	snprintf(be->path, sizeof(be->path), "%s", be->evt.path);
+	pfk_conn_describe(&be->evt, be->desc, sizeof(be->desc));
+	if (be->kind == PFK_BACKEND_KEYD)
+		stats_open(be);
 	return 0;
 
 err_open:
@@ -258,6 +164,42 @@ err_alloc:
 	be->buf = NULL;
 	be->msg = NULL;
 	return ret;
+}
+
+bool tui_backend_lost(struct tui_backend *be, int err, char *msg, size_t cap)
+{
+	struct pfk_conn *c = be->evt_open ? &be->evt : &be->ctl;
+
+	if (!pfk_conn_lost(c, err))
+		return false;
+	be->gone = true;
+	/* pfk_conn_explain's line is too long for the status bar */
+	snprintf(msg, cap, "keyd on %s went away (%s)", c->path,
+		 strerrorname_np(-err) ? strerrorname_np(-err) : "?");
+	return true;
+}
+
+int tui_backend_reconnect(struct tui_backend *be)
+{
+	int ret;
+
+	if (be->evt_open)
+		pfk_conn_close(&be->evt);
+	if (be->ctl_open)
+		pfk_conn_close(&be->ctl);
+	be->evt_open = be->ctl_open = false;
+	be->phase = TUI_DUMP_IDLE;
+	if (be->statfd >= 0)
+		close(be->statfd);
+	be->statfd = -1;
+	be->keyd_drops = 0;
+	ret = open_pair(be);
+	if (ret)
+		return ret;
+	be->gone = false;
+	if (be->kind == PFK_BACKEND_KEYD)
+		stats_open(be);
+	return 0;
 }
 
 void tui_backend_close(struct tui_backend *be)
@@ -286,7 +228,7 @@ void tui_backend_close(struct tui_backend *be)
 
 int tui_backend_conn(struct tui_backend *be, struct pfk_conn *c)
 {
-	return pfk_conn_open(c, be->kind, be->path);
+	return pfk_conn_open(c, be->kind, keyd_path(be));
 }
 
 static int send_dump(struct tui_backend *be, bool spd)
@@ -310,7 +252,7 @@ int tui_backend_refresh(struct tui_backend *be)
 	if (be->phase != TUI_DUMP_IDLE)
 		return 0;	/* one already running: its result is as fresh */
 	if (!be->ctl_open) {
-		ret = pfk_conn_open(&be->ctl, be->kind, be->path);
+		ret = pfk_conn_open(&be->ctl, be->kind, keyd_path(be));
 		if (ret)
 			return ret;
 		be->ctl_open = true;

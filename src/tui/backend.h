@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * backend.h: keytui's connections to the PF_KEY engine (kernel af_key,
- * pfkeyv2.ko or keyd). Two long-lived sockets are polled by the loop and
+ * backend.h: keytui's connections to the PF_KEY engine (the kernel's PF_KEY,
+ * the in-process engine on XFRM netlink, or keyd: libpfkey chooses). Two long-lived sockets are polled by the loop and
  * never waited on: `evt` receives the broadcasts (ADD/DELETE/... to all,
  * REGISTER/EXPIRE/ACQUIRE because it registers for ah, esp and ipcomp) and
  * `ctl` carries the asynchronous DUMP/SPDDUMP used to refresh the model.
@@ -21,12 +21,12 @@
 enum tui_dump_phase { TUI_DUMP_IDLE = 0, TUI_DUMP_SAD, TUI_DUMP_SPD };
 
 struct tui_backend {
-	enum pfk_backend kind;		/* resolved: KERNEL or KEYD */
+	enum pfk_backend kind;		/* resolved: PFKEY, XFRM or KEYD */
 	char path[108];			/* keyd socket */
+	bool gone;			/* the keyd in use went away */
 	char desc[160];			/* status bar text */
 	struct pfk_conn ctl, evt;
 	bool ctl_open, evt_open;
-	pid_t keyd_pid;			/* non-zero when we started keyd */
 	enum tui_dump_phase phase;
 	struct tui_model pending;	/* tables being filled by the dump */
 	/* Deleted while the dump runs but not yet dumped: the dump socket may
@@ -50,10 +50,16 @@ struct tui_backend {
 	struct pfk_msg *msg;		/* parse scratch (wiped after use) */
 };
 
-/* Open per --backend / --socket; autostart keyd when asked and needed.
- * err gets one line for the user on failure. */
+/* Open per --backend / --socket (pfk_backend_resolve). err gets one line
+ * for the user on failure (pfk_conn_explain). */
 int tui_backend_open(struct tui_backend *be, enum pfk_backend want, const char *sock,
-		     bool autostart, const char *argv0, char *err, size_t errcap);
+		     char *err, size_t errcap);
+/* err from a socket: if it means the keyd in use went away, set be->lost,
+ * put the line for the user in msg and return true. */
+bool tui_backend_lost(struct tui_backend *be, int err, char *msg, size_t cap);
+/* Close both sockets and open them again on the same backend (after a keyd
+ * came back); 0 or -errno. */
+int tui_backend_reconnect(struct tui_backend *be);
 void tui_backend_close(struct tui_backend *be);
 /* Start a DUMP + SPDDUMP; results arrive through tui_backend_ctl_ready. */
 int tui_backend_refresh(struct tui_backend *be);

@@ -18,6 +18,7 @@
 #include "form.h"
 #include "run.h"
 #include "view.h"
+#include "action.h"
 
 /* SA form fields */
 enum { S_SRC, S_DST, S_PROTO, S_SPI, S_MODE, S_REQID, S_EALG, S_EKEY, S_AALG, S_AKEY,
@@ -305,7 +306,7 @@ static size_t life_text(struct tui_form *f, char *buf, size_t cap)
 
 	tui_run_host(a, sizeof(a), &sa->src);
 	tui_run_host(b, sizeof(b), &sa->dst);
-	n = (size_t)snprintf(buf, cap, "update %s %s %s 0x%x -m %s -u %u -ls %s -lh %s -bs %s -bh %s",
+	n = (size_t)snprintf(buf, cap, "update %s %s %s 0x%08x -m %s -u %u -ls %s -lh %s -bs %s -bh %s",
 			     a, b, pfk_satype_name(sa->satype), sa->spi, pfk_mode_name(sa->mode),
 			     sa->reqid, fval(f, L_SOFT), fval(f, L_HARD), fval(f, L_SOFTB),
 			     fval(f, L_HARDB));
@@ -532,6 +533,13 @@ void tui_form_draw(struct tui *t, struct tui_form *f)
 	mvaddnstr(y0, x0 + 2, buf, w - 4);
 	move(y0 + h - 1, x0);
 	hline(ACS_HLINE, w);
+	/* the sides and corners: a box, not two lines */
+	mvvline(y0 + 1, x0, ACS_VLINE, h - 2);
+	mvvline(y0 + 1, x0 + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y0, x0, ACS_ULCORNER);
+	mvaddch(y0, x0 + w - 1, ACS_URCORNER);
+	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
+	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
 	attrset(A_NORMAL);
 	if (f->preview) {
 		tui_wizard_preview_draw(t, f, y0 + 1, x0 + 1, w - 2, h - 2);
@@ -648,7 +656,10 @@ static unsigned int apply(struct tui *t, struct tui_form *f)
 		tui_msg(t, true, "%s", err);
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
-	tui_msg(t, false, "ok: %s", red);
+	if (err[0])
+		tui_msg(t, true, "ok, warning: %s: %s", err, red);
+	else
+		tui_msg(t, false, "ok: %s", red);
 	t->st = TUI_ST_BROWSE;
 	t->form = NULL;
 	tui_form_free(f);
@@ -675,6 +686,8 @@ unsigned int tui_form_key(struct tui *t, struct tui_form *f, int ch)
 			t->show_keys = !t->show_keys;
 			return TUI_R_HANDLED | TUI_R_REDRAW;
 		}
+		if (ch == 'y')
+			return tui_action_copy_peer(t, f);
 		return TUI_R_HANDLED | (ch == KEY_RESIZE ? TUI_R_REDRAW : 0);
 	}
 	switch (ch) {

@@ -60,6 +60,10 @@ char *tui_wizard_script(struct tui_form *f);
 void tui_wizard_check(struct tui_form *f);
 unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f);
 void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h);
+/* What keysh --peer prints for the wizard's script (keys as (hidden)
+ * unless keys); NULL with err when it cannot (SPI auto). Free the result
+ * after wiping it. */
+char *tui_wizard_peer_script(const struct tui_form *f, bool keys, char *err, size_t cap);
 /* Revalidate every field (after a pick-list change). */
 void tui_form_check(struct tui_form *f);
 

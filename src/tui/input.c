@@ -27,13 +27,13 @@ const struct tui_keydef tui_keydefs[] = {
 	{ "r", "refresh: dump SAD and SPD again", "all" },
 	{ "a", "compose an SA (add)", "all" },
 	{ "p", "compose a policy (spdadd)", "all" },
-	{ "w", "pair wizard: both SAs and the policies for two hosts or gateways", "all" },
+	{ "w", "pair wizard: both SAs and the policies for two hosts or gateways; the preview shows the peer's script (y copies it)", "all" },
 	{ "d, Del", "delete the selected SA or policy (asks y/N)", "SAD SPD" },
 	{ "l", "update the lifetimes of the selected SA", "SAD" },
 	{ "F", "flush the SAD or SPD (type 'flush' to confirm); clear Events", "all" },
 	{ "e", "export the selected row as a keysh script (file mode 0600)", "SAD SPD" },
 	{ "E", "export everything (SAD and SPD) as a keysh script (0600)", "all" },
-	{ "y", "copy the selected row as a keysh statement (OSC 52 clipboard)", "SAD SPD" },
+	{ "y", "copy the selected row as a keysh statement (OSC 52; keys only after K)", "SAD SPD" },
 	{ "f", "follow mode: keep the newest event selected", "Events" },
 	{ "Space", "pause / resume the event list (events are still recorded)", "Events" },
 	{ "c", "clear the event list", "Events" },
@@ -298,6 +298,10 @@ static unsigned int prompt_key(struct tui *t, int ch)
 	case KEY_BACKSPACE: case 127: case 8:
 		if (t->prompt_len)
 			t->prompt[--t->prompt_len] = 0;
+		break;
+	case 21:	/* C-u: clear the line, as in the forms */
+		explicit_bzero(t->prompt, sizeof(t->prompt));
+		t->prompt_len = 0;
 		break;
 	case KEY_RESIZE:
 		break;

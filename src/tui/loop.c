@@ -289,7 +289,10 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 			ret = tui_backend_evt_ready(&t->be, &t->m, EVT_BUDGET);
 			if (ret < 0) {
 				evt_ok = false;
-				tui_msg(t, true, "event socket: %s", strerror(-ret));
+				if (tui_backend_lost(&t->be, ret, err, sizeof(err)))
+					tui_msg(t, true, "%s; press r to reconnect", err);
+				else
+					tui_msg(t, true, "event socket: %s", strerror(-ret));
 			}
 			if (ret)
 				last_evt = now;
@@ -301,7 +304,10 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 				t->loaded_us = tui_now_us();
 			if (ret < 0) {
 				ctl_ok = false;
-				tui_msg(t, true, "backend: %s", strerror(-ret));
+				if (tui_backend_lost(&t->be, ret, err, sizeof(err)))
+					tui_msg(t, true, "%s; press r to reconnect", err);
+				else
+					tui_msg(t, true, "backend: %s", strerror(-ret));
 			}
 			dirty = true;
 		}
@@ -357,7 +363,17 @@ int tui_loop_run(struct tui *t, const struct tui_loop_opts *o)
 		}
 		if (r & TUI_R_QUIT)
 			break;
-		if (r & TUI_R_REFRESH) {
+		if ((r & TUI_R_REFRESH) && t->be.gone) {
+			ret = tui_backend_reconnect(&t->be);
+			if (ret) {
+				pfk_conn_explain(&t->be.evt, ret, err, sizeof(err));
+				tui_msg(t, true, "%s", err);
+			} else {
+				tui_msg(t, false, "reconnected to %s", t->be.desc);
+				evt_ok = true;
+			}
+		}
+		if ((r & TUI_R_REFRESH) && !t->be.gone) {
 			ret = tui_backend_refresh(&t->be);
 			if (ret)
 				tui_msg(t, true, "refresh: %s", strerror(-ret));

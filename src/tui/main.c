@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * main.c: keytui's entry point: options, backend (as keysh: --backend,
- * --socket, keyd autostart), curses setup and teardown around the loop.
+ * --socket, chosen by libpfkey), curses setup and teardown around the loop.
  */
 #include <curses.h>
 #include <getopt.h>
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include "loop.h"
 #include "tui.h"
 #include "view.h"
@@ -18,14 +20,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: keytui [--backend auto|kernel|keyd] [--socket PATH] [--no-autostart]\n"
+		"usage: keytui [--backend auto|pfkey|xfrm|keyd] [--socket PATH]\n"
 		"              [--iterations N] [--keys FILE] [--stats FILE]\n"
 		"       keytui --help | --version\n"
 		"\n"
-		"  -b, --backend B     auto (default: PF_KEY, else keyd), kernel, keyd\n"
-		"  -s, --socket PATH   keyd socket (default $XDG_RUNTIME_DIR/keyd.sock,\n"
-		"                      /run/keyd.sock for root, else /tmp/keyd-UID.sock)\n"
-		"      --no-autostart  do not start keyd when nothing listens on the socket\n"
+		"  -b, --backend B     auto (default: the kernel's PF_KEY when it has one, else\n"
+		"                      XFRM netlink), pfkey, xfrm, keyd (only when asked)\n"
+		"  -s, --socket PATH   keyd socket, implies --backend keyd (default\n"
+		"                      /run/keyd.sock for root, else $XDG_RUNTIME_DIR/keyd.sock)\n"
 		"  -n, --iterations N  exit after N loop iterations (tests, sanitizers)\n"
 		"      --keys FILE     scripted input: text as typed, <Enter> <Esc> <Tab> <Up>\n"
 		"                      <Down> <PgDn> <C-g> <Wait=MS> <Idle> <Resize=COLSxROWS>\n"
@@ -42,7 +44,6 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "socket", required_argument, NULL, 's' },
-		{ "no-autostart", no_argument, NULL, 'A' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "stats", required_argument, NULL, 'S' },
@@ -53,24 +54,21 @@ int main(int argc, char **argv)
 	struct tui_loop_opts lopt = { 0 };
 	enum pfk_backend want = PFK_BACKEND_AUTO;
 	const char *sock = NULL;
-	bool autostart = true;
 	struct tui *t;
 	SCREEN *scr;
 	char err[512], *end;
 	int c, ret;
 
+	/* Keys pass through memory: no core dump, no same-uid ptrace (man page). */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+
 	setlocale(LC_ALL, "");
 	while ((c = getopt_long(argc, argv, "b:s:n:hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			if (!strcmp(optarg, "auto"))
-				want = PFK_BACKEND_AUTO;
-			else if (!strcmp(optarg, "kernel"))
-				want = PFK_BACKEND_KERNEL;
-			else if (!strcmp(optarg, "keyd"))
-				want = PFK_BACKEND_KEYD;
-			else {
-				fprintf(stderr, "keytui: invalid backend: `%s' (auto, kernel or keyd)\n",
+			if (pfk_backend_parse(optarg, &want)) {
+				fprintf(stderr, "keytui: invalid backend: `%s' (auto, pfkey, xfrm or keyd)\n",
 					optarg);
 				return 2;
 			}
@@ -81,9 +79,6 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			sock = optarg;
-			break;
-		case 'A':
-			autostart = false;
 			break;
 		case 'n':
 			lopt.iterations = strtol(optarg, &end, 10);
@@ -114,6 +109,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (sock && want != PFK_BACKEND_AUTO && want != PFK_BACKEND_KEYD) {
+		fprintf(stderr, "keytui: --socket names a keyd socket, but --backend is %s\n",
+			pfk_backend_name(want));
+		return 2;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		fprintf(stderr, "keytui: out of memory\n");
@@ -123,11 +123,11 @@ int main(int argc, char **argv)
 	t->follow = true;
 	t->list[TUI_VIEW_SAD].sort_col = 2;	/* SPI, then address */
 	t->list[TUI_VIEW_SPD].sort_col = 5;	/* id */
-	ret = tui_backend_open(&t->be, want, sock, autostart, argv[0], err, sizeof(err));
+	ret = tui_backend_open(&t->be, want, sock, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "keytui: %s\n", err);
 		free(t);
-		return 1;
+		return 3;
 	}
 	scr = newterm(NULL, stdout, stdin);
 	if (!scr)
@@ -159,6 +159,11 @@ int main(int argc, char **argv)
 
 	endwin();
 	delscreen(scr);
+	if (t->be.gone) {
+		/* Quit without reconnecting: what it showed is gone. */
+		fprintf(stderr, "keytui: keyd on %s went away\n", t->be.path);
+		ret = 3;
+	}
 	tui_form_free(t->form);
 	tui_backend_close(&t->be);
 	tui_model_free(&t->m);
@@ -168,5 +173,5 @@ int main(int argc, char **argv)
 	}
 	explicit_bzero(t, sizeof(*t));
 	free(t);
-	return ret ? 1 : 0;
+	return ret == 3 ? 3 : ret ? 1 : 0;
 }

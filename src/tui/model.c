@@ -290,8 +290,17 @@ int tui_model_pol_upsert(struct tui_model *m, const struct pfk_policy *p)
 	}
 	memset(row, 0, sizeof(*row));
 	row->pol = *p;
-	addr_text(row->src, &p->src);
-	addr_text(row->dst, &p->dst);
+	{
+		/* ICMP, ICMPv6, MH and GRE carry type/code (key) in the port
+		 * fields: the SPD view shows them with the upper layer. */
+		struct pfk_addr sa = p->src, da = p->dst;
+		unsigned int up = p->src.proto;
+
+		if (up == 1 || up == 58 || up == 135 || up == 47)
+			sa.port = da.port = 0;
+		addr_text(row->src, &sa);
+		addr_text(row->dst, &da);
+	}
 	if (i < 0) {
 		chain_link(t, t->n);
 		t->n++;

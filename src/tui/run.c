@@ -48,6 +48,8 @@ int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t
 	int ret, nerr;
 
 	memset(&e, 0, sizeof(e));
+	if (cap)
+		err[0] = '\0';
 	nerr = pfk_stmt_parse_all(text, strlen(text), &v, &n, &e, 1);
 	if (nerr) {
 		ret = nerr < 0 ? nerr : (e.code ? e.code : -EINVAL);
@@ -72,6 +74,13 @@ int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t
 		if (ret) {
 			/* keysh's error line without "FILE:LINE: " */
 			pfk_stmt_describe(&v[i], ret, err, cap);
+			{
+				char hint[256];
+				size_t l = strlen(err);
+
+				if (pfk_conn_hint(&c, &v[i], ret, hint, sizeof(hint)))
+					snprintf(err + l, cap - l, ": %s", hint);
+			}
 			if (atomic && x.nundo) {
 				int r2 = pfk_exec_rollback(&x);
 				size_t l = strlen(err);
@@ -79,6 +88,16 @@ int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t
 				snprintf(err + l, cap - l, r2 ? " (rollback failed: %s)" :
 					 " (all changes rolled back)", strerror(-r2));
 			}
+			break;
+		}
+	}
+	/* Applied: the first warning keysh would print (RFC 8221, flags
+	 * Linux ignores), for the status bar. */
+	for (i = 0; !ret && i < n; i++) {
+		char w[1][160];
+
+		if (pfk_stmt_warnings(&v[i], w, 1)) {
+			snprintf(err, cap, "%s", w[0]);
 			break;
 		}
 	}

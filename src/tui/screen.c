@@ -263,6 +263,31 @@ void tui_table_draw(struct tui *t, const struct tui_table_spec *s, struct tui_li
 			flex -= add > 0 ? add : 0;
 			nflex--;
 		}
+	/* Room left (wide terminals): widen any column whose text on screen
+	 * is cut, up to what it needs, left to right. */
+	for (i = 0; i < s->ncols && flex > 0; i++) {
+		size_t row;
+		int need = 0;
+
+		if (!on[i])
+			continue;
+		for (row = l->top; row < l->idx.n && row < l->top + (size_t)h; row++) {
+			int len;
+
+			s->cell(t, row, i, cell, sizeof(cell));
+			len = (int)mbstowcs(NULL, cell, 0);
+			if (len < 0)
+				len = (int)strlen(cell);
+			if (len > need)
+				need = len;
+		}
+		if (need > w[i]) {
+			int add = need - w[i] < flex ? need - w[i] : flex;
+
+			w[i] += add;
+			flex -= add;
+		}
+	}
 
 	/* header */
 	move(y, 0);
@@ -327,10 +352,15 @@ void tui_table_draw(struct tui *t, const struct tui_table_spec *s, struct tui_li
 				len = (int)mbstowcs(wcell, cell, sizeof(wcell) / sizeof(wcell[0]) - 1);
 				if (len < 0) {
 					len = (int)strlen(cell);
+					/* cut: the last column says so */
+					if (len > cw && cw > 0)
+						cell[cw - 1] = '>';
 					off = s->cols[i].right && len < cw ? cw - len : 0;
 					mvaddnstr(y + r, x + off, cell, cw - off);
 				} else {
 					wcell[len] = 0;
+					if (len > cw && cw > 0)
+						wcell[cw - 1] = utf8 ? L'\x2026' : L'>';
 					off = s->cols[i].right && len < cw ? cw - len : 0;
 					mvaddnwstr(y + r, x + off, wcell, cw - off);
 				}

@@ -15,7 +15,7 @@ enum { C_ADDR, C_PROTO, C_SPI, C_MODE, C_REQID, C_ALGS, C_STATE, C_AGE, C_LIFE, 
 
 static const struct tui_col cols[C_N] = {
 	[C_ADDR] = { "SRC -> DST", 0, 100, false },
-	[C_PROTO] = { "PROTO", 5, 80, false },
+	[C_PROTO] = { "PROTO", 7, 80, false },
 	[C_SPI] = { "SPI", 10, 90, false },
 	[C_MODE] = { "MODE", 9, 2, false },
 	[C_REQID] = { "REQID", 5, 1, true },
@@ -106,7 +106,10 @@ static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
 
 	switch (col) {
 	case C_ADDR: snprintf(buf, cap, "%s %s %s", r->src, tui_arrow(), r->dst); break;
-	case C_PROTO: snprintf(buf, cap, "%s", pfk_satype_name(sa->satype)); break;
+	case C_PROTO:
+		snprintf(buf, cap, "%s", sa->satype == PFK_SATYPE_ESP && (sa->has & PFK_SA_HAS_NATT) &&
+			 sa->natt_type ? "esp-udp" : pfk_satype_name(sa->satype));
+		break;
 	case C_SPI: snprintf(buf, cap, "0x%08x", sa->spi); break;
 	case C_MODE: snprintf(buf, cap, "%s", pfk_mode_name(sa->mode)); break;
 	case C_REQID: snprintf(buf, cap, "%u", sa->reqid); break;

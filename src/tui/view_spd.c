@@ -28,6 +28,7 @@ static const char *upper_name(unsigned int p, char *buf, size_t cap)
 	case 17: return "udp";
 	case 47: return "gre";
 	case 58: return "icmp6";
+	case 135: return "mh";
 	case 132: return "sctp";
 	default:
 		snprintf(buf, cap, "%u", p);
@@ -84,8 +85,15 @@ static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
 
 	switch (col) {
 	case C_SEL:
-		snprintf(buf, cap, "%s %s %s %s", r->src, tui_arrow(), r->dst,
-			 upper_name(p->src.proto, up, sizeof(up)));
+		if ((p->src.proto == 1 || p->src.proto == 58 || p->src.proto == 135) &&
+		    (p->src.port || p->dst.port))
+			/* type,code as setkey's upperspec */
+			snprintf(buf, cap, "%s %s %s %s %u,%u", r->src, tui_arrow(), r->dst,
+				 upper_name(p->src.proto, up, sizeof(up)), p->src.port,
+				 p->dst.port);
+		else
+			snprintf(buf, cap, "%s %s %s %s", r->src, tui_arrow(), r->dst,
+				 upper_name(p->src.proto, up, sizeof(up)));
 		break;
 	case C_DIR: snprintf(buf, cap, "%s", pfk_dir_name(p->dir)); break;
 	case C_ACTION: snprintf(buf, cap, "%s", pfk_action_name(p->action)); break;

@@ -290,48 +290,120 @@ unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f)
 		tui_msg(t, true, "wizard: %s", err);
 		return TUI_R_HANDLED | TUI_R_REDRAW;
 	}
-	tui_msg(t, false, "pair installed: %d SAs and %d policies", nsa, npol);
+	if (err[0])
+		tui_msg(t, true, "pair installed: %d SAs and %d policies; warning: %s", nsa, npol,
+			err);
+	else
+		tui_msg(t, false, "pair installed: %d SAs and %d policies", nsa, npol);
 	t->st = TUI_ST_BROWSE;
 	t->form = NULL;
 	tui_form_free(f);
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
-void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h)
+/* Lines of text from row *r on, long ones wrapped at blanks (indented). */
+static void draw_text(int y, int x, int w, int h, int *r, const char *src)
 {
-	size_t cap = f->script ? strlen(f->script) * 2 + 64 : 64;
-	char *red = malloc(cap), *p, *nl;
-	const char *src;
-	int r = 0;
+	const char *p, *nl;
 
-	if (!red)
-		return;
-	if (t->show_keys) {
-		snprintf(red, cap, "%s", f->script ? f->script : "");
-	} else {
-		pfk_lex_redact(f->script ? f->script : "", red, cap);
-	}
-	attrset(tui_screen_attr(t, TUI_A_HEADER));
-	mvaddnstr(y + r++, x, "Equivalent keysh script (Enter: apply atomically, Esc: back, K: keys):",
-		  w);
-	attrset(A_NORMAL);
-	src = red;
-	for (p = (char *)src; *p && r < h; p = nl + 1) {
+	for (p = src; *p && *r < h; p = nl + 1) {
 		int len, ind = 0;
 
 		nl = strchr(p, '\n');
 		if (!nl)
 			nl = p + strlen(p);
 		/* wrap long statements: the whole script must be visible */
-		for (len = (int)(nl - p); len > 0 && r < h; ind = 4) {
+		for (len = (int)(nl - p); len > 0 && *r < h; ind = 4) {
+			const char *q = nl - len;
 			int n = len < w - ind ? len : w - ind;
 
-			mvaddnstr(y + r++, x + ind, nl - len, n);
+			/* break at a blank when there is one, not inside a word */
+			if (n < len) {
+				int b = n;
+
+				while (b > 0 && q[b] != ' ')
+					b--;
+				if (b > 0)
+					n = b;
+			}
+			mvaddnstr(y + (*r)++, x + ind, q, n);
 			len -= n;
+			while (len > 0 && *(nl - len) == ' ')
+				len--;
 		}
 		if (!*nl)
 			break;
 	}
+}
+
+static void save_err(void *ctx, const struct pfk_err *e)
+{
+	struct pfk_err *first = ctx;
+
+	if (!first->msg[0])
+		*first = *e;
+}
+
+char *tui_wizard_peer_script(const struct tui_form *f, bool keys, char *err, size_t cap)
+{
+	struct pfk_err e = { 0 };
+	char *out = NULL;
+	size_t n = 0;
+	bool hidden;
+	FILE *m = open_memstream(&out, &n);
+	int nerr;
+
+	err[0] = '\0';
+	if (!m || !f->script) {
+		if (m)
+			fclose(m);
+		free(out);
+		snprintf(err, cap, "no script");
+		return NULL;
+	}
+	nerr = pfk_peer_text(f->script, strlen(f->script), keys, m, &hidden, save_err, &e);
+	fclose(m);
+	if (nerr) {
+		snprintf(err, cap, "%s", nerr < 0 ? strerror(-nerr) : e.msg);
+		explicit_bzero(out, n);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h)
+{
+	size_t cap = f->script ? strlen(f->script) * 2 + 64 : 64;
+	char *red = malloc(cap), *peer, err[256];
+	int r = 0;
+
+	if (!red)
+		return;
+	if (t->show_keys)
+		snprintf(red, cap, "%s", f->script ? f->script : "");
+	else
+		pfk_lex_redact(f->script ? f->script : "", red, cap);
+	attrset(tui_screen_attr(t, TUI_A_HEADER));
+	mvaddnstr(y + r++, x, "Equivalent keysh script (Enter: apply atomically, Esc: back, K: keys):",
+		  w);
+	attrset(A_NORMAL);
+	draw_text(y, x, w, h, &r, red);
 	explicit_bzero(red, cap);
 	free(red);
+	/* the other end's half: what keysh --peer prints for this script */
+	peer = tui_wizard_peer_script(f, t->show_keys, err, sizeof(err));
+	if (r + 2 < h) {
+		r++;
+		attrset(tui_screen_attr(t, TUI_A_HEADER));
+		mvaddnstr(y + r++, x, "The peer's script (keysh --peer; y: copy it, keys only after K):",
+			  w);
+		attrset(peer ? (int)A_NORMAL : tui_screen_attr(t, TUI_A_ERR));
+		draw_text(y, x, w, h, &r, peer ? peer : err);
+		attrset(A_NORMAL);
+	}
+	if (peer) {
+		explicit_bzero(peer, strlen(peer));
+		free(peer);
+	}
 }

@@ -9,7 +9,8 @@ load fixtures/suite.bash
 	run "$KEYSH_BIN" --help
 	assert_success
 	assert_line --index 0 "usage: keysh [options] [STATEMENT...]"
-	assert_line "exit status: 0 ok, 1 a statement failed, 2 usage or syntax error, 3 backend unavailable"
+	assert_line "exit status: 0 ok, 1 a statement failed, 2 usage or syntax error,"
+	assert_line "  3 backend unavailable or lost (a keyd that went away)"
 	assert_line --partial "--atomic"
 	run "$KEYSH_BIN" -h
 	assert_success
@@ -42,7 +43,7 @@ load fixtures/suite.bash
 (try keysh --help)"
 	run "$KEYSH_BIN" --backend nope -D
 	assert_failure 2
-	assert_output "keysh: --backend: 'nope' is not auto, kernel or keyd
+	assert_output "keysh: --backend: 'nope' is not auto, pfkey, xfrm or keyd
 (try keysh --help)"
 }
 
@@ -62,10 +63,10 @@ load fixtures/suite.bash
 }
 
 @test "no keyd on the socket: exit 3 with the reason" {
-	keysh_skip_kernel "with PF_KEY in the kernel, auto takes it and never tries keyd"
+	keysh_skip_kernel "kernel mode runs keysh without --socket"
 	run "$KEYSH_BIN" --socket "$BATS_TEST_TMPDIR/none.sock" -D
 	assert_failure 3
-	assert_output "keysh: cannot connect to keyd on $BATS_TEST_TMPDIR/none.sock: No such file or directory (ENOENT)"
+	assert_output "keysh: no keyd listens on $BATS_TEST_TMPDIR/none.sock (ENOENT); start one with: keyd --socket $BATS_TEST_TMPDIR/none.sock --daemon"
 	run "$KEYSH_BIN" --socket "$BATS_TEST_TMPDIR/none.sock" 'flush'
 	assert_failure 3
 }
@@ -74,11 +75,15 @@ load fixtures/suite.bash
 	keysh_skip_kernel "this kernel has PF_KEY"
 	run "$KEYSH_BIN" --backend kernel -D
 	assert_failure 3
-	assert_output --partial "keysh: cannot open a PF_KEY socket: "
+	assert_output "keysh: this kernel has no PF_KEY (load af_key or pfkeyv2.ko, or use --backend xfrm)"
 }
 
 @test "-n validates without a backend: ok and syntax error" {
 	run "$KEYSH_BIN" -n --socket "$BATS_TEST_TMPDIR/none.sock" -f "$FIX/ipsec-tools.conf"
+	assert_success
+	# its des-cbc SA has no -A: RFC 8221 says why that is a bad idea
+	assert_output "$FIX/ipsec-tools.conf:4:1: warning: des-cbc without -A: encryption without integrity protection (RFC 8221: use an AEAD such as aes-gcm-16, or add -A)"
+	run "$KEYSH_BIN" -n --quiet --socket "$BATS_TEST_TMPDIR/none.sock" -f "$FIX/ipsec-tools.conf"
 	assert_success
 	assert_output ""
 	run "$KEYSH_BIN" -n 'add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbcx random'
@@ -143,4 +148,67 @@ aes-gcm-8"
 	run "$KEYSH_BIN" --complete "set show-keys o"
 	assert_output "on
 off"
+}
+
+@test "no terminal and nothing on stdin (make run from a script): says so" {
+	run bash -c "'$KEYSH_BIN' --socket '$BATS_TEST_TMPDIR/none.sock' < /dev/null"
+	assert_success
+	assert_output "keysh: standard input is not a terminal and holds no statements: nothing to do (run keysh in a terminal for the shell)"
+	# -c says explicitly that stdin is the script: an empty one is fine
+	run bash -c "'$KEYSH_BIN' -c --socket '$BATS_TEST_TMPDIR/none.sock' < /dev/null"
+	assert_success
+	assert_output ""
+}
+
+@test "--json: errors are one JSON object each on stderr" {
+	run "$KEYSH_BIN" --json -n 'add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbcx random'
+	assert_failure 2
+	assert_output '{"type":"ERROR","file":"<args>","line":1,"col":34,"message":"error: unknown algorithm '"'aes-cbcx'"'; did you mean '"'aes-cbc'"'?"}'
+	echo "$output" | jq -e '.type == "ERROR"'
+}
+
+@test "make install: keysh.8 names the installed bats helper, no literal \$(DATADIR)" {
+	top="$BATS_TEST_DIRNAME/../.."
+	[ -f "$top/Makefile" ] && [ -x "$KEYSH_BUILD/keysh" ] || skip "no source tree beside the tests"
+	[ "$KEYSH_BUILD" = "$(cd "$top" && pwd)/build" ] || skip "KEYSH_BUILD is not this tree's build"
+	run make -s -C "$top" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/ks
+	assert_success
+	man8="$BATS_TEST_TMPDIR/root/opt/ks/share/man/man8/keysh.8"
+	[ -f "$man8" ] || man8=$(find "$BATS_TEST_TMPDIR/root" -name keysh.8 | head -n1)
+	! grep -qF '$(' "$man8"
+	grep -qF "/opt/ks/share/keysh/bats/keysh.bash" "$man8"
+	[ -f "$BATS_TEST_TMPDIR/root/opt/ks/share/keysh/bats/keysh.bash" ]
+}
+
+@test "bash completion: words, and words inside a quoted statement" {
+	comp="$BATS_TEST_DIRNAME/../../completions/keysh.bash"
+	[ -r "$comp" ] || skip "no completions/ beside the tests"
+	run bash -c "source '$comp'; keysh() { '$KEYSH_BIN' --socket '$BATS_TEST_TMPDIR/none.sock' \"\$@\"; }
+		COMP_WORDS=(keysh \"'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gc\"); COMP_CWORD=1
+		_keysh; printf '%s\n' \"\${COMPREPLY[@]}\"
+		COMP_WORDS=(keysh '\"spdf'); COMP_CWORD=1
+		_keysh; printf '%s\n' \"\${COMPREPLY[@]}\"
+		COMP_WORDS=(keysh add 10.0.0.1 10.0.0.2 esp-); COMP_CWORD=4
+		_keysh; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-16
+'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-12
+'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-8
+\"spdflush
+esp-udp"
+}
+
+@test "errors never print raw control bytes from a script, a word or a file name" {
+	f="$BATS_TEST_TMPDIR/"$'\e[31m'"x.conf"
+	printf 'add 1.1.1.1 2.2.2.2 esp 0x300 -E \033]2;x\007 random;\n' > "$f"
+	run "$KEYSH_BIN" -n -f "$f"
+	assert_failure 2
+	[[ "$output" != *$'\e'* ]]
+	[[ "$output" != *$'\a'* ]]
+	assert_output --partial '\x1b[31mx.conf:1:'
+	assert_output --partial '\x1b]2'
+	run "$KEYSH_BIN" --socket "$BATS_TEST_TMPDIR/none.sock" help $'\e]2x\a'
+	assert_failure 1
+	[[ "$output" != *$'\e'* ]]
+	assert_output "<args>:1: help: no command '\x1b]2x\x07' (try 'help')"
 }

@@ -44,22 +44,22 @@ stable() { grep -v -e 'created:' -e 'diff:' -e 'last:' -e 'sadb_seq='; }
 		'add 10.0.0.1 10.0.0.2 esp 0x1001 -E null;' > "$BATS_TEST_TMPDIR/a.conf"
 	run ks -f "$BATS_TEST_TMPDIR/a.conf"
 	assert_failure 1
-	assert_output "$BATS_TEST_TMPDIR/a.conf:2: add esp 0x1000: File exists (EEXIST)"
+	assert_output "$BATS_TEST_TMPDIR/a.conf:2: add esp 0x00001000: File exists (EEXIST)"
 	[ "$(keysh_count_sa esp)" -eq 2 ]
 }
 
 @test "get and delete of a missing SA fail with the backend's errno" {
 	run ks 'get 10.0.0.1 10.0.0.2 esp 0x999'
 	assert_failure 1
-	assert_output --regexp '^<args>:1: get esp 0x999: .* \((ENOENT|ESRCH)\)$'
+	assert_output --regexp '^<args>:1: get esp 0x00000999: no such SA \((ENOENT|ESRCH)\)$'
 	run ks 'delete 10.0.0.1 10.0.0.2 esp 0x999'
 	assert_failure 1
-	assert_output --regexp '^<args>:1: delete esp 0x999: .* \((ENOENT|ESRCH)\)$'
+	assert_output --regexp '^<args>:1: delete esp 0x00000999: no such SA \((ENOENT|ESRCH)\)$'
 }
 
 @test "update changes a mature SA's lifetimes (keys stay, as on Linux); delete removes" {
 	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f'
-	run ks 'update 10.0.0.1 10.0.0.2 esp 0x1000 -lh 600 -E aes-cbc 0x0f0e0d0c0b0a09080706050403020100'
+	run ks -q 'update 10.0.0.1 10.0.0.2 esp 0x1000 -lh 600 -E aes-cbc 0x0f0e0d0c0b0a09080706050403020100'
 	assert_success
 	assert_output ""
 	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1000 lifetime_hard.addtime=600
@@ -69,7 +69,7 @@ stable() { grep -v -e 'created:' -e 'diff:' -e 'last:' -e 'sadb_seq='; }
 	assert_output "No SAD entries."
 	run ks 'update 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
 	assert_failure 1
-	assert_output --regexp '^<args>:1: update esp 0x1000: .* \((ENOENT|ESRCH)\)$'
+	assert_output --regexp '^<args>:1: update esp 0x00001000: no such SA \((ENOENT|ESRCH)\)$'
 }
 
 @test "deleteall removes every SA between two addresses, and only those" {
@@ -178,11 +178,12 @@ stable() { grep -v -e 'created:' -e 'diff:' -e 'last:' -e 'sadb_seq='; }
 	assert_output "REGISTER"
 }
 
-@test "-v prints every message sent and received" {
+@test "-v names the backend, then prints every message sent and received" {
 	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
 	run ks -v get 10.0.0.1 10.0.0.2 esp 0x1000
 	assert_success
-	assert_line --index 0 "# sent"
+	assert_line --index 0 --regexp '^keysh: backend (keyd on |pfkey )'
+	assert_line --index 1 "# sent"
 	assert_line "# received"
 	assert_line --regexp '^sadb_msg\{ version=2 type=5 errno=0 satype=3$'
 }
@@ -204,4 +205,22 @@ stable() { grep -v -e 'created:' -e 'diff:' -e 'last:' -e 'sadb_seq='; }
 	assert_output "<stdin>:2:37: error: unknown algorithm 'nul'; did you mean 'null'?"
 	run ks -D
 	assert_output "No SAD entries."
+}
+
+@test "an algorithm the backend cannot run is named in the error" {
+	keysh_skip_kernel "which algorithms the kernel lacks depends on the kernel"
+	run ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E twofish-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'
+	assert_failure 1
+	assert_output "<args>:1: add esp 0x00001000: twofish-cbc not supported by this backend (ENOSYS)"
+	# completion offers only what the backend runs (REGISTER's list)
+	run ks --complete 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E '
+	assert_line aes-gcm-16
+	refute_line twofish-cbc
+	refute_line serpent-cbc
+	# -n has no backend: it cannot know
+	run ks -n 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E twofish-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'
+	assert_success
+	run ks --json 'delete 10.0.0.1 10.0.0.2 esp 0x999'
+	assert_failure 1
+	assert_output '{"type":"ERROR","file":"<args>","line":1,"errno":"ESRCH","message":"delete esp 0x00000999: no such SA (ESRCH)"}'
 }

@@ -29,12 +29,12 @@ teardown() { keysh_stop_keyd; }
 		if [ $((i % 37)) -eq 5 ]; then
 			printf 'add 10.2.0.1 10.2.%d.%d esp %d -E null;\n' $((i / 256)) $((i % 256)) $((4096 + i)) >> "$f"
 			line=$((line + 1))
-			want+=("$f:$line: add esp $(printf '0x%x' $((4096 + i))): File exists (EEXIST)")
+			want+=("$f:$line: add esp $(printf '0x%08x' $((4096 + i))): File exists (EEXIST)")
 		fi
 		if [ $((i % 53)) -eq 9 ]; then
 			printf '# a comment\ndelete 10.2.0.1 10.3.0.1 esp %d;\n' $((4096 + i)) >> "$f"
 			line=$((line + 2))
-			want+=("$f:$line: delete esp $(printf '0x%x' $((4096 + i))): No such process (ESRCH)")
+			want+=("$f:$line: delete esp $(printf '0x%08x' $((4096 + i))): no such SA (ESRCH)")
 		fi
 		# A statement that is not pipelined in the middle (waits for the
 		# batch so far, then runs): a dump of the count so far.

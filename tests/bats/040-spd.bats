@@ -64,7 +64,7 @@ teardown() { keysh_stop_keyd; }
 	assert_success
 	run ks 'spddelete 10.0.0.0/24 10.0.1.0/24 any -P out'
 	assert_failure 1
-	assert_output "<args>:1: spddelete 10.0.0.0/24 10.0.1.0/24 -P out: No such file or directory (ENOENT)"
+	assert_output "<args>:1: spddelete 10.0.0.0/24 10.0.1.0/24 -P out: no such policy (ENOENT)"
 }
 
 @test "spdflush, -FP and spddump" {
@@ -96,4 +96,47 @@ teardown() { keysh_stop_keyd; }
 in 10.0.5.0
 out 10.0.0.0
 fwd 10.0.1.0"
+}
+
+@test "bats helper: addresses compared as addresses; assert_policy_absent" {
+	ks 'spdadd 2001:db8::1 2001:db8:0:1::/64 any -P out ipsec esp/transport//require'
+	ks 'add 2001:db8::1 2001:db8::2 esp 0x1000 -E null'
+	assert_policy_exists 2001:DB8:0::1 2001:0db8:0000:0001::/64 out action=ipsec
+	assert_policy_exists 2001:db8::1/128 2001:db8:0:1::/64 out
+	assert_sa_exists 2001:DB8::0:1 2001:db8:0::2 esp 0x1000
+	assert_policy_absent 2001:db8::1 2001:db8:0:1::/64 in
+	assert_policy_absent 2001:db8::1 2001:db8:0:2::/64 out
+	run assert_policy_absent 2001:DB8:0::1 2001:db8:0:1::/64 out
+	assert_failure
+	assert_output "policy 2001:DB8:0::1 2001:db8:0:1::/64 out exists"
+	run assert_sa_absent 2001:DB8::1 2001:db8::2 esp 0x1000
+	assert_failure
+	run assert_policy_exists 2001:db8::1 2001:db8:0:1::/64 in
+	assert_failure
+	assert_output "no policy 2001:db8::1 2001:db8:0:1::/64 in"
+}
+
+@test "setkey's spddelete with the policy after -P runs (the policy is checked, not sent)" {
+	ks 'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//use'
+	printf 'spddelete 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//use ;\n' > "$BATS_TEST_TMPDIR/d.conf"
+	run ks -f "$BATS_TEST_TMPDIR/d.conf"
+	assert_success
+	assert_output ""
+	assert_policy_absent 10.0.0.1 10.0.0.2 out
+	run ks -n 'spddelete 10.0.0.1 10.0.0.2 any -P out ipsec esp/transprt//use'
+	assert_failure 2
+	assert_output --partial "unknown mode 'transprt'"
+}
+
+@test "scoped IPv6 addresses (fe80::1%lo) are accepted; an unknown interface is an error" {
+	keysh_skip_afkey "af_key matches addresses only; the zone is ignored"
+	run ks 'add fe80::1%lo fe80::2%lo ah 0x1000 -A hmac-sha256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'
+	assert_success
+	assert_sa_exists fe80::1 fe80::2 ah 0x1000
+	run ks 'spdadd fe80::1%lo fe80::2%lo 89 -P out ipsec ah/transport//require'
+	assert_success
+	assert_policy_exists fe80::1 fe80::2 out
+	run ks 'add fe80::1%nosuchif0 fe80::2 ah 0x1001 -A hmac-sha256 random'
+	assert_failure 2
+	assert_output "<args>:1:5: error: unknown interface 'nosuchif0' in 'fe80::1%nosuchif0'"
 }

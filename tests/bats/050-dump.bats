@@ -26,11 +26,15 @@ load_mixed() {
 	assert_output "policy"
 }
 
-@test "--script prints statements with keys" {
+@test "--script prints statements; keys only with -K" {
 	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -m tunnel -u 7 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f -A hmac-sha1 0x0102030405060708090a0b0c0d0e0f1011121314'
 	ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out ipsec esp/tunnel/10.0.0.1-10.0.0.2/require'
+	run ks -K --script -D
+	assert_output "add 10.0.0.1 10.0.0.2 esp 0x00001000 -m tunnel -u 7 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f -A hmac-sha1 0x0102030405060708090a0b0c0d0e0f1011121314 ;"
 	run ks --script -D
-	assert_output "add 10.0.0.1 10.0.0.2 esp 0x1000 -m tunnel -u 7 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f -A hmac-sha1 0x0102030405060708090a0b0c0d0e0f1011121314 ;"
+	assert_line --index 0 "# keys omitted (written without -K): this script cannot be loaded;"
+	assert_line --index 2 "add 10.0.0.1 10.0.0.2 esp 0x00001000 -m tunnel -u 7 -E aes-cbc (hidden) -A hmac-sha1 (hidden) ;"
+	refute_output --partial 0x000102030405060708090a0b0c0d0e0f
 	run ks --script -DP
 	assert_output "spdadd 10.0.0.0/24[any] 10.0.1.0/24[any] any -P out prio def ipsec esp/tunnel/10.0.0.1-10.0.0.2/require ;"
 }
@@ -39,7 +43,7 @@ load_mixed() {
 # (af_key: 2 during a policy's first second): left out of the comparison.
 @test "round trip: dump --script -> flush -> -f -> dump is identical" {
 	load_mixed
-	{ ks --script -D; ks --script -DP; } > "$BATS_TEST_TMPDIR/saved.conf"
+	{ ks -K --script -D; ks --script -DP; } | cat > "$BATS_TEST_TMPDIR/saved.conf"
 	ks -K -D | grep -v -e created: -e diff: -e last: -e sadb_seq= > "$BATS_TEST_TMPDIR/before.txt"
 	ks --json -DP | jq -c 'del(.seq, .pid, .reserved, .policy.id, .policy.refcnt, .policy.lifetime_current)' > "$BATS_TEST_TMPDIR/before.json"
 	ks -F
@@ -48,13 +52,38 @@ load_mixed() {
 	assert_output "No SAD entries."
 	run ks -f "$BATS_TEST_TMPDIR/saved.conf"
 	assert_success
-	{ ks --script -D; ks --script -DP; } > "$BATS_TEST_TMPDIR/again.conf"
+	{ ks -K --script -D; ks --script -DP; } | cat > "$BATS_TEST_TMPDIR/again.conf"
 	run diff "$BATS_TEST_TMPDIR/saved.conf" "$BATS_TEST_TMPDIR/again.conf"
 	assert_success
 	run diff "$BATS_TEST_TMPDIR/before.txt" <(ks -K -D | grep -v -e created: -e diff: -e last: -e sadb_seq=)
 	assert_success
 	run diff "$BATS_TEST_TMPDIR/before.json" <(ks --json -DP | jq -c 'del(.seq, .pid, .reserved, .policy.id, .policy.refcnt, .policy.lifetime_current)')
 	assert_success
+}
+
+@test "a script written without -K is refused by load and -f, nothing applied" {
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f'
+	ks --script -D > "$BATS_TEST_TMPDIR/nokeys.conf"
+	ks -F
+	run ks "load $BATS_TEST_TMPDIR/nokeys.conf"
+	assert_failure 1
+	assert_output --partial "$BATS_TEST_TMPDIR/nokeys.conf:3:62: error: key omitted: this script was written without keys (write it again with keysh -K --script -D, or use save)"
+	run ks -f "$BATS_TEST_TMPDIR/nokeys.conf"
+	assert_failure 2
+	[ "$(keysh_count_sa)" -eq 0 ]
+}
+
+@test "-K into a file others can read: a warning; 0600 or a pipe: none" {
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f'
+	umask 022
+	ks -K --script -D > "$BATS_TEST_TMPDIR/k.conf" 2> "$BATS_TEST_TMPDIR/err"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output "keysh: warning: -K writes keys to a file others can read (mode 0644); chmod 600 it first, or use save FILE"
+	grep -q 0x000102030405060708090a0b0c0d0e0f "$BATS_TEST_TMPDIR/k.conf"
+	(umask 077; ks -K --script -D > "$BATS_TEST_TMPDIR/k2.conf" 2> "$BATS_TEST_TMPDIR/err2")
+	[ ! -s "$BATS_TEST_TMPDIR/err2" ]
+	run bash -c "'$KEYSH_BIN' --socket '$KEYSH_SOCKET' -K -D 2>&1 | cat"
+	refute_output --partial warning
 }
 
 @test "-l prints the short listing every second" {

@@ -47,7 +47,7 @@ assert_unchanged() {
 	echo 'add 10.9.0.1 10.9.0.2 esp 0x5000 -E null;' >> "$BATS_TEST_TMPDIR/t.conf"
 	run ks --atomic -f "$BATS_TEST_TMPDIR/t.conf"
 	assert_failure 1
-	assert_line "$BATS_TEST_TMPDIR/t.conf:11: add esp 0x5000: File exists (EEXIST)"
+	assert_line "$BATS_TEST_TMPDIR/t.conf:11: add esp 0x00005000: File exists (EEXIST)"
 	assert_line --regexp '^keysh: --atomic: rolled back [0-9]+ changes$'
 	assert_unchanged
 }
@@ -80,7 +80,7 @@ assert_unchanged() {
 	add 10.9.0.1 10.9.0.2 esp 0x5001 -E null;
 	EOF
 	assert_failure 1
-	assert_output "<stdin>:2: add esp 0x5000: File exists (EEXIST)"
+	assert_output "<stdin>:2: add esp 0x00005000: File exists (EEXIST)"
 	assert_sa_exists 10.9.0.1 10.9.0.2 esp 0x5000
 	assert_sa_exists 10.9.0.1 10.9.0.2 esp 0x5001
 }

@@ -90,6 +90,31 @@ DELETE esp 0x00001000 number"
 	assert_output "10.0.0.9 0x00002001"
 }
 
+@test "--addr takes a subnet: 10.0.0.0/8 matches any address in it, either end" {
+	mon -x --json --addr 10.0.0.0/8 --count 2
+	ks 'add 192.168.0.1 192.168.0.2 esp 0x3000 -E null'
+	ks 'add 11.0.0.1 192.168.0.2 esp 0x3001 -E null'
+	ks 'add 192.168.0.1 10.200.3.4 esp 0x3002 -E null'
+	ks 'add 10.0.0.1 192.168.0.2 esp 0x3003 -E null'
+	mon_wait
+	run jq -r .sa.spi_hex "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "0x00003002
+0x00003003"
+	mon -x --json --addr 2001:db8:1::/48 --count 1
+	ks 'add 2001:db8:2::1 2001:db8:2::2 esp 0x3004 -E null'
+	ks 'add 2001:db8:1:ff::1 2001:db8:2::2 esp 0x3005 -E null'
+	mon_wait
+	run jq -r .sa.spi_hex "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "0x00003005"
+	# /12: not on a byte boundary
+	mon -x --json --addr 172.16.0.0/12 --count 1
+	ks 'add 172.32.0.1 10.0.0.2 esp 0x3006 -E null'
+	ks 'add 172.31.255.1 10.0.0.2 esp 0x3007 -E null'
+	mon_wait
+	run jq -r .sa.spi_hex "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "0x00003007"
+}
+
 @test "policy events and the X_ prefix in --type" {
 	mon -x --json --type spdadd --count 1
 	ks 'spdadd 10.0.0.0/24 10.0.1.0/24 any -P out discard'
@@ -183,4 +208,38 @@ DELETE esp 0x00001000 number"
 	assert_output ""
 	run cat "$BATS_TEST_TMPDIR/mon.err"
 	refute_output --partial "lost"
+}
+
+@test "--json: an UPDATE event says the SA is mature (the wire's replaced copy is dead)" {
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-16 0x3132333435363738393031323334353637383930'
+	mon --json -x --count 1 --type update
+	ks 'update 10.0.0.1 10.0.0.2 esp 0x1000 -lh 100 -E aes-gcm-16 0x3132333435363738393031323334353637383930'
+	mon_wait
+	run jq -r '"\(.type) \(.sa.state)"' "$BATS_TEST_TMPDIR/mon.out"
+	assert_output "UPDATE mature"
+	[ "$(keysh_sa_json | jq -r .sa.state)" = mature ]
+}
+
+@test "setkey's -x -h is the hex dump (-H); -h alone is help" {
+	mon -x -h --count 1
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	mon_wait
+	[ "$MON_STATUS" -eq 0 ]
+	run cat "$BATS_TEST_TMPDIR/mon.out"
+	assert_line --index 1 --regexp '^00000000: 02 03 00 03 '
+	run "$KEYSH_BIN" -h
+	assert_line --index 0 "usage: keysh [options] [STATEMENT...]"
+}
+
+@test "examples/monitor-json.sh passes its options to keysh (not 'jq' as a statement)" {
+	KEYSH="$KEYSH_BIN" sh "$BATS_TEST_DIRNAME/../../examples/monitor-json.sh" jq \
+		--socket "$KEYSH_SOCKET" --count 2 > "$BATS_TEST_TMPDIR/ex.out" 2>&1 &
+	MON=$!
+	sleep 0.5
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
+	ks 'delete 10.0.0.1 10.0.0.2 esp 0x1000'
+	mon_wait
+	run sed -e 's/^[0-9.]* //' "$BATS_TEST_TMPDIR/ex.out"
+	assert_output "ADD esp 0x00001000 10.0.0.1 -> 10.0.0.2
+DELETE esp 0x00001000 10.0.0.1 -> 10.0.0.2"
 }

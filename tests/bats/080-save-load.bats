@@ -34,6 +34,27 @@ teardown() { keysh_stop_keyd; }
 	[ "$(stat -c %a "$BATS_TEST_TMPDIR/s.conf")" = 600 ]
 }
 
+@test "save never writes through a symlink nor into another user's file" {
+	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc 0x000102030405060708090a0b0c0d0e0f'
+	echo victim > "$BATS_TEST_TMPDIR/victim"
+	chmod 644 "$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$BATS_TEST_TMPDIR/link.conf"
+	run ks "save $BATS_TEST_TMPDIR/link.conf"
+	assert_success
+	[ ! -L "$BATS_TEST_TMPDIR/link.conf" ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/link.conf")" = 600 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/victim")" = victim ]
+	# no temporary file left next to it
+	[ "$(ls -A "$BATS_TEST_TMPDIR" | grep -c tmp)" -eq 0 ]
+	if [ "$(id -u)" -eq 0 ]; then
+		chown 65534 "$BATS_TEST_TMPDIR/victim"
+		run ks "save $BATS_TEST_TMPDIR/victim"
+		assert_failure 1
+		assert_output "<args>: save $BATS_TEST_TMPDIR/victim: the file belongs to another user: not replaced"
+		[ "$(cat "$BATS_TEST_TMPDIR/victim")" = victim ]
+	fi
+}
+
 @test "save to an impossible path fails with exit 1" {
 	run ks "save $BATS_TEST_TMPDIR/no/such/dir/x"
 	assert_failure 1
@@ -47,7 +68,7 @@ teardown() { keysh_stop_keyd; }
 		> "$BATS_TEST_TMPDIR/main.conf"
 	run ks -f "$BATS_TEST_TMPDIR/main.conf"
 	assert_failure 1
-	assert_output "$BATS_TEST_TMPDIR/l.conf:2: add esp 0x1000: File exists (EEXIST)"
+	assert_output "$BATS_TEST_TMPDIR/l.conf:2: add esp 0x00001000: File exists (EEXIST)"
 	[ "$(keysh_count_sa)" -eq 2 ]
 	run ks "load $BATS_TEST_TMPDIR/missing.conf"
 	assert_failure 1

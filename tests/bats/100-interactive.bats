@@ -11,7 +11,7 @@ setup() {
 	keysh_start_keyd
 	# The prompt names the backend keysh took.
 	BE=keyd
-	if keysh_kernel; then BE=kernel; fi
+	if keysh_kernel; then BE=pfkey; fi
 	TM="tmux -L keysh-bats-$$-$BATS_TEST_NUMBER"
 	HIST=$BATS_TEST_TMPDIR/history
 	$TM new-session -d -x 150 -y 50 \
@@ -68,7 +68,7 @@ tab() { $TM send-keys Tab; sleep 0.2; }
 	enter
 	wait_for '^'
 	run screen
-	assert_line --index 1 "<stdin>:1:37: error: unknown algorithm 'aes-cbcx'; did you mean 'aes-cbc'?"
+	assert_line --index 1 "error: unknown algorithm 'aes-cbcx'; did you mean 'aes-cbc'?"
 	assert_line --index 2 "  add 10.0.0.1 10.0.0.2 esp 0x1001 -E aes-cbcx random;"
 	assert_line --index 3 "                                      ^"
 }
@@ -76,10 +76,66 @@ tab() { $TM send-keys Tab; sleep 0.2; }
 @test "backend errors are reported and the shell goes on" {
 	type_ 'delete 10.0.0.1 10.0.0.2 esp 0x999;'
 	enter
-	wait_for 'delete esp 0x999'
+	wait_for 'delete esp 0x00000999'
 	type_ 'dump;'
 	enter
 	wait_for 'No SAD entries.'
+	# typed at the prompt: no "<stdin>:1:", a missing SA in words
+	run screen
+	assert_line --index 1 "delete esp 0x00000999: no such SA (ESRCH)"
+}
+
+@test "Ctrl-C cancels the line (prompt and continuation), the session and its history go on" {
+	type_ 'dump ah;'
+	enter
+	type_ 'add 10.0.0.1 10.0.0.2 esp 0x1000'
+	enter
+	wait_for '...>'
+	$TM send-keys C-c
+	wait_for '^C'
+	type_ 'get 10.0.0.1 10.0.0.2 esp 0x1'
+	$TM send-keys C-c
+	type_ 'add 10.0.0.1 10.0.0.2 esp 0x1001 -E null;'
+	enter
+	for i in $(seq 1 40); do [ "$(keysh_count_sa)" -eq 1 ] && break; sleep 0.05; done
+	# the cancelled continuation did not join the next statement
+	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1001
+	assert_sa_absent 10.0.0.1 10.0.0.2 esp 0x1000
+	wait_for "keysh($BE)> add 10.0.0.1 10.0.0.2 esp 0x1001 -E null;"
+	type_ 'exit'
+	enter
+	for i in $(seq 1 40); do [ -s "$HIST" ] && break; sleep 0.05; done
+	run cat "$HIST"
+	assert_line 'dump\040ah;'
+	assert_line 'exit;'
+	refute_output --partial 'get'
+}
+
+@test "Ctrl-C ends a monitor started at the prompt; the next Ctrl-C still only cancels a line" {
+	type_ 'monitor;'
+	enter
+	sleep 0.3
+	$TM send-keys C-c
+	wait_for "keysh($BE)>"
+	type_ 'get 10.0.0.1 10.0.0.2 esp 0x1'
+	$TM send-keys C-c
+	sleep 0.2
+	type_ 'dump ah;'
+	enter
+	wait_for 'No SAD entries.'
+}
+
+@test "help, exit and quit need no ';'" {
+	type_ 'help exit'
+	enter
+	wait_for 'exit ; | quit ; | bye ;'
+	type_ 'help'
+	enter
+	wait_for 'spdadd'
+	type_ 'quit'
+	enter
+	for i in $(seq 1 40); do [ "$($TM list-panes -F '#{pane_current_command}')" != keysh ] && break; sleep 0.05; done
+	[ "$($TM list-panes -F '#{pane_current_command}')" != keysh ]
 }
 
 @test "tab completes commands, protocols, algorithms, and live SPIs" {
@@ -93,7 +149,7 @@ tab() { $TM send-keys Tab; sleep 0.2; }
 	$TM send-keys C-u
 	type_ 'get 10.0.0.1 10.0.0.2 esp '
 	tab
-	wait_for 'esp 0x1234'
+	wait_for "esp 0x00001234"
 	$TM send-keys C-u
 	type_ 'add 10.0.0.1 10.0.0.2 esp 0x5 -E chacha'
 	tab

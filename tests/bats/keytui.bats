@@ -90,23 +90,26 @@ add_sa() { # src dst spi
 @test "keytui: --help, --version, bad options" {
 	run "$KT" --help
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"--backend auto|kernel|keyd"* ]]
+	[[ "$output" == *"--backend auto|pfkey|xfrm|keyd"* ]]
 	run "$KT" --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == "keytui "* ]]
 	run "$KT" --backend bogus
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"invalid backend: \`bogus'"* ]]
-	run "$KT" --socket "$BATS_TEST_TMPDIR/nothing.sock" --no-autostart --backend keyd
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"keyd socket $BATS_TEST_TMPDIR/nothing.sock"* ]]
+	run "$KT" --socket "$BATS_TEST_TMPDIR/nothing.sock" --backend keyd
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"no keyd listens on $BATS_TEST_TMPDIR/nothing.sock (ENOENT); start one with: keyd --socket"* ]]
+	run "$KT" --socket "$BATS_TEST_TMPDIR/nothing.sock" --backend xfrm
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--socket names a keyd socket, but --backend is xfrm"* ]]
 }
 
 @test "keytui: starts with tabs, status bar naming the keyd socket, empty SAD" {
 	kt_start
 	kt_wait "No SAD entries"
 	kt_screen | head -n1 | grep -F "1 SAD (0)" | grep -F "2 SPD (0)" | grep -qF "3 Events"
-	kt_screen | tail -n1 | grep -qF "keyd $KEYSH_SOCKET"
+	kt_screen | tail -n1 | grep -qF "keyd on $KEYSH_SOCKET"
 	kt_keys q
 	for _ in $(seq 1 100); do [ -f "$BATS_TEST_TMPDIR/exit" ] && break; sleep 0.05; done
 	grep -qx "EXIT=0" "$BATS_TEST_TMPDIR/exit"
@@ -247,7 +250,8 @@ add_sa() { # src dst spi
 	kt_wait "cancelled"
 	[ "$(keysh_count_sa)" -eq 2 ]
 	kt_keys d y
-	kt_gone "0x00001001"
+	kt_wait "deleted (delete 10.0.0.1 10.0.0.2 esp 0x00001001 ;)"
+	kt_gone "→ 10.0.0.2 "
 	kt_screen | grep -qF "0x00001002"
 	assert_sa_absent 10.0.0.1 10.0.0.2 esp 0x1001
 	kt_keys 3
@@ -311,6 +315,9 @@ add_sa() { # src dst spi
 @test "keytui: help lists every key; export writes a 0600 keysh script that restores" {
 	add_sa 10.0.0.1 10.0.0.2 0x1001
 	ks "spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;"
+	# the export target is a symlink: replaced, never followed
+	echo victim > "$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$BATS_TEST_TMPDIR/out.keysh"
 	kt_start 120x40
 	kt_keys '?'
 	kt_wait "keytui help"
@@ -323,6 +330,8 @@ add_sa() { # src dst spi
 	for _ in $(seq 1 20); do kt_keys BSpace; done
 	kt_type "$BATS_TEST_TMPDIR/out.keysh"; kt_keys Enter
 	kt_wait "exported"
+	[ ! -L "$BATS_TEST_TMPDIR/out.keysh" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/victim")" = victim ]
 	[ "$(stat -c %a "$BATS_TEST_TMPDIR/out.keysh")" = 600 ]
 	grep -q "^add 10.0.0.1 10.0.0.2 esp" "$BATS_TEST_TMPDIR/out.keysh"
 	grep -q "^spdadd" "$BATS_TEST_TMPDIR/out.keysh"
@@ -369,12 +378,20 @@ add_sa() { # src dst spi
 	kt_keys C-u; kt_type 100; kt_keys Tab
 	kt_keys C-u; kt_type 200
 	kt_keys Enter
-	kt_wait "ok: update 10.0.0.1 10.0.0.2 esp 0x1001"
+	kt_wait "ok: update 10.0.0.1 10.0.0.2 esp 0x00001001"
 	assert_sa_exists 10.0.0.1 10.0.0.2 esp 0x1001 lifetime_soft.addtime=100 lifetime_hard.addtime=200 \
 		enc_key.bits=128
 	kt_keys y
 	kt_wait "copied: add 10.0.0.1 10.0.0.2 esp"
-	kt_screen | tail -n1 | grep -qF "(hidden)"
+	kt_screen | tail -n1 | grep -qF -- "-E aes-cbc (hidd"
+	for _ in $(seq 1 50); do tmux -S "$TSOCK" show-buffer 2>/dev/null | grep -q "^add 10.0.0.1" && break; sleep 0.05; done
+	# keys hidden on screen: hidden in the clipboard too
+	tmux -S "$TSOCK" show-buffer | grep -q "^add 10.0.0.1 10.0.0.2 esp .*-E aes-cbc (hidden) -A hmac-sha256 (hidden) ;"
+	! tmux -S "$TSOCK" show-buffer | grep -q "00112233445566778899aabbccddeeff"
+	tmux -S "$TSOCK" delete-buffer
+	kt_keys K
+	kt_wait "KEYS SHOWN"
+	kt_keys y
 	for _ in $(seq 1 50); do tmux -S "$TSOCK" show-buffer 2>/dev/null | grep -q "^add 10.0.0.1" && break; sleep 0.05; done
 	tmux -S "$TSOCK" show-buffer | grep -q "^add 10.0.0.1 10.0.0.2 esp .*0x00112233445566778899aabbccddeeff"
 }
@@ -444,24 +461,17 @@ add_sa() { # src dst spi
 		skip "this kernel has PF_KEY"
 	fi
 	run "$KT" --backend kernel
-	[ "$status" -eq 1 ]
-	[[ "$output" == "keytui: PF_KEY socket: Address family not supported by protocol" ]]
+	[ "$status" -eq 3 ]
+	[[ "$output" == "keytui: this kernel has no PF_KEY (load af_key or pfkeyv2.ko, or use --backend xfrm)" ]]
 }
 
-@test "keytui: starts keyd itself when nothing listens (auto backend, no PF_KEY)" {
-	if python3 -c 'import socket; socket.socket(15, socket.SOCK_RAW, 2)' 2>/dev/null; then
-		skip "this kernel has PF_KEY: auto uses it"
-	fi
+@test "keytui: never starts keyd: --socket with nothing listening says how to start one" {
 	sock="$BATS_TEST_TMPDIR/auto.sock"
-	tmux -S "$TSOCK" -f /dev/null new-session -d -s kt -x 120 -y 30 \
-		"env TERM=screen LANG=C.UTF-8 $KT --socket $sock; sleep 60"
-	kt_wait "keyd $sock (started)"
-	printf 'add 10.9.0.1 10.9.0.2 esp 0x4001 -E aes-cbc random ;\n' | "$(keysh__bin keysh)" --socket "$sock" -c
-	kt_wait "0x00004001"
-	# the keyd keytui started is detached and outlives it: stop it by its socket
-	kpid=$(pgrep -f -- "--socket $sock --foreground")
-	[ -n "$kpid" ]
-	kill $kpid
+	run "$KT" --socket "$sock"
+	[ "$status" -eq 3 ]
+	[ "$output" = "keytui: no keyd listens on $sock (ENOENT); start one with: keyd --socket $sock --daemon" ]
+	[ ! -e "$sock" ]
+	! pgrep -f -- "--socket $sock" >/dev/null
 }
 
 @test "keytui: soft then hard EXPIRE: the SA turns dying, then leaves the SAD" {
@@ -566,4 +576,98 @@ add_sa() { # src dst spi
 	kt_idle
 	kt_wait "1 SAD (3000)"
 	kt_screen | head -n1 | grep -qF "1 SAD (3000)"
+}
+
+@test "keytui: esp-udp shown as esp-udp; an icmp6 type as type,code, not a port" {
+	ks "add 10.0.0.1[4500] 10.0.0.2[4500] esp-udp 0x1001 -E aes-gcm-16 0x3132333435363738393031323334353637383930 ;"
+	ks "spdadd 2001:db8::/64 2001:db8:1::/64 icmp6 135,0 -P out discard ;"
+	kt_start 120x30
+	kt_wait_line "0x00001001" "esp-udp"
+	kt_keys 2
+	kt_wait "2001:db8::/64 → 2001:db8:1::/64 icmp6 135,0"
+	! kt_screen | grep -qF "/64[135]"
+}
+
+@test "keytui: cut cells end in a marker; a wide terminal widens the columns" {
+	ks "add 2001:db8:aaaa:bbbb:cccc:dddd:eeee:200 2001:db8:aaaa:bbbb:cccc:dddd:eeee:2 esp 0x1001 -E cast128-cbc 0x00112233445566778899aabbccddeeff -A hmac-md5 0x00112233445566778899aabbccddeeff ;"
+	kt_start 80x24
+	kt_wait "0x00001001"
+	kt_screen | grep -F "0x00001001" | grep -qF "…"
+	tmux -S "$TSOCK" resize-window -t kt -x 200 -y 50
+	kt_wait "2001:db8:aaaa:bbbb:cccc:dddd:eeee:200 → 2001:db8:aaaa:bbbb:cccc:dddd:eeee:2"
+	kt_wait "cast128-cbc/md5"
+	! kt_screen | grep -F "0x00001001" | grep -qF "…"
+}
+
+@test "keytui: C-u clears the export prompt; forms are boxed" {
+	add_sa 10.0.0.1 10.0.0.2 0x1001
+	kt_start 100x30
+	kt_keys e
+	kt_wait "Export the selected row to file (0600): keytui-export.keysh"
+	kt_keys C-u
+	kt_gone "keytui-export.keysh"
+	kt_type "$BATS_TEST_TMPDIR/one.keysh"; kt_keys Enter
+	kt_wait "exported"
+	grep -q "^add 10.0.0.1 10.0.0.2 esp 0x00001001" "$BATS_TEST_TMPDIR/one.keysh"
+	kt_keys a
+	kt_wait "Compose SA (add)"
+	kt_screen | grep -qF "┌"
+	kt_screen | grep -qF "┘"
+	[ "$(kt_screen | grep -cF "│")" -ge 5 ]
+}
+
+@test "keytui: ESP without integrity is applied with keysh's RFC 8221 warning" {
+	kt_start 160x30
+	kt_keys a
+	kt_wait "Compose SA (add)"
+	kt_type 192.0.2.1; kt_keys Tab
+	kt_type 192.0.2.2; kt_keys Tab
+	kt_keys Tab                       # protocol: esp
+	kt_keys C-u; kt_type 0x2001; kt_keys Tab
+	kt_keys Tab Tab Tab               # mode, reqid, encryption aes-cbc
+	kt_keys C-g; kt_keys Tab          # generated enc key
+	for _ in $(seq 1 12); do          # authentication: (none)
+		kt_screen | grep -qF "(none)" && break
+		kt_keys Left
+		sleep 0.1
+	done
+	kt_wait "(none)"
+	kt_keys Enter
+	kt_wait "ok, warning: aes-cbc without -A: encryption without integrity protection"
+	assert_sa_exists 192.0.2.1 192.0.2.2 esp 0x2001 enc_key.bits=128
+}
+
+@test "keytui: the wizard preview shows the peer's script; y copies it (keys after K)" {
+	kt_start 160x50
+	tmux -S "$TSOCK" set -g set-clipboard on
+	kt_keys w
+	kt_wait "Pair wizard"
+	kt_keys Right Tab
+	kt_type 203.0.113.1; kt_keys Tab
+	kt_type 203.0.113.2; kt_keys Tab
+	kt_type 10.1.0.0/16; kt_keys Tab
+	kt_type 10.2.0.0/16; kt_keys Tab Tab Tab
+	kt_keys C-u; kt_type 0x3001; kt_keys Tab
+	kt_keys C-u; kt_type 0x3002
+	kt_keys Enter
+	kt_wait "The peer's script (keysh --peer"
+	# this end's out flow enters the peer: in, and fwd (a gateway)
+	kt_wait "spdadd 10.1.0.0/16[any] 10.2.0.0/16[any] any -P in prio def ipsec esp/tunnel/203.0.113.1-203.0.113.2/require ;"
+	kt_wait "spdadd 10.1.0.0/16[any] 10.2.0.0/16[any] any -P fwd prio def ipsec esp/tunnel/203.0.113.1-203.0.113.2/require ;"
+	kt_keys y
+	kt_wait "copied the peer's script"
+	tmux -S "$TSOCK" show-buffer > "$BATS_TEST_TMPDIR/peer.keysh"
+	grep -qF "(hidden)" "$BATS_TEST_TMPDIR/peer.keysh"
+	tmux -S "$TSOCK" delete-buffer
+	kt_keys K
+	kt_keys y
+	kt_wait "with keys"
+	for _ in $(seq 1 50); do tmux -S "$TSOCK" show-buffer 2>/dev/null | grep -q "^add" && break; sleep 0.05; done
+	tmux -S "$TSOCK" show-buffer > "$BATS_TEST_TMPDIR/peer.keysh"
+	! grep -qF "(hidden)" "$BATS_TEST_TMPDIR/peer.keysh"
+	keysh_cmd -n -f "$BATS_TEST_TMPDIR/peer.keysh"
+	grep -q "^add 203.0.113.1 203.0.113.2 esp 0x3001 .*-E aes-cbc 0x[0-9a-f]\{32\} -A hmac-sha256 0x[0-9a-f]\{64\} ;" \
+		"$BATS_TEST_TMPDIR/peer.keysh"
+	grep -qF "spdadd 10.2.0.0/16[any] 10.1.0.0/16[any] any -P out prio def ipsec esp/tunnel/203.0.113.2-203.0.113.1/require ;" \
+		"$BATS_TEST_TMPDIR/peer.keysh"
 }

@@ -21,11 +21,12 @@ RATE=${3:-50000}
 for b in keyd keysh; do
 	[ -x "$B/$b" ] || { echo "keysh.sh: $B/$b missing (make B=$B userspace)" >&2; exit 1; }
 done
-[ -f "$B/libpfkey.a" ] || make -s B="$B" "$B/libpfkey.a"
+make -s B="$B" "$B/libpfkey.a" "$B/libxfrmnl.a" "$B/libcore.a"
 tmp=$(mktemp -d)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c "$B/libpfkey.a"
+cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c "$B/libpfkey.a" \
+	"$B/libxfrmnl.a" "$B/libcore.a" -lmnl -lcrypto -lpthread
 cc -O2 -o "$tmp/dump_raw" tests/bench/keysh/dump_raw.c
 cc -O2 -o "$tmp/paced" tests/bench/keysh/paced.c
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"

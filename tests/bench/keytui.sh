@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keytui_load" tests/bench/keytui/keytui_load.c \
-	"$B/libpfkey.a" -lcrypto
+	"$B/libpfkey.a" "$B/libxfrmnl.a" "$B/libcore.a" -lmnl -lcrypto -lpthread
 "$B/keyd" --foreground --socket "$tmp/keyd.sock" 2>"$tmp/keyd.log" &
 pid=$!
 i=0

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		null = fopen("/dev/null", "w");
 		for (i = 0; i < n && null; i++) {
 			if (v[i].cmd >= PFK_CMD_ADD && v[i].cmd <= PFK_CMD_GETSPI)
-				pfk_render_script_sa(null, &v[i].sa);
+				pfk_render_script_sa(null, &v[i].sa, true);
 			else if (v[i].cmd >= PFK_CMD_SPDADD && v[i].cmd <= PFK_CMD_SPDDELETE)
 				pfk_render_script_policy(null, &v[i].pol);
 		}

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pfk_render_json(sink, &m, PFK_R_SHOW_KEYS);
 		pfk_render_sa_setkey(sink, &m, PFK_R_SHOW_KEYS | PFK_R_PORTS, 0);
 		pfk_render_policy_setkey(sink, &m, PFK_R_PORTS, 0);
-		pfk_render_script_sa(sink, &m.sa);
+		pfk_render_script_sa(sink, &m.sa, true);
 		pfk_render_script_policy(sink, &m.pol);
 		pfk_msg_wipe(&m);
 	}

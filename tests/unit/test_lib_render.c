@@ -5,6 +5,10 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <unistd.h>
 #include "unit.h"
 #include "pfk.h"
 
@@ -412,18 +416,24 @@ TEST(lib_render_script)
 
 	fixture_sa(&m);
 	f = mem();
-	pfk_render_script_sa(f, &m.sa);
+	pfk_render_script_sa(f, &m.sa, true);
 	fclose(f);
-	CHECK_STR(out, "add 192.0.2.1 192.0.2.2 esp 0x1000 -m tunnel -r 4 -u 5 -lh 3600 -ls 3000"
+	CHECK_STR(out, "add 192.0.2.1 192.0.2.2 esp 0x00001000 -m tunnel -r 4 -u 5 -lh 3600 -ls 3000"
 		  " -E aes-cbc 0x101112131415161718191a1b1c1d1e1f"
 		  " -A hmac-sha256 0x808182838485868788898a8b8c8d8e8f"
 		  "909192939495969798999a9b9c9d9e9f ;\n");
 	first = strdup(out);
 	f = mem();
-	pfk_render_script_sa(f, &m.sa);
+	pfk_render_script_sa(f, &m.sa, true);
 	fclose(f);
 	CHECK_STR(out, first);
 	free(first);
+	/* without keys: (hidden) where each key was */
+	f = mem();
+	pfk_render_script_sa(f, &m.sa, false);
+	fclose(f);
+	CHECK_STR(out, "add 192.0.2.1 192.0.2.2 esp 0x00001000 -m tunnel -r 4 -u 5 -lh 3600 -ls 3000"
+		  " -E aes-cbc (hidden) -A hmac-sha256 (hidden) ;\n");
 
 	m.sa.enc_alg = SADB_X_EALG_AES_GCM_ICV16;
 	m.sa.enc_key.bits = 160;
@@ -431,9 +441,9 @@ TEST(lib_render_script)
 	m.sa.has &= ~(PFK_SA_HAS_AUTH_KEY | PFK_SA_HAS_HARD | PFK_SA_HAS_SOFT);
 	m.sa.replay = 64;
 	f = mem();
-	pfk_render_script_sa(f, &m.sa);
+	pfk_render_script_sa(f, &m.sa, true);
 	fclose(f);
-	CHECK_STR(out, "add 192.0.2.1 192.0.2.2 esp 0x1000 -m tunnel -r 64 -u 5"
+	CHECK_STR(out, "add 192.0.2.1 192.0.2.2 esp 0x00001000 -m tunnel -r 64 -u 5"
 		  " -E aes-gcm-16 0x101112131415161718191a1b1c1d1e1f20212223 ;\n");
 
 	fixture_policy(&m);
@@ -452,6 +462,62 @@ TEST(lib_render_script)
 	CHECK_STR(out, "spdadd 10.0.1.0/24[any] 10.0.2.0/24[80] tcp -P out ipsec"
 		  " esp/tunnel/192.0.2.1[4500]-192.0.2.2[4500]/unique:5 ;\n");
 	pfk_msg_wipe(&m);
+}
+
+/* pfk_file: temp 0600 next to the target, renamed over it; never written
+ * through a symlink, never over another user's file. */
+TEST(lib_file_secret)
+{
+	char dir[] = "/tmp/keysh-unit-XXXXXX", path[256], link[256], other[256], buf[16];
+	struct pfk_file pf;
+	struct stat sb;
+	mode_t old = umask(022);
+	int fd;
+
+	REQUIRE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	fd = open(other, O_WRONLY | O_CREAT, 0644);
+	REQUIRE(fd >= 0);
+	CHECK_EQ(write(fd, "victim", 6), 6);
+	close(fd);
+	REQUIRE_EQ(symlink(other, link), 0);
+
+	/* through a symlink: the link is replaced, its target untouched */
+	REQUIRE_EQ(pfk_file_open(&pf, link), 0);
+	CHECK_EQ(write(pf.fd, "key", 3), 3);
+	CHECK_EQ(pfk_file_commit(&pf), 0);
+	CHECK_EQ(lstat(link, &sb), 0);
+	CHECK(S_ISREG(sb.st_mode));
+	CHECK_EQ(sb.st_mode & 07777, 0600);
+	fd = open(other, O_RDONLY);
+	CHECK_EQ(read(fd, buf, sizeof(buf)), 6);
+	close(fd);
+	CHECK_MEM(buf, "victim", 6);
+
+	/* an existing 0644 file is replaced by a 0600 one */
+	REQUIRE_EQ(pfk_file_open(&pf, other), 0);
+	CHECK_EQ(pfk_file_commit(&pf), 0);
+	CHECK_EQ(stat(other, &sb), 0);
+	CHECK_EQ(sb.st_mode & 07777, 0600);
+	CHECK_EQ(sb.st_size, 0);
+
+	/* abort leaves nothing behind; a directory is refused */
+	REQUIRE_EQ(pfk_file_open(&pf, path), 0);
+	pfk_file_abort(&pf);
+	CHECK(access(path, F_OK) != 0);
+	CHECK_EQ(pfk_file_open(&pf, dir), -EISDIR);
+
+	/* another user's file: refused (root can chown to test it) */
+	if (geteuid() == 0) {
+		CHECK_EQ(chown(other, 65534, 65534), 0);
+		CHECK_EQ(pfk_file_open(&pf, other), -EPERM);
+	}
+	unlink(other);
+	unlink(link);
+	CHECK_EQ(rmdir(dir), 0);
+	umask(old);
 }
 
 TEST(lib_addr_format)

@@ -35,7 +35,7 @@ static struct pfk_stmt *reparse(void (*render)(FILE *, const void *), const void
 	return v;
 }
 
-static void render_sa(FILE *f, const void *o) { pfk_render_script_sa(f, o); }
+static void render_sa(FILE *f, const void *o) { pfk_render_script_sa(f, o, true); }
 static void render_pol(FILE *f, const void *o) { pfk_render_script_policy(f, o); }
 
 TEST(lib_script_sa_reparses)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "unit.h"
 #include "stmt.h"
@@ -215,6 +216,39 @@ TEST(stmt_lex_complete_and_redact)
 	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc (hidden) -A hmac-sha1 (hidden);");
 	pfk_lex_redact("add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc \"unterminated", out, sizeof(out));
 	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc (hidden)");
+	/* 0X keys and keys after a quoted algorithm name */
+	pfk_lex_redact("add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc 0X00112233445566778899aabbccddeeff;",
+		       out, sizeof(out));
+	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-cbc (hidden);");
+	pfk_lex_redact("add 1.1.1.1 2.2.2.2 esp 0x300 -E \"aes-gcm-16\" 0x0011223344556677"
+		       "8899aabbccddeeff00112233 -A \"hmac-sha1\" \"secret\";", out, sizeof(out));
+	CHECK_STR(out, "add 1.1.1.1 2.2.2.2 esp 0x300 -E \"aes-gcm-16\" (hidden) -A \"hmac-sha1\" "
+		  "(hidden);");
+}
+
+/* A script written without -K says (hidden) where keys were: refused with
+ * a message that says why, not "invalid key". */
+TEST(stmt_hidden_key_refused)
+{
+	struct pfk_stmt st;
+	struct pfk_err e;
+
+	CHECK_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc (hidden) ;", &st, &e), -EINVAL);
+	CHECK(strstr(e.msg, "key omitted: this script was written without keys") != NULL);
+	CHECK_EQ(e.col, 45);
+}
+
+/* Control bytes from a script never reach the terminal raw in an error. */
+TEST(stmt_error_escapes_control_bytes)
+{
+	struct pfk_stmt st;
+	struct pfk_err e;
+
+	CHECK_EQ(parse1("add 10.0.0.1 10.0.0.2 \033]0;x\007 0x1000 ;", &st, &e), -EINVAL);
+	CHECK(strchr(e.msg, '\033') == NULL);
+	CHECK(strchr(e.msg, '\007') == NULL);
+	CHECK(strstr(e.msg, "\\x1b]0") != NULL);
+	CHECK(strchr(e.token, '\033') == NULL);
 }
 
 TEST(stmt_suggest)
@@ -225,4 +259,89 @@ TEST(stmt_suggest)
 	CHECK_EQ(pfk_suggest_distance("ab", "ba"), 1);
 	CHECK_STR(pfk_suggest_pick("aes-cbcx", c, 3), "aes-cbc");
 	CHECK(pfk_suggest_pick("twofish", c, 3) == NULL);
+}
+
+/* Scoped IPv6 (RFC 4007 zones), as setkey's getaddrinfo takes them. */
+TEST(stmt_addr_ipv6_zone)
+{
+	struct pfk_addr a;
+	struct pfk_err e;
+	struct pfk_stmt st;
+
+	memset(&e, 0, sizeof(e));
+	REQUIRE_EQ(pfk_stmt_addr("fe80::1%lo", false, 0, &a, &e), 0);
+	CHECK_EQ(a.family, AF_INET6);
+	CHECK_EQ(a.scope, if_nametoindex("lo"));
+	CHECK(a.scope != 0);
+	REQUIRE_EQ(pfk_stmt_addr("fe80::1%7[500]", false, 0, &a, &e), 0);
+	CHECK_EQ(a.scope, 7);
+	CHECK_EQ(a.port, 500);
+	REQUIRE_EQ(pfk_stmt_addr("fe80::/64%lo", true, 0, &a, &e), 0);
+	CHECK_EQ(a.prefixlen, 64);
+	REQUIRE_EQ(pfk_stmt_addr("fe80::%lo/64", true, 0, &a, &e), 0);
+	CHECK_EQ(a.prefixlen, 64);
+	CHECK_EQ(a.scope, if_nametoindex("lo"));
+	CHECK_EQ(pfk_stmt_addr("fe80::1%nosuchif0", false, 0, &a, &e), -EINVAL);
+	CHECK_STR(e.msg, "unknown interface 'nosuchif0' in 'fe80::1%nosuchif0'");
+	CHECK_EQ(pfk_stmt_addr("10.0.0.1%lo", false, 0, &a, &e), -EINVAL);
+	CHECK_STR(e.msg, "a zone ('%lo') is for IPv6 addresses only, in '10.0.0.1%lo'");
+	/* a whole statement: the OSPFv3 case of RFC 4552 */
+	REQUIRE_EQ(parse1("add fe80::1%lo ff02::5%lo ah 0x1000 -A hmac-sha256 random ;", &st, &e), 1);
+	CHECK_EQ(st.sa.src.scope, if_nametoindex("lo"));
+	CHECK_EQ(st.sa.dst.scope, if_nametoindex("lo"));
+	pfk_stmt_wipe(&st);
+}
+
+/* setkey accepts a whole policy after spddelete's -P: checked, not sent. */
+TEST(stmt_spddelete_with_policy)
+{
+	struct pfk_stmt st;
+	struct pfk_err e;
+
+	REQUIRE_EQ(parse1("spddelete 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//use ;", &st,
+			  &e), 1);
+	CHECK_EQ(st.cmd, PFK_CMD_SPDDELETE);
+	CHECK_EQ(st.pol.dir, PFK_DIR_OUT);
+	CHECK_EQ(parse1("spddelete 10.0.0.1 10.0.0.2 any -P out ipsec esp/transprt//use ;", &st, &e),
+		 -EINVAL);
+	CHECK(strstr(e.msg, "unknown mode 'transprt'") != NULL);
+}
+
+/* What a statement asks and will not get: said, with RFC 8221 for ESP
+ * without integrity. */
+TEST(stmt_warnings)
+{
+	struct pfk_stmt st;
+	struct pfk_err e;
+	char w[4][160];
+
+	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -f random-pad -E sm4-cbc random ;", &st,
+			  &e), 1);
+	REQUIRE_EQ(pfk_stmt_warnings(&st, w, 4), 2);
+	CHECK_STR(w[0], "sm4-cbc without -A: encryption without integrity protection "
+		  "(RFC 8221: use an AEAD such as aes-gcm-16, or add -A)");
+	CHECK(strstr(w[1], "-f random-pad: Linux PF_KEY ignores") == w[1]);
+	pfk_stmt_wipe(&st);
+	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-gcm-16 random ;", &st, &e), 1);
+	CHECK_EQ(pfk_stmt_warnings(&st, w, 4), 0);
+	pfk_stmt_wipe(&st);
+	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbc random -A hmac-sha256 random ;",
+			  &st, &e), 1);
+	CHECK_EQ(pfk_stmt_warnings(&st, w, 4), 0);
+	pfk_stmt_wipe(&st);
+	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 ipcomp 0x1000 -C deflate -R ;", &st, &e), 1);
+	REQUIRE_EQ(pfk_stmt_warnings(&st, w, 4), 1);
+	CHECK(strstr(w[0], "-R: Linux PF_KEY ignores the raw-CPI flag") == w[0]);
+	REQUIRE_EQ(parse1("spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//default ;", &st,
+			  &e), 1);
+	REQUIRE_EQ(pfk_stmt_warnings(&st, w, 4), 1);
+	CHECK(strstr(w[0], "level default") == w[0]);
+	REQUIRE_EQ(parse1("spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;", &st,
+			  &e), 1);
+	CHECK_EQ(pfk_stmt_warnings(&st, w, 4), 0);
+	/* max bounds the output */
+	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -f random-pad -E sm4-cbc random ;", &st,
+			  &e), 1);
+	CHECK_EQ(pfk_stmt_warnings(&st, w, 1), 1);
+	pfk_stmt_wipe(&st);
 }

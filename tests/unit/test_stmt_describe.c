@@ -30,11 +30,21 @@ static void described(const char *text, int err, const char *want)
 TEST(stmt_describe_every_kind)
 {
 	described("add 10.0.0.1 10.0.0.2 esp 0x1000 -E null;", -EEXIST,
-		  "add esp 0x1000: File exists (EEXIST)");
-	described("update 10.0.0.1 10.0.0.2 esp-udp 4097 -E null;", 0, "update esp-udp 0x1001");
+		  "add esp 0x00001000: File exists (EEXIST)");
+	described("update 10.0.0.1 10.0.0.2 esp-udp 4097 -E null;", 0, "update esp-udp 0x00001001");
 	described("add 10.0.0.1 10.0.0.2 esp auto -E null;", -ESRCH,
 		  "add esp auto: No such process (ESRCH)");
-	described("delete 10.0.0.1 10.0.0.2 ah 0x200;", 0, "delete ah 0x200");
+	described("delete 10.0.0.1 10.0.0.2 ah 0x200;", 0, "delete ah 0x00000200");
+	/* a missing SA / policy in words, not "No such process" */
+	described("delete 10.0.0.1 10.0.0.2 ah 0x200;", -ESRCH, "delete ah 0x00000200: no such SA (ESRCH)");
+	described("get 10.0.0.1 10.0.0.2 esp 0x200;", -ENOENT, "get esp 0x00000200: no such SA (ENOENT)");
+	described("spddelete 10.0.0.0/8 10.1.0.0/16 any -P out;", -ENOENT,
+		  "spddelete 10.0.0.0/8 10.1.0.0/16 -P out: no such policy (ENOENT)");
+	/* an algorithm the backend cannot run is named */
+	described("add 10.0.0.1 10.0.0.2 esp 0x1000 -E twofish-cbc 0x00112233445566778899aabbccddeeff;",
+		  -ENOSYS, "add esp 0x00001000: twofish-cbc not supported by this backend (ENOSYS)");
+	described("add 10.0.0.1 10.0.0.2 ah 0x1000 -A hmac-sha1 0x0011223344556677889900112233445566778899;",
+		  -ENOSYS, "add ah 0x00001000: hmac-sha1 not supported by this backend (ENOSYS)");
 	described("deleteall 10.0.0.1 10.0.0.2 esp;", -EINVAL,
 		  "deleteall 10.0.0.1 10.0.0.2 esp: Invalid argument (EINVAL)");
 	described("getspi fe80::1 fe80::2 esp;", 0, "getspi fe80::1 fe80::2 esp");

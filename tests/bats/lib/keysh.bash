@@ -14,7 +14,7 @@
 #
 # Binaries: $KEYSH / $KEYD when set, else $KEYSH_BUILD/{keysh,keyd} when
 # KEYSH_BUILD is set (keysh's own tree), else keysh / keyd from $PATH.
-# Needs jq for the assertions.
+# Needs jq and perl (addresses compared canonically) for the assertions.
 #
 # KEYSH_BACKEND=kernel: the same tests against the running kernel's PF_KEY
 # (Linux af_key or pfkeyv2.ko) instead of a private keyd. There is one SADB
@@ -157,23 +157,57 @@ keysh__fields() { # json prefix field=value...
 	done
 }
 
+# An address as keysh prints it (inet_pton, then inet_ntop), so
+# 2001:DB8:0::1 and 2001:db8::1 compare equal: ADDR[%ZONE][/PLEN]. Text that
+# is not an address comes back unchanged (and then matches nothing).
+keysh__canon() { # addr
+	perl -MSocket=inet_pton,inet_ntop,AF_INET,AF_INET6 -e '
+		my ($a, $p) = split m{/}, $ARGV[0], 2;
+		my ($h, $z) = split /%/, $a, 2;
+		for my $af (AF_INET, AF_INET6) {
+			my $b = inet_pton($af, $h);
+			if (defined $b) { $h = inet_ntop($af, $b); last; }
+		}
+		print $h, (defined $z ? "%$z" : ""), (defined $p ? "/$p" : ""), "\n";
+	' "$1"
+}
+
+# The policies SRC DST DIR selects, as JSON lines (selectors as ADDR for a
+# host, ADDR/PLEN or the address with its full length).
+keysh__policies() { # src dst dir
+	local src dst
+	src=$(keysh__canon "$1")
+	dst=$(keysh__canon "$2")
+	keysh_policy_json | jq -c --arg s "$src" --arg d "$dst" --arg dir "$3" '
+		def sel(a): if (a.prefixlen == (if a.family == "inet" then 32 else 128 end))
+			then a.addr else "\(a.addr)/\(a.prefixlen)" end;
+		select(.policy.dir == $dir and
+		       (sel(.policy.src) == $s or "\(.policy.src.addr)/\(.policy.src.prefixlen)" == $s) and
+		       (sel(.policy.dst) == $d or "\(.policy.dst.addr)/\(.policy.dst.prefixlen)" == $d))'
+}
+
+# The SAs SRC DST PROTO SPI selects, as JSON lines.
+keysh__sas() { # src dst proto spi
+	local src dst spi=$(($4))
+	src=$(keysh__canon "$1")
+	dst=$(keysh__canon "$2")
+	keysh_sa_json | jq -c --arg s "$src" --arg d "$dst" --arg p "$3" --argjson spi "$spi" \
+		'select(.satype == $p and .sa.src.addr == $s and .sa.dst.addr == $d and .sa.spi == $spi)'
+}
+
 # assert_sa_exists SRC DST PROTO SPI [field=value...], e.g. mode=tunnel reqid=5
 # enc_name=aes-cbc auth_name=hmac-sha256 enc_key.bits=256 state=mature
 assert_sa_exists() {
 	local src=$1 dst=$2 proto=$3 spi=$(($4)) json
 	shift 4
-	json=$(keysh_sa_json | jq -c --arg s "$src" --arg d "$dst" --arg p "$proto" \
-		--argjson spi "$spi" \
-		'select(.satype == $p and .sa.src.addr == $s and .sa.dst.addr == $d and .sa.spi == $spi)')
-	[ -n "$json" ] || keysh__fail "no SA $src $dst $proto $(printf 0x%x "$spi")" || return 1
+	json=$(keysh__sas "$src" "$dst" "$proto" "$spi")
+	[ -n "$json" ] || keysh__fail "no SA $src $dst $proto $(printf 0x%08x "$spi")" || return 1
 	keysh__fields "$json" .sa "$@"
 }
 
 assert_sa_absent() {
-	local spi=$(($4))
-	[ -z "$(keysh_sa_json | jq -c --arg s "$1" --arg d "$2" --arg p "$3" --argjson spi "$spi" \
-		'select(.satype == $p and .sa.src.addr == $s and .sa.dst.addr == $d and .sa.spi == $spi)')" ] ||
-		keysh__fail "SA $1 $2 $3 $(printf 0x%x "$spi") exists"
+	[ -z "$(keysh__sas "$1" "$2" "$3" "$4")" ] ||
+		keysh__fail "SA $1 $2 $3 $(printf 0x%08x "$(($4))") exists"
 }
 
 # assert_policy_exists SRC[/PLEN] DST[/PLEN] DIR [field=value...], e.g.
@@ -181,12 +215,12 @@ assert_sa_absent() {
 assert_policy_exists() {
 	local src=$1 dst=$2 dir=$3 json
 	shift 3
-	json=$(keysh_policy_json | jq -c --arg s "$src" --arg d "$dst" --arg dir "$dir" '
-		def sel(a): if (a.prefixlen == (if a.family == "inet" then 32 else 128 end))
-			then a.addr else "\(a.addr)/\(a.prefixlen)" end;
-		select(.policy.dir == $dir and
-		       (sel(.policy.src) == $s or "\(.policy.src.addr)/\(.policy.src.prefixlen)" == $s) and
-		       (sel(.policy.dst) == $d or "\(.policy.dst.addr)/\(.policy.dst.prefixlen)" == $d))')
+	json=$(keysh__policies "$src" "$dst" "$dir")
 	[ -n "$json" ] || keysh__fail "no policy $src $dst $dir" || return 1
 	keysh__fields "$(head -n1 <<<"$json")" .policy "$@"
+}
+
+# assert_policy_absent SRC[/PLEN] DST[/PLEN] DIR
+assert_policy_absent() {
+	[ -z "$(keysh__policies "$1" "$2" "$3")" ] || keysh__fail "policy $1 $2 $3 exists"
 }

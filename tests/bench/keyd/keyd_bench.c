@@ -12,8 +12,13 @@
  * is bulk keyed): a GETSPI with an empty SPIRANGE creates it and fails
  * (EINVAL, as af_key); it is re-sent every 1024 ADDs because larval SAs
  * expire after 30 s.
+ * With KEYD_PID set (keyd.sh STALL=1), after the ADDs it sends SIGHUP to
+ * that keyd (--state: a compaction, i.e. a fork and a snapshot) and for 3 s
+ * times GET round trips one after the other: the longest is the stall a
+ * client sees while a compaction starts.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
@@ -195,6 +200,33 @@ int main(int argc, char **argv)
 		got++;
 	}
 	t1 = now();
+	if (getenv("KEYD_PID")) {
+		double ts = now(), worst = 0, tq;
+		unsigned long probes = 0;
+		bool hup = false;
+		uint8_t g[80];
+
+		while ((tq = now()) - ts < 3.0) {
+			memcpy(g, msgs + (probes * 7919 % n) * MSG_BYTES, sizeof(g));
+			((struct sadb_msg *)g)->sadb_msg_type = SADB_GET;
+			((struct sadb_msg *)g)->sadb_msg_len = sizeof(g) / 8;
+			if (!hup && tq - ts > 0.2) {
+				kill((pid_t)atoi(getenv("KEYD_PID")), SIGHUP);
+				hup = true;
+			}
+			if (send(fd, g, sizeof(g), 0) != (ssize_t)sizeof(g))
+				return 1;
+			do
+				if (recv_one(fd, rx, sizeof(rx)) <= 0)
+					return 1;
+			while (((struct sadb_msg *)rx)->sadb_msg_type != SADB_GET);
+			if (now() - tq > worst)
+				worst = now() - tq;
+			probes++;
+		}
+		printf("keyd GET during a compaction (SIGHUP) of %lu SAs: longest round trip "
+		       "%.1f ms (%lu probes in 3 s)\n", n, worst * 1000, probes);
+	}
 	printf("keyd ADD (%s address pairs%s): %lu SAs in %.3f s = %.0f SAs/s "
 	       "(window %lu, %lu errors)\n", same ? "one" : "distinct",
 	       larval ? ", larval SA pending" : "", n, t1 - t0, (double)n / (t1 - t0),

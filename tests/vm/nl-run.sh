@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# nl-run.sh: boot the XFRM netlink store's VM tests (tests/vm/nl.sh) on each
+# installed Debian kernel (or KVERS="..."), qemu TCG, one small VM at a
+# time. Builds build/vm/nlvm (tests/vm/nlvm.c + tests/unit/main.c, the
+# engine and build/libxfrmnl.a) and an initramfs with the kernel's crypto
+# and xfrm modules, iproute2's ip and nlvm's shared libraries.
+# Prints "ok/not ok" lines and "N passed, N failed".
+#   nl-run.sh bench   instead: tests/bench/nl/nlbench.c (engine on the store
+#                     vs ip -batch, dump vs ip xfrm state list) for
+#                     NL_BENCH=10000,100000 SAs on the newest kernel; BENCH lines
+set -u
+mode=${1:-check}
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+out=$B/vm
+mkdir -p "$out"
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+bad() { echo "not ok - $1${2:+: $2}"; fail=$((fail + 1)); }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
+
+command -v qemu-system-x86_64 >/dev/null || { bad qemu "qemu-system-x86_64 missing"; finish; }
+if make -s WERROR=1 "$B/libxfrmnl.a" "$B/libcore.a" >"$out/nl-build.log" 2>&1 &&
+	${CC:-cc} -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$out/nlvm" \
+		tests/vm/nlvm.c tests/unit/main.c "$B/libxfrmnl.a" "$B/libcore.a" \
+		-lmnl -lcrypto -lpthread >>"$out/nl-build.log" 2>&1 &&
+	${CC:-cc} -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$out/nlbench" \
+		tests/bench/nl/nlbench.c "$B/libxfrmnl.a" "$B/libcore.a" \
+		-lmnl -lcrypto -lpthread >>"$out/nl-build.log" 2>&1; then
+	ok "nlvm and nlbench build"
+else
+	cat "$out/nl-build.log"
+	bad "nlvm builds"
+	finish
+fi
+mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv
+	authenc authencesn chacha_generic poly1305_generic chacha20poly1305 cmac xcbc rmd160
+	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic twofish_generic
+	deflate esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
+kvers=${KVERS:-$(ls /boot/vmlinuz-*-amd64 | sed 's|/boot/vmlinuz-||' | sort -V)}
+args=
+if [ "$mode" = bench ]; then
+	kvers=${KVERS:-$(echo "$kvers" | tail -n1)}
+	args="keysh.nlbench=${NL_BENCH:-10000,100000}"
+fi
+for kver in $kvers; do
+	kimg=/boot/vmlinuz-$kver
+	[ -f "$kimg" ] && [ -d "/lib/modules/$kver" ] || { bad "kernel $kver" "not installed"; continue; }
+	rd=$out/nl-initramfs.$kver.gz
+	# shellcheck disable=SC2086
+	if ! sh tests/vm/mkinitramfs.sh "$rd" "$kver" "$mods" -- tests/vm/init:/init \
+		tests/vm/nl.sh:/suite.sh "$out/nlvm" "$out/nlbench" "$(command -v ip):/bin/iproute2-ip" \
+		>"$out/nl-initramfs.$kver.log" 2>&1; then
+		cat "$out/nl-initramfs.$kver.log"
+		bad "initramfs for $kver"
+		continue
+	fi
+	: > "$out/nl-result.$kver"
+	timeout --foreground "${VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max \
+		-smp 1 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
+		-kernel "$kimg" -initrd "$rd" \
+		-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=nl $args" \
+		-serial "file:$out/nl-console.$kver" -serial "file:$out/nl-result.$kver" \
+		-serial null > "$out/nl-qemu.$kver" 2>&1
+	tr -d '\r' < "$out/nl-console.$kver" | grep -E '^(ok|not ok|    |[0-9]+ passed|BENCH)' | sed "s/^/# $kver: /"
+	if grep -q success "$out/nl-result.$kver"; then
+		ok "netlink store on $kver"
+	else
+		bad "netlink store on $kver" "console in $out/nl-console.$kver"
+		tr -d '\r' < "$out/nl-console.$kver" | tail -n 20 | sed 's/^/#   /'
+	fi
+done
+finish
