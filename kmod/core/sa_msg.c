@@ -20,7 +20,8 @@
  */
 #include "net.h"
 
-#define SA_FLAGS_KEPT (SADB_SAFLAGS_NOECN | SADB_SAFLAGS_DECAP_DSCP | SADB_SAFLAGS_NOPMTUDISC)
+#define SA_FLAGS_KEPT (SADB_SAFLAGS_NOECN | SADB_SAFLAGS_DECAP_DSCP | SADB_SAFLAGS_NOPMTUDISC | \
+		       SADB_X_SAFLAGS_ESN)
 
 unsigned int pfkm_sa_msg_addrs(const struct pfkm_req *r, struct pfkm_addr *s,
 			       struct pfkm_addr *d)

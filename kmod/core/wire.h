@@ -21,6 +21,16 @@
 #define SADB_X_EALG_CHACHA20_POLY1305 25
 #endif
 
+/*
+ * keysh extension: the SA uses 64-bit extended sequence numbers (RFC 4303
+ * 2.2.1, xfrm's XFRM_STATE_ESN) in sadb_sa_flags; FreeBSD's netipsec uses
+ * the same bit for the same thing. pfkeyv2.ko on xfrm honours it (with a
+ * replay window > 0); af_key ignores it.
+ */
+#ifndef SADB_X_SAFLAGS_ESN
+#define SADB_X_SAFLAGS_ESN 0x400
+#endif
+
 /* Lengths on the wire count 8-byte units. */
 #define PFKM_UNIT 8u
 #define PFKM_ALIGN8(n) (((n) + 7u) & ~(size_t)7u)

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# xfrm-run.sh: one qemu TCG boot (never KVM) running tests/vm/xfrm.sh (the
+# xfrm store of pfkeyv2.ko against `ip xfrm`) as the suite, with
+# panic_on_warn=1, for iterations without the whole VM suite.
+#   xfrm-run.sh [KO]   KO: the pfkeyv2.ko to test (default kmod/pfkeyv2.ko)
+#   KVER=...           the kernel to boot (default: the newest installed
+#                      /boot/vmlinuz-*-amd64); KO must be built for it
+# Needs $B/keysh (B=build by default). Result: "success" on the second
+# serial port; the VMTEST lines are printed. VM_TIMEOUT s (default 600).
+set -u
+cd "$(dirname "$0")/../.."
+B=${B:-build}
+out=$B/vm-xfrm
+mkdir -p "$out"
+ko=${1:-kmod/pfkeyv2.ko}
+kver=${KVER:-$(ls /boot/vmlinuz-*-amd64 | sort -V | tail -n1 | sed 's,^/boot/vmlinuz-,,')}
+kimg=/boot/vmlinuz-$kver
+mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv
+	authenc authencesn esp4 esp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
+${CC:-cc} -static -O2 -Wall -Wextra -o "$out/xfrmpk" tests/vm/xfrmpk.c || exit 1
+files="tests/vm/init:/init tests/vm/xfrm.sh:/xfrm.sh $out/xfrmpk $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
+# shellcheck disable=SC2086
+sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1
+: > "$out/result"
+timeout --foreground "${VM_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -cpu max \
+	-smp 2 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
+	-kernel "$kimg" -initrd "$out/initramfs.gz" \
+	-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=xfrm" \
+	-serial "file:$out/console" -serial "file:$out/result" -serial null > "$out/qemu.log" 2>&1
+tr -d '\r' < "$out/console" | grep -E '^VMTEST|BUG|WARN|Oops|panic'
+grep -q success "$out/result"
