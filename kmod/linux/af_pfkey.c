@@ -49,6 +49,7 @@
 #include "os.h"
 #include "pfkey.h"
 #include "af_pfkey.h"
+#include "store_xfrm.h"
 
 struct pfkm_knet {
 	struct pfkm_net *core;
@@ -384,7 +385,7 @@ static int __net_init pfkm_net_init(struct net *net)
 	int ret;
 
 	atomic64_set(&kn->limit_refused, 0);
-	ret = pfkm_net_create(&kn->core);
+	ret = pfkm_net_create_on(pfkm_store_xfrm_create, net, &kn->core);
 	if (ret)
 		goto err_create;
 	ret = -ENOMEM;

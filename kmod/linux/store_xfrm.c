@@ -173,7 +173,7 @@ static int sa_flush(struct pfkm_store *st, uint8_t proto)
 }
 
 static int sa_getspi(struct pfkm_store *st, const struct pfkm_sa_sel *k, uint32_t seq,
-		     uint32_t lo, uint32_t hi, const struct pfkm_sa **out)
+		     u32 lo, uint32_t hi, const struct pfkm_sa **out)
 {
 	struct pfkm_xfrm *xs = pfkm_xfrm(st);
 	struct xfrm_state *x = NULL;
@@ -288,7 +288,8 @@ static int walk_start(struct pfkm_store_walk *w)
 }
 
 /* Offer the held entries one by one; refill from xfrm's walker. The
- * caller ends every walk it started with walk_done. */
+ * caller ends every walk it started with walk_done.
+ */
 static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, void *arg)
 {
 	struct xwalk *p;
@@ -321,10 +322,11 @@ static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, v
 
 				ret = xp->walk.dead ? -EINVAL :
 				      pfkm_xfrm_pol_from_policy(xp, p->dir[p->i], GFP_KERNEL, true,
-								 &pol);
+								&pol);
 				if (!ret) {
 					/* as af_key's dump_sp reads it: without
-					 * the reference this walk holds */
+					 * the reference this walk holds
+					 */
 					pol->refcnt--;
 					ret = ((pfkm_store_pol_fn)fn)(arg, pol);
 					pfkm_xfrm_pol_free(pol);
@@ -339,7 +341,8 @@ static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, v
 		}
 		/* Complete: 0 again on every further call, as xfrm's walkers
 		 * (af_key's dump calls again while its last message waits for
-		 * room); the cursor goes in walk_done. */
+		 * room); the cursor goes in walk_done.
+		 */
 		if (p->end)
 			return 0;
 		p->n = 0;

@@ -20,7 +20,8 @@
 #include "store.h"
 
 /* The core keeps network-order values in plain integers (it is portable
- * C); xfrm types them. */
+ * C); xfrm types them.
+ */
 #define PFKM_BE32(v) ((__force __be32)(v))
 #define PFKM_BE16(v) ((__force __be16)(v))
 #define PFKM_U32(v) ((__force u32)(v))
@@ -36,7 +37,8 @@ struct pfkm_xfrm {
 	struct list_head queue;		/* events not yet delivered */
 	struct work_struct work;	/* delivers what atomic context queued */
 	/* The task inside one of this store's own km_*_notify calls: what it
-	 * queues is delivered by the op itself, no work item needed. */
+	 * queues is delivered by the op itself, no work item needed.
+	 */
 	struct task_struct *op_task;
 };
 
@@ -67,7 +69,8 @@ void pfkm_xfrm_sel_from(const struct xfrm_selector *sel, struct pfkm_sel *s);
 int pfkm_xfrm_pol_to_policy(struct net *net, const struct pfkm_policy *p,
 			    struct xfrm_policy **out);
 /* dir: XFRM_POLICY_IN/OUT/FWD. -EINVAL for a policy PF_KEY cannot show;
- * lock and gfp as pfkm_xfrm_sa_from_state. */
+ * lock and gfp as pfkm_xfrm_sa_from_state.
+ */
 int pfkm_xfrm_pol_from_policy(struct xfrm_policy *xp, int dir, gfp_t gfp, bool lock,
 			      struct pfkm_policy **out);
 void pfkm_xfrm_pol_free(const struct pfkm_policy *p);

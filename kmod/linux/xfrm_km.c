@@ -10,10 +10,11 @@
  * no reference left), so each one copies what it reports into the engine's
  * values there and then (GFP_ATOMIC, no lock taken) and queues the record
  * on its net's store; the records become store events (store.h) in process
- * context with the engine's lock held: at the end of each store op (pfkm_xfrm_km_deliver), else from the
- * store's work item. Every change therefore reaches PF_KEY exactly once,
- * through this queue, with the pid/seq of the request that caused it
- * (km_event.portid/seq, as af_key passes them).
+ * context with the engine's lock held: at the end of each store op
+ * (pfkm_xfrm_km_deliver), else from the store's work item. Every change
+ * therefore reaches PF_KEY exactly once, through this queue, with the
+ * pid/seq of the request that caused it (km_event.portid/seq, as af_key
+ * passes them).
  *
  * compile_policy serves per-socket policies (setsockopt IP_IPSEC_POLICY /
  * IPV6_IPSEC_POLICY with a struct sadb_x_policy, as af_key): IKE daemons
@@ -110,10 +111,8 @@ static struct xev *ev_alloc(u8 kind, const struct km_event *c)
 {
 	struct xev *e = kzalloc(sizeof(*e), GFP_ATOMIC);
 
-	if (!e) {
-		pr_warn_ratelimited("event lost: out of memory\n");
-		return NULL;
-	}
+	if (!e)
+		return NULL;	/* the allocator has said so */
 	e->kind = kind;
 	if (c) {
 		e->pid = c->portid;
@@ -227,7 +226,8 @@ static int pk_acquire(struct xfrm_state *x, struct xfrm_tmpl *t, struct xfrm_pol
 	if (pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa))
 		goto err;
 	/* ACQUIRE names the policy by id and priority only (af_key), which
-	 * a per-socket policy, with no selector PF_KEY can show, has too. */
+	 * a per-socket policy, with no selector PF_KEY can show, has too.
+	 */
 	if (pfkm_xfrm_pol_from_policy(xp, XFRM_POLICY_OUT, GFP_ATOMIC, false, &e->pol)) {
 		e->pol = kzalloc(sizeof(*e->pol), GFP_ATOMIC);
 		if (!e->pol)
@@ -475,7 +475,8 @@ static void deliver_one(struct pfkm_xfrm *xs, struct xev *e)
 		ev.mig = &e->mig;
 	ret = pfkm_store_event(&xs->st, &ev);
 	/* No registered PF_KEY socket took the ACQUIRE: drop the larval SA,
-	 * as xfrm does when no key manager answers km_query. */
+	 * as xfrm does when no key manager answers km_query.
+	 */
 	if (e->kind == PFKM_EV_ACQUIRE && ret == -ESRCH && e->x->km.state == XFRM_STATE_ACQ)
 		xfrm_state_delete(e->x);
 }

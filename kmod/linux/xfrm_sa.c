@@ -142,7 +142,8 @@ static int algs_to(struct xfrm_state *x, const struct pfkm_sa *sa)
 }
 
 /* Windows above 32 and ESN need xfrm's bitmap state (and its twin that
- * xfrm compares for replay notifications). */
+ * xfrm compares for replay notifications).
+ */
 static int replay_to(struct xfrm_state *x, const struct pfkm_sa *sa)
 {
 	struct xfrm_replay_state_esn *r, *p;
@@ -260,7 +261,8 @@ static size_t key_bytes(unsigned int bits)
 }
 
 /* Algorithms and keys: one key block, auth bytes then enc bytes, as
- * pfkm_sadb_sa_set_key lays it out (pfkm_sadb_sa_free frees it). */
+ * pfkm_sadb_sa_set_key lays it out (pfkm_sadb_sa_free frees it).
+ */
 static int keys_from(const struct xfrm_state *x, struct pfkm_sa *sa, gfp_t gfp)
 {
 	unsigned int ab = x->aalg ? x->aalg->alg_key_len : 0, eb = 0;
