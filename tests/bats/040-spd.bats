@@ -116,6 +116,17 @@ fwd 10.0.1.0"
 	assert_output "no policy 2001:db8::1 2001:db8:0:1::/64 in"
 }
 
+@test "bats helper: the bash address canonicaliser agrees with inet_ntop (perl)" {
+	command -v perl >/dev/null || skip "no perl to compare with (the VM: the bash version is what runs)"
+	local a
+	for a in 2001:DB8:0::1 ::1 :: 1:: 0:0:0:0:0:0:0:1 2001:db8:0:0:1:0:0:1 2001:0:0:1:0:0:0:1 \
+		fe80::1%eth0 2001:db8::/64 10.0.0.1 10.0.0.0/8 ::ffff:1.2.3.4 2001:0db8:0001:0002:0003:0004:0005:0006 \
+		1:0:0:2:0:0:0:3 abcd:ef01:0:0:0:0:0:0; do
+		[ "$(keysh__canon_sh "$a")" = "$(keysh__canon "$a")" ] ||
+			fail "$a: bash $(keysh__canon_sh "$a"), perl $(keysh__canon "$a")"
+	done
+}
+
 @test "setkey's spddelete with the policy after -P runs (the policy is checked, not sent)" {
 	ks 'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//use'
 	printf 'spddelete 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//use ;\n' > "$BATS_TEST_TMPDIR/d.conf"

@@ -14,7 +14,8 @@
 #
 # Binaries: $KEYSH / $KEYD when set, else $KEYSH_BUILD/{keysh,keyd} when
 # KEYSH_BUILD is set (keysh's own tree), else keysh / keyd from $PATH.
-# Needs jq and perl (addresses compared canonically) for the assertions.
+# Needs jq for the assertions (addresses are compared canonically: with
+# perl's inet_pton/inet_ntop where perl exists, else in bash).
 #
 # KEYSH_BACKEND=kernel: the same tests against the running kernel's PF_KEY
 # (Linux af_key or pfkeyv2.ko) instead of a private keyd. There is one SADB
@@ -161,15 +162,73 @@ keysh__fields() { # json prefix field=value...
 # 2001:DB8:0::1 and 2001:db8::1 compare equal: ADDR[%ZONE][/PLEN]. Text that
 # is not an address comes back unchanged (and then matches nothing).
 keysh__canon() { # addr
-	perl -MSocket=inet_pton,inet_ntop,AF_INET,AF_INET6 -e '
-		my ($a, $p) = split m{/}, $ARGV[0], 2;
-		my ($h, $z) = split /%/, $a, 2;
-		for my $af (AF_INET, AF_INET6) {
-			my $b = inet_pton($af, $h);
-			if (defined $b) { $h = inet_ntop($af, $b); last; }
-		}
-		print $h, (defined $z ? "%$z" : ""), (defined $p ? "/$p" : ""), "\n";
-	' "$1"
+	if command -v perl >/dev/null 2>&1; then
+		perl -MSocket=inet_pton,inet_ntop,AF_INET,AF_INET6 -e '
+			my ($a, $p) = split m{/}, $ARGV[0], 2;
+			my ($h, $z) = split /%/, $a, 2;
+			for my $af (AF_INET, AF_INET6) {
+				my $b = inet_pton($af, $h);
+				if (defined $b) { $h = inet_ntop($af, $b); last; }
+			}
+			print $h, (defined $z ? "%$z" : ""), (defined $p ? "/$p" : ""), "\n";
+		' "$1"
+	else
+		keysh__canon_sh "$1"
+	fi
+}
+
+# The same in bash, for hosts without perl (the VM's initramfs): IPv6 in
+# hex groups as inet_ntop prints it (lower case, no leading zeros, the
+# longest run of two or more zero groups as ::, the first of equals);
+# IPv4 and IPv6 with an embedded IPv4 part come back as given.
+keysh__canon_sh() { # addr
+	local a=$1 p="" z="" h head tail g i n best=-1 bestlen=0 run=-1 len=0 out=""
+	local -a gs=() hg=() tg=()
+	case $a in */*) p=/${a#*/}; a=${a%%/*} ;; esac
+	case $a in *%*) z=%${a#*%}; a=${a%%\%*} ;; esac
+	h=$a
+	case $h in *:*) ;; *) echo "$h$z$p"; return ;; esac
+	case $h in *.*) echo "$h$z$p"; return ;; esac
+	case $h in *[!0-9a-fA-F:]*) echo "$h$z$p"; return ;; esac
+	if [[ $h == *::* ]]; then
+		head=${h%%::*} tail=${h#*::}
+		[[ $tail == *::* ]] && { echo "$h$z$p"; return; }
+		[ -n "$head" ] && IFS=: read -r -a hg <<< "$head"
+		[ -n "$tail" ] && IFS=: read -r -a tg <<< "$tail"
+		n=$((8 - ${#hg[@]} - ${#tg[@]}))
+		[ "$n" -ge 1 ] || { echo "$h$z$p"; return; }
+		gs=("${hg[@]}")
+		for ((i = 0; i < n; i++)); do gs+=(0); done
+		gs+=("${tg[@]}")
+	else
+		IFS=: read -r -a gs <<< "$h"
+	fi
+	[ "${#gs[@]}" -eq 8 ] || { echo "$h$z$p"; return; }
+	for ((i = 0; i < 8; i++)); do
+		g=${gs[i]}
+		[ ${#g} -ge 1 ] && [ ${#g} -le 4 ] || { echo "$h$z$p"; return; }
+		gs[i]=$(printf '%x' "0x$g")
+	done
+	for ((i = 0; i <= 8; i++)); do
+		if [ "$i" -lt 8 ] && [ "${gs[i]}" = 0 ]; then
+			[ "$run" -lt 0 ] && run=$i
+			len=$((len + 1))
+		else
+			if [ "$len" -gt "$bestlen" ] && [ "$len" -ge 2 ]; then
+				best=$run bestlen=$len
+			fi
+			run=-1 len=0
+		fi
+	done
+	for ((i = 0; i < 8; i++)); do
+		if [ "$i" = "$best" ]; then
+			out+="::"
+			i=$((i + bestlen - 1))
+			continue
+		fi
+		case $out in ""|*:) out+=${gs[i]} ;; *) out+=":${gs[i]}" ;; esac
+	done
+	echo "$out$z$p"
 }
 
 # The policies SRC DST DIR selects, as JSON lines (selectors as ADDR for a
