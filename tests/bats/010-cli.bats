@@ -128,10 +128,15 @@ spdupdate
 spddelete
 spdflush
 spddump"
+	# the algorithms the backend runs (REGISTER): Linux af_key has no AEAD
 	run "$KEYSH_BIN" --complete "add 1.1.1.1 2.2.2.2 esp 0x300 -E aes-g"
-	assert_output "aes-gcm-16
+	if keysh_kernel && [ "$(keysh_kernel_impl)" = afkey ]; then
+		assert_output ""
+	else
+		assert_output "aes-gcm-16
 aes-gcm-12
 aes-gcm-8"
+	fi
 	run "$KEYSH_BIN" --complete "add 1.1.1.1 2.2.2.2 ah 0x300 -"
 	assert_output "-m
 -u
