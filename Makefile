@@ -94,9 +94,9 @@ $(B)/keytui: $(call obj,$(TUI_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcor
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURSES) $(LIBS_SSL) $(LIBS_MNL) -lpthread
 
 # Unit tests link everything userspace except the programs' main()s.
-$(B)/unit: $(call obj,$(UNIT_SRC)) $(filter-out %/main.o,$(call obj,$(ENGINE_SRC) $(SHELL_SRC))) \
+$(B)/unit: $(call obj,$(UNIT_SRC)) $(filter-out %/main.o,$(call obj,$(ENGINE_SRC) $(SHELL_SRC) $(TUI_SRC))) \
 		$(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_SSL) $(LIBS_MNL) -lpthread
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_EDIT) $(LIBS_CURSES) $(LIBS_SSL) $(LIBS_MNL) -lpthread
 $(B)/driver: $(call obj,$(DRIVER_SRC)) $(B)/libpfkey.a $(B)/libxfrmnl.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SSL) $(LIBS_MNL) -lpthread
 

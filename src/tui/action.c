@@ -66,7 +66,7 @@ unsigned int tui_action_delete_ask(struct tui *t)
 		tui_run_host(a, sizeof(a), &s->sa.src);
 		tui_run_host(b, sizeof(b), &s->sa.dst);
 		snprintf(t->question, sizeof(t->question), "Delete %s SA %s %s %s spi 0x%08x?",
-			 pfk_satype_name(s->sa.satype), a, tui_arrow(), b, s->sa.spi);
+			 pfk_satype_name(s->sa.satype), a, tui_attr_arrow(), b, s->sa.spi);
 	} else if (t->view == TUI_VIEW_SPD) {
 		const struct tui_pol *p = tui_view_spd_selected(t);
 
@@ -74,7 +74,7 @@ unsigned int tui_action_delete_ask(struct tui *t)
 			goto none;
 		t->act_pol = p->pol;
 		snprintf(t->question, sizeof(t->question), "Delete policy %s %s %s %s (id %u)?",
-			 p->src, tui_arrow(), p->dst, pfk_dir_name(p->pol.dir), p->pol.id);
+			 p->src, tui_attr_arrow(), p->dst, pfk_dir_name(p->pol.dir), p->pol.id);
 	} else {
 		tui_msg(t, true, "delete works on the SAD and SPD views");
 		return TUI_R_HANDLED | TUI_R_REDRAW;

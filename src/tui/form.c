@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * form.c: the compose forms (SA, policy, lifetime update) and the form
- * engine the pair wizard (wizard.c) shares: field editing, pick-lists,
- * key generation, inline checks with keysh's validators, drawing, and
- * applying the resulting statement through run.c.
+ * form.c: the form engine every form (form_sa.c, form_policy.c,
+ * form_lifetime.c) and the pair wizard (wizard.c) run on: the three field
+ * types behind their tui_field_ops (text, pick-list, key), inline checks
+ * with keysh's validators, the box and the field list, the form keys, and
+ * applying the resulting statement through run.c. What differs between
+ * forms comes through f->ops (tui_form_ops); nothing here asks which form
+ * it is.
  *
  * Key material typed or generated into a field lives in f->f[i].val; it is
  * wiped when the form is freed, and statement text built from it is wiped
@@ -18,22 +21,6 @@
 #include "form.h"
 #include "run.h"
 #include "view.h"
-#include "action.h"
-
-/* SA form fields */
-enum { S_SRC, S_DST, S_PROTO, S_SPI, S_MODE, S_REQID, S_EALG, S_EKEY, S_AALG, S_AKEY,
-       S_SOFT, S_HARD, S_N };
-/* policy form fields */
-enum { P_SRC, P_DST, P_UPPER, P_DIR, P_ACTION, P_PROTO, P_MODE, P_TUNNEL, P_LEVEL, P_PRIO, P_N };
-/* lifetime form fields */
-enum { L_SOFT, L_HARD, L_SOFTB, L_HARDB, L_N };
-
-static const char *const protos[] = { "esp", "ah", "ipcomp" };
-static const char *const modes[] = { "transport", "tunnel", "any" };
-static const char *const pmodes[] = { "transport", "tunnel" };
-static const char *const dirs[] = { "out", "in", "fwd" };
-static const char *const actions[] = { "ipsec", "discard", "none" };
-static const char *const levels[] = { "require", "use", "unique", "default" };
 
 int tui_form_random_key(char *buf, size_t cap, size_t nbytes)
 {
@@ -51,6 +38,14 @@ int tui_form_random_key(char *buf, size_t cap, size_t nbytes)
 	return 0;
 }
 
+void tui_form_text_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
 static void set_val(struct tui_field *fd, const char *v)
 {
 	explicit_bzero(fd->val, sizeof(fd->val));
@@ -59,33 +54,7 @@ static void set_val(struct tui_field *fd, const char *v)
 	fd->generated = false;
 }
 
-static void field(struct tui_form *f, int i, const char *label, enum tui_ftype type,
-		  const char *val, const char *hint)
-{
-	struct tui_field *fd = &f->f[i];
-
-	fd->label = label;
-	fd->type = type;
-	fd->hint = hint;
-	set_val(fd, val ? val : "");
-	if (i + 1 > f->nf)
-		f->nf = i + 1;
-}
-
-static void pick(struct tui_form *f, int i, const char *label, const char *const *c, int n)
-{
-	struct tui_field *fd = &f->f[i];
-	int k;
-
-	field(f, i, label, TUI_F_PICK, NULL, "Left/Right or Space to change");
-	for (k = 0; k < n && k < TUI_CHOICE_MAX; k++)
-		fd->choices[k] = c[k];
-	fd->nchoices = k;
-	fd->choice = 0;
-}
-
-/* snprintf that returns what it wrote; a long field just gets cut (the
- * parser then reports the cut statement). */
+/* snprintf that returns what it wrote; a long message just gets cut. */
 static size_t app(char *buf, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static size_t app(char *buf, size_t cap, const char *fmt, ...)
@@ -99,346 +68,238 @@ static size_t app(char *buf, size_t cap, const char *fmt, ...)
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
 }
 
-static const char *fval(const struct tui_form *f, int i)
-{
-	const struct tui_field *fd = &f->f[i];
+/* ---- validators ---------------------------------------------------- */
 
-	if (fd->type == TUI_F_PICK)
-		return fd->nchoices ? fd->choices[fd->choice] : "";
+int tui_form_valid_host(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e)
+{
+	struct pfk_addr a;
+
+	(void)f;
+	return pfk_stmt_addr(fd->val, false, 0, &a, e);
+}
+
+int tui_form_valid_range(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e)
+{
+	struct pfk_addr a;
+
+	(void)f;
+	return pfk_stmt_addr(fd->val, true, 0, &a, e);
+}
+
+int tui_form_valid_u64(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e)
+{
+	uint64_t u;
+
+	(void)f;
+	return pfk_stmt_u64(fd->val, &u, e);
+}
+
+int tui_form_valid_upper(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e)
+{
+	uint8_t up;
+
+	(void)f;
+	return pfk_stmt_upper(fd->val, &up, e);
+}
+
+int tui_form_valid_spi(enum pfk_satype st, const struct tui_field *fd, struct pfk_err *e)
+{
+	uint32_t spi;
+
+	if (!strcmp(fd->val, "auto"))
+		return 0;
+	return pfk_stmt_spi(fd->val, st, &spi, e);
+}
+
+/* ---- the field types ----------------------------------------------- */
+
+/* Hidden fields are fine; empty ones only when optional. */
+static bool needs_value(struct tui_field *fd)
+{
+	fd->err[0] = 0;
+	if (fd->hidden)
+		return false;
+	if (!fd->len) {
+		if (!fd->optional)
+			snprintf(fd->err, sizeof(fd->err), "required");
+		return false;
+	}
+	return true;
+}
+
+static void text_check(const struct tui_form *f, struct tui_field *fd)
+{
+	struct pfk_err e = { 0 };
+
+	if (needs_value(fd) && fd->valid && fd->valid(f, fd, &e))
+		snprintf(fd->err, sizeof(fd->err), "%s", e.msg);
+}
+
+static const char *text_text(const struct tui_field *fd)
+{
 	return fd->val;
 }
 
-/* ---- SA form ------------------------------------------------------- */
-
-static enum pfk_satype sa_type(const struct tui_form *f)
+static void text_draw(const struct tui *t, const struct tui_field *fd, bool editing,
+		      char *buf, size_t cap)
 {
-	const char *p = fval(f, S_PROTO);
-
-	return !strcmp(p, "ah") ? PFK_SATYPE_AH : !strcmp(p, "ipcomp") ?
-	       PFK_SATYPE_IPCOMP : PFK_SATYPE_ESP;
+	(void)t;
+	(void)editing;
+	snprintf(buf, cap, "%s", fd->val);
 }
 
-/* Algorithm pick-lists follow the protocol: only valid names are offered. */
-static void sa_algs(struct tui_form *f)
+static bool text_enter(struct tui_field *fd, int ch)
 {
-	enum pfk_satype t = sa_type(f);
-	struct tui_field *e = &f->f[S_EALG], *a = &f->f[S_AALG];
-	const char *keep_e = e->nchoices ? e->choices[e->choice] : "aes-cbc";
-	const char *keep_a = a->nchoices ? a->choices[a->choice] : "hmac-sha256";
-	int i;
-
-	if (t == PFK_SATYPE_IPCOMP) {
-		e->label = "Compression";
-		e->nchoices = (int)pfk_alg_names(t, PFKM_ALG_COMP, e->choices, TUI_CHOICE_MAX);
-	} else {
-		e->label = "Encryption";
-		e->nchoices = (int)pfk_alg_names(t, PFKM_ALG_ENC, e->choices, TUI_CHOICE_MAX);
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (fd->generated)
+			set_val(fd, "");
+		else if (fd->len)
+			fd->val[--fd->len] = 0;
+		return true;
 	}
-	a->choices[0] = "(none)";
-	a->nchoices = 1 + (int)pfk_alg_names(t, PFKM_ALG_AUTH, a->choices + 1, TUI_CHOICE_MAX - 1);
-	e->choice = a->choice = 0;
-	for (i = 0; i < e->nchoices; i++)
-		if (!strcmp(e->choices[i], keep_e))
-			e->choice = i;
-	for (i = 0; i < a->nchoices; i++)
-		if (!strcmp(a->choices[i], keep_a))
-			a->choice = i;
-	if (t == PFK_SATYPE_AH && a->choice == 0 && a->nchoices > 1)
-		a->choice = 1;
-	e->hidden = t == PFK_SATYPE_AH;
-	f->f[S_EKEY].hidden = t != PFK_SATYPE_ESP;
-	a->hidden = t == PFK_SATYPE_IPCOMP;
-	f->f[S_AKEY].hidden = t == PFK_SATYPE_IPCOMP || a->choice == 0;
-	if (t == PFK_SATYPE_ESP) {
-		const struct pfkm_alg *ea = pfkm_alg_by_name(PFKM_ALG_ENC, fval(f, S_EALG));
-
-		/* an AEAD authenticates itself: no -A */
-		if (ea && ea->aead) {
-			a->choice = 0;
-			f->f[S_AKEY].hidden = true;
-		}
+	if (ch == 21) {	/* C-u: clear the field */
+		set_val(fd, "");
+		return true;
 	}
+	if (ch < 32 || ch > 126 || fd->len + 1 >= sizeof(fd->val))
+		return false;
+	if (fd->generated)
+		set_val(fd, "");
+	fd->val[fd->len++] = (char)ch;
+	fd->val[fd->len] = 0;
+	return true;
 }
 
-struct tui_form *tui_form_sa_new(struct tui *t)
+const struct tui_field_ops tui_field_text = {
+	.check = text_check, .text = text_text, .draw = text_draw, .enter = text_enter,
+	.cursor = true,
+};
+
+/* A key is checked against the algorithm its alg field names, as keysh's
+ * parser checks -E/-A (length, parity, weak keys). */
+static void key_check(const struct tui_form *f, struct tui_field *fd)
 {
-	struct tui_form *f = calloc(1, sizeof(*f));
-	(void)t;
-
-	if (!f)
-		return NULL;
-	f->kind = TUI_FORM_SA;
-	f->title = "Compose SA (add)";
-	field(f, S_SRC, "Source", TUI_F_TEXT, "", "address of the sending end");
-	field(f, S_DST, "Destination", TUI_F_TEXT, "", "address of the receiving end");
-	pick(f, S_PROTO, "Protocol", protos, 3);
-	field(f, S_SPI, "SPI", TUI_F_TEXT, "auto", "number, 0x hex, or auto (GETSPI); C-g: auto");
-	pick(f, S_MODE, "Mode", modes, 3);
-	field(f, S_REQID, "Reqid", TUI_F_TEXT, "", "optional, ties the SA to a unique policy");
-	pick(f, S_EALG, "Encryption", NULL, 0);
-	field(f, S_EKEY, "Enc key", TUI_F_KEY, "", "0x hex or \"string\"; C-g generates");
-	pick(f, S_AALG, "Auth", NULL, 0);
-	field(f, S_AKEY, "Auth key", TUI_F_KEY, "", "0x hex or \"string\"; C-g generates");
-	field(f, S_SOFT, "Soft life (s)", TUI_F_TEXT, "", "optional seconds; give both or neither");
-	field(f, S_HARD, "Hard life (s)", TUI_F_TEXT, "", "optional seconds; give both or neither");
-	f->f[S_REQID].optional = f->f[S_SOFT].optional = f->f[S_HARD].optional = true;
-	sa_algs(f);
-	tui_form_check(f);
-	return f;
-}
-
-static size_t sa_text(struct tui_form *f, char *buf, size_t cap)
-{
-	enum pfk_satype t = sa_type(f);
-	size_t n;
-
-	n = (size_t)snprintf(buf, cap, "add %s %s %s %s -m %s", fval(f, S_SRC), fval(f, S_DST),
-			     fval(f, S_PROTO), fval(f, S_SPI), fval(f, S_MODE));
-	if (f->f[S_REQID].len && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " -u %s", fval(f, S_REQID));
-	if (f->f[S_SOFT].len && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " -ls %s", fval(f, S_SOFT));
-	if (f->f[S_HARD].len && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " -lh %s", fval(f, S_HARD));
-	if (t == PFK_SATYPE_IPCOMP && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " -C %s", fval(f, S_EALG));
-	if (t == PFK_SATYPE_ESP && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " -E %s %s", fval(f, S_EALG), fval(f, S_EKEY));
-	if (t != PFK_SATYPE_IPCOMP && f->f[S_AALG].choice > 0 && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " -A %s %s", fval(f, S_AALG), fval(f, S_AKEY));
-	if (n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " ;");
-	return n;
-}
-
-/* ---- policy form --------------------------------------------------- */
-
-static void pol_visibility(struct tui_form *f)
-{
-	bool ipsec = !strcmp(fval(f, P_ACTION), "ipsec");
-
-	f->f[P_PROTO].hidden = f->f[P_MODE].hidden = f->f[P_LEVEL].hidden = !ipsec;
-	f->f[P_TUNNEL].hidden = !ipsec || strcmp(fval(f, P_MODE), "tunnel");
-}
-
-struct tui_form *tui_form_policy_new(struct tui *t)
-{
-	struct tui_form *f = calloc(1, sizeof(*f));
-	(void)t;
-
-	if (!f)
-		return NULL;
-	f->kind = TUI_FORM_POLICY;
-	f->title = "Compose policy (spdadd)";
-	field(f, P_SRC, "Source range", TUI_F_TEXT, "", "address[/prefix][[port]]");
-	field(f, P_DST, "Dest range", TUI_F_TEXT, "", "address[/prefix][[port]]");
-	field(f, P_UPPER, "Upper proto", TUI_F_TEXT, "any", "any, tcp, udp, icmp, icmp6 or a number");
-	pick(f, P_DIR, "Direction", dirs, 3);
-	pick(f, P_ACTION, "Action", actions, 3);
-	pick(f, P_PROTO, "IPsec proto", protos, 3);
-	pick(f, P_MODE, "Mode", pmodes, 2);
-	field(f, P_TUNNEL, "Tunnel", TUI_F_TEXT, "", "outer addresses: local-remote");
-	pick(f, P_LEVEL, "Level", levels, 4);
-	field(f, P_PRIO, "Priority", TUI_F_TEXT, "", "optional: number, low, def, high");
-	f->f[P_PRIO].optional = true;
-	pol_visibility(f);
-	tui_form_check(f);
-	return f;
-}
-
-static size_t pol_policy_text(struct tui_form *f, char *buf, size_t cap)
-{
-	size_t n = (size_t)snprintf(buf, cap, "%s", fval(f, P_DIR));
-
-	if (f->f[P_PRIO].len && n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " prio %s", fval(f, P_PRIO));
-	if (n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " %s", fval(f, P_ACTION));
-	if (!strcmp(fval(f, P_ACTION), "ipsec") && n < cap)
-		n += app(buf + n, cap - n, " %s/%s/%s/%s", fval(f, P_PROTO), fval(f, P_MODE),
-			 f->f[P_TUNNEL].hidden ? "" : fval(f, P_TUNNEL), fval(f, P_LEVEL));
-	return n;
-}
-
-static size_t pol_text(struct tui_form *f, char *buf, size_t cap)
-{
-	char pol[1024];
-	size_t n;
-
-	pol_policy_text(f, pol, sizeof(pol));
-	n = (size_t)snprintf(buf, cap, "spdadd %s %s %s -P %s ;", fval(f, P_SRC), fval(f, P_DST),
-			     fval(f, P_UPPER), pol);
-	return n;
-}
-
-/* ---- lifetime form ------------------------------------------------- */
-
-struct tui_form *tui_form_lifetime_new(struct tui *t, const struct pfk_sa *sa)
-{
-	struct tui_form *f = calloc(1, sizeof(*f));
-	char v[32];
-	(void)t;
-
-	if (!f)
-		return NULL;
-	f->kind = TUI_FORM_LIFETIME;
-	f->title = "Update SA lifetimes (update)";
-	f->base = *sa;
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)((sa->has & PFK_SA_HAS_SOFT) ? sa->soft.addtime : 0));
-	field(f, L_SOFT, "Soft life (s)", TUI_F_TEXT, v, "seconds after creation, 0 = none");
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)((sa->has & PFK_SA_HAS_HARD) ? sa->hard.addtime : 0));
-	field(f, L_HARD, "Hard life (s)", TUI_F_TEXT, v, "seconds after creation, 0 = none");
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)((sa->has & PFK_SA_HAS_SOFT) ? sa->soft.bytes : 0));
-	field(f, L_SOFTB, "Soft bytes", TUI_F_TEXT, v, "bytes, 0 = none");
-	snprintf(v, sizeof(v), "%llu", (unsigned long long)((sa->has & PFK_SA_HAS_HARD) ? sa->hard.bytes : 0));
-	field(f, L_HARDB, "Hard bytes", TUI_F_TEXT, v, "bytes, 0 = none");
-	tui_form_check(f);
-	return f;
-}
-
-/* The whole SA again (af_key's UPDATE needs the keys) with new lifetimes. */
-static size_t life_text(struct tui_form *f, char *buf, size_t cap)
-{
-	const struct pfk_sa *sa = &f->base;
-	char a[64], b[64], k[2 * PFK_KEY_MAX + 4];
 	const struct pfkm_alg *alg;
-	size_t n;
-
-	tui_run_host(a, sizeof(a), &sa->src);
-	tui_run_host(b, sizeof(b), &sa->dst);
-	n = (size_t)snprintf(buf, cap, "update %s %s %s 0x%08x -m %s -u %u -ls %s -lh %s -bs %s -bh %s",
-			     a, b, pfk_satype_name(sa->satype), sa->spi, pfk_mode_name(sa->mode),
-			     sa->reqid, fval(f, L_SOFT), fval(f, L_HARD), fval(f, L_SOFTB),
-			     fval(f, L_HARDB));
-	if (sa->satype == PFK_SATYPE_IPCOMP) {
-		alg = pfkm_alg_by_id(PFKM_ALG_COMP, sa->enc_alg);
-		if (alg && n < cap)
-			n += (size_t)snprintf(buf + n, cap - n, " -C %s", alg->name);
-	} else {
-		alg = pfkm_alg_by_id(PFKM_ALG_ENC, sa->enc_alg);
-		if (sa->satype == PFK_SATYPE_ESP && alg && n < cap) {
-			tui_run_hex(k, sizeof(k), &sa->enc_key);
-			n += (size_t)snprintf(buf + n, cap - n, " -E %s %s", alg->name,
-					      sa->enc_key.bits ? k : "\"\"");
-		}
-		alg = pfkm_alg_by_id(PFKM_ALG_AUTH, sa->auth_alg);
-		if (sa->auth_alg && alg && n < cap) {
-			tui_run_hex(k, sizeof(k), &sa->auth_key);
-			n += (size_t)snprintf(buf + n, cap - n, " -A %s %s", alg->name, k);
-		}
-		explicit_bzero(k, sizeof(k));
-	}
-	if (n < cap)
-		n += (size_t)snprintf(buf + n, cap - n, " ;");
-	return n;
-}
-
-/* ---- checks -------------------------------------------------------- */
-
-static int check_key(struct tui_form *f, int alg_field, int key_field, enum pfkm_alg_kind kind)
-{
-	struct tui_field *fd = &f->f[key_field];
-	const struct pfkm_alg *alg = pfkm_alg_by_name(kind, fval(f, alg_field));
 	struct pfk_key k;
 	struct pfk_err e = { 0 };
 	char tmp[TUI_FVAL_MAX];
 	bool quoted = fd->val[0] == '"';
-	int ret;
 
+	if (!needs_value(fd))
+		return;
+	alg = pfkm_alg_by_name(fd->alg_kind, tui_form_val(f, fd->alg));
 	if (!alg)
-		return 0;
+		return;
 	snprintf(tmp, sizeof(tmp), "%s", fd->val + (quoted ? 1 : 0));
 	if (quoted && tmp[0] && tmp[strlen(tmp) - 1] == '"')
 		tmp[strlen(tmp) - 1] = 0;
-	ret = pfk_stmt_key(alg, tmp, quoted, &k, &e);
+	if (pfk_stmt_key(alg, tmp, quoted, &k, &e))
+		snprintf(fd->err, sizeof(fd->err), "%s", e.msg);
 	explicit_bzero(&k, sizeof(k));
 	explicit_bzero(tmp, sizeof(tmp));
-	if (ret)
-		snprintf(fd->err, sizeof(fd->err), "%s", e.msg);
-	return ret;
 }
 
-static void check_field(struct tui_form *f, int i)
+static void key_draw(const struct tui *t, const struct tui_field *fd, bool editing,
+		     char *buf, size_t cap)
+{
+	size_t n = fd->len < cap - 1 ? fd->len : cap - 1;
+
+	if (t->show_keys || !fd->len)
+		snprintf(buf, cap, "%s", fd->val);
+	else if (fd->generated)
+		snprintf(buf, cap, "(hidden, generated %zu bits)", (fd->len - 2) * 4);
+	else if (editing) {
+		memset(buf, '*', n);
+		buf[n] = 0;
+	} else
+		snprintf(buf, cap, "(hidden, %zu chars)", fd->len);
+}
+
+const struct tui_field_ops tui_field_key = {
+	.check = key_check, .text = text_text, .draw = key_draw, .enter = text_enter,
+	.cursor = true,
+};
+
+static void pick_check(const struct tui_form *f, struct tui_field *fd)
+{
+	(void)f;
+	fd->err[0] = 0;
+}
+
+static const char *pick_text(const struct tui_field *fd)
+{
+	return fd->nchoices ? fd->choices[fd->choice] : "";
+}
+
+static void pick_draw(const struct tui *t, const struct tui_field *fd, bool editing,
+		      char *buf, size_t cap)
+{
+	(void)t;
+	(void)editing;
+	snprintf(buf, cap, "< %s >", pick_text(fd));
+}
+
+/* Left goes back, Right and Space forward; nothing can be typed. */
+static bool pick_enter(struct tui_field *fd, int ch)
+{
+	if ((ch != KEY_LEFT && ch != KEY_RIGHT && ch != ' ') || !fd->nchoices)
+		return false;
+	fd->choice = (fd->choice + (ch == KEY_LEFT ? fd->nchoices - 1 : 1)) % fd->nchoices;
+	return true;
+}
+
+const struct tui_field_ops tui_field_pick = {
+	.check = pick_check, .text = pick_text, .draw = pick_draw, .enter = pick_enter,
+};
+
+/* ---- building and checking a form ---------------------------------- */
+
+struct tui_form *tui_form_new(const struct tui_form_ops *ops)
+{
+	struct tui_form *f = calloc(1, sizeof(*f));
+
+	if (f)
+		f->ops = ops;
+	return f;
+}
+
+void tui_form_text_field(struct tui_form *f, int i, const char *label,
+			 const struct tui_field_ops *ops, tui_field_valid valid,
+			 const char *val, const char *hint)
 {
 	struct tui_field *fd = &f->f[i];
-	struct pfk_err e = { 0 };
-	struct pfk_addr a;
-	uint64_t u;
-	uint32_t spi;
-	uint8_t up;
-	int ret = 0;
 
-	fd->err[0] = 0;
-	if (fd->hidden || fd->type == TUI_F_PICK)
-		return;
-	if (!fd->len) {
-		if (!fd->optional)
-			snprintf(fd->err, sizeof(fd->err), "required");
-		return;
-	}
-	switch (f->kind) {
-	case TUI_FORM_SA:
-		switch (i) {
-		case S_SRC: case S_DST:
-			ret = pfk_stmt_addr(fd->val, false, 0, &a, &e);
-			break;
-		case S_SPI:
-			if (strcmp(fd->val, "auto"))
-				ret = pfk_stmt_spi(fd->val, sa_type(f), &spi, &e);
-			break;
-		case S_REQID: case S_SOFT: case S_HARD:
-			ret = pfk_stmt_u64(fd->val, &u, &e);
-			break;
-		case S_EKEY:
-			check_key(f, S_EALG, S_EKEY, PFKM_ALG_ENC);
-			return;
-		case S_AKEY:
-			check_key(f, S_AALG, S_AKEY, PFKM_ALG_AUTH);
-			return;
-		}
-		break;
-	case TUI_FORM_POLICY:
-		switch (i) {
-		case P_SRC: case P_DST:
-			ret = pfk_stmt_addr(fd->val, true, 0, &a, &e);
-			break;
-		case P_UPPER:
-			ret = pfk_stmt_upper(fd->val, &up, &e);
-			break;
-		}
-		break;
-	case TUI_FORM_LIFETIME:
-		ret = pfk_stmt_u64(fd->val, &u, &e);
-		break;
-	default:
-		break;
-	}
-	if (ret)
-		snprintf(fd->err, sizeof(fd->err), "%s", e.msg);
+	fd->label = label;
+	fd->ops = ops;
+	fd->valid = valid;
+	fd->hint = hint;
+	set_val(fd, val ? val : "");
+	if (i + 1 > f->nf)
+		f->nf = i + 1;
+}
+
+void tui_form_pick_field(struct tui_form *f, int i, const char *label,
+			 const char *const *choices, int n)
+{
+	struct tui_field *fd = &f->f[i];
+	int k;
+
+	tui_form_text_field(f, i, label, &tui_field_pick, NULL, NULL,
+			    "Left/Right or Space to change");
+	for (k = 0; k < n && k < TUI_CHOICE_MAX; k++)
+		fd->choices[k] = choices[k];
+	fd->nchoices = k;
+	fd->choice = 0;
+}
+
+const char *tui_form_val(const struct tui_form *f, int i)
+{
+	return f->f[i].ops->text(&f->f[i]);
 }
 
 char *tui_form_text(struct tui_form *f)
 {
-	size_t cap = 2048;
-	char *buf = calloc(1, cap);
-
-	if (!buf)
-		return NULL;
-	switch (f->kind) {
-	case TUI_FORM_SA: sa_text(f, buf, cap); break;
-	case TUI_FORM_POLICY: pol_text(f, buf, cap); break;
-	case TUI_FORM_LIFETIME: life_text(f, buf, cap); break;
-	default: break;
-	}
-	return buf;
-}
-
-static void text_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
+	return f->ops->text(f, false);
 }
 
 void tui_form_check(struct tui_form *f)
@@ -446,61 +307,136 @@ void tui_form_check(struct tui_form *f)
 	char *text;
 	int i;
 
-	if (f->kind == TUI_FORM_SA)
-		sa_algs(f);
-	if (f->kind == TUI_FORM_POLICY)
-		pol_visibility(f);
+	f->ops->check(f);
 	f->err[0] = 0;
-	if (f->kind == TUI_FORM_WIZARD) {
-		tui_wizard_check(f);
-		return;
-	}
 	for (i = 0; i < f->nf; i++)
-		check_field(f, i);
+		f->f[i].ops->check(f, &f->f[i]);
 	for (i = 0; i < f->nf; i++)
 		if (f->f[i].err[0])
 			return;
 	/* every field is fine alone: now the statement as keysh parses it */
-	text = tui_form_text(f);
+	text = f->ops->text(f, true);
 	if (text)
 		tui_run_check(text, f->err, sizeof(f->err));
-	text_free(text);
+	tui_form_text_free(text);
 }
 
 void tui_form_free(struct tui_form *f)
 {
 	if (!f)
 		return;
-	text_free(f->script);
+	tui_form_text_free(f->script);
 	pfk_sa_wipe(&f->base);
 	explicit_bzero(f, sizeof(*f));
 	free(f);
 }
 
+void tui_form_close(struct tui *t, struct tui_form *f)
+{
+	t->st = TUI_ST_BROWSE;
+	if (t->form == f)
+		t->form = NULL;
+	tui_form_free(f);
+}
+
+bool tui_form_refuse(struct tui *t, struct tui_form *f)
+{
+	int i;
+
+	tui_form_check(f);
+	for (i = 0; i < f->nf; i++)
+		if (!f->f[i].hidden && f->f[i].err[0]) {
+			f->cur = i;
+			tui_msg(t, true, "%s: %s", f->f[i].label, f->f[i].err);
+			return true;
+		}
+	if (f->err[0]) {
+		tui_msg(t, true, "%s", f->err);
+		return true;
+	}
+	return false;
+}
+
+unsigned int tui_form_apply(struct tui *t, struct tui_form *f)
+{
+	char err[512], red[512];
+	char *text;
+	int ret;
+
+	if (tui_form_refuse(t, f))
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	text = tui_form_text(f);
+	if (!text)
+		return TUI_R_HANDLED;
+	ret = tui_run_text(t, text, false, err, sizeof(err));
+	pfk_lex_redact(text, red, sizeof(red));
+	tui_form_text_free(text);
+	if (ret) {
+		snprintf(f->err, sizeof(f->err), "%s", err);
+		tui_msg(t, true, "%s", err);
+		return TUI_R_HANDLED | TUI_R_REDRAW;
+	}
+	if (err[0])
+		tui_msg(t, true, "ok, warning: %s: %s", err, red);
+	else
+		tui_msg(t, false, "ok: %s", red);
+	tui_form_close(t, f);
+	return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
 /* ---- drawing ------------------------------------------------------- */
 
-static void field_display(const struct tui *t, const struct tui_form *f, int i, bool editing,
-			  char *buf, size_t cap)
+/* Inside the box: fields from row y, the problem or hint on the row
+ * before last, the form's keys on the last. */
+void tui_form_fields_draw(struct tui *t, struct tui_form *f, int y0, int x, int w, int h)
 {
-	const struct tui_field *fd = &f->f[i];
+	const struct tui_field *cf = &f->f[f->cur];
+	char buf[512];
+	int i, y = y0;
 
-	if (fd->type == TUI_F_PICK) {
-		snprintf(buf, cap, "< %s >", fval(f, i));
-		return;
-	}
-	if (fd->type == TUI_F_KEY && !t->show_keys && fd->len) {
-		size_t n = fd->len < cap - 1 ? fd->len : cap - 1;
+	for (i = 0; i < f->nf && y < y0 + h - 2; i++) {
+		const struct tui_field *fd = &f->f[i];
+		bool cur = i == f->cur;
 
-		if (fd->generated)
-			snprintf(buf, cap, "(hidden, generated %zu bits)", (fd->len - 2) * 4);
-		else if (editing) {
-			memset(buf, '*', n);
-			buf[n] = 0;
-		} else
-			snprintf(buf, cap, "(hidden, %zu chars)", fd->len);
-		return;
+		if (fd->hidden)
+			continue;
+		attrset(fd->err[0] ? tui_attr_get(t, TUI_A_ERR) : (int)A_NORMAL);
+		mvaddstr(y, x, fd->err[0] ? "!" : " ");
+		attrset(cur ? tui_attr_get(t, TUI_A_HEADER) : (int)A_NORMAL);
+		snprintf(buf, sizeof(buf), "%-14s", fd->label);
+		mvaddnstr(y, x + 1, buf, 14);
+		attrset(cur ? tui_attr_get(t, TUI_A_SEL) : (int)A_UNDERLINE);
+		move(y, x + 16);
+		hline(' ', w - 16);
+		fd->ops->draw(t, fd, cur, buf, sizeof(buf));
+		mvaddnstr(y, x + 16, buf, w - 16);
+		if (cur && fd->ops->cursor) {
+			int cx = x + 16 + (int)strlen(buf);
+
+			t->cur_y = y;
+			t->cur_x = cx < x + w ? cx : x + w;
+		}
+		attrset(A_NORMAL);
+		y++;
 	}
-	snprintf(buf, cap, "%s", fd->val);
+	/* the current field's problem, else the statement's, else the hint */
+	y = y0 + h - 2;
+	if (cf->err[0]) {
+		attrset(tui_attr_get(t, TUI_A_ERR));
+		app(buf, sizeof(buf), "%s: %s", cf->label, cf->err);
+	} else if (f->err[0]) {
+		attrset(tui_attr_get(t, TUI_A_ERR));
+		app(buf, sizeof(buf), "%s", f->err);
+	} else {
+		attrset(tui_attr_get(t, TUI_A_DIM));
+		snprintf(buf, sizeof(buf), "%s", cf->hint ? cf->hint : "");
+	}
+	mvaddnstr(y, x, buf, w);
+	attrset(tui_attr_get(t, TUI_A_DIM));
+	snprintf(buf, sizeof(buf), "Enter: %s  Tab: next  C-g: generate  Esc: cancel",
+		 f->ops->enter_help);
+	mvaddnstr(y + 1, x, buf, w);
+	attrset(A_NORMAL);
 }
 
 void tui_form_draw(struct tui *t, struct tui_form *f)
@@ -508,7 +444,6 @@ void tui_form_draw(struct tui *t, struct tui_form *f)
 	int w = f->preview ? t->cols - 2 : t->cols - 4 < 76 ? t->cols - 4 : 76;
 	int vis = 0, i, y, x0 = (t->cols - w) / 2, h, y0;
 	char buf[512];
-	const char *bottom;
 
 	for (i = 0; i < f->nf; i++)
 		if (!f->f[i].hidden)
@@ -526,10 +461,10 @@ void tui_form_draw(struct tui *t, struct tui_form *f)
 		move(y0 + y, x0);
 		hline(' ', w);
 	}
-	attrset(tui_screen_attr(t, TUI_A_TITLE));
+	attrset(tui_attr_get(t, TUI_A_TITLE));
 	move(y0, x0);
 	hline(ACS_HLINE, w);
-	snprintf(buf, sizeof(buf), " %s ", f->title);
+	snprintf(buf, sizeof(buf), " %s ", f->ops->title);
 	mvaddnstr(y0, x0 + 2, buf, w - 4);
 	move(y0 + h - 1, x0);
 	hline(ACS_HLINE, w);
@@ -541,208 +476,74 @@ void tui_form_draw(struct tui *t, struct tui_form *f)
 	mvaddch(y0 + h - 1, x0, ACS_LLCORNER);
 	mvaddch(y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
 	attrset(A_NORMAL);
-	if (f->preview) {
-		tui_wizard_preview_draw(t, f, y0 + 1, x0 + 1, w - 2, h - 2);
-		return;
-	}
-	y = y0 + 1;
-	for (i = 0; i < f->nf && y < y0 + h - 3; i++) {
-		const struct tui_field *fd = &f->f[i];
-		bool cur = i == f->cur;
-
-		if (fd->hidden)
-			continue;
-		attrset(fd->err[0] ? tui_screen_attr(t, TUI_A_ERR) : (int)A_NORMAL);
-		mvaddstr(y, x0 + 1, fd->err[0] ? "!" : " ");
-		attrset(cur ? tui_screen_attr(t, TUI_A_HEADER) : (int)A_NORMAL);
-		snprintf(buf, sizeof(buf), "%-14s", fd->label);
-		mvaddnstr(y, x0 + 2, buf, 14);
-		attrset(cur ? tui_screen_attr(t, TUI_A_SEL) : (int)A_UNDERLINE);
-		move(y, x0 + 17);
-		hline(' ', w - 18);
-		field_display(t, f, i, cur, buf, sizeof(buf));
-		mvaddnstr(y, x0 + 17, buf, w - 18);
-		if (cur && fd->type != TUI_F_PICK) {
-			int cx = x0 + 17 + (int)strlen(buf);
-
-			t->cur_y = y;
-			t->cur_x = cx < x0 + w - 1 ? cx : x0 + w - 1;
-		}
-		attrset(A_NORMAL);
-		y++;
-	}
-	/* the current field's problem, else the statement's, else the hint */
-	y = y0 + h - 3;
-	move(y, x0 + 1);
-	if (f->f[f->cur].err[0]) {
-		attrset(tui_screen_attr(t, TUI_A_ERR));
-		app(buf, sizeof(buf), "%s: %s", f->f[f->cur].label, f->f[f->cur].err);
-	} else if (f->err[0]) {
-		attrset(tui_screen_attr(t, TUI_A_ERR));
-		app(buf, sizeof(buf), "%s", f->err);
-	} else {
-		attrset(tui_screen_attr(t, TUI_A_DIM));
-		snprintf(buf, sizeof(buf), "%s", f->f[f->cur].hint ? f->f[f->cur].hint : "");
-	}
-	mvaddnstr(y, x0 + 1, buf, w - 2);
-	attrset(A_NORMAL);
-	bottom = f->kind == TUI_FORM_WIZARD ? "Enter: preview  Tab: next  C-g: generate  Esc: cancel"
-					    : "Enter: apply  Tab: next  C-g: generate  Esc: cancel";
-	attrset(tui_screen_attr(t, TUI_A_DIM));
-	mvaddnstr(y + 1, x0 + 1, bottom, w - 2);
-	attrset(A_NORMAL);
+	f->ops->draw(t, f, y0 + 1, x0 + 1, w - 2, h - 2);
 }
 
 /* ---- keys ---------------------------------------------------------- */
 
-static void step(struct tui_form *f, int d)
+unsigned int tui_form_cancel(struct tui *t)
 {
+	tui_form_close(t, t->form);
+	tui_msg(t, false, "cancelled");
+	return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+unsigned int tui_form_step(struct tui *t, int d)
+{
+	struct tui_form *f = t->form;
 	int i = f->cur;
 
 	do {
 		i = (i + d + f->nf) % f->nf;
 	} while (f->f[i].hidden && i != f->cur);
 	f->cur = i;
-}
-
-static void generate(struct tui_form *f)
-{
-	struct tui_field *fd = &f->f[f->cur];
-	const struct pfkm_alg *alg = NULL;
-
-	if (f->kind == TUI_FORM_SA && f->cur == S_SPI) {
-		set_val(fd, "auto");
-		return;
-	}
-	if (fd->type != TUI_F_KEY)
-		return;
-	if (f->kind == TUI_FORM_SA)
-		alg = f->cur == S_EKEY ? pfkm_alg_by_name(PFKM_ALG_ENC, fval(f, S_EALG)) :
-		      pfkm_alg_by_name(PFKM_ALG_AUTH, fval(f, S_AALG));
-	if (!alg || !alg->key_max)
-		return;
-	explicit_bzero(fd->val, sizeof(fd->val));
-	if (!tui_form_random_key(fd->val, sizeof(fd->val), pfk_alg_default_key_bytes(alg))) {
-		fd->len = strlen(fd->val);
-		fd->generated = true;
-	}
-}
-
-static unsigned int apply(struct tui *t, struct tui_form *f)
-{
-	char err[512], red[512];
-	char *text;
-	int i, ret;
-
 	tui_form_check(f);
-	for (i = 0; i < f->nf; i++)
-		if (!f->f[i].hidden && f->f[i].err[0]) {
-			f->cur = i;
-			tui_msg(t, true, "%s: %s", f->f[i].label, f->f[i].err);
-			return TUI_R_HANDLED | TUI_R_REDRAW;
-		}
-	if (f->err[0]) {
-		tui_msg(t, true, "%s", f->err);
-		return TUI_R_HANDLED | TUI_R_REDRAW;
-	}
-	text = tui_form_text(f);
-	if (!text)
-		return TUI_R_HANDLED;
-	ret = tui_run_text(t, text, false, err, sizeof(err));
-	pfk_lex_redact(text, red, sizeof(red));
-	text_free(text);
-	if (ret) {
-		snprintf(f->err, sizeof(f->err), "%s", err);
-		tui_msg(t, true, "%s", err);
-		return TUI_R_HANDLED | TUI_R_REDRAW;
-	}
-	if (err[0])
-		tui_msg(t, true, "ok, warning: %s: %s", err, red);
-	else
-		tui_msg(t, false, "ok: %s", red);
-	t->st = TUI_ST_BROWSE;
-	t->form = NULL;
-	tui_form_free(f);
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
-unsigned int tui_form_key(struct tui *t, struct tui_form *f, int ch)
+unsigned int tui_form_enter(struct tui *t)
 {
-	struct tui_field *fd;
+	return t->form->ops->enter(t, t->form);
+}
 
-	if (!f) {
-		t->st = TUI_ST_BROWSE;
-		return TUI_R_HANDLED | TUI_R_REDRAW;
-	}
-	fd = &f->f[f->cur];
-	if (f->preview) {
-		if (ch == 27) {
-			f->preview = false;
-			return TUI_R_HANDLED | TUI_R_REDRAW;
-		}
-		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
-			return tui_wizard_enter(t, f);
-		if (ch == 'K') {
-			t->show_keys = !t->show_keys;
-			return TUI_R_HANDLED | TUI_R_REDRAW;
-		}
-		if (ch == 'y')
-			return tui_action_copy_peer(t, f);
-		return TUI_R_HANDLED | (ch == KEY_RESIZE ? TUI_R_REDRAW : 0);
-	}
-	switch (ch) {
-	case 27:
-		t->st = TUI_ST_BROWSE;
-		t->form = NULL;
-		tui_form_free(f);
-		tui_msg(t, false, "cancelled");
-		return TUI_R_HANDLED | TUI_R_REDRAW;
-	case '\t': case KEY_DOWN:
-		step(f, 1);
-		break;
-	case KEY_BTAB: case KEY_UP:
-		step(f, -1);
-		break;
-	case '\n': case '\r': case KEY_ENTER:
-		if (f->kind == TUI_FORM_WIZARD)
-			return tui_wizard_enter(t, f);
-		return apply(t, f);
-	case 7:	/* C-g */
-		generate(f);
-		break;
-	case KEY_LEFT: case KEY_RIGHT: case ' ':
-		if (fd->type == TUI_F_PICK && fd->nchoices) {
-			fd->choice = (fd->choice + (ch == KEY_LEFT ? fd->nchoices - 1 : 1)) % fd->nchoices;
-			break;
-		}
-		if (ch != ' ')
-			return TUI_R_HANDLED;
-		/* a space typed into a text field */
-		__attribute__((fallthrough));
-	default:
-		if (fd->type == TUI_F_PICK)
-			return TUI_R_HANDLED;
-		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-			if (fd->generated) {
-				set_val(fd, "");
-			} else if (fd->len) {
-				fd->val[--fd->len] = 0;
+/* C-g: SPI fields get auto (GETSPI), key fields a random key of the
+ * length their algorithm takes by default. */
+unsigned int tui_form_generate(struct tui *t)
+{
+	struct tui_form *f = t->form;
+	struct tui_field *fd = &f->f[f->cur];
+	const struct pfkm_alg *alg;
+
+	if (fd->spi_auto) {
+		set_val(fd, "auto");
+	} else if (fd->ops == &tui_field_key) {
+		alg = pfkm_alg_by_name(fd->alg_kind, tui_form_val(f, fd->alg));
+		if (alg && alg->key_max) {
+			explicit_bzero(fd->val, sizeof(fd->val));
+			if (!tui_form_random_key(fd->val, sizeof(fd->val),
+						 pfk_alg_default_key_bytes(alg))) {
+				fd->len = strlen(fd->val);
+				fd->generated = true;
 			}
-			break;
 		}
-		if (ch == 21) {	/* C-u: clear the field */
-			set_val(fd, "");
-			break;
-		}
-		if (ch == KEY_RESIZE)
-			return TUI_R_HANDLED | TUI_R_REDRAW;
-		if (ch < 32 || ch > 126 || fd->len + 1 >= sizeof(fd->val))
-			return TUI_R_HANDLED;
-		if (fd->generated)
-			set_val(fd, "");
-		fd->val[fd->len++] = (char)ch;
-		fd->val[fd->len] = 0;
 	}
 	tui_form_check(f);
+	return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+unsigned int tui_form_edit(struct tui *t, int ch)
+{
+	struct tui_form *f = t->form;
+	struct tui_field *fd = &f->f[f->cur];
+
+	if (!fd->ops->enter(fd, ch))
+		return TUI_R_HANDLED;
+	tui_form_check(f);
+	return TUI_R_HANDLED | TUI_R_REDRAW;
+}
+
+unsigned int tui_form_preview_back(struct tui *t)
+{
+	t->form->preview = false;
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }

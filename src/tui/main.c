@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 #endif
 		  , NULL);
 	mouseinterval(0);
-	tui_screen_init(t);
+	tui_attr_init(t);
 	getmaxyx(stdscr, t->rows, t->cols);
 
 	ret = tui_loop_run(t, &lopt);

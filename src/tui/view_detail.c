@@ -114,7 +114,7 @@ void tui_view_detail_draw(struct tui *t, int y, int h)
 	fclose(f);
 
 	move(y, 0);
-	attrset(tui_screen_attr(t, TUI_A_TITLE));
+	attrset(tui_attr_get(t, TUI_A_TITLE));
 	hline(ACS_HLINE, t->cols);
 	mvaddnstr(y, 2, title, t->cols - 2);
 	attrset(A_NORMAL);

@@ -67,7 +67,7 @@ static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
 		break;
 	case C_ADDR:
 		if (e->src[0] || e->dst[0])
-			snprintf(buf, cap, "%s %s %s", e->src, tui_arrow(), e->dst);
+			snprintf(buf, cap, "%s %s %s", e->src, tui_attr_arrow(), e->dst);
 		else
 			buf[0] = 0;
 		break;
@@ -87,9 +87,9 @@ static int row_attr(const struct tui *t, size_t i)
 	const struct tui_event *e = event_abs(t, t->list[TUI_VIEW_EVENTS].idx.ix[i]);
 
 	if (e && e->errno_)
-		return tui_screen_attr(t, TUI_A_DIM);
+		return tui_attr_get(t, TUI_A_DIM);
 	if (e && (e->type == PFK_T_ADD || e->type == PFK_T_SPDADD))
-		return tui_screen_attr(t, TUI_A_GOOD);
+		return tui_attr_get(t, TUI_A_GOOD);
 	return 0;
 }
 
@@ -167,7 +167,7 @@ void tui_view_events_draw(struct tui *t, int y, int h)
 	l->sort_col = -1;
 	tui_table_draw(t, &spec, l, y, h);
 	if (!l->idx.n && h > 3) {
-		attrset(tui_screen_attr(t, TUI_A_DIM));
+		attrset(tui_attr_get(t, TUI_A_DIM));
 		mvaddnstr(y + 2, 2, t->m.nev ? "No event matches the filter" :
 			  "No events yet (broadcasts appear here as they arrive)", t->cols - 2);
 		attrset(A_NORMAL);

@@ -105,7 +105,7 @@ static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
 	uint64_t now = (uint64_t)time(NULL);
 
 	switch (col) {
-	case C_ADDR: snprintf(buf, cap, "%s %s %s", r->src, tui_arrow(), r->dst); break;
+	case C_ADDR: snprintf(buf, cap, "%s %s %s", r->src, tui_attr_arrow(), r->dst); break;
 	case C_PROTO:
 		snprintf(buf, cap, "%s", sa->satype == PFK_SATYPE_ESP && (sa->has & PFK_SA_HAS_NATT) &&
 			 sa->natt_type ? "esp-udp" : pfk_satype_name(sa->satype));
@@ -116,7 +116,7 @@ static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
 	case C_ALGS: algs_text(sa, buf, cap); break;
 	case C_STATE: snprintf(buf, cap, "%s", pfk_state_name(sa->state)); break;
 	case C_AGE: age_text(sa_age(r, now), buf, cap); break;
-	case C_LIFE: tui_bar_text(buf, cap, 6, sa_life(r, now)); break;
+	case C_LIFE: tui_table_bar_text(buf, cap, 6, sa_life(r, now)); break;
 	default: buf[0] = 0;
 	}
 }
@@ -126,7 +126,7 @@ static int row_attr(const struct tui *t, size_t i)
 	const struct tui_sa *r = row_sa(t, i);
 
 	if (r->sa.state == PFK_STATE_DYING || r->sa.state == PFK_STATE_DEAD)
-		return tui_screen_attr(t, TUI_A_DIM);
+		return tui_attr_get(t, TUI_A_DIM);
 	return 0;
 }
 
@@ -394,7 +394,7 @@ void tui_view_sad_draw(struct tui *t, int y, int h)
 	tui_view_sad_index(t);
 	tui_table_draw(t, &spec, l, y, h);
 	if (!l->idx.n && h > 3) {
-		attrset(tui_screen_attr(t, TUI_A_DIM));
+		attrset(tui_attr_get(t, TUI_A_DIM));
 		mvaddnstr(y + 2, 2, t->m.sad.n ? "No SA matches the filter" :
 			  "No SAD entries (a: add an SA, w: pair wizard)", t->cols - 2);
 		attrset(A_NORMAL);

@@ -88,11 +88,11 @@ static void cell(const struct tui *t, size_t i, int col, char *buf, size_t cap)
 		if ((p->src.proto == 1 || p->src.proto == 58 || p->src.proto == 135) &&
 		    (p->src.port || p->dst.port))
 			/* type,code as setkey's upperspec */
-			snprintf(buf, cap, "%s %s %s %s %u,%u", r->src, tui_arrow(), r->dst,
+			snprintf(buf, cap, "%s %s %s %s %u,%u", r->src, tui_attr_arrow(), r->dst,
 				 upper_name(p->src.proto, up, sizeof(up)), p->src.port,
 				 p->dst.port);
 		else
-			snprintf(buf, cap, "%s %s %s %s", r->src, tui_arrow(), r->dst,
+			snprintf(buf, cap, "%s %s %s %s", r->src, tui_attr_arrow(), r->dst,
 				 upper_name(p->src.proto, up, sizeof(up)));
 		break;
 	case C_DIR: snprintf(buf, cap, "%s", pfk_dir_name(p->dir)); break;
@@ -209,7 +209,7 @@ void tui_view_spd_draw(struct tui *t, int y, int h)
 	tui_view_spd_index(t);
 	tui_table_draw(t, &spec, l, y, h);
 	if (!l->idx.n && h > 3) {
-		attrset(tui_screen_attr(t, TUI_A_DIM));
+		attrset(tui_attr_get(t, TUI_A_DIM));
 		mvaddnstr(y + 2, 2, t->m.spd.n ? "No policy matches the filter" :
 			  "No SPD entries (p: add a policy, w: pair wizard)", t->cols - 2);
 		attrset(A_NORMAL);

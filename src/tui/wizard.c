@@ -4,7 +4,8 @@
  * (tunnel), one algorithm choice -> both SAs and the out/in(/fwd) policies
  * as one keysh script, previewed (keys hidden unless K) and applied
  * atomically through keysh's executor: on any failure what was already
- * installed is rolled back.
+ * installed is rolled back. Its tui_form_ops: the preview is its draw, and
+ * Enter previews, then applies.
  */
 #include <curses.h>
 #include <errno.h>
@@ -91,53 +92,65 @@ static void random_spi(char *buf, size_t cap)
 	snprintf(buf, cap, "0x%08x", v);
 }
 
-static void wfield(struct tui_form *f, int i, const char *label, const char *val, const char *hint)
+static int valid_spi(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e)
 {
-	struct tui_field *fd = &f->f[i];
-
-	fd->label = label;
-	fd->type = TUI_F_TEXT;
-	fd->hint = hint;
-	snprintf(fd->val, sizeof(fd->val), "%s", val);
-	fd->len = strlen(fd->val);
+	return tui_form_valid_spi(is_ah(f) ? PFK_SATYPE_AH : PFK_SATYPE_ESP, fd, e);
 }
 
-static void wpick(struct tui_form *f, int i, const char *label, const char *const *c, int n)
+/* The choices decide the algorithm list and whether there are subnets. */
+static void wizard_check(struct tui_form *f)
 {
-	struct tui_field *fd = &f->f[i];
-	int k;
-
-	fd->label = label;
-	fd->type = TUI_F_PICK;
-	fd->hint = "Left/Right or Space to change";
-	for (k = 0; k < n; k++)
-		fd->choices[k] = c[k];
-	fd->nchoices = n;
+	combos(f);
+	f->f[W_LNET].hidden = f->f[W_RNET].hidden = f->f[W_KIND].choice != 1;
 }
+
+static char *script(struct tui_form *f, bool keys);
+
+/* Checking writes `random` for the keys; the script to run has them. */
+static char *wizard_text(struct tui_form *f, bool for_check)
+{
+	return script(f, !for_check);
+}
+
+static unsigned int wizard_enter(struct tui *t, struct tui_form *f);
+static void wizard_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h);
+
+static const struct tui_form_ops wizard_ops = {
+	.title = "Pair wizard: both SAs and the policies, applied atomically",
+	.enter_help = "preview",
+	.check = wizard_check,
+	.text = wizard_text,
+	.draw = wizard_draw,
+	.enter = wizard_enter,
+};
 
 struct tui_form *tui_wizard_new(struct tui *t)
 {
-	struct tui_form *f = calloc(1, sizeof(*f));
+	struct tui_form *f = tui_form_new(&wizard_ops);
+	const struct tui_field_ops *text = &tui_field_text;
 	char spi[16];
 	(void)t;
 
 	if (!f)
 		return NULL;
-	f->kind = TUI_FORM_WIZARD;
-	f->title = "Pair wizard: both SAs and the policies, applied atomically";
-	f->nf = W_N;
-	wpick(f, W_KIND, "Pair of", kinds, 2);
-	wfield(f, W_LOCAL, "Local address", "", "this host (or this gateway's outer address)");
-	wfield(f, W_REMOTE, "Remote address", "", "the peer (or the peer gateway's outer address)");
-	wfield(f, W_LNET, "Local subnet", "", "network behind this gateway, e.g. 10.1.0.0/16");
-	wfield(f, W_RNET, "Remote subnet", "", "network behind the peer gateway");
-	wpick(f, W_PROTO, "Protocol", wprotos, 2);
-	wpick(f, W_ALGS, "Algorithms", NULL, 0);
+	tui_form_pick_field(f, W_KIND, "Pair of", kinds, 2);
+	tui_form_text_field(f, W_LOCAL, "Local address", text, tui_form_valid_host, "",
+			    "this host (or this gateway's outer address)");
+	tui_form_text_field(f, W_REMOTE, "Remote address", text, tui_form_valid_host, "",
+			    "the peer (or the peer gateway's outer address)");
+	tui_form_text_field(f, W_LNET, "Local subnet", text, tui_form_valid_range, "",
+			    "network behind this gateway, e.g. 10.1.0.0/16");
+	tui_form_text_field(f, W_RNET, "Remote subnet", text, tui_form_valid_range, "",
+			    "network behind the peer gateway");
+	tui_form_pick_field(f, W_PROTO, "Protocol", wprotos, 2);
+	tui_form_pick_field(f, W_ALGS, "Algorithms", NULL, 0);
 	random_spi(spi, sizeof(spi));
-	wfield(f, W_SPI_OUT, "SPI out", spi, "SPI of local -> remote (random; or auto = GETSPI)");
+	tui_form_text_field(f, W_SPI_OUT, "SPI out", text, valid_spi, spi,
+			    "SPI of local -> remote (random; or auto = GETSPI, C-g)");
 	random_spi(spi, sizeof(spi));
-	wfield(f, W_SPI_IN, "SPI in", spi, "SPI of remote -> local (random; or auto = GETSPI)");
-	combos(f);
+	tui_form_text_field(f, W_SPI_IN, "SPI in", text, valid_spi, spi,
+			    "SPI of remote -> local (random; or auto = GETSPI, C-g)");
+	f->f[W_SPI_OUT].spi_auto = f->f[W_SPI_IN].spi_auto = true;
 	tui_form_check(f);
 	return f;
 }
@@ -205,79 +218,16 @@ static char *script(struct tui_form *f, bool keys)
 	return s;
 }
 
-char *tui_wizard_script(struct tui_form *f)
-{
-	return script(f, true);
-}
-
-static void text_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
-void tui_wizard_check(struct tui_form *f)
-{
-	struct pfk_err e;
-	struct pfk_addr a;
-	uint32_t spi;
-	bool tunnel = f->f[W_KIND].choice == 1;
-	enum pfk_satype st = is_ah(f) ? PFK_SATYPE_AH : PFK_SATYPE_ESP;
-	char *s;
-	int i, ret;
-
-	combos(f);
-	f->f[W_LNET].hidden = f->f[W_RNET].hidden = !tunnel;
-	for (i = 0; i < W_N; i++) {
-		struct tui_field *fd = &f->f[i];
-
-		fd->err[0] = 0;
-		memset(&e, 0, sizeof(e));
-		if (fd->hidden || fd->type == TUI_F_PICK)
-			continue;
-		if (!fd->len) {
-			snprintf(fd->err, sizeof(fd->err), "required");
-			continue;
-		}
-		ret = 0;
-		if (i == W_LOCAL || i == W_REMOTE)
-			ret = pfk_stmt_addr(fd->val, false, 0, &a, &e);
-		else if (i == W_LNET || i == W_RNET)
-			ret = pfk_stmt_addr(fd->val, true, 0, &a, &e);
-		else if ((i == W_SPI_OUT || i == W_SPI_IN) && strcmp(fd->val, "auto"))
-			ret = pfk_stmt_spi(fd->val, st, &spi, &e);
-		if (ret)
-			snprintf(fd->err, sizeof(fd->err), "%s", e.msg);
-	}
-	for (i = 0; i < W_N; i++)
-		if (!f->f[i].hidden && f->f[i].err[0])
-			return;
-	s = script(f, false);
-	if (s)
-		tui_run_check(s, f->err, sizeof(f->err));
-	text_free(s);
-}
-
-unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f)
+/* Enter on the fields shows the script; Enter on the preview applies it. */
+static unsigned int wizard_enter(struct tui *t, struct tui_form *f)
 {
 	char err[512];
-	int i, ret, nsa = 2, npol;
+	int ret, nsa = 2, npol;
 
 	if (!f->preview) {
-		tui_form_check(f);
-		for (i = 0; i < W_N; i++)
-			if (!f->f[i].hidden && f->f[i].err[0]) {
-				f->cur = i;
-				tui_msg(t, true, "%s: %s", f->f[i].label, f->f[i].err);
-				return TUI_R_HANDLED | TUI_R_REDRAW;
-			}
-		if (f->err[0]) {
-			tui_msg(t, true, "%s", f->err);
+		if (tui_form_refuse(t, f))
 			return TUI_R_HANDLED | TUI_R_REDRAW;
-		}
-		text_free(f->script);
+		tui_form_text_free(f->script);
 		f->script = script(f, true);
 		f->preview = f->script != NULL;
 		return TUI_R_HANDLED | TUI_R_REDRAW;
@@ -295,9 +245,7 @@ unsigned int tui_wizard_enter(struct tui *t, struct tui_form *f)
 			err);
 	else
 		tui_msg(t, false, "pair installed: %d SAs and %d policies", nsa, npol);
-	t->st = TUI_ST_BROWSE;
-	t->form = NULL;
-	tui_form_free(f);
+	tui_form_close(t, f);
 	return TUI_R_HANDLED | TUI_R_REDRAW;
 }
 
@@ -372,7 +320,7 @@ char *tui_wizard_peer_script(const struct tui_form *f, bool keys, char *err, siz
 	return out;
 }
 
-void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h)
+static void preview_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h)
 {
 	size_t cap = f->script ? strlen(f->script) * 2 + 64 : 64;
 	char *red = malloc(cap), *peer, err[256];
@@ -384,7 +332,7 @@ void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, in
 		snprintf(red, cap, "%s", f->script ? f->script : "");
 	else
 		pfk_lex_redact(f->script ? f->script : "", red, cap);
-	attrset(tui_screen_attr(t, TUI_A_HEADER));
+	attrset(tui_attr_get(t, TUI_A_HEADER));
 	mvaddnstr(y + r++, x, "Equivalent keysh script (Enter: apply atomically, Esc: back, K: keys):",
 		  w);
 	attrset(A_NORMAL);
@@ -395,10 +343,10 @@ void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, in
 	peer = tui_wizard_peer_script(f, t->show_keys, err, sizeof(err));
 	if (r + 2 < h) {
 		r++;
-		attrset(tui_screen_attr(t, TUI_A_HEADER));
+		attrset(tui_attr_get(t, TUI_A_HEADER));
 		mvaddnstr(y + r++, x, "The peer's script (keysh --peer; y: copy it, keys only after K):",
 			  w);
-		attrset(peer ? (int)A_NORMAL : tui_screen_attr(t, TUI_A_ERR));
+		attrset(peer ? (int)A_NORMAL : tui_attr_get(t, TUI_A_ERR));
 		draw_text(y, x, w, h, &r, peer ? peer : err);
 		attrset(A_NORMAL);
 	}
@@ -406,4 +354,12 @@ void tui_wizard_preview_draw(struct tui *t, struct tui_form *f, int y, int x, in
 		explicit_bzero(peer, strlen(peer));
 		free(peer);
 	}
+}
+
+static void wizard_draw(struct tui *t, struct tui_form *f, int y, int x, int w, int h)
+{
+	if (f->preview)
+		preview_draw(t, f, y, x, w, h);
+	else
+		tui_form_fields_draw(t, f, y, x, w, h);
 }
