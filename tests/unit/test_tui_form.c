@@ -265,3 +265,135 @@ TEST(tui_form_wizard_generate_spi_auto)
 	CHECK_EQ(tui_input_ctx(t), TUI_KC_FORM);
 	form_tui_del(t);
 }
+
+/* ---- the keys forms name on screen are the keys bound there ---- */
+
+static bool bound_in(enum tui_keyctx c, const char *name)
+{
+	char buf[16];
+	size_t i;
+	int k;
+
+	for (i = 0; i < tui_nbindings; i++) {
+		const struct tui_binding *b = &tui_bindings[i];
+
+		if (b->ctx != c)
+			continue;
+		for (k = 0; k < TUI_BIND_CODES && b->codes[k]; k++) {
+			const char *n = tui_input_key_name(b->codes[k], buf, sizeof(buf));
+
+			if (n && !strcmp(n, name))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A word as keytui writes key names: "y", "C-g", "Enter", "S-Tab". */
+static bool looks_like_key(const char *w)
+{
+	static const char *const names[] = {
+		"Enter", "Esc", "Tab", "S-Tab", "Space", "Up", "Down", "Left", "Right",
+		"PgUp", "PgDn", "Home", "End", "Del", "F1", "Backspace",
+	};
+	size_t i;
+
+	if (strlen(w) == 1 || (w[0] == 'C' && w[1] == '-' && strlen(w) == 3))
+		return true;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(w, names[i]))
+			return true;
+	return false;
+}
+
+/* Every key name before a ':' on the row ("Esc: cancel") is a key bound in
+ * context c; returns how many there are. */
+static int row_keys_bound(const char *row, enum tui_keyctx c)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = strchr(row, ':'); p; p = strchr(p + 1, ':')) {
+		const char *s = p;
+		char name[16];
+		size_t len;
+
+		while (s > row && s[-1] != ' ' && s[-1] != '(' && s[-1] != ',')
+			s--;
+		len = (size_t)(p - s);
+		while (len && s[len - 1] == ')')
+			len--;
+		if (!len || len >= sizeof(name))
+			continue;
+		memcpy(name, s, len);
+		name[len] = 0;
+		if (!looks_like_key(name))
+			continue;
+		if (!bound_in(c, name))
+			unit_failf(__FILE__, __LINE__, "\"%s\" names %s, not bound there (%s)",
+				   row, name, tui_keyctxs[c].title);
+		n++;
+	}
+	return n;
+}
+
+/* The screen row containing s, or "": box lines read as blanks. */
+static void find_row(const char *s, char *row, int cap, int rows)
+{
+	chtype ch[256];
+	int y, n, i;
+
+	for (y = 0; y < rows; y++) {
+		n = mvinchnstr(y, 0, ch, cap - 1 < 255 ? cap - 1 : 255);
+		for (i = 0; i < n; i++)
+			row[i] = (ch[i] & A_ALTCHARSET) ? ' ' : (char)(ch[i] & A_CHARTEXT);
+		row[n > 0 ? n : 0] = 0;
+		if (strstr(row, s))
+			return;
+	}
+	row[0] = 0;
+}
+
+TEST(tui_form_keys_on_screen_are_bound)
+{
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	struct tui *t;
+	SCREEN *s;
+	char row[256];
+
+	REQUIRE(out && in);
+	s = newterm("vt100", out, in);
+	REQUIRE(s);
+	resizeterm(30, 100);
+	t = form_tui(tui_form_sa_new, TUI_ST_FORM);
+	REQUIRE(t);
+	t->rows = 30;
+	t->cols = 100;
+	erase();
+	tui_form_draw(t, t->form);
+	find_row("Esc: cancel", row, sizeof(row), 30);
+	CHECK_EQ(row_keys_bound(row, TUI_KC_FORM), 4);
+	form_tui_del(t);
+
+	t = form_tui(tui_wizard_new, TUI_ST_WIZARD);
+	REQUIRE(t);
+	t->rows = 30;
+	t->cols = 100;
+	t->form->cur = 1;
+	type(t, "192.0.2.1");
+	tui_input_key(t, '\t');
+	type(t, "192.0.2.2");
+	tui_input_key(t, '\n');
+	REQUIRE(t->form->preview);
+	erase();
+	tui_form_draw(t, t->form);
+	find_row("Equivalent keysh script", row, sizeof(row), 30);
+	CHECK_EQ(row_keys_bound(row, TUI_KC_PREVIEW), 3);
+	find_row("The peer's script", row, sizeof(row), 30);
+	CHECK_EQ(row_keys_bound(row, TUI_KC_PREVIEW), 2);
+	form_tui_del(t);
+	endwin();
+	delscreen(s);
+	fclose(out);
+	fclose(in);
+}
