@@ -142,7 +142,7 @@ int tui_form_valid_host(const struct tui_form *f, const struct tui_field *fd, st
 int tui_form_valid_range(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e);
 int tui_form_valid_u64(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e);
 int tui_form_valid_upper(const struct tui_form *f, const struct tui_field *fd, struct pfk_err *e);
-/* A number or auto, for the SA type the form's satype() gives. */
+/* An SPI for SA type st, or auto (GETSPI). */
 int tui_form_valid_spi(enum pfk_satype st, const struct tui_field *fd, struct pfk_err *e);
 
 /* Fill buf with 0x + hex of nbytes from RAND_bytes. -EIO on failure. */
