@@ -4,7 +4,8 @@
  * stmt.c turns one `;`-terminated statement into a struct pfk_stmt (holding
  * the pfk_sa / pfk_policy models of pfk.h), the field validators below are
  * usable alone (the TUI calls them per input field), suggest.c proposes
- * near-miss spellings and exec.c runs statements against a pfk_conn.
+ * near-miss spellings, the executor (exec.c and the files exec_int.h
+ * names) runs statements against a pfk_conn and runner.c runs texts.
  * keysh and keytui both go through here, so the TUI never accepts what the
  * shell rejects. Nothing here prints; errors come back in struct pfk_err.
  */
@@ -162,7 +163,7 @@ const char *pfk_suggest_pick(const char *word, const char *const *cands, size_t 
 /* Edit distance, for tests. */
 unsigned int pfk_suggest_distance(const char *a, const char *b);
 
-/* ---- executor (exec.c) ------------------------------------------------ */
+/* ---- executor (exec.c, request.c, dump.c, journal.c, pipeline.c) ------- */
 /* One SADB or SPD entry kept from a dump: the raw message and a sort key. */
 struct pfk_dump_entry {
 	uint8_t *raw;
@@ -192,6 +193,8 @@ struct pfk_undo {
 #define PFK_EXEC_WINDOW 64
 #define PFK_EXEC_BATCH 16
 
+struct pfk_pipe;			/* pipeline.c */
+
 struct pfk_exec {
 	struct pfk_conn *conn;
 	int timeout_ms;			/* per reply; default 5000 */
@@ -209,19 +212,11 @@ struct pfk_exec {
 	uint32_t last_spi;
 	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
 	uint8_t *sbuf;			/* send buffer */
-	uint8_t *rbuf;			/* pipelined replies (exec.c), lazily */
-	/* Pipelining: unanswered requests in send order, and the callback
-	 * that gets each one's result (0 or -errno) by its tag. The last nq
-	 * of them are queued (pfk_exec_submit_msg), not sent yet. */
+	/* Pipelining: who gets each submitted request's result (0 or
+	 * -errno) by its tag, called with ctx. The window itself is private
+	 * to pipeline.c. */
 	void (*on_done)(void *ctx, size_t tag, int err);
-	struct {
-		uint32_t seq;
-		uint8_t type;
-		size_t tag;
-		void *msg;		/* queued message (caller's memory) */
-		size_t len;
-	} pend[PFK_EXEC_WINDOW];
-	unsigned int npend, nq;
+	struct pfk_pipe *pipe;
 };
 
 int pfk_exec_init(struct pfk_exec *x, struct pfk_conn *c);
@@ -245,6 +240,10 @@ int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st);
  *     must stay valid and unchanged until pfk_exec_drain returns.
  *   pfk_exec_drain: send what is queued and wait for every reply; 0 or
  *     the first transport error.
+ *   pfk_exec_inflight: requests submitted and not reported yet;
+ *     pfk_exec_unsent: of those, how many are queued, not sent.
+ *   pfk_exec_pipe_hook: results go to done(ctx, ...) instead of on_done
+ *     (the runner's own bookkeeping; done NULL: back to on_done).
  * Functions return 0 or a transport error (then every pending request has
  * already failed through on_done).
  */
@@ -253,6 +252,10 @@ int pfk_exec_build(const struct pfk_stmt *st, struct pfk_buf *b, uint32_t seq, u
 int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag);
 int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag);
 int pfk_exec_drain(struct pfk_exec *x);
+unsigned int pfk_exec_inflight(const struct pfk_exec *x);
+unsigned int pfk_exec_unsent(const struct pfk_exec *x);
+int pfk_exec_pipe_hook(struct pfk_exec *x, void (*done)(void *ctx, size_t tag, int err),
+		       void *ctx);
 /* Collect a dump (SADB when !spd, satype filter) sorted by dst, proto, SPI
  * (SPD: by direction and id). */
 int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_dump *out);

@@ -218,7 +218,7 @@ int ksh_alg_supported(struct ksh *k, enum pfkm_alg_kind kind, unsigned int id)
 		return -1;
 	/* Not while pipelined requests are in flight: their replies are the
 	 * pipeline's (a batch's error then names both algorithms). */
-	if (!k->algs_known && k->connected && !k->exec.npend && !k->exec.nq) {
+	if (!k->algs_known && k->connected && !pfk_exec_inflight(&k->exec)) {
 		void (*saved)(void *, const struct pfk_stmt *, const struct pfk_msg *,
 			      const void *, size_t) = k->exec.on_result;
 		void *saved_ctx = k->exec.ctx;
@@ -732,7 +732,7 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 		}
 		/* Anything else waits for the batch so far (order of effects and
 		 * of messages is the script's). */
-		if (k->connected && (k->exec.npend || k->exec.nq))
+		if (k->connected && pfk_exec_inflight(&k->exec))
 			pfk_exec_drain(&k->exec);
 		k->file = file;
 		ret = k->undo ? ksh_undo_run(k, &st) : ksh_run_stmt(k, &st);
@@ -752,7 +752,7 @@ int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 				break;
 		}
 	}
-	if (k->connected && k->exec.npend)
+	if (k->connected && pfk_exec_inflight(&k->exec))
 		pfk_exec_drain(&k->exec);
 	if (k->lost)
 		goto lost;
@@ -767,7 +767,7 @@ lost:
 	 * rollback is possible and nothing after this can run. */
 	ret = KSH_EXIT_BACKEND;
 out:
-	if (k->connected && !k->lost && k->exec.npend)
+	if (k->connected && !k->lost && pfk_exec_inflight(&k->exec))
 		pfk_exec_drain(&k->exec);
 	fflush(stdout);
 	k->batch = saved;
