@@ -95,7 +95,7 @@ int pfk_exec_pipe_hook(struct pfk_exec *x, void (*done)(void *ctx, size_t tag, i
 
 bool pfk_exec_pipelinable(const struct pfk_exec *x, const struct pfk_stmt *st)
 {
-	if (x->journal || x->trace)
+	if (x && (x->journal || x->trace))
 		return false;
 	switch (st->cmd) {
 	case PFK_CMD_ADD: case PFK_CMD_UPDATE:

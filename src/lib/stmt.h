@@ -128,7 +128,8 @@ int pfk_peer_text(const char *text, size_t len, bool keys, FILE *f, bool *hidden
  */
 int pfk_stmt_parse(struct pfk_lex *lx, struct pfk_stmt *st, struct pfk_err *err);
 void pfk_stmt_wipe(struct pfk_stmt *st);
-/* Parse a whole text into an array (caller frees with pfk_stmt_free_all).
+/* Parse a whole text into an array (caller frees with pfk_stmt_free_all);
+ * runner.c, on the runner's statement loop.
  * Stops at max_errs errors; returns the number of errors, *out / *n get the
  * statements that parsed. -ENOMEM on allocation failure. */
 int pfk_stmt_parse_all(const char *text, size_t len, struct pfk_stmt **out, size_t *n,
@@ -232,7 +233,7 @@ int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st);
  * refuses outright fails at once). The backend processes one socket's
  * requests in order, so the effect is that of running them one by one.
  * pfk_exec_pipelinable says which statements qualify (never with a
- * journal or a trace).
+ * journal or a trace; x NULL: the statement alone).
  *   pfk_exec_build: the request of such a statement (seq/pid may be 0).
  *   pfk_exec_submit: build and send one statement now.
  *   pfk_exec_submit_msg: queue a built request; seq and pid are written
@@ -265,5 +266,83 @@ void pfk_exec_journal_clear(struct pfk_exec *x);
 /* Send one built message and wait for the reply with our seq and type.
  * reply gets the parsed message when non-NULL. */
 int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply);
+
+/* ---- statement runner (runner.c) --------------------------------------- */
+/*
+ * The one loop from setkey-language text to the executor, for keysh's
+ * batch (-f, stdin, -c, loads), keysh's prompt and keytui. A script is
+ * parsed whole first (a syntax error anywhere runs nothing), then run in
+ * order: pipelined when asked (requests sent without waiting, lost
+ * replies settled, each failure reported in order with its statement),
+ * stopping at a failure when asked, all or nothing with PFK_RUN_ATOMIC (a
+ * journal of what succeeded, rolled back on the first failure). The
+ * runner's state is private; what differs between front ends comes through
+ * struct pfk_run_ops, called with ctx. file is the name the text was added
+ * under (NULL for the prompt), for error lines.
+ */
+enum pfk_run_result {
+	PFK_RUN_OK = 0,
+	PFK_RUN_FAILED = 1,	/* a statement failed (reported through ops) */
+	PFK_RUN_SYNTAX = 2,	/* syntax errors: nothing ran */
+	PFK_RUN_BACKEND = 3,	/* no backend, or it went away */
+	PFK_RUN_EXIT = 4,	/* ops->stmt only: stop here (exit) */
+};
+
+enum {
+	PFK_RUN_EACH = 1u << 0,		/* the prompt: run each statement as it
+					 * parses; a syntax error skips that one */
+	PFK_RUN_PIPELINE = 1u << 1,	/* pipeline what can be (no journal, no trace) */
+	PFK_RUN_ATOMIC = 1u << 2,	/* all or nothing (stops at a failure) */
+	PFK_RUN_STOP = 1u << 3,		/* stop at the first failure */
+	PFK_RUN_NOEXEC = 1u << 4,	/* parse (and warn) only: -n */
+};
+
+struct pfk_run_ops {
+	/* The executor to use, connected: 0, or a PFK_RUN_* to stop with
+	 * (the front end said why). Called before every statement the runner
+	 * hands to the executor (it may reconnect). Required. */
+	int (*connect)(void *ctx, struct pfk_exec **x);
+	/* Run one statement (shell commands too): PFK_RUN_OK, _FAILED
+	 * (reported already), _BACKEND (stop), _EXIT. NULL: the runner runs
+	 * it with pfk_exec_run and reports a failure through fail(). */
+	int (*stmt)(void *ctx, const char *file, const struct pfk_stmt *st);
+	/* Each statement as it parses (keysh prints its warnings). Optional. */
+	void (*parsed)(void *ctx, const char *file, const struct pfk_stmt *st);
+	/* A syntax error; text, len: the text it is in (for a caret line).
+	 * A script's errors come after its parsed() calls. Required. */
+	void (*syntax)(void *ctx, const char *file, const struct pfk_err *e, const char *text,
+		       size_t len);
+	/* A statement the runner sent failed with err (-errno); st->cmd is
+	 * PFK_CMD_NONE (line, col set) if it could not be parsed again. Required. */
+	void (*fail)(void *ctx, const char *file, const struct pfk_stmt *st, int err);
+	/* Whether the backend is gone (err: the failure seen, 0: none; the
+	 * front end may know from its own statements). Optional. */
+	bool (*lost)(void *ctx, int err);
+	/* PFK_RUN_ATOMIC after a failure: n steps undone, err the first
+	 * rollback error (0: all undone). Optional. */
+	void (*rolled_back)(void *ctx, size_t n, int err);
+};
+
+struct pfk_runner;
+
+/* A runner; max_errs: syntax errors kept per text (0: no limit). NULL
+ * when out of memory. */
+struct pfk_runner *pfk_runner_new(const struct pfk_run_ops *ops, void *ctx,
+				  unsigned int flags, unsigned int max_errs);
+void pfk_runner_free(struct pfk_runner *r);
+/*
+ * Add a text to the script (pass 1: parsed, parsed() and syntax() called,
+ * pipelinable requests prebuilt). text must stay until pfk_runner_run
+ * returns. Returns its number of syntax errors, or -ENOMEM.
+ */
+int pfk_runner_add(struct pfk_runner *r, const char *file, const char *text, size_t len);
+/* Run every text added: PFK_RUN_SYNTAX if any had errors, else OK,
+ * FAILED or BACKEND (or what connect returned). */
+int pfk_runner_run(struct pfk_runner *r);
+/* One text: add + run; with PFK_RUN_EACH statement by statement (returns
+ * PFK_RUN_OK, or -ENOMEM). */
+int pfk_runner_text(struct pfk_runner *r, const char *file, const char *text, size_t len);
+/* Whether a statement asked to stop (PFK_RUN_EXIT). */
+bool pfk_runner_exited(const struct pfk_runner *r);
 
 #endif /* PFK_STMT_H */
