@@ -326,8 +326,9 @@ static bool pipelinable(const struct pfk_runner *r, const struct pfk_stmt *st)
 /* Pass 1 of one text: what add() collects while scanning. */
 struct pass1 {
 	struct pfk_runner *r;
-	struct pfk_err *errs;
-	unsigned int nerr;
+	struct pfk_err *errs;	/* kept to be reported after the text */
+	unsigned int nerr, cap;
+	bool nomem;
 };
 
 static int pass1_stmt(void *c, const struct pos *at, struct pfk_stmt *st)
@@ -366,15 +367,27 @@ static void pass1_err(void *c, const struct pfk_err *e)
 {
 	struct pass1 *p1 = c;
 
-	if (p1->nerr < p1->r->max_errs)
-		p1->errs[p1->nerr] = *e;
-	p1->nerr++;
+	if (p1->nerr == p1->cap) {
+		unsigned int cap = p1->cap ? p1->cap * 2 : 8;
+		struct pfk_err *nv;
+
+		if (p1->r->max_errs && cap > p1->r->max_errs)
+			cap = p1->r->max_errs;
+		nv = realloc(p1->errs, cap * sizeof(*nv));
+		if (!nv) {
+			p1->nomem = true;
+			return;
+		}
+		p1->errs = nv;
+		p1->cap = cap;
+	}
+	p1->errs[p1->nerr++] = *e;
 }
 
 int pfk_runner_add(struct pfk_runner *r, const char *file, const char *text, size_t len)
 {
 	struct pass1 p1 = { .r = r };
-	unsigned int i, n;
+	unsigned int i;
 	int ret;
 
 	if (r->ntexts == r->captexts) {
@@ -390,21 +403,17 @@ int pfk_runner_add(struct pfk_runner *r, const char *file, const char *text, siz
 	r->texts[r->ntexts].text = text;
 	r->texts[r->ntexts].len = len;
 	r->ntexts++;
-	if (r->max_errs) {
-		p1.errs = calloc(r->max_errs, sizeof(*p1.errs));
-		if (!p1.errs)
-			return -ENOMEM;
-	}
 	ret = scan(text, len, r->max_errs, pass1_stmt, pass1_err, &p1);
-	/* Errors after the text's warnings, as many as were kept. */
-	n = p1.nerr < r->max_errs ? p1.nerr : r->max_errs;
-	for (i = 0; ret >= 0 && i < n; i++)
+	if (p1.nomem && ret >= 0)
+		ret = -ENOMEM;
+	/* Errors after the text's warnings. */
+	for (i = 0; ret >= 0 && i < p1.nerr; i++)
 		r->ops->syntax(r->ctx, file, &p1.errs[i], text, len);
 	free(p1.errs);
 	if (ret < 0)
 		return ret;
-	r->nerr += n;
-	return (int)n;
+	r->nerr += p1.nerr;
+	return (int)p1.nerr;
 }
 
 /* One statement the runner runs itself (no ops->stmt): PFK_RUN_*. */

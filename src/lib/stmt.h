@@ -325,8 +325,8 @@ struct pfk_run_ops {
 
 struct pfk_runner;
 
-/* A runner; max_errs: syntax errors kept per text (0: no limit). NULL
- * when out of memory. */
+/* A runner; max_errs: a text's parsing stops after that many syntax
+ * errors (0: no limit). NULL when out of memory. */
 struct pfk_runner *pfk_runner_new(const struct pfk_run_ops *ops, void *ctx,
 				  unsigned int flags, unsigned int max_errs);
 void pfk_runner_free(struct pfk_runner *r);

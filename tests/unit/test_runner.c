@@ -115,10 +115,10 @@ static const struct pfk_run_ops prompt_ops = {
 	.fail = on_fail,
 };
 
-/* Run text through a fresh runner; the runner's result. */
-static int run(struct seen *s, unsigned int flags, const char *text)
+/* Run text through a fresh runner keeping max_errs syntax errors. */
+static int run_max(struct seen *s, unsigned int flags, unsigned int max_errs, const char *text)
 {
-	struct pfk_runner *r = pfk_runner_new(&ops, s, flags, 20);
+	struct pfk_runner *r = pfk_runner_new(&ops, s, flags, max_errs);
 	int ret;
 
 	if (!r)
@@ -126,6 +126,11 @@ static int run(struct seen *s, unsigned int flags, const char *text)
 	ret = pfk_runner_text(r, "t.conf", text, strlen(text));
 	pfk_runner_free(r);
 	return ret;
+}
+
+static int run(struct seen *s, unsigned int flags, const char *text)
+{
+	return run_max(s, flags, 20, text);
 }
 
 static int open_conn(struct pfk_conn *c, struct pfk_exec *x, pid_t pid)
@@ -275,6 +280,18 @@ TEST(runner_syntax_error_anywhere_runs_nothing)
 	CHECK_EQ(s.nparsed, 2);
 	CHECK_EQ(s.nconnect, 0);	/* the backend was not even asked */
 	CHECK_EQ(count(&x, false), 0);
+	/* no limit: both; a limit of 1: parsing stops at the first */
+	memset(&s, 0, sizeof(s));
+	s.x = &x;
+	CHECK_EQ(run_max(&s, 0, 0, "bogus;\nflush;\nbogus;\n"), PFK_RUN_SYNTAX);
+	CHECK_EQ(s.nsyntax, 2);
+	CHECK_EQ(s.nparsed, 1);
+	memset(&s, 0, sizeof(s));
+	s.x = &x;
+	CHECK_EQ(run_max(&s, 0, 1, "bogus;\nflush;\nbogus;\n"), PFK_RUN_SYNTAX);
+	CHECK_EQ(s.nsyntax, 1);
+	CHECK_EQ(s.nparsed, 0);
+	CHECK_EQ(s.nconnect, 0);
 	/* parse only (-n): warnings' turn, nothing runs */
 	memset(&s, 0, sizeof(s));
 	s.x = &x;
