@@ -317,10 +317,12 @@ out:
 	explicit_bzero(r->scratch, (size_t)ret);
 }
 
+/* A pipeline cannot stop at a failure (what follows is sent already):
+ * PFK_RUN_PIPELINE yields to ATOMIC and STOP. */
 static bool pipelinable(const struct pfk_runner *r, const struct pfk_stmt *st)
 {
-	return (r->flags & PFK_RUN_PIPELINE) && !(r->flags & PFK_RUN_ATOMIC) &&
-	       pfk_exec_pipelinable(NULL, st);
+	return (r->flags & PFK_RUN_PIPELINE) &&
+	       !(r->flags & (PFK_RUN_ATOMIC | PFK_RUN_STOP)) && pfk_exec_pipelinable(NULL, st);
 }
 
 /* Pass 1 of one text: what add() collects while scanning. */

@@ -291,7 +291,9 @@ enum pfk_run_result {
 enum {
 	PFK_RUN_EACH = 1u << 0,		/* the prompt: run each statement as it
 					 * parses; a syntax error skips that one */
-	PFK_RUN_PIPELINE = 1u << 1,	/* pipeline what can be (no journal, no trace) */
+	PFK_RUN_PIPELINE = 1u << 1,	/* pipeline what can be (not with ATOMIC or
+					 * STOP: a pipeline runs on past a failure;
+					 * off when x->trace is set) */
 	PFK_RUN_ATOMIC = 1u << 2,	/* all or nothing (stops at a failure) */
 	PFK_RUN_STOP = 1u << 3,		/* stop at the first failure */
 	PFK_RUN_NOEXEC = 1u << 4,	/* parse (and warn) only: -n */

@@ -246,10 +246,10 @@ TEST(runner_atomic_failure_in_the_middle_leaves_nothing)
 	CHECK_EQ(s.nfail, 1);
 	CHECK_EQ(s.nrolled, 0);
 	CHECK_EQ(count(&x, false), 3);
-	/* PFK_RUN_STOP: stops there, keeps what ran */
+	/* PFK_RUN_STOP: stops there, keeps what ran (pipelining yields) */
 	memset(&s, 0, sizeof(s));
 	s.x = &x;
-	CHECK_EQ(run(&s, PFK_RUN_STOP,
+	CHECK_EQ(run(&s, PFK_RUN_STOP | PFK_RUN_PIPELINE,
 		     "add 10.0.0.1 10.0.0.2 esp 0x1003 -E null;\n"
 		     "add 10.0.0.1 10.0.0.2 esp 0x1003 -E null;\n"
 		     "add 10.0.0.1 10.0.0.2 esp 0x1004 -E null;\n"),
