@@ -388,7 +388,7 @@ int pfk_conn_send(struct pfk_conn *c, const void *msg, size_t len);
  * timeout_ms < 0 waits forever; -ETIMEDOUT on timeout. */
 int pfk_conn_recv(struct pfk_conn *c, void *buf, size_t cap, int timeout_ms);
 /* sendmmsg()/recvmmsg(MSG_DONTWAIT) of whole messages for pipelining
- * (exec.c): the number done, or -errno as those calls' errno. */
+ * (pipeline.c): the number done, or -errno as those calls' errno. */
 struct mmsghdr;
 int pfk_conn_sendv(struct pfk_conn *c, struct mmsghdr *mv, unsigned int n);
 int pfk_conn_recvv(struct pfk_conn *c, struct mmsghdr *mv, unsigned int n);

@@ -4,7 +4,8 @@
  * stmt.c turns one `;`-terminated statement into a struct pfk_stmt (holding
  * the pfk_sa / pfk_policy models of pfk.h), the field validators below are
  * usable alone (the TUI calls them per input field), suggest.c proposes
- * near-miss spellings and exec.c runs statements against a pfk_conn.
+ * near-miss spellings, the executor (exec.c and the files exec_int.h
+ * names) runs statements against a pfk_conn and runner.c runs texts.
  * keysh and keytui both go through here, so the TUI never accepts what the
  * shell rejects. Nothing here prints; errors come back in struct pfk_err.
  */
@@ -127,7 +128,8 @@ int pfk_peer_text(const char *text, size_t len, bool keys, FILE *f, bool *hidden
  */
 int pfk_stmt_parse(struct pfk_lex *lx, struct pfk_stmt *st, struct pfk_err *err);
 void pfk_stmt_wipe(struct pfk_stmt *st);
-/* Parse a whole text into an array (caller frees with pfk_stmt_free_all).
+/* Parse a whole text into an array (caller frees with pfk_stmt_free_all);
+ * runner.c, on the runner's statement loop.
  * Stops at max_errs errors; returns the number of errors, *out / *n get the
  * statements that parsed. -ENOMEM on allocation failure. */
 int pfk_stmt_parse_all(const char *text, size_t len, struct pfk_stmt **out, size_t *n,
@@ -162,7 +164,7 @@ const char *pfk_suggest_pick(const char *word, const char *const *cands, size_t 
 /* Edit distance, for tests. */
 unsigned int pfk_suggest_distance(const char *a, const char *b);
 
-/* ---- executor (exec.c) ------------------------------------------------ */
+/* ---- executor (exec.c, request.c, dump.c, journal.c, pipeline.c) ------- */
 /* One SADB or SPD entry kept from a dump: the raw message and a sort key. */
 struct pfk_dump_entry {
 	uint8_t *raw;
@@ -192,6 +194,8 @@ struct pfk_undo {
 #define PFK_EXEC_WINDOW 64
 #define PFK_EXEC_BATCH 16
 
+struct pfk_pipe;			/* pipeline.c */
+
 struct pfk_exec {
 	struct pfk_conn *conn;
 	int timeout_ms;			/* per reply; default 5000 */
@@ -209,19 +213,11 @@ struct pfk_exec {
 	uint32_t last_spi;
 	uint8_t *buf;			/* PFKM_MSG_MAX receive buffer */
 	uint8_t *sbuf;			/* send buffer */
-	uint8_t *rbuf;			/* pipelined replies (exec.c), lazily */
-	/* Pipelining: unanswered requests in send order, and the callback
-	 * that gets each one's result (0 or -errno) by its tag. The last nq
-	 * of them are queued (pfk_exec_submit_msg), not sent yet. */
+	/* Pipelining: who gets each submitted request's result (0 or
+	 * -errno) by its tag, called with ctx. The window itself is private
+	 * to pipeline.c. */
 	void (*on_done)(void *ctx, size_t tag, int err);
-	struct {
-		uint32_t seq;
-		uint8_t type;
-		size_t tag;
-		void *msg;		/* queued message (caller's memory) */
-		size_t len;
-	} pend[PFK_EXEC_WINDOW];
-	unsigned int npend, nq;
+	struct pfk_pipe *pipe;
 };
 
 int pfk_exec_init(struct pfk_exec *x, struct pfk_conn *c);
@@ -237,7 +233,7 @@ int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st);
  * refuses outright fails at once). The backend processes one socket's
  * requests in order, so the effect is that of running them one by one.
  * pfk_exec_pipelinable says which statements qualify (never with a
- * journal or a trace).
+ * journal or a trace; x NULL: the statement alone).
  *   pfk_exec_build: the request of such a statement (seq/pid may be 0).
  *   pfk_exec_submit: build and send one statement now.
  *   pfk_exec_submit_msg: queue a built request; seq and pid are written
@@ -245,6 +241,10 @@ int pfk_exec_run(struct pfk_exec *x, const struct pfk_stmt *st);
  *     must stay valid and unchanged until pfk_exec_drain returns.
  *   pfk_exec_drain: send what is queued and wait for every reply; 0 or
  *     the first transport error.
+ *   pfk_exec_inflight: requests submitted and not reported yet;
+ *     pfk_exec_unsent: of those, how many are queued, not sent.
+ *   pfk_exec_pipe_hook: results go to done(ctx, ...) instead of on_done
+ *     (the runner's own bookkeeping; done NULL: back to on_done).
  * Functions return 0 or a transport error (then every pending request has
  * already failed through on_done).
  */
@@ -253,6 +253,10 @@ int pfk_exec_build(const struct pfk_stmt *st, struct pfk_buf *b, uint32_t seq, u
 int pfk_exec_submit(struct pfk_exec *x, const struct pfk_stmt *st, size_t tag);
 int pfk_exec_submit_msg(struct pfk_exec *x, void *msg, size_t len, size_t tag);
 int pfk_exec_drain(struct pfk_exec *x);
+unsigned int pfk_exec_inflight(const struct pfk_exec *x);
+unsigned int pfk_exec_unsent(const struct pfk_exec *x);
+int pfk_exec_pipe_hook(struct pfk_exec *x, void (*done)(void *ctx, size_t tag, int err),
+		       void *ctx);
 /* Collect a dump (SADB when !spd, satype filter) sorted by dst, proto, SPI
  * (SPD: by direction and id). */
 int pfk_exec_dump(struct pfk_exec *x, bool spd, enum pfk_satype t, struct pfk_dump *out);
@@ -262,5 +266,85 @@ void pfk_exec_journal_clear(struct pfk_exec *x);
 /* Send one built message and wait for the reply with our seq and type.
  * reply gets the parsed message when non-NULL. */
 int pfk_exec_request(struct pfk_exec *x, size_t len, struct pfk_msg *reply);
+
+/* ---- statement runner (runner.c) --------------------------------------- */
+/*
+ * The one loop from setkey-language text to the executor, for keysh's
+ * batch (-f, stdin, -c, loads), keysh's prompt and keytui. A script is
+ * parsed whole first (a syntax error anywhere runs nothing), then run in
+ * order: pipelined when asked (requests sent without waiting, lost
+ * replies settled, each failure reported in order with its statement),
+ * stopping at a failure when asked, all or nothing with PFK_RUN_ATOMIC (a
+ * journal of what succeeded, rolled back on the first failure). The
+ * runner's state is private; what differs between front ends comes through
+ * struct pfk_run_ops, called with ctx. file is the name the text was added
+ * under (NULL for the prompt), for error lines.
+ */
+enum pfk_run_result {
+	PFK_RUN_OK = 0,
+	PFK_RUN_FAILED = 1,	/* a statement failed (reported through ops) */
+	PFK_RUN_SYNTAX = 2,	/* syntax errors: nothing ran */
+	PFK_RUN_BACKEND = 3,	/* no backend, or it went away */
+	PFK_RUN_EXIT = 4,	/* ops->stmt only: stop here (exit) */
+};
+
+enum {
+	PFK_RUN_EACH = 1u << 0,		/* the prompt: run each statement as it
+					 * parses; a syntax error skips that one */
+	PFK_RUN_PIPELINE = 1u << 1,	/* pipeline what can be (not with ATOMIC or
+					 * STOP: a pipeline runs on past a failure;
+					 * off when x->trace is set) */
+	PFK_RUN_ATOMIC = 1u << 2,	/* all or nothing (stops at a failure) */
+	PFK_RUN_STOP = 1u << 3,		/* stop at the first failure */
+	PFK_RUN_NOEXEC = 1u << 4,	/* parse (and warn) only: -n */
+};
+
+struct pfk_run_ops {
+	/* The executor to use, connected: 0, or a PFK_RUN_* to stop with
+	 * (the front end said why). Called before every statement the runner
+	 * hands to the executor (it may reconnect). Required. */
+	int (*connect)(void *ctx, struct pfk_exec **x);
+	/* Run one statement (shell commands too): PFK_RUN_OK, _FAILED
+	 * (reported already), _BACKEND (stop), _EXIT. NULL: the runner runs
+	 * it with pfk_exec_run and reports a failure through fail(). */
+	int (*stmt)(void *ctx, const char *file, const struct pfk_stmt *st);
+	/* Each statement as it parses (keysh prints its warnings). Optional. */
+	void (*parsed)(void *ctx, const char *file, const struct pfk_stmt *st);
+	/* A syntax error; text, len: the text it is in (for a caret line).
+	 * A script's errors come after its parsed() calls. Required. */
+	void (*syntax)(void *ctx, const char *file, const struct pfk_err *e, const char *text,
+		       size_t len);
+	/* A statement the runner sent failed with err (-errno); st->cmd is
+	 * PFK_CMD_NONE (line, col set) if it could not be parsed again. Required. */
+	void (*fail)(void *ctx, const char *file, const struct pfk_stmt *st, int err);
+	/* Whether the backend is gone (err: the failure seen, 0: none; the
+	 * front end may know from its own statements). Optional. */
+	bool (*lost)(void *ctx, int err);
+	/* PFK_RUN_ATOMIC after a failure: n steps undone, err the first
+	 * rollback error (0: all undone). Optional. */
+	void (*rolled_back)(void *ctx, size_t n, int err);
+};
+
+struct pfk_runner;
+
+/* A runner; max_errs: a text's parsing stops after that many syntax
+ * errors (0: no limit). NULL when out of memory. */
+struct pfk_runner *pfk_runner_new(const struct pfk_run_ops *ops, void *ctx,
+				  unsigned int flags, unsigned int max_errs);
+void pfk_runner_free(struct pfk_runner *r);
+/*
+ * Add a text to the script (pass 1: parsed, parsed() and syntax() called,
+ * pipelinable requests prebuilt). text must stay until pfk_runner_run
+ * returns. Returns its number of syntax errors, or -ENOMEM.
+ */
+int pfk_runner_add(struct pfk_runner *r, const char *file, const char *text, size_t len);
+/* Run every text added: PFK_RUN_SYNTAX if any had errors, else OK,
+ * FAILED or BACKEND (or what connect returned). */
+int pfk_runner_run(struct pfk_runner *r);
+/* One text: add + run; with PFK_RUN_EACH statement by statement (returns
+ * PFK_RUN_OK, or -ENOMEM). */
+int pfk_runner_text(struct pfk_runner *r, const char *file, const char *text, size_t len);
+/* Whether a statement asked to stop (PFK_RUN_EXIT). */
+bool pfk_runner_exited(const struct pfk_runner *r);
 
 #endif /* PFK_STMT_H */

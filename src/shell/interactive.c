@@ -2,8 +2,9 @@
 /*
  * interactive.c: the libedit loop. The prompt names the backend; a
  * statement may span lines until its ';' (continuation prompt "...> ").
- * Each complete statement goes through the same parser and executor as
- * scripts; errors get a caret line. History lives in ~/.keysh_history
+ * Each complete statement goes through the same runner as scripts
+ * (ksh_run_typed: libpfkey's, each statement run as it parses); errors
+ * get a caret line. History lives in ~/.keysh_history
  * ($KEYSH_HISTFILE overrides), created 0600, and key material is redacted
  * (pfk_lex_redact) before a line enters the history at all. Tab runs
  * complete.c on the pending statement plus the current line.
@@ -162,57 +163,6 @@ static void add_history(struct session *s, const char *stmt)
 	free(red);
 }
 
-/* Run every complete statement in text; returns -1 on exit. */
-static int run_statements(struct session *s, const char *text, size_t len)
-{
-	struct pfk_lex lx;
-	struct pfk_stmt st;
-	struct pfk_err e;
-	int ret, rc = 0;
-
-	s->k->file = NULL;	/* typed: errors carry no "<stdin>:1:" */
-	pfk_lex_init(&lx, text, len, 1);
-	for (;;) {
-		memset(&e, 0, sizeof(e));
-		ret = pfk_stmt_parse(&lx, &st, &e);
-		if (ret == 0)
-			break;
-		if (ret < 0) {
-			/* The caret goes under the error's column in its line. */
-			const char *l = text;
-			char line[1024], red[1024 + 256];
-			int n;
-			size_t ll;
-
-			for (n = 1; n < e.line && l; n++) {
-				l = strchr(l, '\n');
-				if (l)
-					l++;
-			}
-			if (!l)
-				l = "";
-			ll = strcspn(l, "\n");
-			snprintf(line, sizeof(line), "%.*s", (int)ll, l);
-			pfk_lex_redact(line, red, sizeof(red));
-			ksh_print_err(s->k, &e, e.col > 0 ? red : NULL);
-			continue;
-		}
-		if (!s->k->quiet)
-			ksh_warn_stmt(s->k, &st);
-		if (s->k->dry_run) {
-			pfk_stmt_wipe(&st);
-			continue;
-		}
-		ret = ksh_run_stmt(s->k, &st);
-		pfk_stmt_wipe(&st);
-		if (ret < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	return rc;
-}
-
 static volatile sig_atomic_t interrupted;
 
 static void on_int(int sig)
@@ -365,7 +315,7 @@ int ksh_interactive(struct ksh *k)
 			add_history(&s, s.pending);
 			s.pending[cut] = save;
 		}
-		ret = run_statements(&s, s.pending, cut);
+		ret = ksh_run_typed(k, s.pending, cut);
 		explicit_bzero(s.pending, cut);
 		memmove(s.pending, s.pending + cut, s.plen - cut + 1);
 		s.plen -= cut;

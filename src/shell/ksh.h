@@ -14,8 +14,6 @@
 #include "pfk.h"
 #include "stmt.h"
 
-struct batch;
-
 /* Documented exit codes. */
 enum {
 	KSH_EXIT_OK = 0,
@@ -70,8 +68,6 @@ struct ksh {
 	 * SADB algorithm id, [0] auth, [1] enc. */
 	bool algs_known;
 	uint8_t alg_ok[2][32];
-	/* The script being pipelined (run.c): resolves on_done tags. */
-	struct batch *batch;
 };
 
 /* backend.c: connect to the backend libpfkey chooses. Returns KSH_EXIT_*. */
@@ -87,6 +83,9 @@ bool ksh_backend_lost(struct ksh *k, int err);
 int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len);
 /* Several -f files as one script (one --atomic journal). Returns KSH_EXIT_*. */
 int ksh_run_files(struct ksh *k, const char *const *paths, size_t n);
+/* Statements typed at the prompt, each run as it parses (errors with a
+ * caret line). Returns -1 when one asked to exit, else 0. */
+int ksh_run_typed(struct ksh *k, const char *text, size_t len);
 /* Run a statement's request, printing nothing: 0, -errno, or KSH_EXIT_BACKEND. */
 int ksh_run_stmt_quiet(struct ksh *k, const struct pfk_stmt *st);
 /* One statement, already parsed; prints results/errors. Returns 0, 1 (failed),

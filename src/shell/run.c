@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * run.c: running scripts. A text is parsed whole first (so a syntax error
- * anywhere changes nothing and exits 2), then executed statement by
- * statement: by default like setkey (every statement runs, failures are
- * reported, exit 1 if any failed); with --atomic the first failure rolls
- * back what was applied (pfk_exec_rollback). Prints results (GET, GETSPI,
- * REGISTER) and the one-line errors "FILE:LINE: add esp 0x1000: File
- * exists (EEXIST)".
+ * run.c: running scripts and typed statements through libpfkey's runner
+ * (stmt.h: parsed whole first, so a syntax error anywhere changes nothing
+ * and exits 2; pipelined; with --atomic all or nothing), with keysh's side
+ * of it: the shell commands (help, set, load, save, monitor), results
+ * printed (GET, GETSPI, REGISTER) and the one-line errors "FILE:LINE: add
+ * esp 0x1000: File exists (EEXIST)".
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -218,7 +217,7 @@ int ksh_alg_supported(struct ksh *k, enum pfkm_alg_kind kind, unsigned int id)
 		return -1;
 	/* Not while pipelined requests are in flight: their replies are the
 	 * pipeline's (a batch's error then names both algorithms). */
-	if (!k->algs_known && k->connected && !k->exec.npend && !k->exec.nq) {
+	if (!k->algs_known && k->connected && !pfk_exec_inflight(&k->exec)) {
 		void (*saved)(void *, const struct pfk_stmt *, const struct pfk_msg *,
 			      const void *, size_t) = k->exec.on_result;
 		void *saved_ctx = k->exec.ctx;
@@ -446,332 +445,199 @@ int ksh_run_stmt(struct ksh *k, const struct pfk_stmt *st)
 	return 0;
 }
 
-/*
- * Scripts are parsed once. Pass 1 parses every statement (a syntax error
- * anywhere changes nothing and exits 2) and records where each one starts;
- * for a statement that can be pipelined it also builds the request into an
- * arena, so pass 2 of a 100k-line batch is only sending prebuilt requests
- * (pfk_exec_submit_msg: windowed, sent in sendmmsg batches, replies matched
- * by seq). Any other statement is parsed again from its recorded position
- * when its turn comes, and so is a pipelined one whose request failed: its
- * error line is then exact (FILE:LINE, the statement described) without
- * keeping 100k parsed statements around. The arena holds keys: wiped before
- * it is freed; past ARENA_MAX statements are simply built when sent.
- */
-#define ARENA_MAX (64u << 20)
-#define CHUNK_SIZE (1u << 20)
+/* ---- libpfkey's runner, with keysh's printing -------------------------- */
 
-struct pre {
-	size_t src;		/* offset where lexing the statement starts */
-	int line, col;
-	uint8_t *msg;		/* prebuilt request in the arena, or NULL */
-	size_t len;
-};
+_Static_assert((int)PFK_RUN_OK == (int)KSH_EXIT_OK &&
+	       (int)PFK_RUN_FAILED == (int)KSH_EXIT_FAILED &&
+	       (int)PFK_RUN_SYNTAX == (int)KSH_EXIT_USAGE &&
+	       (int)PFK_RUN_BACKEND == (int)KSH_EXIT_BACKEND,
+	       "a runner result is keysh's exit status");
 
-/* The arena: 1 MiB chunks, never moved (pre.msg points into them). */
-struct chunk {
-	struct chunk *next;
-	size_t used;
-	uint8_t data[];
-};
-
-struct batch {
-	const char *text;
-	size_t len;
-	struct pre *v;
-	size_t n, cap;
-	struct chunk *chunks;	/* newest first */
-	size_t arena;		/* bytes allocated */
-	uint8_t *scratch;	/* PFKM_MSG_MAX: a request is built here first */
-	bool failed;
-};
-
-static void batch_free(struct batch *b)
-{
-	struct chunk *c, *next;
-
-	for (c = b->chunks; c; c = next) {
-		next = c->next;
-		explicit_bzero(c->data, c->used);
-		free(c);
-	}
-	free(b->scratch);
-	free(b->v);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Parse statement i again (it parsed in pass 1). */
-static int reparse(const struct batch *b, size_t i, struct pfk_stmt *st)
-{
-	struct pfk_lex lx;
-	struct pfk_err e;
-
-	pfk_lex_init(&lx, b->text + b->v[i].src, b->len - b->v[i].src, b->v[i].line);
-	lx.col = b->v[i].col;
-	return pfk_stmt_parse(&lx, st, &e) == 1 ? 0 : -EINVAL;
-}
-
-static void on_done(void *ctx, size_t tag, int err)
+static int on_connect(void *ctx, struct pfk_exec **x)
 {
 	struct ksh *k = ctx;
-	struct batch *b = k->batch;
-	struct pfk_stmt st;
 
-	if (!err)
-		return;
-	b->failed = true;
-	if (ksh_backend_lost(k, err))
-		return;
-	if (reparse(b, tag, &st)) {
-		ksh_error(k, b->v[tag].line, 0, err, "%s (%s)", strerror(-err),
-			  strerrorname_np(-err));
-		return;
-	}
-	backend_err(k, &st, err);
-	pfk_stmt_wipe(&st);
+	*x = &k->exec;
+	return need_backend(k) ? PFK_RUN_BACKEND : 0;
 }
 
-static int pre_push(struct batch *b, const struct pfk_lex *lx)
+/* The result of ksh_run_stmt (0, 1 failed, -1 exit) for the runner. */
+static int stmt_result(int ret)
 {
-	struct pre *p;
-
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct pre *nv = realloc(b->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		b->v = nv;
-		b->cap = cap;
-	}
-	p = &b->v[b->n++];
-	/* Where the next statement's first token starts (a peeked token has
-	 * been scanned already: start from it). */
-	if (lx->has_peek) {
-		p->src = (size_t)(lx->peeked.src - b->text);
-		p->line = lx->peeked.line;
-		p->col = lx->peeked.col;
-	} else {
-		p->src = (size_t)(lx->p - b->text);
-		p->line = lx->line;
-		p->col = lx->col;
-	}
-	p->msg = NULL;
-	p->len = 0;
-	return 0;
+	return ret < 0 ? PFK_RUN_EXIT : ret ? PFK_RUN_FAILED : PFK_RUN_OK;
 }
 
-/* The request of a pipelinable statement, appended to the arena. Failing
- * to prebuild is not an error: the statement is built when it is sent. */
-static void prebuild(struct batch *b, const struct pfk_stmt *st, struct pre *p)
+/* A script's statement: a failure for want of a backend ends the script
+ * (unless --atomic, which rolls back instead). */
+static int on_stmt(void *ctx, const char *file, const struct pfk_stmt *st)
 {
-	struct chunk *c = b->chunks;
-	struct pfk_buf pb;
-	size_t need;
+	struct ksh *k = ctx;
 	int ret;
 
-	if (!b->scratch && !(b->scratch = malloc(PFKM_MSG_MAX)))
-		return;
-	pb.p = b->scratch;
-	pb.cap = PFKM_MSG_MAX;
-	pb.len = 0;
-	ret = pfk_exec_build(st, &pb, 0, 0);
-	if (ret <= 0)
-		return;
-	need = ((size_t)ret + 7) & ~(size_t)7;
-	if (!c || CHUNK_SIZE - sizeof(*c) - c->used < need) {
-		size_t sz = need > CHUNK_SIZE - sizeof(*c) ? sizeof(*c) + need : CHUNK_SIZE;
-
-		if (b->arena + sz > ARENA_MAX || !(c = malloc(sz)))
-			goto out;
-		c->next = b->chunks;
-		c->used = 0;
-		b->chunks = c;
-		b->arena += sz;
-	}
-	p->msg = c->data + c->used;
-	p->len = (size_t)ret;
-	memcpy(p->msg, b->scratch, (size_t)ret);
-	c->used += need;
-out:
-	explicit_bzero(b->scratch, (size_t)ret);
+	k->file = file;
+	ret = k->undo ? ksh_undo_run(k, st) : ksh_run_stmt(k, st);
+	if (ret > 0 && !k->connected && !k->dry_run && st->cmd != PFK_CMD_HELP &&
+	    st->cmd != PFK_CMD_LOAD && st->cmd != PFK_CMD_SET && !k->atomic)
+		return PFK_RUN_BACKEND;
+	return stmt_result(ret);
 }
 
-/* Pass 1: parse everything; record statements (and prebuild requests when
- * pipelining). Prints up to MAX_SYNTAX_ERRS errors; returns their number,
- * or -ENOMEM. */
-static int prepare(struct ksh *k, struct batch *b, bool pipeline)
+/* A statement typed at the prompt. */
+static int on_typed(void *ctx, const char *file, const struct pfk_stmt *st)
 {
-	struct pfk_err errs[MAX_SYNTAX_ERRS];
-	struct pfk_stmt st;
-	struct pfk_lex lx;
-	int ret, nerr = 0, i;
+	struct ksh *k = ctx;
 
-	pfk_lex_init(&lx, b->text, b->len, 1);
-	for (;;) {
-		if (!nerr && pre_push(b, &lx))
-			return -ENOMEM;
-		memset(&errs[nerr < MAX_SYNTAX_ERRS ? nerr : 0], 0, sizeof(errs[0]));
-		ret = pfk_stmt_parse(&lx, &st, &errs[nerr < MAX_SYNTAX_ERRS ? nerr : 0]);
-		if (ret == 0) {
-			if (!nerr)
-				b->n--;		/* the end, not a statement */
-			break;
-		}
-		if (ret > 0) {
-			if (!k->quiet)
-				ksh_warn_stmt(k, &st);
-			if (!nerr && pipeline && pfk_exec_pipelinable(&k->exec, &st))
-				prebuild(b, &st, &b->v[b->n - 1]);
-			pfk_stmt_wipe(&st);
-			continue;
-		}
-		if (++nerr >= MAX_SYNTAX_ERRS)
-			break;
-	}
-	for (i = 0; i < nerr; i++)
-		ksh_print_err(k, &errs[i], NULL);
-	return nerr;
+	k->file = file;
+	return stmt_result(ksh_run_stmt(k, st));
 }
 
-/* --atomic: one journal for the outermost script (or -f list); loads and
- * the files of a list run inside it. */
-static int atomic_begin(struct ksh *k)
+static void on_parsed(void *ctx, const char *file, const struct pfk_stmt *st)
 {
-	int ret = need_backend(k);
+	struct ksh *k = ctx;
 
-	if (ret)
-		return ret;
-	k->exec.journal = true;
-	pfk_exec_journal_clear(&k->exec);
-	return 0;
+	k->file = file;
+	if (!k->quiet)
+		ksh_warn_stmt(k, st);
 }
 
-static void atomic_end(struct ksh *k, bool failed)
+static void on_syntax(void *ctx, const char *file, const struct pfk_err *e, const char *text,
+		      size_t len)
 {
-	if (failed) {
-		size_t undo = k->exec.nundo;
-		int ret = pfk_exec_rollback(&k->exec);
+	struct ksh *k = ctx;
 
-		if (ret)
-			fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
-				strerror(-ret), strerrorname_np(-ret));
-		else if (!k->quiet)
-			fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", undo,
-				undo == 1 ? "" : "s");
+	(void)text;
+	(void)len;
+	k->file = file;
+	ksh_print_err(k, e, NULL);
+}
+
+/* Typed: the caret goes under the error's column in its line. */
+static void on_typed_syntax(void *ctx, const char *file, const struct pfk_err *e,
+			    const char *text, size_t len)
+{
+	struct ksh *k = ctx;
+	const char *l = text;
+	char line[1024], red[1024 + 256];
+	int n;
+	size_t ll;
+
+	(void)len;
+	k->file = file;
+	for (n = 1; n < e->line && l; n++) {
+		l = strchr(l, '\n');
+		if (l)
+			l++;
 	}
-	pfk_exec_journal_clear(&k->exec);
-	k->exec.journal = false;
+	if (!l)
+		l = "";
+	ll = strcspn(l, "\n");
+	snprintf(line, sizeof(line), "%.*s", (int)ll, l);
+	pfk_lex_redact(line, red, sizeof(red));
+	ksh_print_err(k, e, e->col > 0 ? red : NULL);
+}
+
+/* A pipelined statement failed. */
+static void on_fail(void *ctx, const char *file, const struct pfk_stmt *st, int err)
+{
+	struct ksh *k = ctx;
+
+	k->file = file;
+	if (st->cmd == PFK_CMD_NONE)
+		ksh_error(k, st->line, 0, err, "%s (%s)", strerror(-err), strerrorname_np(-err));
+	else
+		backend_err(k, st, err);
+}
+
+static bool on_lost(void *ctx, int err)
+{
+	struct ksh *k = ctx;
+
+	return err ? ksh_backend_lost(k, err) : k->lost;
+}
+
+static void on_rolled_back(void *ctx, size_t n, int err)
+{
+	struct ksh *k = ctx;
+
+	if (err)
+		fprintf(stderr, "keysh: --atomic: rollback incomplete: %s (%s)\n",
+			strerror(-err), strerrorname_np(-err));
+	else if (!k->quiet)
+		fprintf(stderr, "keysh: --atomic: rolled back %zu change%s\n", n,
+			n == 1 ? "" : "s");
+}
+
+static const struct pfk_run_ops script_ops = {
+	.connect = on_connect,
+	.stmt = on_stmt,
+	.parsed = on_parsed,
+	.syntax = on_syntax,
+	.fail = on_fail,
+	.lost = on_lost,
+	.rolled_back = on_rolled_back,
+};
+
+static const struct pfk_run_ops typed_ops = {
+	.connect = on_connect,
+	.stmt = on_typed,
+	.parsed = on_parsed,
+	.syntax = on_typed_syntax,
+	.fail = on_fail,
+};
+
+/*
+ * How a script runs: the outermost one (a text, or the -f list) pipelined
+ * unless -v, --atomic, -n or --undo; --atomic makes it all or nothing (one
+ * journal: loads and the files of a list run inside it) and stops a
+ * loaded file at its first failure too; -n only parses (with --undo it
+ * prints the removals).
+ */
+static unsigned int script_flags(const struct ksh *k)
+{
+	bool outer = k->load_depth == 0;
+	unsigned int f = 0;
+
+	if (outer && !k->verbose && !k->atomic && !k->dry_run && !k->undo)
+		f |= PFK_RUN_PIPELINE;
+	if (outer && k->atomic && !k->dry_run)
+		f |= PFK_RUN_ATOMIC;
+	if (k->atomic)
+		f |= PFK_RUN_STOP;
+	if (k->dry_run && !k->undo)
+		f |= PFK_RUN_NOEXEC;
+	return f;
 }
 
 int ksh_run_text(struct ksh *k, const char *file, const char *text, size_t len)
 {
-	struct batch b = { .text = text, .len = len };
-	struct batch *saved = k->batch;
-	struct pfk_stmt st;
-	size_t i;
-	int ret, failed = 0;
-	/* Nested loads run one by one (the outer batch owns the window). */
-	bool pipeline = !k->verbose && !k->atomic && !k->dry_run && !k->undo &&
-			k->load_depth == 0;
-	bool outer_atomic = k->atomic && k->load_depth == 0 && !k->dry_run;
+	struct pfk_runner *r = pfk_runner_new(&script_ops, k, script_flags(k), MAX_SYNTAX_ERRS);
+	int ret;
 
+	if (!r)
+		return KSH_EXIT_FAILED;
 	k->file = file;
-	ret = prepare(k, &b, pipeline);
-	if (ret) {
-		batch_free(&b);
-		return ret < 0 ? KSH_EXIT_FAILED : KSH_EXIT_USAGE;
-	}
-	if (k->dry_run && !k->undo) {
-		batch_free(&b);
-		return KSH_EXIT_OK;
-	}
-	if (outer_atomic) {
-		ret = atomic_begin(k);
-		if (ret) {
-			batch_free(&b);
-			return ret;
-		}
-	}
-	if (pipeline)
-		k->batch = &b;
-	for (i = 0; i < b.n; i++) {
-		if (b.v[i].msg) {
-			/* Prebuilt: only pipelinable statements are. */
-			if (need_backend(k)) {
-				ret = KSH_EXIT_BACKEND;
-				goto out;
-			}
-			k->exec.on_done = on_done;
-			k->file = file;
-			ret = pfk_exec_submit_msg(&k->exec, b.v[i].msg, b.v[i].len, i);
-			if (ret)
-				on_done(k, i, ret);
-			if (k->lost)
-				goto lost;
-			continue;
-		}
-		if (reparse(&b, i, &st))
-			break;	/* cannot happen: it parsed in pass 1 */
-		if (pipeline && pfk_exec_pipelinable(&k->exec, &st)) {
-			/* Past the arena's limit: built and sent now. */
-			if (need_backend(k)) {
-				pfk_stmt_wipe(&st);
-				ret = KSH_EXIT_BACKEND;
-				goto out;
-			}
-			k->exec.on_done = on_done;
-			k->file = file;
-			ret = pfk_exec_submit(&k->exec, &st, i);
-			pfk_stmt_wipe(&st);
-			if (ret)
-				on_done(k, i, ret);
-			if (k->lost)
-				goto lost;
-			continue;
-		}
-		/* Anything else waits for the batch so far (order of effects and
-		 * of messages is the script's). */
-		if (k->connected && (k->exec.npend || k->exec.nq))
-			pfk_exec_drain(&k->exec);
-		k->file = file;
-		ret = k->undo ? ksh_undo_run(k, &st) : ksh_run_stmt(k, &st);
-		pfk_stmt_wipe(&st);
-		if (k->lost)
-			goto lost;
-		if (ret < 0)
-			break;
-		if (ret > 0) {
-			failed = 1;
-			if (!k->connected && !k->dry_run && st.cmd != PFK_CMD_HELP &&
-			    st.cmd != PFK_CMD_LOAD && st.cmd != PFK_CMD_SET && !k->atomic) {
-				ret = KSH_EXIT_BACKEND;
-				goto out;
-			}
-			if (k->atomic)
-				break;
-		}
-	}
-	if (k->connected && k->exec.npend)
-		pfk_exec_drain(&k->exec);
-	if (k->lost)
-		goto lost;
-	if (b.failed)
-		failed = 1;
-	if (outer_atomic)
-		atomic_end(k, failed);
-	ret = failed ? KSH_EXIT_FAILED : KSH_EXIT_OK;
-	goto out;
-lost:
-	/* The engine is gone with whatever the script had done so far: no
-	 * rollback is possible and nothing after this can run. */
-	ret = KSH_EXIT_BACKEND;
-out:
-	if (k->connected && !k->lost && k->exec.npend)
-		pfk_exec_drain(&k->exec);
+	ret = pfk_runner_add(r, file, text, len);
+	if (ret)
+		ret = ret < 0 ? KSH_EXIT_FAILED : KSH_EXIT_USAGE;
+	else
+		ret = pfk_runner_run(r);
 	fflush(stdout);
-	k->batch = saved;
-	batch_free(&b);
+	pfk_runner_free(r);
+	return ret;
+}
+
+int ksh_run_typed(struct ksh *k, const char *text, size_t len)
+{
+	struct pfk_runner *r = pfk_runner_new(&typed_ops, k,
+					      PFK_RUN_EACH | (k->dry_run ? PFK_RUN_NOEXEC : 0), 0);
+	int ret;
+
+	if (!r)
+		return 0;
+	k->file = NULL;	/* typed: errors carry no "<stdin>:1:" */
+	pfk_runner_text(r, NULL, text, len);
+	ret = pfk_runner_exited(r) ? -1 : 0;
+	pfk_runner_free(r);
 	return ret;
 }
 
@@ -783,20 +649,19 @@ out:
  */
 int ksh_run_files(struct ksh *k, const char *const *paths, size_t n)
 {
+	struct pfk_runner *r = pfk_runner_new(&script_ops, k, script_flags(k), MAX_SYNTAX_ERRS);
 	char **texts;
 	size_t *lens, i;
 	int ret = KSH_EXIT_OK, nerr = 0;
-	bool failed = false, atomic = k->atomic && !k->dry_run;
 
 	texts = calloc(n, sizeof(*texts));
 	lens = calloc(n, sizeof(*lens));
-	if (!texts || !lens) {
+	if (!texts || !lens || !r) {
 		ret = KSH_EXIT_FAILED;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		const char *name = strcmp(paths[i], "-") ? paths[i] : "<stdin>";
-		struct batch b;
 
 		ret = ksh_read_file(paths[i], &texts[i], &lens[i]);
 		if (ret) {
@@ -804,45 +669,18 @@ int ksh_run_files(struct ksh *k, const char *const *paths, size_t n)
 			ret = KSH_EXIT_USAGE;
 			goto out;
 		}
-		memset(&b, 0, sizeof(b));
-		b.text = texts[i];
-		b.len = lens[i];
 		k->file = name;
-		ret = prepare(k, &b, false);
-		batch_free(&b);
+		ret = pfk_runner_add(r, name, texts[i], lens[i]);
 		if (ret < 0) {
 			ret = KSH_EXIT_FAILED;
 			goto out;
 		}
 		nerr += ret;
 	}
-	if (nerr) {
-		ret = KSH_EXIT_USAGE;
-		goto out;
-	}
-	ret = KSH_EXIT_OK;
-	if (k->dry_run && !k->undo)
-		goto out;
-	if (atomic) {
-		ret = atomic_begin(k);
-		if (ret)
-			goto out;
-	}
-	k->load_depth++;
-	for (i = 0; i < n; i++) {
-		ret = ksh_run_text(k, strcmp(paths[i], "-") ? paths[i] : "<stdin>", texts[i],
-				   lens[i]);
-		if (ret != KSH_EXIT_OK)
-			failed = true;
-		if (ret == KSH_EXIT_BACKEND || (failed && atomic))
-			break;
-	}
-	k->load_depth--;
-	if (atomic)
-		atomic_end(k, failed);
-	if (failed && ret == KSH_EXIT_OK)
-		ret = KSH_EXIT_FAILED;
+	ret = nerr ? KSH_EXIT_USAGE : pfk_runner_run(r);
+	fflush(stdout);
 out:
+	pfk_runner_free(r);
 	for (i = 0; texts && lens && i < n; i++) {
 		if (texts[i]) {
 			explicit_bzero(texts[i], lens[i]);

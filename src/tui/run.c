@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * run.c: statement text -> keysh's parser -> keysh's executor, on a fresh
- * connection per run (see backend.h for why). The error strings are the
- * parser's own (struct pfk_err.msg), so a form shows exactly what keysh
- * prints for the same statement.
+ * run.c: statement text through libpfkey's runner (keysh's parser and
+ * executor, its atomic journal and rollback), on a fresh connection per
+ * run (see backend.h for why). The error strings are the parser's own
+ * (struct pfk_err.msg) and keysh's statement descriptions, so a form shows
+ * exactly what keysh prints for the same statement.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,74 +39,136 @@ int tui_run_check(const char *text, char *err, size_t cap)
 	return 0;
 }
 
+/* One tui_run_text: its connection (opened when the first statement
+ * runs) and the line it reports. */
+struct text_run {
+	struct tui *t;
+	struct pfk_conn c;
+	struct pfk_exec x;
+	bool open, ready;
+	char *err;
+	size_t cap;
+	int code;		/* -errno to return */
+	char warn[160];		/* the first warning keysh would print */
+	bool warned;
+};
+
+static int on_connect(void *ctx, struct pfk_exec **x)
+{
+	struct text_run *tr = ctx;
+	int ret;
+
+	*x = &tr->x;
+	if (tr->ready)
+		return 0;
+	ret = tui_backend_conn(&tr->t->be, &tr->c);
+	if (ret) {
+		snprintf(tr->err, tr->cap, "cannot connect to %s: %s", tr->t->be.desc,
+			 strerror(-ret));
+		goto err;
+	}
+	tr->open = true;
+	ret = pfk_exec_init(&tr->x, &tr->c);
+	if (ret) {
+		snprintf(tr->err, tr->cap, "%s", strerror(-ret));
+		goto err;
+	}
+	tr->ready = true;
+	/* the operator waits on this: fail a stuck backend well before 5 s */
+	tr->x.timeout_ms = 2000;
+	return 0;
+err:
+	tr->code = ret;
+	return PFK_RUN_BACKEND;
+}
+
+static void on_parsed(void *ctx, const char *file, const struct pfk_stmt *st)
+{
+	struct text_run *tr = ctx;
+	char w[1][160];
+
+	(void)file;
+	if (!tr->warned && pfk_stmt_warnings(st, w, 1)) {
+		memcpy(tr->warn, w[0], sizeof(tr->warn));
+		tr->warned = true;
+	}
+}
+
+static void on_syntax(void *ctx, const char *file, const struct pfk_err *e, const char *text,
+		      size_t len)
+{
+	struct text_run *tr = ctx;
+
+	(void)file;
+	(void)text;
+	(void)len;
+	snprintf(tr->err, tr->cap, "%s", e->msg);
+	tr->code = e->code ? e->code : -EINVAL;
+}
+
+/* keysh's error line without "FILE:LINE: " */
+static void on_fail(void *ctx, const char *file, const struct pfk_stmt *st, int err)
+{
+	struct text_run *tr = ctx;
+	char hint[256];
+	size_t l;
+
+	(void)file;
+	pfk_stmt_describe(st, err, tr->err, tr->cap);
+	l = strlen(tr->err);
+	if (pfk_conn_hint(&tr->c, st, err, hint, sizeof(hint)))
+		snprintf(tr->err + l, tr->cap - l, ": %s", hint);
+	tr->code = err;
+}
+
+static void on_rolled_back(void *ctx, size_t n, int err)
+{
+	struct text_run *tr = ctx;
+	size_t l = strlen(tr->err);
+
+	if (n)
+		snprintf(tr->err + l, tr->cap - l, err ? " (rollback failed: %s)" :
+			 " (all changes rolled back)", strerror(-err));
+}
+
+static const struct pfk_run_ops text_ops = {
+	.connect = on_connect,
+	.parsed = on_parsed,
+	.syntax = on_syntax,
+	.fail = on_fail,
+	.rolled_back = on_rolled_back,
+};
+
 int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t cap)
 {
-	struct pfk_stmt *v = NULL;
-	struct pfk_err e;
-	struct pfk_exec x;
-	struct pfk_conn c;
-	size_t n = 0, i;
-	int ret, nerr;
+	struct text_run tr = { .t = t, .err = err, .cap = cap };
+	struct pfk_runner *r;
+	int ret;
 
-	memset(&e, 0, sizeof(e));
 	if (cap)
 		err[0] = '\0';
-	nerr = pfk_stmt_parse_all(text, strlen(text), &v, &n, &e, 1);
-	if (nerr) {
-		ret = nerr < 0 ? nerr : (e.code ? e.code : -EINVAL);
-		snprintf(err, cap, "%s", nerr < 0 ? strerror(-nerr) : e.msg);
-		goto err_parse;
+	/* A form's text stops at its first failure, undone when atomic. */
+	r = pfk_runner_new(&text_ops, &tr, PFK_RUN_STOP | (atomic ? PFK_RUN_ATOMIC : 0), 1);
+	if (!r) {
+		snprintf(err, cap, "%s", strerror(ENOMEM));
+		return -ENOMEM;
 	}
-	ret = tui_backend_conn(&t->be, &c);
-	if (ret) {
-		snprintf(err, cap, "cannot connect to %s: %s", t->be.desc, strerror(-ret));
-		goto err_parse;
-	}
-	ret = pfk_exec_init(&x, &c);
-	if (ret) {
+	ret = pfk_runner_text(r, NULL, text, strlen(text));
+	pfk_runner_free(r);
+	if (ret < 0) {
 		snprintf(err, cap, "%s", strerror(-ret));
-		goto err_init;
+	} else if (ret == PFK_RUN_OK) {
+		/* Applied: the first warning keysh would print (RFC 8221,
+		 * flags Linux ignores), for the status bar. */
+		if (tr.warned)
+			snprintf(err, cap, "%s", tr.warn);
+	} else {
+		ret = tr.code ? tr.code : -EIO;
 	}
-	x.journal = atomic;
-	/* the operator waits on this: fail a stuck backend well before 5 s */
-	x.timeout_ms = 2000;
-	for (i = 0; i < n; i++) {
-		ret = pfk_exec_run(&x, &v[i]);
-		if (ret) {
-			/* keysh's error line without "FILE:LINE: " */
-			pfk_stmt_describe(&v[i], ret, err, cap);
-			{
-				char hint[256];
-				size_t l = strlen(err);
-
-				if (pfk_conn_hint(&c, &v[i], ret, hint, sizeof(hint)))
-					snprintf(err + l, cap - l, ": %s", hint);
-			}
-			if (atomic && x.nundo) {
-				int r2 = pfk_exec_rollback(&x);
-				size_t l = strlen(err);
-
-				snprintf(err + l, cap - l, r2 ? " (rollback failed: %s)" :
-					 " (all changes rolled back)", strerror(-r2));
-			}
-			break;
-		}
-	}
-	/* Applied: the first warning keysh would print (RFC 8221, flags
-	 * Linux ignores), for the status bar. */
-	for (i = 0; !ret && i < n; i++) {
-		char w[1][160];
-
-		if (pfk_stmt_warnings(&v[i], w, 1)) {
-			snprintf(err, cap, "%s", w[0]);
-			break;
-		}
-	}
-	pfk_exec_fini(&x);
-err_init:
-	pfk_conn_close(&c);
-err_parse:
-	pfk_stmt_free_all(v, n);
+	if (tr.ready)
+		pfk_exec_fini(&tr.x);
+	if (tr.open)
+		pfk_conn_close(&tr.c);
 	return ret;
 }
 

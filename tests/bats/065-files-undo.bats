@@ -141,3 +141,13 @@ spddelete 10.0.0.0/24[500] 10.0.1.0/24[any] tcp -P in ;"
 	run diff "$D/before" <(stable_dump)
 	assert_success
 }
+
+@test "-f twice: each file's warnings once, in file order (parsed once, run as one script)" {
+	printf 'add 192.0.2.9 192.0.2.8 esp 0x1003 -E aes-cbc %s ;\n' "$K16" > "$D/w1.conf"
+	printf 'spdadd 192.0.2.9 192.0.2.8 any -P out ipsec esp/transport//default ;\n' > "$D/w2.conf"
+	run ks -f "$D/w1.conf" -f "$D/w2.conf"
+	assert_success
+	assert_equal "$(grep -c warning: <<<"$output")" 2
+	assert_line --index 0 --partial "$D/w1.conf:1:1: warning: aes-cbc without -A"
+	assert_line --index 1 --partial "$D/w2.conf:1:1: warning: level default"
+}

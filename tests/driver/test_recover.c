@@ -208,7 +208,7 @@ DTEST(batch_lost_replies_settled)
 	}
 	for (i = 0; i < NFIRST; i++)
 		CHECK_EQ(pfk_exec_submit_msg(&xa, msg[i], len[i], (size_t)i), 0);
-	CHECK_EQ(xa.nq, 0);	/* all sent */
+	CHECK_EQ(pfk_exec_unsent(&xa), 0);	/* all sent */
 	/* keyd has handled the window (one socket's requests in order) while
 	 * A's queue was full: the replies are queued, not dropped. */
 	REQUIRE_EQ(in_child(&k, wait_present, 0x3000 + NFIRST - 1), 0);
