@@ -4,15 +4,15 @@
 # systemd as PID 1 (tests/run.sh runs it; `sh tests/systemd/run.sh`).
 # A minimal bookworm root (mmdebstrap: systemd, man-db, iproute2 and what
 # the packages depend on) is made once and cached as a tarball in
-# build/systemd/ (its package list is the cache key); every run unpacks a
+# build/nspawn/ (its package list is the cache key); every run unpacks a
 # fresh copy and boots it twice with systemd-nspawn (private network: its
 # own XFRM SPD, an empty SADB) running tests/systemd/guest.sh as a unit at
 # the end of each boot:
 #   1. install: dpkg -i, keysh --version, man keysh, keyd.service and
 #      keysh-load.service started, reloaded, stopped, broken confs
 #   2. reboot: what the enabled units set up at boot; dpkg -r and -P
-# Prints TAP lines, the container's console in build/systemd/console.PHASE
-# and the guest's command output in build/systemd/cmd.log; last line
+# Prints TAP lines, the container's console in build/nspawn/console.PHASE
+# and the guest's command output in build/nspawn/cmd.log; last line
 # "N passed, N failed". Needs root, systemd-nspawn (systemd-container) and
 # mmdebstrap (tests/deps.sh test); without the packages in build/deb (make
 # deb) or any of these it says why in one skipped test.
@@ -21,7 +21,7 @@ set -u
 cd "$(dirname "$0")/../.."
 B=${B:-build}
 DEB=${KEYSH_DEB_DIR:-$PWD/$B/deb}
-C=$PWD/$B/systemd
+C=$PWD/$B/nspawn
 pass=0 fail=0
 ok() { echo "ok - systemd: $1"; pass=$((pass + 1)); }
 bad() { echo "not ok - systemd: $1${2:+: $2}"; fail=$((fail + 1)); }
