@@ -5,8 +5,9 @@
 # do them. Run by keysh-systest.service once the boot is done; prints TAP
 # ("ok - NAME" / "not ok - NAME", with the evidence as "#" lines) and
 # powers the container off.
-#   phase install   dpkg -i the packages of `make deb` (/systest/debs):
-#                   keysh --version, man keysh; keyd.service started
+#   phase install   dpkg -i the packages of `make deb` (/systest/debs),
+#                   pfkeyv2-dkms registered with DKMS; keysh --version,
+#                   man keysh; keyd.service started
 #                   (Type=notify) and keysh --backend keyd -D through
 #                   /run/keyd.sock; keysh-load.service with
 #                   /etc/keysh/keysh.conf on the kernel's XFRM (policies:
@@ -16,7 +17,9 @@
 #   phase reboot    the next boot: keysh-load.service applied the conf at
 #                   boot, keyd.service has its SA back from its state file;
 #                   dpkg -r and dpkg -P leave none of the packages' files
+#                   (pfkeyv2-dkms: DKMS forgets the module)
 set -u
+export DEBIAN_FRONTEND=noninteractive
 phase=$(cat /systest/out/phase)
 log=/systest/out/cmd.log
 pass=0 fail=0
@@ -76,6 +79,17 @@ install_debs() {
 		dpkg -s keysh keyd | grep -c '^Status: install ok installed' | grep -qx 2
 }
 
+# DKMS takes the module source (no kernel headers in this root: it builds
+# nothing, and says so); the modprobe.d file is in place.
+install_dkms() {
+	dpkg -i /systest/debs/pfkeyv2-dkms_"$V"_all.deb || return 1
+	st=$(dkms status pfkeyv2/"$V")
+	echo "dkms status: $st"
+	case $st in "pfkeyv2/$V: added"*) ;; *) return 1 ;; esac
+	[ -f /usr/src/pfkeyv2-"$V"/dkms.conf ] &&
+		grep -qx 'alias net-pf-15 pfkeyv2' /etc/modprobe.d/pfkeyv2-dkms.conf
+}
+
 version() {
 	out=$(keysh --version) && echo "$out" && [ "$out" = "keysh $V" ] &&
 		[ "$(keyd --version)" = "keyd $V" ]
@@ -111,7 +125,7 @@ keyd_notify() {
 keyd_D() {
 	out=$(keysh --backend keyd -D) && [ "$out" = "No SAD entries." ] || { echo "$out"; return 1; }
 	keysh --backend keyd "add 192.0.2.1 192.0.2.2 esp 0x1001 -m tunnel -E aes-cbc $K16 -A hmac-sha256 0x$(printf '%064d' 1)" || return 1
-	keysh --backend keyd -D | tee /dev/stderr | grep -q 'spi=4097(0x00001001)'
+	out=$(keysh --backend keyd -D) && echo "$out" && echo "$out" | grep -q 'spi=4097(0x00001001)'
 }
 
 keyd_reload_state() { # reload (SIGHUP) writes the state file; a restart reads it back
@@ -249,11 +263,24 @@ remove_clean() {
 	! dpkg -s keysh > /dev/null 2>&1
 }
 
+remove_dkms() {
+	dpkg -L pfkeyv2-dkms | sort -u > /tmp/files
+	dpkg -r pfkeyv2-dkms || return 1
+	st=$(dkms status pfkeyv2)
+	[ -z "$st" ] || { echo "dkms status: $st"; return 1; }
+	[ ! -e /usr/src/pfkeyv2-"$V" ] || { echo "/usr/src/pfkeyv2-$V left"; return 1; }
+	dpkg -P pfkeyv2-dkms || return 1
+	left=$(while read -r f; do [ -e "$f" ] && [ ! -d "$f" ] && echo "$f"; done < /tmp/files)
+	[ -z "$left" ] || { echo "left after dpkg -P: $left"; return 1; }
+	[ ! -e /etc/modprobe.d/pfkeyv2-dkms.conf ]
+}
+
 V=$(dpkg-deb -f "$(ls /systest/debs/keysh_*.deb | head -n1)" Version)
 echo "# phase $phase, packages $V, $(systemctl is-system-running)"
 case $phase in
 install)
 	t "dpkg -i keysh keyd" install_debs
+	t "dpkg -i pfkeyv2-dkms: dkms status pfkeyv2 added, modprobe.d file" install_dkms
 	t "keysh --version" version
 	t "man keysh" man_keysh
 	t "packages enable and start nothing" not_enabled
@@ -273,6 +300,7 @@ reboot)
 	t "keysh-load.service applied /etc/keysh at boot" boot_loaded
 	t "keyd.service came back with its state" boot_keyd
 	t "dpkg -r, dpkg -P remove cleanly" remove_clean
+	t "dpkg -r, dpkg -P pfkeyv2-dkms: dkms forgets it, nothing left" remove_dkms
 	;;
 *)
 	echo "not ok - systemd: unknown phase '$phase'"

@@ -8,8 +8,10 @@
 # fresh copy and boots it twice with systemd-nspawn (private network: its
 # own XFRM SPD, an empty SADB) running tests/systemd/guest.sh as a unit at
 # the end of each boot:
-#   1. install: dpkg -i, keysh --version, man keysh, keyd.service and
-#      keysh-load.service started, reloaded, stopped, broken confs
+#   1. install: dpkg -i (pfkeyv2-dkms too: DKMS registers the module; no
+#      kernel headers here, so nothing is built), keysh --version, man
+#      keysh, keyd.service and keysh-load.service started, reloaded,
+#      stopped, broken confs
 #   2. reboot: what the enabled units set up at boot; dpkg -r and -P
 # Prints TAP lines, the container's console in build/nspawn/console.PHASE
 # and the guest's command output in build/nspawn/cmd.log; last line
@@ -31,14 +33,15 @@ skip() { echo "ok - systemd: boots # SKIP $1"; finish; }
 [ "$(id -u)" = 0 ] || skip "not root (systemd-nspawn and mmdebstrap need root)"
 command -v systemd-nspawn > /dev/null || skip "no systemd-nspawn (apt-get install systemd-container)"
 command -v mmdebstrap > /dev/null || skip "no mmdebstrap (apt-get install mmdebstrap)"
-ls "$DEB"/keysh_*.deb "$DEB"/keyd_*.deb > /dev/null 2>&1 || skip "no packages in $DEB (make deb)"
+ls "$DEB"/keysh_*.deb "$DEB"/keyd_*.deb "$DEB"/pfkeyv2-dkms_*.deb > /dev/null 2>&1 || skip "no packages in $DEB (make deb)"
 t0=$(date +%s)
 mkdir -p "$C"
 
 # 1. the root, cached: systemd as init, man-db for man, iproute2 to see the
 # kernel's SPD without keysh, and the packages' dependencies (no network
-# in the container: they must be there before dpkg -i).
-deps=$(for d in "$DEB"/keysh_*.deb "$DEB"/keyd_*.deb; do dpkg-deb -f "$d" Depends; done |
+# in the container: they must be there before dpkg -i; pfkeyv2-dkms's
+# dkms brings a compiler, ~200 MiB).
+deps=$(for d in "$DEB"/keysh_*.deb "$DEB"/keyd_*.deb "$DEB"/pfkeyv2-dkms_*.deb; do dpkg-deb -f "$d" Depends; done |
 	tr ',' '\n' | sed 's/[(|].*//; s/[[:space:]]//g' | sed '/^$/d')
 pkgs=$(printf '%s\n' systemd systemd-sysv dbus man-db iproute2 $deps | sort -u | tr '\n' ',')
 pkgs=${pkgs%,}
