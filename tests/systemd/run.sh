@@ -20,7 +20,7 @@
 # deb) or any of these it says why in one skipped test.
 # SYSTEMD_TIMEOUT (s, default 300) bounds each boot.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 B=${B:-build}
 DEB=${KEYSH_DEB_DIR:-$PWD/$B/deb}
 C=$PWD/$B/nspawn
@@ -43,6 +43,7 @@ mkdir -p "$C"
 # dkms brings a compiler, ~200 MiB).
 deps=$(for d in "$DEB"/keysh_*.deb "$DEB"/keyd_*.deb "$DEB"/pfkeyv2-dkms_*.deb; do dpkg-deb -f "$d" Depends; done |
 	tr ',' '\n' | sed 's/[(|].*//; s/[[:space:]]//g' | sed '/^$/d')
+# shellcheck disable=SC2086 # one name a word
 pkgs=$(printf '%s\n' systemd systemd-sysv dbus man-db iproute2 $deps | sort -u | tr '\n' ',')
 pkgs=${pkgs%,}
 tar=$C/bookworm.tar
