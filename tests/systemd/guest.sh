@@ -64,6 +64,11 @@ spdadd() { # src dst dir: the conf line of one policy
 	echo "spdadd $1 $2 any -P $3 ipsec esp/tunnel/192.0.2.1-192.0.2.2/require ;"
 }
 
+# The journal's position now: what a test reads after it is its own.
+cursor() {
+	journalctl -q -n 1 --show-cursor | sed -n 's/^-- cursor: //p'
+}
+
 state() { # unit: its ActiveState
 	systemctl show -P ActiveState "$1"
 }
@@ -160,11 +165,11 @@ $(spdadd 10.1.0.0/16 10.2.0.0/16 out)"
 
 load_reload_broken() {
 	broken_conf
-	since=$(date '+%Y-%m-%d %H:%M:%S')
+	c=$(cursor)
 	if systemctl reload keysh-load.service; then echo "reload succeeded"; return 1; fi
 	# Still active with the old set: reload is atomic.
 	is keysh-load.service active && spd_is "$P1" "$P3" "$PIKE" || return 1
-	journalctl -u keysh-load.service --since "$since" --no-pager -o cat > /tmp/j
+	journalctl -u keysh-load.service --after-cursor="$c" --no-pager -o cat > /tmp/j
 	cat /tmp/j
 	grep -q '^/etc/keysh/conf.d/50-bad.conf:2: spdadd .*File exists' /tmp/j
 }
@@ -173,10 +178,10 @@ load_start_broken() { # at boot: the unit fails, the SPD is what it was
 	rm /etc/keysh/conf.d/50-bad.conf
 	systemctl stop keysh-load.service && spd_is "$PIKE" || return 1
 	broken_conf
-	since=$(date '+%Y-%m-%d %H:%M:%S')
+	c=$(cursor)
 	if systemctl start keysh-load.service; then echo "start succeeded"; return 1; fi
 	is keysh-load.service failed && spd_is "$PIKE" || return 1
-	journalctl -u keysh-load.service --since "$since" --no-pager -o cat > /tmp/j
+	journalctl -u keysh-load.service --after-cursor="$c" --no-pager -o cat > /tmp/j
 	cat /tmp/j
 	grep -q '^/etc/keysh/conf.d/50-bad.conf:2: spdadd .*File exists' /tmp/j &&
 		[ ! -e /run/keysh/loaded.undo ]
@@ -185,10 +190,10 @@ load_start_broken() { # at boot: the unit fails, the SPD is what it was
 load_syntax_error() { # caught by ExecStartPre (keysh -n): nothing runs
 	conf /etc/keysh/conf.d/50-bad.conf "spdadd 10.5.0.0/16 10.6.0.0/16 any -P sideways none ;"
 	systemctl reset-failed keysh-load.service
-	since=$(date '+%Y-%m-%d %H:%M:%S')
+	c=$(cursor)
 	if systemctl start keysh-load.service; then echo "start succeeded"; return 1; fi
 	is keysh-load.service failed && spd_is "$PIKE" || return 1
-	journalctl -u keysh-load.service --since "$since" --no-pager -o cat > /tmp/j
+	journalctl -u keysh-load.service --after-cursor="$c" --no-pager -o cat > /tmp/j
 	cat /tmp/j
 	grep -q "^/etc/keysh/conf.d/50-bad.conf:1:39: error: unknown direction 'sideways'" /tmp/j &&
 		[ ! -e /run/keysh/loaded.undo ]
