@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # deps.sh: install (as root on Debian) or name (otherwise) what a make target
 # needs. Groups: build (compile keysh/keyd/keytui), test (unit, driver, bats,
-# tmux-driven tests, systemd-analyze for the units), vm (the qemu suite and
+# tmux-driven tests, systemd-analyze for the units, systemd-nspawn), vm (the qemu suite and
 # pfkeyv2.ko), fuzz (clang), deb (make deb: debhelper, DKMS helper, lintian).
 set -eu
 pkgs_build="gcc make libc6-dev linux-libc-dev libedit-dev libncurses-dev libssl-dev libmnl-dev pkg-config"
-pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps systemd iputils-ping"
+# systemd-container and mmdebstrap: tests/systemd boots a bookworm root
+# with the packages of make deb under systemd-nspawn.
+pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps systemd iputils-ping
+	systemd-container mmdebstrap"
 # vm: the two kernels the VM suite boots (tests/vm/run.sh): Debian 12's 6.1
 # (linux-image-amd64) and 6.12 from bookworm-security (the linux-*-6.12-amd64
 # metapackages follow its newest 6.12.*+deb12 ABI, so no pinned version can vanish).

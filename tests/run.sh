@@ -3,6 +3,7 @@
 # run.sh: the `make check` driver. Runs every suite, collects each suite's
 # pass/fail counts and ends with one summary line "N passed, N failed".
 # Suites: unit (C), driver (C, against a private keyd), bats (keysh/keytui),
+# systemd (the packages under systemd-nspawn; KEYSH_SKIP_SYSTEMD=1 skips),
 # then the VM suite when qemu and a Debian kernel image are present.
 set -u
 cd "$(dirname "$0")/.."
@@ -37,6 +38,11 @@ suite unit "./$B/unit"
 [ -x "./$B/driver" ] && suite driver "./$B/driver" "./$B/keyd"
 if ls tests/bats/*.bats >/dev/null 2>&1; then
 	suite bats bats --tap tests/bats
+fi
+# The packages of `make deb` on a Debian 12 root booted by systemd-nspawn
+# (systemd as PID 1): keyd.service, keysh-load.service, dpkg -i/-r.
+if [ -f tests/systemd/run.sh ] && [ "${KEYSH_SKIP_SYSTEMD:-0}" != 1 ]; then
+	suite systemd sh tests/systemd/run.sh
 fi
 if [ -x tests/vm/run.sh ] && [ "${KEYSH_SKIP_VM:-0}" != 1 ]; then
 	if command -v qemu-system-x86_64 >/dev/null 2>&1 && ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1; then

@@ -7,45 +7,25 @@
 # acknowledged state. Needs root (mount); skipped with the reason otherwise.
 
 load lib/keysh.bash
+load lib/keyd_private.bash
 
 setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
-	KEYD=$(keysh__bin keyd)
-	KEYSH=$(keysh__bin keysh)
+	keyd_private_setup
 	M="$BATS_TEST_TMPDIR/fs"
 	mkdir -p "$M"
 	mount -t tmpfs -o size=1m,mode=0700 tmpfs "$M" || skip "cannot mount tmpfs here"
-	S="$BATS_TEST_TMPDIR/k.sock"
-	PID=
 }
 
 teardown() {
-	if [ -n "${PID:-}" ]; then
-		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
+	keyd_private_teardown
 	[ -n "${M:-}" ] && umount "$M" 2>/dev/null || true
 }
-
-start() {
-	rm -f "$S"
-	"$KEYD" --foreground --socket "$S" --state "$M/state" >>"$BATS_TEST_TMPDIR/keyd.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 1 500); do
-		[ -S "$S" ] && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.01
-	done
-	cat "$BATS_TEST_TMPDIR/keyd.log" >&2
-	return 1
-}
-
-ks() { "$KEYSH" --backend keyd --socket "$S" "$@"; }
 add() { ks -c <<<"add 10.0.0.1 10.0.0.2 esp $1 -E aes-cbc 0x00112233445566778899aabbccddeeff ;"; }
 has() { ks -c <<<"get 10.0.0.1 10.0.0.2 esp $1 ;" >/dev/null 2>&1; }
 
 @test "keyd --state: ENOSPC fails the change, keeps state, recovers when space returns" {
-	start
+	keyd_private_start --state "$M/state"
 	add 0x1001
 	# fill the file system; the journal's last page still takes a few
 	# records, then a change must fail
@@ -78,7 +58,7 @@ has() { ks -c <<<"get 10.0.0.1 10.0.0.2 esp $1 ;" >/dev/null 2>&1; }
 	kill -9 "$PID"
 	wait "$PID" 2>/dev/null || true
 	PID=
-	start
+	keyd_private_start --state "$M/state"
 	has 0x1001
 	has 0x1003
 	! has "$failed"

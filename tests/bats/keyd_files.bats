@@ -7,41 +7,15 @@
 # keyd that refuses.
 
 load lib/keysh.bash
+load lib/keyd_private.bash
 
 setup() {
-	KEYD=$(keysh__bin keyd)
-	KEYSH=$(keysh__bin keysh)
+	keyd_private_setup
 	D="$BATS_TEST_TMPDIR/st"
 	mkdir -m 0700 "$D"
-	S="$BATS_TEST_TMPDIR/k.sock"
-	PID=
 }
 
-teardown() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
-}
-
-# start keyd in the background with extra args; waits for the socket.
-start() {
-	"$KEYD" --foreground --socket "$S" "$@" >"$BATS_TEST_TMPDIR/keyd.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 1 500); do
-		[ -S "$S" ] && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.01
-	done
-	cat "$BATS_TEST_TMPDIR/keyd.log" >&2
-	return 1
-}
-
-stop() {
-	kill "$PID"
-	wait "$PID"
-	PID=
-}
+teardown() { keyd_private_teardown; }
 
 add_sa() { # spi
 	"$KEYSH" --backend keyd --socket "$S" -c <<<"add 10.0.0.1 10.0.0.2 esp $1 -E aes-cbc 0x00112233445566778899aabbccddeeff ;"
@@ -49,9 +23,9 @@ add_sa() { # spi
 
 # a valid state file with one SA in $D/state
 make_state() {
-	start --state "$D/state"
+	keyd_private_start --state "$D/state"
 	add_sa 0x1001
-	stop
+	keyd_private_stop
 }
 
 # run keyd (foreground) that must refuse to start; at most 10 s.
@@ -73,25 +47,25 @@ refuse() {
 
 @test "keyd: a stale pidfile of ours is replaced, removed at exit" {
 	echo 99999 >"$D/keyd.pid"
-	start --pidfile "$D/keyd.pid"
+	keyd_private_start --pidfile "$D/keyd.pid"
 	# written once keyd listens (--daemon reports readiness after it)
 	for _ in $(seq 1 500); do [ "$(cat "$D/keyd.pid")" = "$PID" ] && break; sleep 0.01; done
 	[ "$(cat "$D/keyd.pid")" = "$PID" ]
 	[ ! -L "$D/keyd.pid" ]
-	stop
+	keyd_private_stop
 	[ ! -e "$D/keyd.pid" ]
 }
 
 @test "keyd: a pre-created state tmp (symlink) is not written through" {
 	echo precious >"$BATS_TEST_TMPDIR/victim"
 	ln -s "$BATS_TEST_TMPDIR/victim" "$D/state.tmp"
-	start --state "$D/state"
+	keyd_private_start --state "$D/state"
 	add_sa 0x1001
-	stop
+	keyd_private_stop
 	[ "$(cat "$BATS_TEST_TMPDIR/victim")" = precious ]
 	[ -f "$D/state" ] && [ ! -L "$D/state" ]
 	[ "$(stat -c %a "$D/state")" = 600 ]
-	start --state "$D/state"
+	keyd_private_start --state "$D/state"
 	run "$KEYSH" --backend keyd --socket "$S" -c <<<"get 10.0.0.1 10.0.0.2 esp 0x1001 ;"
 	[ "$status" -eq 0 ]
 }
@@ -142,7 +116,7 @@ PY
 	refuse --state "$D/state"
 	[ "$status" -eq 3 ]
 	chmod 0600 "$D/state"
-	start --state "$D/state"
+	keyd_private_start --state "$D/state"
 }
 
 @test "keyd: a state file owned by another user is refused" {
@@ -170,7 +144,7 @@ PY
 }
 
 @test "keyd: a second keyd on the same state refuses before touching anything" {
-	start --state "$D/state"
+	keyd_private_start --state "$D/state"
 	add_sa 0x1001
 	before=$(stat -c '%i %Y %s' "$D/state")
 	RS="$BATS_TEST_TMPDIR/other.sock"
@@ -193,7 +167,7 @@ assert_no_core() { # pid
 }
 
 @test "keyd and keysh: no core dumps while they may hold keys" {
-	start
+	keyd_private_start
 	assert_no_core "$PID"
 	"$KEYSH" --backend keyd --socket "$S" -x >/dev/null 2>&1 &
 	mon=$!

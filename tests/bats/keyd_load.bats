@@ -8,44 +8,23 @@
 # come in time instead of reporting ETIMEDOUT for it.
 
 load lib/keysh.bash
+load lib/keyd_private.bash
 
 setup() {
-	KEYD=$(keysh__bin keyd)
-	KEYSH=$(keysh__bin keysh)
+	keyd_private_setup
 	D="$BATS_TEST_TMPDIR/st"
 	mkdir -m 0700 "$D"
-	S="$BATS_TEST_TMPDIR/k.sock"
-	PID=
 }
 
 teardown() {
 	[ -n "${MON:-}" ] && kill "$MON" 2>/dev/null || true
 	[ -n "${DL:-}" ] && kill "$DL" 2>/dev/null || true
-	if [ -n "$PID" ]; then
-		kill -CONT "$PID" 2>/dev/null || true
-		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
+	keyd_private_teardown
 }
-
-start() {
-	rm -f "$S"
-	"$KEYD" --foreground --socket "$S" "$@" >>"$BATS_TEST_TMPDIR/keyd.log" 2>&1 &
-	PID=$!
-	for _ in $(seq 1 500); do
-		[ -S "$S" ] && return 0
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.01
-	done
-	cat "$BATS_TEST_TMPDIR/keyd.log" >&2
-	return 1
-}
-
-ks() { "$KEYSH" --backend keyd --socket "$S" "$@"; }
 
 @test "keyd: 8 writers, a monitor and a dump loop: no spurious failure, nothing lost" {
 	N=1500
-	start --state "$D/state"
+	keyd_private_start --state "$D/state"
 	ks -x --json >"$BATS_TEST_TMPDIR/mon" 2>&1 &
 	MON=$!
 	( while :; do ks -D >/dev/null 2>&1 || true; done ) &
@@ -69,7 +48,7 @@ ks() { "$KEYSH" --backend keyd --socket "$S" "$@"; }
 	# acknowledged means durable: kill -9 at once, restart, count
 	kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=
 	kill "$DL" 2>/dev/null || true; DL=
-	start --state "$D/state"
+	keyd_private_start --state "$D/state"
 	[ "$(ks -D --json | grep -c '"spi"')" -eq $((8 * N)) ]
 	# the monitor saw ADDs or counted them lost, never more than were made
 	sleep 0.3
@@ -84,7 +63,7 @@ ks() { "$KEYSH" --backend keyd --socket "$S" "$@"; }
 
 @test "keyd: a monitor sees every ADD of 8 writers or counts it LOST" {
 	N=1500
-	start
+	keyd_private_start
 	ks -x --json >"$BATS_TEST_TMPDIR/mon" 2>&1 &
 	MON=$!
 	sleep 0.3
@@ -109,7 +88,7 @@ ks() { "$KEYSH" --backend keyd --socket "$S" "$@"; }
 }
 
 @test "keysh: a change whose reply comes late is settled, not reported as ETIMEDOUT" {
-	start
+	keyd_private_start
 	kill -STOP "$PID"
 	( sleep 6.5; kill -CONT "$PID" ) &
 	run ks --atomic -c <<<"add 10.0.0.1 10.0.0.2 esp 0x1001 -E aes-cbc 0x00112233445566778899aabbccddeeff ;"
@@ -119,7 +98,7 @@ ks() { "$KEYSH" --backend keyd --socket "$S" "$@"; }
 }
 
 @test "keysh: a policy change whose reply comes late is settled too" {
-	start
+	keyd_private_start
 	kill -STOP "$PID"
 	( sleep 6.5; kill -CONT "$PID" ) &
 	run ks --atomic -c <<<"spdadd 10.1.0.0/16 10.2.0.0/16 any -P out ipsec esp/transport//require ;"

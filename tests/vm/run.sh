@@ -4,7 +4,9 @@
 #   run.sh [check] [KVER...]   the suite on each kernel named (default: the
 #                   installed Debian 6.1, 6.1.0-*-amd64, and the installed
 #                   6.12, 6.12.*+deb12-amd64: the newest of each series;
-#                   VM_KERNELS="KVER ..." does the same as arguments)
+#                   VM_KERNELS="KVER ..." does the same as arguments;
+#                   VM_BOOTS="afkey pfkeyv2 xfrm deb nl", the default,
+#                   names the boots below to run)
 #   run.sh bench [KVER]   one boot measuring keysh batch installs (af_key,
 #                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000) on KVER
 #                   (default: the 6.1 kernel); prints BENCH lines
@@ -20,6 +22,10 @@
 #   3. keysh.mode=xfrm     our module on the kernel's xfrm (tests/vm/xfrm.sh):
 #                          coexistence with ip xfrm, traffic against ip xfrm
 #                          peers, ACQUIRE, EXPIRE, ESN, per-socket bypass
+#   4. keysh.mode=deb      the pfkeyv2-dkms package of `make deb` (build/deb;
+#                          KEYSH_DEB_DIR): its source built as its dkms.conf
+#                          says, installed in updates/dkms with its
+#                          modprobe.d file; socket(PF_KEY) loads that module
 # then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel.
 # (pfkeyv2.ko has no packet path: the kernel's xfrm does AH/ESP. The
 # traffic helpers dpcap, dpinj, dptcp, dpmtu and dpnattsock are built and
@@ -149,6 +155,31 @@ else
 	have_ko=0
 fi
 
+# 1b. the pfkeyv2-dkms package of `make deb`, when there is one: its
+# module source (dpkg-deb -x) built for this kernel as its dkms.conf says,
+# and its modprobe.d file, for the deb boot (keysh.mode=deb).
+have_deb=0 debver=
+debpkg=$(ls "${KEYSH_DEB_DIR:-$B/deb}"/pfkeyv2-dkms_*_all.deb 2>/dev/null | tail -n1)
+if [ -n "$debpkg" ]; then
+	debver=$(dpkg-deb -f "$debpkg" Version)
+	rm -rf "$out/deb"
+	mkdir -p "$out/deb"
+	src=$out/deb/root/usr/src/pfkeyv2-$debver
+	if dpkg-deb -x "$debpkg" "$out/deb/root" &&
+		mk=$(sed -n 's/^MAKE\[0\]="\(.*\)"$/\1/p' "$src/dkms.conf") &&
+		[ "$mk" = 'make -C ${kernel_source_dir} M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build modules' ] &&
+		make -s -j2 -C "$KDIR" M="$PWD/$src" modules > "$out/deb/kmod.log" 2>&1 &&
+		[ "$(modinfo -F version "$src/pfkeyv2.ko")" = "$debver" ]; then
+		ok "$kver: pfkeyv2-dkms $debver: its source builds pfkeyv2.ko as dkms.conf says"
+		have_deb=1
+	else
+		bad "$kver: pfkeyv2-dkms $debver: its source builds pfkeyv2.ko as dkms.conf says" "see $out/deb/kmod.log"
+		tail -n 20 "$out/deb/kmod.log" | sed 's/^/#   /'
+	fi
+else
+	echo "# $kver: no pfkeyv2-dkms package in ${KEYSH_DEB_DIR:-$B/deb} (make deb): deb boot not run"
+fi
+
 # 2. initramfs. The RNG chain first (drbg self-tests at load need ctr(aes), sha512 and
 # jitterentropy, which needs sha3-256 on Debian 6.1; else a WARN). Everything af_key's SADB needs to accept the corpus' SAs is
 # inserted by /init (no modprobe in the VM: request_module() fails there).
@@ -167,6 +198,8 @@ files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf
 # /sbin/modprobe, so request_module() fails until that test links it.
 command -v kmod > /dev/null && files="$files $(command -v kmod):/bin/kmod"
 [ "$have_ko" = 1 ] && files="$files $out/pfkeyv2.ko"
+[ "$have_deb" = 1 ] && files="$files $src/pfkeyv2.ko:/deb/pfkeyv2.ko
+	$out/deb/root/etc/modprobe.d/pfkeyv2-dkms.conf:/deb/pfkeyv2-dkms.conf"
 for p in keysh keyd driver; do
 	[ -x "$B/$p" ] && files="$files $B/$p"
 done
@@ -198,11 +231,16 @@ fi
 k0=$(date +%s)
 # Stress size: the issue asks for 100k SAs in pfkeyv2; af_key runs a small
 # one to keep the stress tool itself honest.
-boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000} keysh.fuzz=${VM_FUZZ_AFKEY:-10}"
-[ "$have_ko" = 1 ] && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-10000} keysh.fuzz=${VM_FUZZ:-60}"
-[ "$have_ko" = 1 ] && boot xfrm
+want afkey && boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000} keysh.fuzz=${VM_FUZZ_AFKEY:-10}"
+[ "$have_ko" = 1 ] && want pfkeyv2 && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-10000} keysh.fuzz=${VM_FUZZ:-60}"
+[ "$have_ko" = 1 ] && want xfrm && boot xfrm
+[ "$have_deb" = 1 ] && want deb && boot deb "keysh.debver=$debver"
 echo "# $kver: boots took $(($(date +%s) - k0)) s"
-[ "$have_ko" = 1 ] && compare
+[ "$have_ko" = 1 ] && want afkey && want pfkeyv2 && compare
+}
+want() { # boot: named in VM_BOOTS (default: every boot)
+	case " ${VM_BOOTS:-afkey pfkeyv2 xfrm deb nl} " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 boot() { # mode [extra kernel arguments]
@@ -265,7 +303,9 @@ for k; do
 done
 # The XFRM netlink store (keysh/keytui/keyd without PF_KEY): its own small
 # boot per kernel (tests/vm/nl-run.sh, tests/vm/nl.sh).
-if KVERS="$*" sh tests/vm/nl-run.sh > "$B/vm/nl.log" 2>&1; then
+if ! want nl; then
+	echo "# netlink store VM tests not run (VM_BOOTS=${VM_BOOTS:-})"
+elif KVERS="$*" sh tests/vm/nl-run.sh > "$B/vm/nl.log" 2>&1; then
 	ok "netlink store VM tests ($(grep -c '^ok - netlink store' "$B/vm/nl.log") kernels)"
 else
 	bad "netlink store VM tests" "see $B/vm/nl.log"

@@ -11,17 +11,21 @@
 #            socket(PF_KEY) autoloading pfkeyv2 through modprobe with
 #            kmod/pfkeyv2.conf installed.
 #   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm.
+#   deb      the pfkeyv2-dkms package's module and modprobe.d file:
+#            socket(PF_KEY) autoloads the package's pfkeyv2
+#            (keysh.debver=VERSION: the package's version).
 # Each test prints "VMTEST ok NAME" or "VMTEST FAIL NAME" on the console
 # (tests/vm/run.sh counts them); corpus output goes to /dev/ttyS2, which is
 # a file on the host. Exit status 0 only when every test passed.
 mode=$1
 pass=0 fail=0
-stress_n=1000 bench_sizes="10000 100000" fuzz_s=20
+stress_n=1000 bench_sizes="10000 100000" fuzz_s=20 debver=
 for a in $(cat /proc/cmdline); do
 	case "$a" in
 	keysh.stress=*) stress_n=${a#keysh.stress=} ;;
 	keysh.fuzz=*) fuzz_s=${a#keysh.fuzz=} ;;
 	keysh.bench=*) bench_sizes=$(echo "${a#keysh.bench=}" | tr , ' ') ;;
+	keysh.debver=*) debver=${a#keysh.debver=} ;;
 	esac
 done
 ko=/lib/modules/extra
@@ -214,6 +218,35 @@ autoload() {
 	grep -q '^alias net-pf-15 af_key$' /lib/modules/$kv/modules.alias
 }
 
+# autoload_deb: the same with what the pfkeyv2-dkms package installs
+# (tests/vm/run.sh takes both from the .deb of `make deb`): its module,
+# built from the package's /usr/src tree as dkms.conf says, where DKMS
+# puts it (updates/dkms), and the package's modprobe.d file. The module
+# socket(PF_KEY) loads is the package's (its version, not this suite's
+# debug build); `modprobe af_key` is refused.
+autoload_deb() {
+	kv=$(uname -r)
+	[ -f /deb/pfkeyv2.ko ] && [ -f /deb/pfkeyv2-dkms.conf ] || { echo "no package files in the initramfs"; return 1; }
+	[ -x /bin/kmod ] || { echo "no kmod in the initramfs"; return 1; }
+	grep -q '^pfkeyv2 \|^af_key ' /proc/modules && return 1
+	mkdir -p /lib/modules/$kv/updates/dkms /lib/modules/$kv/kernel/net/key /etc/modprobe.d /sbin
+	cp /deb/pfkeyv2.ko /lib/modules/$kv/updates/dkms/ && cp $ko/af_key.ko /lib/modules/$kv/kernel/net/key/ || return 1
+	ln -sf /bin/kmod /sbin/modprobe && ln -sf /bin/kmod /sbin/depmod || return 1
+	/sbin/depmod -a "$kv" || return 1
+	cp /deb/pfkeyv2-dkms.conf /etc/modprobe.d/pfkeyv2-dkms.conf || return 1
+	/sbin/modprobe --show-depends net-pf-15
+	keysh --backend kernel -D > /tmp/al.out 2>&1
+	cat /tmp/al.out
+	grep -q '^No SAD entries.$' /tmp/al.out || return 1
+	grep '^pfkeyv2 \|^af_key ' /proc/modules
+	grep -q '^pfkeyv2 ' /proc/modules && ! grep -q '^af_key ' /proc/modules || return 1
+	echo "pfkeyv2 version $(cat /sys/module/pfkeyv2/version), package $debver"
+	[ -n "$debver" ] && [ "$(cat /sys/module/pfkeyv2/version)" = "$debver" ] || return 1
+	rmmod pfkeyv2 || return 1
+	if /sbin/modprobe af_key 2>/dev/null; then echo "modprobe af_key was not refused"; return 1; fi
+	! grep -q '^af_key ' /proc/modules
+}
+
 kfuzz() { # mutated corpus messages for keysh.fuzz seconds; a bug kills the VM
 	/bin/kfuzz "$fuzz_s" "$(date +%s)" /tmp/corpus.* || return 1
 	[ -r /proc/net/pfkeyv2 ] && ! proc_has sas 0 && { cat /proc/net/pfkeyv2; return 1; }
@@ -403,6 +436,9 @@ pfkeyv2)
 	grep -q '^pfkeyv2 ' /proc/modules && rmmod pfkeyv2
 	sleep 1	# namespaces are torn down by a kernel worker
 	t lifecycle-paired lifecycle_paired
+	;;
+deb)
+	t autoload-deb-package autoload_deb
 	;;
 *)
 	echo "suite: unknown mode '$mode'"
