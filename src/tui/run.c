@@ -109,12 +109,6 @@ err_parse:
 	return ret;
 }
 
-void tui_run_host(char *buf, size_t cap, const struct pfk_addr *a)
-{
-	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->a.bytes, buf, cap))
-		snprintf(buf, cap, "?");
-}
-
 void tui_run_hex(char *buf, size_t cap, const struct pfk_key *k)
 {
 	size_t i, n = (k->bits + 7) / 8, o;
