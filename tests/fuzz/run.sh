@@ -17,7 +17,8 @@ lib=$(ls src/lib/*.c)
 status=0
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c); name=${name#fuzz_}
-	# A target declares what it links in its first lines: "// fuzz-links: core lib engine"
+	# A target declares what it links in its first lines: "// fuzz-links: core lib msg"
+	# (msg: tests/lib/msg.c, the raw PF_KEY message builder of every test)
 	links=$(sed -n 's|^// fuzz-links: *||p' "$f" | head -n1)
 	srcs=""
 	for l in $links; do
@@ -25,6 +26,7 @@ for f in tests/fuzz/fuzz_*.c; do
 		core) srcs="$srcs $core" ;;
 		lib) srcs="$srcs $lib kmod/core/walker.c kmod/core/alg.c" ;;
 		walker) srcs="$srcs kmod/core/walker.c kmod/core/alg.c" ;;
+		msg) srcs="$srcs tests/lib/msg.c" ;;
 		esac
 	done
 	srcs=$(printf '%s\n' $srcs | sort -u)

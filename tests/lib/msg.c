@@ -119,25 +119,33 @@ struct sadb_address *mb_addr(struct mb *m, uint16_t exttype, const char *ip, int
 	return mb_addr_bin(m, exttype, family, bin, plen, proto, port);
 }
 
-struct sadb_key *mb_key_bytes(struct mb *m, uint16_t exttype, unsigned int bits,
-			      const void *key)
+/* A key extension of bits with its bytes left zero. */
+static struct sadb_key *key_put(struct mb *m, uint16_t exttype, unsigned int bits)
 {
-	size_t bytes = (bits + 7u) / 8u, sz = sizeof(struct sadb_key) + MB_ALIGN8(bytes);
+	size_t sz = sizeof(struct sadb_key) + MB_ALIGN8((bits + 7u) / 8u);
 	struct sadb_key *k = mb_put(m, sz);
 
 	k->sadb_key_len = (uint16_t)(sz / 8);
 	k->sadb_key_exttype = exttype;
 	k->sadb_key_bits = (uint16_t)bits;
-	memcpy(k + 1, key, bytes);
+	return k;
+}
+
+struct sadb_key *mb_key_bytes(struct mb *m, uint16_t exttype, unsigned int bits,
+			      const void *key)
+{
+	struct sadb_key *k = key_put(m, exttype, bits);
+
+	memcpy(k + 1, key, (bits + 7u) / 8u);
 	return k;
 }
 
 struct sadb_key *mb_key(struct mb *m, uint16_t exttype, unsigned int bits, uint8_t fill)
 {
-	uint8_t key[512];
+	struct sadb_key *k = key_put(m, exttype, bits);
 
-	memset(key, fill, sizeof(key));
-	return mb_key_bytes(m, exttype, bits > 8 * sizeof(key) ? 8 * sizeof(key) : bits, key);
+	memset(k + 1, fill, (bits + 7u) / 8u);
+	return k;
 }
 
 struct sadb_lifetime *mb_lifetime(struct mb *m, uint16_t exttype, uint32_t alloc,
