@@ -234,6 +234,24 @@ struct sadb_x_filter *mb_filter(struct mb *m, uint16_t family, uint8_t splen, ui
 	return f;
 }
 
+void mb_natt(struct mb *m, uint8_t type, uint16_t sport, uint16_t dport)
+{
+	struct sadb_x_nat_t_type *t = mb_put(m, sizeof(*t));
+	struct sadb_x_nat_t_port *p;
+
+	t->sadb_x_nat_t_type_len = sizeof(*t) / 8;
+	t->sadb_x_nat_t_type_exttype = SADB_X_EXT_NAT_T_TYPE;
+	t->sadb_x_nat_t_type_type = type;
+	p = mb_put(m, sizeof(*p));
+	p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
+	p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_SPORT;
+	p->sadb_x_nat_t_port_port = htons(sport);
+	p = mb_put(m, sizeof(*p));
+	p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
+	p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_DPORT;
+	p->sadb_x_nat_t_port_port = htons(dport);
+}
+
 struct sadb_x_kmaddress *mb_kmaddress(struct mb *m, const char *local, const char *remote)
 {
 	struct sadb_x_kmaddress *k = mb_put(m, sizeof(*k));

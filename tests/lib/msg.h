@@ -68,7 +68,11 @@ struct sadb_x_policy *mb_policy(struct mb *m, uint16_t type, uint8_t dir, uint32
 struct sadb_x_ipsecrequest *mb_ipsecreq(struct mb *m, struct sadb_x_policy *p, uint8_t proto,
 					uint8_t mode, uint8_t level, uint32_t reqid,
 					const char *tsrc, const char *tdst);
+/* Dump filter; the caller sets sadb_x_filter_saddr/daddr when it needs them. */
 struct sadb_x_filter *mb_filter(struct mb *m, uint16_t family, uint8_t splen, uint8_t dplen);
+/* NAT_T_TYPE (type: 1 non-IKE, 2 ESP-in-UDP) then NAT_T_SPORT and
+ * NAT_T_DPORT with the ports in host order. */
+void mb_natt(struct mb *m, uint8_t type, uint16_t sport, uint16_t dport);
 struct sadb_x_kmaddress *mb_kmaddress(struct mb *m, const char *local, const char *remote);
 /* Any extension header with a chosen sadb_ext_len (malformed ones): bytes
  * zeroed bytes (at least the 4-byte header) whose first word is len/type. */

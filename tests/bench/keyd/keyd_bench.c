@@ -191,12 +191,12 @@ int main(int argc, char **argv)
 	       window, errs);
 
 	{
-		struct sadb_msg d = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_DUMP,
-				      .sadb_msg_satype = SADB_SATYPE_UNSPEC, .sadb_msg_len = 2,
-				      .sadb_msg_seq = 1 };
+		static struct mb d;
 
+		mb_hdr(&d, SADB_DUMP, SADB_SATYPE_UNSPEC, 1);
+		mb_done(&d);
 		t1 = now();
-		if (send(fd, &d, sizeof(d), 0) != sizeof(d)) {
+		if (send(fd, d.b, d.len, 0) != (ssize_t)d.len) {
 			perror("send");
 			return 1;
 		}
