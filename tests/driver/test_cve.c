@@ -194,10 +194,10 @@ static void tunnel_policy(struct mb *m, uint8_t type, bool v6, const char *tsrc,
 	struct sadb_x_policy *pol;
 
 	mb_hdr(m, type, SADB_SATYPE_UNSPEC, seq);
-	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", v6 ? 64 : 24, IPSEC_PROTO_ANY,
-		0);
-	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", v6 ? 64 : 24, IPSEC_PROTO_ANY,
-		0);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
 	pol = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
 	mb_ipsecreq(m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, tsrc, tdst);
 	mb_done(m);
@@ -210,10 +210,10 @@ static void migrate(struct mb *m, bool v6, const char *os, const char *od, const
 	struct sadb_x_policy *pol;
 
 	mb_hdr(m, SADB_X_MIGRATE, SADB_SATYPE_UNSPEC, seq);
-	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", v6 ? 64 : 24, IPSEC_PROTO_ANY,
-		0);
-	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", v6 ? 64 : 24, IPSEC_PROTO_ANY,
-		0);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
 	pol = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
 	mb_ipsecreq(m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, os, od);
 	mb_ipsecreq(m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, ns, nd);
@@ -272,8 +272,9 @@ DTEST(cve_2026_31515_migrate_family_mismatch)
 	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 24, IPSEC_PROTO_ANY, 0);
 	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8:2::", 64, IPSEC_PROTO_ANY, 0);
 	{
-		struct sadb_x_policy *pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+		struct sadb_x_policy *pol;
 
+		pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
 		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
 			    "192.0.2.1", "192.0.2.2");
 		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,

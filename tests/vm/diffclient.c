@@ -212,9 +212,11 @@ static void spd(uint8_t type, uint8_t dir, const char *s, const char *d, uint8_t
 	mb_addr(&m, SADB_EXT_ADDRESS_DST, d, plen, IPSEC_PROTO_ANY, 0);
 	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, dir, 0, 0);
 	if (tunnel)
-		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.1", "192.0.2.2");
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
+			    "192.0.2.1", "192.0.2.2");
 	else
-		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
+			    NULL, NULL);
 	tx(0);
 }
 
@@ -687,7 +689,8 @@ static void c_spd_errors(void)
 	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
 	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
 	for (int i = 0; i < 7; i++)
-		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
+			    NULL, NULL);
 	tx(0);
 	hdr(SADB_X_SPDADD, 0);						/* mode 0 */
 	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
@@ -763,8 +766,10 @@ static void c_cve_2026_31515_migrate(void)
 	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
 	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
 	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.1", "192.0.2.2");
-	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.3", "192.0.2.4");
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.1",
+		    "192.0.2.2");
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.3",
+		    "192.0.2.4");
 	r = (struct sadb_x_ipsecrequest *)(m.b + m.len - 48);
 	((struct sockaddr *)(r + 1))->sa_family = AF_INET6;
 	tx(0);
@@ -780,7 +785,8 @@ static void c_cve_2026_43088_migrate_v6(void)
 	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
 	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
 	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::1", "2001:db8::2");
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::1",
+		    "2001:db8::2");
 	tx(0);
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
 	mb_sa(&m, 0xd000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
@@ -794,8 +800,10 @@ static void c_cve_2026_43088_migrate_v6(void)
 	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
 	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
 	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::1", "2001:db8::2");
-	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::3", "2001:db8::4");
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::1",
+		    "2001:db8::2");
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::3",
+		    "2001:db8::4");
 	tx(0);
 	simple(SADB_DUMP, SADB_SATYPE_ESP, 0);
 }
