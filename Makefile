@@ -43,8 +43,10 @@ ENGINE_SRC := $(wildcard src/engine/*.c)
 SHELL_SRC := $(wildcard src/shell/*.c)
 TUI_SRC := $(wildcard src/tui/*.c)
 XFRM_SRC := $(wildcard src/xfrm/*.c)
-UNIT_SRC := $(wildcard tests/unit/*.c)
-DRIVER_SRC := $(wildcard tests/driver/*.c)
+# tests/lib: what every test program shares (the raw PF_KEY message builder).
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) $(TESTLIB_SRC)
+DRIVER_SRC := $(wildcard tests/driver/*.c) $(TESTLIB_SRC)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 

@@ -445,12 +445,29 @@ void pfk_render_json(FILE *f, const struct pfk_msg *m, unsigned int flags);
 void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa, bool keys);
 void pfk_render_script_policy(FILE *f, const struct pfk_policy *p);
 /*
- * Address text: "10.0.0.1", "10.0.0.0/24", "10.0.0.1[4500]", "fe80::1":
- * "/plen" only when the prefix is shorter than the family's width (prefix 0
- * on an all-zero address prints "/0"), "[port]" only when port != 0.
- * Returns the length (as snprintf), -EINVAL for an unknown family.
+ * Address text, the one place an address becomes text (text.c): the host
+ * ("10.0.0.1", "2001:db8::1", "fe80::1%eth0" with the zone's interface name
+ * or number), then what flags ask for:
+ *   prefix (at most one): PFK_ADDR_PLEN always "/plen"; PFK_ADDR_PLEN_SHORT
+ *     "/plen" unless the family's full width (setkey's SPD); PFK_ADDR_PLEN_NET
+ *     "/plen" when shorter than full, and "/0" only on an all-zero address
+ *     (an SA's prefix 0 is not a network);
+ *   port: PFK_ADDR_PORT "[port]" unless 0; PFK_ADDR_PORT_ANY "[port]" or
+ *     "[any]"; PFK_ADDR_PORT_ALWAYS "[port]" even for 0.
+ * PFK_ADDR_NET = PLEN_NET|PORT: "10.0.0.0/24", "10.0.0.1[4500]".
+ * Returns the length (as snprintf: the text is cut at cap-1), -EINVAL (buf
+ * "") for a family other than AF_INET/AF_INET6.
  */
-int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a);
+#define PFK_ADDR_PLEN		0x01u
+#define PFK_ADDR_PLEN_SHORT	0x02u
+#define PFK_ADDR_PLEN_NET	0x04u
+#define PFK_ADDR_PORT		0x10u
+#define PFK_ADDR_PORT_ANY	0x20u
+#define PFK_ADDR_PORT_ALWAYS	0x40u
+#define PFK_ADDR_NET		(PFK_ADDR_PLEN_NET | PFK_ADDR_PORT)
+/* Longest text: an IPv6 address, "%" zone, "/128", "[65535]". */
+#define PFK_ADDR_TXT		80
+int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a, unsigned int flags);
 
 /*
  * peer.c: the policies the other end needs for p (keysh --peer): same

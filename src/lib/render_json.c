@@ -102,7 +102,7 @@ static void addr(struct out *o, const char *k, const struct pfk_addr *a)
 
 	open_obj(o, k);
 	str(o, "family", a->family == AF_INET ? "inet" : a->family == AF_INET6 ? "inet6" : "unknown");
-	if (pfk_text_host(host, sizeof(host), a) >= 0)
+	if (pfk_addr_format(host, sizeof(host), a, 0) >= 0)
 		str(o, "addr", host);
 	u64(o, "prefixlen", a->prefixlen);
 	u64(o, "port", a->port);

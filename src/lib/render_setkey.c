@@ -13,10 +13,13 @@
 
 static void addr_sa(struct pfk_ob *o, const struct pfk_addr *a, bool ports)
 {
-	char host[64];
+	char host[PFK_ADDR_TXT];
 
-	if (pfk_text_host(host, sizeof(host), a) < 0)
-		snprintf(host, sizeof(host), "(unknown-af %u)", a->family);
+	if (pfk_addr_format(host, sizeof(host), a, ports ? PFK_ADDR_PORT_ALWAYS : 0) >= 0) {
+		pfk_ob_str(o, host);
+		return;
+	}
+	snprintf(host, sizeof(host), "(unknown-af %u)", a->family);
 	pfk_ob_str(o, host);
 	if (ports) {
 		pfk_ob_chr(o, '[');
@@ -139,10 +142,9 @@ void pfk_render_sa_setkey(FILE *f, const struct pfk_msg *m, unsigned int flags, 
 	num_hex(&o, sa->reqid);
 	pfk_ob_chr(&o, '\n');
 	if (natt && (sa->has & PFK_SA_HAS_NATT_OA)) {
-		char oa[64];
+		char oa[PFK_ADDR_TXT];
 
-		if (pfk_text_host(oa, sizeof(oa), &sa->natt_oa) < 0)
-			oa[0] = '\0';
+		pfk_addr_format(oa, sizeof(oa), &sa->natt_oa, 0);
 		pfk_ob_str(&o, "\tNAT OA=");
 		pfk_ob_str(&o, oa);
 		pfk_ob_chr(&o, '\n');
@@ -206,14 +208,14 @@ out:
 	pfk_ob_flush(&o);
 }
 
-/* "/plen" unless full length, then "[port]"/"[any]" unless the upper
- * protocol uses the port fields for something else (ICMP type/code, GRE key). */
-static void prefport(FILE *f, const struct pfk_addr *a, unsigned int ulp)
+/* A selector and a blank: "/plen" unless full length, then "[port]"/"[any]"
+ * unless the upper protocol uses the port fields for something else (ICMP
+ * type/code, GRE key); "unknown-af " for a family setkey cannot print. */
+static void selector(FILE *f, const struct pfk_addr *a, unsigned int ulp)
 {
-	unsigned int full = a->family == AF_INET6 ? 128 : 32;
+	unsigned int flags = PFK_ADDR_PLEN_SHORT;
+	char t[PFK_ADDR_TXT];
 
-	if (a->prefixlen != full)
-		fprintf(f, "/%u", a->prefixlen);
 	switch (ulp) {
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -221,11 +223,14 @@ static void prefport(FILE *f, const struct pfk_addr *a, unsigned int ulp)
 	case IPPROTO_GRE:
 		break;
 	default:
-		if (a->port == 0)
-			fputs("[any]", f);
-		else
-			fprintf(f, "[%u]", a->port);
+		flags |= PFK_ADDR_PORT_ANY;
 	}
+	if (pfk_addr_format(t, sizeof(t), a, flags) < 0) {
+		fputs("unknown-af ", f);
+		return;
+	}
+	fputs(t, f);
+	fputc(' ', f);
 }
 
 static void upperspec(FILE *f, unsigned int ulp, unsigned int p1, unsigned int p2)
@@ -279,14 +284,12 @@ void pfk_render_priority(FILE *f, uint32_t prio)
 
 static void tunnel_host(FILE *f, const struct pfk_addr *a, bool ports)
 {
-	char host[64];
+	char host[PFK_ADDR_TXT];
 
-	if (pfk_text_host(host, sizeof(host), a) < 0)
-		host[0] = '\0';
-	if (ports)
-		fprintf(f, "%s[%u]", host, a->port);
-	else
+	if (pfk_addr_format(host, sizeof(host), a, ports ? PFK_ADDR_PORT_ALWAYS : 0) >= 0)
 		fputs(host, f);
+	else if (ports)
+		fprintf(f, "[%u]", a->port);
 }
 
 /* "esp/tunnel/A-B/require:5" (':' for manual reqids, '#' for kernel ones). */
@@ -318,22 +321,8 @@ void pfk_render_policy_setkey(FILE *f, const struct pfk_msg *m, unsigned int fla
 	if (p->id % 8 >= 3) {
 		fputs("(per-socket policy) ", f);
 	} else if ((p->has & PFK_POL_HAS_SRC) && (p->has & PFK_POL_HAS_DST)) {
-		char host[64];
-
-		if (pfk_text_host(host, sizeof(host), &p->src) < 0)
-			fputs("unknown-af ", f);
-		else {
-			fputs(host, f);
-			prefport(f, &p->src, p->src.proto);
-			fputc(' ', f);
-		}
-		if (pfk_text_host(host, sizeof(host), &p->dst) < 0)
-			fputs("unknown-af ", f);
-		else {
-			fputs(host, f);
-			prefport(f, &p->dst, p->src.proto);
-			fputc(' ', f);
-		}
+		selector(f, &p->src, p->src.proto);
+		selector(f, &p->dst, p->src.proto);
 		if (p->src.proto != p->dst.proto) {
 			fputs("upper layer protocol mismatched.\n", f);
 			return;

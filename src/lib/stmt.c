@@ -48,7 +48,7 @@ const char *pfk_stmt_cmd_name(enum pfk_cmd c)
 
 static void describe_host(char *b, size_t cap, const struct pfk_addr *a)
 {
-	if (!inet_ntop(a->family, a->a.bytes, b, (socklen_t)cap))
+	if (pfk_addr_format(b, cap, a, 0) < 0)
 		snprintf(b, cap, "?");
 }
 

@@ -35,18 +35,17 @@ static int host4(char *buf, size_t cap, const uint8_t *b)
 	return (int)n;
 }
 
-int pfk_text_host(char *buf, size_t cap, const struct pfk_addr *a)
+/* The address alone; IPv6 with its zone as getnameinfo writes it. */
+static int host(char *buf, size_t cap, const struct pfk_addr *a)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
 	if (a->family == AF_INET)
 		return host4(buf, cap, a->a.bytes);
-	if (a->family != AF_INET6)
-		return -EINVAL;
-	if (!inet_ntop(a->family, a->a.bytes, tmp, sizeof(tmp)))
+	if (a->family != AF_INET6 || !inet_ntop(AF_INET6, a->a.bytes, tmp, sizeof(tmp)))
 		return -EINVAL;
 	if (a->scope) {
-		/* the zone as getnameinfo writes it: name, or number if gone */
+		/* the zone's name, or its number if the interface is gone */
 		char ifn[IF_NAMESIZE];
 
 		if (if_indextoname(a->scope, ifn))
@@ -56,24 +55,70 @@ int pfk_text_host(char *buf, size_t cap, const struct pfk_addr *a)
 	return snprintf(buf, cap, "%s", tmp);
 }
 
-int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a)
+static bool want_plen(const struct pfk_addr *a, unsigned int flags)
 {
-	unsigned int full = a->family == AF_INET6 ? 128 : 32;
-	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], plen[8] = "", port[8] = "";
+	unsigned int full = a->family == AF_INET6 ? 128 : 32, i;
 	bool zero = true;
-	size_t i;
+
+	if (flags & PFK_ADDR_PLEN)
+		return true;
+	if (flags & PFK_ADDR_PLEN_SHORT)
+		return a->prefixlen != full;
+	if (!(flags & PFK_ADDR_PLEN_NET))
+		return false;
+	for (i = 0; i < full / 8; i++)
+		zero = zero && !a->a.bytes[i];
+	return (a->prefixlen && a->prefixlen < full) || (!a->prefixlen && zero);
+}
+
+/* Decimal v after "[" or "/", closed by close (0: none), at t; the length. */
+static size_t num(char *t, char open, unsigned int v, char close)
+{
+	char d[8];
+	size_t n = 0, i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	t[n++] = open;
+	memcpy(t + n, d + i, sizeof(d) - i);
+	n += sizeof(d) - i;
+	if (close)
+		t[n++] = close;
+	return n;
+}
+
+int pfk_addr_format(char *buf, size_t cap, const struct pfk_addr *a, unsigned int flags)
+{
+	char t[INET6_ADDRSTRLEN + IF_NAMESIZE + 24];
+	size_t n;
 	int ret;
 
-	ret = pfk_text_host(host, sizeof(host), a);
+	if (cap)
+		buf[0] = '\0';
+	ret = host(t, sizeof(t), a);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i < (a->family == AF_INET6 ? 16u : 4u); i++)
-		zero = zero && !a->a.bytes[i];
-	if ((a->prefixlen && a->prefixlen < full) || (!a->prefixlen && zero))
-		snprintf(plen, sizeof(plen), "/%u", a->prefixlen);
-	if (a->port)
-		snprintf(port, sizeof(port), "[%u]", a->port);
-	return snprintf(buf, cap, "%s%s%s", host, plen, port);
+	n = (size_t)ret;
+	if (want_plen(a, flags))
+		n += num(t + n, '/', a->prefixlen, 0);
+	if ((flags & PFK_ADDR_PORT_ALWAYS) || ((flags & PFK_ADDR_PORT) && a->port))
+		n += num(t + n, '[', a->port, ']');
+	else if (flags & PFK_ADDR_PORT_ANY) {
+		if (a->port)
+			n += num(t + n, '[', a->port, ']');
+		else {
+			memcpy(t + n, "[any]", 5);
+			n += 5;
+		}
+	}
+	t[n] = '\0';
+	if (cap) {
+		memcpy(buf, t, n < cap ? n : cap - 1);
+		buf[n < cap ? n : cap - 1] = '\0';
+	}
+	return (int)n;
 }
 
 void pfk_ob_flush(struct pfk_ob *o)

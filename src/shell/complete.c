@@ -136,7 +136,7 @@ static void offer_live(struct ksh *k, struct cands *c, bool spd, int which,
 				continue;
 			if (spd) {
 				a = which == 0 ? &m->pol.src : &m->pol.dst;
-				if (pfk_addr_format(b, sizeof(b), a) >= 0)
+				if (pfk_addr_format(b, sizeof(b), a, PFK_ADDR_NET) >= 0)
 					offer(c, b);
 			} else if (which == 2) {
 				if ((!src || !memcmp(m->sa.src.a.bytes, src->a.bytes, 16)) &&
@@ -148,7 +148,7 @@ static void offer_live(struct ksh *k, struct cands *c, bool spd, int which,
 				a = which == 0 ? &m->sa.src : &m->sa.dst;
 				if ((which == 0 || !src ||
 				     !memcmp(m->sa.src.a.bytes, src->a.bytes, 16)) &&
-				    inet_ntop(a->family, a->a.bytes, b, sizeof(b)))
+				    pfk_addr_format(b, sizeof(b), a, 0) >= 0)
 					offer(c, b);
 			}
 			pfk_msg_wipe(m);

@@ -121,9 +121,9 @@ int ksh_dump_loop(struct ksh *k, enum pfk_satype t)
 			if (pfk_parse(d.v[i].raw, d.v[i].len, m))
 				continue;
 			a = &m->sa;
-			if (!inet_ntop(a->src.family, a->src.a.bytes, s, sizeof(s)))
+			if (pfk_addr_format(s, sizeof(s), &a->src, 0) < 0)
 				snprintf(s, sizeof(s), "?");
-			if (!inet_ntop(a->dst.family, a->dst.a.bytes, dd, sizeof(dd)))
+			if (pfk_addr_format(dd, sizeof(dd), &a->dst, 0) < 0)
 				snprintf(dd, sizeof(dd), "?");
 			st = a->state == PFK_STATE_LARVAL ? 'L' : a->state == PFK_STATE_MATURE ? 'M' :
 			     a->state == PFK_STATE_DYING ? 'D' : 'd';

@@ -190,7 +190,7 @@ int ksh_read_file(const char *path, char **out, size_t *len)
 
 static void host(char *b, size_t cap, const struct pfk_addr *a)
 {
-	if (!inet_ntop(a->family, a->a.bytes, b, (socklen_t)cap))
+	if (pfk_addr_format(b, cap, a, 0) < 0)
 		snprintf(b, cap, "?");
 }
 

@@ -68,9 +68,9 @@ static int undo_stmt(const struct pfk_stmt *in, struct pfk_stmt *out)
 
 static void host(FILE *f, const struct pfk_addr *a)
 {
-	char b[64];
+	char b[PFK_ADDR_TXT];
 
-	if (pfk_text_host(b, sizeof(b), a) < 0)
+	if (pfk_addr_format(b, sizeof(b), a, 0) < 0)
 		snprintf(b, sizeof(b), "unknown-af-%u", a->family);
 	fputs(b, f);
 }
@@ -78,14 +78,13 @@ static void host(FILE *f, const struct pfk_addr *a)
 /* "addr/plen[port]" as render_script.c writes selectors. */
 static void selector(FILE *f, const struct pfk_addr *a, unsigned int ulp)
 {
-	host(f, a);
-	fprintf(f, "/%u", a->prefixlen);
-	if (ulp == IPPROTO_ICMP || ulp == IPPROTO_ICMPV6 || ulp == IPPROTO_MH || ulp == IPPROTO_GRE)
-		return;
-	if (a->port)
-		fprintf(f, "[%u]", a->port);
-	else
-		fputs("[any]", f);
+	bool code = ulp == IPPROTO_ICMP || ulp == IPPROTO_ICMPV6 || ulp == IPPROTO_MH ||
+		    ulp == IPPROTO_GRE;
+	char b[PFK_ADDR_TXT];
+
+	if (pfk_addr_format(b, sizeof(b), a, PFK_ADDR_PLEN | (code ? 0 : PFK_ADDR_PORT_ANY)) < 0)
+		snprintf(b, sizeof(b), "unknown-af-%u/%u", a->family, a->prefixlen);
+	fputs(b, f);
 }
 
 static void print_ctx(FILE *f, const struct pfk_secctx *c)

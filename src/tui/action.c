@@ -33,20 +33,8 @@ static const char *upper_word(unsigned int p, char *buf, size_t cap)
 
 static void range_text(char *buf, size_t cap, const struct pfk_addr *a)
 {
-	char h[64];
-	unsigned int full = a->family == AF_INET6 ? 128 : 32;
-	size_t n;
-
-	tui_run_host(h, sizeof(h), a);
-	n = snprintf(buf, cap, "%s", h);
-	if (a->prefixlen != full && n < cap)
-		n += snprintf(buf + n, cap - n, "/%u", a->prefixlen);
-	if (n < cap) {
-		if (a->port)
-			snprintf(buf + n, cap - n, "[%u]", a->port);
-		else
-			snprintf(buf + n, cap - n, "[any]");
-	}
+	if (pfk_addr_format(buf, cap, a, PFK_ADDR_PLEN_SHORT | PFK_ADDR_PORT_ANY) < 0)
+		snprintf(buf, cap, "?");
 }
 
 unsigned int tui_action_delete_ask(struct tui *t)
@@ -63,8 +51,8 @@ unsigned int tui_action_delete_ask(struct tui *t)
 		t->act_sa.spi = s->sa.spi;
 		t->act_sa.src = s->sa.src;
 		t->act_sa.dst = s->sa.dst;
-		tui_run_host(a, sizeof(a), &s->sa.src);
-		tui_run_host(b, sizeof(b), &s->sa.dst);
+		pfk_addr_format(a, sizeof(a), &s->sa.src, 0);
+		pfk_addr_format(b, sizeof(b), &s->sa.dst, 0);
 		snprintf(t->question, sizeof(t->question), "Delete %s SA %s %s %s spi 0x%08x?",
 			 pfk_satype_name(s->sa.satype), a, tui_attr_arrow(), b, s->sa.spi);
 	} else if (t->view == TUI_VIEW_SPD) {
@@ -256,8 +244,8 @@ unsigned int tui_action_do(struct tui *t)
 	switch (t->act) {
 	case TUI_ACT_DELETE:
 		if (t->view == TUI_VIEW_SAD) {
-			tui_run_host(a, sizeof(a), &t->act_sa.src);
-			tui_run_host(b, sizeof(b), &t->act_sa.dst);
+			pfk_addr_format(a, sizeof(a), &t->act_sa.src, 0);
+			pfk_addr_format(b, sizeof(b), &t->act_sa.dst, 0);
 			snprintf(text, sizeof(text), "delete %s %s %s 0x%08x ;", a, b,
 				 pfk_satype_name(t->act_sa.satype), t->act_sa.spi);
 		} else {

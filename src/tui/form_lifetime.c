@@ -30,8 +30,8 @@ static char *life_text(struct tui_form *f, bool for_check)
 	(void)for_check;
 	if (!buf)
 		return NULL;
-	tui_run_host(a, sizeof(a), &sa->src);
-	tui_run_host(b, sizeof(b), &sa->dst);
+	pfk_addr_format(a, sizeof(a), &sa->src, 0);
+	pfk_addr_format(b, sizeof(b), &sa->dst, 0);
 	n = (size_t)snprintf(buf, cap, "update %s %s %s 0x%08x -m %s -u %u -ls %s -lh %s -bs %s -bh %s",
 			     a, b, pfk_satype_name(sa->satype), sa->spi, pfk_mode_name(sa->mode),
 			     sa->reqid, tui_form_val(f, L_SOFT), tui_form_val(f, L_HARD),

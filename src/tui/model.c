@@ -213,7 +213,7 @@ void tui_model_take_tables(struct tui_model *dst, struct tui_model *src, bool sa
 
 static void addr_text(char *buf, const struct pfk_addr *a)
 {
-	if (!a->family || pfk_addr_format(buf, TUI_ADDR_TXT, a) < 0)
+	if (!a->family || pfk_addr_format(buf, TUI_ADDR_TXT, a, PFK_ADDR_NET) < 0)
 		snprintf(buf, TUI_ADDR_TXT, "?");
 }
 

@@ -172,12 +172,6 @@ int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t
 	return ret;
 }
 
-void tui_run_host(char *buf, size_t cap, const struct pfk_addr *a)
-{
-	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->a.bytes, buf, cap))
-		snprintf(buf, cap, "?");
-}
-
 void tui_run_hex(char *buf, size_t cap, const struct pfk_key *k)
 {
 	size_t i, n = (k->bits + 7) / 8, o;

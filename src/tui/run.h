@@ -19,8 +19,6 @@ int tui_run_check(const char *text, char *err, size_t cap);
  * Returns 0 or -errno; err gets one line: the error, or on success the
  * first warning keysh would print for the text ("" when none). */
 int tui_run_text(struct tui *t, const char *text, bool atomic, char *err, size_t cap);
-/* "10.0.0.1" for an SA endpoint (no prefix, no port). */
-void tui_run_host(char *buf, size_t cap, const struct pfk_addr *a);
 /* Write an SA's keys as 0x hex; wipe buf after use. */
 void tui_run_hex(char *buf, size_t cap, const struct pfk_key *k);
 

@@ -47,9 +47,9 @@ static void tmpl_text(const struct pfk_policy *p, char *buf, size_t cap)
 		char s[TUI_ADDR_TXT] = "", d[TUI_ADDR_TXT] = "";
 
 		if (r->src.family)
-			pfk_addr_format(s, sizeof(s), &r->src);
+			pfk_addr_format(s, sizeof(s), &r->src, PFK_ADDR_NET);
 		if (r->dst.family)
-			pfk_addr_format(d, sizeof(d), &r->dst);
+			pfk_addr_format(d, sizeof(d), &r->dst, PFK_ADDR_NET);
 		n += snprintf(buf + n, cap - n, "%s%s/%s/%s%s%s/%s", i ? " " : "",
 			      pfk_ipproto_name(r->proto), pfk_mode_name(r->mode), s,
 			      r->src.family ? "-" : "", d, pfk_level_name(r->level));

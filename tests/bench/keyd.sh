@@ -23,8 +23,8 @@ make -s B="$B" "$B/libpfkey.a" "$B/libxfrmnl.a" "$B/libcore.a"
 tmp=$(mktemp -d)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c "$B/libpfkey.a" \
-	"$B/libxfrmnl.a" "$B/libcore.a" -lmnl -lcrypto -lpthread
+cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c tests/lib/msg.c \
+	"$B/libpfkey.a" "$B/libxfrmnl.a" "$B/libcore.a" -lmnl -lcrypto -lpthread
 sd=${STATEDIR:-$tmp}
 state=
 if [ "${STATE:-0}" = 1 ]; then

@@ -25,10 +25,10 @@ make -s B="$B" "$B/libpfkey.a" "$B/libxfrmnl.a" "$B/libcore.a"
 tmp=$(mktemp -d)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c "$B/libpfkey.a" \
-	"$B/libxfrmnl.a" "$B/libcore.a" -lmnl -lcrypto -lpthread
-cc -O2 -o "$tmp/dump_raw" tests/bench/keysh/dump_raw.c
-cc -O2 -o "$tmp/paced" tests/bench/keysh/paced.c
+cc -O2 -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$tmp/keyd_bench" tests/bench/keyd/*.c tests/lib/msg.c \
+	"$B/libpfkey.a" "$B/libxfrmnl.a" "$B/libcore.a" -lmnl -lcrypto -lpthread
+cc -O2 -o "$tmp/dump_raw" tests/bench/keysh/dump_raw.c tests/lib/msg.c
+cc -O2 -o "$tmp/paced" tests/bench/keysh/paced.c tests/lib/msg.c
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 sh tests/bench/keysh/gen.sh "$N" > "$tmp/sas.conf"
 "$B/keyd" --foreground --socket "$tmp/keyd.sock" 2>"$tmp/keyd.log" &

@@ -28,6 +28,7 @@
 #include <linux/ipsec.h>
 
 #include "walker.h"
+#include "../lib/msg.h"
 
 /* ---- cases and checks (main.c) -------------------------------------- */
 struct drv_case {
@@ -110,31 +111,7 @@ bool drv_quiet(int fd, int ms);
 int drv_drain(int fd, int ms);
 
 /* ---- message building (msg.c) ---------------------------------------- */
-struct mb {
-	uint8_t b[8192];
-	size_t len;
-};
-#define DRV_PID 4242u
-void mb_hdr(struct mb *m, uint8_t type, uint8_t satype, uint32_t seq);
-void mb_sa(struct mb *m, uint32_t spi, uint8_t auth, uint8_t enc, uint8_t replay);
-void mb_addr(struct mb *m, uint16_t exttype, const char *ip, uint16_t port,
-	     uint8_t prefixlen, uint8_t proto);
-void mb_key(struct mb *m, uint16_t exttype, uint16_t bits, uint8_t fill);
-void mb_lifetime(struct mb *m, uint16_t exttype, uint32_t alloc, uint64_t bytes,
-		 uint64_t add, uint64_t use);
-void mb_sa2(struct mb *m, uint8_t mode, uint32_t reqid);
-void mb_spirange(struct mb *m, uint32_t min, uint32_t max);
-/* X_POLICY with no requests yet; returns its offset for mb_ipsecreq. */
-size_t mb_policy(struct mb *m, uint16_t type, uint8_t dir, uint32_t id);
-/* Append one ipsecrequest to the policy at off; tunnel endpoints when
- * tsrc/tdst are not NULL. */
-void mb_ipsecreq(struct mb *m, size_t off, uint16_t proto, uint8_t mode, uint8_t level,
-		 uint32_t reqid, const char *tsrc, const char *tdst);
-void mb_filter(struct mb *m, uint16_t family, uint8_t splen, uint8_t dplen);
-void mb_kmaddress(struct mb *m, const char *local, const char *remote);
-/* Set sadb_msg_len; returns the byte length. */
-size_t mb_done(struct mb *m);
-
+#define DRV_PID MB_PID
 /* Convenience: a complete ESP SA (AES-CBC 128 + HMAC-SHA1) 10.0.0.1->2 */
 size_t mb_esp_sa(struct mb *m, uint8_t type, uint32_t spi, uint32_t seq,
 		 const char *src, const char *dst);

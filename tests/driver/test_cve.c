@@ -191,15 +191,15 @@ DTEST(cve_2022_3028_concurrent_register)
 static void tunnel_policy(struct mb *m, uint8_t type, bool v6, const char *tsrc,
 			  const char *tdst, uint32_t seq)
 {
-	size_t off;
+	struct sadb_x_policy *pol;
 
 	mb_hdr(m, type, SADB_SATYPE_UNSPEC, seq);
-	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", 0, v6 ? 64 : 24,
-		IPSEC_PROTO_ANY);
-	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", 0, v6 ? 64 : 24,
-		IPSEC_PROTO_ANY);
-	off = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0);
-	mb_ipsecreq(m, off, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, tsrc, tdst);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, tsrc, tdst);
 	mb_done(m);
 }
 
@@ -207,16 +207,16 @@ static void tunnel_policy(struct mb *m, uint8_t type, bool v6, const char *tsrc,
 static void migrate(struct mb *m, bool v6, const char *os, const char *od, const char *ns,
 		    const char *nd, uint32_t seq)
 {
-	size_t off;
+	struct sadb_x_policy *pol;
 
 	mb_hdr(m, SADB_X_MIGRATE, SADB_SATYPE_UNSPEC, seq);
-	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", 0, v6 ? 64 : 24,
-		IPSEC_PROTO_ANY);
-	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", 0, v6 ? 64 : 24,
-		IPSEC_PROTO_ANY);
-	off = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0);
-	mb_ipsecreq(m, off, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, os, od);
-	mb_ipsecreq(m, off, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, ns, nd);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, v6 ? "2001:db8:1::" : "10.1.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, v6 ? "2001:db8:2::" : "10.2.0.0", v6 ? 64 : 24,
+		IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, os, od);
+	mb_ipsecreq(m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, ns, nd);
 	mb_done(m);
 }
 
@@ -269,14 +269,15 @@ DTEST(cve_2026_31515_migrate_family_mismatch)
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_MIGRATE, EINVAL));
 	/* selector of mixed families */
 	mb_hdr(&m, SADB_X_MIGRATE, SADB_SATYPE_UNSPEC, 5);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 0, 24, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8:2::", 0, 64, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 24, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8:2::", 64, IPSEC_PROTO_ANY, 0);
 	{
-		size_t off = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0);
+		struct sadb_x_policy *pol;
 
-		mb_ipsecreq(&m, off, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
+		pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
 			    "192.0.2.1", "192.0.2.2");
-		mb_ipsecreq(&m, off, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
 			    "192.0.2.1", "192.0.2.3");
 	}
 	mb_done(&m);

@@ -31,8 +31,8 @@ static size_t build(struct mb *m, uint8_t type, uint32_t i, uint32_t seq)
 {
 	mb_hdr(m, type, SADB_SATYPE_ESP, seq);
 	mb_sa(m, 0x10000 + i, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	mb_addr(m, SADB_EXT_ADDRESS_SRC, "10.1.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(m, SADB_EXT_ADDRESS_DST, "10.1.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, "10.1.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, "10.1.0.2", 32, IPSEC_PROTO_ANY, 0);
 	if (type == SADB_ADD) {
 		/* keys derived from the SPI: a torn or mixed SA shows */
 		mb_key(m, SADB_EXT_KEY_AUTH, 160, (uint8_t)(i * 7 + 1));

@@ -146,8 +146,8 @@ DTEST(flow_byte_lifetime_expire)
 	CHECK(drv_stat(&k, "expires") >= 2);
 	mb_hdr(&m, SADB_GET, SADB_SATYPE_ESP, 3);
 	mb_sa(&m, 0x4000, 0, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	drv_drain(fd[0], 100);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_GET, ESRCH));
@@ -245,8 +245,8 @@ DTEST(flow_km_acquire_getspi_update)
 	seq = r.h->sadb_msg_seq;
 
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, seq);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_spirange(&m, 0x3000, 0x3fff);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[1], m.b, m.len), 0);
@@ -298,8 +298,8 @@ DTEST(timer_addtime_expire)
 		drv_fail(__FILE__, __LINE__, "no hard EXPIRE within 3 s");
 	mb_hdr(&m, SADB_GET, SADB_SATYPE_ESP, 2);
 	mb_sa(&m, 0x6000, 0, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	drv_drain(fd[0], 50);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_GET, ESRCH));

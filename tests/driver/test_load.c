@@ -88,8 +88,8 @@ static long long probe(int fd, uint32_t spi)
 		return -1;
 	mb_hdr(&m, SADB_DELETE, SADB_SATYPE_ESP, 2);
 	mb_sa(&m, spi, 0, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.3.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.3.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.3.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.3.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	if (drv_send(fd, m.b, m.len))
 		return -1;

@@ -81,8 +81,8 @@ DTEST(proto_promisc)
 	 * request, then the error reply that went to the requester. */
 	mb_hdr(&req, SADB_GET, SADB_SATYPE_ESP, 5);
 	mb_sa(&req, 0x999, 0, 0, 0);
-	mb_addr(&req, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&req, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&req, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&req, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&req);
 	CHECK_EQ(drv_send(fd[1], req.b, req.len), 0);
 	CHECK(RX_EXPECT(fd[1], &r, SADB_GET, ESRCH));
@@ -212,8 +212,8 @@ DTEST(proto_broadcast_targets)
 	/* GET: ONE (M sees the request and the reply). */
 	mb_hdr(&m, SADB_GET, SADB_SATYPE_ESP, 3);
 	mb_sa(&m, 0x300, 0, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[S], m.b, m.len), 0);
 	CHECK(RX_EXPECT(fd[S], &r, SADB_GET, 0));

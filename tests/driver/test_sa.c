@@ -21,8 +21,8 @@ DTEST(sa_getspi)
 	if (!drv_up(&k, fd, 2))
 		return;
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 7);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_spirange(&m, 0x1000, 0x1fff);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
@@ -41,13 +41,13 @@ DTEST(sa_getspi)
 
 	/* No destination: EINVAL, to the sender only. */
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 8);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_GETSPI, EINVAL));
 	/* Inverted SPI range. */
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 9);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_spirange(&m, 0x2000, 0x1000);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_GETSPI, EINVAL));
@@ -109,8 +109,8 @@ DTEST(sa_add_get_delete)
 	/* GET: ONE, with keys. */
 	mb_hdr(&m, SADB_GET, SADB_SATYPE_ESP, 13);
 	mb_sa(&m, 0x1234, 0, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
 	if (RX_EXPECT(fd[0], &r, SADB_GET, 0)) {
@@ -152,23 +152,23 @@ DTEST(sa_add_errors)
 	/* ESP without an encryption key. */
 	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 1);
 	mb_sa(&m, 0x200, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_key(&m, SADB_EXT_KEY_AUTH, 160, 1);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_ADD, EINVAL));
 	/* No SA extension. */
 	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 2);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 1);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_ADD, EINVAL));
 	/* Source and destination of different families. */
 	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 3);
 	mb_sa(&m, 0x201, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8::2", 0, 128, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8::2", 128, IPSEC_PROTO_ANY, 0);
 	mb_key(&m, SADB_EXT_KEY_AUTH, 160, 1);
 	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 1);
 	mb_done(&m);
@@ -181,8 +181,8 @@ DTEST(sa_add_errors)
 	/* Auth key of the wrong size for HMAC-SHA1 (160 bits). */
 	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 5);
 	mb_sa(&m, 0x203, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_key(&m, SADB_EXT_KEY_AUTH, 128, 1);
 	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 1);
 	mb_done(&m);
@@ -190,8 +190,8 @@ DTEST(sa_add_errors)
 	/* Encryption algorithm number out of range. */
 	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 6);
 	mb_sa(&m, 0x204, SADB_AALG_SHA1HMAC, 254, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_key(&m, SADB_EXT_KEY_AUTH, 160, 1);
 	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 1);
 	mb_done(&m);
@@ -211,8 +211,8 @@ DTEST(sa_update)
 	if (!drv_up(&k, fd, 2))
 		return;
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 21);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
 	REQUIRE(RX_EXPECT(fd[0], &r, SADB_GETSPI, 0));
@@ -232,8 +232,8 @@ DTEST(sa_update)
 	}
 	mb_hdr(&m, SADB_GET, SADB_SATYPE_ESP, 22);
 	mb_sa(&m, spi, 0, 0, 0);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
 	if (RX_EXPECT(fd[0], &r, SADB_GET, 0)) {

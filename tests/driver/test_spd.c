@@ -58,7 +58,7 @@ DTEST(spd_add_get_delete)
 
 	/* SPDGET by id: ONE. */
 	mb_hdr(&m, SADB_X_SPDGET, SADB_SATYPE_UNSPEC, 6);
-	mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id_out);
+	mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id_out, 0);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
 	if (RX_EXPECT(fd[0], &r, SADB_X_SPDGET, 0)) {
@@ -84,12 +84,12 @@ DTEST(spd_add_get_delete)
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDDELETE, ENOENT));
 	/* SPDGET of the deleted id: ENOENT. */
 	mb_hdr(&m, SADB_X_SPDGET, SADB_SATYPE_UNSPEC, 9);
-	mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id_out);
+	mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id_out, 0);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDGET, ENOENT));
 	/* SPDDELETE2 by id: ALL, as SPDDELETE2. */
 	mb_hdr(&m, SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC, 10);
-	mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_INBOUND, id_in);
+	mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_INBOUND, id_in, 0);
 	mb_done(&m);
 	CHECK_EQ(drv_send(fd[0], m.b, m.len), 0);
 	if (RX_EXPECT(fd[0], &r, SADB_X_SPDDELETE2, 0))
@@ -106,14 +106,14 @@ DTEST(spd_errors_and_flush)
 	struct keyd k;
 	int fd[2];
 	struct mb m;
-	size_t off;
+	struct sadb_x_policy *pol;
 
 	if (!drv_up(&k, fd, 2))
 		return;
 	/* No X_POLICY extension. */
 	mb_hdr(&m, SADB_X_SPDADD, SADB_SATYPE_UNSPEC, 1);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, EINVAL));
 	/* Direction out of range. */
@@ -121,18 +121,18 @@ DTEST(spd_errors_and_flush)
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, EINVAL));
 	/* ENTRUST/BYPASS are per-socket policy types only: EINVAL. */
 	mb_hdr(&m, SADB_X_SPDADD, SADB_SATYPE_UNSPEC, 3);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
-	mb_policy(&m, IPSEC_POLICY_BYPASS, IPSEC_DIR_OUTBOUND, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
+	mb_policy(&m, IPSEC_POLICY_BYPASS, IPSEC_DIR_OUTBOUND, 0, 0);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, EINVAL));
 	/* More templates than XFRM_MAX_DEPTH (6): ELOOP as af_key. */
 	mb_hdr(&m, SADB_X_SPDADD, SADB_SATYPE_UNSPEC, 4);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, IPSEC_PROTO_ANY);
-	off = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
 	for (int i = 0; i < 7; i++)
-		mb_ipsecreq(&m, off, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
 			    NULL, NULL);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, ELOOP));
@@ -140,9 +140,9 @@ DTEST(spd_errors_and_flush)
 
 	/* A discard policy and a none policy, then SPDFLUSH to ALL. */
 	mb_hdr(&m, SADB_X_SPDADD, SADB_SATYPE_UNSPEC, 5);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.3", 0, 32, IPSEC_PROTO_ANY);
-	mb_policy(&m, IPSEC_POLICY_DISCARD, IPSEC_DIR_OUTBOUND, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.3", 32, IPSEC_PROTO_ANY, 0);
+	mb_policy(&m, IPSEC_POLICY_DISCARD, IPSEC_DIR_OUTBOUND, 0, 0);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd[0], &m, SADB_X_SPDADD, 0));
 	CHECK(RX_EXPECT(fd[1], &r, SADB_X_SPDADD, 0));

@@ -108,8 +108,8 @@ static void populate(int fd)
 	CHECK(drv_roundtrip(fd, &m, SADB_ADD, 0));
 	/* A larval SA: transient, not saved. */
 	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 3);
-	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, IPSEC_PROTO_ANY);
-	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.3", 0, 32, IPSEC_PROTO_ANY);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.3", 32, IPSEC_PROTO_ANY, 0);
 	mb_done(&m);
 	CHECK(drv_roundtrip(fd, &m, SADB_GETSPI, 0));
 	mb_esp_policy(&m, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.0.0.1", "10.0.0.2", 4);

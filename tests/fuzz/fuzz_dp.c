@@ -1,4 +1,4 @@
-// fuzz-links: core
+// fuzz-links: core msg
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_dp.c: hostile packets through the whole portable data path

@@ -1,4 +1,4 @@
-// fuzz-links: core
+// fuzz-links: core msg
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_pfkey.c: libFuzzer target for the whole PF_KEY engine. Each input
@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include "pfkey.h"
 #include "walker.h"
+#include "../lib/msg.h"
 
 struct fsock {
 	struct pfkm_sock *sk;
@@ -68,153 +69,54 @@ static size_t f_rcvbuf(struct pfkm_sock *sk)
 
 static const struct pfkm_sock_ops f_ops = { f_deliver, f_rmem, f_rcvbuf };
 
-/* Tiny builder for the pre-population. */
-struct b {
-	union {
-		uint64_t u[64];
-		struct sadb_msg h;
-	};
-	size_t len;
-};
-
-static void *put(struct b *b, size_t n)
+static void send_b(struct pfkm_sock *sk, struct mb *b)
 {
-	void *p = (uint8_t *)b->u + b->len;
-
-	memset(p, 0, n);
-	b->len += n;
-	return p;
-}
-
-static void hdr(struct b *b, uint8_t type, uint8_t satype)
-{
-	b->len = 0;
-	put(b, sizeof(struct sadb_msg));
-	b->h.sadb_msg_version = PF_KEY_V2;
-	b->h.sadb_msg_type = type;
-	b->h.sadb_msg_satype = satype;
-}
-
-static void addr(struct b *b, uint16_t type, int fam, const char *ip, uint8_t plen)
-{
-	struct sadb_address *a;
-	size_t sl = fam == AF_INET ? 16 : 32;
-
-	a = put(b, sizeof(*a) + sl);
-	a->sadb_address_len = (sizeof(*a) + sl) / 8;
-	a->sadb_address_exttype = type;
-	a->sadb_address_prefixlen = plen;
-	a->sadb_address_proto = 255;
-	if (fam == AF_INET) {
-		struct sockaddr_in *s = (void *)(a + 1);
-
-		s->sin_family = AF_INET;
-		inet_pton(AF_INET, ip, &s->sin_addr);
-	} else {
-		struct sockaddr_in6 *s = (void *)(a + 1);
-
-		s->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, ip, &s->sin6_addr);
-	}
-}
-
-static void key(struct b *b, uint16_t type, uint16_t bits)
-{
-	size_t n = (bits / 8 + 7) & ~7u;
-	struct sadb_key *k = put(b, sizeof(*k) + n);
-
-	k->sadb_key_len = (sizeof(*k) + n) / 8;
-	k->sadb_key_exttype = type;
-	k->sadb_key_bits = bits;
-	memset(k + 1, 0x5a, bits / 8);
-}
-
-static void sa(struct b *b, uint32_t spi, uint8_t auth, uint8_t enc)
-{
-	struct sadb_sa *s = put(b, sizeof(*s));
-
-	s->sadb_sa_len = 2;
-	s->sadb_sa_exttype = SADB_EXT_SA;
-	s->sadb_sa_spi = htonl(spi);
-	s->sadb_sa_auth = auth;
-	s->sadb_sa_encrypt = enc;
-}
-
-static void send_b(struct pfkm_sock *sk, struct b *b)
-{
-	b->h.sadb_msg_len = b->len / 8;
-	pfkm_sock_send(sk, b->u, b->len);
+	pfkm_sock_send(sk, b->b, mb_done(b));
 }
 
 static void populate(struct fsock *s)
 {
 	struct sadb_x_policy *p;
-	struct sadb_x_ipsecrequest *rq;
-	struct sadb_spirange *r;
-	struct sockaddr_in *t;
-	struct b b;
+	struct mb b;
 
-	hdr(&b, SADB_REGISTER, SADB_SATYPE_ESP);
+	mb_hdr(&b, SADB_REGISTER, SADB_SATYPE_ESP, 0);
 	send_b(s[0].sk, &b);
-	hdr(&b, SADB_X_PROMISC, 1);
+	mb_hdr(&b, SADB_X_PROMISC, 1, 0);
 	send_b(s[1].sk, &b);
-	hdr(&b, SADB_ADD, SADB_SATYPE_ESP);
-	sa(&b, 0x1000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC);
-	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET, "10.0.0.1", 32);
-	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET, "10.0.0.2", 32);
-	key(&b, SADB_EXT_KEY_AUTH, 160);
-	key(&b, SADB_EXT_KEY_ENCRYPT, 128);
+	mb_hdr(&b, SADB_ADD, SADB_SATYPE_ESP, 0);
+	mb_sa(&b, 0x1000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_ULPROTO_ANY, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_ULPROTO_ANY, 0);
+	mb_key(&b, SADB_EXT_KEY_AUTH, 160, 0x5a);
+	mb_key(&b, SADB_EXT_KEY_ENCRYPT, 128, 0x5a);
 	send_b(s[2].sk, &b);
-	hdr(&b, SADB_ADD, SADB_SATYPE_AH);
-	sa(&b, 0x2000, SADB_X_AALG_SHA2_256HMAC, 0);
-	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET6, "2001:db8::1", 128);
-	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET6, "2001:db8::2", 128);
-	key(&b, SADB_EXT_KEY_AUTH, 256);
+	mb_hdr(&b, SADB_ADD, SADB_SATYPE_AH, 0);
+	mb_sa(&b, 0x2000, SADB_X_AALG_SHA2_256HMAC, 0, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_SRC, "2001:db8::1", 128, IPSEC_ULPROTO_ANY, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_DST, "2001:db8::2", 128, IPSEC_ULPROTO_ANY, 0);
+	mb_key(&b, SADB_EXT_KEY_AUTH, 256, 0x5a);
 	send_b(s[2].sk, &b);
-	hdr(&b, SADB_GETSPI, SADB_SATYPE_ESP);
-	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET, "10.0.0.2", 32);
-	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET, "10.0.0.1", 32);
+	mb_hdr(&b, SADB_GETSPI, SADB_SATYPE_ESP, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_SRC, "10.0.0.2", 32, IPSEC_ULPROTO_ANY, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_DST, "10.0.0.1", 32, IPSEC_ULPROTO_ANY, 0);
 	send_b(s[2].sk, &b);
-	hdr(&b, SADB_GETSPI, SADB_SATYPE_ESP);
-	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET, "10.0.0.1", 32);
-	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET, "10.0.0.2", 32);
-	r = put(&b, sizeof(*r));
-	r->sadb_spirange_len = 2;
-	r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
-	r->sadb_spirange_min = 0x300;
-	r->sadb_spirange_max = 0x200;	/* EINVAL after the larval SA exists */
+	mb_hdr(&b, SADB_GETSPI, SADB_SATYPE_ESP, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, IPSEC_ULPROTO_ANY, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_DST, "10.0.0.2", 32, IPSEC_ULPROTO_ANY, 0);
+	mb_spirange(&b, 0x300, 0x200);	/* EINVAL after the larval SA exists */
 	send_b(s[2].sk, &b);
-	hdr(&b, SADB_X_SPDADD, 0);
-	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET, "10.0.0.0", 24);
-	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET, "10.0.1.0", 24);
-	p = put(&b, sizeof(*p));
-	p->sadb_x_policy_len = 2 + 6;
-	p->sadb_x_policy_exttype = SADB_X_EXT_POLICY;
-	p->sadb_x_policy_type = IPSEC_POLICY_IPSEC;
-	p->sadb_x_policy_dir = IPSEC_DIR_OUTBOUND;
-	rq = put(&b, 48);
-	rq->sadb_x_ipsecrequest_len = 48;
-	rq->sadb_x_ipsecrequest_proto = IPPROTO_ESP;
-	rq->sadb_x_ipsecrequest_mode = IPSEC_MODE_TUNNEL;
-	rq->sadb_x_ipsecrequest_level = IPSEC_LEVEL_UNIQUE;
-	t = (void *)(rq + 1);
-	t[0].sin_family = t[1].sin_family = AF_INET;
-	inet_pton(AF_INET, "10.0.0.1", &t[0].sin_addr);
-	inet_pton(AF_INET, "10.0.0.2", &t[1].sin_addr);
+	mb_hdr(&b, SADB_X_SPDADD, 0, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_SRC, "10.0.0.0", 24, IPSEC_ULPROTO_ANY, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_DST, "10.0.1.0", 24, IPSEC_ULPROTO_ANY, 0);
+	p = mb_policy(&b, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&b, p, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_UNIQUE, 0,
+		    "10.0.0.1", "10.0.0.2");
 	send_b(s[2].sk, &b);
-	hdr(&b, SADB_X_SPDADD, 0);
-	addr(&b, SADB_EXT_ADDRESS_SRC, AF_INET6, "2001:db8::1", 128);
-	addr(&b, SADB_EXT_ADDRESS_DST, AF_INET6, "2001:db8::2", 128);
-	p = put(&b, sizeof(*p));
-	p->sadb_x_policy_len = 2 + 2;
-	p->sadb_x_policy_exttype = SADB_X_EXT_POLICY;
-	p->sadb_x_policy_type = IPSEC_POLICY_IPSEC;
-	p->sadb_x_policy_dir = IPSEC_DIR_OUTBOUND;
-	rq = put(&b, 16);
-	rq->sadb_x_ipsecrequest_len = 16;
-	rq->sadb_x_ipsecrequest_proto = IPPROTO_AH;
-	rq->sadb_x_ipsecrequest_mode = IPSEC_MODE_TRANSPORT;
-	rq->sadb_x_ipsecrequest_level = IPSEC_LEVEL_REQUIRE;
+	mb_hdr(&b, SADB_X_SPDADD, 0, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_SRC, "2001:db8::1", 128, IPSEC_ULPROTO_ANY, 0);
+	mb_addr(&b, SADB_EXT_ADDRESS_DST, "2001:db8::2", 128, IPSEC_ULPROTO_ANY, 0);
+	p = mb_policy(&b, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&b, p, IPPROTO_AH, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
 	send_b(s[2].sk, &b);
 }
 

@@ -14,22 +14,26 @@ CC=${FUZZ_CC:-clang}
 FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Ikmod/core -Isrc/lib"
 core=$(ls kmod/core/*.c)
 lib=$(ls src/lib/*.c)
+xfrm=$(ls src/xfrm/*.c)
 status=0
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c); name=${name#fuzz_}
-	# A target declares what it links in its first lines: "// fuzz-links: core lib engine"
+	# A target declares what it links in its first lines: "// fuzz-links: core lib msg"
+	# (msg: tests/lib/msg.c, the raw PF_KEY message builder of every test)
 	links=$(sed -n 's|^// fuzz-links: *||p' "$f" | head -n1)
 	srcs=""
 	for l in $links; do
 		case "$l" in
 		core) srcs="$srcs $core" ;;
-		lib) srcs="$srcs $lib kmod/core/walker.c kmod/core/alg.c" ;;
+		# libpfkey runs the core's engine on the netlink store in process
+		lib) srcs="$srcs $lib $core $xfrm" ;;
 		walker) srcs="$srcs kmod/core/walker.c kmod/core/alg.c" ;;
+		msg) srcs="$srcs tests/lib/msg.c" ;;
 		esac
 	done
 	srcs=$(printf '%s\n' $srcs | sort -u)
 	echo "fuzz: building $name"
-	if ! $CC $FLAGS -o "$out/$name" "$f" $srcs -lcrypto -lpthread; then
+	if ! $CC $FLAGS -o "$out/$name" "$f" $srcs -lmnl -lcrypto -lpthread; then
 		echo "fuzz: $name does not build"; status=1; continue
 	fi
 	mkdir -p "tests/fuzz/corpus/$name" "$out/corpus-$name"

@@ -81,25 +81,6 @@ static inline uint8_t dp_proto(uint8_t satype)
 	return satype == SADB_SATYPE_AH ? IPPROTO_AH : IPPROTO_ESP;
 }
 
-/* The NAT-T extensions of an esp-udp SA: type 2, ports (host order). */
-static inline void dp_natt_ext(struct mb *m, uint16_t sport, uint16_t dport)
-{
-	struct sadb_x_nat_t_type *t = (void *)mb_put(m, sizeof(*t));
-	struct sadb_x_nat_t_port *p;
-
-	t->sadb_x_nat_t_type_len = sizeof(*t) / 8;
-	t->sadb_x_nat_t_type_exttype = SADB_X_EXT_NAT_T_TYPE;
-	t->sadb_x_nat_t_type_type = 2;	/* UDP_ENCAP_ESPINUDP */
-	p = (void *)mb_put(m, sizeof(*p));
-	p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
-	p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_SPORT;
-	p->sadb_x_nat_t_port_port = htons(sport);
-	p = (void *)mb_put(m, sizeof(*p));
-	p->sadb_x_nat_t_port_len = sizeof(*p) / 8;
-	p->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_DPORT;
-	p->sadb_x_nat_t_port_port = htons(dport);
-}
-
 /*
  * Build in m an SADB_ADD of SA spi src -> dst with algorithms a, replay
  * window 32, in mode (IPSEC_MODE_*) with reqid. The authentication key's
@@ -121,7 +102,7 @@ static inline void dp_sa_msg(struct mb *m, const struct dp_algs *a, uint32_t spi
 		mb_key(m, SADB_EXT_KEY_ENCRYPT, a->ebits, (uint8_t)(fill + 1));
 	mb_sa2(m, mode, reqid);
 	if (a->natt_sport || a->natt_dport)
-		dp_natt_ext(m, a->natt_sport, a->natt_dport);
+		mb_natt(m, 2, a->natt_sport, a->natt_dport);	/* UDP_ENCAP_ESPINUDP */
 }
 
 /* dp_sa_msg sent on h's socket: 0 or -errno. */

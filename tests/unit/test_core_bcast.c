@@ -218,7 +218,7 @@ TEST(core_promisc_toggle_and_inject)
 	REQUIRE_EQ(mb_send(&b, &m), 0);
 	REQUIRE_EQ(b.n, 1);
 	CHECK_EQ(b.len[0], m.len);
-	CHECK_MEM(b.msg[0], m.buf, m.len);
+	CHECK_MEM(b.msg[0], m.b, m.len);
 	CHECK_EQ(a.n, 3);	/* still promisc: request + 2 */
 	cap_clear(&a);
 	cap_clear(&b);

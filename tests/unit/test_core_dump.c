@@ -207,12 +207,8 @@ TEST(core_dump_filter)
 	add_esp(&a, SADB_ADD, 0x2000, "10.9.0.1", "10.9.0.2");
 	cap_clear(&a);
 	mb_hdr(&m, SADB_DUMP, 0, 1);
-	f = (void *)mb_put(&m, sizeof(*f));
-	f->sadb_x_filter_len = sizeof(*f) / 8;
-	f->sadb_x_filter_exttype = SADB_X_EXT_FILTER;
-	f->sadb_x_filter_family = AF_INET;
+	f = mb_filter(&m, AF_INET, 16, 0);
 	inet_pton(AF_INET, "10.9.0.0", f->sadb_x_filter_saddr);
-	f->sadb_x_filter_splen = 16;
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	REQUIRE_EQ(a.n, 1);
 	CHECK_EQ(cap_hdr(&a, 0)->sadb_msg_seq, 0);

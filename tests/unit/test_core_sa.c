@@ -295,10 +295,10 @@ TEST(core_sa_header_errors_return_errno)
 	env_open(&e);
 	mb_hdr(&m, SADB_FLUSH, 0, 0);
 	m.h.sadb_msg_len = 2;
-	CHECK_EQ(pfkm_sock_send(e.a.sk, m.buf, 8), -EMSGSIZE);
-	CHECK_EQ(pfkm_sock_send(e.a.sk, m.buf, 24), -EMSGSIZE);
+	CHECK_EQ(pfkm_sock_send(e.a.sk, m.b, 8), -EMSGSIZE);
+	CHECK_EQ(pfkm_sock_send(e.a.sk, m.b, 24), -EMSGSIZE);
 	m.h.sadb_msg_version = 1;
-	CHECK_EQ(pfkm_sock_send(e.a.sk, m.buf, 16), -EINVAL);
+	CHECK_EQ(pfkm_sock_send(e.a.sk, m.b, 16), -EINVAL);
 	CHECK_EQ(e.a.n, 0);
 	/* a handler-less type: EOPNOTSUPP as a message */
 	mb_hdr(&m, SADB_EXPIRE, 0, 9);

@@ -310,7 +310,7 @@ TEST(core_spd_add_errors)
 	pfkm_net_create(&net);
 	cap_open(net, &a);
 	spd_msg(&m, SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.0.0.1", -1, "10.0.0.2", -1, 255, 0);
-	((struct sadb_x_policy *)(void *)((uint8_t *)m.buf + m.len - 16))->sadb_x_policy_type =
+	((struct sadb_x_policy *)(void *)(m.b + m.len - 16))->sadb_x_policy_type =
 		IPSEC_POLICY_ENTRUST;
 	REQUIRE_EQ(mb_send(&a, &m), 0);
 	CHECK_EQ(cap_errno(&a), EINVAL);

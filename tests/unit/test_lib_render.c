@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -520,32 +521,87 @@ TEST(lib_file_secret)
 	umask(old);
 }
 
+static struct pfk_addr a6(const char *s, uint8_t plen, uint16_t port, uint32_t scope)
+{
+	struct pfk_addr a = { .family = AF_INET6, .prefixlen = plen, .port = port,
+			      .proto = 255, .scope = scope };
+
+	inet_pton(AF_INET6, s, &a.a.v6);
+	return a;
+}
+
+/* One address under every flag: the text each front end used to write by hand. */
+static void check_fmt(const struct pfk_addr *a, unsigned int flags, const char *want)
+{
+	char buf[PFK_ADDR_TXT];
+
+	CHECK_EQ(pfk_addr_format(buf, sizeof(buf), a, flags), (int)strlen(want));
+	CHECK_STR(buf, want);
+}
+
 TEST(lib_addr_format)
 {
 	struct pfk_addr a = a4("10.0.0.1", 32, 0);
-	char buf[64];
+	char buf[64], zone[IF_NAMESIZE + 16];
 
-	CHECK_EQ(pfk_addr_format(buf, sizeof(buf), &a), 8);
-	CHECK_STR(buf, "10.0.0.1");
+	/* v4: host; PFK_ADDR_NET (SAs, keytui) */
+	check_fmt(&a, 0, "10.0.0.1");
+	check_fmt(&a, PFK_ADDR_NET, "10.0.0.1");
 	a = a4("10.0.0.0", 24, 0);
-	pfk_addr_format(buf, sizeof(buf), &a);
-	CHECK_STR(buf, "10.0.0.0/24");
+	check_fmt(&a, PFK_ADDR_NET, "10.0.0.0/24");
 	a = a4("10.0.0.1", 0, 4500);
-	pfk_addr_format(buf, sizeof(buf), &a);
-	CHECK_STR(buf, "10.0.0.1[4500]");
+	check_fmt(&a, PFK_ADDR_NET, "10.0.0.1[4500]");
+	check_fmt(&a, PFK_ADDR_PLEN_SHORT, "10.0.0.1/0");
 	a = a4("0.0.0.0", 0, 0);
-	pfk_addr_format(buf, sizeof(buf), &a);
-	CHECK_STR(buf, "0.0.0.0/0");
-	a.family = AF_INET6;
-	memset(a.a.bytes, 0, 16);
-	a.a.bytes[0] = 0xfe;
-	a.a.bytes[1] = 0x80;
-	a.a.bytes[15] = 1;
-	a.prefixlen = 64;
-	pfk_addr_format(buf, sizeof(buf), &a);
-	CHECK_STR(buf, "fe80::1/64");
+	check_fmt(&a, PFK_ADDR_NET, "0.0.0.0/0");
+	/* prefix rules: always, unless full, network */
+	a = a4("192.0.2.1", 32, 0);
+	check_fmt(&a, PFK_ADDR_PLEN, "192.0.2.1/32");
+	check_fmt(&a, PFK_ADDR_PLEN_SHORT, "192.0.2.1");
+	a = a4("192.0.2.0", 25, 0);
+	check_fmt(&a, PFK_ADDR_PLEN_SHORT, "192.0.2.0/25");
+	/* port forms: [port] unless 0, [port]/[any], [port] always */
+	check_fmt(&a, PFK_ADDR_PORT, "192.0.2.0");
+	check_fmt(&a, PFK_ADDR_PORT_ANY, "192.0.2.0[any]");
+	check_fmt(&a, PFK_ADDR_PORT_ALWAYS, "192.0.2.0[0]");
+	check_fmt(&a, PFK_ADDR_PLEN | PFK_ADDR_PORT_ANY, "192.0.2.0/25[any]");
+	a.port = 65535;
+	check_fmt(&a, PFK_ADDR_PLEN | PFK_ADDR_PORT_ANY, "192.0.2.0/25[65535]");
+	check_fmt(&a, PFK_ADDR_PORT_ALWAYS, "192.0.2.0[65535]");
+	/* v6: compressed, lower case; full width is 128 */
+	a = a6("2001:DB8:0::1", 128, 500, 0);
+	check_fmt(&a, 0, "2001:db8::1");
+	check_fmt(&a, PFK_ADDR_NET, "2001:db8::1[500]");
+	check_fmt(&a, PFK_ADDR_PLEN_SHORT | PFK_ADDR_PORT_ANY, "2001:db8::1[500]");
+	a = a6("2001:db8::", 64, 0, 0);
+	check_fmt(&a, PFK_ADDR_PLEN_SHORT | PFK_ADDR_PORT_ANY, "2001:db8::/64[any]");
+	check_fmt(&a, PFK_ADDR_NET, "2001:db8::/64");
+	a = a6("::", 0, 0, 0);
+	check_fmt(&a, PFK_ADDR_NET, "::/0");
+	a = a6("fe80::1", 64, 0, 0);
+	check_fmt(&a, PFK_ADDR_NET, "fe80::1/64");
+	/* scoped v6: the interface's name, its number when there is none */
+	a = a6("fe80::1", 128, 0, 1);
+	CHECK(if_indextoname(1, zone) != NULL);
+	snprintf(buf, sizeof(buf), "fe80::1%%%s", zone);
+	check_fmt(&a, 0, buf);
+	snprintf(buf, sizeof(buf), "fe80::1%%%s/128[89]", zone);
+	a.port = 89;
+	check_fmt(&a, PFK_ADDR_PLEN | PFK_ADDR_PORT_ANY, buf);
+	a = a6("fe80::1", 128, 0, 0x7fffffff);
+	check_fmt(&a, 0, "fe80::1%2147483647");
+	check_fmt(&a, PFK_ADDR_PLEN_SHORT | PFK_ADDR_PORT_ANY, "fe80::1%2147483647[any]");
+	/* cut at cap - 1, the full length returned (snprintf) */
+	a = a4("192.0.2.123", 24, 4500);
+	CHECK_EQ(pfk_addr_format(buf, 8, &a, PFK_ADDR_NET), 20);
+	CHECK_STR(buf, "192.0.2");
+	CHECK_EQ(pfk_addr_format(NULL, 0, &a, PFK_ADDR_NET), 20);
+	/* unknown family: -EINVAL and an empty string */
 	a.family = 99;
-	CHECK_EQ(pfk_addr_format(buf, sizeof(buf), &a), -EINVAL);
+	CHECK_EQ(pfk_addr_format(buf, sizeof(buf), &a, PFK_ADDR_NET), -EINVAL);
+	CHECK_STR(buf, "");
+	a.family = 0;
+	CHECK_EQ(pfk_addr_format(buf, sizeof(buf), &a, 0), -EINVAL);
 	free(out);
 	out = NULL;
 }

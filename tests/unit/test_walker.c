@@ -4,143 +4,87 @@
 #include "unit.h"
 #include <arpa/inet.h>
 #include "walker.h"
-
-static size_t put_hdr(uint8_t *b, uint8_t type, size_t len)
-{
-	struct sadb_msg *m = (void *)b;
-
-	memset(m, 0, sizeof(*m));
-	m->sadb_msg_version = PF_KEY_V2;
-	m->sadb_msg_type = type;
-	m->sadb_msg_len = len / 8;
-	return sizeof(*m);
-}
+#include "../lib/msg.h"
 
 TEST(walker_header_rules)
 {
-	uint64_t buf[8];
-	uint8_t *b = (void *)buf;
-	struct sadb_msg *m = (void *)b;
+	struct mb w;
+	uint8_t *b = w.b;
+	struct sadb_msg *m = &w.h;
 	struct pfkm_exts e;
 
-	put_hdr(b, SADB_FLUSH, 16);
+	mb_hdr(&w, SADB_FLUSH, 0, 0);
+	mb_done(&w);
 	CHECK_EQ(pfkm_walker_request(b, 16, &e), 0);
 	CHECK_EQ(pfkm_walker_request(b, 15, &e), -EMSGSIZE);
 	CHECK_EQ(pfkm_walker_request(b, 24, &e), -EMSGSIZE);
 	m->sadb_msg_version = 1;
 	CHECK_EQ(pfkm_walker_request(b, 16, &e), -EINVAL);
-	put_hdr(b, SADB_FLUSH, 16);
+	mb_hdr(&w, SADB_FLUSH, 0, 0);
+	mb_done(&w);
 	m->sadb_msg_reserved = 1;
 	CHECK_EQ(pfkm_walker_request(b, 16, &e), -EINVAL);
 	CHECK_EQ(pfkm_walker_reply(b, 16, &e), 0);
-	put_hdr(b, 0, 16);
+	mb_hdr(&w, 0, 0, 0);
+	mb_done(&w);
 	CHECK_EQ(pfkm_walker_request(b, 16, &e), -EINVAL);
-	put_hdr(b, SADB_MAX + 1, 16);
+	mb_hdr(&w, SADB_MAX + 1, 0, 0);
+	mb_done(&w);
 	CHECK_EQ(pfkm_walker_request(b, 16, &e), -EINVAL);
 }
 
 /* ---- extension rules ------------------------------------------------- */
 
-/* A message under construction: header + appended raw extensions. */
-struct wmsg {
-	uint64_t u[512];	/* 4 KiB, 8-byte aligned */
-	size_t len;
-};
-
-static void wm_init(struct wmsg *w, uint8_t type)
+/* Walk the message built in w (tests/lib/msg.h) as a request. */
+static int wm_walk(struct mb *w, struct pfkm_exts *e)
 {
-	memset(w, 0, sizeof(*w));
-	w->len = put_hdr((uint8_t *)w->u, type, 16);
-}
-
-/* Append an extension of n bytes (n multiple of 8) with the given units in
- * sadb_ext_len; returns it for the caller to fill. */
-static void *wm_ext(struct wmsg *w, uint16_t type, size_t n, uint16_t units)
-{
-	uint8_t *p = (uint8_t *)w->u + w->len;
-	struct sadb_ext *e = (void *)p;
-
-	e->sadb_ext_len = units;
-	e->sadb_ext_type = type;
-	w->len += n;
-	struct sadb_msg *m = (void *)(uint8_t *)w->u;
-
-	m->sadb_msg_len = (uint16_t)(w->len / 8);
-	return p;
-}
-
-static struct sadb_address *wm_addr4(struct wmsg *w, uint16_t type, uint8_t plen)
-{
-	struct sadb_address *a = wm_ext(w, type, 24, 3);
-	struct sockaddr_in *s = (void *)(a + 1);
-
-	a->sadb_address_proto = 255;
-	a->sadb_address_prefixlen = plen;
-	s->sin_family = AF_INET;
-	s->sin_addr.s_addr = htonl(0x0a000001);
-	return a;
-}
-
-static struct sadb_address *wm_addr6(struct wmsg *w, uint16_t type, uint8_t plen)
-{
-	struct sadb_address *a = wm_ext(w, type, 40, 5);
-	struct sockaddr_in6 *s = (void *)(a + 1);
-
-	a->sadb_address_prefixlen = plen;
-	s->sin6_family = AF_INET6;
-	s->sin6_addr.s6_addr[15] = 1;
-	return a;
-}
-
-static int wm_walk(struct wmsg *w, struct pfkm_exts *e)
-{
-	return pfkm_walker_request(w->u, w->len, e);
+	return pfkm_walker_request(w->b, mb_done(w), e);
 }
 
 TEST(walker_ext_basic_rules)
 {
-	struct wmsg w;
+	struct mb w;
 	struct pfkm_exts e;
 
 	/* ext len 0 */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_SA, 16, 0);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_SA, 0, 16);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* overrun: claims 3 units, 2 present */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_SA, 16, 3);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_SA, 3, 16);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* type 0 */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_RESERVED, 16, 2);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_RESERVED, 2, 16);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* below minimum for SA (16 bytes) */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_SA, 8, 1);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_SA, 1, 8);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* lifetime minimum 32 */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_LIFETIME_HARD, 24, 3);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_LIFETIME_HARD, 3, 24);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_LIFETIME_HARD, 32, 4);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_LIFETIME_HARD, 4, 32);
 	CHECK_EQ(wm_walk(&w, &e), 0);
 	CHECK(e.ext[SADB_EXT_LIFETIME_HARD] != NULL);
 	/* duplicate */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_SA, 16, 2);
-	wm_ext(&w, SADB_EXT_SA, 16, 2);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_SA, 2, 16);
+	mb_raw(&w, SADB_EXT_SA, 2, 16);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	CHECK(e.ext[SADB_EXT_SA] == NULL);
 	/* unknown type above SADB_EXT_MAX is skipped */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_MAX + 1, 16, 2);
-	wm_ext(&w, SADB_EXT_SA, 16, 2);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_MAX + 1, 2, 16);
+	mb_raw(&w, SADB_EXT_SA, 2, 16);
 	CHECK_EQ(wm_walk(&w, &e), 0);
 	CHECK(e.ext[SADB_EXT_SA] != NULL);
 	/* trailing bytes shorter than an extension header cannot happen with
 	 * 8-byte units, but a truncated buffer is EMSGSIZE at the header */
-	CHECK_EQ(pfkm_walker_request(w.u, w.len - 4, &e), -EMSGSIZE);
+	CHECK_EQ(pfkm_walker_request(w.b, w.len - 4, &e), -EMSGSIZE);
 	/* every fixed-size extension below its minimum is refused */
 	{
 		static const uint16_t t[] = { SADB_EXT_SPIRANGE, SADB_X_EXT_POLICY,
@@ -149,8 +93,8 @@ TEST(walker_ext_basic_rules)
 		size_t i;
 
 		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-			wm_init(&w, SADB_ADD);
-			wm_ext(&w, t[i], 8, 1);
+			mb_hdr(&w, SADB_ADD, 0, 0);
+			mb_raw(&w, t[i], 1, 8);
 			CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 		}
 	}
@@ -158,72 +102,72 @@ TEST(walker_ext_basic_rules)
 
 TEST(walker_ext_address_rules)
 {
-	struct wmsg w;
+	struct mb w;
 	struct pfkm_exts e;
 	struct sadb_address *a;
 
-	wm_init(&w, SADB_ADD);
-	wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 32);
-	wm_addr6(&w, SADB_EXT_ADDRESS_DST, 128);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_addr(&w, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, 255, 0);
+	mb_addr(&w, SADB_EXT_ADDRESS_DST, "::1", 128, 0, 0);
 	CHECK_EQ(wm_walk(&w, &e), 0);
 	/* prefix beyond family width */
-	wm_init(&w, SADB_ADD);
-	wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 33);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_addr(&w, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 33, 255, 0);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
-	wm_init(&w, SADB_ADD);
-	wm_addr6(&w, SADB_EXT_ADDRESS_DST, 129);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_addr(&w, SADB_EXT_ADDRESS_DST, "::1", 129, 0, 0);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* unknown family */
-	wm_init(&w, SADB_ADD);
-	a = wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 32);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	a = mb_addr(&w, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, 255, 0);
 	((struct sockaddr *)(a + 1))->sa_family = AF_UNIX;
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* sockaddr_in in an IPv6-sized extension: length must be exact */
-	wm_init(&w, SADB_ADD);
-	a = wm_addr6(&w, SADB_EXT_ADDRESS_SRC, 32);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	a = mb_addr(&w, SADB_EXT_ADDRESS_SRC, "::1", 32, 0, 0);
 	((struct sockaddr *)(a + 1))->sa_family = AF_INET;
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* sockaddr_in6 in an IPv4-sized extension */
-	wm_init(&w, SADB_ADD);
-	a = wm_addr4(&w, SADB_EXT_ADDRESS_SRC, 32);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	a = mb_addr(&w, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 32, 255, 0);
 	((struct sockaddr *)(a + 1))->sa_family = AF_INET6;
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* address extension with no room for a family */
-	wm_init(&w, SADB_ADD);
-	wm_ext(&w, SADB_EXT_ADDRESS_SRC, 8, 1);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_raw(&w, SADB_EXT_ADDRESS_SRC, 1, 8);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	/* NAT-T OA and PROXY follow the same rules */
-	wm_init(&w, SADB_ADD);
-	wm_addr4(&w, SADB_X_EXT_NAT_T_OA, 40);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_addr(&w, SADB_X_EXT_NAT_T_OA, "10.0.0.1", 40, 255, 0);
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
-	wm_init(&w, SADB_ADD);
-	wm_addr4(&w, SADB_EXT_ADDRESS_PROXY, 24);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	mb_addr(&w, SADB_EXT_ADDRESS_PROXY, "10.0.0.1", 24, 255, 0);
 	CHECK_EQ(wm_walk(&w, &e), 0);
 }
 
 TEST(walker_ext_key_and_ctx_rules)
 {
-	struct wmsg w;
+	struct mb w;
 	struct pfkm_exts e;
 	struct sadb_key *k;
 	struct sadb_x_sec_ctx *c;
 
 	/* 128-bit key needs 8 + 16 = 24 bytes = 3 units */
-	wm_init(&w, SADB_ADD);
-	k = wm_ext(&w, SADB_EXT_KEY_ENCRYPT, 24, 3);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	k = mb_raw(&w, SADB_EXT_KEY_ENCRYPT, 3, 24);
 	k->sadb_key_bits = 128;
 	CHECK_EQ(wm_walk(&w, &e), 0);
 	k->sadb_key_bits = 129;
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
-	wm_init(&w, SADB_ADD);
-	k = wm_ext(&w, SADB_EXT_KEY_AUTH, 16, 2);
+	mb_hdr(&w, SADB_ADD, 0, 0);
+	k = mb_raw(&w, SADB_EXT_KEY_AUTH, 2, 16);
 	k->sadb_key_bits = 65;
 	CHECK_EQ(wm_walk(&w, &e), -EINVAL);
 	k->sadb_key_bits = 64;
 	CHECK_EQ(wm_walk(&w, &e), 0);
 	/* sec ctx: exact length in units */
-	wm_init(&w, SADB_X_SPDADD);
-	c = wm_ext(&w, SADB_X_EXT_SEC_CTX, 16, 2);
+	mb_hdr(&w, SADB_X_SPDADD, 0, 0);
+	c = mb_raw(&w, SADB_X_EXT_SEC_CTX, 2, 16);
 	c->sadb_x_ctx_len = 8;
 	CHECK_EQ(wm_walk(&w, &e), 0);
 	c->sadb_x_ctx_len = 9;
@@ -236,7 +180,7 @@ TEST(walker_ext_key_and_ctx_rules)
 
 TEST(walker_ipsecrequest_rules)
 {
-	struct wmsg w;
+	struct mb w;
 	struct pfkm_exts e;
 	struct sadb_x_policy *x;
 	struct sadb_x_ipsecrequest *rq;
@@ -244,8 +188,8 @@ TEST(walker_ipsecrequest_rules)
 	struct pfkm_req_iter it;
 
 	/* policy with one 16-byte request and one 48-byte tunnel request */
-	wm_init(&w, SADB_X_SPDADD);
-	x = wm_ext(&w, SADB_X_EXT_POLICY, 16 + 16 + 48, 10);
+	mb_hdr(&w, SADB_X_SPDADD, 0, 0);
+	x = mb_raw(&w, SADB_X_EXT_POLICY, 10, 16 + 16 + 48);
 	rq = (void *)(x + 1);
 	rq->sadb_x_ipsecrequest_len = 16;
 	rq = (void *)((uint8_t *)rq + 16);
@@ -312,21 +256,20 @@ TEST(walker_filter_rules)
 
 TEST(walker_header_len_rules)
 {
-	uint64_t buf[8] = { 0 };
-	struct sadb_msg *m = (void *)buf;
+	struct mb w;
 	struct pfkm_exts e;
 
 	/* sadb_msg_len below 2 units */
-	put_hdr((uint8_t *)buf, SADB_FLUSH, 16);
-	m->sadb_msg_len = 1;
-	CHECK_EQ(pfkm_walker_request(buf, 8, &e), -EMSGSIZE);
-	CHECK_EQ(pfkm_walker_request(buf, 16, &e), -EMSGSIZE);
+	mb_hdr(&w, SADB_FLUSH, 0, 0);
+	w.h.sadb_msg_len = 1;
+	CHECK_EQ(pfkm_walker_request(w.b, 8, &e), -EMSGSIZE);
+	CHECK_EQ(pfkm_walker_request(w.b, 16, &e), -EMSGSIZE);
 	/* every type 1..SADB_MAX passes the header */
 	for (unsigned int t = 1; t <= SADB_MAX; t++) {
-		put_hdr((uint8_t *)buf, (uint8_t)t, 16);
-		CHECK_EQ(pfkm_walker_header(buf, 16), 0);
+		mb_hdr(&w, (uint8_t)t, 0, 0);
+		CHECK_EQ(pfkm_walker_header(w.b, mb_done(&w)), 0);
 	}
-	CHECK_EQ(pfkm_walker_request(buf, 0, &e), -EMSGSIZE);
+	CHECK_EQ(pfkm_walker_request(w.b, 0, &e), -EMSGSIZE);
 }
 
 /* af_key's sadb_ext_min_len for every extension type, in bytes. */
@@ -354,7 +297,7 @@ static bool is_address(unsigned int t)
 
 TEST(walker_ext_min_len_every_type)
 {
-	struct wmsg w;
+	struct mb w;
 	struct pfkm_exts e;
 	unsigned int t;
 
@@ -363,15 +306,15 @@ TEST(walker_ext_min_len_every_type)
 
 		REQUIRE(min != 0);
 		if (min > 8) {
-			wm_init(&w, SADB_ADD);
-			wm_ext(&w, (uint16_t)t, min - 8, (uint16_t)((min - 8) / 8));
+			mb_hdr(&w, SADB_ADD, 0, 0);
+			mb_raw(&w, (uint16_t)t, (uint16_t)((min - 8) / 8), min - 8);
 			if (wm_walk(&w, &e) != -EINVAL)
 				unit_failf(__FILE__, __LINE__, "ext %u: %zu bytes accepted", t, min - 8);
 		}
 		if (is_address(t))
 			continue;	/* needs a sockaddr: walker_ext_address_rules */
-		wm_init(&w, SADB_ADD);
-		wm_ext(&w, (uint16_t)t, min, (uint16_t)(min / 8));
+		mb_hdr(&w, SADB_ADD, 0, 0);
+		mb_raw(&w, (uint16_t)t, (uint16_t)(min / 8), min);
 		if (wm_walk(&w, &e) != 0 || e.ext[t] == NULL)
 			unit_failf(__FILE__, __LINE__, "ext %u: %zu bytes refused", t, min);
 	}

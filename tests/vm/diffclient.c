@@ -38,185 +38,32 @@
 #include <linux/pfkeyv2.h>
 #include <linux/ipsec.h>
 
+#include "../lib/msg.h"
+
 #define NSOCK 4
 #define MSGMAX 65536
 
 static int sk[NSOCK];
-static uint8_t buf[MSGMAX];
-static size_t len;
 static uint32_t seq;
 
-/* ---- message builder ------------------------------------------------- */
+/* ---- the request under construction (tests/lib/msg.h) ---------------- */
 
-static void *put(size_t n)
-{
-	void *p = buf + len;
+static struct mb m;
 
-	memset(p, 0, n);
-	len += n;
-	return p;
-}
-
+/* Start a request: the next seq, our pid (the comparer masks it). */
 static void hdr(uint8_t type, uint8_t satype)
 {
-	struct sadb_msg *m;
-
-	len = 0;
-	m = put(sizeof(*m));
-	m->sadb_msg_version = PF_KEY_V2;
-	m->sadb_msg_type = type;
-	m->sadb_msg_satype = satype;
-	m->sadb_msg_seq = ++seq;
-	m->sadb_msg_pid = getpid();
+	mb_hdr(&m, type, satype, ++seq)->sadb_msg_pid = getpid();
 }
 
-static struct sadb_msg *msg(void)
+/* A key whose bytes tell position and extension type apart in the dumps. */
+static void key(uint16_t type, uint16_t bits)
 {
-	return (struct sadb_msg *)buf;
-}
+	uint8_t k[512];
 
-/* Fix up sadb_msg_len from the bytes built so far. */
-static void fin(void)
-{
-	msg()->sadb_msg_len = len / 8;
-}
-
-static void ext_sa(uint32_t spi, uint8_t replay, uint8_t auth, uint8_t enc, uint32_t flags)
-{
-	struct sadb_sa *s = put(sizeof(*s));
-
-	s->sadb_sa_len = sizeof(*s) / 8;
-	s->sadb_sa_exttype = SADB_EXT_SA;
-	s->sadb_sa_spi = htonl(spi);
-	s->sadb_sa_replay = replay;
-	s->sadb_sa_state = SADB_SASTATE_MATURE;
-	s->sadb_sa_auth = auth;
-	s->sadb_sa_encrypt = enc;
-	s->sadb_sa_flags = flags;
-}
-
-/* An address extension; addr is IPv4 or IPv6 text, plen 0xff = full. */
-static void ext_addr(uint16_t type, const char *addr, uint8_t plen, uint8_t proto, uint16_t port)
-{
-	struct sadb_address *a = put(sizeof(*a));
-	struct sockaddr_in *in;
-	struct sockaddr_in6 *in6;
-
-	a->sadb_address_exttype = type;
-	a->sadb_address_proto = proto;
-	if (strchr(addr, ':')) {
-		in6 = put(32);
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		inet_pton(AF_INET6, addr, &in6->sin6_addr);
-		a->sadb_address_prefixlen = plen == 0xff ? 128 : plen;
-		a->sadb_address_len = (sizeof(*a) + 32) / 8;
-	} else {
-		in = put(16);
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		inet_pton(AF_INET, addr, &in->sin_addr);
-		a->sadb_address_prefixlen = plen == 0xff ? 32 : plen;
-		a->sadb_address_len = (sizeof(*a) + 16) / 8;
-	}
-}
-
-static void ext_key(uint16_t type, uint16_t bits)
-{
-	struct sadb_key *k = put(sizeof(*k));
-	size_t n = ((bits + 7) / 8 + 7) & ~7u;
-	uint8_t *p = put(n);
-
-	k->sadb_key_len = (sizeof(*k) + n) / 8;
-	k->sadb_key_exttype = type;
-	k->sadb_key_bits = bits;
-	for (size_t i = 0; i < (bits + 7u) / 8; i++)
-		p[i] = (uint8_t)(0x11 * (i + 1) + type);
-}
-
-static void ext_life(uint16_t type, uint32_t alloc, uint64_t bytes, uint64_t add, uint64_t use)
-{
-	struct sadb_lifetime *l = put(sizeof(*l));
-
-	l->sadb_lifetime_len = sizeof(*l) / 8;
-	l->sadb_lifetime_exttype = type;
-	l->sadb_lifetime_allocations = alloc;
-	l->sadb_lifetime_bytes = bytes;
-	l->sadb_lifetime_addtime = add;
-	l->sadb_lifetime_usetime = use;
-}
-
-static void ext_sa2(uint8_t mode, uint32_t reqid)
-{
-	struct sadb_x_sa2 *s = put(sizeof(*s));
-
-	s->sadb_x_sa2_len = sizeof(*s) / 8;
-	s->sadb_x_sa2_exttype = SADB_X_EXT_SA2;
-	s->sadb_x_sa2_mode = mode;
-	s->sadb_x_sa2_reqid = reqid;
-}
-
-static void ext_spirange(uint32_t min, uint32_t max)
-{
-	struct sadb_spirange *r = put(sizeof(*r));
-
-	r->sadb_spirange_len = sizeof(*r) / 8;
-	r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
-	r->sadb_spirange_min = min;
-	r->sadb_spirange_max = max;
-}
-
-static struct sadb_x_policy *ext_pol(uint16_t type, uint8_t dir, uint32_t id, uint32_t prio)
-{
-	struct sadb_x_policy *p = put(sizeof(*p));
-
-	p->sadb_x_policy_len = sizeof(*p) / 8;
-	p->sadb_x_policy_exttype = SADB_X_EXT_POLICY;
-	p->sadb_x_policy_type = type;
-	p->sadb_x_policy_dir = dir;
-	p->sadb_x_policy_id = id;
-	p->sadb_x_policy_priority = prio;
-	return p;
-}
-
-/* Append one ipsecrequest to the policy extension at offset poff. */
-static void ext_pol_req(size_t poff, uint16_t proto, uint8_t mode, uint8_t level,
-			uint32_t reqid, const char *tsrc, const char *tdst)
-{
-	struct sadb_x_ipsecrequest *r = put(sizeof(*r));
-	struct sadb_x_policy *p;
-	size_t n = sizeof(*r);
-
-	r->sadb_x_ipsecrequest_proto = proto;
-	r->sadb_x_ipsecrequest_mode = mode;
-	r->sadb_x_ipsecrequest_level = level;
-	r->sadb_x_ipsecrequest_reqid = reqid;
-	if (tsrc && strchr(tsrc, ':')) {
-		struct sockaddr_in6 *a = put(sizeof(*a)), *b = put(sizeof(*b));
-
-		a->sin6_family = b->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, tsrc, &a->sin6_addr);
-		inet_pton(AF_INET6, tdst, &b->sin6_addr);
-		n += 2 * sizeof(*a);	/* 72: a multiple of 8 */
-	} else if (tsrc) {
-		struct sockaddr_in *a = put(sizeof(*a)), *b = put(sizeof(*b));
-
-		a->sin_family = b->sin_family = AF_INET;
-		inet_pton(AF_INET, tsrc, &a->sin_addr);
-		inet_pton(AF_INET, tdst, &b->sin_addr);
-		n += 2 * sizeof(*a);
-	}
-	r->sadb_x_ipsecrequest_len = n;
-	p = (struct sadb_x_policy *)(buf + poff);
-	p->sadb_x_policy_len = (len - poff) / 8;
-}
-
-static void ext_raw(uint16_t type, uint16_t units, size_t bytes)
-{
-	struct sadb_ext *e = put(bytes < 4 ? 4 : bytes);
-
-	e->sadb_ext_len = units;
-	e->sadb_ext_type = type;
+	for (size_t i = 0; i < (bits + 7u) / 8 && i < sizeof(k); i++)
+		k[i] = (uint8_t)(0x11 * (i + 1) + type);
+	mb_key_bytes(&m, type, bits, k);
 }
 
 /* ---- I/O and recording ----------------------------------------------- */
@@ -283,8 +130,8 @@ static void sendraw(int s, const void *p, size_t n, int flags)
 /* Send the built message from socket s, fixing the length first. */
 static void tx(int s)
 {
-	fin();
-	sendraw(s, buf, len, 0);
+	mb_done(&m);
+	sendraw(s, m.b, m.len, 0);
 }
 
 static void open_socks(void)
@@ -316,14 +163,14 @@ static void setup(void)
 {
 	open_socks();
 	hdr(SADB_FLUSH, SADB_SATYPE_UNSPEC);
-	fin();
-	send(sk[0], buf, len, 0);
+	mb_done(&m);
+	send(sk[0], m.b, m.len, 0);
 	hdr(SADB_X_SPDFLUSH, SADB_SATYPE_UNSPEC);
-	fin();
-	send(sk[0], buf, len, 0);
+	mb_done(&m);
+	send(sk[0], m.b, m.len, 0);
 	hdr(SADB_REGISTER, SADB_SATYPE_ESP);
-	fin();
-	send(sk[3], buf, len, 0);
+	mb_done(&m);
+	send(sk[3], m.b, m.len, 0);
 	quiet_drain();
 	seq = 0;
 }
@@ -333,20 +180,20 @@ static void setup(void)
 static void add_esp(uint8_t type, uint32_t spi, const char *s, const char *d)
 {
 	hdr(type, SADB_SATYPE_ESP);
-	ext_sa(spi, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, s, 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, d, 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, spi, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, s, MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, d, MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 }
 
 static void said(uint8_t type, uint8_t satype, uint32_t spi, const char *s, const char *d)
 {
 	hdr(type, satype);
-	ext_sa(spi, 0, 0, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, s, 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, d, 0xff, IPSEC_PROTO_ANY, 0);
+	mb_sa(&m, spi, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, s, MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, d, MB_FULL, IPSEC_PROTO_ANY, 0);
 	tx(0);
 }
 
@@ -358,18 +205,17 @@ static void simple(uint8_t type, uint8_t satype, int s)
 
 static void spd(uint8_t type, uint8_t dir, const char *s, const char *d, uint8_t plen, int tunnel)
 {
-	size_t poff;
+	struct sadb_x_policy *pol;
 
 	hdr(type, SADB_SATYPE_UNSPEC);
-	ext_addr(SADB_EXT_ADDRESS_SRC, s, plen, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, d, plen, IPSEC_PROTO_ANY, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, dir, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, s, plen, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, d, plen, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, dir, 0, 0);
 	if (tunnel)
-		ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
 			    "192.0.2.1", "192.0.2.2");
 	else
-		ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
 			    NULL, NULL);
 	tx(0);
 }
@@ -419,10 +265,10 @@ static void c_add_ah(void)
 
 	for (unsigned i = 0; i < sizeof(algs); i++) {
 		hdr(SADB_ADD, SADB_SATYPE_AH);
-		ext_sa(0x3000 + i, 4, algs[i], 0, 0);
-		ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_key(SADB_EXT_KEY_AUTH, bits[i]);
+		mb_sa(&m, 0x3000 + i, algs[i], 0, 4);
+		mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+		mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+		key(SADB_EXT_KEY_AUTH, bits[i]);
 		tx(0);
 	}
 	simple(SADB_DUMP, SADB_SATYPE_AH, 0);
@@ -439,12 +285,12 @@ static void c_add_esp_ciphers(void)
 
 	for (unsigned i = 0; i < sizeof(algs); i++) {
 		hdr(SADB_ADD, SADB_SATYPE_ESP);
-		ext_sa(0x4000 + i, 4, SADB_X_AALG_SHA2_256HMAC, algs[i], 0);
-		ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_key(SADB_EXT_KEY_AUTH, 256);
+		mb_sa(&m, 0x4000 + i, SADB_X_AALG_SHA2_256HMAC, algs[i], 4);
+		mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+		mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+		key(SADB_EXT_KEY_AUTH, 256);
 		if (bits[i])
-			ext_key(SADB_EXT_KEY_ENCRYPT, bits[i]);
+			key(SADB_EXT_KEY_ENCRYPT, bits[i]);
 		tx(0);
 	}
 }
@@ -455,20 +301,20 @@ static void c_null_enc(void)
 	 * sends for -E null); without it af_key answers EINVAL. */
 	for (int withkey = 0; withkey < 2; withkey++) {
 		hdr(SADB_ADD, SADB_SATYPE_ESP);
-		ext_sa(0x4100 + withkey, 4, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NULL, 0);
-		ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_key(SADB_EXT_KEY_AUTH, 256);
+		mb_sa(&m, 0x4100 + withkey, SADB_X_AALG_SHA2_256HMAC, SADB_EALG_NULL, 4);
+		mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+		mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+		key(SADB_EXT_KEY_AUTH, 256);
 		if (withkey)
-			ext_key(SADB_EXT_KEY_ENCRYPT, 0);
+			key(SADB_EXT_KEY_ENCRYPT, 0);
 		tx(0);
 	}
 	/* no authentication either */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0x4102, 4, 0, SADB_EALG_NULL, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 0);
+	mb_sa(&m, 0x4102, 0, SADB_EALG_NULL, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_ENCRYPT, 0);
 	tx(0);
 	said(SADB_GET, SADB_SATYPE_ESP, 0x4101, "10.0.0.1", "10.0.0.2");
 }
@@ -479,17 +325,17 @@ static void c_add_unloaded_algs(void)
 	 * test VM: both modules must refuse them (ENOSYS) and leave them out of
 	 * REGISTER (cases register*). */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0x4200, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_SM4CBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0x4200, SADB_AALG_SHA1HMAC, SADB_X_EALG_SM4CBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 	hdr(SADB_ADD, SADB_SATYPE_AH);
-	ext_sa(0x4201, 4, SADB_X_AALG_SM3_256HMAC, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 256);
+	mb_sa(&m, 0x4201, SADB_X_AALG_SM3_256HMAC, 0, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 256);
 	tx(0);
 }
 
@@ -498,17 +344,16 @@ static void c_spd_refcnt_timer(void)
 	/* The policy refcount in sadb_msg_reserved includes the XFRM policy
 	 * timer's reference: held for the first second, and for as long as
 	 * the policy has a time lifetime. */
-	size_t poff;
+	struct sadb_x_policy *pol;
 
 	spd(SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.5.0.0", "10.6.0.0", 16, 0);
 	hdr(SADB_X_SPDADD, SADB_SATYPE_UNSPEC);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.7.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.8.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_life(SADB_EXT_LIFETIME_HARD, 0, 0, 3600, 0);
-	ext_life(SADB_EXT_LIFETIME_SOFT, 0, 0, 3000, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.7.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.8.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 3600, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, 0, 3000, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
 	tx(0);
 	usleep(1500 * 1000);
 	simple(SADB_X_SPDDUMP, SADB_SATYPE_UNSPEC, 0);
@@ -517,24 +362,24 @@ static void c_spd_refcnt_timer(void)
 static void c_lifetimes(void)
 {
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0x5000, 8, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_life(SADB_EXT_LIFETIME_HARD, 0, 100000, 3600, 600);
-	ext_life(SADB_EXT_LIFETIME_SOFT, 0, 80000, 3000, 500);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
-	ext_sa2(IPSEC_MODE_TUNNEL, 42);
+	mb_sa(&m, 0x5000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 8);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 100000, 3600, 600);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, 80000, 3000, 500);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa2(&m, IPSEC_MODE_TUNNEL, 42);
 	tx(0);
 	said(SADB_GET, SADB_SATYPE_ESP, 0x5000, "10.0.0.1", "10.0.0.2");
 	/* hard without soft: EINVAL in af_key */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0x5001, 8, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_life(SADB_EXT_LIFETIME_HARD, 0, 0, 3600, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0x5001, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 8);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 3600, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 }
 
@@ -552,21 +397,21 @@ static void c_dump_flush(void)
 static void c_getspi_range(void)
 {
 	hdr(SADB_GETSPI, SADB_SATYPE_ESP);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_spirange(0x7000, 0x7000);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_spirange(&m, 0x7000, 0x7000);
 	tx(0);
 	/* the same single-SPI range again: taken */
 	hdr(SADB_GETSPI, SADB_SATYPE_ESP);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_spirange(0x7000, 0x7000);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_spirange(&m, 0x7000, 0x7000);
 	tx(0);
 	/* min > max */
 	hdr(SADB_GETSPI, SADB_SATYPE_ESP);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_spirange(0x7001, 0x7000);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_spirange(&m, 0x7001, 0x7000);
 	tx(0);
 	/* the larval SA becomes mature by UPDATE */
 	add_esp(SADB_UPDATE, 0x7000, "10.0.0.1", "10.0.0.2");
@@ -576,9 +421,9 @@ static void c_getspi_range(void)
 static void c_getspi_random(void)
 {
 	hdr(SADB_GETSPI, SADB_SATYPE_ESP);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_sa2(IPSEC_MODE_TRANSPORT, 7);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_sa2(&m, IPSEC_MODE_TRANSPORT, 7);
 	tx(0);
 	simple(SADB_DUMP, SADB_SATYPE_ESP, 0);
 }
@@ -605,19 +450,19 @@ static void c_spdget(void)
 	spd(SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, "10.3.0.0", "10.4.0.0", 16, 0);
 	for (uint32_t id = 1; id < 64; id++) {
 		hdr(SADB_X_SPDGET, SADB_SATYPE_UNSPEC);
-		ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id, 0);
-		fin();
-		if (send(sk[0], buf, len, 0) < 0)
+		mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id, 0);
+		mb_done(&m);
+		if (send(sk[0], m.b, m.len, 0) < 0)
 			continue;
 		{
 			static uint8_t rb[MSGMAX];
 			ssize_t n = recv(sk[0], rb, sizeof(rb), MSG_DONTWAIT);
-			struct sadb_msg *m = (struct sadb_msg *)rb;
+			struct sadb_msg *r = (struct sadb_msg *)rb;
 
-			if (n >= (ssize_t)sizeof(*m) && m->sadb_msg_errno == 0) {
+			if (n >= (ssize_t)sizeof(*r) && r->sadb_msg_errno == 0) {
 				printf("F spdget-id-found\n");
 				hdr(SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
-				ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id, 0);
+				mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, id, 0);
 				tx(0);
 				break;
 			}
@@ -643,10 +488,10 @@ static void c_aead(void)
 
 	for (unsigned i = 0; i < sizeof(algs); i++) {
 		hdr(SADB_ADD, SADB_SATYPE_ESP);
-		ext_sa(0x9000 + i, 4, SADB_AALG_NONE, algs[i], 0);
-		ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-		ext_key(SADB_EXT_KEY_ENCRYPT, bits[i]);
+		mb_sa(&m, 0x9000 + i, SADB_AALG_NONE, algs[i], 4);
+		mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+		mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+		key(SADB_EXT_KEY_ENCRYPT, bits[i]);
 		tx(0);
 	}
 }
@@ -654,11 +499,11 @@ static void c_aead(void)
 static void c_replay_large(void)
 {
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xa000, 200, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0xa000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 200);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 	said(SADB_GET, SADB_SATYPE_ESP, 0xa000, "10.0.0.1", "10.0.0.2");
 }
@@ -670,28 +515,28 @@ static void c_hdr_errors(void)
 
 	sendraw(0, small, sizeof(small), 0);			/* EMSGSIZE */
 	hdr(SADB_DUMP, 0);
-	msg()->sadb_msg_version = 1;
+	m.h.sadb_msg_version = 1;
 	tx(0);							/* EINVAL */
 	hdr(SADB_DUMP, 0);
-	msg()->sadb_msg_reserved = 1;
+	m.h.sadb_msg_reserved = 1;
 	tx(0);
 	hdr(0, 0);
 	tx(0);
 	hdr(SADB_MAX + 1, 0);
 	tx(0);
 	hdr(SADB_DUMP, 0);
-	fin();
-	msg()->sadb_msg_len = 3;
-	sendraw(0, buf, len, 0);				/* EMSGSIZE */
+	mb_done(&m);
+	m.h.sadb_msg_len = 3;
+	sendraw(0, m.b, m.len, 0);				/* EMSGSIZE */
 	hdr(SADB_DUMP, 0);
-	put(4);
-	fin();
-	sendraw(0, buf, len, 0);				/* not a multiple of 8 */
+	mb_put(&m, 4);
+	mb_done(&m);
+	sendraw(0, m.b, m.len, 0);				/* not a multiple of 8 */
 	hdr(SADB_DUMP, 0);
 	tx(0);
 	hdr(SADB_DUMP, 0);
-	fin();
-	sendraw(0, buf, len, MSG_OOB);				/* EOPNOTSUPP */
+	mb_done(&m);
+	sendraw(0, m.b, m.len, MSG_OOB);				/* EOPNOTSUPP */
 	hdr(SADB_EXPIRE, SADB_SATYPE_ESP);
 	tx(0);							/* EOPNOTSUPP msg */
 	hdr(SADB_X_PCHANGE, 0);
@@ -720,54 +565,54 @@ static void c_socket_errors(void)
 static void c_ext_errors(void)
 {
 	hdr(SADB_GET, SADB_SATYPE_ESP);
-	ext_raw(SADB_EXT_SA, 0, 8);				/* len 0 */
+	mb_raw(&m, SADB_EXT_SA, 0, 8);				/* len 0 */
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);
-	ext_raw(SADB_EXT_SA, 9, 8);				/* overrun */
+	mb_raw(&m, SADB_EXT_SA, 9, 8);				/* overrun */
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);
-	ext_raw(0, 1, 8);					/* type 0 */
+	mb_raw(&m, 0, 1, 8);					/* type 0 */
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);
-	ext_raw(SADB_EXT_SA, 1, 8);				/* shorter than sadb_sa */
+	mb_raw(&m, SADB_EXT_SA, 1, 8);				/* shorter than sadb_sa */
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);				/* duplicate SA */
-	ext_sa(1, 0, 0, 0, 0);
-	ext_sa(1, 0, 0, 0, 0);
+	mb_sa(&m, 1, 0, 0, 0);
+	mb_sa(&m, 1, 0, 0, 0);
 	tx(0);
 	hdr(SADB_DUMP, SADB_SATYPE_ESP);			/* unknown type: skipped */
-	ext_raw(SADB_EXT_MAX + 1, 1, 8);
+	mb_raw(&m, SADB_EXT_MAX + 1, 1, 8);
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);				/* /33 */
-	ext_sa(1, 0, 0, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 33, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
+	mb_sa(&m, 1, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", 33, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);				/* /129 */
-	ext_sa(1, 0, 0, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8::1", 129, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "2001:db8::2", 0xff, 0, 0);
+	mb_sa(&m, 1, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8::1", 129, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8::2", MB_FULL, 0, 0);
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);				/* AF_UNIX address */
-	ext_sa(1, 0, 0, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	((struct sockaddr *)(buf + len - 16))->sa_family = AF_UNIX;
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
+	mb_sa(&m, 1, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	((struct sockaddr *)(m.b + m.len - 16))->sa_family = AF_UNIX;
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);				/* v4 in a v6-sized ext */
-	ext_sa(1, 0, 0, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8::1", 0xff, 0, 0);
-	((struct sockaddr *)(buf + len - 32))->sa_family = AF_INET;
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
+	mb_sa(&m, 1, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8::1", MB_FULL, 0, 0);
+	((struct sockaddr *)(m.b + m.len - 32))->sa_family = AF_INET;
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);				/* mixed families */
-	ext_sa(1, 0, 0, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8::1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
+	mb_sa(&m, 1, 0, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8::1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
 	tx(0);
 	hdr(SADB_GET, SADB_SATYPE_ESP);				/* no SA ext */
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
 	tx(0);
 }
 
@@ -775,97 +620,94 @@ static void c_add_errors(void)
 {
 	/* key bits larger than the key extension */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xb000, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
-	((struct sadb_key *)(buf + len - 24))->sadb_key_bits = 1024;
+	mb_sa(&m, 0xb000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
+	((struct sadb_key *)(m.b + m.len - 24))->sadb_key_bits = 1024;
 	tx(0);
 	/* ESP without an encryption key */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xb001, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
+	mb_sa(&m, 0xb001, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
 	tx(0);
 	/* AH without an auth key */
 	hdr(SADB_ADD, SADB_SATYPE_AH);
-	ext_sa(0xb002, 4, SADB_AALG_SHA1HMAC, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
+	mb_sa(&m, 0xb002, SADB_AALG_SHA1HMAC, 0, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
 	tx(0);
 	/* unknown algorithms */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xb003, 4, 240, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0xb003, 240, SADB_X_EALG_AESCBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xb004, 4, SADB_AALG_SHA1HMAC, 254, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0xb004, SADB_AALG_SHA1HMAC, 254, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 	/* missing destination */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xb005, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0xb005, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 	/* unspecified satype */
 	hdr(SADB_ADD, SADB_SATYPE_UNSPEC);
-	ext_sa(0xb006, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, 0, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, 0, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0xb006, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, 0, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 	simple(SADB_DUMP, SADB_SATYPE_UNSPEC, 0);		/* nothing got in */
 }
 
 static void c_spd_errors(void)
 {
-	size_t poff;
+	struct sadb_x_policy *pol;
 
 	spd(SADB_X_SPDADD, 0, "10.1.0.0", "10.2.0.0", 16, 0);		/* dir 0 */
 	spd(SADB_X_SPDADD, 9, "10.1.0.0", "10.2.0.0", 16, 0);		/* dir 9 */
 	hdr(SADB_X_SPDADD, 0);						/* ENTRUST */
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_pol(IPSEC_POLICY_ENTRUST, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_policy(&m, IPSEC_POLICY_ENTRUST, IPSEC_DIR_OUTBOUND, 0, 0);
 	tx(0);
 	hdr(SADB_X_SPDADD, 0);						/* 7 templates */
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
 	for (int i = 0; i < 7; i++)
-		ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
+		mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0,
 			    NULL, NULL);
 	tx(0);
 	hdr(SADB_X_SPDADD, 0);						/* mode 0 */
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	ext_pol_req(poff, IPPROTO_ESP, 0, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, 0, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
 	tx(0);
 	hdr(SADB_X_SPDADD, 0);						/* request len 200 */
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
-	((struct sadb_x_ipsecrequest *)(buf + len - 16))->sadb_x_ipsecrequest_len = 200;
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	((struct sadb_x_ipsecrequest *)(m.b + m.len - 16))->sadb_x_ipsecrequest_len = 200;
 	tx(0);
 	hdr(SADB_X_SPDADD, 0);						/* no policy ext */
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
 	tx(0);
 	simple(SADB_X_SPDDUMP, 0, 0);					/* ENOENT */
 }
@@ -893,14 +735,9 @@ static void c_cve_2021_0605_filter(void)
 	add_esp(SADB_ADD, 0xc100, "10.0.0.1", "10.0.0.2");
 	for (int bad = 0; bad < 3; bad++) {
 		hdr(SADB_DUMP, SADB_SATYPE_ESP);
-		f = put(sizeof(*f));
-		f->sadb_x_filter_len = sizeof(*f) / 8;
-		f->sadb_x_filter_exttype = SADB_X_EXT_FILTER;
-		f->sadb_x_filter_family = AF_INET;
+		f = mb_filter(&m, AF_INET, bad == 1 ? 200 : 8, bad == 2 ? 129 : 8);
 		f->sadb_x_filter_saddr[0] = htonl(0x0a000000);
 		f->sadb_x_filter_daddr[0] = htonl(0x0a000000);
-		f->sadb_x_filter_splen = bad == 1 ? 200 : 8;
-		f->sadb_x_filter_dplen = bad == 2 ? 129 : 8;
 		tx(0);
 	}
 }
@@ -922,19 +759,18 @@ static void c_cve_2022_3028_register_race(void)
 static void c_cve_2026_31515_migrate(void)
 {
 	/* MIGRATE whose old/new templates differ in family. */
-	size_t poff;
+	struct sadb_x_policy *pol;
 	struct sadb_x_ipsecrequest *r;
 
 	hdr(SADB_X_MIGRATE, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
-		    "192.0.2.1", "192.0.2.2");
-	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
-		    "192.0.2.3", "192.0.2.4");
-	r = (struct sadb_x_ipsecrequest *)(buf + len - 48);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.1.0.0", 16, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.2.0.0", 16, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.1",
+		    "192.0.2.2");
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "192.0.2.3",
+		    "192.0.2.4");
+	r = (struct sadb_x_ipsecrequest *)(m.b + m.len - 48);
 	((struct sockaddr *)(r + 1))->sa_family = AF_INET6;
 	tx(0);
 }
@@ -943,33 +779,31 @@ static void c_cve_2026_43088_migrate_v6(void)
 {
 	/* A successful IPv6 MIGRATE: af_key broadcasts SADB_X_MIGRATE with
 	 * sockaddr_in6 in 32-byte slots; the 4 tail bytes must be zero. */
-	size_t poff;
+	struct sadb_x_policy *pol;
 
 	hdr(SADB_X_SPDADD, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
-		    "2001:db8::1", "2001:db8::2");
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::1",
+		    "2001:db8::2");
 	tx(0);
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xd000, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8::1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "2001:db8::2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
-	ext_sa2(IPSEC_MODE_TUNNEL, 0);
+	mb_sa(&m, 0xd000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8::1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8::2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa2(&m, IPSEC_MODE_TUNNEL, 0);
 	tx(0);
 	hdr(SADB_X_MIGRATE, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
-	poff = len;
-	ext_pol(IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
-	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
-		    "2001:db8::1", "2001:db8::2");
-	ext_pol_req(poff, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0,
-		    "2001:db8::3", "2001:db8::4");
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "2001:db8:1::", 48, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "2001:db8:2::", 48, IPSEC_PROTO_ANY, 0);
+	pol = mb_policy(&m, IPSEC_POLICY_IPSEC, IPSEC_DIR_OUTBOUND, 0, 0);
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::1",
+		    "2001:db8::2");
+	mb_ipsecreq(&m, pol, IPPROTO_ESP, IPSEC_MODE_TUNNEL, IPSEC_LEVEL_REQUIRE, 0, "2001:db8::3",
+		    "2001:db8::4");
 	tx(0);
 	simple(SADB_DUMP, SADB_SATYPE_ESP, 0);
 }
@@ -980,13 +814,13 @@ static void c_expire(void)
 	 * gets SADB_EXPIRE (soft, then hard) and the SA is gone. Exercises
 	 * the host's timers (delayed work in pfkeyv2, xfrm's hrtimer in af_key). */
 	hdr(SADB_ADD, SADB_SATYPE_ESP);
-	ext_sa(0xe000, 4, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-	ext_life(SADB_EXT_LIFETIME_HARD, 0, 0, 2, 0);
-	ext_life(SADB_EXT_LIFETIME_SOFT, 0, 0, 1, 0);
-	ext_addr(SADB_EXT_ADDRESS_SRC, "10.0.0.1", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_addr(SADB_EXT_ADDRESS_DST, "10.0.0.2", 0xff, IPSEC_PROTO_ANY, 0);
-	ext_key(SADB_EXT_KEY_AUTH, 160);
-	ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+	mb_sa(&m, 0xe000, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 2, 0);
+	mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, 0, 1, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, "10.0.0.1", MB_FULL, IPSEC_PROTO_ANY, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, "10.0.0.2", MB_FULL, IPSEC_PROTO_ANY, 0);
+	key(SADB_EXT_KEY_AUTH, 160);
+	key(SADB_EXT_KEY_ENCRYPT, 128);
 	tx(0);
 	usleep(1500 * 1000);
 	drain();
@@ -1011,15 +845,12 @@ static void c_dump_resume(void)
 static void c_big_message(void)
 {
 	/* Larger than the socket's send buffer is EMSGSIZE in af_key. */
-	static uint8_t big[MSGMAX - 8];
-	struct sadb_msg *m = (struct sadb_msg *)big;
 	int sz = 4096;
 
 	setsockopt(sk[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	m->sadb_msg_version = PF_KEY_V2;
-	m->sadb_msg_type = SADB_DUMP;
-	m->sadb_msg_len = sizeof(big) / 8;
-	sendraw(0, big, sizeof(big), 0);
+	mb_hdr(&m, SADB_DUMP, SADB_SATYPE_UNSPEC, 0);
+	mb_put(&m, MSGMAX - 8 - m.len);
+	sendraw(0, m.b, mb_done(&m), 0);
 }
 
 /* Install n SAs and n policies; every reply must say errno 0. */
@@ -1033,13 +864,13 @@ static int load_state(unsigned n)
 		snprintf(a, sizeof(a), "10.%u.%u.1", 100 + i / 250, i % 250);
 		snprintf(b, sizeof(b), "10.%u.%u.2", 100 + i / 250, i % 250);
 		hdr(SADB_ADD, SADB_SATYPE_ESP);
-		ext_sa(0x10000 + i, 32, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
-		ext_life(SADB_EXT_LIFETIME_HARD, 0, 0, 3600 + i, 0);
-		ext_life(SADB_EXT_LIFETIME_SOFT, 0, 0, 1800 + i, 0);
-		ext_addr(SADB_EXT_ADDRESS_SRC, a, 0xff, IPSEC_PROTO_ANY, 0);
-		ext_addr(SADB_EXT_ADDRESS_DST, b, 0xff, IPSEC_PROTO_ANY, 0);
-		ext_key(SADB_EXT_KEY_AUTH, 160);
-		ext_key(SADB_EXT_KEY_ENCRYPT, 128);
+		mb_sa(&m, 0x10000 + i, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 32);
+		mb_lifetime(&m, SADB_EXT_LIFETIME_HARD, 0, 0, 3600 + i, 0);
+		mb_lifetime(&m, SADB_EXT_LIFETIME_SOFT, 0, 0, 1800 + i, 0);
+		mb_addr(&m, SADB_EXT_ADDRESS_SRC, a, MB_FULL, IPSEC_PROTO_ANY, 0);
+		mb_addr(&m, SADB_EXT_ADDRESS_DST, b, MB_FULL, IPSEC_PROTO_ANY, 0);
+		key(SADB_EXT_KEY_AUTH, 160);
+		key(SADB_EXT_KEY_ENCRYPT, 128);
 		tx(0);
 		spd(SADB_X_SPDADD, IPSEC_DIR_OUTBOUND, a, b, 32, 0);
 	}

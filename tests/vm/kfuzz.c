@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/pfkeyv2.h>
+#include "../lib/msg.h"
 
 #define MSGMAX 65536
 #define MAXSEEDS 4096
@@ -152,10 +153,18 @@ static size_t mutate(uint8_t *m, size_t len)
 	return len;
 }
 
+/* A header-only request (PROMISC, REGISTER, FLUSH, SPDFLUSH) from socket s. */
+static void simple(int s, uint8_t type, uint8_t satype)
+{
+	static struct mb q;
+
+	mb_hdr(&q, type, satype, 0);
+	send(s, q.b, mb_done(&q), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t m[MSGMAX], rb[MSGMAX];
-	struct sadb_msg q = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_len = 2 };
 	int sk[4], bad = 0;
 	unsigned long rounds = 0;
 	time_t end;
@@ -181,12 +190,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	q.sadb_msg_type = SADB_X_PROMISC;
-	q.sadb_msg_satype = 1;
-	send(sk[2], &q, sizeof(q), 0);
-	q.sadb_msg_type = SADB_REGISTER;
-	q.sadb_msg_satype = SADB_SATYPE_ESP;
-	send(sk[3], &q, sizeof(q), 0);
+	simple(sk[2], SADB_X_PROMISC, 1);
+	simple(sk[3], SADB_REGISTER, SADB_SATYPE_ESP);
 	while (time(NULL) < end) {
 		unsigned s = rnd() % nseed;
 		size_t len;
@@ -198,16 +203,11 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 4; i++)
 			while (recv(sk[i], rb, sizeof(rb), MSG_DONTWAIT) > 0)
 				;
-		if (++rounds % 256 == 0) {
-			q.sadb_msg_type = rounds % 512 ? SADB_FLUSH : SADB_X_SPDFLUSH;
-			q.sadb_msg_satype = 0;
-			send(sk[0], &q, sizeof(q), 0);
-		}
+		if (++rounds % 256 == 0)
+			simple(sk[0], rounds % 512 ? SADB_FLUSH : SADB_X_SPDFLUSH, 0);
 	}
-	q.sadb_msg_type = SADB_FLUSH;
-	send(sk[0], &q, sizeof(q), 0);
-	q.sadb_msg_type = SADB_X_SPDFLUSH;
-	send(sk[0], &q, sizeof(q), 0);
+	simple(sk[0], SADB_FLUSH, 0);
+	simple(sk[0], SADB_X_SPDFLUSH, 0);
 	for (int i = 0; i < 4; i++)
 		close(sk[i]);
 	printf("kfuzz: %lu messages from %u seeds, %d impossible errors\n", rounds, nseed, bad);

@@ -23,10 +23,10 @@ finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; exit $?; }
 command -v qemu-system-x86_64 >/dev/null || { bad qemu "qemu-system-x86_64 missing"; finish; }
 if make -s WERROR=1 "$B/libxfrmnl.a" "$B/libcore.a" >"$out/nl-build.log" 2>&1 &&
 	${CC:-cc} -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$out/nlvm" \
-		tests/vm/nlvm.c tests/unit/main.c "$B/libxfrmnl.a" "$B/libcore.a" \
+		tests/vm/nlvm.c tests/unit/main.c tests/lib/msg.c "$B/libxfrmnl.a" "$B/libcore.a" \
 		-lmnl -lcrypto -lpthread >>"$out/nl-build.log" 2>&1 &&
 	${CC:-cc} -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Ikmod/core -Isrc/lib -o "$out/nlbench" \
-		tests/bench/nl/nlbench.c "$B/libxfrmnl.a" "$B/libcore.a" \
+		tests/bench/nl/nlbench.c tests/lib/msg.c "$B/libxfrmnl.a" "$B/libcore.a" \
 		-lmnl -lcrypto -lpthread >>"$out/nl-build.log" 2>&1; then
 	ok "nlvm and nlbench build"
 else

@@ -229,21 +229,7 @@ TEST(nlvm_errnos_update_replay_natt)
 	mb_addr(&m, SADB_EXT_ADDRESS_DST, "192.0.2.2", -1, 0, 0);
 	mb_key(&m, SADB_EXT_KEY_AUTH, 256, 0xaa);
 	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 0xee);
-	{
-		struct sadb_x_nat_t_type *t = (void *)mb_put(&m, sizeof(*t));
-		struct sadb_x_nat_t_port *sp = (void *)mb_put(&m, sizeof(*sp));
-		struct sadb_x_nat_t_port *dp = (void *)mb_put(&m, sizeof(*dp));
-
-		t->sadb_x_nat_t_type_len = 1;
-		t->sadb_x_nat_t_type_exttype = SADB_X_EXT_NAT_T_TYPE;
-		t->sadb_x_nat_t_type_type = UDP_ENCAP_ESPINUDP;
-		sp->sadb_x_nat_t_port_len = 1;
-		sp->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_SPORT;
-		sp->sadb_x_nat_t_port_port = htons(4500);
-		dp->sadb_x_nat_t_port_len = 1;
-		dp->sadb_x_nat_t_port_exttype = SADB_X_EXT_NAT_T_DPORT;
-		dp->sadb_x_nat_t_port_port = htons(4501);
-	}
+	mb_natt(&m, UDP_ENCAP_ESPINUDP, 4500, 4501);
 	REQUIRE_EQ(mb_send(&c, &m), 0);
 	CHECK_EQ(cap_errno(&c), -1);
 	CHECK_EQ(system("$IP xfrm state | grep -q 'encap type espinudp sport 4500 dport 4501'"), 0);

@@ -65,16 +65,16 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 fi
 CC=${CC:-cc}
 mkdir -p "$B/vm"
-if $CC -static -O2 -Wall -Wextra -o "$B/vm/diffclient" tests/vm/diffclient.c &&
-	$CC -static -O2 -Wall -Wextra -o "$B/vm/stress" tests/vm/stress.c &&
+if $CC -static -O2 -Wall -Wextra -o "$B/vm/diffclient" tests/vm/diffclient.c tests/lib/msg.c &&
+	$CC -static -O2 -Wall -Wextra -o "$B/vm/stress" tests/vm/stress.c tests/lib/msg.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/timeit" tests/vm/timeit.c &&
-	$CC -static -O2 -Wall -Wextra -o "$B/vm/kfuzz" tests/vm/kfuzz.c &&
+	$CC -static -O2 -Wall -Wextra -o "$B/vm/kfuzz" tests/vm/kfuzz.c tests/lib/msg.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/dpcap" tests/vm/dpcap.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/dpinj" tests/vm/dpinj.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/dptcp" tests/vm/dptcp.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/dpmtu" tests/vm/dpmtu.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/dpnattsock" tests/vm/dpnattsock.c &&
-	$CC -static -O2 -Wall -Wextra -o "$B/vm/xfrmpk" tests/vm/xfrmpk.c &&
+	$CC -static -O2 -Wall -Wextra -o "$B/vm/xfrmpk" tests/vm/xfrmpk.c tests/lib/msg.c &&
 	$CC -O2 -Wall -Wextra -o "$B/vm/diffcmp" tests/vm/diffcmp.c; then
 	ok "diffclient, stress, kfuzz, dpcap, dpinj, dptcp, dpmtu, dpnattsock and diffcmp build"
 else

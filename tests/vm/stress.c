@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <linux/pfkeyv2.h>
 #include <linux/ipsec.h>
+#include "../lib/msg.h"
 
 #define MSGMAX 65536
 #define SPI0 0x100000u
@@ -50,56 +51,22 @@ static int pfkey(void)
 	return s;
 }
 
-static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq)
+/* ADD of an ESP SA, our pid in the header (the writer finds its replies). */
+static size_t build_add(struct mb *m, uint32_t spi, uint32_t seq)
 {
-	struct sadb_msg *m = (struct sadb_msg *)b;
-	struct sadb_sa *sa;
-	struct sadb_address *a;
-	struct sockaddr_in *in;
-	struct sadb_key *k;
-	size_t off = sizeof(*m);
+	/* One host pair per SA (10.x.y.z -> 11.x.y.z), as a gateway with
+	 * many peers has. */
+	uint32_t src = htonl((10u << 24) | ((spi - SPI0) & 0xffffff));
+	uint32_t dst = htonl((11u << 24) | ((spi - SPI0) & 0xffffff));
 
-	memset(b, 0, 256);
-	m->sadb_msg_version = PF_KEY_V2;
-	m->sadb_msg_type = SADB_ADD;
-	m->sadb_msg_satype = SADB_SATYPE_ESP;
-	m->sadb_msg_seq = seq;
-	m->sadb_msg_pid = getpid();
-	sa = (struct sadb_sa *)(b + off);
-	sa->sadb_sa_len = 2;
-	sa->sadb_sa_exttype = SADB_EXT_SA;
-	sa->sadb_sa_spi = htonl(spi);
-	sa->sadb_sa_replay = 32;
-	sa->sadb_sa_auth = SADB_AALG_SHA1HMAC;
-	sa->sadb_sa_encrypt = SADB_X_EALG_AESCBC;
-	off += 16;
-	for (int i = 0; i < 2; i++) {
-		a = (struct sadb_address *)(b + off);
-		a->sadb_address_len = 3;
-		a->sadb_address_exttype = i ? SADB_EXT_ADDRESS_DST : SADB_EXT_ADDRESS_SRC;
-		a->sadb_address_proto = IPSEC_PROTO_ANY;
-		a->sadb_address_prefixlen = 32;
-		in = (struct sockaddr_in *)(a + 1);
-		in->sin_family = AF_INET;
-		/* One host pair per SA (10.x.y.z -> 11.x.y.z), as a gateway
-		 * with many peers has. */
-		in->sin_addr.s_addr = htonl(((i ? 11u : 10u) << 24) | ((spi - SPI0) & 0xffffff));
-		off += 24;
-	}
-	k = (struct sadb_key *)(b + off);
-	k->sadb_key_len = 4;
-	k->sadb_key_exttype = SADB_EXT_KEY_AUTH;
-	k->sadb_key_bits = 160;
-	memset(k + 1, 0x5a, 20);
-	off += 32;
-	k = (struct sadb_key *)(b + off);
-	k->sadb_key_len = 3;
-	k->sadb_key_exttype = SADB_EXT_KEY_ENCRYPT;
-	k->sadb_key_bits = 128;
-	memset(k + 1, 0xa5, 16);
-	off += 24;
-	m->sadb_msg_len = off / 8;
-	return off;
+	mb_hdr(m, SADB_ADD, SADB_SATYPE_ESP, seq);
+	m->h.sadb_msg_pid = getpid();
+	mb_sa(m, spi, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 32);
+	mb_addr_bin(m, SADB_EXT_ADDRESS_SRC, AF_INET, &src, 32, IPSEC_PROTO_ANY, 0);
+	mb_addr_bin(m, SADB_EXT_ADDRESS_DST, AF_INET, &dst, 32, IPSEC_PROTO_ANY, 0);
+	mb_key(m, SADB_EXT_KEY_AUTH, 160, 0x5a);
+	mb_key(m, SADB_EXT_KEY_ENCRYPT, 128, 0xa5);
+	return mb_done(m);
 }
 
 /* Writer w adds SPIs SPI0 + i for i = w, w + nw, ... < n. */
@@ -107,13 +74,13 @@ static int writer(unsigned w, unsigned nw, unsigned n)
 {
 	int s = pfkey(), bad = 0;
 	unsigned pending = 0, acked = 0;
-	uint8_t b[256];
+	static struct mb b;
 	pid_t me = getpid();
 
 	for (unsigned i = w; i < n; i += nw) {
-		size_t l = build_add(b, SPI0 + i, i + 1);
+		size_t l = build_add(&b, SPI0 + i, i + 1);
 
-		if (send(s, b, l, 0) != (ssize_t)l) {
+		if (send(s, b.b, l, 0) != (ssize_t)l) {
 			bad++;
 			continue;
 		}
@@ -139,13 +106,13 @@ static int writer(unsigned w, unsigned nw, unsigned n)
 /* One DUMP; returns the number of SAs or -1 when malformed. */
 static long dump_once(int s, uint8_t *seen, unsigned n)
 {
-	struct sadb_msg q = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_DUMP,
-			      .sadb_msg_satype = SADB_SATYPE_ESP, .sadb_msg_len = 2 };
+	static struct mb q;
 	long count = 0;
 	uint32_t expect_seq = 1;
 
 	memset(seen, 0, n);
-	if (send(s, &q, sizeof(q), 0) != sizeof(q))
+	mb_hdr(&q, SADB_DUMP, SADB_SATYPE_ESP, 0);
+	if (send(s, q.b, mb_done(&q), 0) != (ssize_t)q.len)
 		return -1;
 	for (;;) {
 		struct pollfd p = { .fd = s, .events = POLLIN };
@@ -187,19 +154,18 @@ static long dump_once(int s, uint8_t *seen, unsigned n)
 static int registrar(int stop_fd)
 {
 	unsigned n = 0, bad = 0;
+	static struct mb q;
 
 	for (;;) {
 		struct pollfd p = { .fd = stop_fd, .events = POLLIN };
-		struct sadb_msg q = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_REGISTER,
-				      .sadb_msg_satype = n % 2 ? SADB_SATYPE_AH : SADB_SATYPE_ESP,
-				      .sadb_msg_len = 2, .sadb_msg_seq = n + 1 };
 		int s = pfkey(), lists = 0;
 		ssize_t r = -1;
 		char c;
 
 		if (s < 0)
 			return 1;
-		if (send(s, &q, sizeof(q), 0) == sizeof(q)) {
+		mb_hdr(&q, SADB_REGISTER, n % 2 ? SADB_SATYPE_AH : SADB_SATYPE_ESP, n + 1);
+		if (send(s, q.b, mb_done(&q), 0) == (ssize_t)q.len) {
 			/* Skip broadcasts until our own reply. */
 			do {
 				struct pollfd ps = { .fd = s, .events = POLLIN };

@@ -18,7 +18,7 @@ kver=${KVER:-$(ls /boot/vmlinuz-*-amd64 | sort -V | tail -n1 | sed 's,^/boot/vml
 kimg=/boot/vmlinuz-$kver
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv
 	authenc authencesn esp4 esp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
-${CC:-cc} -static -O2 -Wall -Wextra -o "$out/xfrmpk" tests/vm/xfrmpk.c || exit 1
+${CC:-cc} -static -O2 -Wall -Wextra -o "$out/xfrmpk" tests/vm/xfrmpk.c tests/lib/msg.c || exit 1
 files="tests/vm/init:/init tests/vm/xfrm.sh:/xfrm.sh $out/xfrmpk $ko $B/keysh $(command -v ip):/bin/iproute2-ip"
 # shellcheck disable=SC2086
 sh tests/vm/mkinitramfs.sh "$out/initramfs.gz" "$kver" "$mods" -- $files || exit 1

@@ -25,63 +25,36 @@
 #include <sys/socket.h>
 #include <linux/pfkeyv2.h>
 #include <linux/ipsec.h>
+#include "../lib/msg.h"
 
 #define ESN 0x400	/* SADB_X_SAFLAGS_ESN (kmod/core/wire.h) */
 
-static void put_addr(uint8_t **p, uint16_t type, const char *a)
-{
-	struct sadb_address *ad = (void *)*p;
-	struct sockaddr_in *sin = (void *)(ad + 1);
-
-	ad->sadb_address_len = (sizeof(*ad) + 16) / 8;
-	ad->sadb_address_exttype = type;
-	ad->sadb_address_prefixlen = 32;
-	sin->sin_family = AF_INET;
-	inet_pton(AF_INET, a, &sin->sin_addr);
-	*p += sizeof(*ad) + 16;
-}
-
 static int esn(const char *src, const char *dst, uint32_t spi, uint8_t replay)
 {
-	uint8_t buf[512] = { 0 }, *p = buf;
-	struct sadb_msg *h = (void *)p;
+	static struct mb m;
+	struct sadb_msg *h = &m.h;
 	struct sadb_sa *sa;
-	struct sadb_key *k;
+	size_t len;
 	ssize_t n;
 	int s;
 
-	h->sadb_msg_version = PF_KEY_V2;
-	h->sadb_msg_type = SADB_ADD;
-	h->sadb_msg_satype = SADB_SATYPE_ESP;
-	h->sadb_msg_seq = 7;
+	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, 7);
 	h->sadb_msg_pid = (uint32_t)getpid();
-	p += sizeof(*h);
-	sa = (void *)p;
-	sa->sadb_sa_len = sizeof(*sa) / 8;
-	sa->sadb_sa_exttype = SADB_EXT_SA;
-	sa->sadb_sa_spi = htonl(spi);
-	sa->sadb_sa_replay = replay;
-	sa->sadb_sa_encrypt = SADB_X_EALG_AES_GCM_ICV16;
+	sa = mb_sa(&m, spi, 0, SADB_X_EALG_AES_GCM_ICV16, replay);
 	sa->sadb_sa_flags = ESN;
-	p += sizeof(*sa);
-	put_addr(&p, SADB_EXT_ADDRESS_SRC, src);
-	put_addr(&p, SADB_EXT_ADDRESS_DST, dst);
-	k = (void *)p;
-	k->sadb_key_len = (sizeof(*k) + 24) / 8;
-	k->sadb_key_exttype = SADB_EXT_KEY_ENCRYPT;
-	k->sadb_key_bits = 160;
-	memset(k + 1, 0x11, 20);
-	p += sizeof(*k) + 24;
-	h->sadb_msg_len = (uint16_t)((p - buf) / 8);
+	mb_addr(&m, SADB_EXT_ADDRESS_SRC, src, 32, 0, 0);
+	mb_addr(&m, SADB_EXT_ADDRESS_DST, dst, 32, 0, 0);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 160, 0x11);
+	len = mb_done(&m);
 
 	s = socket(PF_KEY, SOCK_RAW, PF_KEY_V2);
-	if (s < 0 || send(s, buf, (size_t)(p - buf), 0) < 0) {
+	if (s < 0 || send(s, m.b, len, 0) < 0) {
 		perror("PF_KEY");
 		return 1;
 	}
 	/* The reply to our own ADD: the first message with our seq. */
 	for (;;) {
-		n = recv(s, buf, sizeof(buf), 0);
+		n = recv(s, m.b, sizeof(m.b), 0);
 		if (n < (ssize_t)sizeof(*h)) {
 			perror("recv");
 			return 1;

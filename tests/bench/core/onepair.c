@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include "pfkey.h"
 #include "os_user.h"
+#include "../../lib/msg.h"
 
 #define ROUNDS 3
 
@@ -56,105 +57,40 @@ static size_t c_rcvbuf(struct pfkm_sock *sk)
 
 static const struct pfkm_sock_ops c_ops = { c_deliver, c_rmem, c_rcvbuf };
 
-/* One message under construction, 8-byte aligned. */
-struct msg {
-	union {
-		uint64_t u[32];
-		struct sadb_msg h;
-	};
-	size_t len;
-};
-
-static void *put(struct msg *m, size_t n)
-{
-	void *p = (uint8_t *)m->u + m->len;
-
-	memset(p, 0, n);
-	m->len += n;
-	return p;
-}
-
-static void start(struct msg *m, uint8_t type, uint8_t satype)
-{
-	struct sadb_msg *h;
-
-	m->len = 0;
-	h = put(m, sizeof(*h));
-	h->sadb_msg_version = PF_KEY_V2;
-	h->sadb_msg_type = type;
-	h->sadb_msg_satype = satype;
-}
-
-static void addr(struct msg *m, uint16_t type, uint32_t ip)
-{
-	struct sadb_address *a = put(m, sizeof(*a) + 16);
-	struct sockaddr_in *s = (void *)(a + 1);
-
-	a->sadb_address_len = 3;
-	a->sadb_address_exttype = type;
-	a->sadb_address_proto = IPSEC_PROTO_ANY;
-	a->sadb_address_prefixlen = 32;
-	s->sin_family = AF_INET;
-	s->sin_addr.s_addr = htonl(ip);
-}
-
-static void sa_ext(struct msg *m, uint32_t spi, bool keys)
-{
-	struct sadb_sa *s = put(m, sizeof(*s));
-
-	s->sadb_sa_len = 2;
-	s->sadb_sa_exttype = SADB_EXT_SA;
-	s->sadb_sa_spi = htonl(spi);
-	if (keys) {
-		s->sadb_sa_auth = SADB_X_AALG_SHA2_256HMAC;
-		s->sadb_sa_encrypt = SADB_X_EALG_AESCBC;
-	}
-}
-
-static void key(struct msg *m, uint16_t type, uint16_t bits)
-{
-	struct sadb_key *k = put(m, sizeof(*k) + bits / 8);
-
-	k->sadb_key_len = (uint16_t)((sizeof(*k) + bits / 8) / 8);
-	k->sadb_key_exttype = type;
-	k->sadb_key_bits = bits;
-	memset(k + 1, 0xa5, bits / 8);
-}
-
-static void send_m(struct pfkm_sock *sk, struct counter *c, struct msg *m)
+static void send_m(struct pfkm_sock *sk, struct counter *c, struct mb *m)
 {
 	unsigned long before = c->errors;
 
-	m->h.sadb_msg_len = (uint16_t)(m->len / 8);
-	if (pfkm_sock_send(sk, m->u, m->len) || c->errors != before) {
+	if (pfkm_sock_send(sk, m->b, mb_done(m)) || c->errors != before) {
 		fprintf(stderr, "onepair: request type %u failed\n", m->h.sadb_msg_type);
 		exit(1);
 	}
 }
 
-static void lifetime(struct msg *m, uint16_t type, uint64_t addtime)
+static void addr(struct mb *m, uint16_t type, uint32_t ip)
 {
-	struct sadb_lifetime *l = put(m, sizeof(*l));
+	uint32_t a = htonl(ip);
 
-	l->sadb_lifetime_len = sizeof(*l) / 8;
-	l->sadb_lifetime_exttype = type;
-	l->sadb_lifetime_addtime = addtime;
+	mb_addr_bin(m, type, AF_INET, &a, 32, IPSEC_PROTO_ANY, 0);
 }
 
 /* SA message (ADD, GET or DELETE) for SPI 0x1000 + i between the pair;
  * an ADD with hard_sec != 0 carries soft and hard add-time limits. */
-static void sa_msg(struct msg *m, uint8_t type, uint32_t i, uint64_t hard_sec)
+static void sa_msg(struct mb *m, uint8_t type, uint32_t i, uint64_t hard_sec)
 {
-	start(m, type, SADB_SATYPE_ESP);
-	sa_ext(m, 0x1000 + i, type == SADB_ADD);
+	bool add = type == SADB_ADD;
+
+	mb_hdr(m, type, SADB_SATYPE_ESP, 0);
+	mb_sa(m, 0x1000 + i, add ? SADB_X_AALG_SHA2_256HMAC : 0, add ? SADB_X_EALG_AESCBC : 0,
+	      0);
 	addr(m, SADB_EXT_ADDRESS_SRC, 0x0a000001);
 	addr(m, SADB_EXT_ADDRESS_DST, 0x0a000002);
-	if (type == SADB_ADD) {
-		key(m, SADB_EXT_KEY_AUTH, 256);
-		key(m, SADB_EXT_KEY_ENCRYPT, 128);
+	if (add) {
+		mb_key(m, SADB_EXT_KEY_AUTH, 256, 0xa5);
+		mb_key(m, SADB_EXT_KEY_ENCRYPT, 128, 0xa5);
 		if (hard_sec) {
-			lifetime(m, SADB_EXT_LIFETIME_HARD, hard_sec);
-			lifetime(m, SADB_EXT_LIFETIME_SOFT, hard_sec - 1);
+			mb_lifetime(m, SADB_EXT_LIFETIME_HARD, 0, 0, hard_sec, 0);
+			mb_lifetime(m, SADB_EXT_LIFETIME_SOFT, 0, 0, hard_sec - 1, 0);
 		}
 	}
 }
@@ -179,7 +115,7 @@ static void keep(double *best, double v)
 
 static void add_all(struct pfkm_sock *sk, struct counter *c, uint32_t n, uint64_t hard_sec)
 {
-	struct msg m;
+	struct mb m;
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
@@ -194,8 +130,7 @@ static void one_round(uint32_t n, struct cost *best)
 	struct pfkm_sock *sk;
 	struct pfkm_net_stats st;
 	struct counter c = { 0 };
-	struct sadb_spirange *r;
-	struct msg m;
+	struct mb m;
 	double t0, t1;
 	uint32_t i;
 
@@ -204,16 +139,11 @@ static void one_round(uint32_t n, struct cost *best)
 		exit(1);
 	}
 	/* the pending larval SA, on another pair: empty range -> EINVAL */
-	start(&m, SADB_GETSPI, SADB_SATYPE_ESP);
+	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 0);
 	addr(&m, SADB_EXT_ADDRESS_SRC, 0x0a000001);
 	addr(&m, SADB_EXT_ADDRESS_DST, 0x0a000003);
-	r = put(&m, sizeof(*r));
-	r->sadb_spirange_len = 2;
-	r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
-	r->sadb_spirange_min = 0x2000;
-	r->sadb_spirange_max = 0x1000;
-	m.h.sadb_msg_len = (uint16_t)(m.len / 8);
-	pfkm_sock_send(sk, m.u, m.len);
+	mb_spirange(&m, 0x2000, 0x1000);
+	pfkm_sock_send(sk, m.b, mb_done(&m));
 	c.errors = 0;
 	pfkm_net_stats_get(net, &st);
 	if (st.sas != 1) {
@@ -240,7 +170,7 @@ static void one_round(uint32_t n, struct cost *best)
 	keep(&best->del, (t1 - t0) / n);
 	add_all(sk, &c, n, 0);
 	t0 = now_ns();
-	start(&m, SADB_FLUSH, SADB_SATYPE_ESP);
+	mb_hdr(&m, SADB_FLUSH, SADB_SATYPE_ESP, 0);
 	send_m(sk, &c, &m);
 	t1 = now_ns();
 	keep(&best->flush, (t1 - t0) / n);

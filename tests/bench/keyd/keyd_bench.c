@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <linux/pfkeyv2.h>
 #include <linux/ipsec.h>
+#include "../../lib/msg.h"
 
 /* hdr 16 + SA 16 + SRC 24 + DST 24 + KEY_AUTH 32 + KEY_ENCRYPT 24 */
 #define MSG_BYTES 136
@@ -43,88 +44,45 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq, uint32_t daddr)
+/* Copy the message built in m (our pid) to b; its length. */
+static size_t take(struct mb *m, uint8_t *b)
 {
-	struct sadb_msg *h = (void *)b;
-	struct sadb_sa *sa = (void *)(h + 1);
-	struct sadb_address *src = (void *)(sa + 1), *dst;
-	struct sockaddr_in *sin;
-	struct sadb_key *ka, *ke;
-	size_t off;
-
-	memset(b, 0, MSG_BYTES);
-	h->sadb_msg_version = PF_KEY_V2;
-	h->sadb_msg_type = SADB_ADD;
-	h->sadb_msg_satype = SADB_SATYPE_ESP;
-	h->sadb_msg_len = MSG_BYTES / 8;
-	h->sadb_msg_seq = seq;
-	h->sadb_msg_pid = (uint32_t)getpid();
-	sa->sadb_sa_len = 2;
-	sa->sadb_sa_exttype = SADB_EXT_SA;
-	sa->sadb_sa_spi = htonl(spi);
-	sa->sadb_sa_auth = SADB_AALG_SHA1HMAC;
-	sa->sadb_sa_encrypt = SADB_X_EALG_AESCBC;
-	src->sadb_address_len = 3;
-	src->sadb_address_exttype = SADB_EXT_ADDRESS_SRC;
-	src->sadb_address_proto = IPSEC_PROTO_ANY;
-	src->sadb_address_prefixlen = 32;
-	sin = (void *)(src + 1);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0x0a000001);
-	dst = (void *)((uint8_t *)src + 24);
-	memcpy(dst, src, 24);
-	dst->sadb_address_exttype = SADB_EXT_ADDRESS_DST;
-	sin = (void *)(dst + 1);
-	sin->sin_addr.s_addr = htonl(daddr);
-	off = 16 + 16 + 48;
-	ka = (void *)(b + off);
-	ka->sadb_key_len = 4;			/* 8 + 20 bytes -> 32 */
-	ka->sadb_key_exttype = SADB_EXT_KEY_AUTH;
-	ka->sadb_key_bits = 160;
-	memset(ka + 1, 0xa5, 20);
-	off += 32;
-	ke = (void *)(b + off);
-	ke->sadb_key_len = 3;			/* 8 + 16 bytes */
-	ke->sadb_key_exttype = SADB_EXT_KEY_ENCRYPT;
-	ke->sadb_key_bits = 128;
-	memset(ke + 1, 0x5a, 16);
-	off += 24;
-	h->sadb_msg_len = (uint16_t)(off / 8);
-	return off;
+	m->h.sadb_msg_pid = (uint32_t)getpid();
+	memcpy(b, m->b, mb_done(m));
+	return m->len;
 }
 
-/* GETSPI 10.0.0.1 -> 10.9.9.9 with SPIRANGE min > max. */
+static void addr(struct mb *m, uint16_t type, uint32_t ip)
+{
+	uint32_t a = htonl(ip);
+
+	mb_addr_bin(m, type, AF_INET, &a, 32, IPSEC_PROTO_ANY, 0);
+}
+
+/* ADD of an ESP SA (AES-CBC-128, HMAC-SHA1) 10.0.0.1 -> daddr: MSG_BYTES. */
+static size_t build_add(uint8_t *b, uint32_t spi, uint32_t seq, uint32_t daddr)
+{
+	static struct mb m;
+
+	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, seq);
+	mb_sa(&m, spi, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
+	addr(&m, SADB_EXT_ADDRESS_SRC, 0x0a000001);
+	addr(&m, SADB_EXT_ADDRESS_DST, daddr);
+	mb_key(&m, SADB_EXT_KEY_AUTH, 160, 0xa5);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 0x5a);
+	return take(&m, b);
+}
+
+/* GETSPI 10.0.0.1 -> 10.9.9.9 with SPIRANGE min > max: 80 bytes. */
 static size_t build_getspi_fail(uint8_t *b)
 {
-	struct sadb_msg *h = (void *)b;
-	struct sadb_address *src = (void *)(h + 1), *dst;
-	struct sadb_spirange *r;
-	struct sockaddr_in *sin;
+	static struct mb m;
 
-	memset(b, 0, 80);
-	h->sadb_msg_version = PF_KEY_V2;
-	h->sadb_msg_type = SADB_GETSPI;
-	h->sadb_msg_satype = SADB_SATYPE_ESP;
-	h->sadb_msg_len = 80 / 8;
-	h->sadb_msg_pid = (uint32_t)getpid();
-	src->sadb_address_len = 3;
-	src->sadb_address_exttype = SADB_EXT_ADDRESS_SRC;
-	src->sadb_address_proto = IPSEC_PROTO_ANY;
-	src->sadb_address_prefixlen = 32;
-	sin = (void *)(src + 1);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0x0a000001);
-	dst = (void *)((uint8_t *)src + 24);
-	memcpy(dst, src, 24);
-	dst->sadb_address_exttype = SADB_EXT_ADDRESS_DST;
-	sin = (void *)(dst + 1);
-	sin->sin_addr.s_addr = htonl(0x0a090909);
-	r = (void *)((uint8_t *)dst + 24);
-	r->sadb_spirange_len = 2;
-	r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
-	r->sadb_spirange_min = 0x2000;
-	r->sadb_spirange_max = 0x1000;
-	return 80;
+	mb_hdr(&m, SADB_GETSPI, SADB_SATYPE_ESP, 0);
+	addr(&m, SADB_EXT_ADDRESS_SRC, 0x0a000001);
+	addr(&m, SADB_EXT_ADDRESS_DST, 0x0a090909);
+	mb_spirange(&m, 0x2000, 0x1000);
+	return take(&m, b);
 }
 
 static int recv_one(int fd, uint8_t *buf, size_t cap)
@@ -233,12 +191,12 @@ int main(int argc, char **argv)
 	       window, errs);
 
 	{
-		struct sadb_msg d = { .sadb_msg_version = PF_KEY_V2, .sadb_msg_type = SADB_DUMP,
-				      .sadb_msg_satype = SADB_SATYPE_UNSPEC, .sadb_msg_len = 2,
-				      .sadb_msg_seq = 1 };
+		static struct mb d;
 
+		mb_hdr(&d, SADB_DUMP, SADB_SATYPE_UNSPEC, 1);
+		mb_done(&d);
 		t1 = now();
-		if (send(fd, &d, sizeof(d), 0) != sizeof(d)) {
+		if (send(fd, d.b, d.len, 0) != (ssize_t)d.len) {
 			perror("send");
 			return 1;
 		}

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <linux/pfkeyv2.h>
+#include "../../lib/msg.h"
 
 static double now(void)
 {
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	static unsigned char buf[65536 * 8];
-	struct sadb_msg req = { 0 };
+	struct mb req;
 	const struct sadb_msg *h = (const void *)buf;
 	unsigned long n = 0;
 	double t0;
@@ -43,14 +44,11 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	req.sadb_msg_version = PF_KEY_V2;
-	req.sadb_msg_type = SADB_DUMP;
-	req.sadb_msg_satype = SADB_SATYPE_UNSPEC;
-	req.sadb_msg_len = sizeof(req) / 8;
-	req.sadb_msg_seq = 1;
-	req.sadb_msg_pid = (unsigned int)getpid();
+	mb_hdr(&req, SADB_DUMP, SADB_SATYPE_UNSPEC, 1);
+	req.h.sadb_msg_pid = (unsigned int)getpid();
+	mb_done(&req);
 	t0 = now();
-	if (send(fd, &req, sizeof(req), 0) != sizeof(req)) {
+	if (send(fd, req.b, req.len, 0) != (ssize_t)req.len) {
 		perror("send");
 		return 1;
 	}
@@ -60,7 +58,7 @@ int main(int argc, char **argv)
 			perror("recv");
 			return 1;
 		}
-		if (h->sadb_msg_type != SADB_DUMP || h->sadb_msg_pid != req.sadb_msg_pid)
+		if (h->sadb_msg_type != SADB_DUMP || h->sadb_msg_pid != req.h.sadb_msg_pid)
 			continue;
 		if (h->sadb_msg_errno)
 			break;

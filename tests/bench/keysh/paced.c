@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <linux/pfkeyv2.h>
 #include <linux/ipsec.h>
+#include "../../lib/msg.h"
 
 #define MSG_BYTES 136
 #define WINDOW 64
@@ -35,49 +36,26 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void addr(struct mb *m, uint16_t type, uint32_t ip)
+{
+	uint32_t a = htonl(ip);
+
+	mb_addr_bin(m, type, AF_INET, &a, 32, IPSEC_PROTO_ANY, 0);
+}
+
 /* hdr 16 + SA 16 + SRC 24 + DST 24 + KEY_AUTH 32 + KEY_ENCRYPT 24 */
 static void build_add(uint8_t *b, uint32_t spi, uint32_t seq, uint32_t daddr)
 {
-	struct sadb_msg *h = (void *)b;
-	struct sadb_sa *sa = (void *)(h + 1);
-	struct sadb_address *src = (void *)(sa + 1), *dst;
-	struct sockaddr_in *sin;
-	struct sadb_key *ka, *ke;
+	static struct mb m;
 
-	memset(b, 0, MSG_BYTES);
-	h->sadb_msg_version = PF_KEY_V2;
-	h->sadb_msg_type = SADB_ADD;
-	h->sadb_msg_satype = SADB_SATYPE_ESP;
-	h->sadb_msg_len = MSG_BYTES / 8;
-	h->sadb_msg_seq = seq;
-	h->sadb_msg_pid = (uint32_t)getpid();
-	sa->sadb_sa_len = 2;
-	sa->sadb_sa_exttype = SADB_EXT_SA;
-	sa->sadb_sa_spi = htonl(spi);
-	sa->sadb_sa_auth = SADB_AALG_SHA1HMAC;
-	sa->sadb_sa_encrypt = SADB_X_EALG_AESCBC;
-	src->sadb_address_len = 3;
-	src->sadb_address_exttype = SADB_EXT_ADDRESS_SRC;
-	src->sadb_address_proto = IPSEC_PROTO_ANY;
-	src->sadb_address_prefixlen = 32;
-	sin = (void *)(src + 1);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(0x0a000001);
-	dst = (void *)((uint8_t *)src + 24);
-	memcpy(dst, src, 24);
-	dst->sadb_address_exttype = SADB_EXT_ADDRESS_DST;
-	sin = (void *)(dst + 1);
-	sin->sin_addr.s_addr = htonl(daddr);
-	ka = (void *)(b + 80);
-	ka->sadb_key_len = 4;
-	ka->sadb_key_exttype = SADB_EXT_KEY_AUTH;
-	ka->sadb_key_bits = 160;
-	memset(ka + 1, 0xa5, 20);
-	ke = (void *)(b + 112);
-	ke->sadb_key_len = 3;
-	ke->sadb_key_exttype = SADB_EXT_KEY_ENCRYPT;
-	ke->sadb_key_bits = 128;
-	memset(ke + 1, 0x5a, 16);
+	mb_hdr(&m, SADB_ADD, SADB_SATYPE_ESP, seq);
+	m.h.sadb_msg_pid = (uint32_t)getpid();
+	mb_sa(&m, spi, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 0);
+	addr(&m, SADB_EXT_ADDRESS_SRC, 0x0a000001);
+	addr(&m, SADB_EXT_ADDRESS_DST, daddr);
+	mb_key(&m, SADB_EXT_KEY_AUTH, 160, 0xa5);
+	mb_key(&m, SADB_EXT_KEY_ENCRYPT, 128, 0x5a);
+	memcpy(b, m.b, mb_done(&m));
 }
 
 /* Take one reply if one is there within timeout_ms; 1, 0 (none) or -1. */

@@ -143,9 +143,8 @@ int main(int argc, char **argv)
 	}
 	sk = pfkm_sock_create(net, &count_ops, NULL);
 	mb_hdr(&m, SADB_DUMP, SADB_SATYPE_ESP, 1);
-	m.h.sadb_msg_len = m.len / 8;
 	t = now();
-	if (pfkm_sock_send(sk, m.buf, m.len) || dumped != n) {
+	if (pfkm_sock_send(sk, m.b, mb_done(&m)) || dumped != n) {
 		fprintf(stderr, "nlbench: DUMP gave %zu of %lu\n", dumped, n);
 		return 1;
 	}
