@@ -6,8 +6,11 @@
 #                   6.12, 6.12.*+deb12-amd64: the newest of each series;
 #                   VM_KERNELS="KVER ..." does the same as arguments)
 #   run.sh bench [KVER]   one boot measuring keysh batch installs (af_key,
-#                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000) on KVER
-#                   (default: the 6.1 kernel); prints BENCH lines
+#                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000), keysh -D
+#                   of them (af_key, pfkeyv2) and TCP over ESP AES-GCM keyed
+#                   through pfkeyv2 vs ip xfrm on KVER (default: the 6.1
+#                   kernel); prints BENCH lines and RATIO lines (> 1: pfkeyv2
+#                   faster)
 # For each kernel: builds pfkeyv2.ko against /lib/modules/KVER/build (a
 # copy of kmod/ under build/vm/KVER, so kernels never share objects), one
 # initramfs (busybox, our programs and their libraries, that kernel's
@@ -208,6 +211,30 @@ fi
 if [ "$mode" = bench ]; then
 	VM_TIMEOUT=${VM_TIMEOUT:-1500} boot bench "keysh.bench=${VM_BENCH:-10000,100000}"
 	tr -d '\r' < "$out/console.bench" | grep '^BENCH '
+	# ratios (> 1: pfkeyv2 faster); a label measured several times
+	# (the TCP runs) counts by its median
+	tr -d '\r' < "$out/console.bench" | awk '
+		$1 == "BENCH" { n[$2]++; v[$2, n[$2]] = $3 }
+		function med(l,   i, j, t, c) {
+			c = n[l]
+			for (i = 1; i <= c; i++) a[i] = v[l, i]
+			for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return a[int((c + 1) / 2)]
+		}
+		function r(x, y, what) {
+			if (n[x] && n[y] && med(y) > 0)
+				printf "RATIO %s %.3f (%s ms / %s ms)\n", what, med(x) / med(y), med(x), med(y)
+		}
+		END {
+			for (l in n) if (l ~ /^pfkeyv2-keysh-/) {
+				s = substr(l, 15)
+				r("afkey-keysh-" s, l, "install-" s "-pfkeyv2-vs-afkey")
+				r("xfrm-ip-batch-" s, l, "install-" s "-pfkeyv2-vs-ip-batch")
+				r("afkey-dump-" s, "pfkeyv2-dump-" s, "dump-" s "-pfkeyv2-vs-afkey")
+			}
+			r("tcp-gcm-ip-xfrm", "tcp-gcm-pfkeyv2", "tcp-gcm-pfkeyv2-vs-ip-xfrm")
+		}'
 	return
 fi
 k0=$(date +%s)
@@ -278,6 +305,7 @@ compare() {
 for k; do
 	kernel_suite "$k"
 done
+[ "$mode" = bench ] && finish
 # The XFRM netlink store (keysh/keytui/keyd without PF_KEY): its own small
 # boot per kernel (tests/vm/nl-run.sh, tests/vm/nl.sh).
 if KVERS="$*" sh tests/vm/nl-run.sh > "$B/vm/nl.log" 2>&1; then
