@@ -34,6 +34,18 @@ AK=$(key 32) EK=$(key 16)
 SHA="-A hmac-sha256 $AK" SHA_X="auth-trunc hmac(sha256) $AK 128"
 CBC="-E aes-cbc $EK" CBC_X="enc cbc(aes) $EK"
 
+# bstate SRC DST SPI PROTO MODE XFRM-ALGS: ip xfrm state add in b, the
+# algorithms split on blanks, the word EMPTY an empty key
+bstate() {
+	s=$1 d=$2 spi=$3 pr=$4 md=$5 algs=$6
+	set --
+	for w in $algs; do
+		[ "$w" = EMPTY ] && w=
+		set -- "$@" "$w"
+	done
+	B $IP xfrm state add src "$s" dst "$d" proto "$pr" spi "$spi" mode "$md" "$@"
+}
+
 # one NAME PROTO FAMILY MODE KEYSH-ALGS XFRM-ALGS
 one() {
 	n=$1-$4-v$3
@@ -44,13 +56,11 @@ one() {
 		tun=$a-$b rtun=$b-$a xo="src $b dst $a" xi="src $a dst $b"
 	fi
 	B $IP xfrm state flush; B $IP xfrm policy flush
-	# shellcheck disable=SC2086
-	if ! B $IP xfrm state add src $a dst $b proto $2 spi 0x1001 mode $4 $6 > /tmp/xalg 2>&1; then
+	if ! bstate $a $b 0x1001 "$2" "$4" "$6" > /tmp/xalg 2>&1; then
 		skip "$n" "ip xfrm: $(tr '\n' ' ' < /tmp/xalg | head -c 120)"
 		return
 	fi
-	# shellcheck disable=SC2086
-	B $IP xfrm state add src $b dst $a proto $2 spi 0x2002 mode $4 $6 &&
+	bstate $b $a 0x2002 "$2" "$4" "$6" &&
 	B $IP xfrm policy add src $b/$pl dst $a/$pl dir out tmpl $xo proto $2 mode $4 &&
 	B $IP xfrm policy add src $a/$pl dst $b/$pl dir in tmpl $xi proto $2 mode $4 ||
 		{ bad "$n" "ip xfrm"; return; }
@@ -80,8 +90,8 @@ all() {
 
 # ESP ciphers (with HMAC-SHA-256-128): keysh name, key bytes, xfrm name
 while read -r name len xname; do
-	k=$(key "$len") xk=$(key "$len")
-	[ "$len" = 0 ] && k='""'	# ip xfrm reads 0x as the empty key
+	k=$(key "$len") xk=$k
+	[ "$len" = 0 ] && k='""' xk=EMPTY
 	all "esp-$name" esp "-E $name $k $SHA" "enc $xname $xk $SHA_X"
 done <<-EOF
 	null 0 ecb(cipher_null)
