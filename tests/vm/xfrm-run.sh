@@ -3,7 +3,8 @@
 # xfrm-run.sh: one qemu TCG boot (never KVM) running tests/vm/xfrm.sh (the
 # xfrm store of pfkeyv2.ko against `ip xfrm`, and its xfrm-nf.sh) as the suite, with
 # panic_on_warn=1, for iterations without the whole VM suite.
-#   xfrm-run.sh [KO]   KO: the pfkeyv2.ko to test (default kmod/pfkeyv2.ko)
+#   xfrm-run.sh [KO]   KO: the pfkeyv2.ko to test (default kmod/pfkeyv2.ko;
+#                      its file name must be pfkeyv2.ko: /lib/modules/extra/NAME)
 #   KVER=...           the kernel to boot (default: the newest installed
 #                      /boot/vmlinuz-*-amd64); KO must be built for it
 # Needs $B/keysh (B=build by default) and nft (nftables). Result: "success" on the second
