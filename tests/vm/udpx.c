@@ -6,8 +6,11 @@
  * than the path MTU (IPV6_DONTFRAG / IP_PMTUDISC off: the kernel fragments
  * them at the source), and a receiver that counts what reaches its socket.
  *   udpx send ADDR PORT COUNT SIZE [dstopt]  -> "sent N"
- *   udpx recv PORT SECONDS                   -> "got N bytes B" after
- *                                               SECONDS without a datagram
+ *   udpx recv PORT SECONDS                   -> "got N bytes B dstopts D"
+ *                                               after SECONDS without a
+ *                                               datagram; D: how many came
+ *                                               with a Destination Options
+ *                                               header (IPV6_RECVDSTOPTS)
  * recv listens on IPv6 and IPv4 (one dual-stack socket); ADDR is an IPv4 or
  * IPv6 literal. Exit 0 unless a system call failed.
  */
@@ -19,19 +22,25 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int do_recv(int port, int secs)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	struct timeval tv = { .tv_sec = secs };
-	unsigned long got = 0, bytes = 0;
+	unsigned long got = 0, bytes = 0, dst = 0;
 	static unsigned char buf[65536];
-	int s, zero = 0;
+	unsigned char cbuf[256];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	int s, zero = 0, one = 1;
 	ssize_t r;
 
 	s = socket(AF_INET6, SOCK_DGRAM, 0);
 	if (s < 0 || setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    setsockopt(s, IPPROTO_IPV6, IPV6_RECVDSTOPTS, &one, sizeof(one)) ||
 	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    bind(s, (struct sockaddr *)&a, sizeof(a))) {
 		perror("udpx: listen");
@@ -40,7 +49,9 @@ static int do_recv(int port, int secs)
 	/* ready: the caller may start the sender once this line is out */
 	fprintf(stderr, "udpx: listening on %d\n", port);
 	for (;;) {
-		r = recv(s, buf, sizeof(buf), 0);
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		r = recvmsg(s, &mh, 0);
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -49,8 +60,11 @@ static int do_recv(int port, int secs)
 		}
 		got++;
 		bytes += (unsigned long)r;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_DSTOPTS)
+				dst++;
 	}
-	printf("got %lu bytes %lu\n", got, bytes);
+	printf("got %lu bytes %lu dstopts %lu\n", got, bytes, dst);
 	return 0;
 }
 

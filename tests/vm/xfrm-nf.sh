@@ -17,10 +17,11 @@
 #   nf-conntrack          ct state new / established counters for a TCP
 #                         flow over ESP (new once or a few SYNs, established
 #                         every later packet), the 64 KiB transfer complete
-#   v6-dstopt-bypass      inbound `udp -P in ipsec esp/transport//require`:
-#   v6-frag-bypass        plain UDP, UDP behind a Destination Options header
-#                         and fragmented UDP from the peer are delivered
-#                         without the policy (control) and not with it
+#   v6-plain-require      inbound `udp -P in ipsec esp/transport//require`:
+#   v6-dstopt-bypass      plain UDP, UDP behind a Destination Options header
+#   v6-frag-bypass        (the receiver sees it) and fragmented UDP (the
+#                         sender counted the fragments) from the peer are
+#                         delivered without the policy (control), not with it
 #   v6-tcp-gcm-transport  IPv6 TCP, 1 MiB each way, ESP AES-GCM-16, the
 #   v6-tcp-gcm-tunnel     checksums equal
 #   unrelated-throughput  TCP p -> q (16 MiB) no policy selects, with an
@@ -191,7 +192,8 @@ P nft flush ruleset
 unkey
 
 # --- v6 bypass: q sends UDP to fd01::1 in clear; p requires ESP inbound
-# v6try KIND: datagrams p received of 3 sent (plain, dstopt or frag)
+# v6try KIND: "RECEIVED WITH-DSTOPTS" of 3 datagrams sent (plain, dstopt or
+# frag); the receiver sees the Destination Options header (IPV6_RECVDSTOPTS)
 v6try() {
 	P udpx recv 9100 2 > /tmp/v6r 2>/dev/null & rp=$!
 	sleep 1
@@ -201,19 +203,27 @@ v6try() {
 	frag) Q udpx send fd01::1 9100 3 3000 ;;
 	esac > /dev/null 2>&1
 	wait $rp
-	sed -n 's/^got \([0-9]*\).*/\1/p' /tmp/v6r
+	sed -n 's/^got \([0-9]*\) bytes [0-9]* dstopts \([0-9]*\)$/\1 \2/p' /tmp/v6r
 }
 c1=$(v6try plain) c2=$(v6try dstopt) c3=$(v6try frag)
 frag0=$(Q cat /proc/net/snmp6 | awk '$1 == "Ip6FragCreates" { print $2 }')
 kn p "spdadd fd01::2 fd01::1 udp -P in ipsec esp/transport//require;" || bad v6-bypass "keysh spdadd"
 p1=$(v6try plain) p2=$(v6try dstopt) p3=$(v6try frag)
 frag1=$(Q cat /proc/net/snmp6 | awk '$1 == "Ip6FragCreates" { print $2 }')
-if [ "$c1" = 3 ] && [ "$p1" = 0 ]; then ok v6-plain-require; else bad v6-plain-require "without policy $c1, with $p1"; fi
-if [ "$c2" = 3 ] && [ "$p2" = 0 ]; then ok v6-dstopt-bypass; else bad v6-dstopt-bypass "without policy $c2, with $p2"; fi
-if [ "$c3" = 3 ] && [ "$p3" = 0 ] && [ "$((frag1 - frag0))" -ge 6 ]; then
+if [ "$c1" = "3 0" ] && [ "$p1" = "0 0" ]; then
+	ok v6-plain-require
+else
+	bad v6-plain-require "without policy '$c1', with '$p1'"
+fi
+if [ "$c2" = "3 3" ] && [ "$p2" = "0 0" ]; then
+	ok v6-dstopt-bypass
+else
+	bad v6-dstopt-bypass "without policy '$c2', with '$p2' (received, with dstopts)"
+fi
+if [ "$c3" = "3 0" ] && [ "$p3" = "0 0" ] && [ "$((frag1 - frag0))" -ge 6 ]; then
 	ok v6-frag-bypass
 else
-	bad v6-frag-bypass "without policy $c3, with $p3, fragments sent $((frag1 - frag0))"
+	bad v6-frag-bypass "without policy '$c3', with '$p3', fragments sent $((frag1 - frag0))"
 fi
 unkey
 
