@@ -14,9 +14,10 @@ pkgs_test="bats bats-assert bats-support tmux valgrind python3 iproute2 procps s
 # (linux-image-amd64) and 6.12 from bookworm-security (the linux-*-6.12-amd64
 # metapackages follow its newest 6.12.*+deb12 ABI, so no pinned version can vanish).
 # sparse and checkpatch.pl (from linux-source-6.12: the headers packages
-# ship no checkpatch) check pfkeyv2.ko's Linux part on the host.
+# ship no checkpatch) check pfkeyv2.ko's Linux part on the host; nft goes
+# into the VM for tests/vm/xfrm-nf.sh.
 pkgs_vm="qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64
-	linux-headers-6.12-amd64 busybox-static cpio kmod iproute2 sparse linux-source-6.12"
+	linux-headers-6.12-amd64 busybox-static cpio kmod iproute2 sparse linux-source-6.12 nftables"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_deb="dpkg-dev debhelper dh-dkms lintian fakeroot"
 

@@ -6,7 +6,7 @@
 #include "addr.h"
 
 unsigned int pfkm_addr_from_sockaddr(const struct sockaddr *sa, struct pfkm_addr *a,
-				     uint16_t *port_be)
+				     os_be16 *port_be)
 {
 	memset(a, 0, sizeof(*a));
 	if (port_be)
@@ -31,7 +31,7 @@ unsigned int pfkm_addr_from_sockaddr(const struct sockaddr *sa, struct pfkm_addr
 }
 
 unsigned int pfkm_addr_to_sockaddr(unsigned int family, const struct pfkm_addr *a,
-				   uint16_t port_be, void *out)
+				   os_be16 port_be, void *out)
 {
 	if (family == AF_INET) {
 		struct sockaddr_in *in = out;

@@ -33,14 +33,14 @@ static inline unsigned int pfkm_addr_bits(unsigned int family)
  * family AF_INET or AF_INET6. Returns the family, 0 if unsupported.
  */
 unsigned int pfkm_addr_from_sockaddr(const struct sockaddr *sa, struct pfkm_addr *a,
-				     uint16_t *port_be);
+				     os_be16 *port_be);
 /*
  * Write a sockaddr of the family into out, which must be zeroed and hold
  * PFKM_ALIGN8(pfkm_walker_sockaddr_len(family)) bytes; every byte not set
  * stays zero (CVE-2026-43088). Returns the full prefix length (32/128).
  */
 unsigned int pfkm_addr_to_sockaddr(unsigned int family, const struct pfkm_addr *a,
-				   uint16_t port_be, void *out);
+				   os_be16 port_be, void *out);
 bool pfkm_addr_equal(unsigned int family, const struct pfkm_addr *a, const struct pfkm_addr *b);
 /* First plen bits of a and b agree (plen may be 0: always true). */
 bool pfkm_addr_match(const struct pfkm_addr *a, const struct pfkm_addr *b, unsigned int plen);

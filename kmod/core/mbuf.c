@@ -67,7 +67,7 @@ size_t pfkm_mbuf_addr_size(unsigned int family)
 
 /* plen < 0: the family's full length (what pfkey_sockaddr_fill returns). */
 int pfkm_mbuf_put_addr(struct pfkm_mbuf *m, uint16_t exttype, unsigned int family,
-		       const struct pfkm_addr *a, uint16_t port_be, uint8_t proto, int plen)
+		       const struct pfkm_addr *a, os_be16 port_be, uint8_t proto, int plen)
 {
 	size_t sz = pfkm_mbuf_addr_size(family);
 	struct sadb_address *ad;

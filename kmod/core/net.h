@@ -94,7 +94,7 @@ struct sadb_msg *pfkm_mbuf_put_hdr(struct pfkm_mbuf *m, uint8_t type, uint8_t sa
 /* Set sadb_msg_len from the bytes put so far. */
 void pfkm_mbuf_finish(struct pfkm_mbuf *m);
 int pfkm_mbuf_put_addr(struct pfkm_mbuf *m, uint16_t exttype, unsigned int family,
-		       const struct pfkm_addr *a, uint16_t port_be, uint8_t proto, int plen);
+		       const struct pfkm_addr *a, os_be16 port_be, uint8_t proto, int plen);
 int pfkm_mbuf_put_lifetime(struct pfkm_mbuf *m, uint16_t exttype, const struct pfkm_lifetime *lt);
 /* Bytes of an address extension of a family. */
 size_t pfkm_mbuf_addr_size(unsigned int family);

@@ -201,7 +201,7 @@ err:
 	return ret;
 }
 
-static int put_port(struct pfkm_mbuf *m, uint16_t exttype, uint16_t port)
+static int put_port(struct pfkm_mbuf *m, uint16_t exttype, os_be16 port)
 {
 	struct sadb_x_nat_t_port *p = pfkm_mbuf_put(m, sizeof(*p));
 
@@ -220,7 +220,7 @@ static int put_port(struct pfkm_mbuf *m, uint16_t exttype, uint16_t port)
  * number from the store (Linux get_acqseq), pid 0.
  */
 static int send_mapping(struct pfkm_net *net, const struct pfkm_sa *sa,
-			const struct pfkm_addr *addr, uint16_t sport, uint32_t seq)
+			const struct pfkm_addr *addr, os_be16 sport, uint32_t seq)
 {
 	struct sadb_sa *s;
 	struct pfkm_mbuf m;

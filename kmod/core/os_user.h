@@ -23,6 +23,11 @@
 #define os_htonl(x) htonl(x)
 #define os_ntohl(x) ntohl(x)
 
+/* Network byte order integers (SPIs, ports): plain integers here; the
+ * kernel's __be16/__be32 in pfkeyv2.ko, which sparse checks. */
+typedef uint16_t os_be16;
+typedef uint32_t os_be32;
+
 struct os_mutex {
 	pthread_mutex_t m;
 	pthread_t owner;

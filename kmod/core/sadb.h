@@ -74,7 +74,7 @@ struct pfkm_lifetime {
 
 struct pfkm_sa {
 	/* Inbound lookup reads only this first cache line. */
-	uint32_t spi;			/* network order, 0 = none yet */
+	os_be32 spi;			/* network order, 0 = none yet */
 	uint8_t proto;			/* IPPROTO_ESP / AH / COMP */
 	uint8_t family;			/* AF_INET / AF_INET6 */
 	uint8_t mode;			/* IPSEC_MODE_TRANSPORT/TUNNEL/BEET */
@@ -97,7 +97,7 @@ struct pfkm_sa {
 	const struct pfkm_alg *auth, *enc;
 	uint16_t icv_bits;		/* ICV the data path uses (RFC 4868) */
 	uint16_t auth_bits, enc_bits;
-	uint16_t sel_sport;		/* selector (below); here it fills padding */
+	os_be16 sel_sport;		/* selector (below); here it fills padding */
 	uint8_t *auth_key, *enc_key;	/* one os_zalloc'd block, wiped on free */
 
 	struct pfkm_lifetime hard, soft, cur;
@@ -107,7 +107,7 @@ struct pfkm_sa {
 	uint8_t sel_family, sel_plen, sel_proto;
 	/* NAT-T encapsulation (type 0 = none); ports network order. */
 	uint8_t natt_type;
-	uint16_t natt_sport, natt_dport;
+	os_be16 natt_sport, natt_dport;
 	struct pfkm_addr sel_saddr;	/* the fields above pack into 8 bytes */
 
 	/*

@@ -5,7 +5,6 @@
  * extension walk, dispatch, error replies), af_key's broadcast rules and the
  * resumable dump walk shared by DUMP and X_SPDDUMP.
  */
-#include "store_mem.h"
 #include "net.h"
 
 typedef int (*pfkm_handler)(struct pfkm_req *r);
@@ -61,19 +60,9 @@ err_store:
 	return ret;
 }
 
-int pfkm_net_create(struct pfkm_net **out)
-{
-	return pfkm_net_create_on(pfkm_store_mem_create, NULL, out);
-}
-
 struct pfkm_store *pfkm_net_store(struct pfkm_net *net)
 {
 	return net->store;
-}
-
-struct pfkm_mem *pfkm_mem_of(struct pfkm_net *net)
-{
-	return pfkm_store_mem(net->store);
 }
 
 void pfkm_net_destroy(struct pfkm_net *net)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0
 /*
- * spd.c: owns struct pfkm_policy objects, their per-direction tuple-space
- * index, the id index and the newest-first list (see spd.h). Callers hold
+ * spd.c: owns the in-memory store's per-direction tuple-space index of
+ * struct pfkm_policy, the id index and the newest-first list (see spd.h);
+ * the policy object's lifetime is policy.c's. Callers hold
  * the net mutex; nothing here sends messages.
  */
 #include "spd.h"
@@ -101,28 +102,6 @@ void pfkm_spd_destroy(struct pfkm_spd *spd)
 		os_free(spd->dir[i].tuples);
 	}
 	pfkm_hash_free(&spd->ids);
-}
-
-struct pfkm_policy *pfkm_spd_policy_alloc(void)
-{
-	struct pfkm_policy *p = os_zalloc(sizeof(*p));
-
-	if (p) {
-		p->refcnt = 1;
-		p->all.next = p->all.prev = &p->all;
-	}
-	return p;
-}
-
-void pfkm_spd_policy_hold(struct pfkm_policy *pol)
-{
-	pol->refcnt++;
-}
-
-void pfkm_spd_policy_put(struct pfkm_policy *pol)
-{
-	if (pol && --pol->refcnt == 0)
-		os_free(pol);
 }
 
 static bool sel_same(const struct pfkm_sel *a, const struct pfkm_sel *b)

@@ -29,7 +29,7 @@ struct pfkm_sel {
 	uint8_t family;
 	uint8_t splen, dplen;
 	uint8_t proto;			/* upper protocol, 0 = any */
-	uint16_t sport, dport;		/* network order, 0 = any */
+	os_be16 sport, dport;		/* network order, 0 = any */
 	struct pfkm_addr saddr, daddr;	/* as given (bits past the prefix kept) */
 };
 
@@ -83,7 +83,7 @@ struct pfkm_spd {
 /* The flow a lookup matches; addresses and ports in network order. */
 struct pfkm_spd_flow {
 	uint8_t family, proto;
-	uint16_t sport, dport;
+	os_be16 sport, dport;
 	struct pfkm_addr saddr, daddr;
 };
 

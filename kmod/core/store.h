@@ -98,7 +98,7 @@ struct pfkm_store_ev {
 	const struct pfkm_sa *sa;
 	const struct pfkm_policy *pol;
 	const struct pfkm_addr *addr;	/* NEW_MAPPING */
-	uint16_t port;			/* NEW_MAPPING, network order */
+	os_be16 port;			/* NEW_MAPPING, network order */
 	const struct pfkm_store_migrate *mig;
 };
 
@@ -128,7 +128,7 @@ typedef int (*pfkm_store_make)(const struct pfkm_store_cb *cb, void *arg,
 /* Inbound key of an SA (xfrm_state_lookup). */
 struct pfkm_sa_id {
 	uint8_t family, proto;
-	uint32_t spi;			/* network order */
+	os_be32 spi;			/* network order */
 	struct pfkm_addr daddr;
 };
 

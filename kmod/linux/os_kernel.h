@@ -44,6 +44,12 @@
 #define os_htonl(x) htonl(x)
 #define os_ntohl(x) ntohl(x)
 
+/* Network byte order integers (SPIs, ports) of the core: __be16/__be32,
+ * so sparse checks every conversion.
+ */
+typedef __be16 os_be16;
+typedef __be32 os_be32;
+
 struct os_mutex {
 	struct mutex m;		/* the core's lock (a pfkm_net's, its store's) */
 };

@@ -101,7 +101,7 @@ static struct xfrm_state *lookup(struct pfkm_xfrm *xs, const struct pfkm_sa_id *
 	xfrm_address_t d;
 
 	addr_to(&d, &id->daddr);
-	return xfrm_state_lookup(xs->net, 0, &d, PFKM_BE32(id->spi), id->proto, id->family);
+	return xfrm_state_lookup(xs->net, 0, &d, id->spi, id->proto, id->family);
 }
 
 static int sa_get(struct pfkm_store *st, const struct pfkm_sa_id *id, const struct pfkm_sa **out)

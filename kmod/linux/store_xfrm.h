@@ -19,14 +19,6 @@
 #include <net/xfrm.h>
 #include "store.h"
 
-/* The core keeps network-order values in plain integers (it is portable
- * C); xfrm types them.
- */
-#define PFKM_BE32(v) ((__force __be32)(v))
-#define PFKM_BE16(v) ((__force __be16)(v))
-#define PFKM_U32(v) ((__force u32)(v))
-#define PFKM_U16(v) ((__force u16)(v))
-
 /* af_key's DUMMY_MARK: PF_KEY has no marks. */
 extern const struct xfrm_mark pfkm_xfrm_nomark;
 
@@ -62,6 +54,15 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
 int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out);
 u8 pfkm_xfrm_mode_to(u8 ipsec_mode);
 u8 pfkm_xfrm_mode_from(u8 xfrm_mode);
+
+/* xfrm_lft.c: PF_KEY lifetimes (0 = none) <-> xfrm_lifetime_cfg (XFRM_INF
+ * = none) and xfrm_lifetime_cur, for SAs and policies alike.
+ */
+void pfkm_xfrm_lft_to(const struct pfkm_lifetime *hard, const struct pfkm_lifetime *soft,
+		      struct xfrm_lifetime_cfg *lft);
+void pfkm_xfrm_lft_from(const struct xfrm_lifetime_cfg *lft, const struct xfrm_lifetime_cur *cur,
+			struct pfkm_lifetime *hard, struct pfkm_lifetime *soft,
+			struct pfkm_lifetime *now);
 
 /* xfrm_pol.c */
 void pfkm_xfrm_sel_to(const struct pfkm_sel *s, struct xfrm_selector *sel);

@@ -469,7 +469,7 @@ static void deliver_one(struct pfkm_xfrm *xs, struct xev *e)
 	if (e->kind == PFKM_EV_NEW_MAPPING) {
 		memcpy(&addr, &e->addr, sizeof(addr));
 		ev.addr = &addr;
-		ev.port = PFKM_U16(e->port);
+		ev.port = e->port;
 	}
 	if (e->kind == PFKM_EV_MIGRATE)
 		ev.mig = &e->mig;

@@ -19,8 +19,8 @@ void pfkm_xfrm_sel_to(const struct pfkm_sel *s, struct xfrm_selector *sel)
 	sel->prefixlen_s = s->splen;
 	sel->prefixlen_d = s->dplen;
 	sel->proto = s->proto;
-	sel->sport = PFKM_BE16(s->sport);
-	sel->dport = PFKM_BE16(s->dport);
+	sel->sport = s->sport;
+	sel->dport = s->dport;
 	if (s->sport)
 		sel->sport_mask = htons(0xffff);
 	if (s->dport)
@@ -36,18 +36,8 @@ void pfkm_xfrm_sel_from(const struct xfrm_selector *sel, struct pfkm_sel *s)
 	s->splen = sel->prefixlen_s;
 	s->dplen = sel->prefixlen_d;
 	s->proto = sel->proto;
-	s->sport = PFKM_U16(sel->sport);
-	s->dport = PFKM_U16(sel->dport);
-}
-
-static u64 lim_to(u64 v)
-{
-	return v ? v : XFRM_INF;
-}
-
-static u64 lim_from(u64 v)
-{
-	return v == XFRM_INF ? 0 : v;
+	s->sport = sel->sport;
+	s->dport = sel->dport;
 }
 
 int pfkm_xfrm_pol_to_policy(struct net *net, const struct pfkm_policy *p,
@@ -66,14 +56,7 @@ int pfkm_xfrm_pol_to_policy(struct net *net, const struct pfkm_policy *p,
 	xp->priority = p->priority;
 	xp->family = p->sel.family;
 	pfkm_xfrm_sel_to(&p->sel, &xp->selector);
-	xp->lft.hard_packet_limit = lim_to(p->hard.packets);
-	xp->lft.hard_byte_limit = lim_to(p->hard.bytes);
-	xp->lft.hard_add_expires_seconds = p->hard.addtime;
-	xp->lft.hard_use_expires_seconds = p->hard.usetime;
-	xp->lft.soft_packet_limit = lim_to(p->soft.packets);
-	xp->lft.soft_byte_limit = lim_to(p->soft.bytes);
-	xp->lft.soft_add_expires_seconds = p->soft.addtime;
-	xp->lft.soft_use_expires_seconds = p->soft.usetime;
+	pfkm_xfrm_lft_to(&p->hard, &p->soft, &xp->lft);
 	for (i = 0; i < p->ntmpl; i++) {
 		const struct pfkm_tmpl *t = &p->tmpl[i];
 		struct xfrm_tmpl *xt = &xp->xfrm_vec[i];
@@ -109,18 +92,7 @@ static void copy_fields(struct xfrm_policy *xp, int dir, struct pfkm_policy *p)
 	/* What af_key shows in sadb_msg_reserved. */
 	p->refcnt = refcount_read(&xp->refcnt);
 	pfkm_xfrm_sel_from(&xp->selector, &p->sel);
-	p->hard.packets = lim_from(xp->lft.hard_packet_limit);
-	p->hard.bytes = lim_from(xp->lft.hard_byte_limit);
-	p->hard.addtime = xp->lft.hard_add_expires_seconds;
-	p->hard.usetime = xp->lft.hard_use_expires_seconds;
-	p->soft.packets = lim_from(xp->lft.soft_packet_limit);
-	p->soft.bytes = lim_from(xp->lft.soft_byte_limit);
-	p->soft.addtime = xp->lft.soft_add_expires_seconds;
-	p->soft.usetime = xp->lft.soft_use_expires_seconds;
-	p->cur.packets = xp->curlft.packets;
-	p->cur.bytes = xp->curlft.bytes;
-	p->cur.addtime = xp->curlft.add_time;
-	p->cur.usetime = xp->curlft.use_time;
+	pfkm_xfrm_lft_from(&xp->lft, &xp->curlft, &p->hard, &p->soft, &p->cur);
 	for (i = 0; i < xp->xfrm_nr; i++) {
 		const struct xfrm_tmpl *xt = &xp->xfrm_vec[i];
 		struct pfkm_tmpl *t = &p->tmpl[i];

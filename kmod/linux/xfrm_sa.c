@@ -59,16 +59,6 @@ u8 pfkm_xfrm_mode_from(u8 mode)
 	}
 }
 
-static u64 lim_to(u64 v)
-{
-	return v ? v : XFRM_INF;
-}
-
-static u64 lim_from(u64 v)
-{
-	return v == XFRM_INF ? 0 : v;
-}
-
 static void *algo_alloc(size_t head, const char *name, const u8 *key, unsigned int bits)
 {
 	struct xfrm_algo *a = kzalloc(head + (bits + 7) / 8, GFP_KERNEL_ACCOUNT);
@@ -184,7 +174,7 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
 	if (!x)
 		return -ENOBUFS;
 	x->id.proto = sa->proto;
-	x->id.spi = PFKM_BE32(sa->spi);
+	x->id.spi = sa->spi;
 	memcpy(&x->id.daddr, &sa->daddr, sizeof(x->id.daddr));
 	memcpy(&x->props.saddr, &sa->saddr, sizeof(x->props.saddr));
 	x->props.family = sa->family;
@@ -197,14 +187,7 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
 	if (ret)
 		goto err;
 
-	x->lft.hard_packet_limit = lim_to(sa->hard.packets);
-	x->lft.hard_byte_limit = lim_to(sa->hard.bytes);
-	x->lft.hard_add_expires_seconds = sa->hard.addtime;
-	x->lft.hard_use_expires_seconds = sa->hard.usetime;
-	x->lft.soft_packet_limit = lim_to(sa->soft.packets);
-	x->lft.soft_byte_limit = lim_to(sa->soft.bytes);
-	x->lft.soft_add_expires_seconds = sa->soft.addtime;
-	x->lft.soft_use_expires_seconds = sa->soft.usetime;
+	pfkm_xfrm_lft_to(&sa->hard, &sa->soft, &x->lft);
 
 	ret = algs_to(x, sa);
 	if (ret)
@@ -215,7 +198,7 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
 	memcpy(&x->sel.saddr, &sa->sel_saddr, sizeof(x->sel.saddr));
 	x->sel.prefixlen_s = sa->sel_plen;
 	x->sel.proto = sa->sel_proto;
-	x->sel.sport = PFKM_BE16(sa->sel_sport);
+	x->sel.sport = sa->sel_sport;
 	if (sa->sel_sport)
 		x->sel.sport_mask = htons(0xffff);
 
@@ -225,8 +208,8 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
 		if (!x->encap)
 			goto err;
 		x->encap->encap_type = sa->natt_type;
-		x->encap->encap_sport = PFKM_BE16(sa->natt_sport);
-		x->encap->encap_dport = PFKM_BE16(sa->natt_dport);
+		x->encap->encap_sport = sa->natt_sport;
+		x->encap->encap_dport = sa->natt_dport;
 	}
 	x->km.seq = sa->seq;
 	*out = x;
@@ -324,7 +307,7 @@ static void copy_fields(const struct xfrm_state *x, struct pfkm_sa *sa)
 {
 	unsigned int i;
 
-	sa->spi = PFKM_U32(x->id.spi);
+	sa->spi = x->id.spi;
 	sa->proto = x->id.proto;
 	sa->family = x->props.family;
 	sa->mode = pfkm_xfrm_mode_from(x->props.mode);
@@ -341,29 +324,18 @@ static void copy_fields(const struct xfrm_state *x, struct pfkm_sa *sa)
 			sa->flags |= flag_map[i].sadb;
 	sa->flags &= SA_FLAGS;
 
-	sa->hard.packets = lim_from(x->lft.hard_packet_limit);
-	sa->hard.bytes = lim_from(x->lft.hard_byte_limit);
-	sa->hard.addtime = x->lft.hard_add_expires_seconds;
-	sa->hard.usetime = x->lft.hard_use_expires_seconds;
-	sa->soft.packets = lim_from(x->lft.soft_packet_limit);
-	sa->soft.bytes = lim_from(x->lft.soft_byte_limit);
-	sa->soft.addtime = x->lft.soft_add_expires_seconds;
-	sa->soft.usetime = x->lft.soft_use_expires_seconds;
-	sa->cur.packets = x->curlft.packets;
-	sa->cur.bytes = x->curlft.bytes;
-	sa->cur.addtime = x->curlft.add_time;
-	sa->cur.usetime = x->curlft.use_time;
+	pfkm_xfrm_lft_from(&x->lft, &x->curlft, &sa->hard, &sa->soft, &sa->cur);
 
 	sa->sel_family = x->sel.family;
 	memcpy(&sa->sel_saddr, &x->sel.saddr, sizeof(sa->sel_saddr));
 	sa->sel_plen = x->sel.prefixlen_s;
 	sa->sel_proto = x->sel.proto;
-	sa->sel_sport = PFKM_U16(x->sel.sport);
+	sa->sel_sport = x->sel.sport;
 
 	if (x->encap) {
 		sa->natt_type = (u8)x->encap->encap_type;
-		sa->natt_sport = PFKM_U16(x->encap->encap_sport);
-		sa->natt_dport = PFKM_U16(x->encap->encap_dport);
+		sa->natt_sport = x->encap->encap_sport;
+		sa->natt_dport = x->encap->encap_dport;
 	}
 }
 

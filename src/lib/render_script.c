@@ -11,6 +11,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "text.h"
+#include "wire.h"
 
 static void hexkey(FILE *f, const struct pfk_key *k, bool keys)
 {
@@ -65,6 +66,8 @@ void pfk_render_script_sa(FILE *f, const struct pfk_sa *sa, bool keys)
 		fprintf(f, " -r %u", sa->replay);
 	if ((sa->has & PFK_SA_HAS_SA2) && sa->reqid)
 		fprintf(f, " -u %u", sa->reqid);
+	if (sa->flags & SADB_X_SAFLAGS_ESN)
+		fputs(" -f esn", f);
 	if (sa->has & PFK_SA_HAS_HARD) {
 		if (sa->hard.addtime)
 			fprintf(f, " -lh %llu", (unsigned long long)sa->hard.addtime);

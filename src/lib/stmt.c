@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "stmt.h"
+#include "wire.h"
 
 static const struct {
 	const char *name;
@@ -867,10 +868,10 @@ static int sa_tail(struct parser *p, bool algs)
 			sa->has |= PFK_SA_HAS_SA2;
 		} else if (!strcmp(t.text, "-f")) {
 			static const char *const fl[] = { "zero-pad", "random-pad", "seq-pad",
-							  "nocyclic-seq" };
+							  "nocyclic-seq", "esn" };
 			struct pfk_tok f;
 
-			ret = word(p, &f, "flag (zero-pad, random-pad, seq-pad, nocyclic-seq)");
+			ret = word(p, &f, "flag (zero-pad, random-pad, seq-pad, nocyclic-seq, esn)");
 			if (ret)
 				return ret;
 			if (!strcmp(f.text, "zero-pad"))
@@ -881,8 +882,10 @@ static int sa_tail(struct parser *p, bool algs)
 				sa->flags &= ~0x0300u;				/* SADB_X_EXT_PSEQ */
 			else if (!strcmp(f.text, "nocyclic-seq"))
 				;	/* KAME default already: no cyclic sequence numbers */
+			else if (!strcmp(f.text, "esn"))
+				sa->flags |= SADB_X_SAFLAGS_ESN;	/* 64-bit sequence numbers */
 			else
-				return bad_word(p, &f, "flag", fl, 4);
+				return bad_word(p, &f, "flag", fl, 5);
 		} else if (!strcmp(t.text, "-lh") || !strcmp(t.text, "-ls") ||
 			   !strcmp(t.text, "-bh") || !strcmp(t.text, "-bs")) {
 			struct pfk_tok n;

@@ -57,7 +57,7 @@ static const char *const commands[] = {
 };
 static const char *const protos[] = { "esp", "ah", "ipcomp", "esp-udp" };
 static const char *const modes[] = { "transport", "tunnel", "any" };
-static const char *const pads[] = { "zero-pad", "random-pad", "seq-pad", "nocyclic-seq" };
+static const char *const pads[] = { "zero-pad", "random-pad", "seq-pad", "nocyclic-seq", "esn" };
 static const char *const uppers[] = { "any", "tcp", "udp", "icmp", "icmp6", "gre", "sctp", "ip4" };
 static const char *const dirs[] = { "in", "out", "fwd" };
 static const char *const actions[] = { "discard", "none", "ipsec", "prio" };
@@ -209,7 +209,7 @@ static void sa_fields(struct ksh *k, struct cands *c, enum pfk_cmd cmd, char **w
 		return;
 	}
 	if (!strcmp(prev, "-f")) {
-		offer_list(c, pads, 4);
+		offer_list(c, pads, 5);
 		return;
 	}
 	if (!strcmp(prev, "-E")) {

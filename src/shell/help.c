@@ -44,7 +44,7 @@ static const char terms[] =
 	"PROTO        esp | ah | ipcomp | esp-udp\n"
 	"SPI          decimal or 0xhex, 256..0xffffffff; auto: allocated by GETSPI\n"
 	"EXT          -m transport|tunnel|any  -r WINDOW  -u REQID\n"
-	"             -f zero-pad|random-pad|seq-pad|nocyclic-seq\n"
+	"             -f zero-pad|random-pad|seq-pad|nocyclic-seq|esn\n"
 	"             -lh SECS  -ls SECS  -bh BYTES  -bs BYTES  -ctx DOI ALG CTX\n"
 	"ALGS         -E EALG KEY [-A AALG KEY] | -A AALG KEY | -C CALG [-R]\n"
 	"KEY          \"string\" | 0xHEX | random | random:BITS\n"

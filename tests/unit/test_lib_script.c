@@ -6,6 +6,7 @@
 #include "unit.h"
 #include "pfk.h"
 #include "stmt.h"
+#include "wire.h"
 
 static struct pfk_addr a4(const char *s, uint8_t plen, uint16_t port)
 {
@@ -100,6 +101,20 @@ TEST(lib_script_sa_reparses)
 	CHECK_EQ(v[0].sa.enc_key.bits, 160);
 	CHECK_MEM(v[0].sa.enc_key.data, sa.enc_key.data, 20);
 	CHECK(!(v[0].sa.has & PFK_SA_HAS_AUTH_KEY));
+	CHECK_EQ(v[0].sa.flags & SADB_X_SAFLAGS_ESN, 0);
+	CHECK(strstr(text, "-f esn") == NULL);
+	pfk_stmt_free_all(v, n);
+	free(text);
+
+	/* ESN (sadb_sa_flags 0x400) is written as -f esn and read back */
+	sa.flags = SADB_X_SAFLAGS_ESN;
+	text = NULL;
+	v = reparse(render_sa, &sa, &n, &text);
+	REQUIRE(v != NULL);
+	REQUIRE_EQ(n, 1);
+	CHECK(strstr(text, " -r 64 -u 5 -f esn ") != NULL);
+	CHECK_EQ(v[0].sa.flags, SADB_X_SAFLAGS_ESN);
+	CHECK_EQ(v[0].sa.replay, 64);
 	pfk_stmt_free_all(v, n);
 	free(text);
 }

@@ -339,6 +339,19 @@ TEST(stmt_warnings)
 	REQUIRE_EQ(parse1("spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require ;", &st,
 			  &e), 1);
 	CHECK_EQ(pfk_stmt_warnings(&st, w, 4), 0);
+	/* -f esn sets SADB_X_SAFLAGS_ESN beside the padding bits, no warning */
+	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -r 64 -f esn -E aes-gcm-16 random ;",
+			  &st, &e), 1);
+	CHECK_EQ(st.sa.flags, 0x400);
+	CHECK_EQ(pfk_stmt_warnings(&st, w, 4), 0);
+	pfk_stmt_wipe(&st);
+	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -f esn -f zero-pad -E aes-gcm-16 random ;",
+			  &st, &e), 1);
+	CHECK_EQ(st.sa.flags, 0x600);
+	pfk_stmt_wipe(&st);
+	CHECK_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -f esm -E aes-gcm-16 random ;", &st, &e),
+		 -EINVAL);
+	CHECK(strstr(e.msg, "'esm'") != NULL);
 	/* max bounds the output */
 	REQUIRE_EQ(parse1("add 10.0.0.1 10.0.0.2 esp 0x1000 -f random-pad -E sm4-cbc random ;", &st,
 			  &e), 1);

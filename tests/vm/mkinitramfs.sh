@@ -6,6 +6,10 @@
 #   with `modprobe -S KVER --show-depends` into its dependency chain, the .ko
 #   (.xz/.zst decompressed here: busybox insmod takes plain ELF) copied to
 #   /lib/modules/NAME.ko and its name appended to /lib/modules/order once.
+#   A name written @NAME is resolved the same way, but the modules of its
+#   chain that are not already in order go to /lib/modules/later instead:
+#   /init does not insert those; a suite inserts them when it needs them
+#   (netfilter and bridge for tests/vm/xfrm-nf.sh, kept out of other boots).
 # FILE: SRC[:DST]; executables also get their shared libraries (ldd) copied;
 #   a directory is copied whole.
 #   DST defaults to /bin/$(basename SRC); a *.ko[.xz|.zst] FILE goes to
@@ -26,8 +30,9 @@ if ldd "$root/bin/busybox" >/dev/null 2>&1; then
 fi
 ln -s busybox "$root/bin/sh"
 : > "$root/lib/modules/order"
+: > "$root/lib/modules/later"
 
-add_module() { # path name
+add_module() { # path name list
 	dst="$root/lib/modules/$2.ko"
 	[ -e "$dst" ] && return 0
 	case "$1" in
@@ -36,14 +41,17 @@ add_module() { # path name
 	*.gz) gzip -dc "$1" > "$dst" ;;
 	*) cp "$1" "$dst" ;;
 	esac
-	echo "$2" >> "$root/lib/modules/order"
+	echo "$2" >> "$root/lib/modules/$3"
 }
-for m in $mods; do
+# the immediate modules first, so a later chain skips what /init inserts
+for m in $(printf '%s\n' $mods | grep -v '^@') $(printf '%s\n' $mods | grep '^@'); do
+	list=order
+	case "$m" in @*) m=${m#@} list=later ;; esac
 	deps=$(modprobe -S "$kver" --show-depends "$m") || { echo "mkinitramfs: no module $m for $kver" >&2; exit 1; }
 	echo "$deps" | while read -r verb path _; do
 		[ "$verb" = insmod ] || continue
 		n=$(basename "$path"); n=${n%%.ko*}
-		add_module "$path" "$n"
+		add_module "$path" "$n" "$list"
 	done
 done
 

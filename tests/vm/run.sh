@@ -8,8 +8,11 @@
 #                   VM_BOOTS="afkey pfkeyv2 xfrm deb nl", the default,
 #                   names the boots below to run)
 #   run.sh bench [KVER]   one boot measuring keysh batch installs (af_key,
-#                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000) on KVER
-#                   (default: the 6.1 kernel); prints BENCH lines
+#                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000), keysh -D
+#                   of them (af_key, pfkeyv2) and TCP over ESP AES-GCM keyed
+#                   through pfkeyv2 vs ip xfrm on KVER (default: the 6.1
+#                   kernel); prints BENCH lines and RATIO lines (> 1: pfkeyv2
+#                   faster)
 # For each kernel: builds pfkeyv2.ko against /lib/modules/KVER/build (a
 # copy of kmod/ under build/vm/KVER, so kernels never share objects), one
 # initramfs (busybox, our programs and their libraries, that kernel's
@@ -21,7 +24,12 @@
 #                          keysh's bats suite, reload, stress
 #   3. keysh.mode=xfrm     our module on the kernel's xfrm (tests/vm/xfrm.sh):
 #                          coexistence with ip xfrm, traffic against ip xfrm
-#                          peers, ACQUIRE, EXPIRE, ESN, per-socket bypass
+#                          peers, ACQUIRE, EXPIRE, ESN, NEW_MAPPING, per-socket
+#                          bypass; tests/vm/xfrm-nf.sh: br_netfilter, nft
+#                          INPUT and conntrack over ESP, IPv6 extension
+#                          header/fragment policy checks, IPv6 TCP over GCM,
+#                          throughput with an unrelated policy; tests/vm/peer.sh:
+#                          keysh --peer keys the other namespace
 #   4. keysh.mode=deb      the pfkeyv2-dkms package of `make deb` (build/deb;
 #                          KEYSH_DEB_DIR): its source built as its dkms.conf
 #                          says, installed in updates/dkms with its
@@ -75,8 +83,9 @@ if $CC -static -O2 -Wall -Wextra -o "$B/vm/diffclient" tests/vm/diffclient.c tes
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/dpmtu" tests/vm/dpmtu.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/dpnattsock" tests/vm/dpnattsock.c &&
 	$CC -static -O2 -Wall -Wextra -o "$B/vm/xfrmpk" tests/vm/xfrmpk.c tests/lib/msg.c &&
+	$CC -static -O2 -Wall -Wextra -o "$B/vm/udpx" tests/vm/udpx.c &&
 	$CC -O2 -Wall -Wextra -o "$B/vm/diffcmp" tests/vm/diffcmp.c; then
-	ok "diffclient, stress, kfuzz, dpcap, dpinj, dptcp, dpmtu, dpnattsock and diffcmp build"
+	ok "diffclient, stress, kfuzz, dpcap, dpinj, dptcp, dpmtu, dpnattsock, xfrmpk, udpx and diffcmp build"
 else
 	bad "diffclient and diffcmp build"
 	finish
@@ -133,18 +142,20 @@ if make -s -C "$out/kmod" KDIR="$KDIR" VERSION="$(cat "$out/kmod/VERSION")" debu
 	fi
 	cp "$out/kmod/pfkeyv2.ko" "$out/pfkeyv2.ko"
 	have_ko=1
-	# sparse over every file of the module (no rebuild: same flags). The
-	# glue (kmod/linux) must be clean; the core's warnings are counted.
+	# sparse over every file of the module (no rebuild: same flags): the
+	# glue (kmod/linux) and the core (kmod/core, its byte order typed by
+	# os_be16/os_be32) must both be clean.
 	if command -v sparse > /dev/null; then
 		make -s -C "$out/kmod" KDIR="$KDIR" VERSION="$(cat "$out/kmod/VERSION")" \
 			PFKEYV2_DEBUG=1 check > "$out/sparse.log" 2>&1
 		nl=$(grep -c '/kmod/linux/.*: \(warning\|error\):' "$out/sparse.log")
 		nc=$(grep -c '/kmod/core/.*: \(warning\|error\):' "$out/sparse.log")
-		if [ "$nl" = 0 ] && ! grep -q 'error:' "$out/sparse.log"; then
-			ok "$kver: sparse: kmod/linux clean (kmod/core: $nc warnings, $out/sparse.log)"
+		if [ "$nl" = 0 ] && [ "$nc" = 0 ] && ! grep -q 'error:' "$out/sparse.log"; then
+			ok "$kver: sparse: kmod/linux and kmod/core clean"
 		else
-			bad "$kver: sparse: kmod/linux clean" "$nl warnings, see $out/sparse.log"
-			grep '/kmod/linux/' "$out/sparse.log" | head -n 10 | sed 's/^/#   /'
+			bad "$kver: sparse: kmod/linux and kmod/core clean" \
+				"$nl + $nc warnings, see $out/sparse.log"
+			grep '/kmod/.*: \(warning\|error\):' "$out/sparse.log" | head -n 10 | sed 's/^/#   /'
 		fi
 	else
 		echo "# $kver: sparse not installed (tests/deps.sh vm): not run"
@@ -185,15 +196,20 @@ fi
 # inserted by /init (no modprobe in the VM: request_module() fails there).
 # A module built into this kernel resolves to no insmod line and is skipped
 # (deflate, IPComp's compressor: built in on 6.1, a module on 6.12).
+# @NAME: bridge, br_netfilter, nf_tables, nft_ct and conntrack go into the
+# initramfs but not into /init's list: only xfrm-nf.sh (the xfrm boot)
+# inserts them.
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv authenc authencesn
 	chacha_generic poly1305_generic chacha20poly1305 cmac xcbc rmd160
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
-	twofish_generic deflate esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
+	twofish_generic deflate esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth
+	@bridge @br_netfilter @nf_tables @nft_ct @nf_conntrack"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf
 	$B/vm/diffclient $B/vm/stress $B/vm/timeit $B/vm/kfuzz $afkey
 	$B/vm/dpcap $B/vm/dpinj $B/vm/dptcp $B/vm/dpmtu $B/vm/dpnattsock
-	kmod/pfkeyv2.conf:/pfkeyv2.conf tests/vm/xfrm.sh:/xfrm.sh $B/vm/xfrmpk"
+	kmod/pfkeyv2.conf:/pfkeyv2.conf tests/vm/xfrm.sh:/xfrm.sh $B/vm/xfrmpk
+	tests/vm/xfrm-nf.sh:/xfrm-nf.sh tests/vm/xfrm-algs.sh:/xfrm-algs.sh tests/vm/peer.sh:/peer.sh $B/vm/udpx"
 # kmod (modprobe, depmod) for the autoload test; /init makes no
 # /sbin/modprobe, so request_module() fails until that test links it.
 command -v kmod > /dev/null && files="$files $(command -v kmod):/bin/kmod"
@@ -211,6 +227,9 @@ if command -v bats >/dev/null && command -v jq >/dev/null && [ -d /usr/lib/bats-
 		/usr/libexec/bats-core:/usr/libexec/bats-core /usr/lib/bats:/usr/lib/bats
 		$(command -v bash):/bin/bash $(command -v jq) tests/bats:/tests/bats"
 fi
+# nft (nftables) for xfrm-nf.sh's netfilter cases (which fail without it).
+nft=$(command -v nft || true)
+[ -n "$nft" ] && files="$files $nft"
 # iproute2 (busybox ip has no netns/veth/xfrm): the bench and xfrm checks.
 ip=$(command -v ip || true)
 [ -n "$ip" ] && files="$files $ip:/bin/iproute2-ip"
@@ -226,6 +245,30 @@ fi
 if [ "$mode" = bench ]; then
 	VM_TIMEOUT=${VM_TIMEOUT:-1500} boot bench "keysh.bench=${VM_BENCH:-10000,100000}"
 	tr -d '\r' < "$out/console.bench" | grep '^BENCH '
+	# ratios (> 1: pfkeyv2 faster); a label measured several times
+	# (the TCP runs) counts by its median
+	tr -d '\r' < "$out/console.bench" | awk '
+		$1 == "BENCH" { n[$2]++; v[$2, n[$2]] = $3 }
+		function med(l,   i, j, t, c) {
+			c = n[l]
+			for (i = 1; i <= c; i++) a[i] = v[l, i]
+			for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return a[int((c + 1) / 2)]
+		}
+		function r(x, y, what) {
+			if (n[x] && n[y] && med(y) > 0)
+				printf "RATIO %s %.3f (%s ms / %s ms)\n", what, med(x) / med(y), med(x), med(y)
+		}
+		END {
+			for (l in n) if (l ~ /^pfkeyv2-keysh-/) {
+				s = substr(l, 15)
+				r("afkey-keysh-" s, l, "install-" s "-pfkeyv2-vs-afkey")
+				r("xfrm-ip-batch-" s, l, "install-" s "-pfkeyv2-vs-ip-batch")
+				r("afkey-dump-" s, "pfkeyv2-dump-" s, "dump-" s "-pfkeyv2-vs-afkey")
+			}
+			r("tcp-gcm-ip-xfrm", "tcp-gcm-pfkeyv2", "tcp-gcm-pfkeyv2-vs-ip-xfrm")
+		}'
 	return
 fi
 k0=$(date +%s)
@@ -301,6 +344,7 @@ compare() {
 for k; do
 	kernel_suite "$k"
 done
+[ "$mode" = bench ] && finish
 # The XFRM netlink store (keysh/keytui/keyd without PF_KEY): its own small
 # boot per kernel (tests/vm/nl-run.sh, tests/vm/nl.sh).
 if ! want nl; then

@@ -10,7 +10,9 @@
 #            policy limits of an unprivileged user's namespace (ENOBUFS),
 #            socket(PF_KEY) autoloading pfkeyv2 through modprobe with
 #            kmod/pfkeyv2.conf installed.
-#   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm.
+#   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm,
+#            keysh -D of those SAs (af_key, pfkeyv2), TCP over ESP AES-GCM
+#            keyed through pfkeyv2 vs by ip xfrm.
 #   deb      the pfkeyv2-dkms package's module and modprobe.d file:
 #            socket(PF_KEY) autoloads the package's pfkeyv2
 #            (keysh.debver=VERSION: the package's version).
@@ -380,6 +382,8 @@ bench() { # keysh batch install into af_key, xfrm (ip -batch), pfkeyv2
 	for n in $bench_sizes; do
 		timeit afkey-keysh-$n keysh --backend kernel -f /tmp/sa.$n || return 1
 		[ "$(xfrm_count)" = "$n" ] || { echo "af_key holds $(xfrm_count) SAs"; return 1; }
+		timeit afkey-dump-$n sh -c "keysh --backend kernel -D > /tmp/dump.$n" || return 1
+		[ "$(grep -c '^10\.' /tmp/dump.$n)" = "$n" ] || { echo "af_key dump short"; return 1; }
 		keysh --backend kernel -F || return 1
 	done
 	rmmod af_key || return 1
@@ -392,9 +396,63 @@ bench() { # keysh batch install into af_key, xfrm (ip -batch), pfkeyv2
 	for n in $bench_sizes; do
 		timeit pfkeyv2-keysh-$n keysh --backend kernel -f /tmp/sa.$n || return 1
 		proc_has sas "$n" || { cat /proc/net/pfkeyv2; return 1; }
+		timeit pfkeyv2-dump-$n sh -c "keysh --backend kernel -D > /tmp/dump.$n" || return 1
+		[ "$(grep -c '^10\.' /tmp/dump.$n)" = "$n" ] || { echo "pfkeyv2 dump short"; return 1; }
 		keysh --backend kernel -F || return 1
 	done
+	bench_tcp || return 1
 	rmmod pfkeyv2
+}
+
+# bench_tcp: one TCP flow (64 MiB, dptcp) over ESP AES-GCM-16 transport
+# between two namespaces, the same SAs and policies keyed in namespace a
+# through PF_KEY (keysh -> pfkeyv2) or by ip xfrm, alternating, 5 runs
+# each: BENCH tcp-gcm-pfkeyv2 / tcp-gcm-ip-xfrm lines (ms) for run.sh.
+bench_tcp() {
+	ipx=/bin/iproute2-ip
+	mkdir -p /run/netns
+	$ipx netns add ba && $ipx netns add bb || return 1
+	$ipx link add va netns ba type veth peer name vb netns bb || return 1
+	$ipx -n ba addr add 10.7.0.1/24 dev va && $ipx -n bb addr add 10.7.0.2/24 dev vb || return 1
+	for l in "ba va" "ba lo" "bb vb" "bb lo"; do set -- $l; $ipx -n "$1" link set "$2" up; done
+	k=0x11111111111111111111111111111111aabbccdd x="aead rfc4106(gcm(aes)) $k 128"
+	for a in "10.7.0.1 10.7.0.2 0x1001" "10.7.0.2 10.7.0.1 0x2002"; do
+		set -- $a
+		$ipx -n bb xfrm state add src "$1" dst "$2" proto esp spi "$3" mode transport $x || return 1
+	done
+	$ipx -n bb xfrm policy add src 10.7.0.2/32 dst 10.7.0.1/32 dir out tmpl proto esp mode transport &&
+	$ipx -n bb xfrm policy add src 10.7.0.1/32 dst 10.7.0.2/32 dir in tmpl proto esp mode transport ||
+		return 1
+	for i in 1 2 3 4 5; do
+		for how in pfkeyv2 ip-xfrm; do
+			$ipx -n ba xfrm state flush; $ipx -n ba xfrm policy flush
+			if [ $how = pfkeyv2 ]; then
+				printf '%s\n' "add 10.7.0.1 10.7.0.2 esp 0x1001 -m transport -E aes-gcm-16 $k;" \
+					"add 10.7.0.2 10.7.0.1 esp 0x2002 -m transport -E aes-gcm-16 $k;" \
+					"spdadd 10.7.0.1 10.7.0.2 any -P out ipsec esp/transport//require;" \
+					"spdadd 10.7.0.2 10.7.0.1 any -P in ipsec esp/transport//require;" > /tmp/tk.conf
+				$ipx netns exec ba keysh --backend kernel -f /tmp/tk.conf || return 1
+			else
+				for a in "10.7.0.1 10.7.0.2 0x1001" "10.7.0.2 10.7.0.1 0x2002"; do
+					set -- $a
+					$ipx -n ba xfrm state add src "$1" dst "$2" proto esp spi "$3" \
+						mode transport $x || return 1
+				done
+				$ipx -n ba xfrm policy add src 10.7.0.1/32 dst 10.7.0.2/32 dir out \
+					tmpl proto esp mode transport &&
+				$ipx -n ba xfrm policy add src 10.7.0.2/32 dst 10.7.0.1/32 dir in \
+					tmpl proto esp mode transport || return 1
+			fi
+			$ipx netns exec bb /bin/dptcp recv 9000 60 > /tmp/tr 2>&1 & rp=$!
+			sleep 1
+			$ipx netns exec ba timeit tcp-gcm-$how /bin/dptcp send 10.7.0.2 9000 67108864 \
+				> /tmp/ts 2>&1
+			wait $rp
+			grep '^BENCH' /tmp/ts
+			grep -q '^bytes 67108864 ' /tmp/tr || { cat /tmp/ts /tmp/tr; return 1; }
+		done
+	done
+	$ipx netns del ba; $ipx netns del bb
 }
 
 case "$mode" in

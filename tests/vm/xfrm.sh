@@ -21,11 +21,26 @@
 #   esn                (xfrmpk) SADB_X_SAFLAGS_ESN with a 64-packet window:
 #                      `ip xfrm state` says "flag esn", the reply keeps the
 #                      flag; with window 0: EINVAL
+#   esn-keysh          keysh add -r 64 -f esn: "flag esn" in ip xfrm state,
+#                      flags=0x00000400 in keysh -D, -f esn in --script -D
+#   new-mapping        an esp-udp SA keyed by keysh, the ip xfrm peer sends
+#                      from another port: X_NAT_T_NEW_MAPPING in keysh -x
 #   socket-bypass      (xfrmpk) IP_IPSEC_POLICY "out bypass" on a UDP socket
 #                      (af_key's compile_policy): its datagram leaves in clear
 #                      past a require policy without SA, a plain one does not
+#   alg-*              tests/vm/xfrm-algs.sh (/xfrm-algs.sh): every algorithm
+#                      keysh offers x transport/tunnel x IPv4/IPv6, pings
+#                      against ip xfrm (skip: the kernel lacks it)
+#   nf-*, v6-*, unrelated-throughput
+#                      tests/vm/xfrm-nf.sh (/xfrm-nf.sh): netfilter, bridge,
+#                      conntrack, IPv6 extension headers and fragments, IPv6
+#                      TCP over GCM, throughput with an unrelated policy
+#   peer-*             tests/vm/peer.sh (/peer.sh): keysh --peer's script keys
+#                      namespace b for a's script: transport, tunnel gateways
 #   kmsg-clean         no WARNING/BUG/Oops in the kernel log
-# Needs /bin/iproute2-ip, /bin/keysh, /bin/xfrmpk, /lib/modules/extra/pfkeyv2.ko.
+# Needs /bin/iproute2-ip, /bin/keysh, /bin/xfrmpk, /bin/dpnattsock,
+# /lib/modules/extra/pfkeyv2.ko,
+# and what xfrm-nf.sh needs.
 IP=${IP:-/bin/iproute2-ip}
 fails=0
 ok() { echo "VMTEST ok xfrm-$1"; }
@@ -202,6 +217,47 @@ else
 	bad esn "reply '$r', window 0 '$r0': $(tr '\n' ' ' < /tmp/esn | head -c 300)"
 fi
 
+# --- esn-keysh: keysh's -f esn (SADB_X_SAFLAGS_ESN) keys an ESN state, shown
+# by ip xfrm, by keysh -D (flags) and kept by --script
+ka "add 10.0.0.1 10.0.0.7 esp 0xc00c -m transport -r 64 -f esn $GCM_K;" > /tmp/esnk 2>&1
+A $IP xfrm state get src 10.0.0.1 dst 10.0.0.7 proto esp spi 0xc00c > /tmp/esn 2>&1
+KA -D > /tmp/esnd 2>&1
+KA --script -D > /tmp/esns 2>&1
+if grep -q "flag esn" /tmp/esn && grep -q "replay-window 64" /tmp/esn &&
+	grep -A3 '0x0000c00c' /tmp/esnd | grep -q 'flags=0x00000400' &&
+	grep '0x0000c00c' /tmp/esns | grep -q ' -r 64 .*-f esn '; then
+	ok esn-keysh
+else
+	bad esn-keysh "$(cat /tmp/esnk /tmp/esn /tmp/esnd /tmp/esns | tr '\n' ' ' | head -c 600)"
+fi
+
+# --- new-mapping: an ESP-in-UDP SA keyed through PF_KEY in a expects the
+# peer at 10.0.0.2:4500; b (ip xfrm) sends from port 4501 (a NAT rebinding):
+# esp4 decapsulates on a's UDP_ENCAP socket and calls km_new_mapping, which
+# keysh -x sees as X_NAT_T_NEW_MAPPING with the SA and the new port.
+ka "flush;" "spdflush;" "add 10.0.0.2[4500] 10.0.0.1[4500] esp-udp 0xd00d -m transport $GCM_K;" ||
+	bad new-mapping-add
+B $IP xfrm state flush; B $IP xfrm policy flush
+A dpnattsock encap 4500 30 > /tmp/encap 2>&1 & es=$!
+A timeout 30 keysh --backend kernel -x --json --type nat_t_new_mapping --count 1 > /tmp/nm 2>&1 & mon=$!
+sleep 2
+# shellcheck disable=SC2086
+B $IP xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0xd00d mode transport $GCM_X \
+	encap espinudp 4501 4500 0.0.0.0 &&
+	B $IP xfrm policy add src 10.0.0.2/32 dst 10.0.0.1/32 proto 17 dport 9 dir out \
+		tmpl proto esp mode transport || bad new-mapping "ip xfrm"
+B dpnattsock send 10.0.0.1 9 6e6d > /dev/null 2>&1
+wait "$mon"
+kill "$es" 2>/dev/null
+wait "$es" 2>/dev/null
+if grep -q '"type":"X_NAT_T_NEW_MAPPING"' /tmp/nm && grep -q '0x0000d00d' /tmp/nm &&
+	grep -q '4501' /tmp/nm && grep -q ready /tmp/encap; then
+	ok new-mapping
+else
+	bad new-mapping "$(cat /tmp/encap /tmp/nm | tr '\n' ' ' | head -c 600)"
+fi
+B $IP xfrm state flush; B $IP xfrm policy flush
+
 # --- socket-bypass: b counts datagrams to a closed port (Udp NoPorts)
 noports() { B cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $3 }'; }
 ka "flush;" "spdflush;" "spdadd 10.0.0.1 10.0.0.2 udp -P out ipsec esp/transport//require;"
@@ -220,6 +276,13 @@ else
 fi
 
 ka "flush;" "spdflush;"
+# --- keysh --peer: one script keys both namespaces
+. /peer.sh
+# --- every algorithm x mode x family against ip xfrm (namespaces a and b)
+sh /xfrm-algs.sh || fails=$((fails + 1))
+# --- the netfilter/IPv6 findings of issue 12, in namespaces of their own
+sh /xfrm-nf.sh || fails=$((fails + 1))
+
 if dmesg | grep -E 'WARNING:|BUG:|Oops|refcount_t|general protection'; then
 	bad kmsg-clean
 else
