@@ -511,34 +511,106 @@ static int walk_next(struct walk *k, const struct nlmsghdr **out)
 }
 
 /*
+ * What sa_walk and pol_walk differ in: the dump asked for, the parser of one
+ * entry (0 and *obj, 1 to skip the entry, -errno) and how the callback is
+ * called and the parsed copy freed.
+ */
+union walk_fn {
+	pfkm_store_sa_fn sa;
+	pfkm_store_pol_fn pol;
+};
+
+struct walk_kind {
+	uint16_t type;
+	int (*parse)(const struct nlmsghdr *nlh, const struct pfkm_store_walk *w, void **obj);
+	int (*call)(union walk_fn fn, void *arg, const void *obj);
+	void (*release)(void *obj);
+};
+
+static int sa_parse(const struct nlmsghdr *nlh, const struct pfkm_store_walk *w, void **obj)
+{
+	struct pfkm_sa *x;
+	int ret = xfrm_sa_from_msg(nlh, &x);
+
+	if (ret == -EOPNOTSUPP)
+		return 1;
+	if (ret)
+		return ret;
+	if (w->proto != IPSEC_PROTO_ANY && x->proto != w->proto) {
+		pfkm_sadb_sa_free(x);
+		return 1;
+	}
+	*obj = x;
+	return 0;
+}
+
+static int sa_call(union walk_fn fn, void *arg, const void *obj)
+{
+	return fn.sa(arg, obj);
+}
+
+static void sa_release(void *obj)
+{
+	pfkm_sadb_sa_free(obj);
+}
+
+static int pol_parse(const struct nlmsghdr *nlh, const struct pfkm_store_walk *w, void **obj)
+{
+	struct pfkm_policy *p;
+	int ret = xfrm_pol_from_msg(nlh, &p);
+
+	(void)w;
+	if (ret == -EOPNOTSUPP)
+		return 1;
+	if (ret)
+		return ret;
+	*obj = p;
+	return 0;
+}
+
+static int pol_call(union walk_fn fn, void *arg, const void *obj)
+{
+	return fn.pol(arg, obj);
+}
+
+static void pol_release(void *obj)
+{
+	pol_free(obj);
+}
+
+static const struct walk_kind sa_kind = {
+	.type = XFRM_MSG_GETSA, .parse = sa_parse, .call = sa_call, .release = sa_release,
+};
+
+static const struct walk_kind pol_kind = {
+	.type = XFRM_MSG_GETPOLICY, .parse = pol_parse, .call = pol_call, .release = pol_release,
+};
+
+/*
  * As store.h: 0 when the walk is complete (its socket released), the
  * callback's value > 0 when it paused (the same entry is offered again on
  * the next call), < 0 on error (the socket stays until walk_done).
  */
-static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_sa_fn fn,
-		   void *arg)
+static int walk_run(struct pfkm_store *st, struct pfkm_store_walk *w,
+		    const struct walk_kind *kind, union walk_fn fn, void *arg)
 {
-	const struct nlmsghdr *nlh;
+	const struct nlmsghdr *nlh = NULL;
 	struct walk *k;
 	int ret;
 
-	if (!w->started && (ret = walk_start(w, XFRM_MSG_GETSA)))
+	if (!w->started && (ret = walk_start(w, kind->type)))
 		return ret;
 	k = w->priv;
 	while ((ret = walk_next(k, &nlh)) > 0) {
-		struct pfkm_sa *x;
+		void *obj;
 
-		ret = xfrm_sa_from_msg(nlh, &x);
-		if (ret == -EOPNOTSUPP)
+		ret = kind->parse(nlh, w, &obj);
+		if (ret > 0)
 			continue;
 		if (ret)
 			return ret;
-		if (w->proto != IPSEC_PROTO_ANY && x->proto != w->proto) {
-			pfkm_sadb_sa_free(x);
-			continue;
-		}
-		ret = fn(arg, x);
-		pfkm_sadb_sa_free(x);
+		ret = kind->call(fn, arg, obj);
+		kind->release(obj);
 		if (ret > 0)
 			k->held = nlh;
 		if (ret)
@@ -550,35 +622,16 @@ static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_
 	return 0;
 }
 
+static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_sa_fn fn,
+		   void *arg)
+{
+	return walk_run(st, w, &sa_kind, (union walk_fn){ .sa = fn }, arg);
+}
+
 static int pol_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_pol_fn fn,
 		    void *arg)
 {
-	const struct nlmsghdr *nlh;
-	struct walk *k;
-	int ret;
-
-	if (!w->started && (ret = walk_start(w, XFRM_MSG_GETPOLICY)))
-		return ret;
-	k = w->priv;
-	while ((ret = walk_next(k, &nlh)) > 0) {
-		struct pfkm_policy *p;
-
-		ret = xfrm_pol_from_msg(nlh, &p);
-		if (ret == -EOPNOTSUPP)
-			continue;
-		if (ret)
-			return ret;
-		ret = fn(arg, p);
-		pol_free(p);
-		if (ret > 0)
-			k->held = nlh;
-		if (ret)
-			return ret;
-	}
-	if (ret)
-		return ret;
-	walk_done(st, w);
-	return 0;
+	return walk_run(st, w, &pol_kind, (union walk_fn){ .pol = fn }, arg);
 }
 
 /* --- policies ------------------------------------------------------- */

@@ -39,8 +39,23 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic twofish_generic
 	deflate esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
 kvers=${KVERS:-$(ls /boot/vmlinuz-*-amd64 | sed 's|/boot/vmlinuz-||' | sort -V)}
-args=
+# keysh, keyd and keysh's bats suite (KEYSH_BACKEND=xfrm): bats, its
+# libraries, bash, jq and the tests themselves.
+extra=
+for p in keysh keyd; do
+	[ -x "$B/$p" ] && extra="$extra $B/$p"
+done
+if command -v bats >/dev/null && command -v jq >/dev/null && [ -d /usr/lib/bats-core ] &&
+	[ -d /usr/lib/bats/bats-assert ]; then
+	extra="$extra $(command -v bats):/usr/bin/bats /usr/lib/bats-core:/usr/lib/bats-core
+		/usr/libexec/bats-core:/usr/libexec/bats-core /usr/lib/bats:/usr/lib/bats
+		$(command -v bash):/bin/bash $(command -v jq) tests/bats:/tests/bats"
+fi
+# NL_ONLY=nlvm,bats-xfrm,...: only those tests of nl.sh (while iterating)
+args=${NL_ONLY:+keysh.nlonly=$NL_ONLY}
+smp=2
 if [ "$mode" = bench ]; then
+	smp=1
 	kvers=${KVERS:-$(echo "$kvers" | tail -n1)}
 	args="keysh.nlbench=${NL_BENCH:-10000,100000}"
 fi
@@ -50,7 +65,7 @@ for kver in $kvers; do
 	rd=$out/nl-initramfs.$kver.gz
 	# shellcheck disable=SC2086
 	if ! sh tests/vm/mkinitramfs.sh "$rd" "$kver" "$mods" -- tests/vm/init:/init \
-		tests/vm/nl.sh:/suite.sh "$out/nlvm" "$out/nlbench" "$(command -v ip):/bin/iproute2-ip" \
+		tests/vm/nl.sh:/suite.sh "$out/nlvm" "$out/nlbench" "$(command -v ip):/bin/iproute2-ip" $extra \
 		>"$out/nl-initramfs.$kver.log" 2>&1; then
 		cat "$out/nl-initramfs.$kver.log"
 		bad "initramfs for $kver"
@@ -58,12 +73,19 @@ for kver in $kvers; do
 	fi
 	: > "$out/nl-result.$kver"
 	timeout --foreground "${VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max \
-		-smp 1 -m 1024M -nodefaults -nographic -no-reboot -monitor none \
+		-smp "$smp" -m 1024M -nodefaults -nographic -no-reboot -monitor none \
 		-kernel "$kimg" -initrd "$rd" \
 		-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=nl $args" \
 		-serial "file:$out/nl-console.$kver" -serial "file:$out/nl-result.$kver" \
 		-serial null > "$out/nl-qemu.$kver" 2>&1
-	tr -d '\r' < "$out/nl-console.$kver" | grep -E '^(ok|not ok|    |[0-9]+ passed|BENCH)' | sed "s/^/# $kver: /"
+	tr -d '\r' < "$out/nl-console.$kver" | grep -E '^(ok|not ok|    |[0-9]+ passed|BENCH|bats-xfrm|# skip)' | sed "s/^/# $kver: /"
+	# each of nl.sh's tests counts here
+	for n in $(tr -d '\r' < "$out/nl-console.$kver" | sed -n 's/^VMTEST ok //p'); do
+		ok "$kver: nl $n"
+	done
+	for n in $(tr -d '\r' < "$out/nl-console.$kver" | sed -n 's/^VMTEST FAIL //p'); do
+		bad "$kver: nl $n" "console in $out/nl-console.$kver"
+	done
 	if grep -q success "$out/nl-result.$kver"; then
 		ok "netlink store on $kver"
 	else

@@ -4,7 +4,9 @@
 # tests/vm/nl-run.sh; /init runs it and writes "success" when it exits 0).
 # /bin/nlvm (tests/vm/nlvm.c) runs the engine on the netlink store against
 # this kernel's xfrm, which has ESP, AH and IPComp; iproute2's ip checks
-# what the kernel holds. Each test prints "VMTEST ok|FAIL NAME".
+# what the kernel holds. Each test prints "VMTEST ok|FAIL|skip NAME".
+#   bats-xfrm   keysh's bats suite (tests/bats) with KEYSH_BACKEND=xfrm:
+#               keysh --backend xfrm on this kernel's XFRM netlink
 pass=0 fail=0
 # nlvm's commands run iproute2 as $IP: busybox sh prefers its own ip
 # applet (no xfrm) whatever PATH says.
@@ -21,12 +23,65 @@ if [ -n "${sizes:-}" ]; then
 	done
 	exit 0
 fi
-if /bin/nlvm; then
-	echo "VMTEST ok nlvm"
-	pass=$((pass + 1))
-else
-	echo "VMTEST FAIL nlvm"
-	fail=$((fail + 1))
-fi
+t() { # name command...  (command exit 77: skipped, counted neither way)
+	n=$1
+	shift
+	echo "VMTEST run $n"
+	"$@"
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		echo "VMTEST ok $n"
+		pass=$((pass + 1))
+	elif [ "$rc" = 77 ]; then
+		echo "VMTEST skip $n"
+	else
+		echo "VMTEST FAIL $n"
+		fail=$((fail + 1))
+	fi
+}
+
+bats_xfrm() { # keysh's bats suite against keysh --backend xfrm
+	[ -x /usr/bin/bats ] || { echo "bats not in the initramfs"; return 77; }
+	[ -x /bin/keysh ] || { echo "no keysh in the initramfs"; return 77; }
+	# Two halves at once, the second in a network namespace of its own
+	# (its own xfrm SAD/SPD): bats, bash and jq are slow under TCG.
+	set -- /tests/bats/[0-9]*.bats
+	a= b=
+	for f; do
+		case "$f" in
+		*/0[13]*|*/06*|*/08*) a="$a $f" ;;
+		*) b="$b $f" ;;
+		esac
+	done
+	cat > /tmp/bats-group.sh <<-'EOF'
+	out=$1
+	shift
+	KEYSH_BUILD=/bin KEYSH_BACKEND=xfrm bats --tap "$@" > "$out" 2>&1
+	echo $? > "$out.rc"
+	EOF
+	s0=$(date +%s)
+	# shellcheck disable=SC2086
+	sh /tmp/bats-group.sh /tmp/bats.a.tap $a &
+	# shellcheck disable=SC2086
+	unshare -n sh /tmp/bats-group.sh /tmp/bats.b.tap $b
+	wait
+	cat /tmp/bats.a.tap /tmp/bats.b.tap > /tmp/bats.tap
+	# Only failures and skips in full; the count of the rest.
+	grep -v '^ok [0-9]* [^#]*$' /tmp/bats.tap
+	echo "bats-xfrm: $(grep -c '^ok' /tmp/bats.tap) ok ($(grep -c '^ok .* # skip' /tmp/bats.tap)" \
+		"skipped), $(grep -c '^not ok' /tmp/bats.tap) not ok in $(($(date +%s) - s0)) s"
+	keysh --backend xfrm 'flush; spdflush;' || return 1
+	[ "$(cat /tmp/bats.a.tap.rc /tmp/bats.b.tap.rc)" = "0
+0" ] && ! grep -q '^not ok' /tmp/bats.tap && grep -q '^ok' /tmp/bats.tap
+}
+
+only=
+for a in $(cat /proc/cmdline); do
+	case "$a" in keysh.nlonly=*) only=${a#keysh.nlonly=} ;; esac
+done
+want() { [ -z "$only" ] || case ",$only," in *",$1,"*) true ;; *) false ;; esac; }
+
+want nlvm && t nlvm /bin/nlvm
+want bats-xfrm && t bats-xfrm bats_xfrm
 echo "nl: $pass passed, $fail failed"
 [ "$fail" = 0 ]
