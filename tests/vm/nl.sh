@@ -7,6 +7,14 @@
 # what the kernel holds. Each test prints "VMTEST ok|FAIL|skip NAME".
 #   bats-xfrm   keysh's bats suite (tests/bats) with KEYSH_BACKEND=xfrm:
 #               keysh --backend xfrm on this kernel's XFRM netlink
+#   corpus-afkey, corpus-xfrm   the differential corpus (diffclient.c)
+#               recorded on Linux af_key and through keysh's xfrm backend
+#               (/bin/diffxfrm) on the data port; nl-run.sh compares them
+#               with diffcmp as run.sh compares af_key and pfkeyv2
+#   nltraffic   tests/vm/nltraffic.sh: traffic between a namespace keyed by
+#               keysh --backend xfrm and one keyed by ip xfrm (every
+#               algorithm x mode x family), the monitor, ACQUIRE, EXPIRE,
+#               the same SAD over netlink and over af_key
 pass=0 fail=0
 # nlvm's commands run iproute2 as $IP: busybox sh prefers its own ip
 # applet (no xfrm) whatever PATH says.
@@ -75,6 +83,32 @@ bats_xfrm() { # keysh's bats suite against keysh --backend xfrm
 0" ] && ! grep -q '^not ok' /tmp/bats.tap && grep -q '^ok' /tmp/bats.tap
 }
 
+corpus() { # tag program: record the corpus on the data port (300 s at most)
+	echo "=== corpus $1" > /dev/ttyS2
+	if ! timeout 300 "$2" > /tmp/corpus.$1; then
+		tail -c 2000 /tmp/corpus.$1 | cut -c1-200
+		rm -f /tmp/corpus.$1
+		return 1
+	fi
+	cat /tmp/corpus.$1 > /dev/ttyS2 && grep -q '^D$' /tmp/corpus.$1
+	rm -f /tmp/corpus.$1
+}
+
+# af_key.ko loaded for both: diffclient needs it, and diffxfrm sends the
+# socket() calls the xfrm backend has no layer for (wrong type or
+# version) to the kernel, as keysh would meet them.
+corpora() {
+	[ -x /bin/diffclient ] && [ -x /bin/diffxfrm ] && [ -f /lib/modules/extra/af_key.ko ] ||
+		{ echo "no diffclient, diffxfrm or af_key.ko"; return 77; }
+	insmod /lib/modules/extra/af_key.ko || return 1
+	corpus afkey /bin/diffclient
+	r1=$?
+	corpus xfrm /bin/diffxfrm
+	r2=$?
+	rmmod af_key
+	[ "$r1" = 0 ] && [ "$r2" = 0 ]
+}
+
 only=
 for a in $(cat /proc/cmdline); do
 	case "$a" in keysh.nlonly=*) only=${a#keysh.nlonly=} ;; esac
@@ -83,5 +117,7 @@ want() { [ -z "$only" ] || case ",$only," in *",$1,"*) true ;; *) false ;; esac;
 
 want nlvm && t nlvm /bin/nlvm
 want bats-xfrm && t bats-xfrm bats_xfrm
+want corpus && t corpus-afkey-and-xfrm corpora
+want nltraffic && t nltraffic sh /nltraffic.sh
 echo "nl: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -10,6 +10,9 @@
  *   - EEXIST/ESRCH, UPDATE of a mature SA (lifetimes only), replay 64
  *     (bitmap attribute), ESP-in-UDP ports, IPv6 tunnel mode with an AEAD;
  *   - `ip xfrm state add` of another process broadcast as SADB_ADD;
+ *   - pipelined ADDs (pfkm_sock_send_many -> sa_add_many): 150 SAs with a
+ *     duplicate and a malformed one among them, every answer in order to
+ *     its request, the kernel holds the rest, no echo reported twice;
  *   - the store's SA walk (one walk_run for SAs and policies): only the
  *     protocol asked for, a paused entry offered again, a policy walk;
  *   - the kernel's ACQUIRE (policy without SA, ping) to a registered
@@ -264,6 +267,65 @@ TEST(nlvm_errnos_update_replay_natt)
 	CHECK_EQ(system("$IP xfrm state get src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2200 "
 			"| grep -q 'aead rfc4106(gcm(aes)) 0x[e]* 128'"), 0);
 	cap_close(&c);
+	pfkm_net_destroy(net);
+}
+
+/* ADD of spi from 192.0.2.1 to 192.0.2.2 (enc_bits 0: no key, malformed) */
+static void add_msg(struct mb *m, uint32_t seq, uint32_t spi, unsigned int enc_bits)
+{
+	mb_hdr(m, SADB_ADD, SADB_SATYPE_ESP, seq);
+	mb_sa(m, spi, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, "192.0.2.1", -1, 0, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, "192.0.2.2", -1, 0, 0);
+	mb_key(m, SADB_EXT_KEY_AUTH, 160, 0xaa);
+	if (enc_bits)
+		mb_key(m, SADB_EXT_KEY_ENCRYPT, enc_bits, 0xee);
+	m->h.sadb_msg_len = (uint16_t)(m->len / 8);
+}
+
+TEST(nlvm_pipelined_adds_answer_in_order)
+{
+	enum { N = 150, DUP = 70, BAD = 100 };
+	static struct mb m[N];
+	static struct pfkm_msgv v[N];
+	struct pfkm_net *net = net_open();
+	struct cap c;
+	unsigned int i, added = 0;
+	char cmd[160];
+
+	REQUIRE(net);
+	REQUIRE(made->ops->sa_add_many);
+	cap_open(net, &c);
+	for (i = 0; i < N; i++) {
+		/* the DUPth repeats the 10th SA's SPI: EEXIST from the kernel */
+		add_msg(&m[i], 1000 + i, i == DUP ? 0x5000 + 10 : 0x5000 + i, i == BAD ? 0 : 128);
+		v[i].msg = m[i].buf;
+		v[i].len = m[i].len;
+	}
+	REQUIRE_EQ(pfkm_sock_send_many(c.sk, v, N), N);
+	REQUIRE_EQ(c.n, N);
+	for (i = 0; i < N; i++) {
+		const struct sadb_msg *h = cap_hdr(&c, i);
+
+		CHECK_EQ(h->sadb_msg_seq, 1000 + i);
+		CHECK_EQ(h->sadb_msg_type, SADB_ADD);
+		if (i == DUP)
+			CHECK_EQ(h->sadb_msg_errno, EEXIST);
+		else if (i == BAD)
+			CHECK_EQ(h->sadb_msg_errno, EINVAL);
+		else
+			CHECK(h->sadb_msg_errno == 0 && h->sadb_msg_len > 2 && ++added);
+	}
+	CHECK_EQ(added, N - 2);
+	snprintf(cmd, sizeof(cmd), "test \"$($IP xfrm state count | sed -n 's/.*count \\([0-9]*\\).*/\\1/p')\" = %u",
+		 (unsigned int)(N - 2));
+	CHECK_EQ(system(cmd), 0);
+	/* our own notifications were consumed in place, none comes again */
+	cap_clear(&c);
+	CHECK_EQ(events(200), 0);
+	CHECK_EQ(c.n, 0);
+	cap_close(&c);
+	REQUIRE_EQ(system("$IP xfrm state flush"), 0);
 	pfkm_net_destroy(net);
 }
 
