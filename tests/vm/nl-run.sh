@@ -8,7 +8,10 @@
 # Prints "ok/not ok" lines and "N passed, N failed".
 #   nl-run.sh bench   instead: tests/bench/nl/nlbench.c (engine on the store
 #                     vs ip -batch, dump vs ip xfrm state list) for
-#                     NL_BENCH=10000,100000 SAs on the newest kernel; BENCH lines
+#                     NL_BENCH=10000,100000 SAs on the newest kernel, and
+#                     keysh -f over netlink (pipelined), ip -batch and keysh
+#                     over af_key of the same SAs (NL_ONLY=keysh-bench or
+#                     nlbench: one of the two); BENCH lines
 set -u
 mode=${1:-check}
 cd "$(dirname "$0")/../.."
@@ -66,7 +69,7 @@ smp=2
 if [ "$mode" = bench ]; then
 	smp=1
 	kvers=${KVERS:-$(echo "$kvers" | tail -n1)}
-	args="keysh.nlbench=${NL_BENCH:-10000,100000}"
+	args="keysh.nlbench=${NL_BENCH:-10000,100000} $args"
 fi
 for kver in $kvers; do
 	kimg=/boot/vmlinuz-$kver

@@ -24,7 +24,53 @@ $IP link set lo up
 for a in $(cat /proc/cmdline); do
 	case "$a" in keysh.nlbench=*) sizes=$(echo "${a#keysh.nlbench=}" | tr , ' ') ;; esac
 done
+gen_setkey() { # N: N ESP SAs as a keysh script (the SAs of suite.sh's bench)
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+		printf "add 10.%d.%d.1 10.%d.%d.2 esp 0x%x -m transport -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha1 0x00112233445566778899aabbccddeeff00112233;\n",
+			i / 250 % 250, i % 250, i / 250 % 250, i % 250, 65536 + i }'
+}
+gen_ip() { # N: the same SAs as an `ip -batch` file
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+		printf "xfrm state add src 10.%d.%d.1 dst 10.%d.%d.2 proto esp spi 0x%x mode transport enc cbc(aes) 0x00112233445566778899aabbccddeeff auth-trunc hmac(sha1) 0x00112233445566778899aabbccddeeff00112233 96\n",
+			i / 250 % 250, i % 250, i / 250 % 250, i % 250, 65536 + i }'
+}
+uptime_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
+xfrm_count() { $IP xfrm state count | sed -n 's/.*count \([0-9]*\).*/\1/p'; }
+timed() { # name N command...: BENCH name N seconds, after checking N SAs are in
+	name=$1 want=$2
+	shift 2
+	t0=$(uptime_cs)
+	"$@" > /tmp/timed.out 2>&1 || { echo "$name: $(tail -n 3 /tmp/timed.out)"; return 1; }
+	t1=$(uptime_cs)
+	[ "$(xfrm_count)" = "$want" ] || { echo "$name: the kernel holds $(xfrm_count) of $want SAs"; return 1; }
+	echo "BENCH $name $want $(((t1 - t0) / 100)).$(printf %02d $(((t1 - t0) % 100)))"
+	$IP xfrm state flush
+}
+# keysh itself (keysh -f of N statements) over netlink (pipelined ADDs),
+# over Linux af_key, and ip -batch of the same SAs, one after the other.
+keysh_bench() {
+	for n in $sizes; do
+		gen_setkey "$n" > /tmp/sa.$n
+		gen_ip "$n" > /tmp/ip.$n
+		$IP xfrm state flush
+		timed keysh-xfrm-add "$n" keysh --backend xfrm -f /tmp/sa.$n || return 1
+		timed ip-batch-add "$n" $IP -batch /tmp/ip.$n || return 1
+		if [ -f /lib/modules/extra/af_key.ko ] && insmod /lib/modules/extra/af_key.ko; then
+			timed keysh-afkey-add "$n" keysh --backend pfkey -f /tmp/sa.$n || return 1
+			rmmod af_key
+		fi
+		rm -f /tmp/sa.$n /tmp/ip.$n
+	done
+}
+only=
+for a in $(cat /proc/cmdline); do
+	case "$a" in keysh.nlonly=*) only=${a#keysh.nlonly=} ;; esac
+done
+want() { [ -z "$only" ] || case ",$only," in *",$1,"*) true ;; *) false ;; esac; }
+
 if [ -n "${sizes:-}" ]; then
+	if want keysh-bench; then keysh_bench || exit 1; fi
+	want nlbench || exit 0
 	for n in $sizes; do
 		/bin/nlbench "$n" || exit 1
 		/bin/nlbench "$n" events || exit 1
@@ -108,12 +154,6 @@ corpora() {
 	rmmod af_key
 	[ "$r1" = 0 ] && [ "$r2" = 0 ]
 }
-
-only=
-for a in $(cat /proc/cmdline); do
-	case "$a" in keysh.nlonly=*) only=${a#keysh.nlonly=} ;; esac
-done
-want() { [ -z "$only" ] || case ",$only," in *",$1,"*) true ;; *) false ;; esac; }
 
 want nlvm && t nlvm /bin/nlvm
 want bats-xfrm && t bats-xfrm bats_xfrm
