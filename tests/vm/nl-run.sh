@@ -87,7 +87,7 @@ for kver in $kvers; do
 	fi
 	: > "$out/nl-result.$kver"
 	: > "$out/nl-data.$kver"
-	timeout --foreground "${VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max \
+	timeout --foreground "${VM_TIMEOUT:-3000}" qemu-system-x86_64 -accel tcg -cpu max \
 		-smp "$smp" -m 1024M -nodefaults -nographic -no-reboot -monitor none \
 		-kernel "$kimg" -initrd "$rd" \
 		-append "console=ttyS0 panic_on_warn=1 oops=panic panic=-1 quiet loglevel=4 keysh.mode=nl $args" \
