@@ -107,7 +107,7 @@ for kver in $kvers; do
 			tr -d '\r' < "$out/nl-data.$kver" | awk -v want="=== corpus $tag" \
 				'/^=== corpus /{on = ($0 == want); next} on' > "$out/nl-corpus.$tag.$kver"
 		done
-		if "$out/diffcmp" "$out/nl-corpus.afkey.$kver" "$out/nl-corpus.xfrm.$kver" \
+		if "$out/diffcmp" -x "$out/nl-corpus.afkey.$kver" "$out/nl-corpus.xfrm.$kver" \
 			> "$out/nl-diff.$kver.txt"; then
 			ok "$kver: differential af_key vs xfrm backend: no unexplained difference ($(tail -n1 "$out/nl-diff.$kver.txt"))"
 		else
