@@ -10,8 +10,8 @@
 #                     vs ip -batch, dump vs ip xfrm state list) for
 #                     NL_BENCH=10000,100000 SAs on the newest kernel, and
 #                     keysh -f over netlink (pipelined), ip -batch and keysh
-#                     over af_key of the same SAs (NL_ONLY=keysh-bench or
-#                     nlbench: one of the two); BENCH lines
+#                     over af_key of the same SAs (NL_ONLY=keysh-bench,
+#                     keysh-bench-afkey or nlbench: some of them); BENCH lines
 set -u
 mode=${1:-check}
 cd "$(dirname "$0")/../.."

@@ -47,7 +47,8 @@ timed() { # name N command...: BENCH name N seconds, after checking N SAs are in
 	$IP xfrm state flush
 }
 # keysh itself (keysh -f of N statements) over netlink (pipelined ADDs),
-# over Linux af_key, and ip -batch of the same SAs, one after the other.
+# ip -batch of the same SAs and keysh over Linux af_key (keysh-bench-afkey;
+# NL_ONLY=keysh-bench leaves it out), one after the other.
 keysh_bench() {
 	for n in $sizes; do
 		gen_setkey "$n" > /tmp/sa.$n
@@ -55,7 +56,8 @@ keysh_bench() {
 		$IP xfrm state flush
 		timed keysh-xfrm-add "$n" keysh --backend xfrm -f /tmp/sa.$n || return 1
 		timed ip-batch-add "$n" $IP -batch /tmp/ip.$n || return 1
-		if [ -f /lib/modules/extra/af_key.ko ] && insmod /lib/modules/extra/af_key.ko; then
+		if want keysh-bench-afkey && [ -f /lib/modules/extra/af_key.ko ] &&
+			insmod /lib/modules/extra/af_key.ko; then
 			timed keysh-afkey-add "$n" keysh --backend pfkey -f /tmp/sa.$n || return 1
 			rmmod af_key
 		fi
