@@ -64,6 +64,18 @@ void pfkm_sock_release(struct pfkm_sock *sk);
 void *pfkm_sock_priv(struct pfkm_sock *sk);
 /* Process one message written by the socket's owner (see top comment). */
 int pfkm_sock_send(struct pfkm_sock *sk, const void *msg, size_t len);
+/*
+ * Process n messages of one socket as n pfkm_sock_send calls would, in
+ * order. A run of ADDs goes to the store's sa_add_many when it has one
+ * (pipelined: promiscuous sockets see the run's requests before its
+ * replies). Returns how many were processed, stopping at the first whose
+ * header does not parse (its -errno when it is the first), as sendmmsg.
+ */
+struct pfkm_msgv {
+	const void *msg;
+	size_t len;
+};
+int pfkm_sock_send_many(struct pfkm_sock *sk, const struct pfkm_msgv *v, unsigned int n);
 /* The reader drained its queue: continue a paused dump, if any. */
 void pfkm_sock_dump_resume(struct pfkm_sock *sk);
 

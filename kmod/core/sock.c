@@ -337,17 +337,14 @@ static void send_error(struct pfkm_sock *sk, const struct sadb_msg *req, int err
 	pfkm_sock_bcast(sk->net, &h, sizeof(h), PFKM_BCAST_ONE, sk);
 }
 
-int pfkm_sock_send(struct pfkm_sock *sk, const void *msg, size_t len)
+/* One request whose header parsed, under net->lock. */
+static void handle(struct pfkm_sock *sk, const void *msg, size_t len)
 {
 	struct pfkm_net *net = sk->net;
 	struct pfkm_exts x;
 	struct pfkm_req r;
 	int ret;
 
-	ret = pfkm_walker_header(msg, len);
-	if (ret)
-		return ret;
-	os_mutex_lock(&net->lock);
 	/* pfkey_process: promiscuous sockets see every request first. */
 	pfkm_sock_bcast(net, msg, len, PFKM_BCAST_PROMISC_ONLY, NULL);
 	ret = pfkm_walker_exts(msg, len, &x);
@@ -362,6 +359,110 @@ int pfkm_sock_send(struct pfkm_sock *sk, const void *msg, size_t len)
 	}
 	if (ret)
 		send_error(sk, msg, ret);
-	os_mutex_unlock(&net->lock);
+}
+
+int pfkm_sock_send(struct pfkm_sock *sk, const void *msg, size_t len)
+{
+	int ret;
+
+	ret = pfkm_walker_header(msg, len);
+	if (ret)
+		return ret;
+	os_mutex_lock(&sk->net->lock);
+	handle(sk, msg, len);
+	os_mutex_unlock(&sk->net->lock);
 	return 0;
+}
+
+/* A run of parsed ADDs waiting for the store's sa_add_many. */
+#define ADD_RUN_MAX 64
+
+struct add_run {
+	struct pfkm_sock *sk;
+	unsigned int n;
+	struct pfkm_sa *xs[ADD_RUN_MAX];
+	struct pfkm_store_origin os[ADD_RUN_MAX];
+	const struct sadb_msg *req[ADD_RUN_MAX];
+};
+
+static void run_done(void *arg, unsigned int i, int err)
+{
+	struct add_run *run = arg;
+
+	if (err)
+		send_error(run->sk, run->req[i], err);
+}
+
+static void run_flush(struct add_run *run)
+{
+	struct pfkm_store *st;
+
+	if (!run || !run->n)
+		return;
+	st = run->sk->net->store;
+	st->ops->sa_add_many(st, run->xs, run->os, run->n, run_done, run);
+	run->n = 0;
+}
+
+/* An ADD joins the run (what pfkm_sa_req_add does before sa_add); a
+ * malformed one is answered after the run's replies. */
+static void run_add(struct add_run *run, const void *msg, size_t len)
+{
+	struct pfkm_net *net = run->sk->net;
+	struct pfkm_exts x;
+	struct pfkm_req r;
+	struct pfkm_sa *sa;
+	int ret;
+
+	pfkm_sock_bcast(net, msg, len, PFKM_BCAST_PROMISC_ONLY, NULL);
+	ret = pfkm_walker_exts(msg, len, &x);
+	if (!ret) {
+		r.sk = run->sk;
+		r.net = net;
+		r.hdr = msg;
+		r.x = &x;
+		ret = pfkm_sa_msg_parse(&r, &sa);
+	}
+	if (ret) {
+		run_flush(run);
+		send_error(run->sk, msg, ret);
+		return;
+	}
+	run->xs[run->n] = sa;
+	run->os[run->n] = pfkm_req_origin(&r);
+	run->req[run->n] = msg;
+	if (++run->n == ADD_RUN_MAX)
+		run_flush(run);
+}
+
+int pfkm_sock_send_many(struct pfkm_sock *sk, const struct pfkm_msgv *v, unsigned int n)
+{
+	struct pfkm_net *net = sk->net;
+	struct add_run *run = NULL;
+	unsigned int i;
+	int ret = 0;
+
+	/* without memory for a run: one by one, as pfkm_sock_send */
+	if (net->store->ops->sa_add_many)
+		run = os_zalloc(sizeof(*run));
+	if (run)
+		run->sk = sk;
+	os_mutex_lock(&net->lock);
+	for (i = 0; i < n; i++) {
+		const struct sadb_msg *h = v[i].msg;
+
+		ret = pfkm_walker_header(v[i].msg, v[i].len);
+		if (ret)
+			break;
+		if (run && h->sadb_msg_type == SADB_ADD) {
+			run_add(run, v[i].msg, v[i].len);
+			continue;
+		}
+		run_flush(run);
+		handle(sk, v[i].msg, v[i].len);
+	}
+	run_flush(run);
+	os_mutex_unlock(&net->lock);
+	os_free(run);
+	return i || !ret ? (int)i : ret;
 }

@@ -172,6 +172,16 @@ struct pfkm_store_ops {
 	 */
 	int (*sa_add)(struct pfkm_store *st, struct pfkm_sa *x, bool update,
 		      const struct pfkm_store_origin *o);
+	/*
+	 * Optional (NULL: the engine calls sa_add for each): the n ADDs of a
+	 * batch (update false), each xs[i] taken over as by sa_add, os[i] its
+	 * origin. The store may send them all before it reads an answer
+	 * (pipelined); done(arg, i, err) is called exactly once per SA, in
+	 * order of i, with 0 after SA_ADD was reported for it, or -errno.
+	 */
+	void (*sa_add_many)(struct pfkm_store *st, struct pfkm_sa **xs,
+			    const struct pfkm_store_origin *os, unsigned int n,
+			    void (*done)(void *arg, unsigned int i, int err), void *arg);
 	int (*sa_get)(struct pfkm_store *st, const struct pfkm_sa_id *id,
 		      const struct pfkm_sa **out);
 	void (*sa_put)(struct pfkm_store *st, const struct pfkm_sa *x);

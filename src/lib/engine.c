@@ -298,6 +298,12 @@ int pfk_engine_sock_send(struct pfk_engine_sock *e, const void *msg, size_t len)
 	return pfkm_sock_send(e->sk, msg, len);
 }
 
+int pfk_engine_sock_send_many(struct pfk_engine_sock *e, const struct pfkm_msgv *v,
+			      unsigned int n)
+{
+	return pfkm_sock_send_many(e->sk, v, n);
+}
+
 void pfk_engine_sock_drained(struct pfk_engine_sock *e, struct pfk_conn *c)
 {
 	uint64_t lost = __atomic_load_n(&eng.lost, __ATOMIC_RELAXED);

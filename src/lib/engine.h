@@ -36,6 +36,11 @@ struct pfk_engine_store {
 int pfk_engine_sock_open(struct pfk_conn *c, const struct pfk_engine_store *store);
 void pfk_engine_sock_close(struct pfk_engine_sock *e);
 int pfk_engine_sock_send(struct pfk_engine_sock *e, const void *msg, size_t len);
+/* n requests answered in order, ADD runs pipelined by a store that can
+ * (pfkm_sock_send_many): how many were taken, or -errno for the first. */
+struct pfkm_msgv;
+int pfk_engine_sock_send_many(struct pfk_engine_sock *e, const struct pfkm_msgv *v,
+			      unsigned int n);
 /* After the reader took messages: resume a paused dump, count drops. */
 void pfk_engine_sock_drained(struct pfk_engine_sock *e, struct pfk_conn *c);
 /* Run due core timers; the poll timeout that wakes for the next one. */

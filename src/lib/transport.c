@@ -33,6 +33,7 @@
 #include <linux/pfkeyv2.h>
 #include "pfk.h"
 #include "engine.h"
+#include "pfkey.h"
 #include "../xfrm/store_nl.h"
 
 #ifndef PF_KEY
@@ -195,15 +196,25 @@ int pfk_conn_sendv(struct pfk_conn *c, struct mmsghdr *mv, unsigned int n)
 		r = sendmmsg(c->fd, mv, n, MSG_NOSIGNAL);
 		return r < 0 ? -errno : r;
 	}
-	/* The engine answers each one before the next is sent. As
-	 * sendmmsg: a refused message ends the batch, reported alone. */
-	for (i = 0; i < n; i++) {
-		const struct iovec *v = mv[i].msg_hdr.msg_iov;
+	/* The engine answers them in order before it returns (a run of
+	 * ADDs pipelined to the kernel by the store). As sendmmsg: a
+	 * refused message ends the batch, reported alone. */
+	for (i = 0; i < n; ) {
+		struct pfkm_msgv v[64];
+		unsigned int k, m = n - i < 64 ? n - i : 64;
 
-		r = pfk_engine_sock_send(c->eng, v->iov_base, v->iov_len);
+		for (k = 0; k < m; k++) {
+			v[k].msg = mv[i + k].msg_hdr.msg_iov->iov_base;
+			v[k].len = mv[i + k].msg_hdr.msg_iov->iov_len;
+		}
+		r = pfk_engine_sock_send_many(c->eng, v, m);
 		if (r < 0)
 			return i ? (int)i : r;
-		mv[i].msg_len = (unsigned int)v->iov_len;
+		for (k = 0; k < (unsigned int)r; k++)
+			mv[i + k].msg_len = (unsigned int)v[k].len;
+		i += (unsigned int)r;
+		if ((unsigned int)r < m)
+			return i ? (int)i : -EINVAL;
 	}
 	return (int)n;
 }

@@ -235,6 +235,145 @@ out:
 	return ret;
 }
 
+/*
+ * Pipelined ADDs (store.h sa_add_many): up to ADD_WINDOW NEWSA requests in
+ * flight, each window's new requests in one datagram (the kernel processes
+ * them in order and acks each: NLM_F_ACK). Acks come back in request order
+ * and are matched to their SA by seq; each SA's result is reported in
+ * order: an SA this store cannot express (xfrm_sa_put failed) when its turn
+ * comes, a transport error for every SA not answered yet.
+ */
+#define ADD_WINDOW 64
+
+struct add_flight {
+	uint32_t seq[ADD_WINDOW];	/* 0: not sent (err says why) */
+	int err[ADD_WINDOW];
+	unsigned int sent, acked;
+};
+
+/* SA i's result: its event (own_event: others' earlier changes first)
+ * after a successful request seq, then done. */
+static void add_report(struct nl_store *ns, struct pfkm_sa **xs,
+		       const struct pfkm_store_origin *os, unsigned int i, uint32_t seq, int err,
+		       void (*done)(void *arg, unsigned int i, int err), void *arg)
+{
+	if (!err) {
+		struct pfkm_store_ev ev = { .kind = PFKM_EV_SA_ADD, .sa = xs[i] };
+
+		own_event(ns, seq, &ev, &os[i]);
+	}
+	done(arg, i, err);
+	pfkm_sadb_sa_free(xs[i]);
+	xs[i] = NULL;
+}
+
+/* Report the SAs at the head that were never sent. */
+static void add_skip_unsent(struct nl_store *ns, struct add_flight *f, struct pfkm_sa **xs,
+			    const struct pfkm_store_origin *os,
+			    void (*done)(void *arg, unsigned int i, int err), void *arg)
+{
+	while (f->acked < f->sent && !f->seq[f->acked % ADD_WINDOW]) {
+		add_report(ns, xs, os, f->acked, 0, f->err[f->acked % ADD_WINDOW], done, arg);
+		f->acked++;
+	}
+}
+
+/* Build and send the requests that fit in the window; 0 or -errno. */
+static int add_fill(struct nl_store *ns, struct add_flight *f, struct pfkm_sa **xs,
+		    unsigned int n, uint8_t *buf)
+{
+	size_t off = 0;
+	unsigned int k = 0;
+	ssize_t r;
+
+	while (f->sent < n && f->sent - f->acked < ADD_WINDOW) {
+		struct nlmsghdr *nlh = xfrm_nl_msg(&ns->req, buf + off, XFRM_MSG_NEWSA, NLM_F_ACK);
+		unsigned int slot = f->sent % ADD_WINDOW;
+		int ret = xfrm_sa_put(nlh, XFRM_NL_REQ_MAX, xs[f->sent]);
+
+		if (ret) {
+			os_wipe(buf + off, XFRM_NL_REQ_MAX);
+			f->seq[slot] = 0;
+			f->err[slot] = ret;
+		} else {
+			f->seq[slot] = nlh->nlmsg_seq;
+			f->err[slot] = 0;
+			off += MNL_ALIGN(nlh->nlmsg_len);
+			k++;
+		}
+		f->sent++;
+	}
+	if (!k)
+		return 0;
+	ns->req.requests += k;
+	r = mnl_socket_sendto(ns->req.sk, buf, off);
+	os_wipe(buf, off);
+	if (r < 0)
+		return -errno;
+	return (size_t)r == off ? 0 : -EIO;
+}
+
+static void sa_add_many(struct pfkm_store *st, struct pfkm_sa **xs,
+			const struct pfkm_store_origin *os, unsigned int n,
+			void (*done)(void *arg, unsigned int i, int err), void *arg)
+{
+	struct nl_store *ns = ns_of(st);
+	struct add_flight f = { .sent = 0 };
+	uint8_t *buf;
+	int ret = 0;
+
+	buf = calloc(ADD_WINDOW, XFRM_NL_REQ_MAX);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err_rest;
+	}
+	while (f.acked < n) {
+		const struct nlmsghdr *nlh;
+		ssize_t got;
+		int len;
+
+		ret = add_fill(ns, &f, xs, n, buf);
+		if (ret)
+			goto err_rest;
+		add_skip_unsent(ns, &f, xs, os, done, arg);
+		if (f.acked == f.sent)
+			continue;
+		got = xfrm_nl_recv(&ns->req);
+		if (got <= 0) {
+			ret = got ? (int)got : -EIO;
+			goto err_rest;
+		}
+		len = (int)got;
+		for (nlh = (const void *)ns->req.buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+			int err;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    (nlh->nlmsg_pid && nlh->nlmsg_pid != ns->req.portid))
+				continue;
+			add_skip_unsent(ns, &f, xs, os, done, arg);
+			/* a late answer to an abandoned request is not ours */
+			if (f.acked == f.sent || nlh->nlmsg_seq != f.seq[f.acked % ADD_WINDOW])
+				continue;
+			err = nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) ? -EIO : e->error;
+			add_report(ns, xs, os, f.acked, nlh->nlmsg_seq, err, done, arg);
+			f.acked++;
+			add_skip_unsent(ns, &f, xs, os, done, arg);
+		}
+		os_wipe(ns->req.buf, (size_t)got);
+	}
+	free(buf);
+	return;
+
+err_rest:
+	free(buf);
+	while (f.acked < n) {
+		add_report(ns, xs, os, f.acked, 0, ret, done, arg);
+		f.acked++;
+	}
+}
+
 static int sa_delete(struct pfkm_store *st, const struct pfkm_sa_id *id,
 		     const struct pfkm_store_origin *o)
 {
@@ -511,34 +650,106 @@ static int walk_next(struct walk *k, const struct nlmsghdr **out)
 }
 
 /*
+ * What sa_walk and pol_walk differ in: the dump asked for, the parser of one
+ * entry (0 and *obj, 1 to skip the entry, -errno) and how the callback is
+ * called and the parsed copy freed.
+ */
+union walk_fn {
+	pfkm_store_sa_fn sa;
+	pfkm_store_pol_fn pol;
+};
+
+struct walk_kind {
+	uint16_t type;
+	int (*parse)(const struct nlmsghdr *nlh, const struct pfkm_store_walk *w, void **obj);
+	int (*call)(union walk_fn fn, void *arg, const void *obj);
+	void (*release)(void *obj);
+};
+
+static int sa_parse(const struct nlmsghdr *nlh, const struct pfkm_store_walk *w, void **obj)
+{
+	struct pfkm_sa *x;
+	int ret = xfrm_sa_from_msg(nlh, &x);
+
+	if (ret == -EOPNOTSUPP)
+		return 1;
+	if (ret)
+		return ret;
+	if (w->proto != IPSEC_PROTO_ANY && x->proto != w->proto) {
+		pfkm_sadb_sa_free(x);
+		return 1;
+	}
+	*obj = x;
+	return 0;
+}
+
+static int sa_call(union walk_fn fn, void *arg, const void *obj)
+{
+	return fn.sa(arg, obj);
+}
+
+static void sa_release(void *obj)
+{
+	pfkm_sadb_sa_free(obj);
+}
+
+static int pol_parse(const struct nlmsghdr *nlh, const struct pfkm_store_walk *w, void **obj)
+{
+	struct pfkm_policy *p;
+	int ret = xfrm_pol_from_msg(nlh, &p);
+
+	(void)w;
+	if (ret == -EOPNOTSUPP)
+		return 1;
+	if (ret)
+		return ret;
+	*obj = p;
+	return 0;
+}
+
+static int pol_call(union walk_fn fn, void *arg, const void *obj)
+{
+	return fn.pol(arg, obj);
+}
+
+static void pol_release(void *obj)
+{
+	pol_free(obj);
+}
+
+static const struct walk_kind sa_kind = {
+	.type = XFRM_MSG_GETSA, .parse = sa_parse, .call = sa_call, .release = sa_release,
+};
+
+static const struct walk_kind pol_kind = {
+	.type = XFRM_MSG_GETPOLICY, .parse = pol_parse, .call = pol_call, .release = pol_release,
+};
+
+/*
  * As store.h: 0 when the walk is complete (its socket released), the
  * callback's value > 0 when it paused (the same entry is offered again on
  * the next call), < 0 on error (the socket stays until walk_done).
  */
-static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_sa_fn fn,
-		   void *arg)
+static int walk_run(struct pfkm_store *st, struct pfkm_store_walk *w,
+		    const struct walk_kind *kind, union walk_fn fn, void *arg)
 {
-	const struct nlmsghdr *nlh;
+	const struct nlmsghdr *nlh = NULL;
 	struct walk *k;
 	int ret;
 
-	if (!w->started && (ret = walk_start(w, XFRM_MSG_GETSA)))
+	if (!w->started && (ret = walk_start(w, kind->type)))
 		return ret;
 	k = w->priv;
 	while ((ret = walk_next(k, &nlh)) > 0) {
-		struct pfkm_sa *x;
+		void *obj;
 
-		ret = xfrm_sa_from_msg(nlh, &x);
-		if (ret == -EOPNOTSUPP)
+		ret = kind->parse(nlh, w, &obj);
+		if (ret > 0)
 			continue;
 		if (ret)
 			return ret;
-		if (w->proto != IPSEC_PROTO_ANY && x->proto != w->proto) {
-			pfkm_sadb_sa_free(x);
-			continue;
-		}
-		ret = fn(arg, x);
-		pfkm_sadb_sa_free(x);
+		ret = kind->call(fn, arg, obj);
+		kind->release(obj);
 		if (ret > 0)
 			k->held = nlh;
 		if (ret)
@@ -550,35 +761,16 @@ static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_
 	return 0;
 }
 
+static int sa_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_sa_fn fn,
+		   void *arg)
+{
+	return walk_run(st, w, &sa_kind, (union walk_fn){ .sa = fn }, arg);
+}
+
 static int pol_walk(struct pfkm_store *st, struct pfkm_store_walk *w, pfkm_store_pol_fn fn,
 		    void *arg)
 {
-	const struct nlmsghdr *nlh;
-	struct walk *k;
-	int ret;
-
-	if (!w->started && (ret = walk_start(w, XFRM_MSG_GETPOLICY)))
-		return ret;
-	k = w->priv;
-	while ((ret = walk_next(k, &nlh)) > 0) {
-		struct pfkm_policy *p;
-
-		ret = xfrm_pol_from_msg(nlh, &p);
-		if (ret == -EOPNOTSUPP)
-			continue;
-		if (ret)
-			return ret;
-		ret = fn(arg, p);
-		pol_free(p);
-		if (ret > 0)
-			k->held = nlh;
-		if (ret)
-			return ret;
-	}
-	if (ret)
-		return ret;
-	walk_done(st, w);
-	return 0;
+	return walk_run(st, w, &pol_kind, (union walk_fn){ .pol = fn }, arg);
 }
 
 /* --- policies ------------------------------------------------------- */
@@ -858,6 +1050,7 @@ static const struct pfkm_store_ops nl_ops = {
 	.name = "netlink",
 	.destroy = destroy,
 	.sa_add = sa_add,
+	.sa_add_many = sa_add_many,
 	.sa_get = sa_get,
 	.sa_put = sa_put,
 	.sa_delete = sa_delete,

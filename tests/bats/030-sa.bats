@@ -182,7 +182,7 @@ stable() { grep -v -e 'created:' -e 'diff:' -e 'last:' -e 'sadb_seq='; }
 	ks 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null'
 	run ks -v get 10.0.0.1 10.0.0.2 esp 0x1000
 	assert_success
-	assert_line --index 0 --regexp '^keysh: backend (keyd on |pfkey )'
+	assert_line --index 0 --regexp '^keysh: backend (keyd on |pfkey |xfrm )'
 	assert_line --index 1 "# sent"
 	assert_line "# received"
 	assert_line --regexp '^sadb_msg\{ version=2 type=5 errno=0 satype=3$'

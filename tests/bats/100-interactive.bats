@@ -11,7 +11,7 @@ setup() {
 	keysh_start_keyd
 	# The prompt names the backend keysh took.
 	BE=keyd
-	if keysh_kernel; then BE=pfkey; fi
+	if keysh_kernel; then BE=$(keysh_kernel_backend); fi
 	TM="tmux -L keysh-bats-$$-$BATS_TEST_NUMBER"
 	HIST=$BATS_TEST_TMPDIR/history
 	$TM new-session -d -x 150 -y 50 \

@@ -37,6 +37,9 @@
 #include <sys/socket.h>
 #include <linux/pfkeyv2.h>
 #include <linux/ipsec.h>
+#ifdef DIFF_XFRM
+#include "diffxfrm.h"	/* /bin/diffxfrm: the same corpus over keysh's xfrm backend */
+#endif
 
 #include "../lib/msg.h"
 

@@ -10,6 +10,11 @@
  *   - EEXIST/ESRCH, UPDATE of a mature SA (lifetimes only), replay 64
  *     (bitmap attribute), ESP-in-UDP ports, IPv6 tunnel mode with an AEAD;
  *   - `ip xfrm state add` of another process broadcast as SADB_ADD;
+ *   - pipelined ADDs (pfkm_sock_send_many -> sa_add_many): 150 SAs with a
+ *     duplicate and a malformed one among them, every answer in order to
+ *     its request, the kernel holds the rest, no echo reported twice;
+ *   - the store's SA walk (one walk_run for SAs and policies): only the
+ *     protocol asked for, a paused entry offered again, a policy walk;
  *   - the kernel's ACQUIRE (policy without SA, ping) to a registered
  *     socket, answered as a KM does (GETSPI by its seq, UPDATE); soft and
  *     hard EXPIRE (addtime 1 s / 2 s).
@@ -248,6 +253,143 @@ TEST(nlvm_errnos_update_replay_natt)
 	CHECK_EQ(system("$IP xfrm state get src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2200 "
 			"| grep -q 'aead rfc4106(gcm(aes)) 0x[e]* 128'"), 0);
 	cap_close(&c);
+	pfkm_net_destroy(net);
+}
+
+/* ADD of spi from 192.0.2.1 to 192.0.2.2 (enc_bits 0: no key, malformed) */
+static void add_msg(struct mb *m, uint32_t seq, uint32_t spi, unsigned int enc_bits)
+{
+	mb_hdr(m, SADB_ADD, SADB_SATYPE_ESP, seq);
+	mb_sa(m, spi, SADB_AALG_SHA1HMAC, SADB_X_EALG_AESCBC, 4);
+	mb_addr(m, SADB_EXT_ADDRESS_SRC, "192.0.2.1", -1, 0, 0);
+	mb_addr(m, SADB_EXT_ADDRESS_DST, "192.0.2.2", -1, 0, 0);
+	mb_key(m, SADB_EXT_KEY_AUTH, 160, 0xaa);
+	if (enc_bits)
+		mb_key(m, SADB_EXT_KEY_ENCRYPT, enc_bits, 0xee);
+	m->h.sadb_msg_len = (uint16_t)(m->len / 8);
+}
+
+TEST(nlvm_pipelined_adds_answer_in_order)
+{
+	enum { N = 150, DUP = 70, BAD = 100 };
+	static struct mb m[N];
+	static struct pfkm_msgv v[N];
+	struct pfkm_net *net = net_open();
+	struct cap c;
+	unsigned int i, added = 0;
+	char cmd[160];
+
+	REQUIRE(net);
+	REQUIRE(made->ops->sa_add_many);
+	cap_open(net, &c);
+	for (i = 0; i < N; i++) {
+		/* the DUPth repeats the 10th SA's SPI: EEXIST from the kernel */
+		add_msg(&m[i], 1000 + i, i == DUP ? 0x5000 + 10 : 0x5000 + i, i == BAD ? 0 : 128);
+		v[i].msg = m[i].b;
+		v[i].len = m[i].len;
+	}
+	REQUIRE_EQ(pfkm_sock_send_many(c.sk, v, N), N);
+	REQUIRE_EQ(c.n, N);
+	for (i = 0; i < N; i++) {
+		const struct sadb_msg *h = cap_hdr(&c, i);
+
+		CHECK_EQ(h->sadb_msg_seq, 1000 + i);
+		CHECK_EQ(h->sadb_msg_type, SADB_ADD);
+		if (i == DUP)
+			CHECK_EQ(h->sadb_msg_errno, EEXIST);
+		else if (i == BAD)
+			CHECK_EQ(h->sadb_msg_errno, EINVAL);
+		else
+			CHECK(h->sadb_msg_errno == 0 && h->sadb_msg_len > 2 && ++added);
+	}
+	CHECK_EQ(added, N - 2);
+	snprintf(cmd, sizeof(cmd), "test \"$($IP xfrm state count | sed -n 's/.*count \\([0-9]*\\).*/\\1/p')\" = %u",
+		 (unsigned int)(N - 2));
+	CHECK_EQ(system(cmd), 0);
+	/* our own notifications were consumed in place, none comes again */
+	cap_clear(&c);
+	CHECK_EQ(events(200), 0);
+	CHECK_EQ(c.n, 0);
+	cap_close(&c);
+	REQUIRE_EQ(system("$IP xfrm state flush"), 0);
+	pfkm_net_destroy(net);
+}
+
+struct walked {
+	unsigned int n, pause_at, offered;
+	uint32_t spis[8];
+	uint8_t protos[8];
+};
+
+static int walk_sa_cb(void *arg, const struct pfkm_sa *x)
+{
+	struct walked *w = arg;
+
+	w->offered++;
+	if (w->pause_at && w->n == w->pause_at - 1) {
+		w->pause_at = 0;	/* pause once: this entry comes again */
+		return 1;
+	}
+	if (w->n < 8) {
+		w->spis[w->n] = ntohl(x->spi);
+		w->protos[w->n] = x->proto;
+	}
+	w->n++;
+	return 0;
+}
+
+static int walk_pol_cb(void *arg, const struct pfkm_policy *p)
+{
+	struct walked *w = arg;
+
+	(void)p;
+	w->n++;
+	return 0;
+}
+
+TEST(nlvm_store_walks_filter_and_pause)
+{
+	struct pfkm_net *net = net_open();
+	struct pfkm_store_walk w = { .what = PFKM_WALK_SA, .proto = IPPROTO_ESP };
+	struct walked got = { .pause_at = 2 };
+	unsigned int i;
+
+	REQUIRE(net);
+	REQUIRE_EQ(system("for s in 0x4001 0x4002 0x4003; do $IP xfrm state add src 192.0.2.1 "
+			  "dst 192.0.2.2 proto esp spi $s enc 'cbc(aes)' "
+			  "0x00112233445566778899aabbccddeeff || exit 1; done && "
+			  "$IP xfrm state add src 192.0.2.1 dst 192.0.2.2 proto ah spi 0x4004 "
+			  "auth-trunc 'hmac(sha1)' 0x00112233445566778899aabbccddeeff00112233 96 && "
+			  "$IP xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir out "
+			  "tmpl proto esp mode transport && "
+			  "$IP xfrm policy add src 10.2.0.0/16 dst 10.1.0.0/16 dir in "
+			  "tmpl proto esp mode transport"), 0);
+	/* paused on the second ESP SA: the walk returns 1, then goes on */
+	CHECK_EQ(made->ops->sa_walk(made, &w, walk_sa_cb, &got), 1);
+	CHECK_EQ(got.n, 1);
+	CHECK(w.started);
+	CHECK_EQ(made->ops->sa_walk(made, &w, walk_sa_cb, &got), 0);
+	CHECK(!w.started && !w.priv);
+	CHECK_EQ(got.n, 3);
+	CHECK_EQ(got.offered, 4);
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(got.protos[i], IPPROTO_ESP);
+		CHECK(got.spis[i] >= 0x4001 && got.spis[i] <= 0x4003);
+	}
+	CHECK(got.spis[0] != got.spis[1] && got.spis[1] != got.spis[2] &&
+	      got.spis[0] != got.spis[2]);
+	/* every protocol */
+	memset(&got, 0, sizeof(got));
+	w = (struct pfkm_store_walk){ .what = PFKM_WALK_SA, .proto = IPSEC_PROTO_ANY };
+	CHECK_EQ(made->ops->sa_walk(made, &w, walk_sa_cb, &got), 0);
+	CHECK_EQ(got.n, 4);
+	/* policies, through the same walk */
+	memset(&got, 0, sizeof(got));
+	w = (struct pfkm_store_walk){ .what = PFKM_WALK_POL };
+	CHECK_EQ(made->ops->pol_walk(made, &w, walk_pol_cb, &got), 0);
+	CHECK_EQ(got.n, 2);
+	CHECK(!w.started && !w.priv);
+	REQUIRE_EQ(system("$IP xfrm state flush; $IP xfrm policy flush"), 0);
 	pfkm_net_destroy(net);
 }
 

@@ -22,9 +22,13 @@
 # and SPD per network namespace, so keysh_start_keyd flushes both instead of
 # starting keyd (keysh_stop_keyd does nothing: the next test flushes, and
 # whoever runs the suite flushes after it); KEYSH_SOCKET names a socket
-# nobody listens on and keysh_cmd takes --backend kernel. A test
+# nobody listens on and keysh_cmd takes --backend pfkey. A test
 # of something only keyd has calls keysh_skip_kernel REASON; a test of an
 # improvement Linux af_key cannot do calls keysh_skip_afkey REASON.
+# KEYSH_BACKEND=xfrm: kernel mode over XFRM netlink (keysh --backend xfrm,
+# the PF_KEY engine in process on the kernel's xfrm): keysh_kernel is true,
+# keysh_kernel_impl says xfrm; a test netlink cannot apply to calls
+# keysh_skip_xfrm REASON.
 
 keysh__bin() { # name
 	local up
@@ -43,11 +47,20 @@ keysh__fail() {
 	return 1
 }
 
-keysh_kernel() { [ "${KEYSH_BACKEND:-}" = kernel ]; }
+keysh_kernel() { [ "${KEYSH_BACKEND:-}" = kernel ] || [ "${KEYSH_BACKEND:-}" = xfrm ]; }
+keysh_xfrm() { [ "${KEYSH_BACKEND:-}" = xfrm ]; }
 
-# Which kernel PF_KEY answers: pfkeyv2 (our module), afkey (Linux) or none.
+# keysh's --backend for the kernel's tables in kernel mode: pfkey or xfrm.
+keysh_kernel_backend() {
+	if keysh_xfrm; then echo xfrm; else echo pfkey; fi
+}
+
+# Which kernel interface answers: xfrm (netlink, KEYSH_BACKEND=xfrm), else
+# the PF_KEY: pfkeyv2 (our module), afkey (Linux) or none.
 keysh_kernel_impl() {
-	if [ -e /proc/net/pfkeyv2 ]; then
+	if keysh_xfrm; then
+		echo xfrm
+	elif [ -e /proc/net/pfkeyv2 ]; then
 		echo pfkeyv2
 	elif [ -e /proc/net/pfkey ]; then
 		echo afkey
@@ -69,12 +82,18 @@ keysh_skip_afkey() {
 	fi
 	return 0
 }
+keysh_skip_xfrm() {
+	if keysh_xfrm; then
+		skip "not over XFRM netlink: $*"
+	fi
+	return 0
+}
 
 # Empty the kernel's SADB and SPD (one keysh: each start costs, in a VM).
 keysh_flush_kernel() {
 	local keysh
 	keysh=$(keysh__bin keysh) || keysh__fail "keysh not found" || return 1
-	"$keysh" --backend kernel 'flush; spdflush;' ||
+	"$keysh" --backend "$(keysh_kernel_backend)" 'flush; spdflush;' ||
 		keysh__fail "cannot flush the kernel's SADB/SPD"
 }
 
@@ -119,7 +138,7 @@ keysh_stop_keyd() {
 # keysh against the private keyd (the kernel's PF_KEY in kernel mode).
 keysh_cmd() {
 	if keysh_kernel; then
-		"$(keysh__bin keysh)" --backend kernel "$@"
+		"$(keysh__bin keysh)" --backend "$(keysh_kernel_backend)" "$@"
 	else
 		"$(keysh__bin keysh)" --socket "$KEYSH_SOCKET" "$@"
 	fi
