@@ -34,20 +34,17 @@
 #include <unistd.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
-#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include "keyd.h"
 #include "net.h"
 #include "dp.h"
+#include "dp_frame.h"
 
 #define KEYD_DP_BATCH 64
 #define BUF_CAP 65600u		/* any IP packet plus the encapsulation */
 #define HOLD_CAP (KEYD_TUN_MTU + 64u)
 #define MAX_ROUTES 256
-#define NATT_PORT 4500
 #define RESYNC_MS 1000u
 #define GC_MS 5000u
 
@@ -289,28 +286,14 @@ static void send_outer(struct keyd_dp *d, const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int fd;
+	int family = keyd_frame_dest(buf, len, &ss, &sl);
 
-	memset(&ss, 0, sizeof(ss));
-	if ((buf[0] >> 4) == 4 && len >= 20) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, buf + 16, 4);
-		sl = sizeof(*a);
-		fd = d->tx4;
-	} else if ((buf[0] >> 4) == 6 && len >= 40) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, buf + 24, 16);
-		sl = sizeof(*a);
-		fd = d->tx6;
-	} else {
+	if (family < 0) {
 		d->io.out_drop++;
 		return;
 	}
-	if (sendto(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) != (ssize_t)len) {
+	if (sendto(family == AF_INET ? d->tx4 : d->tx6, buf, len, MSG_DONTWAIT,
+		   (struct sockaddr *)&ss, sl) != (ssize_t)len) {
 		d->io.out_drop++;
 		keyd_log(KEYD_LOG_DEBUG, "datapath: send: %s", strerror(errno));
 		return;
@@ -421,7 +404,7 @@ static void read_raw4(struct keyd_dp *d, int fd)
 }
 
 /* IPv6 raw sockets hand over the payload: the base header is rebuilt from
- * the source address, IPV6_PKTINFO and IPV6_HOPLIMIT. */
+ * the source address, IPV6_PKTINFO and IPV6_HOPLIMIT (dp_frame.c). */
 static void read_raw6(struct keyd_dp *d, int fd, uint8_t proto)
 {
 	int i;
@@ -432,45 +415,24 @@ static void read_raw6(struct keyd_dp *d, int fd, uint8_t proto)
 			struct cmsghdr c;
 			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
 		} cb;
-		struct iovec iov = { d->buf + 40, BUF_CAP - 40 };
+		struct iovec iov = { d->buf + KEYD_FRAME_RAW6_OFF, BUF_CAP - KEYD_FRAME_RAW6_OFF };
 		struct msghdr mh = {
 			.msg_name = &src, .msg_namelen = sizeof(src),
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = &cb, .msg_controllen = sizeof(cb),
 		};
-		struct ip6_hdr *ip6 = (struct ip6_hdr *)d->buf;
-		struct cmsghdr *c;
-		bool have_dst = false;
-		int hlim = 64;
 		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		int len;
 
 		if (n < 0)
 			return;
 		d->io.net_rx++;
-		memset(ip6, 0, sizeof(*ip6));
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != IPPROTO_IPV6)
-				continue;
-			if (c->cmsg_type == IPV6_PKTINFO) {
-				struct in6_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				ip6->ip6_dst = pi.ipi6_addr;
-				have_dst = true;
-			} else if (c->cmsg_type == IPV6_HOPLIMIT) {
-				memcpy(&hlim, CMSG_DATA(c), sizeof(hlim));
-			}
-		}
-		if (!have_dst || n > 0xffff) {
+		len = keyd_frame_raw6(d->buf, (size_t)n, &mh, proto);
+		if (len < 0) {
 			d->io.in_drop++;
 			continue;
 		}
-		ip6->ip6_flow = htonl(6u << 28);
-		ip6->ip6_plen = htons((uint16_t)n);
-		ip6->ip6_nxt = proto;
-		ip6->ip6_hlim = (uint8_t)hlim;
-		ip6->ip6_src = src.sin6_addr;
-		do_input(d, 40 + (size_t)n);
+		do_input(d, (size_t)len);
 	}
 }
 
@@ -486,57 +448,24 @@ static void read_udp4(struct keyd_dp *d)
 			struct cmsghdr c;
 			uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		} cb;
-		struct iovec iov = { d->buf + 28, BUF_CAP - 28 };
+		struct iovec iov = { d->buf + KEYD_FRAME_UDP4_OFF, BUF_CAP - KEYD_FRAME_UDP4_OFF };
 		struct msghdr mh = {
 			.msg_name = &src, .msg_namelen = sizeof(src),
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = &cb, .msg_controllen = sizeof(cb),
 		};
-		struct iphdr *ip = (struct iphdr *)d->buf;
-		struct udphdr *uh = (struct udphdr *)(d->buf + 20);
-		struct cmsghdr *c;
-		bool have_dst = false;
 		ssize_t n = recvmsg(d->fd[FD_UDP4], &mh, MSG_DONTWAIT);
+		int len;
 
 		if (n < 0)
 			return;
 		d->io.net_rx++;
-		memset(d->buf, 0, 28);
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				ip->daddr = pi.ipi_addr.s_addr;
-				have_dst = true;
-			}
-		if (!have_dst || n > 0xffff - 28) {
+		len = keyd_frame_udp4(d->buf, (size_t)n, &mh, KEYD_NATT_PORT);
+		if (len < 0) {
 			d->io.in_drop++;
 			continue;
 		}
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->tot_len = htons((uint16_t)(28 + n));
-		ip->ttl = 64;
-		ip->protocol = IPPROTO_UDP;
-		ip->saddr = src.sin_addr.s_addr;
-		ip->check = 0;
-		uh->source = src.sin_port;
-		uh->dest = htons(NATT_PORT);
-		uh->len = htons((uint16_t)(8 + n));
-		uh->check = 0;
-		{
-			/* header checksum, for a core that checks it */
-			uint32_t sum = 0;
-			unsigned int k;
-
-			for (k = 0; k < 20; k += 2)
-				sum += (uint32_t)(d->buf[k] << 8 | d->buf[k + 1]);
-			while (sum >> 16)
-				sum = (sum & 0xffff) + (sum >> 16);
-			ip->check = htons((uint16_t)~sum);
-		}
-		do_input(d, 28 + (size_t)n);
+		do_input(d, (size_t)len);
 	}
 }
 
@@ -562,7 +491,7 @@ static int raw_open(int family, int proto)
 
 static int udp4_open(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(NATT_PORT) };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(KEYD_NATT_PORT) };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1, ret;
 
@@ -635,7 +564,7 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 	}
 	ret = d->fd[FD_UDP4] = udp4_open();
 	if (ret < 0) {
-		keyd_log(KEYD_LOG_ERR, "datapath: UDP port %d (ESP in UDP): %s", NATT_PORT,
+		keyd_log(KEYD_LOG_ERR, "datapath: UDP port %d (ESP in UDP): %s", KEYD_NATT_PORT,
 			 strerror(-ret));
 		goto err_fds;
 	}
