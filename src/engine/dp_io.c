@@ -9,7 +9,8 @@
  *                -EAGAIN (no SA yet, ACQUIRE sent): held (pfkm_dp_hold) in
  *                one of PFKM_DP_HOLD_MAX preallocated slots until the SA
  *                comes or PFKM_DP_HOLD_MS pass.
- *   raw ESP/AH (IPv4, IPv6) and UDP 4500 read -> pfkm_dp_input_route ->
+ *   raw ESP/AH (IPv4, IPv6) and UDP 4500 (IPv4, IPv6) read ->
+ *                dp_frame.c (headers the socket took off) -> pfkm_dp_input_route ->
  *                clear text written to the TUN device (the kernel then
  *                delivers or forwards it).
  *
@@ -48,7 +49,7 @@
 #define RESYNC_MS 1000u
 #define GC_MS 5000u
 
-enum { FD_TUN, FD_ESP4, FD_AH4, FD_ESP6, FD_AH6, FD_UDP4, FD_N };
+enum { FD_TUN, FD_ESP4, FD_AH4, FD_ESP6, FD_AH6, FD_UDP4, FD_UDP6, FD_N };
 _Static_assert(FD_N == KEYD_DP_NFDS, "keyd.h's KEYD_DP_NFDS");
 
 struct hold_slot {
@@ -436,31 +437,34 @@ static void read_raw6(struct keyd_dp *d, int fd, uint8_t proto)
 	}
 }
 
-/* ESP in UDP (RFC 3948) to port 4500: the IPv4 and UDP headers are
- * rebuilt (UDP checksum 0) around the datagram for the core. */
-static void read_udp4(struct keyd_dp *d)
+/* ESP in UDP (RFC 3948) to port 4500, IPv4 or IPv6: the IP and UDP
+ * headers are rebuilt around the datagram for the core (dp_frame.c: over
+ * IPv4 UDP checksum 0, over IPv6 the checksum computed). */
+static void read_udp(struct keyd_dp *d, bool v6)
 {
+	size_t off = v6 ? KEYD_FRAME_UDP6_OFF : KEYD_FRAME_UDP4_OFF;
 	int i;
 
 	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		struct sockaddr_in src;
+		struct sockaddr_in6 src;	/* room for either */
 		union {
 			struct cmsghdr c;
-			uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
 		} cb;
-		struct iovec iov = { d->buf + KEYD_FRAME_UDP4_OFF, BUF_CAP - KEYD_FRAME_UDP4_OFF };
+		struct iovec iov = { d->buf + off, BUF_CAP - off };
 		struct msghdr mh = {
 			.msg_name = &src, .msg_namelen = sizeof(src),
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = &cb, .msg_controllen = sizeof(cb),
 		};
-		ssize_t n = recvmsg(d->fd[FD_UDP4], &mh, MSG_DONTWAIT);
+		ssize_t n = recvmsg(d->fd[v6 ? FD_UDP6 : FD_UDP4], &mh, MSG_DONTWAIT);
 		int len;
 
 		if (n < 0)
 			return;
 		d->io.net_rx++;
-		len = keyd_frame_udp4(d->buf, (size_t)n, &mh, KEYD_NATT_PORT);
+		len = v6 ? keyd_frame_udp6(d->buf, (size_t)n, &mh, KEYD_NATT_PORT) :
+			keyd_frame_udp4(d->buf, (size_t)n, &mh, KEYD_NATT_PORT);
 		if (len < 0) {
 			d->io.in_drop++;
 			continue;
@@ -489,21 +493,32 @@ static int raw_open(int family, int proto)
 	return fd;
 }
 
-static int udp4_open(void)
+/* The UDP socket on port 4500 of the family (IPv6: IPv6 only, so the
+ * IPv4 socket keeps IPv4's datagrams). */
+static int udp_open(int family)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(KEYD_NATT_PORT) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(KEYD_NATT_PORT) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(KEYD_NATT_PORT) };
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1, ret;
 
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
+	if (family == AF_INET) {
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+		    bind(fd, (struct sockaddr *)&a4, sizeof(a4)) < 0)
+			goto err;
+	} else if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		   setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0 ||
+		   setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0 ||
+		   bind(fd, (struct sockaddr *)&a6, sizeof(a6)) < 0) {
+		goto err;
 	}
 	return fd;
+err:
+	ret = -errno;
+	close(fd);
+	return ret;
 }
 
 int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
@@ -562,11 +577,13 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 		keyd_log(KEYD_LOG_ERR, "datapath: raw send socket: %s", strerror(-ret));
 		goto err_fds;
 	}
-	ret = d->fd[FD_UDP4] = udp4_open();
-	if (ret < 0) {
-		keyd_log(KEYD_LOG_ERR, "datapath: UDP port %d (ESP in UDP): %s", KEYD_NATT_PORT,
-			 strerror(-ret));
-		goto err_fds;
+	for (i = FD_UDP4; i <= FD_UDP6; i++) {
+		ret = d->fd[i] = udp_open(i == FD_UDP4 ? AF_INET : AF_INET6);
+		if (ret < 0) {
+			keyd_log(KEYD_LOG_ERR, "datapath: UDP port %d (ESP in UDP, IPv%d): %s",
+				 KEYD_NATT_PORT, i == FD_UDP4 ? 4 : 6, strerror(-ret));
+			goto err_fds;
+		}
 	}
 	keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u)", d->ifname, KEYD_TUN_MTU);
 	d->gc_ms = now_ms();
@@ -661,7 +678,9 @@ void keyd_dp_run(struct keyd_dp *d, const struct pollfd *pfd)
 		if (pfd[FD_AH6].revents)
 			read_raw6(d, d->fd[FD_AH6], IPPROTO_AH);
 		if (pfd[FD_UDP4].revents)
-			read_udp4(d);
+			read_udp(d, false);
+		if (pfd[FD_UDP6].revents)
+			read_udp(d, true);
 		if (pfd[FD_TUN].revents)
 			read_tun(d);
 	}

@@ -233,7 +233,7 @@ struct keyd_dp_io_stats {
 	uint64_t out_nopolicy;	/* routed into the device, no IPsec policy: dropped */
 	uint64_t out_drop, in_drop;	/* every other packet not sent / not delivered */
 };
-#define KEYD_DP_NFDS 6		/* pollfds keyd_dp_pollfds fills */
+#define KEYD_DP_NFDS 7		/* pollfds keyd_dp_pollfds fills */
 /* spec "tun" or "tun=NAME". 0 or -errno (logged). */
 int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out);
 void keyd_dp_close(struct keyd_dp *d);
