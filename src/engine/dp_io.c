@@ -15,11 +15,14 @@
  *                delivers or forwards it).
  *
  * Routes: for every `out` policy whose first template is a tunnel, the
- * selector's destination prefix is routed into the TUN device (tun.c);
- * the outer packets go to the peer gateway by the normal routing table.
- * Transport-mode policies and tunnels whose gateway lies inside the
- * selector's destination get no route (the outer packet would come back
- * into the device): documented as unsupported in man/keyd.8.
+ * selector's destination prefix is routed into the TUN device (tun.c) in
+ * the main table; the outer packets go to the peer gateway by the normal
+ * routing table. Transport-mode policies and tunnels whose gateway lies
+ * inside the selector's destination would route keyd's own ESP back into
+ * the device: their routes go to keyd's table KEYD_DP_TABLE, which a rule
+ * consults for every packet not carrying KEYD_DP_MARK, the mark of keyd's
+ * send sockets (mark_setup). Without SO_MARK (no CAP_NET_ADMIN) they get
+ * no route.
  *
  * Reads are batched (up to KEYD_DP_BATCH per descriptor and wakeup, until
  * EAGAIN); one packet buffer and the hold slots are allocated at start,
@@ -36,6 +39,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <linux/rtnetlink.h>
 
 #include "keyd.h"
 #include "net.h"
@@ -59,6 +63,7 @@ struct hold_slot {
 };
 
 struct dp_route {
+	uint32_t table;			/* RT_TABLE_MAIN or KEYD_DP_TABLE */
 	uint8_t family, plen;
 	bool has_src;
 	uint8_t dst[16];
@@ -72,6 +77,7 @@ struct keyd_dp {
 	int ifindex;
 	int fd[FD_N];
 	int tx4, tx6;
+	bool marked;			/* tx4/tx6 carry KEYD_DP_MARK, rules in place */
 	uint8_t *buf;
 	struct hold_slot *hold;
 	unsigned int held;
@@ -103,6 +109,7 @@ struct route_set {
 	struct dp_route r[MAX_ROUTES];
 	unsigned int n;
 	bool full;
+	bool marked;			/* keyd's table usable */
 	struct ifaddrs *ifa;		/* this host's addresses */
 };
 
@@ -123,12 +130,21 @@ static int want_route(void *arg, const struct pfkm_policy *p)
 {
 	struct route_set *rs = arg;
 	const struct pfkm_tmpl *t = &p->tmpl[0];
-	struct dp_route r = { .family = p->sel.family, .plen = p->sel.dplen };
+	struct dp_route r = {
+		.table = RT_TABLE_MAIN, .family = p->sel.family, .plen = p->sel.dplen,
+	};
 	struct ifaddrs *ifa;
 	unsigned int alen = r.family == AF_INET ? 4 : 16, i;
 
-	if (p->dir != IPSEC_DIR_OUTBOUND || p->block || !p->ntmpl || t->mode != IPSEC_MODE_TUNNEL)
+	if (p->dir != IPSEC_DIR_OUTBOUND || p->block || !p->ntmpl)
 		return 0;
+	/* Transport mode: the route to the peer would take keyd's own ESP
+	 * too; it goes to keyd's table, which keyd's marked packets skip. */
+	if (t->mode != IPSEC_MODE_TUNNEL) {
+		if (!rs->marked)
+			return 0;
+		r.table = KEYD_DP_TABLE;
+	}
 	if (r.family != AF_INET && r.family != AF_INET6)
 		return 0;
 	memcpy(r.dst, p->sel.daddr.b, alen);
@@ -151,9 +167,14 @@ static int want_route(void *arg, const struct pfkm_policy *p)
 	/* The route is to the prefix: clear the bits past it. */
 	for (i = r.plen; i < alen * 8; i++)
 		r.dst[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-	/* A gateway inside the prefix would route its own ESP back here. */
-	if (t->family == r.family && prefix_has(r.family, r.dst, r.plen, t->daddr.b))
-		return 0;
+	/* A gateway inside the prefix would route its own ESP back here:
+	 * keyd's table too, or no route without it. */
+	if (t->mode == IPSEC_MODE_TUNNEL && t->family == r.family &&
+	    prefix_has(r.family, r.dst, r.plen, t->daddr.b)) {
+		if (!rs->marked)
+			return 0;
+		r.table = KEYD_DP_TABLE;
+	}
 	for (i = 0; i < rs->n; i++)
 		if (!memcmp(&rs->r[i], &r, sizeof(r)))
 			return 0;
@@ -170,7 +191,10 @@ static const char *route_str(const struct dp_route *r, char *buf, size_t cap)
 	char a[INET6_ADDRSTRLEN];
 
 	inet_ntop(r->family, r->dst, a, sizeof(a));
-	snprintf(buf, cap, "%s/%u", a, r->plen);
+	if (r->table == RT_TABLE_MAIN)
+		snprintf(buf, cap, "%s/%u", a, r->plen);
+	else
+		snprintf(buf, cap, "%s/%u table %u", a, r->plen, r->table);
 	return buf;
 }
 
@@ -195,6 +219,7 @@ static void routes_sync(struct keyd_dp *d)
 
 	rs.n = 0;
 	rs.full = false;
+	rs.marked = d->marked;
 	if (getifaddrs(&rs.ifa))
 		rs.ifa = NULL;
 	os_mutex_lock(&d->net->lock);
@@ -211,7 +236,8 @@ static void routes_sync(struct keyd_dp *d)
 			d->routes[j++] = d->routes[i];
 			continue;
 		}
-		ret = keyd_tun_route(d->ifindex, false, d->routes[i].family, d->routes[i].dst,
+		ret = keyd_tun_route(d->ifindex, false, d->routes[i].table, d->routes[i].family,
+				     d->routes[i].dst,
 				     d->routes[i].plen, NULL);
 		keyd_log(ret ? KEYD_LOG_WARN : KEYD_LOG_DEBUG, "datapath: route %s dev %s removed%s%s",
 			 route_str(&d->routes[i], buf, sizeof(buf)), d->ifname, ret ? ": " : "",
@@ -221,7 +247,8 @@ static void routes_sync(struct keyd_dp *d)
 	for (i = 0; i < rs.n; i++) {
 		if (route_in(&rs.r[i], d->routes, d->nroutes))
 			continue;
-		ret = keyd_tun_route(d->ifindex, true, rs.r[i].family, rs.r[i].dst, rs.r[i].plen,
+		ret = keyd_tun_route(d->ifindex, true, rs.r[i].table, rs.r[i].family, rs.r[i].dst,
+				     rs.r[i].plen,
 				     rs.r[i].has_src ? rs.r[i].src : NULL);
 		if (ret) {
 			/* -EEXIST: somebody else's route; not replaced, retried. */
@@ -521,6 +548,44 @@ err:
 	return ret;
 }
 
+/* Delete the rules of both families (ENOENT when there were none). */
+static void rules_del(void)
+{
+	keyd_tun_rule(false, AF_INET, KEYD_DP_MARK, KEYD_DP_TABLE, KEYD_DP_RULE_PREF);
+	keyd_tun_rule(false, AF_INET6, KEYD_DP_MARK, KEYD_DP_TABLE, KEYD_DP_RULE_PREF);
+}
+
+/* keyd's own packets (the raw send sockets) carry KEYD_DP_MARK and the
+ * rules "not fwmark KEYD_DP_MARK lookup KEYD_DP_TABLE" send every other
+ * packet through keyd's table first: routes there may cover the peer's
+ * address without catching the ESP to it. SO_MARK needs CAP_NET_ADMIN
+ * (in unshare -Urn: the namespace's own). 0 or -errno; on failure
+ * nothing is left set up and the data path works without the table. */
+static int mark_setup(struct keyd_dp *d)
+{
+	uint32_t mark = KEYD_DP_MARK;
+	int ret;
+
+	if (setsockopt(d->tx4, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ||
+	    setsockopt(d->tx6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+		return -errno;
+	/* a keyd killed before it could remove them left them behind */
+	rules_del();
+	ret = keyd_tun_rule(true, AF_INET, KEYD_DP_MARK, KEYD_DP_TABLE, KEYD_DP_RULE_PREF);
+	if (!ret)
+		ret = keyd_tun_rule(true, AF_INET6, KEYD_DP_MARK, KEYD_DP_TABLE,
+				    KEYD_DP_RULE_PREF);
+	if (ret) {
+		rules_del();
+		mark = 0;
+		setsockopt(d->tx4, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+		setsockopt(d->tx6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+		return ret;
+	}
+	d->marked = true;
+	return 0;
+}
+
 int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 {
 	static const struct { int family, proto; } raws[] = {
@@ -577,6 +642,11 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 		keyd_log(KEYD_LOG_ERR, "datapath: raw send socket: %s", strerror(-ret));
 		goto err_fds;
 	}
+	ret = mark_setup(d);
+	if (ret)
+		keyd_log(KEYD_LOG_WARN, "datapath: no fwmark %#x and rule for table %u (%s): "
+			 "transport-mode policies get no route", KEYD_DP_MARK, KEYD_DP_TABLE,
+			 strerror(-ret));
 	for (i = FD_UDP4; i <= FD_UDP6; i++) {
 		ret = d->fd[i] = udp_open(i == FD_UDP4 ? AF_INET : AF_INET6);
 		if (ret < 0) {
@@ -585,7 +655,12 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 			goto err_fds;
 		}
 	}
-	keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u)", d->ifname, KEYD_TUN_MTU);
+	if (d->marked)
+		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u), fwmark %#x, table %u",
+			 d->ifname, KEYD_TUN_MTU, KEYD_DP_MARK, KEYD_DP_TABLE);
+	else
+		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u)", d->ifname,
+			 KEYD_TUN_MTU);
 	d->gc_ms = now_ms();
 	routes_sync(d);
 	active = d;
@@ -593,6 +668,8 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 	return 0;
 
 err_fds:
+	if (d->marked)
+		rules_del();
 	for (i = 0; i < FD_N; i++)
 		if (d->fd[i] >= 0)
 			close(d->fd[i]);
@@ -625,6 +702,8 @@ void keyd_dp_close(struct keyd_dp *d)
 		return;
 	active = NULL;
 	pfkm_dp_hold_flush(d->dp, hold_drop, d);
+	if (d->marked)
+		rules_del();
 	/* The routes go with the device. */
 	for (i = 0; i < FD_N; i++)
 		close(d->fd[i]);
