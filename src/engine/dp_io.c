@@ -24,9 +24,11 @@
  * send sockets (mark_setup). Without SO_MARK (no CAP_NET_ADMIN) they get
  * no route.
  *
- * Reads are batched (up to KEYD_DP_BATCH per descriptor and wakeup, until
- * EAGAIN); one packet buffer and the hold slots are allocated at start,
- * nothing per packet.
+ * Batches: up to KEYD_DP_BATCH packets per descriptor and wakeup, network
+ * sockets in one recvmmsg, the device's packets one read each and their
+ * results sent with one sendmmsg per family; each packet of a batch has
+ * its own slot. The slots, one more buffer (a held packet's second pass)
+ * and the hold slots are allocated at start, nothing per packet.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +50,10 @@
 
 #define KEYD_DP_BATCH 64
 #define BUF_CAP 65600u		/* any IP packet plus the encapsulation */
+/* An outbound slot: a packet from the device (at most the MTU) and room
+ * for two levels of ESP/AH with IPv6 outer headers (the core refuses, and
+ * keyd drops, what would not fit). */
+#define OUT_CAP 4096u
 #define HOLD_CAP (KEYD_TUN_MTU + 64u)
 #define MAX_ROUTES 256
 #define RESYNC_MS 1000u
@@ -80,6 +86,20 @@ struct keyd_dp {
 	bool marked;			/* tx4/tx6 carry KEYD_DP_MARK, rules in place */
 	uint8_t *buf;
 	struct hold_slot *hold;
+	/* batches: KEYD_DP_BATCH slots of BUF_CAP, their recvmmsg/sendmmsg
+	 * headers, all allocated at start */
+	uint8_t *slot;
+	struct mmsghdr mm[KEYD_DP_BATCH];
+	struct iovec iov[KEYD_DP_BATCH];
+	struct sockaddr_in6 name[KEYD_DP_BATCH];	/* room for either family */
+	union {
+		struct cmsghdr c;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+	} ctl[KEYD_DP_BATCH];
+	struct mmsghdr tx[2][KEYD_DP_BATCH];	/* [0] IPv4, [1] IPv6 */
+	struct iovec tx_iov[2][KEYD_DP_BATCH];
+	struct sockaddr_storage tx_to[2][KEYD_DP_BATCH];
+	unsigned int ntx[2];
 	unsigned int held;
 	struct dp_route routes[MAX_ROUTES];
 	unsigned int nroutes;
@@ -308,25 +328,53 @@ static bool rt_local(void *arg, unsigned int family, const uint8_t *daddr)
 
 /* ---- packets -------------------------------------------------------- */
 
-/* Send the packet in buf (a whole IPv4/IPv6 packet with its outer header)
- * to its destination on the family's IPPROTO_RAW socket. */
-static void send_outer(struct keyd_dp *d, const uint8_t *buf, size_t len)
+/* Queue the packet in buf (a whole IPv4/IPv6 packet with its outer
+ * header; buf stays untouched until tx_flush) for its family's
+ * IPPROTO_RAW socket. */
+static void tx_queue(struct keyd_dp *d, uint8_t *buf, size_t len)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage *to;
 	socklen_t sl;
-	int family = keyd_frame_dest(buf, len, &ss, &sl);
+	unsigned int f, i;
+	int family;
 
+	f = len && buf[0] >> 4 == 6;
+	i = d->ntx[f];
+	to = &d->tx_to[f][i];
+	family = keyd_frame_dest(buf, len, to, &sl);
 	if (family < 0) {
 		d->io.out_drop++;
 		return;
 	}
-	if (sendto(family == AF_INET ? d->tx4 : d->tx6, buf, len, MSG_DONTWAIT,
-		   (struct sockaddr *)&ss, sl) != (ssize_t)len) {
-		d->io.out_drop++;
-		keyd_log(KEYD_LOG_DEBUG, "datapath: send: %s", strerror(errno));
-		return;
+	d->tx_iov[f][i] = (struct iovec){ buf, len };
+	d->tx[f][i].msg_hdr = (struct msghdr){
+		.msg_name = to, .msg_namelen = sl, .msg_iov = &d->tx_iov[f][i], .msg_iovlen = 1,
+	};
+	d->ntx[f]++;
+}
+
+/* Send what tx_queue queued: one sendmmsg per family (and one more past
+ * each packet the kernel refused, which is dropped). */
+static void tx_flush(struct keyd_dp *d)
+{
+	unsigned int f, i;
+
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < d->ntx[f];) {
+			int n = sendmmsg(f ? d->tx6 : d->tx4, &d->tx[f][i], d->ntx[f] - i,
+					 MSG_DONTWAIT);
+
+			if (n <= 0) {
+				d->io.out_drop++;
+				keyd_log(KEYD_LOG_DEBUG, "datapath: send: %s", strerror(errno));
+				i++;
+				continue;
+			}
+			d->io.net_tx += (unsigned int)n;
+			i += (unsigned int)n;
+		}
+		d->ntx[f] = 0;
 	}
-	d->io.net_tx++;
 }
 
 static struct hold_slot *hold_get(struct keyd_dp *d)
@@ -339,19 +387,20 @@ static struct hold_slot *hold_get(struct keyd_dp *d)
 	return NULL;
 }
 
-/* One clear-text packet in d->buf[0 .. len) from the TUN device. */
-static void do_output(struct keyd_dp *d, size_t len, bool may_hold)
+/* One clear-text packet in buf[0 .. len) (room cap) from the TUN device:
+ * protected, it is queued for tx_flush. */
+static void do_output(struct keyd_dp *d, uint8_t *buf, size_t cap, size_t len, bool may_hold)
 {
 	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
 	struct hold_slot *h;
-	int ret = pfkm_dp_output_route(d->dp, d->buf, BUF_CAP, &len, &rt);
+	int ret = pfkm_dp_output_route(d->dp, buf, cap, &len, &rt);
 
 	if (ret == PFKM_DP_XFORM) {
-		send_outer(d, d->buf, len);
+		tx_queue(d, buf, len);
 		return;
 	}
 	if (ret == -EAGAIN && may_hold && len <= HOLD_CAP && (h = hold_get(d))) {
-		memcpy(h->data, d->buf, len);
+		memcpy(h->data, buf, len);
 		h->len = (uint16_t)len;
 		if (!pfkm_dp_hold(d->dp, h->data, len, h)) {
 			h->used = true;
@@ -380,17 +429,18 @@ static void hold_done(void *arg, void *pkt, bool send)
 		return;
 	}
 	memcpy(d->buf, h->data, len);
-	do_output(d, len, false);
+	do_output(d, d->buf, BUF_CAP, len, false);
+	tx_flush(d);
 }
 
-/* One packet in d->buf[0 .. len) from the network (ESP/AH, ESP in UDP). */
-static void do_input(struct keyd_dp *d, size_t len)
+/* One packet in buf[0 .. len) from the network (ESP/AH, ESP in UDP). */
+static void do_input(struct keyd_dp *d, uint8_t *buf, size_t len)
 {
 	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
-	int ret = pfkm_dp_input_route(d->dp, d->buf, &len, &rt);
+	int ret = pfkm_dp_input_route(d->dp, buf, &len, &rt);
 
 	if (ret == PFKM_DP_XFORM || ret == PFKM_DP_FWD) {
-		if (write(d->fd[FD_TUN], d->buf, len) == (ssize_t)len)
+		if (write(d->fd[FD_TUN], buf, len) == (ssize_t)len)
 			d->io.tun_tx++;
 		else
 			d->io.in_drop++;
@@ -402,101 +452,89 @@ static void do_input(struct keyd_dp *d, size_t len)
 		d->io.in_drop++;
 }
 
+/* Up to KEYD_DP_BATCH packets from the device, one read each (a TUN
+ * device without vnet headers hands over one packet per read), each
+ * protected into its own slot; then all sent, one sendmmsg per family. */
 static void read_tun(struct keyd_dp *d)
 {
 	int i;
 
 	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		ssize_t n = read(d->fd[FD_TUN], d->buf, HOLD_CAP);
+		uint8_t *buf = d->slot + (size_t)i * OUT_CAP;
+		ssize_t n = read(d->fd[FD_TUN], buf, HOLD_CAP);
 
 		if (n <= 0)
-			return;
+			break;
 		d->io.tun_rx++;
-		do_output(d, (size_t)n, true);
+		do_output(d, buf, OUT_CAP, (size_t)n, true);
 	}
+	tx_flush(d);
+}
+
+/* Up to KEYD_DP_BATCH datagrams of one socket in one recvmmsg, each into
+ * its slot at off (the room the framing fills in front), with the
+ * sender's address and the control messages. Returns how many. */
+static int recv_batch(struct keyd_dp *d, int fd, size_t off)
+{
+	int i, n;
+
+	for (i = 0; i < KEYD_DP_BATCH; i++) {
+		d->iov[i] = (struct iovec){ d->slot + (size_t)i * BUF_CAP + off, BUF_CAP - off };
+		d->mm[i].msg_hdr = (struct msghdr){
+			.msg_name = &d->name[i], .msg_namelen = sizeof(d->name[i]),
+			.msg_iov = &d->iov[i], .msg_iovlen = 1,
+			.msg_control = &d->ctl[i], .msg_controllen = sizeof(d->ctl[i]),
+		};
+	}
+	n = recvmmsg(fd, d->mm, KEYD_DP_BATCH, MSG_DONTWAIT, NULL);
+	if (n > 0)
+		d->io.net_rx += (unsigned int)n;
+	return n;
 }
 
 /* IPv4 raw sockets hand over the whole packet, header included. */
 static void read_raw4(struct keyd_dp *d, int fd)
 {
-	int i;
+	int i, n = recv_batch(d, fd, 0);
 
-	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		ssize_t n = recv(fd, d->buf, BUF_CAP, MSG_DONTWAIT);
-
-		if (n <= 0)
-			return;
-		d->io.net_rx++;
-		do_input(d, (size_t)n);
-	}
+	for (i = 0; i < n; i++)
+		do_input(d, d->slot + (size_t)i * BUF_CAP, d->mm[i].msg_len);
 }
 
 /* IPv6 raw sockets hand over the payload: the base header is rebuilt from
- * the source address, IPV6_PKTINFO and IPV6_HOPLIMIT (dp_frame.c). */
-static void read_raw6(struct keyd_dp *d, int fd, uint8_t proto)
+ * the source address, IPV6_PKTINFO and IPV6_HOPLIMIT (dp_frame.c). ESP in
+ * UDP (RFC 3948) to port 4500, IPv4 or IPv6: the IP and UDP headers are
+ * rebuilt around the datagram (over IPv4 UDP checksum 0, over IPv6 the
+ * checksum computed). */
+static void read_framed(struct keyd_dp *d, unsigned int which)
 {
-	int i;
+	size_t off = which == FD_UDP4 ? KEYD_FRAME_UDP4_OFF :
+		which == FD_UDP6 ? KEYD_FRAME_UDP6_OFF : KEYD_FRAME_RAW6_OFF;
+	int i, n = recv_batch(d, d->fd[which], off);
 
-	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		struct sockaddr_in6 src;
-		union {
-			struct cmsghdr c;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
-		} cb;
-		struct iovec iov = { d->buf + KEYD_FRAME_RAW6_OFF, BUF_CAP - KEYD_FRAME_RAW6_OFF };
-		struct msghdr mh = {
-			.msg_name = &src, .msg_namelen = sizeof(src),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = &cb, .msg_controllen = sizeof(cb),
-		};
-		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	for (i = 0; i < n; i++) {
+		uint8_t *buf = d->slot + (size_t)i * BUF_CAP;
+		const struct msghdr *mh = &d->mm[i].msg_hdr;
+		size_t pl = d->mm[i].msg_len;
 		int len;
 
-		if (n < 0)
-			return;
-		d->io.net_rx++;
-		len = keyd_frame_raw6(d->buf, (size_t)n, &mh, proto);
+		switch (which) {
+		case FD_UDP4:
+			len = keyd_frame_udp4(buf, pl, mh, KEYD_NATT_PORT);
+			break;
+		case FD_UDP6:
+			len = keyd_frame_udp6(buf, pl, mh, KEYD_NATT_PORT);
+			break;
+		default:
+			len = keyd_frame_raw6(buf, pl, mh,
+					      which == FD_AH6 ? IPPROTO_AH : IPPROTO_ESP);
+			break;
+		}
 		if (len < 0) {
 			d->io.in_drop++;
 			continue;
 		}
-		do_input(d, (size_t)len);
-	}
-}
-
-/* ESP in UDP (RFC 3948) to port 4500, IPv4 or IPv6: the IP and UDP
- * headers are rebuilt around the datagram for the core (dp_frame.c: over
- * IPv4 UDP checksum 0, over IPv6 the checksum computed). */
-static void read_udp(struct keyd_dp *d, bool v6)
-{
-	size_t off = v6 ? KEYD_FRAME_UDP6_OFF : KEYD_FRAME_UDP4_OFF;
-	int i;
-
-	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		struct sockaddr_in6 src;	/* room for either */
-		union {
-			struct cmsghdr c;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
-		} cb;
-		struct iovec iov = { d->buf + off, BUF_CAP - off };
-		struct msghdr mh = {
-			.msg_name = &src, .msg_namelen = sizeof(src),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = &cb, .msg_controllen = sizeof(cb),
-		};
-		ssize_t n = recvmsg(d->fd[v6 ? FD_UDP6 : FD_UDP4], &mh, MSG_DONTWAIT);
-		int len;
-
-		if (n < 0)
-			return;
-		d->io.net_rx++;
-		len = v6 ? keyd_frame_udp6(d->buf, (size_t)n, &mh, KEYD_NATT_PORT) :
-			keyd_frame_udp4(d->buf, (size_t)n, &mh, KEYD_NATT_PORT);
-		if (len < 0) {
-			d->io.in_drop++;
-			continue;
-		}
-		do_input(d, (size_t)len);
+		do_input(d, buf, (size_t)len);
 	}
 }
 
@@ -608,8 +646,9 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 	d->tx4 = d->tx6 = -1;
 	d->net = net;
 	d->buf = malloc(BUF_CAP);
+	d->slot = malloc((size_t)KEYD_DP_BATCH * BUF_CAP);
 	d->hold = calloc(PFKM_DP_HOLD_MAX, sizeof(*d->hold));
-	if (!d->buf || !d->hold) {
+	if (!d->buf || !d->slot || !d->hold) {
 		ret = -ENOMEM;
 		goto err_alloc;
 	}
@@ -680,6 +719,7 @@ err_fds:
 	pfkm_dp_destroy(d->dp);
 err_alloc:
 	free(d->hold);
+	free(d->slot);
 	free(d->buf);
 	free(d);
 	return ret;
@@ -711,6 +751,7 @@ void keyd_dp_close(struct keyd_dp *d)
 	close(d->tx6);
 	pfkm_dp_destroy(d->dp);
 	free(d->hold);
+	free(d->slot);
 	free(d->buf);
 	free(d);
 }
@@ -753,13 +794,13 @@ void keyd_dp_run(struct keyd_dp *d, const struct pollfd *pfd)
 		if (pfd[FD_AH4].revents)
 			read_raw4(d, d->fd[FD_AH4]);
 		if (pfd[FD_ESP6].revents)
-			read_raw6(d, d->fd[FD_ESP6], IPPROTO_ESP);
+			read_framed(d, FD_ESP6);
 		if (pfd[FD_AH6].revents)
-			read_raw6(d, d->fd[FD_AH6], IPPROTO_AH);
+			read_framed(d, FD_AH6);
 		if (pfd[FD_UDP4].revents)
-			read_udp(d, false);
+			read_framed(d, FD_UDP4);
 		if (pfd[FD_UDP6].revents)
-			read_udp(d, true);
+			read_framed(d, FD_UDP6);
 		if (pfd[FD_TUN].revents)
 			read_tun(d);
 	}
