@@ -21,7 +21,7 @@ kimg=/boot/vmlinuz-$kver
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv
 	authenc authencesn chacha_generic poly1305_generic chacha20poly1305 cmac xcbc rmd160
 	des_generic cast5_generic blowfish_generic camellia_generic
-	esp4 esp6 ah4 ah6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
+	esp4 esp6 ah4 ah6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth tun"
 for p in dpcap dptcp timeit; do
 	${CC:-cc} -static -O2 -Wall -Wextra -o "$out/$p" "tests/vm/$p.c" || exit 1
 done
