@@ -81,9 +81,9 @@ xstate() {
 	# shellcheck disable=SC2086
 	case "$XALG" in
 	null\ *) B $IP xfrm state add src $1 dst $2 proto $proto spi $3 mode tunnel \
-		replay-window 32 enc 'ecb(cipher_null)' "" ${XALG#null } ;;
+		replay-window 32 $XFLAG enc 'ecb(cipher_null)' "" ${XALG#null } ;;
 	*) B $IP xfrm state add src $1 dst $2 proto $proto spi $3 mode tunnel \
-		replay-window 32 $XALG ;;
+		replay-window 32 $XFLAG $XALG ;;
 	esac
 }
 
@@ -103,7 +103,9 @@ tun() {
 		"spdadd $nb $na any -P in ipsec $proto/tunnel/$gb-$ga/require;" ||
 		{ bad "$name" "keysh (keyd)"; return; }
 	B $IP xfrm state flush; B $IP xfrm policy flush
-	XALG=$6
+	XALG=$6 XFLAG=
+	# a state carrying the other family inside: xfrm needs af-unspec
+	[ "$2" = "$3" ] || XFLAG="flag af-unspec"
 	xstate $ga $gb 0x1001 && xstate $gb $ga 0x2001 &&
 	B $IP xfrm policy add src $nb dst $na dir out tmpl src $gb dst $ga proto $proto mode tunnel &&
 	B $IP xfrm policy add src $na dst $nb dir in tmpl src $ga dst $gb proto $proto mode tunnel ||
@@ -139,9 +141,10 @@ X_AES="enc cbc(aes) $AES"
 {
 	for io in "4 4" "6 6" "4 6" "6 4"; do
 		set -- $io
-		tun "interop-aes-gcm-16-v$1-in-v$2" "$1" "$2" esp "-E aes-gcm-16 $G16" \
+		# names: INNER-in-OUTER
+		tun "interop-aes-gcm-16-v$2-in-v$1" "$1" "$2" esp "-E aes-gcm-16 $G16" \
 			"aead rfc4106(gcm(aes)) $G16 128"
-		tun "interop-aes-cbc-sha256-v$1-in-v$2" "$1" "$2" esp \
+		tun "interop-aes-cbc-sha256-v$2-in-v$1" "$1" "$2" esp \
 			"-E aes-cbc $AES -A hmac-sha256 $S256" "$X_AES $X_S256"
 	done
 	tun interop-aes-gcm-12-v4-in-v4 4 4 esp "-E aes-gcm-12 $G16" "aead rfc4106(gcm(aes)) $G16 96"
@@ -238,14 +241,17 @@ bench() {
 		grep -q "^bytes $((MB * 1048576)) " /tmp/recv1 || t=
 		echo "BENCH dp-tcp1-$side ${t:-none} ms for $MB MB"
 		eval "t1_$side=\${t:-0} rtt_$side=\${rtt:-0}"
+		rs=
 		for h in 1 2 3 4; do
 			B dptcp recv $((5010 + h)) 120 > /tmp/recv4.$h &
+			rs="$rs $!"
 		done
 		sleep 0.5
 		t=$(A timeit "tcp4-$side" sh -c "for h in 1 2 3 4; do
 				dptcp send 172.16.2.\$((10 + h)) \$((5010 + h)) $((MB * 262144)) > /dev/null &
 			done; wait" | awk '/^BENCH/ && $4 == 0 { print $3 }')
-		wait
+		# these, not a bare wait: keyd runs in the background too
+		for r in $rs; do wait "$r"; done
 		for h in 1 2 3 4; do
 			grep -q "^bytes $((MB * 262144)) " /tmp/recv4.$h || t=
 		done
