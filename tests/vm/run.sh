@@ -20,6 +20,10 @@
 #   3. keysh.mode=xfrm     our module on the kernel's xfrm (tests/vm/xfrm.sh):
 #                          coexistence with ip xfrm, traffic against ip xfrm
 #                          peers, ACQUIRE, EXPIRE, ESN, per-socket bypass
+#   4. keysh.mode=dp       keyd's user-space data path (tests/vm/dp.sh) against
+#                          ip xfrm peers: every algorithm, IPv4/IPv6 inside and
+#                          outside, captures; keyd vs xfrm benchmark (BENCH
+#                          lines; VM_DPBENCH=0 skips it)
 # then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel.
 # (pfkeyv2.ko has no packet path: the kernel's xfrm does AH/ESP. The
 # traffic helpers dpcap, dpinj, dptcp, dpmtu and dpnattsock are built and
@@ -157,12 +161,16 @@ fi
 mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm ccm seqiv echainiv authenc authencesn
 	chacha_generic poly1305_generic chacha20poly1305 cmac xcbc rmd160
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
-	twofish_generic deflate esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth"
+	twofish_generic deflate esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth tun"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf
 	$B/vm/diffclient $B/vm/stress $B/vm/timeit $B/vm/kfuzz $afkey
 	$B/vm/dpcap $B/vm/dpinj $B/vm/dptcp $B/vm/dpmtu $B/vm/dpnattsock
-	kmod/pfkeyv2.conf:/pfkeyv2.conf tests/vm/xfrm.sh:/xfrm.sh $B/vm/xfrmpk"
+	kmod/pfkeyv2.conf:/pfkeyv2.conf tests/vm/xfrm.sh:/xfrm.sh $B/vm/xfrmpk
+	tests/vm/dp.sh:/dp.sh"
+# OpenSSL's legacy provider (keyd's data path: DES, CAST-128, Blowfish)
+legacy=$(ls /usr/lib/*/ossl-modules/legacy.so 2>/dev/null | head -n1)
+[ -n "$legacy" ] && files="$files $legacy:$legacy"
 # kmod (modprobe, depmod) for the autoload test; /init makes no
 # /sbin/modprobe, so request_module() fails until that test links it.
 command -v kmod > /dev/null && files="$files $(command -v kmod):/bin/kmod"
@@ -201,6 +209,9 @@ k0=$(date +%s)
 boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000} keysh.fuzz=${VM_FUZZ_AFKEY:-10}"
 [ "$have_ko" = 1 ] && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-10000} keysh.fuzz=${VM_FUZZ:-60}"
 [ "$have_ko" = 1 ] && boot xfrm
+# keyd's user-space data path against ip xfrm peers (no module needed)
+boot dp "keysh.dpbench=${VM_DPBENCH:-1}"
+tr -d '\r' < "$out/console.dp" | grep '^BENCH dp-' | sed "s/^/# $kver: /"
 echo "# $kver: boots took $(($(date +%s) - k0)) s"
 [ "$have_ko" = 1 ] && compare
 }
