@@ -9,20 +9,26 @@
  *                -EAGAIN (no SA yet, ACQUIRE sent): held (pfkm_dp_hold) in
  *                one of PFKM_DP_HOLD_MAX preallocated slots until the SA
  *                comes or PFKM_DP_HOLD_MS pass.
- *   raw ESP/AH (IPv4, IPv6) and UDP 4500 read -> pfkm_dp_input_route ->
+ *   raw ESP/AH (IPv4, IPv6) and UDP 4500 (IPv4, IPv6) read ->
+ *                dp_frame.c (headers the socket took off) -> pfkm_dp_input_route ->
  *                clear text written to the TUN device (the kernel then
  *                delivers or forwards it).
  *
  * Routes: for every `out` policy whose first template is a tunnel, the
- * selector's destination prefix is routed into the TUN device (tun.c);
- * the outer packets go to the peer gateway by the normal routing table.
- * Transport-mode policies and tunnels whose gateway lies inside the
- * selector's destination get no route (the outer packet would come back
- * into the device): documented as unsupported in man/keyd.8.
+ * selector's destination prefix is routed into the TUN device (tun.c) in
+ * the main table; the outer packets go to the peer gateway by the normal
+ * routing table. Transport-mode policies and tunnels whose gateway lies
+ * inside the selector's destination would route keyd's own ESP back into
+ * the device: their routes go to keyd's table KEYD_DP_TABLE, which a rule
+ * consults for every packet not carrying KEYD_DP_MARK, the mark of keyd's
+ * send sockets (mark_setup). Without SO_MARK (no CAP_NET_ADMIN) they get
+ * no route.
  *
- * Reads are batched (up to KEYD_DP_BATCH per descriptor and wakeup, until
- * EAGAIN); one packet buffer and the hold slots are allocated at start,
- * nothing per packet.
+ * Batches: up to KEYD_DP_BATCH packets per descriptor and wakeup, network
+ * sockets in one recvmmsg, the device's packets one read each and their
+ * results sent with one sendmmsg per family; each packet of a batch has
+ * its own slot. The slots, one more buffer (a held packet's second pass)
+ * and the hold slots are allocated at start, nothing per packet.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,24 +40,26 @@
 #include <unistd.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
-#include <netinet/udp.h>
 #include <sys/socket.h>
+#include <linux/rtnetlink.h>
 
 #include "keyd.h"
 #include "net.h"
 #include "dp.h"
+#include "dp_frame.h"
 
 #define KEYD_DP_BATCH 64
 #define BUF_CAP 65600u		/* any IP packet plus the encapsulation */
+/* An outbound slot: a packet from the device (at most the MTU) and room
+ * for two levels of ESP/AH with IPv6 outer headers (the core refuses, and
+ * keyd drops, what would not fit). */
+#define OUT_CAP 4096u
 #define HOLD_CAP (KEYD_TUN_MTU + 64u)
 #define MAX_ROUTES 256
-#define NATT_PORT 4500
 #define RESYNC_MS 1000u
 #define GC_MS 5000u
 
-enum { FD_TUN, FD_ESP4, FD_AH4, FD_ESP6, FD_AH6, FD_UDP4, FD_N };
+enum { FD_TUN, FD_ESP4, FD_AH4, FD_ESP6, FD_AH6, FD_UDP4, FD_UDP6, FD_N };
 _Static_assert(FD_N == KEYD_DP_NFDS, "keyd.h's KEYD_DP_NFDS");
 
 struct hold_slot {
@@ -61,6 +69,7 @@ struct hold_slot {
 };
 
 struct dp_route {
+	uint32_t table;			/* RT_TABLE_MAIN or KEYD_DP_TABLE */
 	uint8_t family, plen;
 	bool has_src;
 	uint8_t dst[16];
@@ -74,8 +83,23 @@ struct keyd_dp {
 	int ifindex;
 	int fd[FD_N];
 	int tx4, tx6;
+	bool marked;			/* tx4/tx6 carry KEYD_DP_MARK, rules in place */
 	uint8_t *buf;
 	struct hold_slot *hold;
+	/* batches: KEYD_DP_BATCH slots of BUF_CAP, their recvmmsg/sendmmsg
+	 * headers, all allocated at start */
+	uint8_t *slot;
+	struct mmsghdr mm[KEYD_DP_BATCH];
+	struct iovec iov[KEYD_DP_BATCH];
+	struct sockaddr_in6 name[KEYD_DP_BATCH];	/* room for either family */
+	union {
+		struct cmsghdr c;
+		uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+	} ctl[KEYD_DP_BATCH];
+	struct mmsghdr tx[2][KEYD_DP_BATCH];	/* [0] IPv4, [1] IPv6 */
+	struct iovec tx_iov[2][KEYD_DP_BATCH];
+	struct sockaddr_storage tx_to[2][KEYD_DP_BATCH];
+	unsigned int ntx[2];
 	unsigned int held;
 	struct dp_route routes[MAX_ROUTES];
 	unsigned int nroutes;
@@ -105,6 +129,7 @@ struct route_set {
 	struct dp_route r[MAX_ROUTES];
 	unsigned int n;
 	bool full;
+	bool marked;			/* keyd's table usable */
 	struct ifaddrs *ifa;		/* this host's addresses */
 };
 
@@ -125,12 +150,21 @@ static int want_route(void *arg, const struct pfkm_policy *p)
 {
 	struct route_set *rs = arg;
 	const struct pfkm_tmpl *t = &p->tmpl[0];
-	struct dp_route r = { .family = p->sel.family, .plen = p->sel.dplen };
+	struct dp_route r = {
+		.table = RT_TABLE_MAIN, .family = p->sel.family, .plen = p->sel.dplen,
+	};
 	struct ifaddrs *ifa;
 	unsigned int alen = r.family == AF_INET ? 4 : 16, i;
 
-	if (p->dir != IPSEC_DIR_OUTBOUND || p->block || !p->ntmpl || t->mode != IPSEC_MODE_TUNNEL)
+	if (p->dir != IPSEC_DIR_OUTBOUND || p->block || !p->ntmpl)
 		return 0;
+	/* Transport mode: the route to the peer would take keyd's own ESP
+	 * too; it goes to keyd's table, which keyd's marked packets skip. */
+	if (t->mode != IPSEC_MODE_TUNNEL) {
+		if (!rs->marked)
+			return 0;
+		r.table = KEYD_DP_TABLE;
+	}
 	if (r.family != AF_INET && r.family != AF_INET6)
 		return 0;
 	memcpy(r.dst, p->sel.daddr.b, alen);
@@ -153,9 +187,14 @@ static int want_route(void *arg, const struct pfkm_policy *p)
 	/* The route is to the prefix: clear the bits past it. */
 	for (i = r.plen; i < alen * 8; i++)
 		r.dst[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
-	/* A gateway inside the prefix would route its own ESP back here. */
-	if (t->family == r.family && prefix_has(r.family, r.dst, r.plen, t->daddr.b))
-		return 0;
+	/* A gateway inside the prefix would route its own ESP back here:
+	 * keyd's table too, or no route without it. */
+	if (t->mode == IPSEC_MODE_TUNNEL && t->family == r.family &&
+	    prefix_has(r.family, r.dst, r.plen, t->daddr.b)) {
+		if (!rs->marked)
+			return 0;
+		r.table = KEYD_DP_TABLE;
+	}
 	for (i = 0; i < rs->n; i++)
 		if (!memcmp(&rs->r[i], &r, sizeof(r)))
 			return 0;
@@ -172,7 +211,10 @@ static const char *route_str(const struct dp_route *r, char *buf, size_t cap)
 	char a[INET6_ADDRSTRLEN];
 
 	inet_ntop(r->family, r->dst, a, sizeof(a));
-	snprintf(buf, cap, "%s/%u", a, r->plen);
+	if (r->table == RT_TABLE_MAIN)
+		snprintf(buf, cap, "%s/%u", a, r->plen);
+	else
+		snprintf(buf, cap, "%s/%u table %u", a, r->plen, r->table);
 	return buf;
 }
 
@@ -197,6 +239,7 @@ static void routes_sync(struct keyd_dp *d)
 
 	rs.n = 0;
 	rs.full = false;
+	rs.marked = d->marked;
 	if (getifaddrs(&rs.ifa))
 		rs.ifa = NULL;
 	os_mutex_lock(&d->net->lock);
@@ -213,7 +256,8 @@ static void routes_sync(struct keyd_dp *d)
 			d->routes[j++] = d->routes[i];
 			continue;
 		}
-		ret = keyd_tun_route(d->ifindex, false, d->routes[i].family, d->routes[i].dst,
+		ret = keyd_tun_route(d->ifindex, false, d->routes[i].table, d->routes[i].family,
+				     d->routes[i].dst,
 				     d->routes[i].plen, NULL);
 		keyd_log(ret ? KEYD_LOG_WARN : KEYD_LOG_DEBUG, "datapath: route %s dev %s removed%s%s",
 			 route_str(&d->routes[i], buf, sizeof(buf)), d->ifname, ret ? ": " : "",
@@ -223,7 +267,8 @@ static void routes_sync(struct keyd_dp *d)
 	for (i = 0; i < rs.n; i++) {
 		if (route_in(&rs.r[i], d->routes, d->nroutes))
 			continue;
-		ret = keyd_tun_route(d->ifindex, true, rs.r[i].family, rs.r[i].dst, rs.r[i].plen,
+		ret = keyd_tun_route(d->ifindex, true, rs.r[i].table, rs.r[i].family, rs.r[i].dst,
+				     rs.r[i].plen,
 				     rs.r[i].has_src ? rs.r[i].src : NULL);
 		if (ret) {
 			/* -EEXIST: somebody else's route; not replaced, retried. */
@@ -283,39 +328,53 @@ static bool rt_local(void *arg, unsigned int family, const uint8_t *daddr)
 
 /* ---- packets -------------------------------------------------------- */
 
-/* Send the packet in buf (a whole IPv4/IPv6 packet with its outer header)
- * to its destination on the family's IPPROTO_RAW socket. */
-static void send_outer(struct keyd_dp *d, const uint8_t *buf, size_t len)
+/* Queue the packet in buf (a whole IPv4/IPv6 packet with its outer
+ * header; buf stays untouched until tx_flush) for its family's
+ * IPPROTO_RAW socket. */
+static void tx_queue(struct keyd_dp *d, uint8_t *buf, size_t len)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage *to;
 	socklen_t sl;
-	int fd;
+	unsigned int f, i;
+	int family;
 
-	memset(&ss, 0, sizeof(ss));
-	if ((buf[0] >> 4) == 4 && len >= 20) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, buf + 16, 4);
-		sl = sizeof(*a);
-		fd = d->tx4;
-	} else if ((buf[0] >> 4) == 6 && len >= 40) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, buf + 24, 16);
-		sl = sizeof(*a);
-		fd = d->tx6;
-	} else {
+	f = len && buf[0] >> 4 == 6;
+	i = d->ntx[f];
+	to = &d->tx_to[f][i];
+	family = keyd_frame_dest(buf, len, to, &sl);
+	if (family < 0) {
 		d->io.out_drop++;
 		return;
 	}
-	if (sendto(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sl) != (ssize_t)len) {
-		d->io.out_drop++;
-		keyd_log(KEYD_LOG_DEBUG, "datapath: send: %s", strerror(errno));
-		return;
+	d->tx_iov[f][i] = (struct iovec){ buf, len };
+	d->tx[f][i].msg_hdr = (struct msghdr){
+		.msg_name = to, .msg_namelen = sl, .msg_iov = &d->tx_iov[f][i], .msg_iovlen = 1,
+	};
+	d->ntx[f]++;
+}
+
+/* Send what tx_queue queued: one sendmmsg per family (and one more past
+ * each packet the kernel refused, which is dropped). */
+static void tx_flush(struct keyd_dp *d)
+{
+	unsigned int f, i;
+
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < d->ntx[f];) {
+			int n = sendmmsg(f ? d->tx6 : d->tx4, &d->tx[f][i], d->ntx[f] - i,
+					 MSG_DONTWAIT);
+
+			if (n <= 0) {
+				d->io.out_drop++;
+				keyd_log(KEYD_LOG_DEBUG, "datapath: send: %s", strerror(errno));
+				i++;
+				continue;
+			}
+			d->io.net_tx += (unsigned int)n;
+			i += (unsigned int)n;
+		}
+		d->ntx[f] = 0;
 	}
-	d->io.net_tx++;
 }
 
 static struct hold_slot *hold_get(struct keyd_dp *d)
@@ -328,19 +387,20 @@ static struct hold_slot *hold_get(struct keyd_dp *d)
 	return NULL;
 }
 
-/* One clear-text packet in d->buf[0 .. len) from the TUN device. */
-static void do_output(struct keyd_dp *d, size_t len, bool may_hold)
+/* One clear-text packet in buf[0 .. len) (room cap) from the TUN device:
+ * protected, it is queued for tx_flush. */
+static void do_output(struct keyd_dp *d, uint8_t *buf, size_t cap, size_t len, bool may_hold)
 {
 	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
 	struct hold_slot *h;
-	int ret = pfkm_dp_output_route(d->dp, d->buf, BUF_CAP, &len, &rt);
+	int ret = pfkm_dp_output_route(d->dp, buf, cap, &len, &rt);
 
 	if (ret == PFKM_DP_XFORM) {
-		send_outer(d, d->buf, len);
+		tx_queue(d, buf, len);
 		return;
 	}
 	if (ret == -EAGAIN && may_hold && len <= HOLD_CAP && (h = hold_get(d))) {
-		memcpy(h->data, d->buf, len);
+		memcpy(h->data, buf, len);
 		h->len = (uint16_t)len;
 		if (!pfkm_dp_hold(d->dp, h->data, len, h)) {
 			h->used = true;
@@ -369,17 +429,18 @@ static void hold_done(void *arg, void *pkt, bool send)
 		return;
 	}
 	memcpy(d->buf, h->data, len);
-	do_output(d, len, false);
+	do_output(d, d->buf, BUF_CAP, len, false);
+	tx_flush(d);
 }
 
-/* One packet in d->buf[0 .. len) from the network (ESP/AH, ESP in UDP). */
-static void do_input(struct keyd_dp *d, size_t len)
+/* One packet in buf[0 .. len) from the network (ESP/AH, ESP in UDP). */
+static void do_input(struct keyd_dp *d, uint8_t *buf, size_t len)
 {
 	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
-	int ret = pfkm_dp_input_route(d->dp, d->buf, &len, &rt);
+	int ret = pfkm_dp_input_route(d->dp, buf, &len, &rt);
 
 	if (ret == PFKM_DP_XFORM || ret == PFKM_DP_FWD) {
-		if (write(d->fd[FD_TUN], d->buf, len) == (ssize_t)len)
+		if (write(d->fd[FD_TUN], buf, len) == (ssize_t)len)
 			d->io.tun_tx++;
 		else
 			d->io.in_drop++;
@@ -391,152 +452,89 @@ static void do_input(struct keyd_dp *d, size_t len)
 		d->io.in_drop++;
 }
 
+/* Up to KEYD_DP_BATCH packets from the device, one read each (a TUN
+ * device without vnet headers hands over one packet per read), each
+ * protected into its own slot; then all sent, one sendmmsg per family. */
 static void read_tun(struct keyd_dp *d)
 {
 	int i;
 
 	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		ssize_t n = read(d->fd[FD_TUN], d->buf, HOLD_CAP);
+		uint8_t *buf = d->slot + (size_t)i * OUT_CAP;
+		ssize_t n = read(d->fd[FD_TUN], buf, HOLD_CAP);
 
 		if (n <= 0)
-			return;
+			break;
 		d->io.tun_rx++;
-		do_output(d, (size_t)n, true);
+		do_output(d, buf, OUT_CAP, (size_t)n, true);
 	}
+	tx_flush(d);
+}
+
+/* Up to KEYD_DP_BATCH datagrams of one socket in one recvmmsg, each into
+ * its slot at off (the room the framing fills in front), with the
+ * sender's address and the control messages. Returns how many. */
+static int recv_batch(struct keyd_dp *d, int fd, size_t off)
+{
+	int i, n;
+
+	for (i = 0; i < KEYD_DP_BATCH; i++) {
+		d->iov[i] = (struct iovec){ d->slot + (size_t)i * BUF_CAP + off, BUF_CAP - off };
+		d->mm[i].msg_hdr = (struct msghdr){
+			.msg_name = &d->name[i], .msg_namelen = sizeof(d->name[i]),
+			.msg_iov = &d->iov[i], .msg_iovlen = 1,
+			.msg_control = &d->ctl[i], .msg_controllen = sizeof(d->ctl[i]),
+		};
+	}
+	n = recvmmsg(fd, d->mm, KEYD_DP_BATCH, MSG_DONTWAIT, NULL);
+	if (n > 0)
+		d->io.net_rx += (unsigned int)n;
+	return n;
 }
 
 /* IPv4 raw sockets hand over the whole packet, header included. */
 static void read_raw4(struct keyd_dp *d, int fd)
 {
-	int i;
+	int i, n = recv_batch(d, fd, 0);
 
-	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		ssize_t n = recv(fd, d->buf, BUF_CAP, MSG_DONTWAIT);
-
-		if (n <= 0)
-			return;
-		d->io.net_rx++;
-		do_input(d, (size_t)n);
-	}
+	for (i = 0; i < n; i++)
+		do_input(d, d->slot + (size_t)i * BUF_CAP, d->mm[i].msg_len);
 }
 
 /* IPv6 raw sockets hand over the payload: the base header is rebuilt from
- * the source address, IPV6_PKTINFO and IPV6_HOPLIMIT. */
-static void read_raw6(struct keyd_dp *d, int fd, uint8_t proto)
+ * the source address, IPV6_PKTINFO and IPV6_HOPLIMIT (dp_frame.c). ESP in
+ * UDP (RFC 3948) to port 4500, IPv4 or IPv6: the IP and UDP headers are
+ * rebuilt around the datagram (over IPv4 UDP checksum 0, over IPv6 the
+ * checksum computed). */
+static void read_framed(struct keyd_dp *d, unsigned int which)
 {
-	int i;
+	size_t off = which == FD_UDP4 ? KEYD_FRAME_UDP4_OFF :
+		which == FD_UDP6 ? KEYD_FRAME_UDP6_OFF : KEYD_FRAME_RAW6_OFF;
+	int i, n = recv_batch(d, d->fd[which], off);
 
-	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		struct sockaddr_in6 src;
-		union {
-			struct cmsghdr c;
-			uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
-		} cb;
-		struct iovec iov = { d->buf + 40, BUF_CAP - 40 };
-		struct msghdr mh = {
-			.msg_name = &src, .msg_namelen = sizeof(src),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = &cb, .msg_controllen = sizeof(cb),
-		};
-		struct ip6_hdr *ip6 = (struct ip6_hdr *)d->buf;
-		struct cmsghdr *c;
-		bool have_dst = false;
-		int hlim = 64;
-		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	for (i = 0; i < n; i++) {
+		uint8_t *buf = d->slot + (size_t)i * BUF_CAP;
+		const struct msghdr *mh = &d->mm[i].msg_hdr;
+		size_t pl = d->mm[i].msg_len;
+		int len;
 
-		if (n < 0)
-			return;
-		d->io.net_rx++;
-		memset(ip6, 0, sizeof(*ip6));
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != IPPROTO_IPV6)
-				continue;
-			if (c->cmsg_type == IPV6_PKTINFO) {
-				struct in6_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				ip6->ip6_dst = pi.ipi6_addr;
-				have_dst = true;
-			} else if (c->cmsg_type == IPV6_HOPLIMIT) {
-				memcpy(&hlim, CMSG_DATA(c), sizeof(hlim));
-			}
+		switch (which) {
+		case FD_UDP4:
+			len = keyd_frame_udp4(buf, pl, mh, KEYD_NATT_PORT);
+			break;
+		case FD_UDP6:
+			len = keyd_frame_udp6(buf, pl, mh, KEYD_NATT_PORT);
+			break;
+		default:
+			len = keyd_frame_raw6(buf, pl, mh,
+					      which == FD_AH6 ? IPPROTO_AH : IPPROTO_ESP);
+			break;
 		}
-		if (!have_dst || n > 0xffff) {
+		if (len < 0) {
 			d->io.in_drop++;
 			continue;
 		}
-		ip6->ip6_flow = htonl(6u << 28);
-		ip6->ip6_plen = htons((uint16_t)n);
-		ip6->ip6_nxt = proto;
-		ip6->ip6_hlim = (uint8_t)hlim;
-		ip6->ip6_src = src.sin6_addr;
-		do_input(d, 40 + (size_t)n);
-	}
-}
-
-/* ESP in UDP (RFC 3948) to port 4500: the IPv4 and UDP headers are
- * rebuilt (UDP checksum 0) around the datagram for the core. */
-static void read_udp4(struct keyd_dp *d)
-{
-	int i;
-
-	for (i = 0; i < KEYD_DP_BATCH; i++) {
-		struct sockaddr_in src;
-		union {
-			struct cmsghdr c;
-			uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
-		} cb;
-		struct iovec iov = { d->buf + 28, BUF_CAP - 28 };
-		struct msghdr mh = {
-			.msg_name = &src, .msg_namelen = sizeof(src),
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = &cb, .msg_controllen = sizeof(cb),
-		};
-		struct iphdr *ip = (struct iphdr *)d->buf;
-		struct udphdr *uh = (struct udphdr *)(d->buf + 20);
-		struct cmsghdr *c;
-		bool have_dst = false;
-		ssize_t n = recvmsg(d->fd[FD_UDP4], &mh, MSG_DONTWAIT);
-
-		if (n < 0)
-			return;
-		d->io.net_rx++;
-		memset(d->buf, 0, 28);
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				ip->daddr = pi.ipi_addr.s_addr;
-				have_dst = true;
-			}
-		if (!have_dst || n > 0xffff - 28) {
-			d->io.in_drop++;
-			continue;
-		}
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->tot_len = htons((uint16_t)(28 + n));
-		ip->ttl = 64;
-		ip->protocol = IPPROTO_UDP;
-		ip->saddr = src.sin_addr.s_addr;
-		ip->check = 0;
-		uh->source = src.sin_port;
-		uh->dest = htons(NATT_PORT);
-		uh->len = htons((uint16_t)(8 + n));
-		uh->check = 0;
-		{
-			/* header checksum, for a core that checks it */
-			uint32_t sum = 0;
-			unsigned int k;
-
-			for (k = 0; k < 20; k += 2)
-				sum += (uint32_t)(d->buf[k] << 8 | d->buf[k + 1]);
-			while (sum >> 16)
-				sum = (sum & 0xffff) + (sum >> 16);
-			ip->check = htons((uint16_t)~sum);
-		}
-		do_input(d, 28 + (size_t)n);
+		do_input(d, buf, (size_t)len);
 	}
 }
 
@@ -560,21 +558,70 @@ static int raw_open(int family, int proto)
 	return fd;
 }
 
-static int udp4_open(void)
+/* The UDP socket on port 4500 of the family (IPv6: IPv6 only, so the
+ * IPv4 socket keeps IPv4's datagrams). */
+static int udp_open(int family)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(NATT_PORT) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(KEYD_NATT_PORT) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(KEYD_NATT_PORT) };
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1, ret;
 
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
+	if (family == AF_INET) {
+		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+		    bind(fd, (struct sockaddr *)&a4, sizeof(a4)) < 0)
+			goto err;
+	} else if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		   setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0 ||
+		   setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0 ||
+		   bind(fd, (struct sockaddr *)&a6, sizeof(a6)) < 0) {
+		goto err;
 	}
 	return fd;
+err:
+	ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Delete the rules of both families (ENOENT when there were none). */
+static void rules_del(void)
+{
+	keyd_tun_rule(false, AF_INET, KEYD_DP_MARK, KEYD_DP_TABLE, KEYD_DP_RULE_PREF);
+	keyd_tun_rule(false, AF_INET6, KEYD_DP_MARK, KEYD_DP_TABLE, KEYD_DP_RULE_PREF);
+}
+
+/* keyd's own packets (the raw send sockets) carry KEYD_DP_MARK and the
+ * rules "not fwmark KEYD_DP_MARK lookup KEYD_DP_TABLE" send every other
+ * packet through keyd's table first: routes there may cover the peer's
+ * address without catching the ESP to it. SO_MARK needs CAP_NET_ADMIN
+ * (in unshare -Urn: the namespace's own). 0 or -errno; on failure
+ * nothing is left set up and the data path works without the table. */
+static int mark_setup(struct keyd_dp *d)
+{
+	uint32_t mark = KEYD_DP_MARK;
+	int ret;
+
+	if (setsockopt(d->tx4, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ||
+	    setsockopt(d->tx6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0)
+		return -errno;
+	/* a keyd killed before it could remove them left them behind */
+	rules_del();
+	ret = keyd_tun_rule(true, AF_INET, KEYD_DP_MARK, KEYD_DP_TABLE, KEYD_DP_RULE_PREF);
+	if (!ret)
+		ret = keyd_tun_rule(true, AF_INET6, KEYD_DP_MARK, KEYD_DP_TABLE,
+				    KEYD_DP_RULE_PREF);
+	if (ret) {
+		rules_del();
+		mark = 0;
+		setsockopt(d->tx4, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+		setsockopt(d->tx6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+		return ret;
+	}
+	d->marked = true;
+	return 0;
 }
 
 int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
@@ -599,8 +646,9 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 	d->tx4 = d->tx6 = -1;
 	d->net = net;
 	d->buf = malloc(BUF_CAP);
+	d->slot = malloc((size_t)KEYD_DP_BATCH * BUF_CAP);
 	d->hold = calloc(PFKM_DP_HOLD_MAX, sizeof(*d->hold));
-	if (!d->buf || !d->hold) {
+	if (!d->buf || !d->slot || !d->hold) {
 		ret = -ENOMEM;
 		goto err_alloc;
 	}
@@ -633,13 +681,25 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 		keyd_log(KEYD_LOG_ERR, "datapath: raw send socket: %s", strerror(-ret));
 		goto err_fds;
 	}
-	ret = d->fd[FD_UDP4] = udp4_open();
-	if (ret < 0) {
-		keyd_log(KEYD_LOG_ERR, "datapath: UDP port %d (ESP in UDP): %s", NATT_PORT,
+	ret = mark_setup(d);
+	if (ret)
+		keyd_log(KEYD_LOG_WARN, "datapath: no fwmark %#x and rule for table %u (%s): "
+			 "transport-mode policies get no route", KEYD_DP_MARK, KEYD_DP_TABLE,
 			 strerror(-ret));
-		goto err_fds;
+	for (i = FD_UDP4; i <= FD_UDP6; i++) {
+		ret = d->fd[i] = udp_open(i == FD_UDP4 ? AF_INET : AF_INET6);
+		if (ret < 0) {
+			keyd_log(KEYD_LOG_ERR, "datapath: UDP port %d (ESP in UDP, IPv%d): %s",
+				 KEYD_NATT_PORT, i == FD_UDP4 ? 4 : 6, strerror(-ret));
+			goto err_fds;
+		}
 	}
-	keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u)", d->ifname, KEYD_TUN_MTU);
+	if (d->marked)
+		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u), fwmark %#x, table %u",
+			 d->ifname, KEYD_TUN_MTU, KEYD_DP_MARK, KEYD_DP_TABLE);
+	else
+		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u)", d->ifname,
+			 KEYD_TUN_MTU);
 	d->gc_ms = now_ms();
 	routes_sync(d);
 	active = d;
@@ -647,6 +707,8 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 	return 0;
 
 err_fds:
+	if (d->marked)
+		rules_del();
 	for (i = 0; i < FD_N; i++)
 		if (d->fd[i] >= 0)
 			close(d->fd[i]);
@@ -657,6 +719,7 @@ err_fds:
 	pfkm_dp_destroy(d->dp);
 err_alloc:
 	free(d->hold);
+	free(d->slot);
 	free(d->buf);
 	free(d);
 	return ret;
@@ -679,6 +742,8 @@ void keyd_dp_close(struct keyd_dp *d)
 		return;
 	active = NULL;
 	pfkm_dp_hold_flush(d->dp, hold_drop, d);
+	if (d->marked)
+		rules_del();
 	/* The routes go with the device. */
 	for (i = 0; i < FD_N; i++)
 		close(d->fd[i]);
@@ -686,6 +751,7 @@ void keyd_dp_close(struct keyd_dp *d)
 	close(d->tx6);
 	pfkm_dp_destroy(d->dp);
 	free(d->hold);
+	free(d->slot);
 	free(d->buf);
 	free(d);
 }
@@ -728,11 +794,13 @@ void keyd_dp_run(struct keyd_dp *d, const struct pollfd *pfd)
 		if (pfd[FD_AH4].revents)
 			read_raw4(d, d->fd[FD_AH4]);
 		if (pfd[FD_ESP6].revents)
-			read_raw6(d, d->fd[FD_ESP6], IPPROTO_ESP);
+			read_framed(d, FD_ESP6);
 		if (pfd[FD_AH6].revents)
-			read_raw6(d, d->fd[FD_AH6], IPPROTO_AH);
+			read_framed(d, FD_AH6);
 		if (pfd[FD_UDP4].revents)
-			read_udp4(d);
+			read_framed(d, FD_UDP4);
+		if (pfd[FD_UDP6].revents)
+			read_framed(d, FD_UDP6);
 		if (pfd[FD_TUN].revents)
 			read_tun(d);
 	}

@@ -220,10 +220,19 @@ int keyd_pidfile_write(const char *file);
 /* Create (or attach to) TUN device name (NULL: the kernel's tunN), MTU
  * KEYD_TUN_MTU, up. Returns its non-blocking fd, name in ifname. */
 int keyd_tun_open(const char *name, char *ifname, int *ifindex);
-/* Add (exclusive) or delete the main-table route dst/plen dev ifindex,
- * with preferred source src (NULL: none). */
-int keyd_tun_route(int ifindex, bool add, int family, const uint8_t *dst, unsigned int plen,
-		   const uint8_t *src);
+/* Add (exclusive) or delete the route dst/plen dev ifindex in table
+ * (RT_TABLE_MAIN or KEYD_DP_TABLE), with preferred source src (NULL: none). */
+int keyd_tun_route(int ifindex, bool add, uint32_t table, int family, const uint8_t *dst,
+		   unsigned int plen, const uint8_t *src);
+/* Add (exclusive) or delete the rule "not fwmark mark/0xffffffff lookup
+ * table pref pref" of family. 0 or -errno. */
+int keyd_tun_rule(bool add, int family, uint32_t mark, uint32_t table, uint32_t pref);
+/* Host-to-host transport mode (dp_io.c): keyd's own sockets carry the
+ * mark; routes that would catch their packets live in the table, looked
+ * up by the rule for every packet without the mark ("keyd" in ASCII). */
+#define KEYD_DP_MARK 0x6b657964u
+#define KEYD_DP_TABLE 0x6b657964u
+#define KEYD_DP_RULE_PREF 100u
 
 /* ---- dp_io.c: --datapath tun[=NAME], the ESP/AH packet loop ---------- */
 struct keyd_dp;
@@ -233,7 +242,7 @@ struct keyd_dp_io_stats {
 	uint64_t out_nopolicy;	/* routed into the device, no IPsec policy: dropped */
 	uint64_t out_drop, in_drop;	/* every other packet not sent / not delivered */
 };
-#define KEYD_DP_NFDS 6		/* pollfds keyd_dp_pollfds fills */
+#define KEYD_DP_NFDS 7		/* pollfds keyd_dp_pollfds fills */
 /* spec "tun" or "tun=NAME". 0 or -errno (logged). */
 int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out);
 void keyd_dp_close(struct keyd_dp *d);

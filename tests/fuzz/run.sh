@@ -4,6 +4,7 @@
 # target (clang -fsanitize=fuzzer,address,undefined) together with the
 # userspace sources it needs, then runs each for $1 seconds (default 60)
 # starting from tests/fuzz/corpus/<name>/. A finding fails the run.
+# FUZZ_ONLY="dp dpio" runs only the targets named.
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
@@ -18,7 +19,9 @@ xfrm=$(ls src/xfrm/*.c)
 status=0
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c); name=${name#fuzz_}
-	# A target declares what it links in its first lines: "// fuzz-links: core lib msg"
+	# FUZZ_ONLY="dp dpio": just those targets
+	case " ${FUZZ_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
+	# A target declares what it links in its first lines: "// fuzz-links: core lib walker frame msg"
 	# (msg: tests/lib/msg.c, the raw PF_KEY message builder of every test)
 	links=$(sed -n 's|^// fuzz-links: *||p' "$f" | head -n1)
 	srcs=""
@@ -29,6 +32,7 @@ for f in tests/fuzz/fuzz_*.c; do
 		lib) srcs="$srcs $lib $core $xfrm" ;;
 		walker) srcs="$srcs kmod/core/walker.c kmod/core/alg.c" ;;
 		msg) srcs="$srcs tests/lib/msg.c" ;;
+		frame) srcs="$srcs src/engine/dp_frame.c" ;;
 		esac
 	done
 	srcs=$(printf '%s\n' $srcs | sort -u)

@@ -5,7 +5,7 @@
 #                   installed Debian 6.1, 6.1.0-*-amd64, and the installed
 #                   6.12, 6.12.*+deb12-amd64: the newest of each series;
 #                   VM_KERNELS="KVER ..." does the same as arguments;
-#                   VM_BOOTS="afkey pfkeyv2 xfrm deb nl", the default,
+#                   VM_BOOTS="afkey pfkeyv2 xfrm deb dp nl", the default,
 #                   names the boots below to run)
 #   run.sh bench [KVER]   one boot measuring keysh batch installs (af_key,
 #                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000), keysh -D
@@ -34,6 +34,10 @@
 #                          KEYSH_DEB_DIR): its source built as its dkms.conf
 #                          says, installed in updates/dkms with its
 #                          modprobe.d file; socket(PF_KEY) loads that module
+#   5. keysh.mode=dp       keyd's user-space data path (tests/vm/dp.sh) against
+#                          ip xfrm peers: every algorithm, IPv4/IPv6 inside and
+#                          outside, captures; keyd vs xfrm benchmark (BENCH
+#                          lines only with VM_DPBENCH=1)
 # then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel.
 # (pfkeyv2.ko has no packet path: the kernel's xfrm does AH/ESP. The
 # traffic helpers dpcap, dpinj, dptcp, dpmtu and dpnattsock are built and
@@ -203,13 +207,17 @@ mods="sha3_generic sha512_generic jitterentropy_rng ctr ghash_generic drbg gcm c
 	chacha_generic poly1305_generic chacha20poly1305 cmac xcbc rmd160
 	des_generic cast5_generic blowfish_generic camellia_generic serpent_generic
 	twofish_generic deflate esp4 esp6 ah4 ah6 ipcomp ipcomp6 xfrm4_tunnel xfrm6_tunnel xfrm_user veth
-	@bridge @br_netfilter @nf_tables @nft_ct @nf_conntrack"
+	@bridge @br_netfilter @nf_tables @nft_ct @nf_conntrack tun"
 afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 files="tests/vm/init:/init tests/vm/suite.sh:/suite.sh tests/vm/keysh-smoke.conf:/keysh-smoke.conf
 	$B/vm/diffclient $B/vm/stress $B/vm/timeit $B/vm/kfuzz $afkey
 	$B/vm/dpcap $B/vm/dpinj $B/vm/dptcp $B/vm/dpmtu $B/vm/dpnattsock
 	kmod/pfkeyv2.conf:/pfkeyv2.conf tests/vm/xfrm.sh:/xfrm.sh $B/vm/xfrmpk
-	tests/vm/xfrm-nf.sh:/xfrm-nf.sh tests/vm/xfrm-algs.sh:/xfrm-algs.sh tests/vm/peer.sh:/peer.sh $B/vm/udpx"
+	tests/vm/xfrm-nf.sh:/xfrm-nf.sh tests/vm/xfrm-algs.sh:/xfrm-algs.sh tests/vm/peer.sh:/peer.sh $B/vm/udpx
+	tests/vm/dp.sh:/dp.sh"
+# OpenSSL's legacy provider (keyd's data path: DES, CAST-128, Blowfish)
+legacy=$(ls /usr/lib/*/ossl-modules/legacy.so 2>/dev/null | head -n1)
+[ -n "$legacy" ] && files="$files $legacy:$legacy"
 # kmod (modprobe, depmod) for the autoload test; /init makes no
 # /sbin/modprobe, so request_module() fails until that test links it.
 command -v kmod > /dev/null && files="$files $(command -v kmod):/bin/kmod"
@@ -278,11 +286,14 @@ want afkey && boot afkey "keysh.stress=${VM_STRESS_AFKEY:-2000} keysh.fuzz=${VM_
 [ "$have_ko" = 1 ] && want pfkeyv2 && boot pfkeyv2 "keysh.stress=${VM_STRESS_SAS:-10000} keysh.fuzz=${VM_FUZZ:-60}"
 [ "$have_ko" = 1 ] && want xfrm && boot xfrm
 [ "$have_deb" = 1 ] && want deb && boot deb "keysh.debver=$debver"
+# keyd's user-space data path against ip xfrm peers (no module needed)
+want dp && boot dp "keysh.dpbench=${VM_DPBENCH:-0}"
+want dp && tr -d '\r' < "$out/console.dp" | grep '^BENCH dp-' | sed "s/^/# $kver: /"
 echo "# $kver: boots took $(($(date +%s) - k0)) s"
 [ "$have_ko" = 1 ] && want afkey && want pfkeyv2 && compare
 }
 want() { # boot: named in VM_BOOTS (default: every boot)
-	case " ${VM_BOOTS:-afkey pfkeyv2 xfrm deb nl} " in *" $1 "*) return 0 ;; esac
+	case " ${VM_BOOTS:-afkey pfkeyv2 xfrm deb dp nl} " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 
