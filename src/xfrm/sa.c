@@ -8,7 +8,9 @@
  *   - HMAC-SHA-2 ICVs are RFC 4868's (alg->icv_bits, XFRMA_ALG_AUTH_TRUNC);
  *   - AEADs go in XFRMA_ALG_AEAD with the row's ICV;
  *   - a replay window above 32 packets travels in XFRMA_REPLAY_ESN_VAL (a
- *     bitmap without ESN), where af_key would cap it at 32.
+ *     bitmap without ESN), where af_key would cap it at 32;
+ *   - SADB_X_SAFLAGS_ESN is XFRM_STATE_ESN (64-bit sequence numbers, the
+ *     window in XFRMA_REPLAY_ESN_VAL as xfrm requires), where af_key drops it.
  * Reading back, a window wider than sadb_sa_replay holds shows as 255.
  */
 #include "xfrm.h"
@@ -19,14 +21,16 @@ static uint32_t flags_to_nl(uint32_t f)
 {
 	return (f & SADB_SAFLAGS_NOECN ? XFRM_STATE_NOECN : 0) |
 	       (f & SADB_SAFLAGS_DECAP_DSCP ? XFRM_STATE_DECAP_DSCP : 0) |
-	       (f & SADB_SAFLAGS_NOPMTUDISC ? XFRM_STATE_NOPMTUDISC : 0);
+	       (f & SADB_SAFLAGS_NOPMTUDISC ? XFRM_STATE_NOPMTUDISC : 0) |
+	       (f & SADB_X_SAFLAGS_ESN ? XFRM_STATE_ESN : 0);
 }
 
 static uint32_t flags_from_nl(uint8_t f)
 {
 	return (f & XFRM_STATE_NOECN ? SADB_SAFLAGS_NOECN : 0) |
 	       (f & XFRM_STATE_DECAP_DSCP ? SADB_SAFLAGS_DECAP_DSCP : 0) |
-	       (f & XFRM_STATE_NOPMTUDISC ? SADB_SAFLAGS_NOPMTUDISC : 0);
+	       (f & XFRM_STATE_NOPMTUDISC ? SADB_SAFLAGS_NOPMTUDISC : 0) |
+	       (f & XFRM_STATE_ESN ? SADB_X_SAFLAGS_ESN : 0);
 }
 
 static size_t key_bytes(unsigned int bits)
@@ -114,10 +118,10 @@ int xfrm_sa_put(struct nlmsghdr *nlh, size_t cap, const struct pfkm_sa *x)
 	p->family = x->family;
 	p->mode = (uint8_t)mode;
 	p->flags = (uint8_t)flags_to_nl(x->flags);
-	if (x->replay <= REPLAY_LEGACY_MAX) {
+	if (x->replay <= REPLAY_LEGACY_MAX && !(x->flags & SADB_X_SAFLAGS_ESN)) {
 		p->replay_window = x->replay;
 	} else {
-		/* a bitmap window without ESN (xfrm_replay_bmp) */
+		/* xfrm's bitmap state: wide windows and ESN (which needs it) */
 		struct xfrm_replay_state_esn *rs = xfrm_nl_attr_reserve(nlh, cap, XFRMA_REPLAY_ESN_VAL,
 								sizeof(*rs));
 

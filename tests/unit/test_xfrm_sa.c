@@ -253,6 +253,44 @@ TEST(xfrm_sa_replay_windows)
 	}
 }
 
+/* ESN (SADB_X_SAFLAGS_ESN) is XFRM_STATE_ESN with the window in
+ * XFRMA_REPLAY_ESN_VAL even when it is 32 or less (xfrm refuses ESN without
+ * it), and reads back as the flag. */
+TEST(xfrm_sa_esn)
+{
+	static const unsigned int w[] = { 1, 32, 64 };
+	uint8_t buf[XFRM_NL_REQ_MAX];
+	unsigned int i;
+
+	for (i = 0; i < OS_ARRAY_SIZE(w); i++) {
+		struct pfkm_sa *x = sa_v4(), *y = NULL;
+		const struct nlattr *tb[XFRMA_MAX + 1];
+		const struct xfrm_replay_state_esn *rs;
+		const struct xfrm_usersa_info *p;
+		struct nlmsghdr *nlh;
+		int ret;
+
+		x->replay = (uint8_t)w[i];
+		x->flags = SADB_X_SAFLAGS_ESN;
+		x->enc = pfkm_alg_by_name(PFKM_ALG_ENC, "null");
+		x->enc_id = x->enc->id;
+		nlh = build(buf, x, &ret);
+		REQUIRE_EQ(ret, 0);
+		p = mnl_nlmsg_get_payload(nlh);
+		REQUIRE_EQ(xfrm_nl_attrs(nlh, sizeof(*p), tb), 0);
+		CHECK(p->flags & XFRM_STATE_ESN);
+		CHECK_EQ(p->replay_window, 0);
+		REQUIRE(tb[XFRMA_REPLAY_ESN_VAL]);
+		rs = mnl_attr_get_payload(tb[XFRMA_REPLAY_ESN_VAL]);
+		CHECK_EQ(rs->replay_window, w[i]);
+		REQUIRE_EQ(xfrm_sa_from_msg(nlh, &y), 0);
+		CHECK_EQ(y->flags, SADB_X_SAFLAGS_ESN);
+		CHECK_EQ(y->replay, w[i]);
+		pfkm_sadb_sa_free(x);
+		pfkm_sadb_sa_free(y);
+	}
+}
+
 TEST(xfrm_sa_natt_lifetimes_flags_modes)
 {
 	static const uint8_t modes[] = { IPSEC_MODE_TRANSPORT, IPSEC_MODE_TUNNEL, IPSEC_MODE_BEET };

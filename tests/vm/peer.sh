@@ -16,8 +16,8 @@
 KB() { B keysh --backend kernel "$@"; }
 
 peer_reset() {
-	KA -c 'flush; spdflush;' > /dev/null 2>&1
-	KB -c 'flush; spdflush;' > /dev/null 2>&1
+	KA 'flush; spdflush;' > /dev/null 2>&1 || bad peer-reset "a: flush failed"
+	KB 'flush; spdflush;' > /dev/null 2>&1 || bad peer-reset "b: flush failed"
 }
 
 # peer_check NAME PINGCMD...: b keyed from a's script by --peer; ping passes
