@@ -140,13 +140,18 @@ add_sa() { # src dst spi
 	ks "spdadd 10.1.0.0/24 10.2.0.0/24 any -P out ipsec esp/tunnel/10.0.0.1-10.0.0.2/require ;"
 	kt_keys 2
 	kt_wait "SELECTOR"
+	kt_wait_line "10.1.0.0/24" "esp/tunnel/10.0.0.1-10.0.0.2/require"
 	kt_screen | grep -F "10.1.0.0/24" | grep -F "out" | grep -qF "esp/tunnel/10.0.0.1-10.0.0.2/require"
 	kt_keys 3
 	kt_wait "X_SPDADD"
-	# xterm mouse report: press and release of button 1 on column 2 of row 0 (SAD tab)
-	sleep 0.2
-	tmux -S "$TSOCK" send-keys -t kt -l "$(printf '\033[M !!')"
-	tmux -S "$TSOCK" send-keys -t kt -l "$(printf '\033[M#!!')"
+	# xterm mouse report: press and release of button 1 on column 2 of row 0
+	# (SAD tab), in one write. keytui waits 25 ms for the rest of an escape
+	# sequence; a loaded machine can split the write, then the click is
+	# read as ESC and is sent again (three times at most).
+	for _ in 1 2 3; do
+		tmux -S "$TSOCK" send-keys -t kt -l "$(printf '\033[M !!\033[M#!!')"
+		kt_wait "PROTO" 5 2>/dev/null && break
+	done
 	kt_wait "PROTO"
 	kt_screen | grep -qF "SRC → DST"
 }
