@@ -71,14 +71,17 @@ teardown() {
 A() { nsenter --preserve-credentials -t "$PA" -U -n "$@"; }
 B() { nsenter --preserve-credentials -t "$PB" -U -n "$@"; }
 
-# dp_keyd a|b: keyd with a data path (device ka / kb) in that namespace.
+# dp_keyd a|b [THREADS]: keyd with a data path (device ka / kb) in that
+# namespace; --datapath-threads THREADS, else $KEYSH_DP_THREADS when set
+# (the suite runs once with 1 and once with 2), else keyd's default.
 dp_keyd() {
-	local s=$1 sock=$BATS_TEST_TMPDIR/$1.sock i
+	local s=$1 sock=$BATS_TEST_TMPDIR/$1.sock i th=${2:-${KEYSH_DP_THREADS:-}}
 	local pid=$PA
 	[ "$s" = b ] && pid=$PB
 	# nsenter itself, not A/B: $! must be keyd's pid (nsenter execs it)
 	nsenter --preserve-credentials -t "$pid" -U -n "$(keysh__bin keyd)" --socket "$sock" \
-		--datapath tun=k$s -v >"$BATS_TEST_TMPDIR/$s.log" 2>&1 &
+		--datapath tun=k$s ${th:+--datapath-threads "$th"} -v \
+		>"$BATS_TEST_TMPDIR/$s.log" 2>&1 &
 	if [ "$s" = a ]; then KA=$!; else KB=$!; fi
 	for i in $(seq 1000); do
 		[ -S "$sock" ] && [ -S "$sock.ctl" ] && return 0
