@@ -959,6 +959,20 @@ void keyd_dp_run(struct keyd_dp *d, const struct pollfd *pfd)
 	}
 }
 
+/* "N0/N1/...": the transforms each lane ran (lane 0: the poll thread). */
+static void lanes_str(const struct keyd_dp_workers *w, char *out, size_t cap)
+{
+	uint64_t ran[KEYD_DP_THREADS_MAX];
+	unsigned int i, n = keyd_dp_workers_count(w);
+	size_t o = 0;
+
+	keyd_dp_workers_stats(w, ran, KEYD_DP_THREADS_MAX);
+	out[0] = 0;
+	for (i = 0; i < n && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%llu", i ? "/" : "",
+				      (unsigned long long)ran[i]);
+}
+
 static void sa_sum(void *arg, const struct pfkm_dp_sa_info *i)
 {
 	struct pfkm_dp_sa_stats *sum = arg;
@@ -973,6 +987,7 @@ int keyd_dp_stats_line(char *out, size_t cap)
 	struct pfkm_dp_sa_stats sum = { 0 };
 	struct pfkm_dp_stats s;
 	struct keyd_dp *d = active;
+	char lanes[KEYD_DP_THREADS_MAX * 21];
 
 	if (!d) {
 		snprintf(out, cap, "err ENODEV no data path (start keyd with --datapath tun)");
@@ -980,10 +995,15 @@ int keyd_dp_stats_line(char *out, size_t cap)
 	}
 	pfkm_dp_stats_get(d->dp, &s);
 	pfkm_dp_sa_each(d->dp, sa_sum, &sum);
+	if (d->workers)
+		lanes_str(d->workers, lanes, sizeof(lanes));
+	else
+		snprintf(lanes, sizeof(lanes), "%llu",
+			 (unsigned long long)(s.out_xform + s.in_xform));
 	snprintf(out, cap, "ok dev=%s tun_rx=%llu tun_tx=%llu net_rx=%llu net_tx=%llu "
 		 "out_xform=%llu in_xform=%llu auth_fail=%llu replay=%llu policy_drop=%llu "
 		 "no_sa=%llu unknown_spi=%llu errors=%llu hold=%llu hold_sent=%llu "
-		 "hold_timeout=%llu nopolicy=%llu out_drop=%llu in_drop=%llu threads=%u",
+		 "hold_timeout=%llu nopolicy=%llu out_drop=%llu in_drop=%llu threads=%u lanes=%s",
 		 d->ifname, (unsigned long long)d->io.tun_rx, (unsigned long long)d->io.tun_tx,
 		 (unsigned long long)d->io.net_rx, (unsigned long long)d->io.net_tx,
 		 (unsigned long long)s.out_xform, (unsigned long long)s.in_xform,
@@ -994,6 +1014,6 @@ int keyd_dp_stats_line(char *out, size_t cap)
 		 (unsigned long long)s.hold_sent, (unsigned long long)s.hold_timeout,
 		 (unsigned long long)d->io.out_nopolicy, (unsigned long long)d->io.out_drop,
 		 (unsigned long long)d->io.in_drop,
-		 d->workers ? keyd_dp_workers_count(d->workers) : 1u);
+		 d->workers ? keyd_dp_workers_count(d->workers) : 1u, lanes);
 	return 0;
 }
