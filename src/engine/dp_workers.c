@@ -13,9 +13,12 @@
  *     packets are transformed in order and never on two threads at once
  *     (its sequence numbers were taken before, its replay window and
  *     cipher contexts are touched by that lane only);
- *   - a key seen first in the batch goes to the lane with the fewest items
- *     so far, so four SAs over two lanes split two and two whatever their
- *     hashes; a key keeps its lane for the rest of the batch;
+ *   - lanes are chosen when the batch starts: a batch of fewer than
+ *     KEYD_DP_SPREAD_MIN items runs on lane 0 alone (waking a thread costs
+ *     more than the transforms of a few packets); otherwise a key seen
+ *     first in the batch goes to the lane with the fewest items so far, so
+ *     four SAs over two lanes split two and two whatever their hashes, and
+ *     keeps that lane for the rest of the batch;
  *   - _wait runs lane 0's items on the caller's thread, then waits until
  *     every other lane is done. Batches never overlap, so an SA's packets
  *     of two batches never run at once either, and everything the caller
@@ -64,6 +67,8 @@ struct key_slot {
 
 struct keyd_dp_workers {
 	unsigned int nlanes, cap, nkeys;	/* nkeys: key table size, a power of 2 */
+	unsigned int *pitem;			/* the batch as added: items, keys */
+	uint32_t *pkey;
 	keyd_dp_work_fn *fn;
 	void *arg;
 	bool running;				/* between _start and _wait */
@@ -140,6 +145,8 @@ static void workers_free(struct keyd_dp_workers *w)
 	}
 	free(w->lane);
 	free(w->keys);
+	free(w->pitem);
+	free(w->pkey);
 	free(w);
 }
 
@@ -163,9 +170,13 @@ int keyd_dp_workers_create(unsigned int threads, unsigned int cap, keyd_dp_work_
 	for (w->nkeys = 16; w->nkeys < 2 * cap; w->nkeys *= 2)
 		;
 	w->keys = calloc(w->nkeys, sizeof(*w->keys));
+	w->pitem = calloc(cap, sizeof(*w->pitem));
+	w->pkey = calloc(cap, sizeof(*w->pkey));
 	w->lane = aligned_alloc(64, sizeof(*w->lane) * threads);
-	if (!w->keys || !w->lane) {
+	if (!w->keys || !w->pitem || !w->pkey || !w->lane) {
 		free(w->keys);
+		free(w->pitem);
+		free(w->pkey);
 		free(w->lane);
 		free(w);
 		return -ENOMEM;
@@ -237,19 +248,33 @@ static struct lane *lane_of(struct keyd_dp_workers *w, uint32_t key)
 
 int keyd_dp_workers_add(struct keyd_dp_workers *w, unsigned int item, uint32_t key)
 {
-	struct lane *l;
-
 	if (w->running || w->queued == w->cap)
 		return -ENOSPC;
-	if (!w->queued && ++w->gen == 0) {
+	w->pitem[w->queued] = item;
+	w->pkey[w->queued++] = key;
+	return 0;
+}
+
+/* The batch as added, onto the lanes. */
+static void spread(struct keyd_dp_workers *w)
+{
+	unsigned int i;
+
+	if (w->nlanes == 1 || w->queued < KEYD_DP_SPREAD_MIN) {
+		memcpy(w->lane[0].item, w->pitem, w->queued * sizeof(*w->pitem));
+		w->lane[0].n = w->queued;
+		return;
+	}
+	if (++w->gen == 0) {
 		/* generations wrapped: forget every slot */
 		memset(w->keys, 0, w->nkeys * sizeof(*w->keys));
 		w->gen = 1;
 	}
-	l = w->nlanes == 1 ? &w->lane[0] : lane_of(w, key);
-	l->item[l->n++] = item;
-	w->queued++;
-	return 0;
+	for (i = 0; i < w->queued; i++) {
+		struct lane *l = lane_of(w, w->pkey[i]);
+
+		l->item[l->n++] = w->pitem[i];
+	}
 }
 
 void keyd_dp_workers_start(struct keyd_dp_workers *w)
@@ -259,6 +284,7 @@ void keyd_dp_workers_start(struct keyd_dp_workers *w)
 	if (w->running)
 		return;
 	w->running = true;
+	spread(w);
 	for (i = 1; i < w->nlanes; i++) {
 		struct lane *l = &w->lane[i];
 

@@ -240,6 +240,7 @@ struct keyd_dp_workers;
 typedef void keyd_dp_work_fn(void *arg, unsigned int item);
 #define KEYD_DP_THREADS_MAX 64		/* --datapath-threads */
 #define KEYD_DP_THREADS_DEFAULT_MAX 8	/* the default: online CPUs, at most this */
+#define KEYD_DP_SPREAD_MIN 8		/* smaller batches: all on the caller's thread */
 /* Online CPUs, 1 .. KEYD_DP_THREADS_DEFAULT_MAX. */
 unsigned int keyd_dp_workers_default(void);
 /* threads lanes (lane 0: the caller's thread; threads - 1 are started),

@@ -6,7 +6,7 @@
  *   - the pool alone: N keys x M items in batches over 1..4 lanes; each
  *     key's items run in the order added, never two of one key at once
  *     (a flag per key, swapped atomically), every item exactly once, every
- *     lane used; a batch started and destroyed at once (items in flight)
+ *     lane used (a batch under KEYD_DP_SPREAD_MIN: lane 0 only); a batch started and destroyed at once (items in flight)
  *     still runs each item once; bad arguments refused.
  *   - real packets: host A sends four flows on four ESP tunnel SAs to host
  *     B, batches of 64 through _prep, a pool of 3 lanes and _done on both
@@ -132,6 +132,7 @@ TEST(dp_workers_refuses)
 {
 	static struct order o;
 	struct keyd_dp_workers *w;
+	uint64_t ran[2];
 	unsigned int i;
 
 	CHECK_EQ(keyd_dp_workers_create(0, BATCH, order_item, &o, &w), -EINVAL);
@@ -154,6 +155,10 @@ TEST(dp_workers_refuses)
 	CHECK_EQ(keyd_dp_workers_add(w, 4, 7), -ENOSPC);	/* running */
 	keyd_dp_workers_wait(w);
 	CHECK_EQ(o.next[0], 4);
+	/* fewer than KEYD_DP_SPREAD_MIN items: all on the caller's lane */
+	keyd_dp_workers_stats(w, ran, 2);
+	CHECK_EQ(ran[0], 4);
+	CHECK_EQ(ran[1], 0);
 	keyd_dp_workers_destroy(w);
 	keyd_dp_workers_destroy(NULL);
 }
