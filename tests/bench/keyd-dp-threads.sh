@@ -7,21 +7,29 @@
 # AES-GCM-16 tunnels with one SA each way. For each of ROUNDS rounds both
 # keyds are started with 1 thread, then with N, and re-keyed; each time four
 # parallel TCP flows (one per SA, MB in all, tests/vm/dptcp.c) and one flow
-# (MB) are timed. Prints every round, the medians and N / 1.
-# Usage: sh tests/bench/keyd-dp-threads.sh [ROUNDS] [MB] [N]
+# (MB) are timed. Prints every round, the medians and N / 1. ALG: gcm
+# (ESP AES-GCM-16, the default) or cbc (AES-CBC + HMAC-SHA-256: about four
+# times the crypto per byte).
+# Usage: sh tests/bench/keyd-dp-threads.sh [ROUNDS] [MB] [N] [ALG]
 set -eu
 cd "$(dirname "$0")/../.."
 B=${B:-build}
 ROUNDS=${1:-3}
 MB=${2:-64}
 N=${3:-2}
+ALG=${4:-gcm}
+case $ALG in
+gcm) X="-E aes-gcm-16 0x0102030405060708090a0b0c0d0e0f1011121314" ;;
+cbc) X="-E aes-cbc 0x0102030405060708090a0b0c0d0e0f10 -A hmac-sha256 0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20" ;;
+*) echo "keyd-dp-threads.sh: ALG gcm or cbc, not \`$ALG'" >&2; exit 2 ;;
+esac
 if [ -z "${KEYD_DP_INNER:-}" ]; then
 	[ -x "$B/keyd" ] && [ -x "$B/keysh" ] ||
 		{ echo "keyd-dp-threads.sh: $B/keyd or keysh missing (make userspace)" >&2; exit 1; }
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	${CC:-cc} -O2 -o "$tmp/dptcp" tests/vm/dptcp.c
-	KEYD_DP_INNER=$tmp unshare -Urn sh "$0" "$ROUNDS" "$MB" "$N"
+	KEYD_DP_INNER=$tmp unshare -Urn sh "$0" "$ROUNDS" "$MB" "$N" "$ALG"
 	exit
 fi
 T=$KEYD_DP_INNER
@@ -38,7 +46,6 @@ for n in 0 1 2 3; do
 done
 KA= KB=
 trap 'kill $KA $KB $PB 2>/dev/null; wait 2>/dev/null' EXIT
-K=0x0102030405060708090a0b0c0d0e0f1011121314
 
 keyds() { # THREADS: both keyds (re)started with that many crypto threads, keyed
 	[ -z "$KA" ] || { kill "$KA" "$KB"; wait "$KA" "$KB" 2>/dev/null || true; }
@@ -53,8 +60,8 @@ keyds() { # THREADS: both keyds (re)started with that many crypto threads, keyed
 		h=$((n + 1))
 		ga=10.0.$n.1 gb=10.0.$n.2 na=172.16.1.$h nb=172.16.2.$h
 		for s in a b; do "$B/keysh" --socket "$T/$s.sock" "
-		  add $ga $gb esp 0x100$h -m tunnel -r 32 -E aes-gcm-16 $K;
-		  add $gb $ga esp 0x200$h -m tunnel -r 32 -E aes-gcm-16 $K;"; done
+		  add $ga $gb esp 0x100$h -m tunnel -r 32 $X;
+		  add $gb $ga esp 0x200$h -m tunnel -r 32 $X;"; done
 		"$B/keysh" --socket "$T/a.sock" "
 		  spdadd $na $nb any -P out ipsec esp/tunnel/$ga-$gb/require;
 		  spdadd $nb $na any -P in ipsec esp/tunnel/$gb-$ga/require;"
@@ -110,7 +117,7 @@ for r in $(seq "$ROUNDS"); do
 done
 m4_1=$(echo "$f4_1" | median) m4_n=$(echo "$f4_n" | median)
 m1_1=$(echo "$f1_1" | median) m1_n=$(echo "$f1_n" | median)
-echo "median of $ROUNDS ($MB MB): four flows on four SAs threads=1 $m4_1 MB/s," \
+echo "median of $ROUNDS ($MB MB, $ALG): four flows on four SAs threads=1 $m4_1 MB/s," \
 	"threads=$N $m4_n MB/s: $(echo "$m4_n $m4_1" | awk '{ printf "%.3f", $1 / $2 }')x;" \
 	"one flow threads=1 $m1_1 MB/s, threads=$N $m1_n MB/s:" \
 	"$(echo "$m1_n $m1_1" | awk '{ printf "%.3f", $1 / $2 }')x"
