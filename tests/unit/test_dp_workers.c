@@ -339,3 +339,105 @@ TEST(dp_workers_hard_limit_in_batch)
 	keyd_dp_workers_destroy(w);
 	dp_host_close(&A);
 }
+
+/* 10.0.0.1 -> 10.0.0.4 through a bundle, ESP 0x303 inside AH 0x304
+ * (transport), on A (out) and B (in). */
+static void bundle_open(struct dp_host *A, struct dp_host *B)
+{
+	struct sadb_x_policy *p;
+	struct mb m;
+
+	CHECK_EQ(dp_host_sa(A, &dp_gcm, 0x303, "10.0.0.1", "10.0.0.4", IPSEC_MODE_TRANSPORT, 0,
+			    3), 0);
+	CHECK_EQ(dp_host_sa(A, &dp_ah, 0x304, "10.0.0.1", "10.0.0.4", IPSEC_MODE_TRANSPORT, 0,
+			    4), 0);
+	CHECK_EQ(dp_host_sa(B, &dp_gcm, 0x303, "10.0.0.1", "10.0.0.4", IPSEC_MODE_TRANSPORT, 0,
+			    3), 0);
+	CHECK_EQ(dp_host_sa(B, &dp_ah, 0x304, "10.0.0.1", "10.0.0.4", IPSEC_MODE_TRANSPORT, 0,
+			    4), 0);
+	p = dp_policy_msg(&m, IPSEC_DIR_OUTBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1", "10.0.0.4",
+			  IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0, NULL, NULL);
+	mb_ipsecreq(&m, p, IPPROTO_AH, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	CHECK_EQ(mb_send(&A->c, &m), 0);
+	p = dp_policy_msg(&m, IPSEC_DIR_INBOUND, IPSEC_POLICY_IPSEC, "10.0.0.1", "10.0.0.4",
+			  IPPROTO_ESP, IPSEC_MODE_TRANSPORT, 0, NULL, NULL);
+	mb_ipsecreq(&m, p, IPPROTO_AH, IPSEC_MODE_TRANSPORT, IPSEC_LEVEL_REQUIRE, 0, NULL, NULL);
+	CHECK_EQ(mb_send(&B->c, &m), 0);
+}
+
+/* Replays within one batch: each protected packet twice, the copy right
+ * behind it, over a pool of 2 lanes: the first is delivered, the copy
+ * dropped as a replay (the window is one lane's, in order). ESP, AH, and a
+ * bundle (AH over ESP: transformed in _prep outbound; inbound the lane
+ * takes the outer AH, _done the inner ESP). */
+TEST(dp_workers_replay_in_batch)
+{
+	static struct xf x;
+	struct keyd_dp_workers *wa, *wb;
+	struct pfkm_dp_sa_stats ss;
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct dp_host A, B;
+	unsigned int i, ok = 0, rep = 0;
+	int ret[BATCH];
+
+	REQUIRE_EQ(dp_host_open(&A), 0);
+	REQUIRE_EQ(dp_host_open(&B), 0);
+	REQUIRE_EQ(dp_host_flow(&A, &B, &dp_gcm, IPSEC_MODE_TRANSPORT, 0x301, "10.0.0.1",
+				"10.0.0.2", NULL, NULL), 0);
+	REQUIRE_EQ(dp_host_flow(&A, &B, &dp_ah, IPSEC_MODE_TRANSPORT, 0x302, "10.0.0.1",
+				"10.0.0.3", NULL, NULL), 0);
+	bundle_open(&A, &B);
+	REQUIRE_EQ(keyd_dp_workers_create(2, BATCH, xf_item, &x, &wa), 0);
+	REQUIRE_EQ(keyd_dp_workers_create(2, BATCH, xf_item, &x, &wb), 0);
+	for (i = 0; i < 16; i++)
+		x.len[i] = dp_udp4_pkt(x.buf[i], "10.0.0.1", i % 4 == 3 ? "10.0.0.4" :
+				       i & 1 ? "10.0.0.3" : "10.0.0.2", false);
+	xf_batch(A.dp, wa, &x, 16, true, ret);
+	for (i = 0; i < 16; i++) {
+		CHECK_EQ(ret[i], PFKM_DP_XFORM);
+		/* the bundle: AH outside ESP */
+		CHECK_EQ(x.buf[i][9], i % 4 == 3 || i & 1 ? IPPROTO_AH : IPPROTO_ESP);
+	}
+	/* slots 16 .. 31: each packet again, right after itself */
+	for (i = 16; i-- > 0;) {
+		memcpy(x.buf[2 * i], x.buf[i], x.len[i]);
+		memcpy(x.buf[2 * i + 1], x.buf[i], x.len[i]);
+		x.len[2 * i] = x.len[2 * i + 1] = x.len[i];
+	}
+	xf_batch(B.dp, wb, &x, 32, false, ret);
+	for (i = 0; i < 32; i++) {
+		if (i & 1) {
+			rep += ret[i] == -EEXIST || ret[i] == -ESTALE;
+		} else {
+			CHECK_EQ(ret[i], PFKM_DP_XFORM);
+			ok += ret[i] == PFKM_DP_XFORM;
+			CHECK_EQ(x.len[i], DP_UDP4_LEN);
+		}
+	}
+	CHECK_EQ(ok, 16);
+	CHECK_EQ(rep, 16);
+	inet_pton(AF_INET, "10.0.0.2", &dst.sin_addr);
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&dst, htonl(0x301), IPPROTO_ESP,
+				    &ss), 0);
+	CHECK_EQ(ss.packets, 8);
+	CHECK_EQ(ss.replay_drop, 8);
+	inet_pton(AF_INET, "10.0.0.3", &dst.sin_addr);
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&dst, htonl(0x302), IPPROTO_AH,
+				    &ss), 0);
+	CHECK_EQ(ss.packets, 4);
+	CHECK_EQ(ss.replay_drop, 4);
+	/* the bundle's copies stop at its outer AH */
+	inet_pton(AF_INET, "10.0.0.4", &dst.sin_addr);
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&dst, htonl(0x304), IPPROTO_AH,
+				    &ss), 0);
+	CHECK_EQ(ss.packets, 4);
+	CHECK_EQ(ss.replay_drop, 4);
+	REQUIRE_EQ(pfkm_dp_sa_stats(B.dp, (struct sockaddr *)&dst, htonl(0x303), IPPROTO_ESP,
+				    &ss), 0);
+	CHECK_EQ(ss.packets, 4);
+	CHECK_EQ(ss.replay_drop, 0);
+	keyd_dp_workers_destroy(wa);
+	keyd_dp_workers_destroy(wb);
+	dp_host_close(&A);
+	dp_host_close(&B);
+}
