@@ -369,13 +369,13 @@ static int natt_out(const struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *
 	return pfkm_natt_encap(buf, cap, len, sa->natt_sport, sa->natt_dport);
 }
 
-/* Apply one SA to the IP packet buf[0 .. *len) (tunnel: the outer header
- * in the SA's family, whatever the inner packet's). */
-static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
+/* What encapsulating buf with sa takes from d, under the store lock: the
+ * checks that need no transform, the sequence number and (IPv4 tunnel) the
+ * outer header's ID. The transform itself (encap_apply) needs no lock. */
+static int encap_reserve(struct dp_sa *d, const struct pfkm_sa *sa, const uint8_t *buf,
+			 uint64_t *seq, uint16_t *ip_id)
 {
 	bool v6 = buf[0] >> 4 == 6;
-	size_t ihl = v6 ? PFKM_IP6_HDR : (size_t)(buf[0] & 15) * 4, out, hl = 0, pl;
-	uint64_t seq;
 	int ret;
 
 	/* ESP goes right after the IPv6 base header: extension headers in
@@ -386,9 +386,27 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 		return -EOPNOTSUPP;
 	if (sa->mode == IPSEC_MODE_TUNNEL && sa->family != AF_INET && sa->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	ret = pfkm_replay_seq_next(&d->last_seq, false, &seq);
+	ret = pfkm_replay_seq_next(&d->last_seq, false, seq);
 	if (ret)
 		return ret;
+	/* a distinct ID per outer packet (xfrm: ip_select_ident): IP may
+	 * fragment it, and fragments of different packets must not share a
+	 * reassembly queue at the peer */
+	*ip_id = 0;
+	if (sa->mode == IPSEC_MODE_TUNNEL && sa->family == AF_INET)
+		*ip_id = d->ip_id++;
+	return 0;
+}
+
+/* The transform of encap_one with what encap_reserve took: reads d's
+ * keyed transforms and sa's addresses and flags, changes nothing but buf. */
+static int encap_apply(struct dp_sa *d, const struct pfkm_sa *sa, uint64_t seq, uint16_t ip_id,
+		       uint8_t *buf, size_t cap, size_t *len)
+{
+	bool v6 = buf[0] >> 4 == 6;
+	size_t ihl = v6 ? PFKM_IP6_HDR : (size_t)(buf[0] & 15) * 4, out, hl = 0, pl;
+	int ret;
+
 	if (sa->mode == IPSEC_MODE_TUNNEL) {
 		/* new outer header, the whole packet is the payload */
 		bool o6 = sa->family == AF_INET6;
@@ -410,12 +428,8 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 		pl = *len;
 		tun_hdr(sa, buf, oh + (sa->proto == IPPROTO_AH ? 0 : hl));
 		if (!o6) {
-			/* a distinct ID per outer packet (xfrm: ip_select_ident):
-			 * IP may fragment it, and fragments of different packets
-			 * must not share a reassembly queue at the peer */
-			buf[4] = (uint8_t)(d->ip_id >> 8);
-			buf[5] = (uint8_t)d->ip_id;
-			d->ip_id++;
+			buf[4] = (uint8_t)(ip_id >> 8);
+			buf[5] = (uint8_t)ip_id;
 		}
 		if (sa->proto == IPPROTO_AH) {
 			if (oh + pl > 0xffff + (o6 ? PFKM_IP6_HDR : 0))
@@ -454,6 +468,19 @@ static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t c
 		return -EMSGSIZE;
 	pfkm_ip_fix(buf, *len, IPPROTO_ESP);
 	return natt_out(sa, buf, cap, len);
+}
+
+/* Apply one SA to the IP packet buf[0 .. *len) (tunnel: the outer header
+ * in the SA's family, whatever the inner packet's). */
+static int encap_one(struct dp_sa *d, struct pfkm_sa *sa, uint8_t *buf, size_t cap, size_t *len)
+{
+	uint64_t seq;
+	uint16_t ip_id;
+	int ret = encap_reserve(d, sa, buf, &seq, &ip_id);
+
+	if (ret)
+		return ret;
+	return encap_apply(d, sa, seq, ip_id, buf, cap, len);
 }
 
 /* Length after the SAs sa[0 .. n) (innermost first) of a packet of len
@@ -543,15 +570,15 @@ static int pmtu_check(struct pfkm_dp_route *rt, struct dp_sa *const *d,
 	return -EMSGSIZE;
 }
 
-/* The outbound half shared by pfkm_dp_output and pfkm_dp_forward, under
- * the store lock: the `out` policy for fl, its SAs (tmpl[0] innermost, as xfrm
- * bundles), the path MTU, then the encapsulation. */
-static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
-			 const struct pfkm_spd_flow *fl, size_t ihl, struct pfkm_dp_route *rt)
+/* The part of output_locked before the transforms, under the store lock:
+ * the `out` policy for fl, its SAs (sas, ds, *np; tmpl[0] innermost, as
+ * xfrm bundles) and the path MTU. OUT_GO when there is something to apply. */
+#define OUT_GO 16
+static int output_sas(struct pfkm_dp *dp, const uint8_t *buf, size_t len,
+		      const struct pfkm_spd_flow *fl, size_t ihl, struct pfkm_dp_route *rt,
+		      struct pfkm_sa **sas, struct dp_sa **ds, unsigned int *np)
 {
 	struct pfkm_mem *mem = dp->mem;
-	struct pfkm_sa *sas[PFKM_MAX_TEMPLATES];
-	struct dp_sa *ds[PFKM_MAX_TEMPLATES];
 	struct pfkm_policy *pol;
 	unsigned int i, n = 0;
 	int ret;
@@ -582,32 +609,48 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 			return -EOPNOTSUPP;
 		}
 	}
-	ret = pmtu_check(rt, ds, sas, n, buf, *len, ihl);
+	ret = pmtu_check(rt, ds, sas, n, buf, len, ihl);
 	if (ret) {
 		dp->st.too_big++;
 		return ret;
 	}
-	ret = PFKM_DP_PASS;
+	*np = n;
+	return n ? OUT_GO : PFKM_DP_PASS;
+}
+
+/* An error of encap_reserve or encap_one on d / sa, counted; sequence
+ * numbers exhausted: no wrap without ESN (RFC 4303 3.3.3, RFC 4302
+ * 3.3.2), a manually keyed SA is done. Hard EXPIRE and removal through the
+ * core, under the store lock as every SA death; the SA is freed (d forgets
+ * it), d stays in the table until pfkm_dp_gc. */
+static int encap_err(struct pfkm_dp *dp, struct dp_sa *d, struct pfkm_sa *sa, int r)
+{
+	d->st.other_drop++;
+	dp->st.errors++;
+	if (r == -EOVERFLOW) {
+		dp->st.seq_overflow++;
+		pfkm_expire_sa_hard(dp->mem, sa);
+	}
+	return r;
+}
+
+/* The encapsulations of output_sas's SAs, innermost first, under the
+ * store lock. */
+static int output_apply(struct pfkm_dp *dp, struct pfkm_sa **sas, struct dp_sa **ds,
+			unsigned int n, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct pfkm_mem *mem = dp->mem;
+	unsigned int i;
+	int ret = PFKM_DP_PASS;
+
 	for (i = 0; i < n; i++) {
 		struct dp_sa *d = ds[i];
 		size_t before = *len;
 		int r;
 
 		r = encap_one(d, sas[i], buf, cap, len);
-		if (r) {
-			d->st.other_drop++;
-			dp->st.errors++;
-			/* sequence numbers exhausted: no wrap without ESN (RFC
-			 * 4303 3.3.3, RFC 4302 3.3.2); a manually keyed SA is
-			 * done. Hard EXPIRE and removal through the core, under
-			 * the store lock as every SA death; the SA is freed (d forgets
-			 * it), d stays in the table until pfkm_dp_gc. */
-			if (r == -EOVERFLOW) {
-				dp->st.seq_overflow++;
-				pfkm_expire_sa_hard(mem, sas[i]);
-			}
-			return r;
-		}
+		if (r)
+			return encap_err(dp, d, sas[i], r);
 		/* through this SA (xfrm_output_one's curlft): the bytes it
 		 * took in, in CURRENT and in its counters alike */
 		pfkm_expire_count(mem, sas[i], (uint32_t)before);
@@ -618,6 +661,22 @@ static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *l
 	if (ret == PFKM_DP_XFORM)
 		dp->st.out_xform++;
 	return ret;
+}
+
+/* The outbound half shared by pfkm_dp_output and pfkm_dp_forward, under
+ * the store lock: output_sas, then output_apply. */
+static int output_locked(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+			 const struct pfkm_spd_flow *fl, size_t ihl, struct pfkm_dp_route *rt)
+{
+	struct pfkm_sa *sas[PFKM_MAX_TEMPLATES];
+	struct dp_sa *ds[PFKM_MAX_TEMPLATES];
+	unsigned int n = 0;
+	int ret;
+
+	ret = output_sas(dp, buf, *len, fl, ihl, rt, sas, ds, &n);
+	if (ret != OUT_GO)
+		return ret;
+	return output_apply(dp, sas, ds, n, buf, cap, len);
 }
 
 int pfkm_dp_output_route(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
@@ -640,35 +699,32 @@ int pfkm_dp_output(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len)
 	return pfkm_dp_output_route(dp, buf, cap, len, NULL);
 }
 
-/* Remove one ESP/AH layer. *sa_out is the SA used. udp: the ESP came in
- * UDP (natt_in took the header off); the SA must be an esp-udp one then,
- * and only then (xfrm_input's encap type check). */
-static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
-		     struct pfkm_sa **sa_out)
+/* The outermost ESP/AH header's SA and its state, under the store lock.
+ * udp: the ESP came in UDP (natt_in took the header off); the SA must be
+ * an esp-udp one then, and only then (xfrm_input's encap type check). */
+static int decap_lookup(struct pfkm_dp *dp, const uint8_t *buf, size_t len, bool udp,
+			struct pfkm_sa **sa_out, struct dp_sa **d_out)
 {
-	struct pfkm_mem *mem = dp->mem;
 	bool v6 = buf[0] >> 4 == 6;
 	size_t ihl = v6 ? PFKM_IP6_HDR : (size_t)(buf[0] & 15) * 4;
-	uint8_t proto = ip_proto(buf), otos = ip_tos(buf);	/* AH zeroes the TOS */
+	uint8_t proto = ip_proto(buf);
 	struct pfkm_addr dst;
 	struct pfkm_sa *sa;
 	struct dp_sa *d;
 	uint32_t spi;
-	uint8_t nh;
-	int ret;
 
 	memset(&dst, 0, sizeof(dst));
 	memcpy(dst.b, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
 	if (proto == IPPROTO_ESP) {
-		if (*len < ihl + 8)
+		if (len < ihl + 8)
 			return -EINVAL;
 		memcpy(&spi, buf + ihl, 4);
 	} else {
-		if (*len < ihl + 12)
+		if (len < ihl + 12)
 			return -EINVAL;
 		memcpy(&spi, buf + ihl + 4, 4);
 	}
-	sa = pfkm_sadb_lookup(&mem->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, proto);
+	sa = pfkm_sadb_lookup(&dp->mem->sadb, v6 ? AF_INET6 : AF_INET, &dst, spi, proto);
 	if (!sa || sa->state != PFKM_SA_MATURE)
 		return -ESRCH;
 	d = dp_sa_get(dp, sa);
@@ -676,11 +732,27 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 		dp->st.no_state++;
 		return -EOPNOTSUPP;
 	}
+	*sa_out = sa;
+	*d_out = d;
 	if ((proto == IPPROTO_ESP && sa->natt_type == PFKM_NATT_ESPINUDP) != udp) {
-		ret = -EPROTO;
-		goto err;
+		d->st.other_drop++;
+		return -EPROTO;
 	}
-	if (proto == IPPROTO_ESP) {
+	return 0;
+}
+
+/* The transform of one layer (sa, its state d) off buf: the replay check,
+ * the ICV, the decryption and the window update; changes d's replay
+ * window and buf, reads sa's mode, flags and window size only. */
+static int decap_apply(struct dp_sa *d, const struct pfkm_sa *sa, uint8_t *buf, size_t *len)
+{
+	bool v6 = buf[0] >> 4 == 6;
+	size_t ihl = v6 ? PFKM_IP6_HDR : (size_t)(buf[0] & 15) * 4;
+	uint8_t otos = ip_tos(buf);	/* AH zeroes the TOS */
+	uint8_t nh;
+	int ret;
+
+	if (sa->proto == IPPROTO_ESP) {
 		struct pfkm_esp_rx rx;
 
 		ret = pfkm_esp_decap(&d->esp, sa->replay ? &d->rp : NULL, buf + ihl, *len - ihl,
@@ -688,7 +760,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 		if (!ret && rx.next_hdr == 59)
 			ret = -ENODATA;
 		if (ret)
-			goto err;
+			return ret;
 		nh = rx.next_hdr;
 		if (nh == IPPROTO_IPIP || nh == NH_IPV6) {
 			memmove(buf, buf + ihl + rx.payload_off, rx.payload_len);
@@ -704,7 +776,7 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 
 		ret = pfkm_ah_decap(&d->ah, sa->replay ? &d->rp : NULL, buf, *len, &rx);
 		if (ret)
-			goto err;
+			return ret;
 		*len = rx.len;
 		if (rx.next_hdr == IPPROTO_IPIP || rx.next_hdr == NH_IPV6) {
 			memmove(buf, buf + ihl, *len - ihl);
@@ -712,24 +784,48 @@ static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
 			tun_decap_tos(sa, otos, buf, *len);
 		}
 	}
-	/* lifetimes checked and the packet counted once decapsulated; a
-	 * hard limit already reached drops it (the SA is freed then, its
-	 * counters left as they were, like CURRENT) */
-	ret = pfkm_expire_account(mem, sa, (uint32_t)*len);
-	if (ret)
-		return ret;
-	d->st.packets++;
-	d->st.bytes += *len;
-	*sa_out = sa;
 	return 0;
-err:
+}
+
+/* After decap_apply returned ret, under the store lock: a failure counted
+ * in d's counters; a success checked against sa's lifetimes and counted
+ * once decapsulated (a hard limit already reached drops it: the SA is
+ * freed then, its counters left as they were, like CURRENT). */
+static int decap_finish(struct pfkm_dp *dp, struct dp_sa *d, struct pfkm_sa *sa, size_t len,
+			int ret)
+{
 	if (ret == -EBADMSG)
 		d->st.auth_fail++;
 	else if (ret == -EEXIST || ret == -ESTALE)
 		d->st.replay_drop++;
-	else
+	else if (ret)
 		d->st.other_drop++;
-	return ret;
+	if (ret)
+		return ret;
+	ret = pfkm_expire_account(dp->mem, sa, (uint32_t)len);
+	if (ret)
+		return ret;
+	d->st.packets++;
+	d->st.bytes += len;
+	return 0;
+}
+
+/* Remove one ESP/AH layer under the store lock. *sa_out is the SA used. */
+static int decap_one(struct pfkm_dp *dp, uint8_t *buf, size_t *len, bool udp,
+		     struct pfkm_sa **sa_out)
+{
+	struct pfkm_sa *sa;
+	struct dp_sa *d;
+	int ret;
+
+	ret = decap_lookup(dp, buf, *len, udp, &sa, &d);
+	if (ret)
+		return ret;
+	ret = decap_finish(dp, d, sa, *len, decap_apply(d, sa, buf, len));
+	if (ret)
+		return ret;
+	*sa_out = sa;
+	return 0;
 }
 
 /*
@@ -847,72 +943,108 @@ static int policy_check(struct pfkm_dp *dp, uint8_t dir, const struct pfkm_spd_f
 	return 0;
 }
 
-int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt)
-{
-	struct pfkm_mem *mem = dp->mem;
+/* An inbound packet between its steps: the SAs used so far (outermost
+ * first), where it came from. */
+struct dp_in {
 	struct pfkm_sa *used[MAX_DEPTH];
-	struct pfkm_spd_flow fl;
-	struct pfkm_addr peer;
+	unsigned int n;
+	bool v6, udp;
 	uint8_t outer[16];
-	unsigned int n = 0;
-	uint16_t peer_port = 0;
-	bool v6, local = true, udp = false;
-	int ihl, ret = 0;
+	struct pfkm_addr peer;
+	uint16_t peer_port;
+};
 
-	ihl = ip_parse(buf, len, NULL);
-	if (ihl < 0)
-		return ihl;
-	v6 = buf[0] >> 4 == 6;
-	memcpy(outer, v6 ? buf + 24 : buf + 16, v6 ? 16 : 4);
-	os_mutex_lock(mem->lock);
+/* Under the store lock: the packet's outer destination noted and UDP to a
+ * NAT-T port sorted (natt_in). 0 to go on with input_rest. */
+static int input_start(struct pfkm_dp *dp, uint8_t *buf, size_t *len, size_t ihl,
+		       struct dp_in *in)
+{
+	int ret;
+
+	memset(in, 0, sizeof(*in));
+	in->v6 = buf[0] >> 4 == 6;
+	memcpy(in->outer, in->v6 ? buf + 24 : buf + 16, in->v6 ? 16 : 4);
 	if (ip_proto(buf) == IPPROTO_UDP) {
-		ret = natt_in(dp, buf, len, (size_t)ihl, &peer, &peer_port);
+		ret = natt_in(dp, buf, len, ihl, &in->peer, &in->peer_port);
 		if (ret < 0)
-			goto out;
-		udp = ret > 0;
+			return ret;
+		in->udp = ret > 0;
 	}
+	return 0;
+}
+
+/* The layer in->used[in->n] (sa) is off and accounted: a new NAT mapping
+ * of the peer is told to the key managers once authenticated (the packet
+ * is accepted either way); the next header parsed. */
+static int input_layer_done(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct dp_in *in,
+			    struct pfkm_sa *sa)
+{
+	int ihl;
+
+	in->used[in->n] = sa;
+	if (in->udp && !in->n && sa->dp)
+		pfkm_natt_mapping(dp->mem, sa, &((struct dp_sa *)sa->dp)->map, &in->peer,
+				  in->peer_port);
+	in->n++;
+	ihl = ip_parse(buf, len, NULL);
+	return ihl < 0 ? ihl : 0;
+}
+
+/* Under the store lock: the layers left, then the `in` or `fwd` policy. */
+static int input_rest(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt,
+		      struct dp_in *in)
+{
+	struct pfkm_spd_flow fl;
+	struct pfkm_sa *sa;
+	bool local = true;
+	int ret;
+
 	while (ip_proto(buf) == IPPROTO_ESP || ip_proto(buf) == IPPROTO_AH) {
-		if (n == MAX_DEPTH) {
-			ret = -ELOOP;
-			goto out;
-		}
-		ret = decap_one(dp, buf, len, udp && !n, &used[n]);
-		if (ret == -ESRCH && n)
+		if (in->n == MAX_DEPTH)
+			return -ELOOP;
+		ret = decap_one(dp, buf, len, in->udp && !in->n, &sa);
+		if (ret == -ESRCH && in->n)
 			ret = -ENOENT;	/* buffer already changed: not the host's */
 		else if (ret == -ESRCH)
 			dp->st.unknown_spi++;
+		if (!ret)
+			ret = input_layer_done(dp, buf, len, in, sa);
 		if (ret)
-			goto out;
-		/* authenticated: now a new NAT mapping of the peer is told to
-		 * the key managers; the packet is accepted either way */
-		if (udp && !n && used[0]->dp)
-			pfkm_natt_mapping(mem, used[0], &((struct dp_sa *)used[0]->dp)->map,
-					  &peer, peer_port);
-		n++;
-		ihl = ip_parse(buf, len, NULL);
-		if (ihl < 0) {
-			ret = ihl;
-			goto out;
-		}
+			return ret;
 	}
-	if (n)
+	if (in->n)
 		dp->st.in_xform++;
 	/* transport mode through a NAT: the addresses the upper layer's
 	 * checksum covers were rewritten on the way */
-	if (udp && used[0]->mode == IPSEC_MODE_TRANSPORT)
+	if (in->udp && in->used[0]->mode == IPSEC_MODE_TRANSPORT)
 		pfkm_natt_l4_fix(buf, *len);
 	ip_parse(buf, len, &fl);
 	/* out of a tunnel towards another address (or family): ours, or to
 	 * be forwarded under the `fwd` policy, checked here where the SAs
 	 * used are still known (xfrm checks the secpath in ip_forward) */
-	if (n && rt && rt->local &&
-	    (fl.family != (v6 ? AF_INET6 : AF_INET) || memcmp(fl.daddr.b, outer, v6 ? 16 : 4)))
+	if (in->n && rt && rt->local &&
+	    (fl.family != (in->v6 ? AF_INET6 : AF_INET) ||
+	     memcmp(fl.daddr.b, in->outer, in->v6 ? 16 : 4)))
 		local = rt->local(rt->arg, fl.family, fl.daddr.b);
-	ret = policy_check(dp, local ? IPSEC_DIR_INBOUND : IPSEC_DIR_FWD, &fl, used, n);
+	ret = policy_check(dp, local ? IPSEC_DIR_INBOUND : IPSEC_DIR_FWD, &fl, in->used, in->n);
 	if (!ret)
-		ret = !n ? PFKM_DP_PASS : local ? PFKM_DP_XFORM : PFKM_DP_FWD;
-out:
-	os_mutex_unlock(mem->lock);
+		ret = !in->n ? PFKM_DP_PASS : local ? PFKM_DP_XFORM : PFKM_DP_FWD;
+	return ret;
+}
+
+int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt)
+{
+	struct dp_in in;
+	int ihl, ret;
+
+	ihl = ip_parse(buf, len, NULL);
+	if (ihl < 0)
+		return ihl;
+	os_mutex_lock(dp->mem->lock);
+	ret = input_start(dp, buf, len, (size_t)ihl, &in);
+	if (!ret)
+		ret = input_rest(dp, buf, len, rt, &in);
+	os_mutex_unlock(dp->mem->lock);
 	return ret;
 }
 
@@ -935,6 +1067,196 @@ int pfkm_dp_forward(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
 		ret = policy_check(dp, IPSEC_DIR_FWD, &fl, NULL, 0);
 	if (!ret)
 		ret = output_locked(dp, buf, cap, len, &fl, (size_t)ihl, rt);
+	os_mutex_unlock(dp->mem->lock);
+	return ret;
+}
+
+/* ---- split calls: _prep, the transform, _done --------------------------- */
+
+/* A queued job: one SA's transform, what it took from the SA under the
+ * lock, and (inbound) the packet's state between the steps. */
+struct dp_job {
+	bool in;
+	int ret;			/* the transform's */
+	struct dp_sa *d;		/* lives until pfkm_dp_gc */
+	struct pfkm_sa *sa;		/* identity only: d->sa != sa once it died */
+	struct pfkm_sa view;		/* what the transform reads of the SA */
+	uint64_t seq;			/* outbound */
+	uint16_t ip_id;
+	size_t before;
+	struct dp_in st;		/* inbound */
+};
+
+_Static_assert(sizeof(struct dp_job) <= sizeof(((struct pfkm_dp_job *)0)->priv),
+	       "struct pfkm_dp_job's priv too small");
+
+/* The fields of sa that encap_apply, decap_apply and what they call read
+ * (a copy: an earlier packet's _done may free sa while this one's
+ * transform runs). Keys and links are not copied. */
+static void sa_view(struct pfkm_sa *v, const struct pfkm_sa *sa)
+{
+	memset(v, 0, sizeof(*v));
+	v->spi = sa->spi;
+	v->proto = sa->proto;
+	v->family = sa->family;
+	v->mode = sa->mode;
+	v->daddr = sa->daddr;
+	v->saddr = sa->saddr;
+	v->replay = sa->replay;
+	v->flags = sa->flags;
+	v->natt_type = sa->natt_type;
+	v->natt_sport = sa->natt_sport;
+	v->natt_dport = sa->natt_dport;
+}
+
+static uint32_t job_key(const struct pfkm_sa *sa, bool in)
+{
+	uint32_t h = os_ntohl(sa->spi) ^ (uint32_t)sa->proto << 24 ^ (in ? 0x80000000u : 0);
+
+	/* murmur3's finalizer: consecutive SPIs spread over the workers */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static void job_set(struct pfkm_dp_job *job, struct dp_job *j, bool in, struct dp_sa *d,
+		    struct pfkm_sa *sa)
+{
+	j->in = in;
+	j->ret = 0;
+	j->d = d;
+	j->sa = sa;
+	sa_view(&j->view, sa);
+	job->key = job_key(sa, in);
+}
+
+int pfkm_dp_output_prep(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+			struct pfkm_dp_route *rt, struct pfkm_dp_job *job)
+{
+	struct dp_job *j = (struct dp_job *)job->priv;
+	struct pfkm_sa *sas[PFKM_MAX_TEMPLATES];
+	struct dp_sa *ds[PFKM_MAX_TEMPLATES];
+	struct pfkm_spd_flow fl;
+	unsigned int n = 0;
+	int ihl, ret;
+
+	ihl = ip_parse(buf, len, &fl);
+	if (ihl < 0)
+		return ihl;
+	os_mutex_lock(dp->mem->lock);
+	ret = output_sas(dp, buf, *len, &fl, (size_t)ihl, rt, sas, ds, &n);
+	if (ret != OUT_GO)
+		goto out;
+	if (n > 1) {
+		/* a bundle: all of it here, as pfkm_dp_output would */
+		ret = output_apply(dp, sas, ds, n, buf, cap, len);
+		goto out;
+	}
+	ret = encap_reserve(ds[0], sas[0], buf, &j->seq, &j->ip_id);
+	if (ret) {
+		ret = encap_err(dp, ds[0], sas[0], ret);
+		goto out;
+	}
+	job_set(job, j, false, ds[0], sas[0]);
+	j->before = *len;
+	ret = PFKM_DP_QUEUED;
+out:
+	os_mutex_unlock(dp->mem->lock);
+	return ret;
+}
+
+int pfkm_dp_input_prep(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt,
+		       struct pfkm_dp_job *job)
+{
+	struct dp_job *j = (struct dp_job *)job->priv;
+	struct pfkm_sa *sa;
+	struct dp_sa *d;
+	int ihl, ret;
+
+	ihl = ip_parse(buf, len, NULL);
+	if (ihl < 0)
+		return ihl;
+	os_mutex_lock(dp->mem->lock);
+	ret = input_start(dp, buf, len, (size_t)ihl, &j->st);
+	if (ret)
+		goto out;
+	if (ip_proto(buf) != IPPROTO_ESP && ip_proto(buf) != IPPROTO_AH) {
+		ret = input_rest(dp, buf, len, rt, &j->st);
+		goto out;
+	}
+	ret = decap_lookup(dp, buf, *len, j->st.udp, &sa, &d);
+	if (ret == -ESRCH)
+		dp->st.unknown_spi++;
+	if (ret)
+		goto out;
+	job_set(job, j, true, d, sa);
+	ret = PFKM_DP_QUEUED;
+out:
+	os_mutex_unlock(dp->mem->lock);
+	return ret;
+}
+
+void pfkm_dp_job_xform(struct pfkm_dp_job *job, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct dp_job *j = (struct dp_job *)job->priv;
+
+	if (j->in)
+		j->ret = decap_apply(j->d, &j->view, buf, len);
+	else
+		j->ret = encap_apply(j->d, &j->view, j->seq, j->ip_id, buf, cap, len);
+}
+
+static int job_done_out(struct pfkm_dp *dp, struct dp_job *j)
+{
+	int ret;
+
+	if (j->ret)
+		return encap_err(dp, j->d, j->sa, j->ret);
+	/* as xfrm_output_one: the bytes it took in, in CURRENT and in its
+	 * counters alike; a hard limit that earlier packets of the batch
+	 * reached (the one-call path would have found no SA) drops it */
+	ret = pfkm_expire_account(dp->mem, j->sa, (uint32_t)j->before);
+	if (ret) {
+		dp->st.no_sa++;
+		return ret;
+	}
+	j->d->st.packets++;
+	j->d->st.bytes += j->before;
+	dp->st.out_xform++;
+	return PFKM_DP_XFORM;
+}
+
+static int job_done_in(struct pfkm_dp *dp, struct dp_job *j, uint8_t *buf, size_t *len,
+		       struct pfkm_dp_route *rt)
+{
+	int ret = decap_finish(dp, j->d, j->sa, *len, j->ret);
+
+	if (!ret)
+		ret = input_layer_done(dp, buf, len, &j->st, j->sa);
+	if (!ret)
+		ret = input_rest(dp, buf, len, rt, &j->st);
+	return ret;
+}
+
+int pfkm_dp_job_done(struct pfkm_dp *dp, struct pfkm_dp_job *job, uint8_t *buf, size_t *len,
+		     struct pfkm_dp_route *rt)
+{
+	struct dp_job *j = (struct dp_job *)job->priv;
+	int ret;
+
+	os_mutex_lock(dp->mem->lock);
+	if (j->d->sa != j->sa) {
+		/* freed since _prep (d outlives it until pfkm_dp_gc) */
+		dp->st.errors++;
+		ret = -EKEYEXPIRED;
+	} else if (j->in) {
+		ret = job_done_in(dp, j, buf, len, rt);
+	} else {
+		ret = job_done_out(dp, j);
+	}
 	os_mutex_unlock(dp->mem->lock);
 	return ret;
 }

@@ -150,6 +150,51 @@ int pfkm_dp_input_route(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pf
 int pfkm_dp_forward(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
 		    struct pfkm_dp_route *rt, bool checked);
 
+/*
+ * Split calls (keyd's crypto workers, src/engine/dp_workers.c): the work of
+ * pfkm_dp_output_route and pfkm_dp_input_route in three steps, so that the
+ * ESP/AH transform of a packet can run on another thread, without
+ * net->lock, while other SAs' packets run on others.
+ *
+ *   _prep (takes net->lock): everything that reads or changes the store:
+ *     outbound the policy, SA selection, ACQUIRE, lifetimes check, path
+ *     MTU, the sequence number and outer IPv4 ID taken from the SA;
+ *     inbound NAT-T sorting and the outermost ESP/AH header's SA. Returns
+ *     PFKM_DP_QUEUED when job holds one SA's transform to run, otherwise
+ *     the final result, as the one-call function returns it (a bundle of
+ *     several SAs is transformed inside _prep, under the lock).
+ *   pfkm_dp_job_xform (no lock, any thread): that transform on buf
+ *     (inbound: the replay check, ICV and window update too). It touches
+ *     only buf and the state of the job's SA: jobs with the same key (one
+ *     SA, one direction) must not run at the same time and must run in
+ *     the order of their _prep; jobs with different keys may run at once.
+ *   pfkm_dp_job_done (takes net->lock): counters, lifetimes (EXPIRE),
+ *     inbound the inner layers and the `in` / `fwd` policy check; the
+ *     final result. A packet whose SA died since _prep (a hard limit
+ *     reached by an earlier packet of the batch) is dropped: -EKEYEXPIRED.
+ *
+ * Every job that _prep queued must go through pfkm_dp_job_done, in _prep
+ * order. From a batch's first _prep to its last _done nothing else may
+ * change the store or call into this data path (pfkm_dp_gc above all):
+ * keyd changes the store on one thread only, the one that runs the batch
+ * and waits for its transforms. buf, cap and len are the same at every
+ * step of one job.
+ */
+#define PFKM_DP_QUEUED	3	/* split calls: the job's transform is to run */
+
+struct pfkm_dp_job {
+	uint32_t key;		/* the SA and direction, hashed: same SA, same key */
+	uint64_t priv[96];	/* dp.c's */
+};
+
+int pfkm_dp_output_prep(struct pfkm_dp *dp, uint8_t *buf, size_t cap, size_t *len,
+			struct pfkm_dp_route *rt, struct pfkm_dp_job *job);
+int pfkm_dp_input_prep(struct pfkm_dp *dp, uint8_t *buf, size_t *len, struct pfkm_dp_route *rt,
+		       struct pfkm_dp_job *job);
+void pfkm_dp_job_xform(struct pfkm_dp_job *job, uint8_t *buf, size_t cap, size_t *len);
+int pfkm_dp_job_done(struct pfkm_dp *dp, struct pfkm_dp_job *job, uint8_t *buf, size_t *len,
+		     struct pfkm_dp_route *rt);
+
 void pfkm_dp_stats_get(struct pfkm_dp *dp, struct pfkm_dp_stats *st);
 /* Counters of the SA (daddr network order in a sockaddr, spi network order);
  * -ENOENT when the data path has not used it. */

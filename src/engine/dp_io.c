@@ -29,6 +29,21 @@
  * results sent with one sendmmsg per family; each packet of a batch has
  * its own slot. The slots, one more buffer (a held packet's second pass)
  * and the hold slots are allocated at start, nothing per packet.
+ *
+ * Threads (--datapath-threads N, dp_workers.c): with N = 1 each packet
+ * goes through the core's one-call functions on the poll thread. With
+ * N > 1 a batch goes through the core's split calls (dp.h): on the poll
+ * thread, under the store lock, every packet's _prep (policy, SA, ACQUIRE
+ * and hold, path MTU, sequence number; inbound the framing before it and
+ * the SA lookup); then the queued transforms spread over the lanes by SA
+ * (one SA's packets on one lane, in order) while the poll thread runs lane
+ * 0's share; once all lanes are done, on the poll thread again and in slot
+ * order, every packet's _done (counters, lifetimes and EXPIRE, inner
+ * layers, in/fwd policy check) and its send or TUN write. The store, the
+ * routes, rt_local's cache and the counters here are only ever touched on
+ * the poll thread; a worker touches its packets' slots and their SAs'
+ * transform and replay state. The jobs (one per slot) are allocated at
+ * start too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +121,16 @@ struct keyd_dp {
 	bool dirty;
 	uint64_t synced_ms, gc_ms;
 	struct keyd_dp_io_stats io;
+	/* --datapath-threads > 1: the lanes, and per slot its packet and its
+	 * split call's job (allocated at start, KEYD_DP_BATCH of each) */
+	struct keyd_dp_workers *workers;
+	struct dp_pkt {
+		uint8_t *buf;
+		size_t cap, len;
+		int ret;		/* _prep's, then _done's */
+		bool deferred;		/* queued but not added to a lane */
+	} pkt[KEYD_DP_BATCH];
+	struct pfkm_dp_job *job;
 	/* rt->local's one-entry cache */
 	uint8_t lc_addr[16];
 	unsigned int lc_family;
@@ -387,13 +412,12 @@ static struct hold_slot *hold_get(struct keyd_dp *d)
 	return NULL;
 }
 
-/* One clear-text packet in buf[0 .. len) (room cap) from the TUN device:
- * protected, it is queued for tx_flush. */
-static void do_output(struct keyd_dp *d, uint8_t *buf, size_t cap, size_t len, bool may_hold)
+/* What the core said (ret) about a clear-text packet, buf[0 .. len) now:
+ * protected, it is queued for tx_flush; -EAGAIN: held if may_hold and
+ * there is room; else dropped and counted. */
+static void out_result(struct keyd_dp *d, uint8_t *buf, size_t len, int ret, bool may_hold)
 {
-	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
 	struct hold_slot *h;
-	int ret = pfkm_dp_output_route(d->dp, buf, cap, &len, &rt);
 
 	if (ret == PFKM_DP_XFORM) {
 		tx_queue(d, buf, len);
@@ -416,6 +440,16 @@ static void do_output(struct keyd_dp *d, uint8_t *buf, size_t cap, size_t len, b
 		d->io.out_drop++;
 }
 
+/* One clear-text packet in buf[0 .. len) (room cap) from the TUN device,
+ * through the core's one-call function. */
+static void do_output(struct keyd_dp *d, uint8_t *buf, size_t cap, size_t len, bool may_hold)
+{
+	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
+	int ret = pfkm_dp_output_route(d->dp, buf, cap, &len, &rt);
+
+	out_result(d, buf, len, ret, may_hold);
+}
+
 static void hold_done(void *arg, void *pkt, bool send)
 {
 	struct keyd_dp *d = arg;
@@ -433,12 +467,10 @@ static void hold_done(void *arg, void *pkt, bool send)
 	tx_flush(d);
 }
 
-/* One packet in buf[0 .. len) from the network (ESP/AH, ESP in UDP). */
-static void do_input(struct keyd_dp *d, uint8_t *buf, size_t len)
+/* What the core said (ret) about a packet from the network, buf[0 ..
+ * len) now: clear text written to the device, or dropped and counted. */
+static void in_result(struct keyd_dp *d, uint8_t *buf, size_t len, int ret)
 {
-	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
-	int ret = pfkm_dp_input_route(d->dp, buf, &len, &rt);
-
 	if (ret == PFKM_DP_XFORM || ret == PFKM_DP_FWD) {
 		if (write(d->fd[FD_TUN], buf, len) == (ssize_t)len)
 			d->io.tun_tx++;
@@ -450,6 +482,80 @@ static void do_input(struct keyd_dp *d, uint8_t *buf, size_t len)
 	 * the packet too), or a drop the core counted. */
 	if (ret != PFKM_DP_PASS && ret != -ESRCH)
 		d->io.in_drop++;
+}
+
+/* One packet in buf[0 .. len) from the network (ESP/AH, ESP in UDP),
+ * through the core's one-call function. */
+static void do_input(struct keyd_dp *d, uint8_t *buf, size_t len)
+{
+	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
+	int ret = pfkm_dp_input_route(d->dp, buf, &len, &rt);
+
+	in_result(d, buf, len, ret);
+}
+
+/* ---- batches over the lanes (--datapath-threads > 1) ----------------- */
+
+/* A lane's work: slot i's transform, no lock (dp.h's split calls). */
+static void xform_slot(void *arg, unsigned int i)
+{
+	struct keyd_dp *d = arg;
+	struct dp_pkt *p = &d->pkt[i];
+
+	pfkm_dp_job_xform(&d->job[i], p->buf, p->cap, &p->len);
+}
+
+/* Slot i holds a packet (buf[0 .. len), room cap): its _prep, its
+ * transform handed to a lane when queued. Outbound results other than
+ * XFORM (a bundle done in _prep) are final here: held or dropped now;
+ * sends wait for batch_finish so that they leave in slot order. */
+static void batch_prep(struct keyd_dp *d, unsigned int i, uint8_t *buf, size_t cap, size_t len,
+		       bool out)
+{
+	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
+	struct dp_pkt *p = &d->pkt[i];
+
+	*p = (struct dp_pkt){ .buf = buf, .cap = cap, .len = len };
+	if (out)
+		p->ret = pfkm_dp_output_prep(d->dp, buf, cap, &p->len, &rt, &d->job[i]);
+	else
+		p->ret = pfkm_dp_input_prep(d->dp, buf, &p->len, &rt, &d->job[i]);
+	if (p->ret == PFKM_DP_QUEUED) {
+		/* cannot fail with one slot per item; run here, in order,
+		 * in batch_finish if it ever did */
+		p->deferred = keyd_dp_workers_add(d->workers, i, d->job[i].key) != 0;
+		return;
+	}
+	if (out && p->ret != PFKM_DP_XFORM) {
+		out_result(d, buf, p->len, p->ret, true);
+		p->ret = PFKM_DP_PASS;
+		p->buf = NULL;		/* settled */
+	}
+}
+
+/* The transforms of slots 0 .. n run, then, in slot order, each packet's
+ * _done and its send or TUN write. */
+static void batch_finish(struct keyd_dp *d, unsigned int n, bool out)
+{
+	struct pfkm_dp_route rt = { .local = rt_local, .arg = d };
+	unsigned int i;
+
+	keyd_dp_workers_wait(d->workers);
+	for (i = 0; i < n; i++) {
+		struct dp_pkt *p = &d->pkt[i];
+
+		if (!p->buf)
+			continue;
+		if (p->ret == PFKM_DP_QUEUED) {
+			if (p->deferred)
+				xform_slot(d, i);
+			p->ret = pfkm_dp_job_done(d->dp, &d->job[i], p->buf, &p->len, &rt);
+		}
+		if (out)
+			out_result(d, p->buf, p->len, p->ret, false);
+		else
+			in_result(d, p->buf, p->len, p->ret);
+	}
 }
 
 /* Up to KEYD_DP_BATCH packets from the device, one read each (a TUN
@@ -466,8 +572,13 @@ static void read_tun(struct keyd_dp *d)
 		if (n <= 0)
 			break;
 		d->io.tun_rx++;
-		do_output(d, buf, OUT_CAP, (size_t)n, true);
+		if (d->workers)
+			batch_prep(d, (unsigned int)i, buf, OUT_CAP, (size_t)n, true);
+		else
+			do_output(d, buf, OUT_CAP, (size_t)n, true);
 	}
+	if (d->workers)
+		batch_finish(d, (unsigned int)i, true);
 	tx_flush(d);
 }
 
@@ -497,8 +608,16 @@ static void read_raw4(struct keyd_dp *d, int fd)
 {
 	int i, n = recv_batch(d, fd, 0);
 
-	for (i = 0; i < n; i++)
-		do_input(d, d->slot + (size_t)i * BUF_CAP, d->mm[i].msg_len);
+	for (i = 0; i < n; i++) {
+		uint8_t *buf = d->slot + (size_t)i * BUF_CAP;
+
+		if (d->workers)
+			batch_prep(d, (unsigned int)i, buf, BUF_CAP, d->mm[i].msg_len, false);
+		else
+			do_input(d, buf, d->mm[i].msg_len);
+	}
+	if (d->workers && n > 0)
+		batch_finish(d, (unsigned int)n, false);
 }
 
 /* IPv6 raw sockets hand over the payload: the base header is rebuilt from
@@ -532,10 +651,17 @@ static void read_framed(struct keyd_dp *d, unsigned int which)
 		}
 		if (len < 0) {
 			d->io.in_drop++;
+			if (d->workers)
+				d->pkt[i].buf = NULL;	/* nothing to finish */
 			continue;
 		}
-		do_input(d, buf, (size_t)len);
+		if (d->workers)
+			batch_prep(d, (unsigned int)i, buf, BUF_CAP, (size_t)len, false);
+		else
+			do_input(d, buf, (size_t)len);
 	}
+	if (d->workers && n > 0)
+		batch_finish(d, (unsigned int)n, false);
 }
 
 /* ---- the interface to server.c -------------------------------------- */
@@ -624,7 +750,8 @@ static int mark_setup(struct keyd_dp *d)
 	return 0;
 }
 
-int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
+int keyd_dp_open(struct pfkm_net *net, const char *spec, unsigned int threads,
+		 struct keyd_dp **out)
 {
 	static const struct { int family, proto; } raws[] = {
 		[FD_ESP4] = { AF_INET, IPPROTO_ESP }, [FD_AH4] = { AF_INET, IPPROTO_AH },
@@ -651,6 +778,18 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 	if (!d->buf || !d->slot || !d->hold) {
 		ret = -ENOMEM;
 		goto err_alloc;
+	}
+	if (!threads)
+		threads = keyd_dp_workers_default();
+	if (threads > 1) {
+		d->job = calloc(KEYD_DP_BATCH, sizeof(*d->job));
+		ret = d->job ? keyd_dp_workers_create(threads, KEYD_DP_BATCH, xform_slot, d,
+						      &d->workers) : -ENOMEM;
+		if (ret) {
+			keyd_log(KEYD_LOG_ERR, "datapath: %u crypto threads: %s", threads,
+				 strerror(-ret));
+			goto err_alloc;
+		}
 	}
 	ret = pfkm_dp_create(net, &d->dp);
 	if (ret) {
@@ -695,11 +834,12 @@ int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out)
 		}
 	}
 	if (d->marked)
-		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u), fwmark %#x, table %u",
-			 d->ifname, KEYD_TUN_MTU, KEYD_DP_MARK, KEYD_DP_TABLE);
+		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u), fwmark %#x, table %u, "
+			 "%u crypto thread%s", d->ifname, KEYD_TUN_MTU, KEYD_DP_MARK, KEYD_DP_TABLE,
+			 threads, threads == 1 ? "" : "s");
 	else
-		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u)", d->ifname,
-			 KEYD_TUN_MTU);
+		keyd_log(KEYD_LOG_INFO, "datapath: TUN device %s (MTU %u), %u crypto thread%s",
+			 d->ifname, KEYD_TUN_MTU, threads, threads == 1 ? "" : "s");
 	d->gc_ms = now_ms();
 	routes_sync(d);
 	active = d;
@@ -718,6 +858,8 @@ err_fds:
 		close(d->tx6);
 	pfkm_dp_destroy(d->dp);
 err_alloc:
+	keyd_dp_workers_destroy(d->workers);
+	free(d->job);
 	free(d->hold);
 	free(d->slot);
 	free(d->buf);
@@ -749,7 +891,9 @@ void keyd_dp_close(struct keyd_dp *d)
 		close(d->fd[i]);
 	close(d->tx4);
 	close(d->tx6);
+	keyd_dp_workers_destroy(d->workers);
 	pfkm_dp_destroy(d->dp);
+	free(d->job);
 	free(d->hold);
 	free(d->slot);
 	free(d->buf);
@@ -815,6 +959,20 @@ void keyd_dp_run(struct keyd_dp *d, const struct pollfd *pfd)
 	}
 }
 
+/* "N0/N1/...": the transforms each lane ran (lane 0: the poll thread). */
+static void lanes_str(const struct keyd_dp_workers *w, char *out, size_t cap)
+{
+	uint64_t ran[KEYD_DP_THREADS_MAX];
+	unsigned int i, n = keyd_dp_workers_count(w);
+	size_t o = 0;
+
+	keyd_dp_workers_stats(w, ran, KEYD_DP_THREADS_MAX);
+	out[0] = 0;
+	for (i = 0; i < n && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%llu", i ? "/" : "",
+				      (unsigned long long)ran[i]);
+}
+
 static void sa_sum(void *arg, const struct pfkm_dp_sa_info *i)
 {
 	struct pfkm_dp_sa_stats *sum = arg;
@@ -829,6 +987,7 @@ int keyd_dp_stats_line(char *out, size_t cap)
 	struct pfkm_dp_sa_stats sum = { 0 };
 	struct pfkm_dp_stats s;
 	struct keyd_dp *d = active;
+	char lanes[KEYD_DP_THREADS_MAX * 21];
 
 	if (!d) {
 		snprintf(out, cap, "err ENODEV no data path (start keyd with --datapath tun)");
@@ -836,10 +995,15 @@ int keyd_dp_stats_line(char *out, size_t cap)
 	}
 	pfkm_dp_stats_get(d->dp, &s);
 	pfkm_dp_sa_each(d->dp, sa_sum, &sum);
+	if (d->workers)
+		lanes_str(d->workers, lanes, sizeof(lanes));
+	else
+		snprintf(lanes, sizeof(lanes), "%llu",
+			 (unsigned long long)(s.out_xform + s.in_xform));
 	snprintf(out, cap, "ok dev=%s tun_rx=%llu tun_tx=%llu net_rx=%llu net_tx=%llu "
 		 "out_xform=%llu in_xform=%llu auth_fail=%llu replay=%llu policy_drop=%llu "
 		 "no_sa=%llu unknown_spi=%llu errors=%llu hold=%llu hold_sent=%llu "
-		 "hold_timeout=%llu nopolicy=%llu out_drop=%llu in_drop=%llu",
+		 "hold_timeout=%llu nopolicy=%llu out_drop=%llu in_drop=%llu threads=%u lanes=%s",
 		 d->ifname, (unsigned long long)d->io.tun_rx, (unsigned long long)d->io.tun_tx,
 		 (unsigned long long)d->io.net_rx, (unsigned long long)d->io.net_tx,
 		 (unsigned long long)s.out_xform, (unsigned long long)s.in_xform,
@@ -849,6 +1013,7 @@ int keyd_dp_stats_line(char *out, size_t cap)
 		 (unsigned long long)s.errors, (unsigned long long)s.hold,
 		 (unsigned long long)s.hold_sent, (unsigned long long)s.hold_timeout,
 		 (unsigned long long)d->io.out_nopolicy, (unsigned long long)d->io.out_drop,
-		 (unsigned long long)d->io.in_drop);
+		 (unsigned long long)d->io.in_drop,
+		 d->workers ? keyd_dp_workers_count(d->workers) : 1u, lanes);
 	return 0;
 }

@@ -234,6 +234,33 @@ int keyd_tun_rule(bool add, int family, uint32_t mark, uint32_t table, uint32_t 
 #define KEYD_DP_TABLE 0x6b657964u
 #define KEYD_DP_RULE_PREF 100u
 
+/* ---- dp_workers.c: the data path's crypto workers --------------------- */
+struct keyd_dp_workers;
+/* Run item (a caller's index) on some lane's thread. */
+typedef void keyd_dp_work_fn(void *arg, unsigned int item);
+#define KEYD_DP_THREADS_MAX 64		/* --datapath-threads */
+#define KEYD_DP_THREADS_DEFAULT_MAX 8	/* the default: online CPUs, at most this */
+#define KEYD_DP_SPREAD_MIN 8		/* smaller batches: all on the caller's thread */
+/* Online CPUs, 1 .. KEYD_DP_THREADS_DEFAULT_MAX. */
+unsigned int keyd_dp_workers_default(void);
+/* threads lanes (lane 0: the caller's thread; threads - 1 are started),
+ * each with room for cap items; fn runs the items. 0 or -errno. */
+int keyd_dp_workers_create(unsigned int threads, unsigned int cap, keyd_dp_work_fn *fn,
+			   void *arg, struct keyd_dp_workers **out);
+/* Runs what is still added or in flight, stops the threads, frees. */
+void keyd_dp_workers_destroy(struct keyd_dp_workers *w);
+unsigned int keyd_dp_workers_count(const struct keyd_dp_workers *w);
+/* Add item to the next batch: items with one key run in order on one
+ * lane. -ENOSPC when the batch has cap items or is running. */
+int keyd_dp_workers_add(struct keyd_dp_workers *w, unsigned int item, uint32_t key);
+/* Hand the batch to the lanes (returns at once). */
+void keyd_dp_workers_start(struct keyd_dp_workers *w);
+/* (Start if not yet,) run lane 0's items here, wait for the other lanes. */
+void keyd_dp_workers_wait(struct keyd_dp_workers *w);
+/* Items each lane ran so far, ran[0 .. max) (0 past the lanes); between
+ * batches only. */
+void keyd_dp_workers_stats(const struct keyd_dp_workers *w, uint64_t *ran, unsigned int max);
+
 /* ---- dp_io.c: --datapath tun[=NAME], the ESP/AH packet loop ---------- */
 struct keyd_dp;
 struct pollfd;
@@ -243,8 +270,11 @@ struct keyd_dp_io_stats {
 	uint64_t out_drop, in_drop;	/* every other packet not sent / not delivered */
 };
 #define KEYD_DP_NFDS 7		/* pollfds keyd_dp_pollfds fills */
-/* spec "tun" or "tun=NAME". 0 or -errno (logged). */
-int keyd_dp_open(struct pfkm_net *net, const char *spec, struct keyd_dp **out);
+/* spec "tun" or "tun=NAME"; threads: crypto lanes (dp_workers.c), 0 for
+ * keyd_dp_workers_default(), 1 for every packet inline. 0 or -errno
+ * (logged). */
+int keyd_dp_open(struct pfkm_net *net, const char *spec, unsigned int threads,
+		 struct keyd_dp **out);
 void keyd_dp_close(struct keyd_dp *d);
 size_t keyd_dp_pollfds(struct keyd_dp *d, struct pollfd *pfd);
 /* Poll timeout (ms) the data path needs: route resync, held packets. */
@@ -260,6 +290,7 @@ int keyd_dp_stats_line(char *out, size_t cap);
 struct keyd_opts {
 	const char *socket_path;
 	const char *datapath;	/* NULL, "tun" or "tun=NAME" */
+	unsigned int datapath_threads;	/* --datapath-threads, 0: the default */
 	const char *state_file;	/* NULL: no persistence */
 	const char *pidfile;	/* NULL: none */
 	unsigned int save_delay_ms;

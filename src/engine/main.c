@@ -27,7 +27,7 @@ static const char usage_text[] =
 "usage: keyd [--socket PATH] [--foreground | --daemon] [--pidfile FILE]\n"
 "            [--store memory|xfrm] [--socket-group GROUP [--socket-mode MODE]]\n"
 "            [--state FILE] [--save-delay MS] [--syslog] [--verbose]\n"
-"            [--datapath tun[=NAME]]\n"
+"            [--datapath tun[=NAME] [--datapath-threads N]]\n"
 "       keyd [--socket PATH] inject out|in|fwd SRC DST PROTO SPORT DPORT BYTES\n"
 "       keyd [--socket PATH] stats [datapath]\n"
 "       keyd --version | --help\n"
@@ -50,13 +50,17 @@ static const char usage_text[] =
 "                       out policies (transport mode: fwmark 0x6b657964 on\n"
 "                       keyd's sockets, a rule, table 1801812324), ESP/AH on\n"
 "                       raw sockets, ESP in UDP on port 4500\n"
+"      --datapath-threads N  crypto threads of the data path, 1..64 (default:\n"
+"                       online CPUs, at most 8; 1: all on the poll thread);\n"
+"                       one SA's packets stay on one thread, in order\n"
 "  -l, --syslog         log to syslog instead of stderr\n"
 "  -v, --verbose        log connections and debug messages\n"
 "  -V, --version        print the version\n"
 "  -h, --help           print this help\n"
 "Exit status: 0 ok, 1 failure, 2 usage, 3 state file unusable.\n";
 
-enum { OPT_SAVE_DELAY = 256, OPT_STORE, OPT_SOCKET_GROUP, OPT_SOCKET_MODE, OPT_DATAPATH };
+enum { OPT_SAVE_DELAY = 256, OPT_STORE, OPT_SOCKET_GROUP, OPT_SOCKET_MODE, OPT_DATAPATH,
+       OPT_DATAPATH_THREADS };
 
 static const struct option longopts[] = {
 	{ "socket", required_argument, NULL, 's' },
@@ -69,6 +73,7 @@ static const struct option longopts[] = {
 	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
 	{ "datapath", required_argument, NULL, OPT_DATAPATH },
+	{ "datapath-threads", required_argument, NULL, OPT_DATAPATH_THREADS },
 	{ "syslog", no_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -245,6 +250,21 @@ int main(int argc, char **argv)
 			}
 			o.datapath = optarg;
 			break;
+		case OPT_DATAPATH_THREADS: {
+			char *end;
+			unsigned long n;
+
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || !n ||
+			    n > KEYD_DP_THREADS_MAX) {
+				fprintf(stderr, "keyd: invalid --datapath-threads `%s' (1..%u)\n",
+					optarg, KEYD_DP_THREADS_MAX);
+				return KEYD_EXIT_USAGE;
+			}
+			o.datapath_threads = (unsigned int)n;
+			break;
+		}
 		case 'l':
 			use_syslog = true;
 			break;
@@ -275,6 +295,10 @@ int main(int argc, char **argv)
 			return KEYD_EXIT_USAGE;
 		}
 		sock = defpath;
+	}
+	if (o.datapath_threads && !o.datapath) {
+		fprintf(stderr, "keyd: --datapath-threads needs --datapath\n");
+		return KEYD_EXIT_USAGE;
 	}
 	if (mode_set && !o.socket_group_set) {
 		fprintf(stderr, "keyd: --socket-mode needs --socket-group (alone, the sockets "

@@ -735,7 +735,7 @@ int keyd_server_run(const struct keyd_opts *o, int ready_fd)
 				 "%zu journal records", o->state_file, nsa, npol, nrec);
 		status = KEYD_EXIT_FAIL;
 	}
-	if (o->datapath && keyd_dp_open(s.net, o->datapath, &s.dp))
+	if (o->datapath && keyd_dp_open(s.net, o->datapath, o->datapath_threads, &s.dp))
 		goto err_dp;
 	s.sigfd = signals_open();
 	if (s.sigfd < 0) {

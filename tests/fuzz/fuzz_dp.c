@@ -25,7 +25,10 @@
  *      sees whatever IP packet the fuzzer made B wrap;
  *   4  as 3, and an IPv4 ESP-in-UDP result gets another UDP source port
  *      (4501 + the high nibble of byte 0) on the way, as a NAT would:
- *      A accepts it and sends NAT_T_NEW_MAPPING.
+ *      A accepts it and sends NAT_T_NEW_MAPPING;
+ *   5  as 0 (bit 3 too), through the split calls keyd's crypto threads use
+ *      (pfkm_dp_input_prep, pfkm_dp_job_xform, pfkm_dp_job_done);
+ *   6  as 3, B's output and A's input both through the split calls.
  * Sanitizers catch out-of-bounds accesses; a result longer than the room
  * given, or a length that grew on input, aborts.
  */
@@ -87,6 +90,29 @@ static uint32_t mtu_of(void *arg, unsigned int family, const uint8_t *saddr,
 	return *(const uint32_t *)arg;
 }
 
+/* One call of the split path (dp.h): _prep, the transform here, _done. */
+static int split_in(struct pfkm_dp *dp, uint8_t *b, size_t *len, struct pfkm_dp_route *rt)
+{
+	static struct pfkm_dp_job job;
+	int ret = pfkm_dp_input_prep(dp, b, len, rt, &job);
+
+	if (ret != PFKM_DP_QUEUED)
+		return ret;
+	pfkm_dp_job_xform(&job, b, ROOM, len);
+	return pfkm_dp_job_done(dp, &job, b, len, rt);
+}
+
+static int split_out(struct pfkm_dp *dp, uint8_t *b, size_t *len)
+{
+	static struct pfkm_dp_job job;
+	int ret = pfkm_dp_output_prep(dp, b, ROOM, len, NULL, &job);
+
+	if (ret != PFKM_DP_QUEUED)
+		return ret;
+	pfkm_dp_job_xform(&job, b, ROOM, len);
+	return pfkm_dp_job_done(dp, &job, b, len, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[ROOM];
@@ -106,12 +132,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	before = len;
 	switch (op & 7) {
 	case 0:
-		if (op & 8) {
+	case 5:
+		if (op & 8)
 			rt.local = not_local;
+		if ((op & 7) == 5)
+			ret = split_in(A.dp, buf, &len, &rt);
+		else if (op & 8)
 			ret = pfkm_dp_input_route(A.dp, buf, &len, &rt);
-		} else {
+		else
 			ret = pfkm_dp_input(A.dp, buf, &len);
-		}
 		if (ret >= 0 && len > before)
 			abort();
 		break;
@@ -133,7 +162,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 	case 4:
-		ret = pfkm_dp_output(B.dp, buf, ROOM, &len);
+	case 6:
+		if ((op & 7) == 6)
+			ret = split_out(B.dp, buf, &len);
+		else
+			ret = pfkm_dp_output(B.dp, buf, ROOM, &len);
 		if (ret == PFKM_DP_XFORM) {
 			if (len > ROOM)
 				abort();
@@ -144,7 +177,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				buf[21] = (uint8_t)(0x95 + (op >> 4));
 			}
 			before = len;
-			ret = pfkm_dp_input(A.dp, buf, &len);
+			if ((op & 7) == 6)
+				ret = split_in(A.dp, buf, &len, NULL);
+			else
+				ret = pfkm_dp_input(A.dp, buf, &len);
 			if (ret >= 0 && len > before)
 				abort();
 		}
