@@ -21,7 +21,7 @@
 # A build is redone only when its source or configure arguments change
 # ($B/ike/<name>.stamp).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
 O=$PWD/$B/ike
 mkdir -p "$O/src"

@@ -14,7 +14,7 @@
 # "N passed, N failed". VM_TIMEOUT s per boot (default 1500). VM_LOCK=FILE:
 # only the qemu runs take that flock(1) (the builds run outside it).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 B=${B:-build}
 out=$B/ike
 mkdir -p "$out"
@@ -65,8 +65,11 @@ for kver in "$@"; do
 		continue
 	fi
 	ko=$B/vm/$kver/pfkeyv2.ko
+	kd=$out/kmod-$kver
+	# built here before and no source newer: keep it
+	[ -f "$ko" ] || [ ! -f "$kd/pfkeyv2.ko" ] || [ -n "$(find kmod -newer "$kd/pfkeyv2.ko" | head -n1)" ] ||
+		ko=$kd/pfkeyv2.ko
 	if [ ! -f "$ko" ]; then
-		kd=$out/kmod-$kver
 		rm -rf "$kd"
 		mkdir -p "$kd"
 		cp -R kmod/Kbuild kmod/Makefile kmod/core kmod/linux "$kd/"
@@ -74,11 +77,13 @@ for kver in "$@"; do
 		make -s -C "$kd" KDIR="$KDIR" > "$out/kmod-$kver.log" 2>&1 && [ -f "$ko" ] ||
 			{ bad "ike: $kver: pfkeyv2.ko builds" "see $out/kmod-$kver.log"; continue; }
 	fi
+	# glibc loads libgcc_s for pthread_cancel (charon's threads) at run time
+	gcc_s=$(ldconfig -p | sed -n 's/^[[:space:]]*libgcc_s.so.1 (libc6,x86-64) => //p' | head -n1)
 	afkey=$(modprobe -S "$kver" --show-depends af_key | sed -n 's/^insmod \([^ ]*af_key[^ ]*\).*/\1/p')
 	rd=$out/initramfs.$kver.gz
 	# shellcheck disable=SC2086
 	if ! sh tests/vm/mkinitramfs.sh "$rd" "$kver" "$mods" -- tests/vm/init:/init \
-		tests/vm/ike.sh:/suite.sh "$ko" $afkey "$(command -v ip):/bin/iproute2-ip" $files \
+		tests/vm/ike.sh:/suite.sh "$ko" $afkey "$(command -v ip):/bin/iproute2-ip" $files ${gcc_s:+$gcc_s:$gcc_s} \
 		> "$out/initramfs.$kver.log" 2>&1; then
 		cat "$out/initramfs.$kver.log"
 		bad "ike: $kver: initramfs"

@@ -20,7 +20,8 @@
 #   3. keysh.mode=xfrm     our module on the kernel's xfrm (tests/vm/xfrm.sh):
 #                          coexistence with ip xfrm, traffic against ip xfrm
 #                          peers, ACQUIRE, EXPIRE, ESN, per-socket bypass
-# then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel.
+# then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel, and
+# tests/vm/ike-run.sh: strongSwan (and racoon) built from source, per kernel.
 # (pfkeyv2.ko has no packet path: the kernel's xfrm does AH/ESP. The
 # traffic helpers dpcap, dpinj, dptcp, dpmtu and dpnattsock are built and
 # put in /bin for tests of xfrm peers keyed through PF_KEY.)
@@ -271,5 +272,12 @@ else
 	bad "netlink store VM tests" "see $B/vm/nl.log"
 	grep -E '^(not ok|# .*(check failed|not ok))' "$B/vm/nl.log" | tail -n 20
 fi
+# Real IKE daemons built from source (strongSwan's charon on pfkeyv2 and on
+# af_key, racoon): their own boot per kernel (tests/vm/ike-run.sh); a skip
+# line when no source can be had.
+# Its ok/not ok lines count here.
+KVERS="$*" sh tests/vm/ike-run.sh > "$B/vm/ike.log" 2>&1
+grep -E '^(ok|not ok|# skip)' "$B/vm/ike.log"
+pass=$((pass + $(grep -c '^ok - ' "$B/vm/ike.log"))) fail=$((fail + $(grep -c '^not ok - ' "$B/vm/ike.log")))
 echo "# boots on $# kernel(s) took $(($(date +%s) - t0)) s"
 finish
