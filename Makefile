@@ -121,12 +121,12 @@ deps-build:
 
 # Userspace suites, then the VM suite when qemu and a kernel image exist.
 check:
-	@sh tests/deps.sh build test vm
+	@sh tests/deps.sh build test vm ike
 	$(MAKE) WERROR=1 userspace $(B)/unit $(B)/driver kmod-if-headers
 	@sh tests/run.sh
 
 vm-check:
-	@sh tests/deps.sh vm
+	@sh tests/deps.sh vm ike
 	$(MAKE) WERROR=1 userspace kmod
 	@sh tests/vm/run.sh
 

@@ -3,7 +3,9 @@
 # deps.sh: install (as root on Debian) or name (otherwise) what a make target
 # needs. Groups: build (compile keysh/keyd/keytui), test (unit, driver, bats,
 # tmux-driven tests, systemd-analyze for the units, systemd-nspawn), vm (the qemu suite and
-# pfkeyv2.ko), fuzz (clang), deb (make deb: debhelper, DKMS helper, lintian).
+# pfkeyv2.ko), fuzz (clang), deb (make deb: debhelper, DKMS helper, lintian),
+# ike (the IKE daemons of tests/vm/ike-run.sh built from source: deb-src
+# lines for `apt-get source strongswan`, and racoon's autotools, flex, bison).
 set -eu
 pkgs_build="gcc make libc6-dev linux-libc-dev libedit-dev libncurses-dev libssl-dev libmnl-dev pkg-config"
 # systemd-container and mmdebstrap: tests/systemd boots a bookworm root
@@ -20,8 +22,12 @@ pkgs_vm="qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-image-6.12-
 	linux-headers-6.12-amd64 busybox-static cpio kmod iproute2 sparse linux-source-6.12 nftables"
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_deb="dpkg-dev debhelper dh-dkms lintian fakeroot"
+# ike: strongSwan's upstream tarball comes from Debian's source package (deb-src
+# lines are added next to the deb ones, see debsrc_enable); racoon (no Debian
+# package since ipsec-tools left Debian) needs autotools, flex and bison.
+pkgs_ike="dpkg-dev libssl-dev pkg-config autoconf automake libtool flex libfl-dev bison"
 
-want=""
+want="" ike=0
 for g in "${@:-build}"; do
 	case "$g" in
 	build) want="$want $pkgs_build" ;;
@@ -29,6 +35,7 @@ for g in "${@:-build}"; do
 	vm) want="$want $pkgs_vm" ;;
 	fuzz) want="$want $pkgs_fuzz" ;;
 	deb) want="$want $pkgs_deb" ;;
+	ike) want="$want $pkgs_ike" ike=1 ;;
 	*) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac
 done
@@ -44,6 +51,48 @@ checkpatch_unpack() {
 	done
 	return 0
 }
+
+# deb-src twins of the Debian archive's deb sources (deb822 .sources and
+# one-line .list files), so apt-get source works; once, as root.
+debsrc_enable() {
+	f=/etc/apt/sources.list.d/keysh-deb-src.sources
+	[ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1 || return 0
+	[ -f "$f" ] && return 0
+	apt-cache showsrc strongswan 2>/dev/null | grep -q '^Version:' && return 0
+	{
+		for s in /etc/apt/sources.list.d/*.sources; do
+			[ -f "$s" ] && [ "$s" != "$f" ] || continue
+			awk 'BEGIN { RS = ""; FS = "\n" }
+				{
+					d = 0; u = 0
+					for (i = 1; i <= NF; i++) {
+						if ($i ~ /^Types:/ && (" " $i " ") ~ / deb /) d = 1
+						if ($i ~ /^URIs:.*debian/) u = 1
+					}
+					if (!d || !u) next
+					for (i = 1; i <= NF; i++) {
+						if ($i ~ /^Types:/) $i = "Types: deb-src"
+						print $i
+					}
+					print ""
+				}' "$s"
+		done
+		for s in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			[ -f "$s" ] || continue
+			sed -n 's/^deb \(.*debian.*\)/Types: deb-src\nURIs: \1/p' "$s" |
+				awk '/^URIs:/ { n = split($0, w, " "); print "URIs: " w[2]; print "Suites: " w[3];
+					c = ""; for (i = 4; i <= n; i++) c = c " " w[i]; print "Components:" c; print ""; next } 1'
+		done
+	} > "$f.tmp"
+	if [ -s "$f.tmp" ]; then
+		mv "$f.tmp" "$f"
+		echo "deps: deb-src enabled ($f)"
+		apt-get update -qq > /dev/null 2>&1 || true
+	else
+		rm -f "$f.tmp"
+	fi
+}
+[ "$ike" = 1 ] && debsrc_enable
 
 missing=""
 for p in $want; do

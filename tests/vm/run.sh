@@ -38,7 +38,8 @@
 #                          ip xfrm peers: every algorithm, IPv4/IPv6 inside and
 #                          outside, captures; keyd vs xfrm benchmark (BENCH
 #                          lines only with VM_DPBENCH=1)
-# then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel.
+# then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel, and
+# tests/vm/ike-run.sh: strongSwan (and racoon) built from source, per kernel.
 # (pfkeyv2.ko has no packet path: the kernel's xfrm does AH/ESP. The
 # traffic helpers dpcap, dpinj, dptcp, dpmtu and dpnattsock are built and
 # put in /bin for tests of xfrm peers keyed through PF_KEY.)
@@ -380,5 +381,12 @@ else
 	bad "netlink store VM tests" "see $B/vm/nl.log"
 	grep -E '^(# .*(check failed|not ok))' "$B/vm/nl.log" | tail -n 20
 fi
+# Real IKE daemons built from source (strongSwan's charon on pfkeyv2 and on
+# af_key, racoon): their own boot per kernel (tests/vm/ike-run.sh); a skip
+# line when no source can be had.
+# Its ok/not ok lines count here.
+KVERS="$*" sh tests/vm/ike-run.sh > "$B/vm/ike.log" 2>&1
+grep -E '^(ok|not ok|# skip)' "$B/vm/ike.log"
+pass=$((pass + $(grep -c '^ok - ' "$B/vm/ike.log"))) fail=$((fail + $(grep -c '^not ok - ' "$B/vm/ike.log")))
 echo "# boots on $# kernel(s) took $(($(date +%s) - t0)) s"
 finish
