@@ -28,6 +28,9 @@
  *   - SAs have no km.state: one without algorithms is LARVAL, others MATURE
  *     (DYING only in a soft EXPIRE event);
  *   - replay windows above 255 (ESN SAs of ip xfrm) show as 255;
+ *   - policies carry no reference count: a dump says refcnt 1 (plus the
+ *     lookup's in a GET), where af_key shows the kernel's (which also
+ *     counts xfrm's timer in a policy's first second and cached bundles);
  *   - Mobile IPv6 states, socket and sub policies are not shown.
  * The engine keeps the store in pfkm_net; a host that polls its events
  * keeps the pointer by wrapping the constructor (tests/unit/test_xfrm_engine.c).
