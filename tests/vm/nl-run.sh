@@ -95,12 +95,16 @@ for kver in $kvers; do
 		-serial "file:$out/nl-data.$kver" > "$out/nl-qemu.$kver" 2>&1
 	tr -d '\r' < "$out/nl-console.$kver" | grep -E '^(ok|not ok|    |[0-9]+ passed|BENCH|bats-xfrm|# skip)' | sed "s/^/# $kver: /"
 	# each of nl.sh's tests counts here
-	for n in $(tr -d '\r' < "$out/nl-console.$kver" | sed -n 's/^VMTEST ok //p'); do
-		ok "$kver: nl $n"
-	done
-	for n in $(tr -d '\r' < "$out/nl-console.$kver" | sed -n 's/^VMTEST FAIL //p'); do
-		bad "$kver: nl $n" "console in $out/nl-console.$kver"
-	done
+	# (one line each: a FAIL line's message has spaces, never split it)
+	tr -d '\r' < "$out/nl-console.$kver" | sed -n 's/^VMTEST \(ok\|FAIL\) //p' > "$out/nl-lines.$kver"
+	tr -d '\r' < "$out/nl-console.$kver" | sed -n 's/^VMTEST \(ok\|FAIL\) .*/\1/p' > "$out/nl-verdicts.$kver"
+	while IFS= read -r v && IFS= read -r n <&3; do
+		if [ "$v" = ok ]; then
+			ok "$kver: nl $n"
+		else
+			bad "$kver: nl $(printf '%s' "$n" | cut -c1-300)" "console in $out/nl-console.$kver"
+		fi
+	done < "$out/nl-verdicts.$kver" 3< "$out/nl-lines.$kver"
 	# the corpus through the xfrm backend against af_key's, same kernel
 	if grep -q '^=== corpus xfrm' "$out/nl-data.$kver"; then
 		for tag in afkey xfrm; do
