@@ -5,7 +5,7 @@
 # tmux-driven tests, systemd-analyze for the units, systemd-nspawn), vm (the qemu suite and
 # pfkeyv2.ko), fuzz (clang), deb (make deb: debhelper, DKMS helper, lintian),
 # ike (the IKE daemons of tests/vm/ike-run.sh built from source: deb-src
-# lines for `apt-get source strongswan`, and racoon's autotools, flex, bison).
+# lines for `apt-get source strongswan`).
 set -eu
 pkgs_build="gcc make libc6-dev linux-libc-dev libedit-dev libncurses-dev libssl-dev libmnl-dev pkg-config"
 # systemd-container and mmdebstrap: tests/systemd boots a bookworm root
@@ -23,9 +23,8 @@ pkgs_vm="qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-image-6.12-
 pkgs_fuzz="clang libclang-rt-dev"
 pkgs_deb="dpkg-dev debhelper dh-dkms lintian fakeroot"
 # ike: strongSwan's upstream tarball comes from Debian's source package (deb-src
-# lines are added next to the deb ones, see debsrc_enable); racoon (no Debian
-# package since ipsec-tools left Debian) needs autotools, flex and bison.
-pkgs_ike="dpkg-dev libssl-dev pkg-config autoconf automake libtool flex libfl-dev bison"
+# lines are added next to the deb ones, see debsrc_enable).
+pkgs_ike="dpkg-dev libssl-dev pkg-config"
 
 want="" ike=0
 for g in "${@:-build}"; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# ike-build.sh: builds the real PF_KEY clients of the IKE VM boot
-# (tests/vm/ike-run.sh) from their unmodified sources, cached under $B/ike.
+# ike-build.sh: provides the real PF_KEY clients of the IKE VM boot
+# (tests/vm/ike-run.sh), cached under $B/ike.
 #   ike-build.sh strongswan   strongSwan's charon and swanctl (IKEv1/IKEv2,
 #       kernel-pfkey and kernel-netlink, openssl, vici: a minimal static,
 #       monolithic build). Source: $IKE_STRONGSWAN_SRC (an upstream
@@ -10,12 +10,13 @@
 #       needs deb-src lines, which `tests/deps.sh ike` adds), whose upstream
 #       tarball (.orig, signed and checksummed by Debian) is built as it is:
 #       Debian's patches are not applied.
-#   ike-build.sh racoon       ipsec-tools' racoon and setkey. Debian 12 has
-#       no ipsec-tools package: the source comes only from
-#       $IKE_RACOON_SRC (a git directory of racoon-ipsec-tools, a tarball or
-#       an unpacked tree, e.g. the maintained fork's 0.9.1, which builds
-#       against OpenSSL 3); without it, exit 3 and say so.
-# Prints the paths of the programs built (stripped copies in $B/ike/bin, one
+#   ike-build.sh racoon       ipsec-tools' racoon and setkey, unmodified
+#       programs the operator built: Debian 12 has no ipsec-tools package
+#       and this repository carries no recipe to build code from outside
+#       Debian's archive, so they come only from $IKE_RACOON_BIN (a
+#       directory holding racoon and setkey, e.g. ipsec-tools 0.9.1); without
+#       it, exit 3 and say so.
+# Prints the paths of the programs (stripped copies in $B/ike/bin, one
 # per line) on success; exit 1
 # on a failed build (log in $B/ike/*.log), 3 when no source can be had.
 # A build is redone only when its source or configure arguments change
@@ -106,36 +107,20 @@ build_strongswan() {
 	inst "$d/src/charon/charon" "$d/src/swanctl/swanctl"
 }
 
-build_racoon() {
-	src=${IKE_RACOON_SRC:-}
-	if [ -z "$src" ]; then
-		echo "ike-build: racoon: no source (Debian 12 has no ipsec-tools package; set IKE_RACOON_SRC to a racoon-ipsec-tools git directory, tarball or tree)" >&2
+use_racoon() {
+	d=${IKE_RACOON_BIN:-}
+	if [ -z "$d" ]; then
+		echo "ike-build: racoon: not given (Debian 12 has no ipsec-tools package; set IKE_RACOON_BIN to a directory holding racoon and setkey)" >&2
 		return 3
 	fi
-	[ -e "$src" ] || { echo "ike-build: IKE_RACOON_SRC=$src: no such file" >&2; return 3; }
-	args="--prefix=/usr --sysconfdir=/etc --localstatedir=/var --disable-shared
-		--enable-static --without-readline --disable-gssapi
-		--disable-security-context --disable-hybrid --disable-adminport"
-	id="$(src_id "$src") $(echo $args)"
-	d=$O/racoon
-	if [ "$(cat "$O/racoon.stamp" 2>/dev/null)" != "$id" ] ||
-		[ ! -x "$d/src/racoon/racoon" ] || [ ! -x "$d/src/setkey/setkey" ]; then
-		rm -f "$O/racoon.stamp"
-		unpack "$src" "$d" || return 1
-		# shellcheck disable=SC2086
-		(cd "$d" && { [ -x configure ] || sh bootstrap; } && ./configure $args &&
-			make -j"$JOBS") > "$O/racoon.log" 2>&1 || {
-			echo "ike-build: racoon build failed, see $O/racoon.log" >&2
-			tail -n 20 "$O/racoon.log" >&2
-			return 1
-		}
-		echo "$id" > "$O/racoon.stamp"
-	fi
-	inst "$d/src/racoon/racoon" "$d/src/setkey/setkey"
+	for p in racoon setkey; do
+		[ -x "$d/$p" ] || { echo "ike-build: IKE_RACOON_BIN=$d: no executable $p" >&2; return 3; }
+	done
+	inst "$d/racoon" "$d/setkey"
 }
 
 case "$what" in
 strongswan) build_strongswan ;;
-racoon) build_racoon ;;
+racoon) use_racoon ;;
 *) echo "usage: ike-build.sh strongswan|racoon" >&2; exit 2 ;;
 esac

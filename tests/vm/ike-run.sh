@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # ike-run.sh: real IKE daemons on PF_KEY in the VM (issue 12): builds
-# strongSwan (and racoon when its source is given) from source with
-# tests/vm/ike-build.sh, then per kernel one qemu TCG boot (never KVM,
+# strongSwan from Debian's source package (and takes racoon when the
+# operator gives its programs) with tests/vm/ike-build.sh, then per kernel one qemu TCG boot (never KVM,
 # panic_on_warn=1) running tests/vm/ike.sh: charon with kernel-pfkey on
 # pfkeyv2.ko, then on af_key, against charon on netlink; racoon <-> racoon.
 #   ike-run.sh [KVER...]   default: $KVERS, else every installed
@@ -10,7 +10,8 @@
 # pfkeyv2.ko: $B/vm/KVER/pfkeyv2.ko when tests/vm/run.sh built it, else
 # built here in $B/ike/kmod-KVER. Without a strongSwan source (no deb-src,
 # no IKE_STRONGSWAN_SRC) it prints one "# skip" line with the reason and
-# exits 0; racoon likewise (IKE_RACOON_SRC). Prints ok/not ok lines and
+# exits 0; racoon likewise (IKE_RACOON_BIN: a directory with racoon and
+# setkey). Prints ok/not ok lines and
 # "N passed, N failed". VM_TIMEOUT s per boot (default 1500). VM_LOCK=FILE:
 # only the qemu runs take that flock(1) (the builds run outside it).
 set -u
@@ -45,9 +46,9 @@ if [ $rc = 3 ]; then
 	echo "# skip ike racoon: $(tail -n1 "$out/build-racoon.err")"
 elif [ $rc != 0 ]; then
 	cat "$out/build-racoon.err"
-	bad "ike: racoon builds from source"
+	bad "ike: racoon and setkey given"
 else
-	ok "ike: racoon and setkey (ipsec-tools) build from source ($(($(date +%s) - t1)) s)"
+	ok "ike: racoon and setkey (ipsec-tools) from $IKE_RACOON_BIN"
 	for p in $rs; do files="$files $p"; done
 fi
 
