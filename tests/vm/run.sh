@@ -39,7 +39,7 @@
 #                          outside, captures; keyd vs xfrm benchmark (BENCH
 #                          lines only with VM_DPBENCH=1)
 # then tests/vm/nl-run.sh: the XFRM netlink store's own boot per kernel, and
-# tests/vm/ike-run.sh: strongSwan (and racoon) built from source, per kernel.
+# tests/vm/ike-run.sh: strongSwan built from source (racoon when given), per kernel.
 # (pfkeyv2.ko has no packet path: the kernel's xfrm does AH/ESP. The
 # traffic helpers dpcap, dpinj, dptcp, dpmtu and dpnattsock are built and
 # put in /bin for tests of xfrm peers keyed through PF_KEY.)
