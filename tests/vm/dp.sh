@@ -23,7 +23,8 @@
 #   kmsg-clean          no WARNING/BUG/Oops in the kernel log
 # Then, unless keysh.dpbench=0, the benchmark (BENCH lines, VMTEST ok lines
 # carrying the numbers): the same AES-GCM-16 tunnel SAs with a's side done by
-# keyd's data path and by the kernel's xfrm: one TCP flow (dptcp, MB
+# keyd's data path (its default crypto threads, then --datapath-threads 1)
+# and by the kernel's xfrm: one TCP flow (dptcp, MB
 # megabytes), four flows on four SA pairs (gateways 10.0.N.1 - 10.0.N.2,
 # N = 0..3; MB in all), ping -A latency (100 echoes).
 # Needs /bin/iproute2-ip, /bin/keyd, /bin/keysh, /bin/dpcap, /bin/dptcp,
@@ -54,12 +55,17 @@ B $IP addr add 172.16.2.1/24 dev lo; B $IP -6 addr add fd02::1/64 dev lo
 B $IP route add 172.16.1.0/24 via 10.0.0.1 src 172.16.2.1
 B $IP -6 route add fd01::/64 via fd00::1 src fd02::1
 
-# not through A (a function: $! would be a subshell, not keyd)
-$IP netns exec a keyd --socket /tmp/a.sock --datapath tun=ka > /tmp/keyd.log 2>&1 &
-KD=$!
-i=0
-while [ ! -S /tmp/a.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S /tmp/a.sock ] || { bad keyd "$(tail -n 5 /tmp/keyd.log)"; exit 1; }
+# start_keyd [ARG...]: a's keyd with its data path, KD its pid. Not through
+# A (a function run in the background: $! would be a subshell, not keyd).
+start_keyd() {
+	rm -f /tmp/a.sock
+	$IP netns exec a keyd --socket /tmp/a.sock --datapath tun=ka "$@" > /tmp/keyd.log 2>&1 &
+	KD=$!
+	i=0
+	while [ ! -S /tmp/a.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -S /tmp/a.sock ]
+}
+start_keyd || { bad keyd "$(tail -n 5 /tmp/keyd.log)"; exit 1; }
 $IP netns exec a dpcap va 100000 > /tmp/cap &
 CAP=$!
 sleep 1
@@ -200,11 +206,16 @@ bench() {
 		B $IP route add 172.16.1.$((10 + h))/32 via 10.0.$n.1 src 172.16.2.$((10 + h))
 	done
 	sleep 1
-	for side in keyd xfrm; do
+	# keyd: its default crypto threads (one per online CPU); keyd1: the
+	# same with --datapath-threads 1; xfrm: the kernel's
+	for side in keyd keyd1 xfrm; do
+		if [ $side = keyd1 ]; then
+			start_keyd --datapath-threads 1 || { bad bench "keyd: $(tail -n 5 /tmp/keyd.log)"; return; }
+		fi
 		for n in 0 1 2 3; do
 			h=$((n + 1)) ga=10.0.$n.1 gb=10.0.$n.2
 			na=172.16.1.$((10 + h)) nb=172.16.2.$((10 + h))
-			if [ $side = keyd ]; then
+			if [ $side != xfrm ]; then
 				ka "add $ga $gb esp 0x10$h -m tunnel -r 32 -E aes-gcm-16 $G16;" \
 					"add $gb $ga esp 0x20$h -m tunnel -r 32 -E aes-gcm-16 $G16;" \
 					"spdadd $na $nb any -P out ipsec esp/tunnel/$ga-$gb/require;" \
@@ -258,14 +269,14 @@ bench() {
 		echo "BENCH dp-tcp4-$side ${t:-none} ms for $MB MB on four SAs"
 		eval "t4_$side=\${t:-0}"
 		# leave a clean a for the other side
-		ka "flush;" "spdflush;"
+		[ $side = xfrm ] || ka "flush;" "spdflush;"
 		A $IP xfrm state flush; A $IP xfrm policy flush
 		B $IP xfrm state flush; B $IP xfrm policy flush
 		for h in 1 2 3 4; do A $IP route del 172.16.2.$((10 + h))/32 2>/dev/null; done
 		sleep 1.5	# keyd's routes go with its policies
 		# keyd's raw sockets would also read every ESP packet of the
 		# kernel's run: stopped before it
-		if [ $side = keyd ]; then
+		if [ $side != xfrm ]; then
 			kill "$KD" 2>/dev/null
 			wait "$KD" 2>/dev/null
 		fi
@@ -273,12 +284,14 @@ bench() {
 	# throughput ratio keyd / xfrm = time xfrm / time keyd
 	r1=$(awk -v k="$t1_keyd" -v x="$t1_xfrm" 'BEGIN { if (k > 0) printf "%.3f", x / k; else print "none" }')
 	r4=$(awk -v k="$t4_keyd" -v x="$t4_xfrm" 'BEGIN { if (k > 0) printf "%.3f", x / k; else print "none" }')
+	r41=$(awk -v k="$t4_keyd1" -v x="$t4_xfrm" 'BEGIN { if (k > 0) printf "%.3f", x / k; else print "none" }')
 	rp=$(awk -v k="$rtt_keyd" -v x="$rtt_xfrm" 'BEGIN { if (x > 0) printf "%.2f", k / x; else print "none" }')
-	echo "BENCH dp-ratio tcp1 keyd/xfrm ${r1}x tcp4 ${r4}x ping-rtt keyd/xfrm ${rp}x"
-	if [ "$t1_keyd" -gt 0 ] && [ "$t1_xfrm" -gt 0 ] && [ "$t4_keyd" -gt 0 ] && [ "$t4_xfrm" -gt 0 ]; then
-		ok "bench (throughput keyd/xfrm: one flow ${r1}x, four ${r4}x; ping rtt ${rp}x)"
+	echo "BENCH dp-ratio tcp1 keyd/xfrm ${r1}x tcp4 ${r4}x (1 thread ${r41}x) ping-rtt keyd/xfrm ${rp}x"
+	if [ "$t1_keyd" -gt 0 ] && [ "$t1_xfrm" -gt 0 ] && [ "$t4_keyd" -gt 0 ] && [ "$t4_xfrm" -gt 0 ] &&
+		[ "$t4_keyd1" -gt 0 ]; then
+		ok "bench (throughput keyd/xfrm: one flow ${r1}x, four ${r4}x, four with 1 thread ${r41}x; ping rtt ${rp}x)"
 	else
-		bad bench "a transfer failed: tcp1 keyd $t1_keyd xfrm $t1_xfrm, tcp4 keyd $t4_keyd xfrm $t4_xfrm"
+		bad bench "a transfer failed: tcp1 keyd $t1_keyd keyd1 $t1_keyd1 xfrm $t1_xfrm, tcp4 keyd $t4_keyd keyd1 $t4_keyd1 xfrm $t4_xfrm"
 	fi
 }
 dpbench=1

@@ -12,6 +12,8 @@
 #                     keysh -f over netlink (pipelined), ip -batch and keysh
 #                     over af_key of the same SAs (NL_ONLY=keysh-bench,
 #                     keysh-bench-afkey or nlbench: some of them); BENCH lines
+#                     (keysh's installs in NL_ROUNDS=3 interleaved rounds, and
+#                     RATIO lines of their medians)
 set -u
 mode=${1:-check}
 cd "$(dirname "$0")/../.."
@@ -69,7 +71,7 @@ smp=2
 if [ "$mode" = bench ]; then
 	smp=1
 	kvers=${KVERS:-$(echo "$kvers" | tail -n1)}
-	args="keysh.nlbench=${NL_BENCH:-10000,100000} $args"
+	args="keysh.nlbench=${NL_BENCH:-10000,100000} ${NL_ROUNDS:+keysh.nlrounds=$NL_ROUNDS} $args"
 fi
 for kver in $kvers; do
 	kimg=/boot/vmlinuz-$kver
@@ -94,6 +96,28 @@ for kver in $kvers; do
 		-serial "file:$out/nl-console.$kver" -serial "file:$out/nl-result.$kver" \
 		-serial "file:$out/nl-data.$kver" > "$out/nl-qemu.$kver" 2>&1
 	tr -d '\r' < "$out/nl-console.$kver" | grep -E '^(ok|not ok|    |[0-9]+ passed|BENCH|bats-xfrm|# skip)' | sed "s/^/# $kver: /"
+	# keysh_bench's ratios, medians of its rounds (> 1: keysh over netlink faster)
+	tr -d '\r' < "$out/nl-console.$kver" | awk -v k="$kver" '
+		$1 == "BENCH" && $2 ~ /^(keysh-xfrm|ip-batch|keysh-afkey)-add$/ {
+			c = ++n[$2, $3]; v[$2, $3, c] = $4; sz[$3] = 1
+		}
+		function med(l, s,   i, j, t, c) {
+			c = n[l, s]
+			for (i = 1; i <= c; i++) a[i] = v[l, s, i]
+			for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++)
+				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return a[int((c + 1) / 2)]
+		}
+		END {
+			for (s in sz) {
+				if (!n["keysh-xfrm-add", s]) continue
+				x = med("keysh-xfrm-add", s)
+				if (n["ip-batch-add", s] && x > 0)
+					printf "# %s: RATIO install-%s keysh-xfrm-vs-ip-batch %.3f (%s s / %s s, medians of %d)\n", k, s, med("ip-batch-add", s) / x, med("ip-batch-add", s), x, n["keysh-xfrm-add", s]
+				if (n["keysh-afkey-add", s] && x > 0)
+					printf "# %s: RATIO install-%s keysh-xfrm-vs-keysh-afkey %.3f (%s s / %s s, medians of %d)\n", k, s, med("keysh-afkey-add", s) / x, med("keysh-afkey-add", s), x, n["keysh-xfrm-add", s]
+			}
+		}'
 	# each of nl.sh's tests counts here
 	# (one line each: a FAIL line's message has spaces, never split it)
 	tr -d '\r' < "$out/nl-console.$kver" | sed -n 's/^VMTEST \(ok\|FAIL\) //p' > "$out/nl-lines.$kver"

@@ -21,8 +21,13 @@ pass=0 fail=0
 export IP=/bin/iproute2-ip
 $IP link set lo up
 # keysh.nlbench=10000,100000: benchmarks instead of tests (nl-run.sh bench)
+# keysh.nlrounds=R: keysh_bench's rounds (default 3)
+rounds=3
 for a in $(cat /proc/cmdline); do
-	case "$a" in keysh.nlbench=*) sizes=$(echo "${a#keysh.nlbench=}" | tr , ' ') ;; esac
+	case "$a" in
+	keysh.nlbench=*) sizes=$(echo "${a#keysh.nlbench=}" | tr , ' ') ;;
+	keysh.nlrounds=*) rounds=${a#keysh.nlrounds=} ;;
+	esac
 done
 gen_setkey() { # N: N ESP SAs as a keysh script (the SAs of suite.sh's bench)
 	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
@@ -48,19 +53,25 @@ timed() { # name N command...: BENCH name N seconds, after checking N SAs are in
 }
 # keysh itself (keysh -f of N statements) over netlink (pipelined ADDs),
 # ip -batch of the same SAs and keysh over Linux af_key (keysh-bench-afkey;
-# NL_ONLY=keysh-bench leaves it out), one after the other.
+# NL_ONLY=keysh-bench leaves it out), one after the other, $rounds rounds
+# (one boot's order and warm-up hit every side alike; nl-run.sh takes the
+# medians).
 keysh_bench() {
 	for n in $sizes; do
 		gen_setkey "$n" > /tmp/sa.$n
 		gen_ip "$n" > /tmp/ip.$n
 		$IP xfrm state flush
-		timed keysh-xfrm-add "$n" keysh --backend xfrm -f /tmp/sa.$n || return 1
-		timed ip-batch-add "$n" $IP -batch /tmp/ip.$n || return 1
-		if want keysh-bench-afkey && [ -f /lib/modules/extra/af_key.ko ] &&
-			insmod /lib/modules/extra/af_key.ko; then
-			timed keysh-afkey-add "$n" keysh --backend pfkey -f /tmp/sa.$n || return 1
-			rmmod af_key
-		fi
+		r=0
+		while [ $r -lt "$rounds" ]; do
+			r=$((r + 1))
+			timed keysh-xfrm-add "$n" keysh --backend xfrm -f /tmp/sa.$n || return 1
+			timed ip-batch-add "$n" $IP -batch /tmp/ip.$n || return 1
+			if want keysh-bench-afkey && [ -f /lib/modules/extra/af_key.ko ] &&
+				insmod /lib/modules/extra/af_key.ko; then
+				timed keysh-afkey-add "$n" keysh --backend pfkey -f /tmp/sa.$n || return 1
+				rmmod af_key
+			fi
+		done
 		rm -f /tmp/sa.$n /tmp/ip.$n
 	done
 }

@@ -11,8 +11,10 @@
 #            socket(PF_KEY) autoloading pfkeyv2 through modprobe with
 #            kmod/pfkeyv2.conf installed.
 #   bench    keysh batch install into af_key, pfkeyv2 and (ip -batch) xfrm,
-#            keysh -D of those SAs (af_key, pfkeyv2), TCP over ESP AES-GCM
-#            keyed through pfkeyv2 vs by ip xfrm.
+#            keysh -D of those SAs (af_key, pfkeyv2), interleaved over
+#            keysh.benchrounds=R rounds (default 3; the module reloaded each
+#            time: one boot's state, order and TCG warm-up hit all sides
+#            alike); TCP over ESP AES-GCM keyed through pfkeyv2 vs by ip xfrm.
 #   deb      the pfkeyv2-dkms package's module and modprobe.d file:
 #            socket(PF_KEY) autoloads the package's pfkeyv2
 #            (keysh.debver=VERSION: the package's version).
@@ -21,12 +23,13 @@
 # a file on the host. Exit status 0 only when every test passed.
 mode=$1
 pass=0 fail=0
-stress_n=1000 bench_sizes="10000 100000" fuzz_s=20 debver=
+stress_n=1000 bench_sizes="10000 100000" bench_rounds=3 fuzz_s=20 debver=
 for a in $(cat /proc/cmdline); do
 	case "$a" in
 	keysh.stress=*) stress_n=${a#keysh.stress=} ;;
 	keysh.fuzz=*) fuzz_s=${a#keysh.fuzz=} ;;
 	keysh.bench=*) bench_sizes=$(echo "${a#keysh.bench=}" | tr , ' ') ;;
+	keysh.benchrounds=*) bench_rounds=${a#keysh.benchrounds=} ;;
 	keysh.debver=*) debver=${a#keysh.debver=} ;;
 	esac
 done
@@ -378,35 +381,41 @@ bench() { # keysh batch install into af_key, xfrm (ip -batch), pfkeyv2
 		gen_setkey "$n" > /tmp/sa.$n
 		gen_ip "$n" > /tmp/ip.$n
 	done
-	insmod $ko/af_key.ko || return 1
 	for n in $bench_sizes; do
-		timeit afkey-keysh-$n keysh --backend kernel -f /tmp/sa.$n || return 1
-		[ "$(xfrm_count)" = "$n" ] || { echo "af_key holds $(xfrm_count) SAs"; return 1; }
-		timeit afkey-dump-$n sh -c "keysh --backend kernel -D > /tmp/dump.$n" || return 1
-		[ "$(grep -c '^10\.' /tmp/dump.$n)" = "$n" ] || { echo "af_key dump short"; return 1; }
-		keysh --backend kernel -F || return 1
-	done
-	rmmod af_key || return 1
-	for n in $bench_sizes; do
-		timeit xfrm-ip-batch-$n /bin/iproute2-ip -batch /tmp/ip.$n || return 1
-		[ "$(xfrm_count)" = "$n" ] || return 1
-		/bin/iproute2-ip xfrm state flush || return 1
+		r=0
+		while [ $r -lt "$bench_rounds" ]; do
+			r=$((r + 1))
+			for m in af_key pfkeyv2 ip; do
+				bench_one "$m" "$n" || return 1
+			done
+		done
 	done
 	insmod $ko/pfkeyv2.ko || return 1
-	for n in $bench_sizes; do
-		timeit pfkeyv2-keysh-$n keysh --backend kernel -f /tmp/sa.$n || return 1
-		proc_has sas "$n" || { cat /proc/net/pfkeyv2; return 1; }
-		timeit pfkeyv2-dump-$n sh -c "keysh --backend kernel -D > /tmp/dump.$n" || return 1
-		[ "$(grep -c '^10\.' /tmp/dump.$n)" = "$n" ] || { echo "pfkeyv2 dump short"; return 1; }
-		keysh --backend kernel -F || return 1
-	done
 	bench_tcp || return 1
 	rmmod pfkeyv2
 }
 
-# bench_tcp: one TCP flow (64 MiB, dptcp) over ESP AES-GCM-16 transport
+bench_one() { # af_key|pfkeyv2|ip N: install N SAs, check, dump (PF_KEY), flush
+	if [ "$1" = ip ]; then
+		timeit xfrm-ip-batch-$2 /bin/iproute2-ip -batch /tmp/ip.$2 || return 1
+		[ "$(xfrm_count)" = "$2" ] || { echo "ip -batch: xfrm holds $(xfrm_count) SAs"; return 1; }
+		/bin/iproute2-ip xfrm state flush
+		return
+	fi
+	tag=$(echo "$1" | tr -d _)
+	insmod $ko/$1.ko || return 1
+	timeit $tag-keysh-$2 keysh --backend kernel -f /tmp/sa.$2 || return 1
+	[ "$(xfrm_count)" = "$2" ] || { echo "$1: xfrm holds $(xfrm_count) SAs"; return 1; }
+	timeit $tag-dump-$2 sh -c "keysh --backend kernel -D > /tmp/dump.$2" || return 1
+	[ "$(grep -c '^10\.' /tmp/dump.$2)" = "$2" ] || { echo "$1: dump short"; return 1; }
+	keysh --backend kernel -F || return 1
+	[ "$(xfrm_count)" = 0 ] || { echo "$1: flush left $(xfrm_count) SAs"; return 1; }
+	rmmod "$1"
+}
+
+# bench_tcp: one TCP flow (32 MiB, dptcp) over ESP AES-GCM-16 transport
 # between two namespaces, the same SAs and policies keyed in namespace a
-# through PF_KEY (keysh -> pfkeyv2) or by ip xfrm, alternating, 5 runs
+# through PF_KEY (keysh -> pfkeyv2) or by ip xfrm, alternating, 7 runs
 # each: BENCH tcp-gcm-pfkeyv2 / tcp-gcm-ip-xfrm lines (ms) for run.sh.
 bench_tcp() {
 	ipx=/bin/iproute2-ip
@@ -423,7 +432,7 @@ bench_tcp() {
 	$ipx -n bb xfrm policy add src 10.7.0.2/32 dst 10.7.0.1/32 dir out tmpl proto esp mode transport &&
 	$ipx -n bb xfrm policy add src 10.7.0.1/32 dst 10.7.0.2/32 dir in tmpl proto esp mode transport ||
 		return 1
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6 7; do
 		for how in pfkeyv2 ip-xfrm; do
 			$ipx -n ba xfrm state flush; $ipx -n ba xfrm policy flush
 			if [ $how = pfkeyv2 ]; then
@@ -445,11 +454,11 @@ bench_tcp() {
 			fi
 			$ipx netns exec bb /bin/dptcp recv 9000 60 > /tmp/tr 2>&1 & rp=$!
 			sleep 1
-			$ipx netns exec ba timeit tcp-gcm-$how /bin/dptcp send 10.7.0.2 9000 67108864 \
+			$ipx netns exec ba timeit tcp-gcm-$how /bin/dptcp send 10.7.0.2 9000 33554432 \
 				> /tmp/ts 2>&1
 			wait $rp
 			grep '^BENCH' /tmp/ts
-			grep -q '^bytes 67108864 ' /tmp/tr || { cat /tmp/ts /tmp/tr; return 1; }
+			grep -q '^bytes 33554432 ' /tmp/tr || { cat /tmp/ts /tmp/tr; return 1; }
 		done
 	done
 	$ipx netns del ba; $ipx netns del bb
