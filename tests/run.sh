@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # run.sh: the `make check` driver. Runs every suite, collects each suite's
 # pass/fail counts and ends with one summary line "N passed, N failed".
-# Suites: unit (C), driver (C, against a private keyd), bats (keysh/keytui),
+# Suites: unit (C; again under valgrind's memcheck), driver (C, against a
+# private keyd), bats (keysh/keytui),
 # systemd (the packages under systemd-nspawn; KEYSH_SKIP_SYSTEMD=1 skips),
 # then the VM suite when qemu and a Debian kernel image are present.
 set -u
@@ -35,6 +36,11 @@ suite() { # name command...
 }
 
 suite unit "./$B/unit"
+# The same cases under memcheck: an uninitialised read or a leak of the
+# libraries' error paths fails it (--error-exitcode), whatever the case checks.
+if command -v valgrind > /dev/null; then
+	suite unit-memcheck valgrind -q --error-exitcode=9 "./$B/unit"
+fi
 [ -x "./$B/driver" ] && suite driver "./$B/driver" "./$B/keyd"
 if ls tests/bats/*.bats >/dev/null 2>&1; then
 	suite bats bats --tap tests/bats

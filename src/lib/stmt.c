@@ -1360,6 +1360,7 @@ int pfk_stmt_policy(const char *text, struct pfk_policy *out, struct pfk_err *er
 	int ret;
 
 	memset(&st, 0, sizeof(st));
+	memset(out, 0, sizeof(*out));	/* policy_body counts requests from 0 */
 	st.cmd = PFK_CMD_SPDADD;
 	pfk_lex_init(&lx, text, strlen(text), 1);
 	ret = policy_body(&p, out, false);
