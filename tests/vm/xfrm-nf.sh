@@ -25,11 +25,13 @@
 #   v6-tcp-gcm-transport  IPv6 TCP, 1 MiB each way, ESP AES-GCM-16, the
 #   v6-tcp-gcm-tunnel     checksums equal
 #   unrelated-throughput  TCP p -> q (16 MiB) no policy selects, with an
-#                         unrelated policy pair present vs none: the best of
-#                         7 interleaved runs each, >= 0.90x (a guard against
-#                         the old path's 2.3-3.8x slowdown; a loaded TCG host
-#                         only adds time, so the minimum is the steady one;
-#                         the 0.95x goal is measured in tests/bench/RESULTS.md)
+#                         unrelated policy pair present vs none: the medians
+#                         of 7 interleaved runs each, >= 0.75x (a guard
+#                         against the old path's 2.3-3.8x slowdown, 0.26-0.43x;
+#                         CI runs on a loaded TCG host measured 0.88x and
+#                         0.98x medians, and a best-of-7 guard at 0.90x
+#                         failed once on one lucky run: 355 vs 451 ms; the
+#                         0.95x goal is measured in tests/bench/RESULTS.md)
 # Needs /bin/iproute2-ip, keysh, dptcp, udpx, timeit, nft.
 IP=${IP:-/bin/iproute2-ip}
 fails=0
@@ -268,10 +270,10 @@ for i in 1 2 3 4 5 6 7; do
 	run >> /tmp/t1
 	kn p "spdflush;"
 done
-best() { sort -n "$1" | awk 'NR == 1 { b = $1 } END { if (NR == 7) print b }'; }
-m0=$(best /tmp/t0) m1=$(best /tmp/t1)
-if [ -n "$m0" ] && [ -n "$m1" ] && [ "$((m1 * 90))" -le "$((m0 * 100))" ]; then
-	ok "unrelated-throughput (best ms without $m0, with policy $m1: $((m0 * 100 / m1))%)"
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR == 7) print v[4] }'; }
+m0=$(median /tmp/t0) m1=$(median /tmp/t1)
+if [ -n "$m0" ] && [ -n "$m1" ] && [ "$((m1 * 75))" -le "$((m0 * 100))" ]; then
+	ok "unrelated-throughput (median ms without $m0, with policy $m1: $((m0 * 100 / m1))%)"
 else
 	bad unrelated-throughput "ms without: $(tr '\n' ' ' < /tmp/t0), with: $(tr '\n' ' ' < /tmp/t1)"
 fi
