@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/filter.h>
 #include "xfrm.h"
 
 int xfrm_nl_open(struct xfrm_nl *nl, uint32_t groups, bool nonblock)
@@ -28,9 +30,11 @@ int xfrm_nl_open(struct xfrm_nl *nl, uint32_t groups, bool nonblock)
 		goto err_bind;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sk);
-	/* the kernel's reason for an error, when it gives one (4.12+) */
+	/* the kernel's reason for an error, when it gives one (4.12+);
+	 * error acks without a copy of the request (4.3+): no key echoed */
 	ret = 1;
 	setsockopt(mnl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK, &ret, sizeof(ret));
+	setsockopt(mnl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &ret, sizeof(ret));
 	os_random(&nl->seq, sizeof(nl->seq));
 	return 0;
 
@@ -41,6 +45,27 @@ err_open:
 	free(nl->buf);
 	nl->buf = NULL;
 	return ret;
+}
+
+int xfrm_nl_drop_own(struct xfrm_nl *nl, uint32_t portid, uint16_t type)
+{
+	/* Classic BPF sees the datagram from its nlmsghdr; loads are big
+	 * endian, the header is in host order: compare with ntohl(). A
+	 * notification is one message, so its first header is all. */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(portid), 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(type), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+	};
+	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+
+	if (setsockopt(mnl_socket_get_fd(nl->sk), SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) < 0)
+		return -errno;
+	return 0;
 }
 
 void xfrm_nl_close(struct xfrm_nl *nl)

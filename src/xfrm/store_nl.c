@@ -115,6 +115,7 @@ static int drain(struct nl_store *ns, uint32_t own_seq, bool *seen,
 		for (nlh = (const void *)ns->ev.buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_pid == ns->req.portid) {
+				ns->stats.echoes++;
 				if (own_seq && nlh->nlmsg_seq == own_seq)
 					*seen = true;
 				continue;
@@ -239,11 +240,18 @@ out:
 
 /*
  * Pipelined ADDs (store.h sa_add_many): up to ADD_WINDOW NEWSA requests in
- * flight, each window's new requests in one datagram (the kernel processes
- * them in order and acks each: NLM_F_ACK). Acks come back in request order
- * and are matched to their SA by seq; each SA's result is reported in
- * order: an SA this store cannot express (xfrm_sa_put failed) when its turn
- * comes, a transport error for every SA not answered yet.
+ * flight, each window's new requests in one datagram. The kernel processes
+ * a datagram's requests in order, answering each failure with its error;
+ * only the last of a datagram asks for an ack (NLM_F_ACK), so a window
+ * costs one read, not one per SA. An answer (error or ack) with seq s
+ * settles every request sent before s that no error named: those
+ * succeeded. Each SA's result is reported in order: an SA this store cannot
+ * express (xfrm_sa_put failed) when its turn comes, a transport error for
+ * every SA not answered yet.
+ *
+ * The kernel's echoes of these ADDs never reach the event socket (the
+ * filter of xfrm_store_nl_subscribe): the store delivers each SA's event
+ * itself, after whatever others did that was queued when the answer came.
  */
 #define ADD_WINDOW 64
 
@@ -253,16 +261,16 @@ struct add_flight {
 	unsigned int sent, acked;
 };
 
-/* SA i's result: its event (own_event: others' earlier changes first)
- * after a successful request seq, then done. */
+/* SA i's result: its event after a successful request, then done. */
 static void add_report(struct nl_store *ns, struct pfkm_sa **xs,
-		       const struct pfkm_store_origin *os, unsigned int i, uint32_t seq, int err,
+		       const struct pfkm_store_origin *os, unsigned int i, int err,
 		       void (*done)(void *arg, unsigned int i, int err), void *arg)
 {
 	if (!err) {
-		struct pfkm_store_ev ev = { .kind = PFKM_EV_SA_ADD, .sa = xs[i] };
+		struct pfkm_store_ev ev = { .kind = PFKM_EV_SA_ADD, .sa = xs[i],
+					    .pid = os[i].pid, .seq = os[i].seq };
 
-		own_event(ns, seq, &ev, &os[i]);
+		deliver(ns, &ev);
 	}
 	done(arg, i, err);
 	pfkm_sadb_sa_free(xs[i]);
@@ -275,8 +283,36 @@ static void add_skip_unsent(struct nl_store *ns, struct add_flight *f, struct pf
 			    void (*done)(void *arg, unsigned int i, int err), void *arg)
 {
 	while (f->acked < f->sent && !f->seq[f->acked % ADD_WINDOW]) {
-		add_report(ns, xs, os, f->acked, 0, f->err[f->acked % ADD_WINDOW], done, arg);
+		add_report(ns, xs, os, f->acked, f->err[f->acked % ADD_WINDOW], done, arg);
 		f->acked++;
+	}
+}
+
+/* Is seq one of the requests in flight? (a late answer to an abandoned
+ * request is not) */
+static bool add_in_flight(const struct add_flight *f, uint32_t seq)
+{
+	unsigned int i;
+
+	for (i = f->acked; i < f->sent; i++)
+		if (f->seq[i % ADD_WINDOW] == seq)
+			return true;
+	return false;
+}
+
+/* The kernel answered seq with err: the requests before it succeeded. */
+static void add_settle(struct nl_store *ns, struct add_flight *f, struct pfkm_sa **xs,
+		       const struct pfkm_store_origin *os, uint32_t seq, int err,
+		       void (*done)(void *arg, unsigned int i, int err), void *arg)
+{
+	while (f->acked < f->sent) {
+		unsigned int slot = f->acked % ADD_WINDOW;
+		bool it = f->seq[slot] == seq;
+
+		add_report(ns, xs, os, f->acked, it ? err : f->err[slot], done, arg);
+		f->acked++;
+		if (it)
+			break;
 	}
 }
 
@@ -284,12 +320,13 @@ static void add_skip_unsent(struct nl_store *ns, struct add_flight *f, struct pf
 static int add_fill(struct nl_store *ns, struct add_flight *f, struct pfkm_sa **xs,
 		    unsigned int n, uint8_t *buf)
 {
+	struct nlmsghdr *last = NULL;
 	size_t off = 0;
 	unsigned int k = 0;
 	ssize_t r;
 
 	while (f->sent < n && f->sent - f->acked < ADD_WINDOW) {
-		struct nlmsghdr *nlh = xfrm_nl_msg(&ns->req, buf + off, XFRM_MSG_NEWSA, NLM_F_ACK);
+		struct nlmsghdr *nlh = xfrm_nl_msg(&ns->req, buf + off, XFRM_MSG_NEWSA, 0);
 		unsigned int slot = f->sent % ADD_WINDOW;
 		int ret = xfrm_sa_put(nlh, XFRM_NL_REQ_MAX, xs[f->sent]);
 
@@ -300,6 +337,7 @@ static int add_fill(struct nl_store *ns, struct add_flight *f, struct pfkm_sa **
 		} else {
 			f->seq[slot] = nlh->nlmsg_seq;
 			f->err[slot] = 0;
+			last = nlh;
 			off += MNL_ALIGN(nlh->nlmsg_len);
 			k++;
 		}
@@ -307,6 +345,7 @@ static int add_fill(struct nl_store *ns, struct add_flight *f, struct pfkm_sa **
 	}
 	if (!k)
 		return 0;
+	last->nlmsg_flags |= NLM_F_ACK;
 	ns->req.requests += k;
 	r = mnl_socket_sendto(ns->req.sk, buf, off);
 	os_wipe(buf, off);
@@ -350,23 +389,20 @@ static void sa_add_many(struct pfkm_store *st, struct pfkm_sa **xs,
 			ret = got ? (int)got : -EIO;
 			goto err_rest;
 		}
+		/* others' changes queued by now came first */
+		drain(ns, 0, NULL, NULL, NULL);
 		len = (int)got;
 		for (nlh = (const void *)ns->req.buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-			int err;
 
 			if (nlh->nlmsg_type != NLMSG_ERROR ||
-			    (nlh->nlmsg_pid && nlh->nlmsg_pid != ns->req.portid))
+			    (nlh->nlmsg_pid && nlh->nlmsg_pid != ns->req.portid) ||
+			    !add_in_flight(&f, nlh->nlmsg_seq))
 				continue;
-			add_skip_unsent(ns, &f, xs, os, done, arg);
-			/* a late answer to an abandoned request is not ours */
-			if (f.acked == f.sent || nlh->nlmsg_seq != f.seq[f.acked % ADD_WINDOW])
-				continue;
-			err = nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) ? -EIO : e->error;
-			add_report(ns, xs, os, f.acked, nlh->nlmsg_seq, err, done, arg);
-			f.acked++;
-			add_skip_unsent(ns, &f, xs, os, done, arg);
+			add_settle(ns, &f, xs, os, nlh->nlmsg_seq,
+				   nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)) ? -EIO : e->error,
+				   done, arg);
 		}
 		os_wipe(ns->req.buf, (size_t)got);
 	}
@@ -374,7 +410,7 @@ static void sa_add_many(struct pfkm_store *st, struct pfkm_sa **xs,
 
 err_rest:
 	while (f.acked < n) {
-		add_report(ns, xs, os, f.acked, 0, ret, done, arg);
+		add_report(ns, xs, os, f.acked, ret, done, arg);
 		f.acked++;
 	}
 }
@@ -1100,6 +1136,15 @@ int xfrm_store_nl_subscribe(struct pfkm_store *st, unsigned int events)
 	ret = xfrm_nl_open(&ns->ev, xfrm_ev_groups(events), true);
 	if (ret)
 		return ret;
+	/* The echoes of our ADDs are the many (a batch of 100k): the
+	 * kernel drops them (sa_add_many delivers their events), so neither
+	 * this socket's reader nor the pump of a host wakes for them. Other
+	 * echoes stay: they mark where our change falls among others'. */
+	ret = xfrm_nl_drop_own(&ns->ev, ns->req.portid, XFRM_MSG_NEWSA);
+	if (ret) {
+		xfrm_nl_close(&ns->ev);
+		return ret;
+	}
 	buf = ns->rcvbuf ? ns->rcvbuf : EV_RCVBUF;
 	/* FORCE passes net.core.rmem_max (CAP_NET_ADMIN, which keying
 	 * needs anyway); else the capped size */

@@ -96,6 +96,8 @@ struct xfrm_store_nl_stats {
 	uint64_t lost;		/* times the kernel dropped events (ENOBUFS) */
 	uint64_t ignored;	/* messages read that map to no PF_KEY event */
 	uint64_t aevents;	/* of those, AEVENTS (NEWAE) */
+	uint64_t echoes;	/* notifications of our own requests read back
+				 * (never those of ADDs: the socket filters them) */
 };
 void xfrm_store_nl_stats(struct pfkm_store *st, struct xfrm_store_nl_stats *out);
 

@@ -45,6 +45,10 @@ struct xfrm_nl {
  * group g; 0 = none). nonblock: reads never wait. -errno. */
 int xfrm_nl_open(struct xfrm_nl *nl, uint32_t groups, bool nonblock);
 void xfrm_nl_close(struct xfrm_nl *nl);
+/* Have the kernel drop, before they are queued, the notifications of type
+ * that carry portid (the echoes of one's own requests on an event
+ * socket): a socket filter. 0 or -errno. */
+int xfrm_nl_drop_own(struct xfrm_nl *nl, uint32_t portid, uint16_t type);
 /* Start a request of type with flags (NLM_F_REQUEST added) in buf. */
 struct nlmsghdr *xfrm_nl_msg(struct xfrm_nl *nl, void *buf, uint16_t type, uint16_t flags);
 /*

@@ -12,7 +12,8 @@
  *   - `ip xfrm state add` of another process broadcast as SADB_ADD;
  *   - pipelined ADDs (pfkm_sock_send_many -> sa_add_many): 150 SAs with a
  *     duplicate and a malformed one among them, every answer in order to
- *     its request, the kernel holds the rest, no echo reported twice;
+ *     its request, the kernel holds the rest, another socket has each
+ *     ADD once, in order, and the kernel queued no echo of them;
  *   - the store's SA walk (one walk_run for SAs and policies): only the
  *     protocol asked for, a paused entry offered again, a policy walk;
  *   - the kernel's ACQUIRE (policy without SA, ping) to a registered
@@ -275,13 +276,15 @@ TEST(nlvm_pipelined_adds_answer_in_order)
 	static struct mb m[N];
 	static struct pfkm_msgv v[N];
 	struct pfkm_net *net = net_open();
-	struct cap c;
-	unsigned int i, added = 0;
+	struct xfrm_store_nl_stats st;
+	struct cap c, b;
+	unsigned int i, j, added = 0;
 	char cmd[160];
 
 	REQUIRE(net);
 	REQUIRE(made->ops->sa_add_many);
 	cap_open(net, &c);
+	cap_open(net, &b);
 	for (i = 0; i < N; i++) {
 		/* the DUPth repeats the 10th SA's SPI: EEXIST from the kernel */
 		add_msg(&m[i], 1000 + i, i == DUP ? 0x5000 + 10 : 0x5000 + i, i == BAD ? 0 : 128);
@@ -303,13 +306,32 @@ TEST(nlvm_pipelined_adds_answer_in_order)
 			CHECK(h->sadb_msg_errno == 0 && h->sadb_msg_len > 2 && ++added);
 	}
 	CHECK_EQ(added, N - 2);
+	/* every other socket had each SA's ADD, in order: the kernel dropped
+	 * its echoes (the event socket's filter), the store told them itself */
+	REQUIRE_EQ(b.n, N - 2);
+	for (i = 0, j = 0; i < N; i++) {
+		const struct sadb_msg *h;
+
+		if (i == DUP || i == BAD)
+			continue;
+		h = cap_hdr(&b, j++);
+		CHECK_EQ(h->sadb_msg_seq, 1000 + i);
+		CHECK(h->sadb_msg_type == SADB_ADD && h->sadb_msg_errno == 0);
+	}
+	xfrm_store_nl_stats(made, &st);
+	CHECK_EQ(st.echoes, 0);
 	snprintf(cmd, sizeof(cmd), "test \"$($IP xfrm state count | sed -n 's/.*count \\([0-9]*\\).*/\\1/p')\" = %u",
 		 (unsigned int)(N - 2));
 	CHECK_EQ(system(cmd), 0);
 	/* our own notifications were consumed in place, none comes again */
 	cap_clear(&c);
+	cap_clear(&b);
 	CHECK_EQ(events(200), 0);
 	CHECK_EQ(c.n, 0);
+	CHECK_EQ(b.n, 0);
+	xfrm_store_nl_stats(made, &st);
+	CHECK_EQ(st.echoes, 0);
+	cap_close(&b);
 	cap_close(&c);
 	REQUIRE_EQ(system("$IP xfrm state flush"), 0);
 	pfkm_net_destroy(net);
