@@ -9,6 +9,9 @@
  * listener, with our request's nlmsg_pid): after each change the store
  * reads that socket up to its own notification, delivering whatever others
  * did before it, delivers its own event in that place and drops the echo.
+ * ADDs are the exception (batches of 100k): a socket filter has the kernel
+ * drop their echoes, and sa_add_many delivers each SA's event after what
+ * others did that was queued when the kernel answered.
  * Kernel notifications carry no state, so:
  *   - DELETE and SPDDELETE read the entry first (GETSA/GETPOLICY), for the
  *     event that carries it "as it was";
