@@ -21,9 +21,10 @@
  *     SA (ADD, GETSPI) or a policy (X_SPDADD, X_SPDSETIDX, X_SPDUPDATE) to
  *     a namespace at its limit is answered, as any failed request, by a
  *     copy of its header with sadb_msg_errno ENOBUFS, before the engine
- *     sees it (so X_PROMISC sockets get no copy of it). The count is read
- *     before the request runs: concurrent writers may overshoot the limit
- *     by one entry each, never more;
+ *     sees it (so X_PROMISC sockets get no copy of it). The count is
+ *     xfrm's own (what the store's info op reports), read without the
+ *     engine's lock before the request runs: concurrent writers may
+ *     overshoot the limit by one entry each, never more;
  *   - memory the engine allocates for a request is charged to the caller's
  *     memory cgroup (os_kernel.c: GFP_KERNEL_ACCOUNT).
  *
@@ -187,10 +188,9 @@ static int pfkm_release(struct socket *sock)
  * request that would add an SA or a policy to a namespace at its limit.
  * Anything malformed goes to the engine, which reports it.
  */
-static int limit_check(struct net *net, struct pfkm_net *core, const void *buf, size_t len)
+static int limit_check(struct net *net, const void *buf, size_t len)
 {
 	const struct sadb_msg *h = buf;
-	struct pfkm_net_stats st;
 
 	if (len < sizeof(*h) || h->sadb_msg_version != PF_KEY_V2 ||
 	    (size_t)h->sadb_msg_len * PFKM_UNIT != len)
@@ -198,13 +198,11 @@ static int limit_check(struct net *net, struct pfkm_net *core, const void *buf, 
 	switch (h->sadb_msg_type) {
 	case SADB_ADD:
 	case SADB_GETSPI:
-		pfkm_net_stats_get(core, &st);
-		return st.sas >= net_max_sas(net) ? -ENOBUFS : 0;
+		return pfkm_xfrm_sa_count(net) >= net_max_sas(net) ? -ENOBUFS : 0;
 	case SADB_X_SPDADD:
 	case SADB_X_SPDSETIDX:
 	case SADB_X_SPDUPDATE:
-		pfkm_net_stats_get(core, &st);
-		return st.policies >= net_max_policies(net) ? -ENOBUFS : 0;
+		return pfkm_xfrm_pol_count(net) >= net_max_policies(net) ? -ENOBUFS : 0;
 	default:
 		return 0;
 	}
@@ -241,7 +239,7 @@ static int pfkm_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	ret = -EFAULT;
 	if (!copy_from_iter_full(buf, len, &msg->msg_iter))
 		goto out;
-	ret = limit_check(sock_net(sk), pfkm_af_core_net(sock_net(sk)), buf, len);
+	ret = limit_check(sock_net(sk), buf, len);
 	if (ret) {
 		atomic64_inc(&knet(sock_net(sk))->limit_refused);
 		error_reply(sk, buf, ret);

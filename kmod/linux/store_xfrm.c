@@ -555,6 +555,22 @@ static int migrate(struct pfkm_store *st, const struct pfkm_store_migrate *m)
 #define migrate NULL
 #endif
 
+/*
+ * The per-namespace limits' counts (af_pfkey.c), read per request without
+ * the engine's lock: the same numbers info() reports. xfrm_sad_getinfo
+ * would take xfrm_state_lock only to read state_num, which the limits,
+ * which allow concurrent writers to overshoot, read as it is.
+ */
+u32 pfkm_xfrm_sa_count(struct net *net)
+{
+	return READ_ONCE(net->xfrm.state_num);
+}
+
+u32 pfkm_xfrm_pol_count(struct net *net)
+{
+	return spd_count(net);
+}
+
 static void info(struct pfkm_store *st, struct pfkm_store_info *out)
 {
 	struct pfkm_xfrm *xs = pfkm_xfrm(st);

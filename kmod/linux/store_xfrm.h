@@ -41,6 +41,8 @@ static inline struct pfkm_xfrm *pfkm_xfrm(struct pfkm_store *st)
 
 /* store_xfrm.c: pfkm_store_make for pfkm_net_create_on(); arg: struct net *. */
 int pfkm_store_xfrm_create(const struct pfkm_store_cb *cb, void *arg, struct pfkm_store **out);
+u32 pfkm_xfrm_sa_count(struct net *net);
+u32 pfkm_xfrm_pol_count(struct net *net);
 
 /* xfrm_sa.c */
 /* A new xfrm_state (not initialised, not inserted) described by sa. */

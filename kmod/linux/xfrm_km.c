@@ -45,7 +45,7 @@ struct xev {
 	struct xfrm_state *x;	/* ACQUIRE: the larval state, held */
 	xfrm_address_t addr;	/* NEW_MAPPING */
 	__be16 port;
-	struct pfkm_store_migrate mig;
+	struct pfkm_store_migrate *mig;	/* MIGRATE only: SA records stay small */
 };
 
 /* Protects the store list and every store's queue; taken in any context. */
@@ -72,6 +72,7 @@ static void ev_free(struct xev *e)
 	pfkm_sadb_sa_free(e->sa);
 	if (e->pol)
 		pfkm_xfrm_pol_free(e->pol);
+	kfree(e->mig);
 	kfree(e);
 }
 
@@ -285,7 +286,12 @@ static int pk_migrate(const struct xfrm_selector *sel, u8 dir, u8 type,
 	e = ev_alloc(PFKM_EV_MIGRATE, NULL);
 	if (!e)
 		return -ENOMEM;
-	mg = &e->mig;
+	e->mig = kzalloc(sizeof(*e->mig), GFP_ATOMIC);
+	if (!e->mig) {
+		ev_free(e);
+		return -ENOMEM;
+	}
+	mg = e->mig;
 	pfkm_xfrm_sel_from(sel, &mg->sel);
 	mg->dir = dir + 1;
 	mg->n = num;
@@ -472,7 +478,7 @@ static void deliver_one(struct pfkm_xfrm *xs, struct xev *e)
 		ev.port = e->port;
 	}
 	if (e->kind == PFKM_EV_MIGRATE)
-		ev.mig = &e->mig;
+		ev.mig = e->mig;
 	ret = pfkm_store_event(&xs->st, &ev);
 	/* No registered PF_KEY socket took the ACQUIRE: drop the larval SA,
 	 * as xfrm does when no key manager answers km_query.
