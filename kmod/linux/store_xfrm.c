@@ -35,6 +35,7 @@ struct xwalk {
 	unsigned int n, i;		/* held entries ent[i .. n) */
 	void *ent[WALK_BATCH];
 	u8 dir[WALK_BATCH];
+	struct pfkm_xfrm_sa_buf buf;	/* the SA being offered */
 };
 
 static void addr_to(xfrm_address_t *x, const struct pfkm_addr *a)
@@ -71,14 +72,13 @@ static int sa_add(struct pfkm_store *st, struct pfkm_sa *sa, bool update,
 	int ret;
 
 	ret = pfkm_xfrm_sa_to_state(xs->net, sa, &x);
-	pfkm_sadb_sa_free(sa);
 	if (ret)
-		return ret;
+		goto err_state;
 	ret = xfrm_init_state(x);
 	if (ret) {
 		x->km.state = XFRM_STATE_DEAD;
 		xfrm_state_put(x);
-		return ret;
+		goto err_state;
 	}
 	xfrm_state_hold(x);
 	ret = update ? xfrm_state_update(x) : xfrm_state_add(x);
@@ -89,10 +89,16 @@ static int sa_add(struct pfkm_store *st, struct pfkm_sa *sa, bool update,
 		goto out;
 	}
 	c.event = update ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA;
+	/* The event's SA is the request's, refilled from x (xfrm_km.c). */
+	xs->own_sa = sa;
+	sa = NULL;
 	own_state_notify(xs, x, &c);
+	swap(sa, xs->own_sa);		/* not taken: freed below */
 out:
 	xfrm_state_put(x);
 	pfkm_xfrm_km_deliver(xs);
+err_state:
+	pfkm_sadb_sa_free(sa);
 	return ret;
 }
 
@@ -264,6 +270,7 @@ static void walk_release(struct pfkm_xfrm *xs, struct pfkm_store_walk *w)
 		xfrm_state_walk_done(&p->sw, xs->net);
 	else
 		xfrm_policy_walk_done(&p->pw, xs->net);
+	pfkm_xfrm_sa_buf_wipe(&p->buf);
 	kfree(p);
 	w->priv = NULL;
 	w->started = false;
@@ -303,16 +310,13 @@ static int walk_run(struct pfkm_xfrm *xs, struct pfkm_store_walk *w, void *fn, v
 		while (p->i < p->n) {
 			if (w->what == PFKM_WALK_SA) {
 				struct xfrm_state *x = p->ent[p->i];
-				struct pfkm_sa *sa;
 
 				ret = x->km.state == XFRM_STATE_DEAD ? -EINVAL :
-				      pfkm_xfrm_sa_from_state(x, GFP_KERNEL, true, &sa);
-				if (!ret) {
-					ret = ((pfkm_store_sa_fn)fn)(arg, sa);
-					pfkm_sadb_sa_free(sa);
-				} else if (ret == -EINVAL) {
+				      pfkm_xfrm_sa_view(x, &p->buf);
+				if (!ret)
+					ret = ((pfkm_store_sa_fn)fn)(arg, &p->buf.sa);
+				else if (ret == -EINVAL)
 					ret = 0;	/* gone, or not PF_KEY's to show */
-				}
 				if (ret)
 					return ret;
 				xfrm_state_put(x);

@@ -32,6 +32,11 @@ struct pfkm_xfrm {
 	 * queues is delivered by the op itself, no work item needed.
 	 */
 	struct task_struct *op_task;
+	/* sa_add's request SA, offered to pk_notify for the event of that
+	 * ADD/UPDATE (xfrm_km.c takes it under km_lock when op_task is the
+	 * caller); NULL outside sa_add.
+	 */
+	struct pfkm_sa *own_sa;
 };
 
 static inline struct pfkm_xfrm *pfkm_xfrm(struct pfkm_store *st)
@@ -54,6 +59,26 @@ int pfkm_xfrm_sa_to_state(struct net *net, const struct pfkm_sa *sa, struct xfrm
  * hold it: km callbacks, with gfp GFP_ATOMIC).
  */
 int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out);
+/*
+ * A walk's view of one state after another without an allocation each:
+ * b->sa is valid until the next call, its keys in b->keys (grown as
+ * needed); pfkm_xfrm_sa_buf_wipe wipes and frees them. -EINVAL as above.
+ */
+struct pfkm_xfrm_sa_buf {
+	struct pfkm_sa sa;
+	u8 *keys;
+	size_t cap;
+};
+
+int pfkm_xfrm_sa_view(struct xfrm_state *x, struct pfkm_xfrm_sa_buf *b);
+void pfkm_xfrm_sa_buf_wipe(struct pfkm_xfrm_sa_buf *b);
+/*
+ * Refill sa, the request x was made from, with x's values as
+ * pfkm_xfrm_sa_from_state would copy them (a km callback: no lock),
+ * keeping its key block: -ESTALE when x's keys are not sa's (the caller
+ * copies instead), -EINVAL as above.
+ */
+int pfkm_xfrm_sa_adopt(struct xfrm_state *x, struct pfkm_sa *sa);
 u8 pfkm_xfrm_mode_to(u8 ipsec_mode);
 u8 pfkm_xfrm_mode_from(u8 xfrm_mode);
 

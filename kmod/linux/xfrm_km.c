@@ -8,8 +8,9 @@
  * migrate. Those calls come in any context, often atomic (under xfrm's
  * locks, x->lock included, in softirq; a state that just expired may have
  * no reference left), so each one copies what it reports into the engine's
- * values there and then (GFP_ATOMIC, no lock taken) and queues the record
- * on its net's store; the records become store events (store.h) in process
+ * values there and then (GFP_ATOMIC, no lock taken; the event of the
+ * store's own ADD/UPDATE reuses the request's SA, refilled from the state)
+ * and queues the record on its net's store; the records become store events (store.h) in process
  * context with the engine's lock held: at the end of each store op
  * (pfkm_xfrm_km_deliver), else from the store's work item. Every change
  * therefore reaches PF_KEY exactly once, through this queue, with the
@@ -122,6 +123,23 @@ static struct xev *ev_alloc(u8 kind, const struct km_event *c)
 	return e;
 }
 
+/* The request SA of the store op running in this task (sa_add), if any. */
+static struct pfkm_sa *own_sa_take(const struct net *net)
+{
+	struct pfkm_sa *sa = NULL;
+	struct pfkm_xfrm *xs;
+	unsigned long fl;
+
+	spin_lock_irqsave(&km_lock, fl);
+	xs = store_of(net);
+	if (xs && READ_ONCE(xs->op_task) == current) {
+		sa = xs->own_sa;
+		xs->own_sa = NULL;
+	}
+	spin_unlock_irqrestore(&km_lock, fl);
+	return sa;
+}
+
 static int pk_notify(struct xfrm_state *x, const struct km_event *c)
 {
 	struct xev *e;
@@ -156,7 +174,17 @@ static int pk_notify(struct xfrm_state *x, const struct km_event *c)
 		return ev_queue(c->net, e);
 	}
 	e->hard = kind == PFKM_EV_SA_EXPIRE && c->data.hard;
-	if (pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa)) {
+	/* Our own ADD/UPDATE: its request SA, refilled from x, saves a copy
+	 * of the keys; anything else (or keys that differ) is copied.
+	 */
+	if (kind == PFKM_EV_SA_ADD || kind == PFKM_EV_SA_UPDATE) {
+		e->sa = own_sa_take(xs_net(x));
+		if (e->sa && pfkm_xfrm_sa_adopt(x, e->sa)) {
+			pfkm_sadb_sa_free(e->sa);
+			e->sa = NULL;
+		}
+	}
+	if (!e->sa && pfkm_xfrm_sa_from_state(x, GFP_ATOMIC, false, &e->sa)) {
 		kfree(e);
 		return 0;	/* nothing PF_KEY can show */
 	}

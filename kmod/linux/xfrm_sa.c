@@ -243,15 +243,26 @@ static size_t key_bytes(unsigned int bits)
 	return ((size_t)bits + 7) / 8;
 }
 
-/* Algorithms and keys: one key block, auth bytes then enc bytes, as
- * pfkm_sadb_sa_set_key lays it out (pfkm_sadb_sa_free frees it).
- */
-static int keys_from(const struct xfrm_state *x, struct pfkm_sa *sa, gfp_t gfp)
+/* Key bytes of x: auth bytes, then enc (or AEAD) bytes. */
+static size_t keys_size(const struct xfrm_state *x, const char **ek, unsigned int *ab,
+			unsigned int *eb)
 {
-	unsigned int ab = x->aalg ? x->aalg->alg_key_len : 0, eb = 0;
-	const char *ek = NULL;
-	u8 *k;
+	*ab = x->aalg ? x->aalg->alg_key_len : 0;
+	*eb = 0;
+	*ek = NULL;
+	if (x->aead) {
+		*eb = x->aead->alg_key_len;
+		*ek = x->aead->alg_key;
+	} else if (x->ealg) {
+		*eb = x->ealg->alg_key_len;
+		*ek = x->ealg->alg_key;
+	}
+	return key_bytes(*ab) + key_bytes(*eb);
+}
 
+/* The SADB ids and ICV length of x's algorithms, by their crypto names. */
+static void algs_from(const struct xfrm_state *x, struct pfkm_sa *sa)
+{
 	if (x->aalg) {
 		sa->auth = alg_find(PFKM_ALG_AUTH, x->aalg->alg_name, -1);
 		sa->auth_id = sa->auth ? sa->auth->id : 0;
@@ -260,21 +271,23 @@ static int keys_from(const struct xfrm_state *x, struct pfkm_sa *sa, gfp_t gfp)
 	if (x->aead) {
 		sa->enc = alg_find(PFKM_ALG_ENC, x->aead->alg_name, x->aead->alg_icv_len);
 		sa->icv_bits = x->aead->alg_icv_len;
-		eb = x->aead->alg_key_len;
-		ek = x->aead->alg_key;
 	} else if (x->ealg) {
 		sa->enc = alg_find(PFKM_ALG_ENC, x->ealg->alg_name, -1);
-		eb = x->ealg->alg_key_len;
-		ek = x->ealg->alg_key;
 	} else if (x->calg) {
 		sa->enc = alg_find(PFKM_ALG_COMP, x->calg->alg_name, -1);
 	}
 	sa->enc_id = sa->enc ? sa->enc->id : 0;
-	if (!key_bytes(ab) && !key_bytes(eb))
-		return 0;
-	k = kzalloc(key_bytes(ab) + key_bytes(eb), gfp);
-	if (!k)
-		return -ENOBUFS;
+}
+
+/* x's keys into k (keys_size bytes), laid out as pfkm_sadb_sa_set_key
+ * does: one block, auth bytes then enc bytes.
+ */
+static void keys_from(const struct xfrm_state *x, struct pfkm_sa *sa, u8 *k)
+{
+	unsigned int ab, eb;
+	const char *ek;
+
+	keys_size(x, &ek, &ab, &eb);
 	if (key_bytes(ab))
 		memcpy(k, x->aalg->alg_key, key_bytes(ab));
 	if (key_bytes(eb))
@@ -283,7 +296,6 @@ static int keys_from(const struct xfrm_state *x, struct pfkm_sa *sa, gfp_t gfp)
 	sa->enc_key = key_bytes(eb) ? k + key_bytes(ab) : NULL;
 	sa->auth_bits = (u16)ab;
 	sa->enc_bits = (u16)eb;
-	return 0;
 }
 
 static u8 state_from(const struct xfrm_state *x)
@@ -339,24 +351,19 @@ static void copy_fields(const struct xfrm_state *x, struct pfkm_sa *sa)
 	}
 }
 
-int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out)
+static bool showable(const struct xfrm_state *x)
 {
-	struct pfkm_sa *sa;
+	return (x->props.family == AF_INET || x->props.family == AF_INET6) &&
+	       pfkm_xfrm_mode_from(x->props.mode) && pfkm_sa_proto2satype(x->id.proto);
+}
 
-	if ((x->props.family != AF_INET && x->props.family != AF_INET6) ||
-	    !pfkm_xfrm_mode_from(x->props.mode) || !pfkm_sa_proto2satype(x->id.proto))
-		return -EINVAL;
-	sa = kzalloc(sizeof(*sa), gfp);
-	if (!sa)
-		return -ENOBUFS;
+/* Everything from x but the keys, into a zeroed sa. */
+static void fill(struct xfrm_state *x, bool lock, struct pfkm_sa *sa)
+{
 	sa->all.next = &sa->all;
 	sa->all.prev = &sa->all;
-	/* Keys and algorithm names never change in a live state. */
-	if (keys_from(x, sa, gfp)) {
-		pfkm_sadb_sa_free(sa);
-		return -ENOBUFS;
-	}
-
+	/* Algorithm names never change in a live state. */
+	algs_from(x, sa);
 	if (lock) {
 		spin_lock_bh(&x->lock);
 		copy_fields(x, sa);
@@ -364,6 +371,86 @@ int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct p
 	} else {
 		copy_fields(x, sa);
 	}
+}
+
+int pfkm_xfrm_sa_from_state(struct xfrm_state *x, gfp_t gfp, bool lock, struct pfkm_sa **out)
+{
+	struct pfkm_sa *sa;
+	unsigned int ab, eb;
+	const char *ek;
+	size_t n;
+	u8 *k = NULL;
+
+	if (!showable(x))
+		return -EINVAL;
+	sa = kzalloc(sizeof(*sa), gfp);
+	if (!sa)
+		return -ENOBUFS;
+	/* Keys never change in a live state. */
+	n = keys_size(x, &ek, &ab, &eb);
+	if (n) {
+		k = kzalloc(n, gfp);
+		if (!k) {
+			kfree(sa);
+			return -ENOBUFS;
+		}
+		keys_from(x, sa, k);
+	}
+	fill(x, lock, sa);
 	*out = sa;
+	return 0;
+}
+
+int pfkm_xfrm_sa_view(struct xfrm_state *x, struct pfkm_xfrm_sa_buf *b)
+{
+	unsigned int ab, eb;
+	const char *ek;
+	size_t n;
+
+	if (!showable(x))
+		return -EINVAL;
+	n = keys_size(x, &ek, &ab, &eb);
+	if (n > b->cap) {
+		u8 *k = kmalloc(n, GFP_KERNEL);
+
+		if (!k)
+			return -ENOBUFS;
+		kfree_sensitive(b->keys);
+		b->keys = k;
+		b->cap = n;
+	}
+	memset(&b->sa, 0, sizeof(b->sa));
+	if (n)
+		keys_from(x, &b->sa, b->keys);
+	fill(x, true, &b->sa);
+	return 0;
+}
+
+void pfkm_xfrm_sa_buf_wipe(struct pfkm_xfrm_sa_buf *b)
+{
+	memzero_explicit(&b->sa, sizeof(b->sa));
+	kfree_sensitive(b->keys);
+	b->keys = NULL;
+	b->cap = 0;
+}
+
+int pfkm_xfrm_sa_adopt(struct xfrm_state *x, struct pfkm_sa *sa)
+{
+	u8 *k = sa->auth_key ? sa->auth_key : sa->enc_key;
+	u16 sab = sa->auth_bits, seb = sa->enc_bits;
+	unsigned int ab, eb;
+	const char *ek;
+
+	if (!showable(x))
+		return -EINVAL;
+	keys_size(x, &ek, &ab, &eb);
+	if (ab != sab || eb != seb || sa->dp ||
+	    (key_bytes(ab) && memcmp(sa->auth_key, x->aalg->alg_key, key_bytes(ab))) ||
+	    (key_bytes(eb) && memcmp(sa->enc_key, ek, key_bytes(eb))))
+		return -ESTALE;
+	memset(sa, 0, sizeof(*sa));
+	if (k)
+		keys_from(x, sa, k);
+	fill(x, false, sa);
 	return 0;
 }

@@ -8,7 +8,8 @@
 #                   VM_BOOTS="afkey pfkeyv2 xfrm deb dp nl", the default,
 #                   names the boots below to run)
 #   run.sh bench [KVER]   one boot measuring keysh batch installs (af_key,
-#                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000), keysh -D
+#                   xfrm, pfkeyv2; sizes from VM_BENCH=10000,100000, interleaved
+#                   rounds from VM_BENCH_ROUNDS=3), keysh -D
 #                   of them (af_key, pfkeyv2) and TCP over ESP AES-GCM keyed
 #                   through pfkeyv2 vs ip xfrm on KVER (default: the 6.1
 #                   kernel); prints BENCH lines and RATIO lines (> 1: pfkeyv2
@@ -252,7 +253,7 @@ fi
 
 # 3. boots
 if [ "$mode" = bench ]; then
-	VM_TIMEOUT=${VM_TIMEOUT:-1500} boot bench "keysh.bench=${VM_BENCH:-10000,100000}"
+	VM_TIMEOUT=${VM_TIMEOUT:-1500} boot bench "keysh.bench=${VM_BENCH:-10000,100000} keysh.benchrounds=${VM_BENCH_ROUNDS:-3}"
 	tr -d '\r' < "$out/console.bench" | grep '^BENCH '
 	# ratios (> 1: pfkeyv2 faster); a label measured several times
 	# (the TCP runs) counts by its median
