@@ -10,12 +10,12 @@
  * no reference left), so each one copies what it reports into the engine's
  * values there and then (GFP_ATOMIC, no lock taken; the event of the
  * store's own ADD/UPDATE reuses the request's SA, refilled from the state)
- * and queues the record on its net's store; the records become store events (store.h) in process
- * context with the engine's lock held: at the end of each store op
- * (pfkm_xfrm_km_deliver), else from the store's work item. Every change
- * therefore reaches PF_KEY exactly once, through this queue, with the
- * pid/seq of the request that caused it (km_event.portid/seq, as af_key
- * passes them).
+ * and queues the record on its net's store; the records become store
+ * events (store.h) in process context with the engine's lock held: at the
+ * end of each store op (pfkm_xfrm_km_deliver), else from the store's work
+ * item. Every change therefore reaches PF_KEY exactly once, through this
+ * queue, with the pid/seq of the request that caused it
+ * (km_event.portid/seq, as af_key passes them).
  *
  * compile_policy serves per-socket policies (setsockopt IP_IPSEC_POLICY /
  * IPV6_IPSEC_POLICY with a struct sadb_x_policy, as af_key): IKE daemons
